@@ -1,0 +1,115 @@
+/*
+ * wd_buf.c: bounded growable buffer. Sizes are checked before growing so
+ * an attacker-chosen length can never drive an allocation past max.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wd_buf.h"
+#include "wd_mem.h"
+
+void
+wd_buf_init(struct wd_buf *b, size_t max)
+{
+	b->p = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->max = max;
+}
+
+void
+wd_buf_cleanup(struct wd_buf *b)
+{
+	if (b == NULL)
+		return;
+	free(b->p);
+	b->p = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+void
+wd_buf_reset(struct wd_buf *b)
+{
+	b->len = 0;
+	if (b->p != NULL)
+		b->p[0] = '\0';
+}
+
+static enum wd_err
+grow(struct wd_buf *b, size_t need)
+{
+	size_t	 ncap;
+
+	/* need excludes the NUL; both checks before any arithmetic grows */
+	if (need > b->max)
+		return WD_E_TOOBIG;
+	if (need + 1 <= b->cap)
+		return WD_OK;
+	ncap = b->cap == 0 ? 256 : b->cap;
+	while (ncap < need + 1)
+		ncap *= 2;
+	if (ncap > b->max + 1)
+		ncap = b->max + 1;
+	b->p = wd_xrealloc(b->p, ncap);
+	b->cap = ncap;
+	return WD_OK;
+}
+
+enum wd_err
+wd_buf_add(struct wd_buf *b, const void *p, size_t len)
+{
+	enum wd_err	 rc;
+
+	if (len > b->max - b->len)
+		return WD_E_TOOBIG;
+	rc = grow(b, b->len + len);
+	if (rc != WD_OK)
+		return rc;
+	if (len > 0)
+		memcpy(b->p + b->len, p, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+	return WD_OK;
+}
+
+enum wd_err
+wd_buf_adds(struct wd_buf *b, const char *s)
+{
+	return wd_buf_add(b, s, strlen(s));
+}
+
+enum wd_err
+wd_buf_addf(struct wd_buf *b, const char *fmt, ...)
+{
+	char		 tmp[512];
+	va_list		 ap;
+	int		 n;
+	enum wd_err	 rc;
+	char		*big = NULL;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return WD_E_INTERNAL;
+	if ((size_t)n < sizeof(tmp))
+		return wd_buf_add(b, tmp, (size_t)n);
+	if ((size_t)n > b->max - b->len)
+		return WD_E_TOOBIG;
+	big = wd_xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	rc = wd_buf_add(b, big, (size_t)n);
+	free(big);
+	return rc;
+}
+
+const char *
+wd_buf_str(const struct wd_buf *b)
+{
+	return b->p == NULL ? "" : b->p;
+}

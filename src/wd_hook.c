@@ -1,0 +1,326 @@
+/*
+ * wd_hook.c: the webhook. Runs for every Hasura request, so the hot path
+ * does no database query and reuses the request's buffers. Deny by
+ * default: only a verified token or the explicit "no credentials at all"
+ * case yields 200; Hasura reads any status but 200/401 as a server error
+ * (hasura.md §1.5), so every refusal of a caller is 401.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "wd_auth.h"
+#include "wd_hook.h"
+#include "wd_json.h"
+#include "wd_log.h"
+#include "wd_util.h"
+
+/* Printable ASCII only: the value may end up in an HTTP header
+ * (authorizer Variable-*), where CR/LF would split the response. */
+static int
+header_safe(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Appends "key":"value" with a leading comma when not first. */
+static enum wd_err
+add_pair(struct wd_buf *b, const char *k, const char *v, size_t vlen)
+{
+	enum wd_err	 rc;
+
+	rc = wd_buf_add(b, b->len > 1 ? "," : "", b->len > 1 ? 1 : 0);
+	if (rc == WD_OK)
+		rc = wd_json_add_str(b, k, strlen(k));
+	if (rc == WD_OK)
+		rc = wd_buf_add(b, ":", 1);
+	if (rc == WD_OK)
+		rc = wd_json_add_str(b, v, vlen);
+	return rc;
+}
+
+/* x-hasura-allowed-roles as a Postgres array literal in a string, the
+ * only way a list can travel in a webhook answer (hasura.md §1.6). */
+static enum wd_err
+add_roles(struct wd_buf *b, const char *k, struct json_object *arr)
+{
+	struct wd_buf	 lit;
+	enum wd_err	 rc = WD_OK;
+	size_t		 i, n = json_object_array_length(arr);
+
+	wd_buf_init(&lit, WD_MAX_HOOK_RESP);
+	rc = wd_buf_add(&lit, "{", 1);
+	for (i = 0; rc == WD_OK && i < n; i++) {
+		const char	*r;
+
+		r = json_object_get_string(json_object_array_get_idx(arr, i));
+		rc = wd_buf_adds(&lit, i > 0 ? ",\"" : "\"");
+		for (; rc == WD_OK && *r != '\0'; r++) {
+			if (*r == '"' || *r == '\\')
+				rc = wd_buf_add(&lit, "\\", 1);
+			if (rc == WD_OK)
+				rc = wd_buf_add(&lit, r, 1);
+		}
+		if (rc == WD_OK)
+			rc = wd_buf_add(&lit, "\"", 1);
+	}
+	if (rc == WD_OK)
+		rc = wd_buf_add(&lit, "}", 1);
+	if (rc == WD_OK)
+		rc = add_pair(b, k, lit.p, lit.len);
+	wd_buf_cleanup(&lit);
+	return rc;
+}
+
+static enum wd_err
+anon(const struct wd_hook *h, int no_anon, struct wd_hook_out *o,
+    struct wd_buf *json)
+{
+	enum wd_err	 rc;
+
+	if (no_anon || h->anon_role == NULL || h->anon_role[0] == '\0')
+		return WD_E_UNAUTH;
+	o->anonymous = 1;
+	o->max_age = -1;
+	snprintf(o->role, sizeof(o->role), "%s", h->anon_role);
+	rc = wd_buf_add(json, "{", 1);
+	if (rc == WD_OK)
+		rc = add_pair(json, "X-Hasura-Role", o->role, strlen(o->role));
+	if (rc == WD_OK)
+		rc = wd_buf_add(json, "}", 1);
+	return rc;
+}
+
+/* Finds the credential: Authorization first, else the cookie. Returns
+ * WD_E_NOTFOUND when the request carries none at all. */
+static enum wd_err
+find_token(const struct wd_hook *h, const struct wd_hook_in *in,
+    const char **tok, size_t *len)
+{
+	enum wd_err	 rc;
+
+	if (in->authz != NULL)
+		return wd_auth_bearer(in->authz, in->authz_len, tok, len);
+	if (in->cookie == NULL || h->cookie_name == NULL ||
+	    h->cookie_name[0] == '\0')
+		return WD_E_NOTFOUND;
+	rc = wd_auth_cookie(in->cookie, in->cookie_len, h->cookie_name, tok,
+	    len);
+	if (rc == WD_E_BADHEADER)
+		return WD_E_BADTOKEN;
+	if (rc == WD_OK && *len == 0)
+		return WD_E_BADTOKEN;
+	return rc;
+}
+
+static enum wd_err
+session_json(const struct wd_claims *c, struct wd_hook_out *o,
+    struct wd_buf *json)
+{
+	enum wd_err	 rc;
+	char		 ma[32];
+
+	rc = wd_buf_add(json, "{", 1);
+	if (rc == WD_OK)
+		rc = add_pair(json, "X-Hasura-Role", o->role, strlen(o->role));
+	if (rc == WD_OK)
+		rc = add_pair(json, "X-Hasura-User-Id", o->user_id,
+		    strlen(o->user_id));
+	json_object_object_foreach(c->ns, name, val) {
+		if (rc != WD_OK)
+			break;
+		if (strncasecmp(name, "x-hasura-", 9) != 0 ||
+		    strcasecmp(name, "x-hasura-role") == 0 ||
+		    strcasecmp(name, "x-hasura-user-id") == 0)
+			continue;
+		if (json_object_is_type(val, json_type_array))
+			rc = add_roles(json, name, val);
+		else
+			rc = add_pair(json, name, json_object_get_string(val),
+			    (size_t)json_object_get_string_len(val));
+	}
+	snprintf(ma, sizeof(ma), "max-age=%ld", o->max_age);
+	if (rc == WD_OK)
+		rc = add_pair(json, "Cache-Control", ma, strlen(ma));
+	if (rc == WD_OK)
+		rc = wd_buf_add(json, "}", 1);
+	return rc;
+}
+
+enum wd_err
+wd_hook_eval(const struct wd_hook *h, const struct wd_hook_in *in,
+    time_t now, int no_anon, struct wd_hook_out *o, struct wd_buf *json)
+{
+	enum wd_err		 rc;
+	struct wd_claims	 c = { 0 };
+	const char		*tok = NULL, *role;
+	size_t			 toklen = 0, rlen;
+
+	memset(o, 0, sizeof(*o));
+	wd_buf_reset(json);
+	rc = find_token(h, in, &tok, &toklen);
+	if (rc == WD_E_NOTFOUND) {
+		rc = anon(h, no_anon, o, json);
+		goto out;
+	}
+	if (rc != WD_OK)
+		goto out;
+	rc = wd_jwt_verify(h->key, tok, toklen, now, &c);
+	if (rc != WD_OK)
+		goto out;
+	rc = WD_E_REVOKED;
+	if (c.sid != NULL && h->revoked != NULL &&
+	    h->revoked(h->revoked_arg, c.sid))
+		goto out;
+	/* the role: the client's request if allowed, else the default
+	 * (API.md §4); never one outside allowed-roles, never admin */
+	role = c.default_role;
+	rlen = strlen(role);
+	if (in->role != NULL && in->role_len > 0) {
+		rc = WD_E_ROLE;
+		if (!wd_claims_role_allowed(&c, in->role, in->role_len))
+			goto out;
+		role = in->role;
+		rlen = in->role_len;
+	}
+	rc = WD_E_ROLE;
+	if (wd_strcaseeq(role, rlen, "admin") || rlen > WD_MAX_ROLE ||
+	    !header_safe(role, rlen))
+		goto out;
+	rc = WD_E_CLAIMS;
+	if (!header_safe(c.user_id, strlen(c.user_id)))
+		goto out;
+	memcpy(o->role, role, rlen);
+	o->role[rlen] = '\0';
+	snprintf(o->user_id, sizeof(o->user_id), "%s", c.user_id);
+	o->max_age = c.exp > (int64_t)now ? (long)(c.exp - (int64_t)now) : 0;
+	rc = session_json(&c, o, json);
+out:
+	wd_claims_cleanup(&c);
+	if (rc != WD_OK)
+		wd_buf_reset(json);
+	return rc;
+}
+
+enum wd_err
+wd_hook_post_in(struct json_object *body, struct wd_hook_in *in)
+{
+	struct json_object	*hdrs;
+	size_t			 n = 0;
+
+	memset(in, 0, sizeof(*in));
+	if (!json_object_is_type(body, json_type_object) ||
+	    !json_object_object_get_ex(body, "headers", &hdrs) ||
+	    !json_object_is_type(hdrs, json_type_object))
+		return WD_E_BADREQ;
+	json_object_object_foreach(hdrs, name, val) {
+		const char	**pp = NULL;
+		size_t		 *lp = NULL;
+		size_t		  vlen;
+
+		if (++n > WD_MAX_HEADERS)
+			return WD_E_BADHEADER;
+		if (!json_object_is_type(val, json_type_string))
+			return WD_E_BADHEADER;
+		vlen = (size_t)json_object_get_string_len(val);
+		if (vlen > WD_MAX_HEADER)
+			return WD_E_BADHEADER;
+		if (strcasecmp(name, "authorization") == 0) {
+			pp = &in->authz;
+			lp = &in->authz_len;
+		} else if (strcasecmp(name, "cookie") == 0) {
+			pp = &in->cookie;
+			lp = &in->cookie_len;
+		} else if (strcasecmp(name, "x-hasura-role") == 0) {
+			pp = &in->role;
+			lp = &in->role_len;
+		} else
+			continue;
+		if (*pp != NULL)	/* same name in another case */
+			return WD_E_BADHEADER;
+		*pp = json_object_get_string(val);
+		*lp = vlen;
+	}
+	return WD_OK;
+}
+
+static void
+param_in(const struct wd_req *rq, const char *name, const char **p,
+    size_t *len)
+{
+	*p = wd_http_param(rq, name);
+	*len = *p == NULL ? 0 : strlen(*p);
+}
+
+static void
+respond(const struct wd_hook *h, struct wd_req *rq,
+    const struct wd_hook_in *in, struct wd_buf *json)
+{
+	struct wd_hook_out	 o;
+	enum wd_err		 rc;
+	char			 hdr[WD_MAX_ROLE + WD_MAX_ID + 128];
+
+	rc = wd_hook_eval(h, in, time(NULL), rq->authorizer, &o, json);
+	if (rc != WD_OK) {
+		wd_http_error(rq, rc == WD_E_TOOBIG ? WD_E_BADTOKEN : rc,
+		    NULL);
+		return;
+	}
+	if (rq->authorizer) {
+		/* lighttpd copies Variable-* into the environment of the
+		 * request it then serves (mod_fastcgi authorizer mode) */
+		snprintf(hdr, sizeof(hdr), "Variable-X-Hasura-User-Id: %s\r\n"
+		    "Variable-X-Hasura-Role: %s\r\n", o.user_id, o.role);
+		wd_http_send(rq, 200, hdr, NULL, NULL, 0);
+		return;
+	}
+	wd_http_send(rq, 200, NULL, "application/json", json->p, json->len);
+}
+
+void
+wd_hook_handle(const struct wd_hook *h, struct wd_req *rq)
+{
+	struct wd_hook_in	 in;
+	struct json_object	*body = NULL;
+	enum wd_err		 rc;
+
+	/* the answer is built in rq->out, reused across requests, so the
+	 * hot path allocates nothing but what libjwt and json-c do */
+	if (rq->authorizer || strcmp(rq->method, "GET") == 0) {
+		/* GET mode: the client's headers arrive as our own */
+		if (!rq->authorizer && !wd_http_path_is(rq, "/hook")) {
+			wd_http_error(rq, WD_E_NOTFOUND, NULL);
+			goto out;
+		}
+		param_in(rq, "HTTP_AUTHORIZATION", &in.authz, &in.authz_len);
+		param_in(rq, "HTTP_COOKIE", &in.cookie, &in.cookie_len);
+		param_in(rq, "HTTP_X_HASURA_ROLE", &in.role, &in.role_len);
+		respond(h, rq, &in, &rq->out);
+		goto out;
+	}
+	if (!wd_http_path_is(rq, "/hook")) {
+		wd_http_error(rq, WD_E_NOTFOUND, NULL);
+		goto out;
+	}
+	if (strcmp(rq->method, "POST") != 0) {
+		wd_http_error(rq, WD_E_METHOD, NULL);
+		goto out;
+	}
+	rc = wd_http_read_body(rq, WD_MAX_BODY);
+	if (rc == WD_OK)
+		rc = wd_json_parse(rq->body.p, rq->body.len,
+		    WD_MAX_JSON_DEPTH, &body);
+	if (rc == WD_OK)
+		rc = wd_hook_post_in(body, &in);
+	if (rc != WD_OK) {
+		wd_http_error(rq, rc, NULL);
+		goto out;
+	}
+	respond(h, rq, &in, &rq->out);
+out:
+	json_object_put(body);
+}

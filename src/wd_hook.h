@@ -1,0 +1,67 @@
+/*
+ * wd_hook.h: the Hasura auth webhook (API.md §4, hasura.md §1) and the
+ * lighttpd FastCGI authorizer built on the same evaluation.
+ */
+#ifndef WD_HOOK_H
+#define WD_HOOK_H
+
+#include <stddef.h>
+#include <time.h>
+#include <json-c/json.h>
+
+#include "wd_buf.h"
+#include "wd_err.h"
+#include "wd_http.h"
+#include "wd_jwt.h"
+#include "wd_limits.h"
+
+struct wd_hook {
+	const struct wd_jwt_key	*key;		/* borrowed */
+	const char		*anon_role;	/* "" = no anonymous access */
+	const char		*cookie_name;	/* "" = no cookie credential */
+	/* revocation check: returns 1 if sid is revoked; may be NULL */
+	int			(*revoked)(void *arg, const char *sid);
+	void			*revoked_arg;
+};
+
+/* The three headers that matter, as (ptr, len); ptr NULL when absent. */
+struct wd_hook_in {
+	const char	*authz;
+	size_t		 authz_len;
+	const char	*cookie;
+	size_t		 cookie_len;
+	const char	*role;
+	size_t		 role_len;
+};
+
+struct wd_hook_out {
+	int	 anonymous;
+	char	 role[WD_MAX_ROLE + 1];
+	char	 user_id[WD_MAX_ID + 1];
+	long	 max_age;		/* seconds until exp; -1 anonymous */
+};
+
+/*
+ * Decides the session for in at time now. On WD_OK fills o and writes
+ * the webhook's JSON answer (a flat object of strings) into json.
+ * no_anon (authorizer mode) turns "no credentials" into WD_E_UNAUTH.
+ * Every error is a 401 kind: a bad token never falls back to anonymous.
+ */
+enum wd_err	wd_hook_eval(const struct wd_hook *h,
+		    const struct wd_hook_in *in, time_t now, int no_anon,
+		    struct wd_hook_out *o, struct wd_buf *json);
+
+/*
+ * Extracts in from a POST-mode body {"headers":{...},"request":...}:
+ * names case-insensitive; a name repeated in another case, a non-string
+ * value, more than WD_MAX_HEADERS headers or a value over WD_MAX_HEADER
+ * is WD_E_BADHEADER; a body that is not an object with an object
+ * "headers" is WD_E_BADREQ. "request" is ignored. in borrows from body.
+ */
+enum wd_err	wd_hook_post_in(struct json_object *body,
+		    struct wd_hook_in *in);
+
+/* Serves one request: GET/POST /hook, or an authorizer check. */
+void		wd_hook_handle(const struct wd_hook *h, struct wd_req *rq);
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * wd_http.c: FastCGI plumbing. Trust boundary: every parameter and body
+ * byte is client-controlled (lighttpd passes headers as HTTP_*); sizes are
+ * checked before reading, and responses never echo request bytes into
+ * headers.
+ */
+#include <string.h>
+
+#include "wd_db.h"
+#include "wd_http.h"
+#include "wd_json.h"
+#include "wd_limits.h"
+#include "wd_log.h"
+#include "wd_util.h"
+
+enum wd_err
+wd_http_init(struct wd_req *rq)
+{
+	memset(rq, 0, sizeof(*rq));
+	if (FCGX_Init() != 0)
+		return WD_E_INTERNAL;
+	if (FCGX_InitRequest(&rq->f, 0, 0) != 0)
+		return WD_E_INTERNAL;
+	wd_buf_init(&rq->body, WD_MAX_BODY);
+	wd_buf_init(&rq->out, WD_MAX_HOOK_RESP + 1024);
+	return WD_OK;
+}
+
+void
+wd_http_cleanup(struct wd_req *rq)
+{
+	wd_buf_cleanup(&rq->body);
+	wd_buf_cleanup(&rq->out);
+	FCGX_Free(&rq->f, 1);
+}
+
+enum wd_err
+wd_http_accept(struct wd_req *rq)
+{
+	const char	*q, *role;
+
+	if (FCGX_Accept_r(&rq->f) < 0)
+		return WD_E_INTERNAL;
+	wd_buf_reset(&rq->body);
+	wd_buf_reset(&rq->out);
+	rq->responded = 0;
+	rq->method = wd_http_param(rq, "REQUEST_METHOD");
+	if (rq->method == NULL)
+		rq->method = "";
+	rq->uri = wd_http_param(rq, "REQUEST_URI");
+	if (rq->uri == NULL)
+		rq->uri = "";
+	q = strchr(rq->uri, '?');
+	rq->path_len = q == NULL ? strlen(rq->uri) : (size_t)(q - rq->uri);
+	rq->query = q == NULL ? "" : q + 1;
+	role = wd_http_param(rq, "FCGI_ROLE");
+	rq->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
+	return WD_OK;
+}
+
+void
+wd_http_finish(struct wd_req *rq)
+{
+	if (!rq->responded)
+		wd_http_error(rq, WD_E_INTERNAL, NULL);
+	FCGX_Finish_r(&rq->f);
+}
+
+const char *
+wd_http_param(const struct wd_req *rq, const char *name)
+{
+	return FCGX_GetParam(name, rq->f.envp);
+}
+
+int
+wd_http_path_is(const struct wd_req *rq, const char *p)
+{
+	return strlen(p) == rq->path_len &&
+	    memcmp(rq->uri, p, rq->path_len) == 0;
+}
+
+enum wd_err
+wd_http_read_body(struct wd_req *rq, size_t max)
+{
+	const char	*cl = wd_http_param(rq, "CONTENT_LENGTH");
+	uint64_t	 n;
+	enum wd_err	 rc;
+	char		 chunk[4096];
+	size_t		 got = 0;
+
+	wd_buf_reset(&rq->body);
+	if (cl == NULL || cl[0] == '\0')
+		return WD_E_BADREQ;
+	rc = wd_parse_u64(cl, strlen(cl), max, &n);
+	if (rc != WD_OK)
+		return rc;
+	if (max > rq->body.max)
+		return WD_E_INTERNAL;	/* caller bug: buffer cap too small */
+	while (got < n) {
+		size_t	 want = n - got > sizeof(chunk) ? sizeof(chunk) :
+		    n - got;
+		int	 r = FCGX_GetStr(chunk, (int)want, rq->f.in);
+
+		if (r <= 0)
+			return WD_E_BADREQ;
+		rc = wd_buf_add(&rq->body, chunk, (size_t)r);
+		if (rc != WD_OK)
+			return rc;
+		got += (size_t)r;
+	}
+	return WD_OK;
+}
+
+void
+wd_http_send(struct wd_req *rq, int status, const char *extra,
+    const char *ctype, const char *body, size_t len)
+{
+	int	 cache = extra != NULL &&
+	    strstr(extra, "Cache-Control:") != NULL;
+
+	rq->responded = 1;
+	FCGX_FPrintF(rq->f.out, "Status: %d %s\r\n", status,
+	    wd_err_reason(status));
+	if (ctype != NULL)
+		FCGX_FPrintF(rq->f.out, "Content-Type: %s\r\n", ctype);
+	if (!rq->authorizer || status != 200)
+		FCGX_FPrintF(rq->f.out, "Content-Length: %zu\r\n", len);
+	if (!cache)
+		FCGX_PutS("Cache-Control: no-store\r\n", rq->f.out);
+	if (extra != NULL)
+		FCGX_PutS(extra, rq->f.out);
+	FCGX_PutS("\r\n", rq->f.out);
+	if (len > 0 && strcmp(rq->method, "HEAD") != 0)
+		FCGX_PutStr(body, (int)len, rq->f.out);
+}
+
+void
+wd_http_error(struct wd_req *rq, enum wd_err e, const char *msg)
+{
+	const struct wd_errinfo	*ei = wd_err_info(e);
+	struct wd_buf		*b = &rq->out;
+	enum wd_err		 rc;
+
+	wd_buf_reset(b);
+	rc = wd_buf_addf(b, "{\"statusCode\":%d,\"error\":", ei->status);
+	if (rc == WD_OK)
+		rc = wd_json_add_str(b, ei->reason, strlen(ei->reason));
+	if (rc == WD_OK)
+		rc = wd_buf_adds(b, ",\"message\":");
+	if (msg == NULL)
+		msg = ei->message;
+	if (rc == WD_OK)
+		rc = wd_json_add_str(b, msg, strlen(msg));
+	if (rc == WD_OK)
+		rc = wd_buf_adds(b, ",\"code\":");
+	if (rc == WD_OK)
+		rc = wd_json_add_str(b, ei->code, strlen(ei->code));
+	if (rc == WD_OK)
+		rc = wd_buf_adds(b, "}");
+	if (rc != WD_OK) {
+		wd_buf_reset(b);
+		wd_buf_adds(b, "{\"code\":\"internal-error\"}");
+	}
+	wd_http_log(rq, ei->status >= 500 ? WD_LOG_ERR : WD_LOG_INFO, "http",
+	    "status=%d code=%s method=%s", ei->status, ei->code, rq->method);
+	wd_http_send(rq, ei->status, NULL, "application/json", b->p, b->len);
+}
+
+void
+wd_health_handle(struct wd_db *db, struct wd_req *rq)
+{
+	if (!wd_http_path_is(rq, "/healthz")) {
+		wd_http_error(rq, WD_E_NOTFOUND, NULL);
+		return;
+	}
+	if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) {
+		wd_http_error(rq, WD_E_METHOD, NULL);
+		return;
+	}
+	if (wd_db_ping(db) != WD_OK) {
+		wd_http_error(rq, WD_E_DBDOWN, NULL);
+		return;
+	}
+	wd_http_send(rq, 200, NULL, "text/plain", "ok", 2);
+}

@@ -1,0 +1,48 @@
+/*
+ * wd_json.h: strict, bounded JSON in (json-c) and JSON strings out.
+ */
+#ifndef WD_JSON_H
+#define WD_JSON_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "wd_buf.h"
+#include "wd_err.h"
+
+/*
+ * Parses exactly len bytes as one strict JSON value (RFC 8259, UTF-8
+ * validated) nested at most depth levels, with no trailing bytes.
+ * On success *out is owned by the caller (json_object_put).
+ * WD_E_BADJSON on any syntax, depth, encoding or trailing-byte error;
+ * WD_E_TOOBIG when len exceeds INT_MAX.
+ */
+enum wd_err	wd_json_parse(const char *p, size_t len, int depth,
+		    struct json_object **out);
+
+/* Appends s (len bytes) as a quoted JSON string, escaping per RFC 8259. */
+enum wd_err	wd_json_add_str(struct wd_buf *b, const char *s, size_t len);
+
+/*
+ * A field table for reading an object by schema (kcgi kvalid), never by
+ * trusting it: unknown fields are ignored, known ones must match type and
+ * max_len (bytes, strings only), required ones must be present and
+ * non-null.
+ */
+struct wd_json_field {
+	const char	*name;
+	enum json_type	 type;
+	size_t		 max_len;
+	int		 required;
+};
+
+/*
+ * Looks up each of the n fields of obj into vals[i] (borrowed from obj;
+ * NULL when absent or null). Returns WD_E_BADREQ naming nothing secret;
+ * *bad (if not NULL) is set to the offending field's name.
+ */
+enum wd_err	wd_json_fields(struct json_object *obj,
+		    const struct wd_json_field *f, size_t n,
+		    struct json_object **vals, const char **bad);
+
+#endif

@@ -1,0 +1,528 @@
+/*
+ * wd_jwt.c: token verification. Trust boundary: everything in a token is
+ * attacker-controlled until the pinned-algorithm signature check passed;
+ * even then claims are type-checked before use, since a signer bug must
+ * not turn into an array where Hasura wants a string.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "wd_json.h"
+#include "wd_jwt.h"
+#include "wd_limits.h"
+#include "wd_mem.h"
+
+#define DEFAULT_NS	"https://hasura.io/jwt/claims"
+
+#define ERRF(...) do {						\
+	if (err != NULL && errsz > 0)					\
+		snprintf(err, errsz, __VA_ARGS__);			\
+} while (0)
+
+static const struct {
+	const char	*name;
+	jwt_alg_t	 alg;
+	int		 hmac;
+} algs[] = {
+	{ "HS256", JWT_ALG_HS256, 1 },
+	{ "HS384", JWT_ALG_HS384, 1 },
+	{ "HS512", JWT_ALG_HS512, 1 },
+	{ "RS256", JWT_ALG_RS256, 0 },
+	{ "RS384", JWT_ALG_RS384, 0 },
+	{ "RS512", JWT_ALG_RS512, 0 },
+};
+
+void
+wd_jwt_key_cleanup(struct wd_jwt_key *k)
+{
+	size_t	 i;
+
+	if (k == NULL)
+		return;
+	wd_freezero(k->sign, k->sign_len);
+	wd_freezero(k->verify, k->verify_len);
+	free(k->ns);
+	free(k->issuer);
+	for (i = 0; i < k->naud; i++)
+		free(k->aud[i]);
+	free(k->kid);
+	memset(k, 0, sizeof(*k));
+}
+
+/*
+ * From a private PEM, derives the public PEM libjwt needs to verify
+ * (libjwt 1.10 reads verification keys with PEM_read_bio_PUBKEY only).
+ */
+static enum wd_err
+rsa_keys(struct wd_jwt_key *k, const char *pem, char *err, size_t errsz)
+{
+	enum wd_err	 rc = WD_E_CONFIG;
+	BIO		*in = NULL, *out = NULL;
+	EVP_PKEY	*pk = NULL;
+	char		*data = NULL;
+	long		 n;
+	int		 priv = 0;
+
+	in = BIO_new_mem_buf(pem, (int)strlen(pem));
+	if (in == NULL)
+		goto out;
+	if (strstr(pem, "PRIVATE KEY-----") != NULL) {
+		pk = PEM_read_bio_PrivateKey(in, NULL, NULL, NULL);
+		priv = 1;
+	} else
+		pk = PEM_read_bio_PUBKEY(in, NULL, NULL, NULL);
+	if (pk == NULL || EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
+		ERRF("WARDEN_JWT_SECRET: key is not an RSA PEM key");
+		goto out;
+	}
+	if (EVP_PKEY_get_bits(pk) < 2048) {
+		ERRF("WARDEN_JWT_SECRET: RSA key must have >= 2048 bits");
+		goto out;
+	}
+	out = BIO_new(BIO_s_mem());
+	if (out == NULL || !PEM_write_bio_PUBKEY(out, pk))
+		goto out;
+	n = BIO_get_mem_data(out, &data);
+	if (n <= 0)
+		goto out;
+	k->verify = (unsigned char *)wd_xstrndup(data, (size_t)n);
+	k->verify_len = (size_t)n;
+	if (priv) {
+		k->sign = (unsigned char *)wd_xstrdup(pem);
+		k->sign_len = strlen(pem);
+	}
+	rc = WD_OK;
+out:
+	if (rc != WD_OK && err != NULL && err[0] == '\0')
+		ERRF("WARDEN_JWT_SECRET: cannot read the RSA key");
+	EVP_PKEY_free(pk);
+	BIO_free(in);
+	BIO_free(out);
+	return rc;
+}
+
+static enum wd_err
+parse_aud(struct wd_jwt_key *k, struct json_object *v, char *err,
+    size_t errsz)
+{
+	size_t	 i, n;
+
+	if (json_object_is_type(v, json_type_string)) {
+		k->aud[k->naud++] = wd_xstrdup(json_object_get_string(v));
+		return WD_OK;
+	}
+	if (!json_object_is_type(v, json_type_array) ||
+	    (n = json_object_array_length(v)) == 0 || n > WD_JWT_MAX_AUD) {
+		ERRF("WARDEN_JWT_SECRET: audience must be a string or a "
+		    "list of 1..%d strings", WD_JWT_MAX_AUD);
+		return WD_E_CONFIG;
+	}
+	for (i = 0; i < n; i++) {
+		struct json_object	*e = json_object_array_get_idx(v, i);
+
+		if (!json_object_is_type(e, json_type_string)) {
+			ERRF("WARDEN_JWT_SECRET: audience entries must be "
+			    "strings");
+			return WD_E_CONFIG;
+		}
+		k->aud[k->naud++] = wd_xstrdup(json_object_get_string(e));
+	}
+	return WD_OK;
+}
+
+enum wd_err
+wd_jwt_key_parse(const char *json, struct wd_jwt_key *k, char *err,
+    size_t errsz)
+{
+	static const char *const known[] = { "type", "key", "claims_namespace",
+	    "claims_format", "issuer", "audience", "allowed_skew", "kid",
+	    "header" };
+	enum wd_err		 rc = WD_E_CONFIG;
+	struct json_object	*o = NULL, *v = NULL;
+	const char		*type, *key;
+	size_t			 i;
+	int			 hmac = 0, found = 0;
+
+	memset(k, 0, sizeof(*k));
+	if (err != NULL && errsz > 0)
+		err[0] = '\0';
+	if (json == NULL || wd_json_parse(json, strlen(json), 4, &o) !=
+	    WD_OK || !json_object_is_type(o, json_type_object)) {
+		ERRF("WARDEN_JWT_SECRET: must be a JSON object like "
+		    "{\"type\":\"HS256\",\"key\":\"...\"}");
+		goto out;
+	}
+	json_object_object_foreach(o, name, val) {
+		int	 ok = 0;
+
+		(void)val;
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strcmp(name, known[i]) == 0)
+				ok = 1;
+		if (!ok) {
+			ERRF("WARDEN_JWT_SECRET: \"%.40s\" is not supported",
+			    name);
+			goto out;
+		}
+	}
+	if (!json_object_object_get_ex(o, "type", &v) ||
+	    !json_object_is_type(v, json_type_string)) {
+		ERRF("WARDEN_JWT_SECRET: \"type\" is required");
+		goto out;
+	}
+	type = json_object_get_string(v);
+	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+		if (strcmp(type, algs[i].name) == 0) {
+			k->alg = algs[i].alg;
+			hmac = algs[i].hmac;
+			found = 1;
+		}
+	if (!found) {
+		ERRF("WARDEN_JWT_SECRET: type must be HS256, HS384, HS512, "
+		    "RS256, RS384 or RS512");
+		goto out;
+	}
+	if (!json_object_object_get_ex(o, "key", &v) ||
+	    !json_object_is_type(v, json_type_string)) {
+		ERRF("WARDEN_JWT_SECRET: \"key\" is required");
+		goto out;
+	}
+	key = json_object_get_string(v);
+	if (hmac) {
+		if (strlen(key) < 32) {
+			ERRF("WARDEN_JWT_SECRET: %s key needs >= 32 bytes",
+			    type);
+			goto out;
+		}
+		k->sign = (unsigned char *)wd_xstrdup(key);
+		k->sign_len = strlen(key);
+		k->verify = (unsigned char *)wd_xstrdup(key);
+		k->verify_len = k->sign_len;
+	} else if (rsa_keys(k, key, err, errsz) != WD_OK)
+		goto out;
+	k->ns = wd_xstrdup(DEFAULT_NS);
+	if (json_object_object_get_ex(o, "claims_namespace", &v)) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    json_object_get_string_len(v) == 0) {
+			ERRF("WARDEN_JWT_SECRET: claims_namespace must be a "
+			    "non-empty string");
+			goto out;
+		}
+		free(k->ns);
+		k->ns = wd_xstrdup(json_object_get_string(v));
+	}
+	if (json_object_object_get_ex(o, "claims_format", &v) &&
+	    (!json_object_is_type(v, json_type_string) ||
+	    strcmp(json_object_get_string(v), "json") != 0)) {
+		ERRF("WARDEN_JWT_SECRET: only claims_format \"json\" is "
+		    "supported");
+		goto out;
+	}
+	if (json_object_object_get_ex(o, "issuer", &v)) {
+		if (!json_object_is_type(v, json_type_string)) {
+			ERRF("WARDEN_JWT_SECRET: issuer must be a string");
+			goto out;
+		}
+		k->issuer = wd_xstrdup(json_object_get_string(v));
+	}
+	if (json_object_object_get_ex(o, "audience", &v) &&
+	    parse_aud(k, v, err, errsz) != WD_OK)
+		goto out;
+	if (json_object_object_get_ex(o, "allowed_skew", &v)) {
+		if (!json_object_is_type(v, json_type_int) ||
+		    json_object_get_int64(v) < 0 ||
+		    json_object_get_int64(v) > 3600) {
+			ERRF("WARDEN_JWT_SECRET: allowed_skew must be an "
+			    "integer in [0, 3600]");
+			goto out;
+		}
+		k->skew = (long)json_object_get_int64(v);
+	}
+	if (json_object_object_get_ex(o, "kid", &v)) {
+		if (!json_object_is_type(v, json_type_string)) {
+			ERRF("WARDEN_JWT_SECRET: kid must be a string");
+			goto out;
+		}
+		k->kid = wd_xstrdup(json_object_get_string(v));
+	}
+	rc = WD_OK;
+out:
+	json_object_put(o);
+	if (rc != WD_OK)
+		wd_jwt_key_cleanup(k);
+	return rc;
+}
+
+void
+wd_claims_cleanup(struct wd_claims *c)
+{
+	if (c == NULL)
+		return;
+	json_object_put(c->root);
+	memset(c, 0, sizeof(*c));
+}
+
+/* base64url alphabet plus exactly two dots, both parts non-empty. */
+static int
+token_shape_ok(const char *t, size_t len)
+{
+	size_t	 i, dots = 0, seg = 0;
+
+	for (i = 0; i < len; i++) {
+		char	 ch = t[i];
+
+		if (ch == '.') {
+			if (seg == 0)
+				return 0;
+			dots++;
+			seg = 0;
+			continue;
+		}
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
+			return 0;
+		seg++;
+	}
+	/* the signature segment must be present: rejects alg "none" */
+	return dots == 2 && seg > 0;
+}
+
+/* NumericDate (RFC 7519 §2): integer or fractional seconds. */
+static int
+numeric_date(struct json_object *o, const char *name, int64_t *out)
+{
+	struct json_object	*v;
+	double			 d;
+
+	if (!json_object_object_get_ex(o, name, &v))
+		return 0;
+	if (json_object_is_type(v, json_type_int)) {
+		*out = json_object_get_int64(v);
+		return 1;
+	}
+	if (json_object_is_type(v, json_type_double)) {
+		d = json_object_get_double(v);
+		if (d > -1e15 && d < 1e15) {
+			*out = (int64_t)d;
+			return 1;
+		}
+	}
+	return -1;
+}
+
+static enum wd_err
+check_registered(const struct wd_jwt_key *k, struct json_object *p,
+    time_t now, struct wd_claims *c)
+{
+	struct json_object	*v;
+	int64_t			 nbf;
+	size_t			 i, j, n;
+	int			 r, match = 0;
+
+	/* exp is required: a token that never expires cannot be revoked by
+	 * waiting, and the webhook derives Cache-Control from it */
+	if (numeric_date(p, "exp", &c->exp) != 1)
+		return WD_E_CLAIMS;
+	if ((int64_t)now > c->exp + k->skew)
+		return WD_E_EXPIRED;
+	r = numeric_date(p, "nbf", &nbf);
+	if (r < 0)
+		return WD_E_CLAIMS;
+	if (r == 1 && (int64_t)now + k->skew < nbf)
+		return WD_E_EXPIRED;
+	if (k->issuer != NULL) {
+		if (!json_object_object_get_ex(p, "iss", &v) ||
+		    !json_object_is_type(v, json_type_string) ||
+		    strcmp(json_object_get_string(v), k->issuer) != 0)
+			return WD_E_BADTOKEN;
+	}
+	if (k->naud == 0)
+		return WD_OK;
+	if (!json_object_object_get_ex(p, "aud", &v))
+		return WD_E_BADTOKEN;
+	if (json_object_is_type(v, json_type_string)) {
+		for (j = 0; j < k->naud; j++)
+			if (strcmp(json_object_get_string(v), k->aud[j]) == 0)
+				match = 1;
+	} else if (json_object_is_type(v, json_type_array)) {
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++) {
+			struct json_object *e = json_object_array_get_idx(v, i);
+
+			if (!json_object_is_type(e, json_type_string))
+				return WD_E_BADTOKEN;
+			for (j = 0; j < k->naud; j++)
+				if (strcmp(json_object_get_string(e),
+				    k->aud[j]) == 0)
+					match = 1;
+		}
+	}
+	return match ? WD_OK : WD_E_BADTOKEN;
+}
+
+/*
+ * Hasura's claim rules (hasura.md §3): names case-insensitive; allowed-
+ * roles a non-empty list of strings; default-role a string in it; every
+ * other x-hasura-* claim a string. Two names equal but for case are
+ * ambiguous and rejected. We also require x-hasura-user-id.
+ */
+static enum wd_err
+check_hasura(struct json_object *ns, struct wd_claims *c)
+{
+	size_t	 n = 0, i, nroles;
+
+	json_object_object_foreach(ns, name, val) {
+		struct json_object_iter	 it2;
+		size_t			 seen = 0;
+
+		if (strncasecmp(name, "x-hasura-", 9) != 0)
+			continue;
+		if (++n > WD_MAX_CLAIMS)
+			return WD_E_CLAIMS;
+		json_object_object_foreachC(ns, it2)
+			if (strcasecmp(it2.key, name) == 0)
+				seen++;
+		if (seen != 1)
+			return WD_E_CLAIMS;
+		if (strcasecmp(name, "x-hasura-allowed-roles") == 0) {
+			if (!json_object_is_type(val, json_type_array))
+				return WD_E_CLAIMS;
+			c->allowed = val;
+			continue;
+		}
+		if (!json_object_is_type(val, json_type_string))
+			return WD_E_CLAIMS;
+		if (strcasecmp(name, "x-hasura-default-role") == 0)
+			c->default_role = json_object_get_string(val);
+		else if (strcasecmp(name, "x-hasura-user-id") == 0)
+			c->user_id = json_object_get_string(val);
+	}
+	if (c->allowed == NULL || c->default_role == NULL ||
+	    c->user_id == NULL || c->user_id[0] == '\0' ||
+	    strlen(c->user_id) > WD_MAX_ID)
+		return WD_E_CLAIMS;
+	nroles = json_object_array_length(c->allowed);
+	if (nroles == 0 || nroles > WD_MAX_ROLES)
+		return WD_E_CLAIMS;
+	for (i = 0; i < nroles; i++) {
+		struct json_object	*e;
+
+		e = json_object_array_get_idx(c->allowed, i);
+		if (!json_object_is_type(e, json_type_string) ||
+		    json_object_get_string_len(e) == 0 ||
+		    json_object_get_string_len(e) > WD_MAX_ROLE)
+			return WD_E_CLAIMS;
+	}
+	if (!wd_claims_role_allowed(c, c->default_role,
+	    strlen(c->default_role)))
+		return WD_E_CLAIMS;
+	return WD_OK;
+}
+
+enum wd_err
+wd_jwt_verify(const struct wd_jwt_key *k, const char *tok, size_t len,
+    time_t now, struct wd_claims *c)
+{
+	enum wd_err		 rc = WD_E_BADTOKEN;
+	char			 copy[WD_MAX_TOKEN + 1];
+	jwt_t			*j = NULL;
+	char			*payload = NULL;
+	struct json_object	*v;
+
+	memset(c, 0, sizeof(*c));
+	if (len == 0 || len > WD_MAX_TOKEN || !token_shape_ok(tok, len))
+		goto out;
+	memcpy(copy, tok, len);
+	copy[len] = '\0';
+	if (jwt_decode(&j, copy, k->verify, (int)k->verify_len) != 0)
+		goto out;
+	/* the pin: a token naming another algorithm (none, HS with an RS
+	 * public key as secret) is rejected whatever libjwt concluded */
+	if (jwt_get_alg(j) != k->alg)
+		goto out;
+	payload = jwt_get_grants_json(j, NULL);
+	if (payload == NULL ||
+	    wd_json_parse(payload, strlen(payload), WD_MAX_JSON_DEPTH,
+	    &c->root) != WD_OK ||
+	    !json_object_is_type(c->root, json_type_object))
+		goto out;
+	rc = check_registered(k, c->root, now, c);
+	if (rc != WD_OK)
+		goto out;
+	rc = WD_E_CLAIMS;
+	if (!json_object_object_get_ex(c->root, k->ns, &c->ns) ||
+	    !json_object_is_type(c->ns, json_type_object))
+		goto out;
+	rc = check_hasura(c->ns, c);
+	if (rc != WD_OK)
+		goto out;
+	if (json_object_object_get_ex(c->root, "sid", &v)) {
+		if (!json_object_is_type(v, json_type_string)) {
+			rc = WD_E_CLAIMS;
+			goto out;
+		}
+		c->sid = json_object_get_string(v);
+	}
+	rc = WD_OK;
+out:
+	explicit_bzero(copy, sizeof(copy));
+	free(payload);
+	jwt_free(j);
+	if (rc != WD_OK)
+		wd_claims_cleanup(c);
+	return rc;
+}
+
+int
+wd_claims_role_allowed(const struct wd_claims *c, const char *role,
+    size_t len)
+{
+	size_t	 i, n;
+
+	if (c->allowed == NULL)
+		return 0;
+	n = json_object_array_length(c->allowed);
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(c->allowed, i);
+
+		if ((size_t)json_object_get_string_len(e) == len &&
+		    memcmp(json_object_get_string(e), role, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+enum wd_err
+wd_jwt_sign(const struct wd_jwt_key *k, struct json_object *payload,
+    char **out)
+{
+	enum wd_err	 rc = WD_E_INTERNAL;
+	jwt_t		*j = NULL;
+	const char	*js;
+
+	*out = NULL;
+	if (k->sign == NULL) {
+		rc = WD_E_CONFIG;
+		goto out;
+	}
+	if (jwt_new(&j) != 0)
+		goto out;
+	js = json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN);
+	if (js == NULL || jwt_add_grants_json(j, js) != 0)
+		goto out;
+	if (jwt_set_alg(j, k->alg, k->sign, (int)k->sign_len) != 0)
+		goto out;
+	if (k->kid != NULL && jwt_add_header(j, "kid", k->kid) != 0)
+		goto out;
+	*out = jwt_encode_str(j);
+	if (*out == NULL)
+		goto out;
+	rc = WD_OK;
+out:
+	jwt_free(j);
+	return rc;
+}

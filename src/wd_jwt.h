@@ -1,0 +1,85 @@
+/*
+ * wd_jwt.h: JWT keys, verification and signing on top of libjwt 1.10.
+ *
+ * libjwt 1.10 verifies a signature with whatever algorithm the token names
+ * and checks no registered claim. This module pins the configured
+ * algorithm, then checks exp, nbf (with allowed_skew), iss and aud, and
+ * Hasura's claim rules (hasura.md §3) before anything in the token is
+ * trusted.
+ */
+#ifndef WD_JWT_H
+#define WD_JWT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <jwt.h>
+#include <json-c/json.h>
+
+#include "wd_err.h"
+
+#define WD_JWT_MAX_AUD	8
+
+struct wd_jwt_key {
+	jwt_alg_t	 alg;		/* the only algorithm accepted */
+	unsigned char	*sign;		/* HMAC secret or private PEM; owned,
+					 * NULL when only a public key given */
+	size_t		 sign_len;
+	unsigned char	*verify;	/* HMAC secret or public PEM; owned */
+	size_t		 verify_len;
+	char		*ns;		/* claims namespace; owned */
+	char		*issuer;	/* owned; NULL = not checked */
+	char		*aud[WD_JWT_MAX_AUD];	/* owned; naud = 0: unchecked */
+	size_t		 naud;
+	long		 skew;		/* allowed_skew, seconds */
+	char		*kid;		/* key id for RS* (JWKS); owned */
+};
+
+/*
+ * Parses Hasura's HASURA_GRAPHQL_JWT_SECRET JSON (type, key, and optional
+ * claims_namespace, claims_format "json", issuer, audience, allowed_skew,
+ * kid). HS* keys need >= 32 bytes; RS* keys may be a private PEM (used to
+ * sign; the public half is derived for verifying) or a public PEM
+ * (verify only). On error returns WD_E_CONFIG with one line in err that
+ * never contains the key. Caller cleans up with wd_jwt_key_cleanup().
+ */
+enum wd_err	wd_jwt_key_parse(const char *json, struct wd_jwt_key *k,
+		    char *err, size_t errsz);
+/* Wipes and frees; k may be zeroed. */
+void		wd_jwt_key_cleanup(struct wd_jwt_key *k);
+
+/* A verified token's Hasura view. Everything borrowed from root. */
+struct wd_claims {
+	struct json_object	*root;		/* owned: the payload */
+	struct json_object	*ns;		/* the claims object */
+	const char		*user_id;	/* x-hasura-user-id */
+	const char		*default_role;	/* x-hasura-default-role */
+	struct json_object	*allowed;	/* x-hasura-allowed-roles */
+	const char		*sid;		/* session id or NULL */
+	int64_t			 exp;
+};
+
+/*
+ * Verifies tok (len bytes, need not be NUL-terminated; at most
+ * WD_MAX_TOKEN) against k at time now. On WD_OK, c holds the claims and
+ * the caller calls wd_claims_cleanup(). Errors: WD_E_BADTOKEN (shape,
+ * algorithm, signature, iss, aud), WD_E_EXPIRED (exp, nbf), WD_E_CLAIMS
+ * (Hasura claims missing or ill-typed). c is zeroed on error.
+ */
+enum wd_err	wd_jwt_verify(const struct wd_jwt_key *k, const char *tok,
+		    size_t len, time_t now, struct wd_claims *c);
+void		wd_claims_cleanup(struct wd_claims *c);
+
+/* 1 if role (len bytes) is one of c's allowed roles, else 0. */
+int		wd_claims_role_allowed(const struct wd_claims *c,
+		    const char *role, size_t len);
+
+/*
+ * Signs payload (a JSON object, not consumed) with k, adding kid to the
+ * header when set. *out is caller-owned (free()). WD_E_CONFIG when k has
+ * no signing key.
+ */
+enum wd_err	wd_jwt_sign(const struct wd_jwt_key *k,
+		    struct json_object *payload, char **out);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * wd_limits.h: every cap on untrusted input, in one place, with its reason.
+ * A value from the network is checked against one of these before it is
+ * read, copied or allocated for.
+ */
+#ifndef WD_LIMITS_H
+#define WD_LIMITS_H
+
+/* POST /hook body: Hasura sends the client's headers plus the GraphQL
+ * request; 64 KiB holds a large query, anything bigger is not Hasura. */
+#define WD_MAX_BODY		(64 * 1024)
+
+/* A JWT: Hasura claims plus custom fields stay well under 2 KiB; 8 KiB is
+ * also lighttpd's default request-field limit, so a longer one could not
+ * arrive in a header anyway. */
+#define WD_MAX_TOKEN		8192
+
+/* JSON nesting: our documents are at most 3 levels deep (body, headers,
+ * value); 16 leaves room for GraphQL variables without letting a client
+ * exhaust the stack of a recursive parser. */
+#define WD_MAX_JSON_DEPTH	16
+
+/* One header value (Authorization, Cookie): lighttpd's field limit. */
+#define WD_MAX_HEADER		8192
+
+/* Header count in a POST /hook body: browsers send ~20, proxies add a few. */
+#define WD_MAX_HEADERS		128
+
+/* x-hasura-* claims in one token and roles in allowed-roles. */
+#define WD_MAX_CLAIMS		64
+#define WD_MAX_ROLES		64
+
+/* A role name or user id we copy into fixed buffers (UUIDs are 36). */
+#define WD_MAX_ROLE		64
+#define WD_MAX_ID		128
+
+/* The webhook's JSON answer: every claim escaped at worst 6x (\u00XX) of a
+ * token of WD_MAX_TOKEN bytes, base64 expanding 4/3: 8192*3/4*6 < 40 KiB. */
+#define WD_MAX_HOOK_RESP	(40 * 1024)
+
+/* One line of the configuration file, and one configuration value (a PEM
+ * RSA-4096 private key is ~3.3 KiB). */
+#define WD_MAX_CFG_VALUE	16384
+#define WD_MAX_CFG_FILE		(256 * 1024)
+
+/* One log line after escaping. */
+#define WD_MAX_LOG_LINE		1024
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * wd_util.h: small pure helpers shared by every module: constant-time
+ * comparison, bounded number parsing, case-insensitive matching.
+ */
+#ifndef WD_UTIL_H
+#define WD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wd_err.h"
+
+/*
+ * Compares two secrets in time that depends on neither content nor the
+ * position of the first difference; the length difference is folded in
+ * without an early return (lighttpd ck.c). Returns 1 if equal, else 0.
+ */
+int		wd_ct_eq(const void *a, size_t alen, const void *b, size_t blen);
+
+/*
+ * Parses exactly len decimal digits (no sign, no space, no empty input)
+ * into *out. WD_E_BADREQ when not all digits, WD_E_TOOBIG when > max.
+ */
+enum wd_err	wd_parse_u64(const char *s, size_t len, uint64_t max,
+		    uint64_t *out);
+
+/* ASCII case-insensitive equality of (a, alen) and NUL-terminated b. */
+int		wd_strcaseeq(const char *a, size_t alen, const char *b);
+
+#endif
