@@ -103,7 +103,9 @@ find_token(const struct wd_hook *h, const struct wd_hook_in *in,
 {
 	enum wd_err	 rc;
 
-	if (in->authz != NULL)
+	/* an empty Authorization is no credential: lighttpd drops empty
+	 * headers in GET mode, and POST mode must decide the same way */
+	if (in->authz != NULL && in->authz_len > 0)
 		return wd_auth_bearer(in->authz, in->authz_len, tok, len);
 	if (in->cookie == NULL || h->cookie_name == NULL ||
 	    h->cookie_name[0] == '\0')

@@ -115,16 +115,24 @@ void
 wd_http_send(struct wd_req *rq, int status, const char *extra,
     const char *ctype, const char *body, size_t len)
 {
+	char	 hdr[256];
 	int	 cache = extra != NULL &&
 	    strstr(extra, "Cache-Control:") != NULL;
 
+	/* libfcgi's FCGX_FPrintF has its own printf without %zu: format
+	 * with the C library and write the bytes */
 	rq->responded = 1;
-	FCGX_FPrintF(rq->f.out, "Status: %d %s\r\n", status,
+	snprintf(hdr, sizeof(hdr), "Status: %d %s\r\n", status,
 	    wd_err_reason(status));
-	if (ctype != NULL)
-		FCGX_FPrintF(rq->f.out, "Content-Type: %s\r\n", ctype);
-	if (!rq->authorizer || status != 200)
-		FCGX_FPrintF(rq->f.out, "Content-Length: %zu\r\n", len);
+	FCGX_PutS(hdr, rq->f.out);
+	if (ctype != NULL) {
+		snprintf(hdr, sizeof(hdr), "Content-Type: %s\r\n", ctype);
+		FCGX_PutS(hdr, rq->f.out);
+	}
+	if (!rq->authorizer || status != 200) {
+		snprintf(hdr, sizeof(hdr), "Content-Length: %zu\r\n", len);
+		FCGX_PutS(hdr, rq->f.out);
+	}
 	if (!cache)
 		FCGX_PutS("Cache-Control: no-store\r\n", rq->f.out);
 	if (extra != NULL)

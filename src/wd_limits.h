@@ -20,8 +20,10 @@
  * exhaust the stack of a recursive parser. */
 #define WD_MAX_JSON_DEPTH	16
 
-/* One header value (Authorization, Cookie): lighttpd's field limit. */
-#define WD_MAX_HEADER		8192
+/* One header value in a POST /hook body: twice the token cap, so an
+ * oversized token is refused as a token (401) like in GET mode, where
+ * lighttpd's server.max-request-field-size (32 KiB) bounds it. */
+#define WD_MAX_HEADER		16384
 
 /* Header count in a POST /hook body: browsers send ~20, proxies add a few. */
 #define WD_MAX_HEADERS		128

@@ -51,8 +51,14 @@ wd_log(FCGX_Stream *err, enum wd_loglvl lvl, const char *module,
 	vsnprintf(raw, sizeof(raw), fmt, ap);	/* truncation is fine */
 	va_end(ap);
 	wd_log_escape(esc, sizeof(esc), raw);
-	if (err != NULL)
-		FCGX_FPrintF(err, "%s %s: %s\n", lvlnames[lvl], module, esc);
-	else
+	if (err != NULL) {
+		/* FCGX_FPrintF lacks C99 conversions: write plain bytes */
+		FCGX_PutS(lvlnames[lvl], err);
+		FCGX_PutS(" ", err);
+		FCGX_PutS(module, err);
+		FCGX_PutS(": ", err);
+		FCGX_PutS(esc, err);
+		FCGX_PutS("\n", err);
+	} else
 		fprintf(stderr, "%s %s: %s\n", lvlnames[lvl], module, esc);
 }

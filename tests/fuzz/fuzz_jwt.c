@@ -1,0 +1,343 @@
+/*
+ * fuzz_jwt.c: token verification and the claim rules (wd_jwt.h).
+ *
+ * 1. The input as a token (exact-size copy, not NUL-terminated) against
+ *    three keys: plain HS256, HS256 with issuer, audience and skew, and
+ *    HS384 with the plain key's secret (the algorithm pin).
+ * 2. The input as a JWT payload: if it parses to an object it is signed
+ *    with each HS256 key and verified at several times, so exp, nbf,
+ *    iss, aud and Hasura's claim rules are reached with fuzzed claims.
+ *
+ * Invariants: on WD_OK the claims are complete (user_id non-empty and
+ * short, default_role allowed, 1..WD_MAX_ROLES allowed roles, exp set and
+ * equal to the payload's) and consistent with the key (now within
+ * [nbf - skew, exp + skew], iss and aud match); on error c is zeroed; a
+ * token signed for one key never verifies under another; expiry is
+ * monotonic: at now = 0 only nbf can reject, at now = exp + 1 and at
+ * now = INT64_MAX (when exp is smaller) the token is WD_E_EXPIRED.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "wd_json.h"
+#include "wd_jwt.h"
+#include "wd_limits.h"
+
+#define FZ_NOW		((time_t)1700000000)	/* 2023-11-14 */
+#define FZ_NS		"https://hasura.io/jwt/claims"
+#define FZ_ISS		"https://auth.example.test"
+#define FZ_SKEW		30
+/* plain: no iss/aud, no skew; the same secret as hs384 */
+#define FZ_KEY0		"{\"type\":\"HS256\",\"key\":" \
+			"\"warden-fuzz-hs256-key-0123456789abcdef\"}"
+#define FZ_KEY1		"{\"type\":\"HS256\",\"key\":" \
+			"\"warden-fuzz-hs256-key-issuer-aud-0123456789\"," \
+			"\"issuer\":\"" FZ_ISS "\"," \
+			"\"audience\":[\"warden\",\"hasura\"]," \
+			"\"allowed_skew\":30}"
+#define FZ_KEY2		"{\"type\":\"HS384\",\"key\":" \
+			"\"warden-fuzz-hs256-key-0123456789abcdef\"}"
+
+int	LLVMFuzzerInitialize(int *argc, char ***argv);
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define NKEYS	3
+static struct wd_jwt_key	fz_keys[NKEYS];
+
+#define CHECK(c) do {							\
+	if (!(c)) {							\
+		fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c,	\
+		    __FILE__, __LINE__);					\
+		abort();						\
+	}								\
+} while (0)
+
+static void
+fz_atexit(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < NKEYS; i++)
+		wd_jwt_key_cleanup(&fz_keys[i]);
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static const char *const json[NKEYS] = { FZ_KEY0, FZ_KEY1, FZ_KEY2 };
+	char	 err[256];
+	size_t	 i;
+
+	(void)argc;
+	(void)argv;
+	for (i = 0; i < NKEYS; i++)
+		if (wd_jwt_key_parse(json[i], &fz_keys[i], err, sizeof(err)) !=
+		    WD_OK) {
+			fprintf(stderr, "fuzz_jwt: key %zu: %s\n", i, err);
+			abort();
+		}
+	atexit(fz_atexit);
+	return 0;
+}
+
+static int
+is_zero(const struct wd_claims *c)
+{
+	static const struct wd_claims	 z;
+
+	return memcmp(c, &z, sizeof(z)) == 0;
+}
+
+/* NumericDate as the verifier reads it: 1 set, 0 absent, -1 bad. */
+static int
+fz_date(struct json_object *o, const char *name, int64_t *out)
+{
+	struct json_object	*v;
+	double			 d;
+
+	if (!json_object_object_get_ex(o, name, &v))
+		return 0;
+	if (json_object_is_type(v, json_type_int)) {
+		*out = json_object_get_int64(v);
+		return 1;
+	}
+	if (json_object_is_type(v, json_type_double)) {
+		d = json_object_get_double(v);
+		if (d > -1e15 && d < 1e15) {
+			*out = (int64_t)d;
+			return 1;
+		}
+	}
+	return -1;
+}
+
+static int
+aud_ok(const struct wd_jwt_key *k, struct json_object *v)
+{
+	size_t	 i, j, n;
+	int	 m = 0;
+
+	if (json_object_is_type(v, json_type_string)) {
+		for (j = 0; j < k->naud; j++)
+			if (strcmp(json_object_get_string(v), k->aud[j]) == 0)
+				m = 1;
+		return m;
+	}
+	if (!json_object_is_type(v, json_type_array))
+		return 0;
+	n = json_object_array_length(v);
+	for (i = 0; i < n; i++) {
+		struct json_object	*e = json_object_array_get_idx(v, i);
+
+		if (!json_object_is_type(e, json_type_string))
+			return 0;
+		for (j = 0; j < k->naud; j++)
+			if (strcmp(json_object_get_string(e), k->aud[j]) == 0)
+				m = 1;
+	}
+	return m;
+}
+
+/* Checks a WD_OK result of verifying under k at now. */
+static void
+check_ok(const struct wd_jwt_key *k, const struct wd_claims *c, time_t now)
+{
+	struct json_object	*v;
+	int64_t			 exp = 0, nbf = 0;
+	size_t			 i, n;
+
+	CHECK(json_object_is_type(c->root, json_type_object));
+	CHECK(json_object_object_get_ex(c->root, k->ns, &v) && v == c->ns);
+	CHECK(json_object_is_type(c->ns, json_type_object));
+	CHECK(c->user_id != NULL && c->user_id[0] != '\0');
+	CHECK(strlen(c->user_id) <= WD_MAX_ID);
+	CHECK(c->default_role != NULL);
+	CHECK(wd_claims_role_allowed(c, c->default_role,
+	    strlen(c->default_role)) == 1);
+	CHECK(json_object_is_type(c->allowed, json_type_array));
+	n = json_object_array_length(c->allowed);
+	CHECK(n >= 1 && n <= WD_MAX_ROLES);
+	for (i = 0; i < n; i++) {
+		struct json_object	*e;
+
+		e = json_object_array_get_idx(c->allowed, i);
+		CHECK(json_object_is_type(e, json_type_string));
+		CHECK(json_object_get_string_len(e) >= 1 &&
+		    json_object_get_string_len(e) <= WD_MAX_ROLE);
+		CHECK(wd_claims_role_allowed(c, json_object_get_string(e),
+		    (size_t)json_object_get_string_len(e)) == 1);
+	}
+	/* exp is required and is what the payload says */
+	CHECK(fz_date(c->root, "exp", &exp) == 1);
+	CHECK(exp == c->exp);
+	/* within [nbf - skew, exp + skew], without overflowing here */
+	CHECK((__int128)now <= (__int128)c->exp + k->skew);
+	switch (fz_date(c->root, "nbf", &nbf)) {
+	case 1:
+		CHECK((__int128)now + k->skew >= (__int128)nbf);
+		break;
+	case 0:
+		break;
+	default:
+		CHECK(0);
+	}
+	if (k->issuer != NULL)
+		CHECK(json_object_object_get_ex(c->root, "iss", &v) &&
+		    json_object_is_type(v, json_type_string) &&
+		    strcmp(json_object_get_string(v), k->issuer) == 0);
+	if (k->naud > 0)
+		CHECK(json_object_object_get_ex(c->root, "aud", &v) &&
+		    aud_ok(k, v));
+	if (json_object_object_get_ex(c->root, "sid", &v))
+		CHECK(c->sid != NULL &&
+		    json_object_is_type(v, json_type_string) &&
+		    strcmp(c->sid, json_object_get_string(v)) == 0);
+	else
+		CHECK(c->sid == NULL);
+}
+
+/* Verifies tok under k at now, checks the result, returns the code and
+ * (if out is not NULL) exp and whether nbf > 0. */
+static enum wd_err
+verify(const struct wd_jwt_key *k, const char *tok, size_t len, time_t now,
+    int64_t *exp, int *nbf_pos)
+{
+	struct wd_claims	 c;
+	enum wd_err		 rc;
+	int64_t			 nbf = 0;
+
+	memset(&c, 0xa5, sizeof(c));
+	rc = wd_jwt_verify(k, tok, len, now, &c);
+	CHECK(rc == WD_OK || rc == WD_E_BADTOKEN || rc == WD_E_EXPIRED ||
+	    rc == WD_E_CLAIMS);
+	if (rc != WD_OK) {
+		CHECK(is_zero(&c));
+		return rc;
+	}
+	check_ok(k, &c, now);
+	if (exp != NULL)
+		*exp = c.exp;
+	if (nbf_pos != NULL)
+		*nbf_pos = fz_date(c.root, "nbf", &nbf) == 1 && nbf > 0;
+	wd_claims_cleanup(&c);
+	CHECK(is_zero(&c));
+	return rc;
+}
+
+/* Time behaviour of a token that verified under k (skew 0) at FZ_NOW. */
+static void
+check_times(const struct wd_jwt_key *k, const char *tok, size_t len,
+    int64_t exp, int nbf_pos)
+{
+	enum wd_err	 rc;
+
+	CHECK(k->skew == 0);
+	CHECK(exp >= (int64_t)FZ_NOW);
+	/* at 0 only a positive nbf can object */
+	rc = verify(k, tok, len, 0, NULL, NULL);
+	CHECK(rc == (nbf_pos ? WD_E_EXPIRED : WD_OK));
+	/* the last valid second, and the first invalid one */
+	CHECK(verify(k, tok, len, (time_t)exp, NULL, NULL) == WD_OK);
+	if (exp < INT64_MAX)
+		CHECK(verify(k, tok, len, (time_t)exp + 1, NULL, NULL) ==
+		    WD_E_EXPIRED);
+	/* the end of time */
+	rc = verify(k, tok, len, (time_t)INT64_MAX, NULL, NULL);
+	CHECK(rc == (exp < INT64_MAX ? WD_E_EXPIRED : WD_OK));
+}
+
+/* The input as a token, under every key. */
+static void
+fuzz_token(const uint8_t *data, size_t size)
+{
+	char		*tok;
+	int64_t		 exp = 0;
+	int		 nbf_pos = 0, ok0;
+
+	tok = malloc(size > 0 ? size : 1);
+	CHECK(tok != NULL);
+	if (size > 0)
+		memcpy(tok, data, size);
+	ok0 = verify(&fz_keys[0], tok, size, FZ_NOW, &exp, &nbf_pos) ==
+	    WD_OK;
+	if (ok0) {
+		check_times(&fz_keys[0], tok, size, exp, nbf_pos);
+		/* another secret, and another algorithm with this secret */
+		CHECK(verify(&fz_keys[1], tok, size, FZ_NOW, NULL, NULL) ==
+		    WD_E_BADTOKEN);
+		CHECK(verify(&fz_keys[2], tok, size, FZ_NOW, NULL, NULL) ==
+		    WD_E_BADTOKEN);
+	} else {
+		(void)verify(&fz_keys[1], tok, size, FZ_NOW, NULL, NULL);
+		(void)verify(&fz_keys[2], tok, size, FZ_NOW, NULL, NULL);
+	}
+	free(tok);
+}
+
+/* The input as claims, signed with key ki and verified. */
+static void
+fuzz_claims(struct json_object *payload, size_t ki)
+{
+	const struct wd_jwt_key	*k = &fz_keys[ki];
+	char			*tok = NULL;
+	size_t			 len;
+	int64_t			 exp = 0;
+	int			 nbf_pos = 0;
+	enum wd_err		 rc;
+
+	rc = wd_jwt_sign(k, payload, &tok);
+	if (rc != WD_OK) {
+		/* libjwt/jansson may refuse what json-c accepted */
+		CHECK(rc == WD_E_INTERNAL && tok == NULL);
+		return;
+	}
+	CHECK(tok != NULL);
+	len = strlen(tok);
+	rc = verify(k, tok, len, FZ_NOW, &exp, &nbf_pos);
+	if (len > WD_MAX_TOKEN)
+		CHECK(rc == WD_E_BADTOKEN);
+	if (rc == WD_OK) {
+		size_t	 o;
+		int64_t	 e0 = 0;
+
+		/* exp survived the signing round trip unchanged */
+		CHECK(fz_date(payload, "exp", &e0) == 1 && e0 == exp);
+
+		/* a token is only good for the key that signed it */
+		for (o = 0; o < NKEYS; o++)
+			if (o != ki)
+				CHECK(verify(&fz_keys[o], tok, len, FZ_NOW,
+				    NULL, NULL) == WD_E_BADTOKEN);
+		if (k->skew == 0)
+			check_times(k, tok, len, exp, nbf_pos);
+		else {
+			/* the skew extends validity both ways */
+			CHECK(verify(k, tok, len, (time_t)exp, NULL, NULL) ==
+			    WD_OK || nbf_pos);
+			if (exp < INT64_MAX - 2 * FZ_SKEW)
+				CHECK(verify(k, tok, len,
+				    (time_t)(exp + FZ_SKEW + 1), NULL, NULL) ==
+				    WD_E_EXPIRED);
+		}
+	}
+	free(tok);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct json_object	*payload = NULL;
+
+	fuzz_token(data, size);
+	if (wd_json_parse((const char *)data, size, WD_MAX_JSON_DEPTH,
+	    &payload) == WD_OK &&
+	    json_object_is_type(payload, json_type_object)) {
+		fuzz_claims(payload, 0);
+		fuzz_claims(payload, 1);
+	}
+	json_object_put(payload);
+	return 0;
+}
