@@ -32,6 +32,9 @@ else
 	USERLINE=""
 fi
 
+# paths below are absolute; the service user may not be allowed in $PWD
+cd /
+
 DBURL="postgresql:///warden?host=$RUN/sock&user=warden"
 
 pg_running() { $AS "$PGBIN/pg_ctl" -D "$RUN/pg" status >/dev/null 2>&1; }
@@ -64,11 +67,13 @@ EOC
 			-w -t 60 start >/dev/null ||
 			die "PostgreSQL did not start, see $RUN/log/postgresql.log"
 	fi
-	if [ "$($AS psql -X -At -h "$RUN/sock" -U warden -d postgres -c \
+	if [ "$(psql -X -At -h "$RUN/sock" -U warden -d postgres -c \
 	    "SELECT 1 FROM pg_database WHERE datname = 'warden'")" != 1 ]; then
-		$AS createdb -h "$RUN/sock" -U warden warden
+		createdb -h "$RUN/sock" -U warden warden
 	fi
-	$AS sh "$REPO/sql/migrate.sh" "$DBURL"
+	# psql runs as the caller: root reaches the 0700 socket directory,
+	# and the service user may not be able to read the checkout
+	sh "$REPO/sql/migrate.sh" "$DBURL"
 }
 
 write_env() {
@@ -89,8 +94,20 @@ EOC
 	return 0
 }
 
+# The service user may not be able to reach the checkout (a clone under
+# /root): the binaries it runs are copied into the run directory.
+install_bins() {
+	mkdir -p "$RUN/bin"
+	for f in "$BIN"/*; do
+		case "$f" in *.d) continue ;; esac
+		[ -f "$f" ] && [ -x "$f" ] || continue
+		cp "$f" "$RUN/bin/.new" && mv -f "$RUN/bin/.new" "$RUN/bin/${f##*/}"
+	done
+	chmod 755 "$RUN/bin" "$RUN/bin"/*
+}
+
 write_conf() {
-	sed -e "s|@RUN@|$RUN|g" -e "s|@PORT@|$PORT|g" -e "s|@BIN@|$BIN|g" \
+	sed -e "s|@RUN@|$RUN|g" -e "s|@PORT@|$PORT|g" -e "s|@BIN@|$RUN/bin|g" \
 		"$REPO/lighttpd/warden.conf.in" >"$RUN/lighttpd.conf.tmp"
 	# the user lines span two lines: substitute with awk, not sed
 	awk -v u="$USERLINE" '{ if ($0 == "@USERLINE@") print u; else print }' \
@@ -103,6 +120,7 @@ start_web() {
 	if web_pid >/dev/null; then
 		return 0
 	fi
+	install_bins
 	write_conf
 	lighttpd -tt -f "$RUN/lighttpd.conf" >"$RUN/log/lighttpd.check" 2>&1 ||
 		die "bad lighttpd config: $(cat "$RUN/log/lighttpd.check")"

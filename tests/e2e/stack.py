@@ -166,6 +166,4 @@ class Stack:
     def psql(self, sql):
         cmd = ["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1",
                self.base_env["WARDEN_DATABASE_URL"], "-c", sql]
-        if os.getuid() == 0:
-            cmd = ["runuser", "-u", "warden", "--"] + cmd
         return subprocess.run(cmd, capture_output=True, text=True)

@@ -1,0 +1,31 @@
+/*
+ * null_responder: the ceiling for `make bench`. A FastCGI responder that
+ * does no work at all: it answers every request with the smallest valid
+ * webhook reply, so lighttpd + libfcgi + the socket round trip are all
+ * that is measured. Not part of Warden; built by tests/bench/run.sh.
+ */
+#include <fcgiapp.h>
+#include <stdio.h>
+
+static const char reply[] =
+	"Status: 200\r\n"
+	"Content-Type: application/json\r\n"
+	"\r\n"
+	"{\"X-Hasura-Role\":\"anonymous\"}";
+
+int
+main(void)
+{
+	FCGX_Request	 rq;
+
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&rq, 0, 0) != 0) {
+		fprintf(stderr, "null_responder: cannot initialise FastCGI\n");
+		return 1;
+	}
+	while (FCGX_Accept_r(&rq) >= 0) {
+		FCGX_PutStr(reply, (int)(sizeof(reply) - 1), rq.out);
+		FCGX_Finish_r(&rq);
+	}
+	FCGX_Free(&rq, 1);
+	return 0;
+}

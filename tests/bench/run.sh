@@ -1,0 +1,20 @@
+#!/bin/sh
+# Benchmark of GET /hook (a benchmark, not a test: it prints numbers and
+# targets, never PASS/FAIL, and exits 0 whether targets are met or not).
+#   1. builds the ceiling, tests/bench/null_responder.c, into $1/bench/
+#   2. tests/bench/bench.py starts the real stack, adds the ceiling under
+#      the same lighttpd, and runs wrk against both, one after the other
+# Exits non-zero only if the benchmark could not run.
+B=${1:-build}
+cd "$(dirname "$0")/../.." || exit 2
+
+if ! command -v wrk >/dev/null 2>&1; then
+	echo "bench: wrk missing (make deps)" >&2
+	exit 2
+fi
+mkdir -p "$B/bench" || exit 2
+cc -O2 -Wall -Wextra -Werror $(pkg-config --cflags fcgi) \
+	-o "$B/bench/null_responder" tests/bench/null_responder.c \
+	$(pkg-config --libs fcgi) || exit 2
+
+exec python3 tests/bench/bench.py "$B/bin" "$B/bench/null_responder"
