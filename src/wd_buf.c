@@ -3,6 +3,7 @@
  * an attacker-chosen length can never drive an allocation past max.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,8 @@ wd_buf_init(struct wd_buf *b, size_t max)
 	b->p = NULL;
 	b->len = 0;
 	b->cap = 0;
-	b->max = max;
+	/* grow() needs max + 1 for the NUL */
+	b->max = max > SIZE_MAX / 2 ? SIZE_MAX / 2 : max;
 }
 
 void

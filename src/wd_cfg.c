@@ -141,6 +141,10 @@ readval(const char *t, size_t len, size_t *pos, char *out, size_t *olen)
 			if (i < len && t[i] != '\n')
 				return WD_E_BADREQ;
 		} else {
+			/* shell: a backslash quotes the next character, which
+			 * is how '\'' puts a quote inside a quoted value */
+			if (t[i] == '\\' && i + 1 < len && t[i + 1] != '\n')
+				i++;
 			if (o >= WD_MAX_CFG_VALUE)
 				return WD_E_TOOBIG;
 			out[o++] = t[i++];
@@ -200,6 +204,10 @@ wd_cfg_parse(struct wd_cfg *c, const char *t, size_t len, char *err,
 			for (j = from; j < i; j++)
 				if (t[j] == '\n')
 					line++;
+		}
+		if (memchr(val, '\0', vlen) != NULL) {
+			ERRF("line %ld: NUL byte in value", start);
+			goto out;
 		}
 		k = lookup(t + ks, kl);
 		if (k >= 0)

@@ -45,6 +45,12 @@ static const struct wd_errinfo errtab[] = {	/* unsized on purpose */
 			    "service-unavailable", "Service unavailable" },
 	[WD_E_CONFIG]	= { 500, "Internal Server Error", "bad-config",
 			    "Bad configuration" },
+	[WD_E_RANGE]	= { 416, "Range Not Satisfiable",
+			    "range-not-satisfiable", "Range not satisfiable" },
+	[WD_E_BADKEY]	= { 400, "Bad Request", "invalid-key",
+			    "Invalid storage key" },
+	[WD_E_STOREDOWN] = { 503, "Service Unavailable",
+			    "storage-unavailable", "Storage unavailable" },
 };
 _Static_assert(sizeof(errtab) / sizeof(errtab[0]) == WD_E__MAX,
     "errtab rows");
@@ -67,6 +73,10 @@ wd_err_reason(int status)
 		return "No Content";
 	case 302:
 		return "Found";
+	case 206:
+		return "Partial Content";
+	case 304:
+		return "Not Modified";
 	default:
 		break;
 	}

@@ -28,6 +28,9 @@ enum wd_err {
 	WD_E_DBDOWN,		/* 503: database unreachable */
 	WD_E_UNAVAILABLE,	/* 503: another dependency unreachable */
 	WD_E_CONFIG,		/* start-up only: bad configuration */
+	WD_E_RANGE,		/* 416: Range not satisfiable (storage) */
+	WD_E_BADKEY,		/* 400: storage key invalid (storage) */
+	WD_E_STOREDOWN,		/* 503: storage backend unreachable (storage) */
 	WD_E__MAX
 };
 

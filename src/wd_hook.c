@@ -229,8 +229,21 @@ wd_hook_post_in(struct json_object *body, struct wd_hook_in *in)
 		if (!json_object_is_type(val, json_type_string))
 			return WD_E_BADHEADER;
 		vlen = (size_t)json_object_get_string_len(val);
-		if (vlen > WD_MAX_HEADER)
+		if (vlen > WD_MAX_HEADER ||
+		    memchr(json_object_get_string(val), '\0', vlen) != NULL)
 			return WD_E_BADHEADER;
+		{
+			/* a name repeated in another case: which one did the
+			 * client send? Reject rather than pick (STYLE §6) */
+			struct json_object_iter	 it;
+			size_t			 same = 0;
+
+			json_object_object_foreachC(hdrs, it)
+				if (strcasecmp(it.key, name) == 0)
+					same++;
+			if (same != 1)
+				return WD_E_BADHEADER;
+		}
 		if (strcasecmp(name, "authorization") == 0) {
 			pp = &in->authz;
 			lp = &in->authz_len;
@@ -242,8 +255,6 @@ wd_hook_post_in(struct json_object *body, struct wd_hook_in *in)
 			lp = &in->role_len;
 		} else
 			continue;
-		if (*pp != NULL)	/* same name in another case */
-			return WD_E_BADHEADER;
 		*pp = json_object_get_string(val);
 		*lp = vlen;
 	}

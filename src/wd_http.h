@@ -11,6 +11,7 @@
 
 #include "wd_buf.h"
 #include "wd_err.h"
+#include "wd_log.h"
 
 struct wd_req {
 	FCGX_Request	 f;

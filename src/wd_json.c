@@ -8,19 +8,176 @@
 
 #include "wd_json.h"
 
+/*
+ * Length of the UTF-8 sequence at p (n bytes left) if it is a valid,
+ * shortest-form encoding of a scalar value (RFC 3629 §4: no overlongs, no
+ * surrogates, nothing above U+10FFFF), else 0.
+ */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned	 c = p[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[3] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+/* Length of an RFC 8259 §6 number at p, or 0 when malformed ("1.",
+ * "01", "-", ".5", "1e"). */
+static size_t
+number_len(const unsigned char *p, size_t n)
+{
+	size_t	 i = 0, d;
+
+	if (i < n && p[i] == '-')
+		i++;
+	if (i < n && p[i] == '0')
+		i++;
+	else if (i < n && p[i] >= '1' && p[i] <= '9')
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++;
+	else
+		return 0;
+	if (i < n && p[i] == '.') {
+		for (d = ++i; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+		i++;
+		if (i < n && (p[i] == '+' || p[i] == '-'))
+			i++;
+		for (d = i; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	/* a digit right after the number ("01") is malformed */
+	if (i < n && p[i] >= '0' && p[i] <= '9')
+		return 0;
+	return i;
+}
+
+/*
+ * What json-c 0.16 lets through even in strict mode is refused here
+ * before it parses: invalid UTF-8, raw control characters inside strings,
+ * single quotes, and bare words other than true/false/null (NaN,
+ * Infinity). It also counts object keys (a string followed by ':') so the
+ * caller can detect a repeated key, which json-c merges silently.
+ */
+static enum wd_err
+prescan(const char *s, size_t len, size_t *nkeys)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, k, n;
+
+	*nkeys = 0;
+	while (i < len) {
+		unsigned char	 c = p[i];
+
+		if (c == '"') {
+			for (i++; i < len && p[i] != '"'; i += n) {
+				if (p[i] < 0x20)
+					return WD_E_BADJSON;
+				if (p[i] == '\\') {
+					if (i + 1 >= len)
+						return WD_E_BADJSON;
+					n = 2;
+					continue;
+				}
+				n = utf8_len(p + i, len - i);
+				if (n == 0)
+					return WD_E_BADJSON;
+			}
+			if (i >= len)
+				return WD_E_BADJSON;
+			i++;
+			for (k = i; k < len && (p[k] == ' ' || p[k] == '\t' ||
+			    p[k] == '\n' || p[k] == '\r'); k++)
+				;
+			if (k < len && p[k] == ':')
+				(*nkeys)++;
+			continue;
+		}
+		if (c == '-' || (c >= '0' && c <= '9')) {
+			n = number_len(p + i, len - i);
+			if (n == 0)
+				return WD_E_BADJSON;
+			i += n;
+			continue;
+		}
+		if (c >= 'a' && c <= 'z') {
+			for (k = i; k < len && p[k] >= 'a' && p[k] <= 'z'; k++)
+				;
+			n = k - i;
+			if (!((n == 4 && memcmp(s + i, "true", 4) == 0) ||
+			    (n == 5 && memcmp(s + i, "false", 5) == 0) ||
+			    (n == 4 && memcmp(s + i, "null", 4) == 0)))
+				return WD_E_BADJSON;
+			i = k;
+			continue;
+		}
+		if (strchr("{}[]:, \t\n\r", c) == NULL ||
+		    c == '\0')
+			return WD_E_BADJSON;
+		i++;
+	}
+	return WD_OK;
+}
+
+/* Keys in the parsed tree: fewer than in the text means a repeat. */
+static size_t
+count_keys(struct json_object *o)
+{
+	size_t	 n = 0, i, len;
+
+	if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, v) {
+			(void)k;
+			n += 1 + count_keys(v);
+		}
+	} else if (json_object_is_type(o, json_type_array)) {
+		len = json_object_array_length(o);
+		for (i = 0; i < len; i++)
+			n += count_keys(json_object_array_get_idx(o, i));
+	}
+	return n;
+}
+
 enum wd_err
 wd_json_parse(const char *p, size_t len, int depth, struct json_object **out)
 {
 	enum wd_err		 rc = WD_E_BADJSON;
 	struct json_tokener	*tok = NULL;
 	struct json_object	*obj = NULL;
+	size_t			 nkeys;
 
 	*out = NULL;
 	if (len > INT_MAX) {
 		rc = WD_E_TOOBIG;
 		goto out;
 	}
-	if (len == 0 || memchr(p, '\0', len) != NULL)
+	if (len == 0 || memchr(p, '\0', len) != NULL ||
+	    prescan(p, len, &nkeys) != WD_OK)
 		goto out;
 	tok = json_tokener_new_ex(depth);
 	if (tok == NULL) {
@@ -30,10 +187,17 @@ wd_json_parse(const char *p, size_t len, int depth, struct json_object **out)
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 	    JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, p, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success)
+	if (obj == NULL && json_tokener_get_error(tok) ==
+	    json_tokener_continue) {
+		/* a top-level number ends only at a delimiter: give one */
+		obj = json_tokener_parse_ex(tok, " ", 1);
+		if (json_tokener_get_error(tok) != json_tokener_success)
+			goto out;	/* (obj NULL is JSON null) */
+	} else if (json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len)
 		goto out;
-	if (json_tokener_get_parse_end(tok) != len)
-		goto out;
+	if (count_keys(obj) != nkeys)
+		goto out;	/* a key repeated in one object */
 	*out = obj;
 	obj = NULL;
 	rc = WD_OK;

@@ -53,6 +53,17 @@ wd_jwt_key_cleanup(struct wd_jwt_key *k)
 	memset(k, 0, sizeof(*k));
 }
 
+/* An encrypted key would make OpenSSL prompt on the terminal: refuse. */
+static int
+nopass(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return 0;
+}
+
 /*
  * From a private PEM, derives the public PEM libjwt needs to verify
  * (libjwt 1.10 reads verification keys with PEM_read_bio_PUBKEY only).
@@ -71,7 +82,7 @@ rsa_keys(struct wd_jwt_key *k, const char *pem, char *err, size_t errsz)
 	if (in == NULL)
 		goto out;
 	if (strstr(pem, "PRIVATE KEY-----") != NULL) {
-		pk = PEM_read_bio_PrivateKey(in, NULL, NULL, NULL);
+		pk = PEM_read_bio_PrivateKey(in, NULL, nopass, NULL);
 		priv = 1;
 	} else
 		pk = PEM_read_bio_PUBKEY(in, NULL, NULL, NULL);
@@ -139,8 +150,7 @@ wd_jwt_key_parse(const char *json, struct wd_jwt_key *k, char *err,
     size_t errsz)
 {
 	static const char *const known[] = { "type", "key", "claims_namespace",
-	    "claims_format", "issuer", "audience", "allowed_skew", "kid",
-	    "header" };
+	    "claims_format", "issuer", "audience", "allowed_skew", "kid" };
 	enum wd_err		 rc = WD_E_CONFIG;
 	struct json_object	*o = NULL, *v = NULL;
 	const char		*type, *key;
@@ -327,7 +337,7 @@ check_registered(const struct wd_jwt_key *k, struct json_object *p,
 	 * waiting, and the webhook derives Cache-Control from it */
 	if (numeric_date(p, "exp", &c->exp) != 1)
 		return WD_E_CLAIMS;
-	if ((int64_t)now > c->exp + k->skew)
+	if (c->exp < (int64_t)now - k->skew)
 		return WD_E_EXPIRED;
 	r = numeric_date(p, "nbf", &nbf);
 	if (r < 0)

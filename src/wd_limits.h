@@ -48,4 +48,47 @@
 /* One log line after escaping. */
 #define WD_MAX_LOG_LINE		1024
 
+/* Storage (issue #4). A key: S3's own limit is 1024 bytes of UTF-8, and
+ * the same cap keeps fs paths and SQL values small. */
+#define WD_MAX_SKEY		1024
+
+/* A percent-encoded key can be at most three times its decoded size. */
+#define WD_MAX_SKEY_RAW		(3 * WD_MAX_SKEY)
+
+/* The rules file: a few dozen patterns fit in a few KiB. */
+#define WD_MAX_RULES_FILE	(256 * 1024)
+
+/* One rule expression, path pattern, and the nesting of parentheses and
+ * '!' in it: the parser is recursive, so depth bounds its stack. */
+#define WD_MAX_RULE_EXPR	4096
+#define WD_MAX_RULE_DEPTH	32
+#define WD_MAX_RULE_PARAMS	16	/* :params in one pattern */
+
+/* A query parameter value compared by a rule (query.token is a UUID). */
+#define WD_MAX_QUERY_VALUE	256
+
+/* multipart/form-data: RFC 2046 §5.1.1 caps a boundary at 70 bytes; one
+ * part's header block (Content-Disposition with a long filename plus
+ * Content-Type) fits in 8 KiB; a form carries a handful of fields. */
+#define WD_MAX_MP_BOUNDARY	70
+#define WD_MAX_MP_HEADER	8192
+#define WD_MAX_MP_PARTS		16
+
+/* Bytes a multipart body may carry beyond the file itself (boundaries,
+ * part headers, small fields): 16 parts x (8 KiB header + delimiters) is
+ * under 160 KiB; CONTENT_LENGTH over max size + this is 413 unread. */
+#define WD_MAX_MP_OVERHEAD	(160 * 1024)
+
+/* A Content-Type we store and send back in a header. */
+#define WD_MAX_CTYPE		255
+
+/* Objects in one GET /storage/m/<dir>/ answer (S3 ListObjectsV2 pages at
+ * 1000 too) and the size of that JSON (1000 x ~1.5 KiB for 1 KiB keys,
+ * escaped at worst 6x: keep a hard ceiling instead). */
+#define WD_MAX_LIST		1000
+#define WD_MAX_LIST_JSON	(8 * 1024 * 1024)
+
+/* Storage I/O chunk: one FastCGI record is at most 64 KiB. */
+#define WD_STORE_CHUNK		(64 * 1024)
+
 #endif

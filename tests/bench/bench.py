@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True    # no __pycache__ left in the checkout
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
 from stack import Stack  # noqa: E402
@@ -76,14 +77,22 @@ def children(parent):
     return out
 
 
+def alive(pid):
+    """True while pid runs (a zombie, exited but not reaped, is gone)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def wait_gone(pids, secs):
+    """The pids still alive after up to secs seconds."""
     end = time.time() + secs
-    left = list(pids)
+    left = [p for p in pids if alive(p)]
     while left and time.time() < end:
         time.sleep(0.05)
-        left = [p for p in left if os.path.exists("/proc/%d" % p) and
-                not open("/proc/%d/stat" % p).read().rpartition(")")[2]
-                .split()[0] == "Z"]
+        left = [p for p in left if alive(p)]
     return left
 
 
@@ -176,12 +185,21 @@ def unix_sockets():
 
 
 def status_kib(pid, keys=("VmRSS", "RssAnon", "RssFile")):
+    """The keys of /proc/<pid>/status, plus Pss (shared pages divided
+    among the processes mapping them) from smaps_rollup, in KiB."""
     vals = {}
     with open("/proc/%d/status" % pid) as f:
         for line in f:
             k, _, v = line.partition(":")
             if k in keys:
                 vals[k] = int(v.split()[0])
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    vals["Pss"] = int(line.split()[1])
+    except OSError:
+        pass
     return vals
 
 
@@ -191,11 +209,11 @@ def ppid_of(pid):
         return int(f.read().rpartition(")")[2].split()[1])
 
 
-def procs_of(binary, parent):
+def procs_of(name, parent):
     """[(pid, socket name, {VmRSS, RssAnon, RssFile} in KiB)] of the
-    processes whose executable is binary and whose parent is parent (our
-    lighttpd: other stacks on the host run the same binaries)."""
-    want = os.path.realpath(binary)
+    processes spawned by parent (our lighttpd: other stacks on the host
+    run the same binaries) whose executable is called name (stack.sh runs
+    copies of the binaries, from <run>/bin)."""
     socks = unix_sockets()
     found = []
     for d in os.listdir("/proc"):
@@ -203,14 +221,17 @@ def procs_of(binary, parent):
             continue
         pid = int(d)
         try:
-            if os.readlink("/proc/%d/exe" % pid) != want or \
-                    ppid_of(pid) != parent:
+            if ppid_of(pid) != parent:
+                continue
+            exe = os.readlink("/proc/%d/exe" % pid)
+            # a binary replaced meanwhile reads "<path> (deleted)"
+            if os.path.basename(exe.removesuffix(" (deleted)")) != name:
                 continue
             fd0 = os.readlink("/proc/%d/fd/0" % pid)
             m = re.match(r"socket:\[(\d+)\]", fd0)
-            name = os.path.basename(socks.get(m.group(1), "?")) if m \
+            sock = os.path.basename(socks.get(m.group(1), "?")) if m \
                 else "?"
-            found.append((pid, name, status_kib(pid)))
+            found.append((pid, sock, status_kib(pid)))
         except OSError:
             continue        # exited, or not ours to read
     return sorted(found)
@@ -229,7 +250,6 @@ def main():
     if len(sys.argv) != 3:
         die("usage: bench.py <bindir> <null_responder>")
     bindir, null_src = sys.argv[1], sys.argv[2]
-    hook_bin = os.path.join(os.path.abspath(bindir), "hook")
 
     t0 = time.time()
     load = os.getloadavg()[0]
@@ -255,8 +275,8 @@ def main():
             wrk(s.url + path, headers, WARMUP)
             res[name] = wrk(s.url + path, headers, DURATION)
         web = lighttpd_pid(s)
-        hook_procs = procs_of(hook_bin, web)
-        null_procs = procs_of(os.path.join(s.run, "null_responder"), web)
+        hook_procs = procs_of("hook", web)
+        null_procs = procs_of("null_responder", web)
     finally:
         s.destroy()
 
@@ -279,17 +299,15 @@ def main():
               (name, r["rps"], r["p99_ms"], r["requests"], r["non2xx"],
                r["errors"]))
     print()
-    print("%-8s %-12s %9s %9s %9s" %
-          ("pid", "process", "VmRSS", "RssAnon", "RssFile"))
-    for pid, sock, kib in hook_procs:
-        print("%-8d %-12s %9s %9s %9s" %
-              (pid, "hook " + sock.replace(".sock", ""),
-               mib(kib.get("VmRSS", 0)), mib(kib.get("RssAnon", 0)),
-               mib(kib.get("RssFile", 0))))
-    for pid, _, kib in null_procs:
-        print("%-8d %-12s %9s %9s %9s" %
-              (pid, "ceiling", mib(kib.get("VmRSS", 0)),
-               mib(kib.get("RssAnon", 0)), mib(kib.get("RssFile", 0))))
+    cols = ("VmRSS", "RssAnon", "RssFile", "Pss")
+    print(("%-8s %-13s" + " %9s" * len(cols)) % (("pid", "process") + cols))
+    rows = [(pid, "hook " + sock.replace(".sock", ""), kib)
+            for pid, sock, kib in hook_procs]
+    rows += [(pid, "ceiling", kib) for pid, _, kib in null_procs]
+    for pid, label, kib in rows:
+        print(("%-8d %-13s" + " %9s" * len(cols)) %
+              ((pid, label) + tuple(mib(kib[c]) if c in kib else "-"
+                                    for c in cols)))
     print()
     print("%-22s %10s   %-9s %s" % ("metric", "value", "target", ""))
     print("%-22s %9.1f%%   %-9s %s" %
@@ -302,6 +320,12 @@ def main():
           ("hook RSS (max/process)", mib(rss_max),
            "<= %g MiB" % (TARGET_RSS_KIB / 1024),
            verdict(0 < rss_max <= TARGET_RSS_KIB)))
+    # closed loop: every connection waits for its answer, so the mean
+    # latency is CONNS / req/s (Little's law) whatever the backend does
+    print("note: closed loop with %d connections, so mean latency = %d / "
+          "req/s: %.2f ms hook, %.2f ms ceiling" %
+          (CONNS, CONNS, 1000.0 * CONNS / h["rps"] if h["rps"] else 0,
+           1000.0 * CONNS / c["rps"] if c["rps"] else 0))
     if h["non2xx"] or h["errors"] or c["non2xx"] or c["errors"]:
         print("note: non-2xx responses or socket errors above; the req/s "
               "include them")

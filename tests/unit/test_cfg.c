@@ -37,7 +37,8 @@ test_parse_ok(void)
 		{ "empty value", "WARDEN_ANON_ROLE=\n", WD_CFG_ANON_ROLE, "",
 		    WD_CFG__MAX, NULL },
 		{ "single quoted with spaces and specials",
-		    "WARDEN_JWT_SECRET='{\"type\":\"HS256\", \"key\":\"a b\"}'\n",
+		    "WARDEN_JWT_SECRET='{\"type\":\"HS256\", "
+		    "\"key\":\"a b\"}'\n",
 		    WD_CFG_JWT_SECRET,
 		    "{\"type\":\"HS256\", \"key\":\"a b\"}", WD_CFG__MAX,
 		    NULL },

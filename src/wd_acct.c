@@ -1,0 +1,766 @@
+/*
+ * wd_acct.c: account operations. SQL is always PQexecParams with
+ * parameters; the only identifiers spliced into SQL are the configured
+ * custom-field column names, checked at start (wd_svc.c) and quoted.
+ * Login answers the same status, code and message, in about the same
+ * time, for an unknown email and a wrong password (no enumeration).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wd_acct.h"
+#include "wd_buf.h"
+#include "wd_json.h"
+#include "wd_log.h"
+#include "wd_mem.h"
+#include "wd_pw.h"
+#include "wd_smtp.h"
+
+#define MSG_BADLOGIN	"Username and password do not match"
+#define MSG_BADREFRESH	"Invalid or expired refresh token."
+#define MSG_BADTICKET	"Invalid or expired ticket."
+#define TOKEN_HASH	"sha256(convert_to($1, 'UTF8'))"
+
+void
+wd_sess_cleanup(struct wd_sess *o)
+{
+	if (o == NULL)
+		return;
+	if (o->jwt != NULL)
+		wd_freezero(o->jwt, strlen(o->jwt));
+	free(o->display_name);
+	explicit_bzero(o, sizeof(*o));
+}
+
+/* Runs one statement; maps failures to codes. *res is caller-owned (may
+ * be NULL to discard). */
+static enum wd_err
+q(struct wd_call *c, PGconn *db, const char *sql, int n,
+    const char *const *p, PGresult **res)
+{
+	PGresult	*r;
+	ExecStatusType	 st;
+	const char	*state;
+
+	if (res != NULL)
+		*res = NULL;
+	r = PQexecParams(db, sql, n, NULL, p, NULL, NULL, 0);
+	st = PQresultStatus(r);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		if (res != NULL)
+			*res = r;
+		else
+			PQclear(r);
+		return WD_OK;
+	}
+	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	if (PQstatus(db) != CONNECTION_OK) {
+		PQclear(r);
+		return WD_E_DBDOWN;
+	}
+	if (state != NULL && strcmp(state, "23505") == 0) {
+		PQclear(r);
+		return WD_E_CONFLICT;
+	}
+	/* the message names tables and constraints, never parameters */
+	wd_http_log(c->rq, WD_LOG_ERR, "acct", "sql failed state=%s %s",
+	    state == NULL ? "?" : state, PQresultErrorMessage(r));
+	PQclear(r);
+	return state != NULL && state[0] == '2' && state[1] == '2' ?
+	    WD_E_BADREQ : WD_E_INTERNAL;
+}
+
+/* BEGIN on a live connection, reconnecting once if the server restarted. */
+static enum wd_err
+tx_begin(struct wd_call *c, PGconn **out)
+{
+	int	 attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		PGconn		*db = wd_db_conn(&c->s->db);
+		PGresult	*r;
+
+		if (db == NULL)
+			return WD_E_DBDOWN;
+		r = PQexec(db, "BEGIN");
+		if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+			PQclear(r);
+			*out = db;
+			return WD_OK;
+		}
+		PQclear(r);
+		if (PQstatus(db) == CONNECTION_OK)
+			return WD_E_INTERNAL;
+	}
+	return WD_E_DBDOWN;
+}
+
+/* COMMIT when rc is WD_OK (returning the commit's outcome), else ROLLBACK. */
+static enum wd_err
+tx_end(PGconn *db, enum wd_err rc)
+{
+	PGresult	*r;
+
+	if (db == NULL)
+		return rc;
+	r = PQexec(db, rc == WD_OK ? "COMMIT" : "ROLLBACK");
+	if (rc == WD_OK && PQresultStatus(r) != PGRES_COMMAND_OK)
+		rc = PQstatus(db) == CONNECTION_OK ? WD_E_INTERNAL :
+		    WD_E_DBDOWN;
+	PQclear(r);
+	return rc;
+}
+
+static enum wd_err
+audit(struct wd_call *c, PGconn *db, const char *event, const char *uid)
+{
+	const char	*p[4] = { event, uid, c->ip, c->ua };
+
+	return q(c, db, "INSERT INTO auth.audit_log (event, user_id, ip, "
+	    "user_agent) VALUES ($1, $2, NULLIF($3, '')::inet, "
+	    "NULLIF($4, ''))", 4, p, NULL);
+}
+
+/* Audit outside a transaction (failed attempts leave only this row). */
+static void
+audit1(struct wd_call *c, const char *event, const char *uid)
+{
+	PGconn	*db = wd_db_conn(&c->s->db);
+
+	if (db != NULL)
+		(void)audit(c, db, event, uid);
+}
+
+/* company_id -> x-hasura-company-id (HBP: lodash kebabCase). */
+static void
+claim_name(const char *col, char *out, size_t n)
+{
+	size_t	 i;
+
+	snprintf(out, n, "x-hasura-%s", col);
+	for (i = 9; out[i] != '\0'; i++)
+		if (out[i] == '_')
+			out[i] = '-';
+}
+
+/*
+ * Mints the access token for account_id inside the open transaction and
+ * stores a new refresh token of session family (a new one when NULL).
+ */
+static enum wd_err
+issue(struct wd_call *c, PGconn *db, const char *account_id,
+    const char *family, struct wd_sess *o)
+{
+	struct wd_svc		*s = c->s;
+	enum wd_err		 rc;
+	struct wd_buf		 sql;
+	PGresult		*r = NULL;
+	struct json_object	*pl = NULL, *ns, *roles = NULL;
+	char			 fam[WD_UUID_LEN + 1], mins[24], name[96];
+	const char		*p[4];
+	size_t			 i, nr;
+	time_t			 now = time(NULL);
+	int			 has_default = 0;
+
+	wd_buf_init(&sql, 8192);
+	rc = wd_buf_adds(&sql, "SELECT a.user_id, a.email, u.display_name, "
+	    "a.default_role, array_to_json(ARRAY(SELECT role FROM "
+	    "auth.account_roles r WHERE r.account_id = a.id ORDER BY "
+	    "role))::text");
+	for (i = 0; rc == WD_OK && i < s->njwt_fields; i++)
+		rc = wd_buf_addf(&sql, ", u.\"%s\"::text", s->jwt_fields[i]);
+	if (rc == WD_OK)
+		rc = wd_buf_adds(&sql, " FROM auth.accounts a JOIN "
+		    "public.users u ON u.id = a.user_id WHERE a.id = $1");
+	if (rc != WD_OK)
+		goto out;
+	p[0] = account_id;
+	rc = q(c, db, sql.p, 1, p, &r);
+	if (rc != WD_OK)
+		goto out;
+	rc = WD_E_UNAUTH;
+	if (PQntuples(r) != 1)
+		goto out;
+	snprintf(o->user_id, sizeof(o->user_id), "%s", PQgetvalue(r, 0, 0));
+	snprintf(o->email, sizeof(o->email), "%s", PQgetvalue(r, 0, 1));
+	free(o->display_name);
+	o->display_name = PQgetisnull(r, 0, 2) ? NULL :
+	    wd_xstrdup(PQgetvalue(r, 0, 2));
+	rc = WD_E_INTERNAL;
+	if (wd_json_parse(PQgetvalue(r, 0, 4), strlen(PQgetvalue(r, 0, 4)),
+	    4, &roles) != WD_OK || !json_object_is_type(roles,
+	    json_type_array))
+		goto out;
+	/* allowed roles: the account's roles, default appended (HBP) */
+	nr = json_object_array_length(roles);
+	for (i = 0; i < nr; i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(
+		    roles, i)), PQgetvalue(r, 0, 3)) == 0)
+			has_default = 1;
+	if (!has_default)
+		json_object_array_add(roles,
+		    json_object_new_string(PQgetvalue(r, 0, 3)));
+	if (family == NULL) {
+		if (wd_rand_uuid(fam) != WD_OK)
+			goto out;
+		family = fam;
+	}
+	pl = json_object_new_object();
+	ns = json_object_new_object();
+	json_object_object_add(ns, "x-hasura-user-id",
+	    json_object_new_string(o->user_id));
+	json_object_object_add(ns, "x-hasura-default-role",
+	    json_object_new_string(PQgetvalue(r, 0, 3)));
+	json_object_object_add(ns, "x-hasura-allowed-roles", roles);
+	roles = NULL;
+	for (i = 0; i < s->njwt_fields; i++) {
+		if (PQgetisnull(r, 0, 5 + (int)i))
+			continue;	/* absent rather than "null" */
+		claim_name(s->jwt_fields[i], name, sizeof(name));
+		json_object_object_add(ns, name, json_object_new_string(
+		    PQgetvalue(r, 0, 5 + (int)i)));
+	}
+	json_object_object_add(pl, s->key.ns, ns);
+	json_object_object_add(pl, "sub", json_object_new_string(o->user_id));
+	json_object_object_add(pl, "iat", json_object_new_int64(now));
+	json_object_object_add(pl, "exp",
+	    json_object_new_int64(now + s->jwt_min * 60));
+	json_object_object_add(pl, "sid", json_object_new_string(family));
+	if (s->key.issuer != NULL)
+		json_object_object_add(pl, "iss",
+		    json_object_new_string(s->key.issuer));
+	if (s->key.naud > 0)
+		json_object_object_add(pl, "aud",
+		    json_object_new_string(s->key.aud[0]));
+	if (wd_jwt_sign(&s->key, pl, &o->jwt) != WD_OK)
+		goto out;
+	o->expires_ms = s->jwt_min * 60 * 1000;
+	if (wd_rand_uuid(o->refresh) != WD_OK)
+		goto out;
+	snprintf(mins, sizeof(mins), "%ld", s->refresh_min);
+	p[0] = o->refresh;
+	p[1] = family;
+	p[2] = account_id;
+	p[3] = mins;
+	rc = q(c, db, "INSERT INTO auth.refresh_tokens (token_hash, "
+	    "family_id, account_id, expires_at) VALUES (" TOKEN_HASH ", $2, "
+	    "$3, now() + make_interval(mins => $4::int))", 4, p, NULL);
+out:
+	json_object_put(roles);
+	json_object_put(pl);
+	PQclear(r);
+	wd_buf_cleanup(&sql);
+	return rc;
+}
+
+/* PG array literal of role names (validated to [A-Za-z0-9_-]). */
+static enum wd_err
+role_array(struct wd_buf *b, const char *const *roles, size_t n)
+{
+	enum wd_err	 rc;
+	size_t		 i;
+
+	rc = wd_buf_add(b, "{", 1);
+	for (i = 0; rc == WD_OK && i < n; i++) {
+		if (i > 0)
+			rc = wd_buf_add(b, ",", 1);
+		if (rc == WD_OK)
+			rc = wd_buf_adds(b, roles[i]);
+	}
+	if (rc == WD_OK)
+		rc = wd_buf_add(b, "}", 1);
+	return rc;
+}
+
+/* The roles a registration asks for, checked against the configuration
+ * (HBP: default must be part of allowed; allowed a subset of ALLOWED). */
+static enum wd_err
+reg_roles(struct wd_call *c, const struct wd_reg *r, const char **def,
+    const char **roles, size_t *n, const char **msg)
+{
+	struct wd_svc	*s = c->s;
+	size_t		 i, k;
+	int		 found = 0;
+
+	*def = r->default_role != NULL ? r->default_role : s->default_role;
+	*n = 0;
+	if (r->allowed_roles == NULL) {
+		for (i = 0; i < s->nroles; i++)
+			roles[(*n)++] = s->roles[i];
+	} else {
+		k = json_object_array_length(r->allowed_roles);
+		if (k == 0 || k > WD_SVC_MAX_LIST)
+			goto bad;
+		for (i = 0; i < k; i++) {
+			struct json_object *e =
+			    json_object_array_get_idx(r->allowed_roles, i);
+
+			if (!json_object_is_type(e, json_type_string) ||
+			    !wd_svc_role_ok(s, json_object_get_string(e))) {
+				*msg = "allowed roles must be a subset of "
+				    "WARDEN_ALLOWED_ROLES";
+				return WD_E_BADREQ;
+			}
+			roles[(*n)++] = json_object_get_string(e);
+		}
+	}
+	for (i = 0; i < *n; i++)
+		if (strcmp(roles[i], *def) == 0)
+			found = 1;
+	if (found && wd_svc_role_ok(s, *def))
+		return WD_OK;
+bad:
+	*msg = "Default role must be part of allowed roles.";
+	return WD_E_BADREQ;
+}
+
+/* INSERT INTO public.users with display_name = email plus the custom
+ * registration fields present in user_data. */
+static enum wd_err
+insert_user(struct wd_call *c, PGconn *db, const struct wd_reg *r,
+    char *uid, const char **msg)
+{
+	struct wd_svc	*s = c->s;
+	struct wd_buf	 sql, vals;
+	const char	*p[WD_SVC_MAX_LIST + 1];
+	PGresult	*res = NULL;
+	enum wd_err	 rc;
+	size_t		 i;
+	int		 n = 1;
+
+	wd_buf_init(&sql, 8192);
+	wd_buf_init(&vals, 1024);
+	p[0] = r->email;
+	rc = wd_buf_adds(&sql, "INSERT INTO public.users (display_name");
+	if (rc == WD_OK)
+		rc = wd_buf_adds(&vals, ") VALUES ($1");
+	if (r->user_data != NULL) {
+		json_object_object_foreach(r->user_data, key, val) {
+			int	 ok = 0;
+
+			for (i = 0; i < s->nreg_fields; i++)
+				if (strcmp(key, s->reg_fields[i]) == 0)
+					ok = 1;
+			if (!ok || n > WD_SVC_MAX_LIST) {
+				*msg = "user_data field is not allowed";
+				rc = WD_E_BADREQ;
+				goto out;
+			}
+			if (rc == WD_OK)
+				rc = wd_buf_addf(&sql, ", \"%s\"", key);
+			if (rc == WD_OK)
+				rc = wd_buf_addf(&vals, ", $%d", n + 1);
+			/* strings as themselves, the rest as JSON text:
+			 * PostgreSQL casts to the column's type */
+			p[n++] = json_object_get_string(val);
+		}
+	}
+	if (rc == WD_OK)
+		rc = wd_buf_add(&sql, vals.p, vals.len);
+	if (rc == WD_OK)
+		rc = wd_buf_adds(&sql, ") RETURNING id");
+	if (rc != WD_OK)
+		goto out;
+	rc = q(c, db, sql.p, n, p, &res);
+	if (rc == WD_E_BADREQ)
+		*msg = "user_data has a value of the wrong type";
+	if (rc != WD_OK)
+		goto out;
+	snprintf(uid, WD_UUID_LEN + 1, "%s", PQgetvalue(res, 0, 0));
+out:
+	PQclear(res);
+	wd_buf_cleanup(&sql);
+	wd_buf_cleanup(&vals);
+	return rc;
+}
+
+enum wd_err
+wd_acct_register(struct wd_call *c, const struct wd_reg *r,
+    struct wd_sess *o, const char **msg)
+{
+	struct wd_svc	*s = c->s;
+	enum wd_err	 rc;
+	PGconn		*db = NULL;
+	PGresult	*res = NULL;
+	char		 hash[WD_PW_HASH_MAX] = "", uid[WD_UUID_LEN + 1];
+	char		 acct[WD_UUID_LEN + 1], ticket[WD_UUID_LEN + 1] = "";
+	const char	*def, *roles[WD_SVC_MAX_LIST], *p[6];
+	struct wd_buf	 arr;
+
+	wd_buf_init(&arr, 4096);
+	*msg = NULL;
+	rc = reg_roles(c, r, &def, roles, &arr.len, msg);
+	if (rc != WD_OK)
+		goto out;
+	{
+		size_t	 n = arr.len;
+
+		arr.len = 0;
+		rc = role_array(&arr, roles, n);
+	}
+	if (rc != WD_OK)
+		goto out;
+	if (r->pwlen < (size_t)s->min_pw) {
+		*msg = "Password is too short.";
+		rc = WD_E_BADREQ;
+		goto out;
+	}
+	/* hash before the transaction: 50 ms of CPU holds no lock */
+	rc = wd_pw_hash(r->pw, r->pwlen, hash);
+	if (rc != WD_OK)
+		goto out;
+	if (!s->auto_activate && (rc = wd_rand_uuid(ticket)) != WD_OK)
+		goto out;
+	rc = tx_begin(c, &db);
+	if (rc != WD_OK)
+		goto out;
+	p[0] = arr.p;
+	rc = q(c, db, "INSERT INTO auth.roles (role) SELECT unnest($1::text[]) "
+	    "ON CONFLICT DO NOTHING", 1, p, NULL);
+	if (rc == WD_OK)
+		rc = insert_user(c, db, r, uid, msg);
+	if (rc != WD_OK)
+		goto out;
+	p[0] = uid;
+	p[1] = r->email;
+	p[2] = hash;
+	p[3] = s->auto_activate ? "true" : "false";
+	p[4] = def;
+	p[5] = ticket[0] != '\0' ? ticket : NULL;
+	rc = q(c, db, "INSERT INTO auth.accounts (user_id, email, "
+	    "password_hash, active, default_role, ticket_hash, ticket_purpose, "
+	    "ticket_expires_at) VALUES ($1, $2, $3, $4, $5, "
+	    "sha256(convert_to($6, 'UTF8')), CASE WHEN $6 IS NULL THEN NULL "
+	    "ELSE 'activate' END, CASE WHEN $6 IS NULL THEN NULL ELSE now() + "
+	    "interval '60 minutes' END) RETURNING id", 6, p, &res);
+	if (rc == WD_E_CONFLICT) {
+		/* no more than HBP's message: that the address is taken */
+		*msg = "Account already exists.";
+		goto out;
+	}
+	if (rc != WD_OK)
+		goto out;
+	snprintf(acct, sizeof(acct), "%s", PQgetvalue(res, 0, 0));
+	p[0] = acct;
+	p[1] = arr.p;
+	rc = q(c, db, "INSERT INTO auth.account_roles (account_id, role) "
+	    "SELECT $1, unnest($2::text[])", 2, p, NULL);
+	if (rc == WD_OK)
+		rc = audit(c, db, "register", uid);
+	if (rc != WD_OK)
+		goto out;
+	if (s->auto_activate)
+		rc = issue(c, db, acct, NULL, o);
+	else {
+		snprintf(o->user_id, sizeof(o->user_id), "%s", uid);
+		snprintf(o->email, sizeof(o->email), "%s", r->email);
+		o->display_name = wd_xstrdup(r->email);
+		/* sent inside the transaction: no mail, no account */
+		rc = wd_smtp_activation(&s->cfg, r->email, ticket);
+		if (rc != WD_OK) {
+			wd_http_log(c->rq, WD_LOG_ERR, "acct",
+			    "activation mail failed");
+			*msg = "Could not send the activation email.";
+		}
+	}
+out:
+	rc = tx_end(db, rc);
+	PQclear(res);
+	explicit_bzero(hash, sizeof(hash));
+	explicit_bzero(ticket, sizeof(ticket));
+	wd_buf_cleanup(&arr);
+	return rc;
+}
+
+enum wd_err
+wd_acct_login(struct wd_call *c, const char *email, const char *pw,
+    size_t pwlen, struct wd_sess *o, const char **msg)
+{
+	enum wd_err	 rc;
+	PGconn		*db = NULL;
+	PGresult	*res = NULL;
+	const char	*p[2], *hash = NULL;
+	char		 acct[WD_UUID_LEN + 1], uid[WD_UUID_LEN + 1];
+	char		 nh[WD_PW_HASH_MAX];
+	int		 ok = 0, found;
+
+	*msg = NULL;
+	rc = tx_begin(c, &db);
+	if (rc != WD_OK)
+		goto out;
+	p[0] = email;
+	rc = q(c, db, "SELECT id, user_id, password_hash, active FROM "
+	    "auth.accounts WHERE lower(email::text) = $1 FOR UPDATE", 1, p,
+	    &res);
+	if (rc != WD_OK)
+		goto out;
+	found = PQntuples(res) == 1;
+	if (found && !PQgetisnull(res, 0, 2))
+		hash = PQgetvalue(res, 0, 2);
+	/* unknown email and wrong password: same work, same answer */
+	rc = wd_pw_verify(pw, pwlen, hash, &ok);
+	if (rc != WD_OK)
+		goto out;
+	if (!found || !ok) {
+		rc = WD_E_UNAUTH;
+		*msg = MSG_BADLOGIN;
+		goto out;
+	}
+	snprintf(acct, sizeof(acct), "%s", PQgetvalue(res, 0, 0));
+	snprintf(uid, sizeof(uid), "%s", PQgetvalue(res, 0, 1));
+	/* refused only after the password checked out */
+	if (strcmp(PQgetvalue(res, 0, 3), "t") != 0) {
+		rc = WD_E_FORBIDDEN;
+		*msg = "Account is not activated.";
+		goto out;
+	}
+	if (wd_pw_needs_rehash(hash)) {
+		/* migrate an HBP bcrypt (or older) hash in place */
+		rc = wd_pw_hash(pw, pwlen, nh);
+		p[0] = acct;
+		p[1] = nh;
+		if (rc == WD_OK)
+			rc = q(c, db, "UPDATE auth.accounts SET password_hash = "
+			    "$2 WHERE id = $1", 2, p, NULL);
+		explicit_bzero(nh, sizeof(nh));
+		if (rc != WD_OK)
+			goto out;
+	}
+	rc = audit(c, db, "login", uid);
+	if (rc == WD_OK)
+		rc = issue(c, db, acct, NULL, o);
+out:
+	PQclear(res);
+	rc = tx_end(db, rc);
+	if (rc == WD_E_UNAUTH || rc == WD_E_FORBIDDEN)
+		audit1(c, "login_failed", NULL);
+	return rc;
+}
+
+/* Revokes session families: their refresh tokens go, and their sids are
+ * published for the webhook (trigger NOTIFY, sql/002). where selects the
+ * families from auth.refresh_tokens with $1. */
+static enum wd_err
+revoke(struct wd_call *c, PGconn *db, const char *where, const char *arg)
+{
+	char		 mins[24];
+	const char	*p[2] = { arg, mins };
+	char		 sql[512];
+	enum wd_err	 rc;
+
+	/* a revoked sid must outlive every access token of the session */
+	snprintf(mins, sizeof(mins), "%ld", c->s->jwt_min + 1);
+	snprintf(sql, sizeof(sql), "INSERT INTO auth.revoked_sessions "
+	    "(family_id, expires_at) SELECT DISTINCT family_id, now() + "
+	    "make_interval(mins => $2::int) FROM auth.refresh_tokens WHERE %s "
+	    "ON CONFLICT (family_id) DO UPDATE SET expires_at = "
+	    "EXCLUDED.expires_at", where);
+	rc = q(c, db, sql, 2, p, NULL);
+	if (rc != WD_OK)
+		return rc;
+	snprintf(sql, sizeof(sql), "DELETE FROM auth.refresh_tokens WHERE "
+	    "family_id IN (SELECT family_id FROM auth.refresh_tokens WHERE "
+	    "%s)", where);
+	return q(c, db, sql, 1, p, NULL);
+}
+
+enum wd_err
+wd_acct_refresh(struct wd_call *c, const char *token, struct wd_sess *o,
+    const char **msg)
+{
+	enum wd_err	 rc;
+	PGconn		*db = NULL;
+	PGresult	*res = NULL;
+	const char	*p[2];
+	char		 fam[WD_UUID_LEN + 1], acct[WD_UUID_LEN + 1];
+	char		 uid[WD_UUID_LEN + 1];
+	int		 reused = 0;
+
+	*msg = MSG_BADREFRESH;
+	rc = WD_E_UNAUTH;
+	if (!wd_is_uuid(token, strlen(token)))
+		goto out;
+	rc = tx_begin(c, &db);
+	if (rc != WD_OK)
+		goto out;
+	p[0] = token;
+	/* FOR UPDATE: two refreshes of one token serialise here, and the
+	 * second sees it used (reuse) */
+	rc = q(c, db, "SELECT r.family_id, r.account_id, r.used_at IS NOT "
+	    "NULL, r.expires_at > now(), a.active, a.user_id, EXISTS (SELECT "
+	    "1 FROM auth.revoked_sessions v WHERE v.family_id = r.family_id) "
+	    "FROM auth.refresh_tokens r JOIN auth.accounts a ON a.id = "
+	    "r.account_id WHERE r.token_hash = " TOKEN_HASH " FOR UPDATE OF r",
+	    1, p, &res);
+	if (rc != WD_OK)
+		goto out;
+	rc = WD_E_UNAUTH;
+	if (PQntuples(res) != 1)
+		goto out;
+	snprintf(fam, sizeof(fam), "%s", PQgetvalue(res, 0, 0));
+	snprintf(acct, sizeof(acct), "%s", PQgetvalue(res, 0, 1));
+	snprintf(uid, sizeof(uid), "%s", PQgetvalue(res, 0, 5));
+	if (strcmp(PQgetvalue(res, 0, 2), "t") == 0) {
+		/* a rotated token came back: someone holds a copy. Revoke
+		 * the whole family and commit that, then refuse. */
+		reused = 1;
+		rc = revoke(c, db, "family_id = $1::uuid", fam);
+		if (rc == WD_OK)
+			rc = audit(c, db, "refresh_reuse", uid);
+		if (rc == WD_OK)
+			rc = tx_end(db, WD_OK);
+		db = NULL;
+		if (rc == WD_OK)
+			rc = WD_E_UNAUTH;
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, 3), "t") != 0 ||
+	    strcmp(PQgetvalue(res, 0, 4), "t") != 0 ||
+	    strcmp(PQgetvalue(res, 0, 6), "t") == 0)
+		goto out;
+	rc = q(c, db, "UPDATE auth.refresh_tokens SET used_at = now() WHERE "
+	    "token_hash = " TOKEN_HASH, 1, p, NULL);
+	if (rc == WD_OK)
+		rc = audit(c, db, "refresh", uid);
+	if (rc == WD_OK)
+		rc = issue(c, db, acct, fam, o);
+	if (rc == WD_OK)
+		*msg = NULL;
+out:
+	(void)reused;
+	PQclear(res);
+	return tx_end(db, rc);
+}
+
+enum wd_err
+wd_acct_logout(struct wd_call *c, const char *token, int all,
+    const char **msg)
+{
+	enum wd_err	 rc;
+	PGconn		*db = NULL;
+	PGresult	*res = NULL;
+	const char	*p[1];
+	char		 fam[WD_UUID_LEN + 1], acct[WD_UUID_LEN + 1];
+	char		 uid[WD_UUID_LEN + 1];
+
+	*msg = MSG_BADREFRESH;
+	rc = WD_E_UNAUTH;
+	if (token == NULL || !wd_is_uuid(token, strlen(token)))
+		goto out;
+	rc = tx_begin(c, &db);
+	if (rc != WD_OK)
+		goto out;
+	p[0] = token;
+	rc = q(c, db, "SELECT r.family_id, r.account_id, a.user_id FROM "
+	    "auth.refresh_tokens r JOIN auth.accounts a ON a.id = "
+	    "r.account_id WHERE r.token_hash = " TOKEN_HASH " AND r.used_at "
+	    "IS NULL AND r.expires_at > now() FOR UPDATE OF r", 1, p, &res);
+	if (rc != WD_OK)
+		goto out;
+	rc = WD_E_UNAUTH;
+	if (PQntuples(res) != 1)
+		goto out;
+	snprintf(fam, sizeof(fam), "%s", PQgetvalue(res, 0, 0));
+	snprintf(acct, sizeof(acct), "%s", PQgetvalue(res, 0, 1));
+	snprintf(uid, sizeof(uid), "%s", PQgetvalue(res, 0, 2));
+	if (all)
+		rc = revoke(c, db, "account_id = $1::uuid", acct);
+	else
+		rc = revoke(c, db, "family_id = $1::uuid", fam);
+	if (rc == WD_OK)
+		rc = audit(c, db, all ? "logout_all" : "logout", uid);
+	if (rc == WD_OK)
+		*msg = NULL;
+out:
+	PQclear(res);
+	return tx_end(db, rc);
+}
+
+enum wd_err
+wd_acct_activate(struct wd_call *c, const char *ticket, const char **msg)
+{
+	enum wd_err	 rc;
+	PGconn		*db = NULL;
+	PGresult	*res = NULL;
+	const char	*p[1] = { ticket };
+
+	*msg = MSG_BADTICKET;
+	rc = WD_E_UNAUTH;
+	if (!wd_is_uuid(ticket, strlen(ticket)))
+		goto out;
+	rc = tx_begin(c, &db);
+	if (rc != WD_OK)
+		goto out;
+	/* single use and purpose-bound: the ticket is cleared as it is
+	 * spent, and only an activation ticket activates */
+	rc = q(c, db, "UPDATE auth.accounts SET active = true, ticket_hash = "
+	    "NULL, ticket_purpose = NULL, ticket_expires_at = NULL WHERE "
+	    "ticket_hash = " TOKEN_HASH " AND ticket_purpose = 'activate' AND "
+	    "ticket_expires_at > now() AND NOT active RETURNING user_id", 1, p,
+	    &res);
+	if (rc != WD_OK)
+		goto out;
+	rc = WD_E_UNAUTH;
+	if (PQntuples(res) != 1)
+		goto out;
+	rc = audit(c, db, "activate", PQgetvalue(res, 0, 0));
+	if (rc == WD_OK)
+		*msg = NULL;
+out:
+	PQclear(res);
+	return tx_end(db, rc);
+}
+
+enum wd_err
+wd_acct_user(struct wd_call *c, const char *user_id, const char *sid,
+    struct json_object **out)
+{
+	enum wd_err		 rc;
+	PGresult		*res = NULL;
+	const char		*p[2] = { user_id, sid };
+	struct json_object	*o = NULL, *roles = NULL;
+
+	*out = NULL;
+	rc = WD_E_UNAUTH;
+	if (!wd_is_uuid(user_id, strlen(user_id)) ||
+	    (sid != NULL && !wd_is_uuid(sid, strlen(sid))))
+		goto out;
+	rc = wd_db_exec(&c->s->db, "SELECT u.id, a.email, u.display_name, "
+	    "u.avatar_url, a.default_role, array_to_json(ARRAY(SELECT role "
+	    "FROM auth.account_roles r WHERE r.account_id = a.id ORDER BY "
+	    "role))::text, EXISTS (SELECT 1 FROM auth.revoked_sessions v "
+	    "WHERE v.family_id = $2::uuid), a.active FROM public.users u JOIN "
+	    "auth.accounts a ON a.user_id = u.id WHERE u.id = $1::uuid", 2, p,
+	    &res);
+	if (rc != WD_OK)
+		goto out;
+	rc = WD_E_UNAUTH;
+	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 6), "t") == 0 ||
+	    strcmp(PQgetvalue(res, 0, 7), "t") != 0)
+		goto out;
+	rc = WD_E_INTERNAL;
+	if (wd_json_parse(PQgetvalue(res, 0, 5), strlen(PQgetvalue(res, 0, 5)),
+	    4, &roles) != WD_OK)
+		goto out;
+	o = json_object_new_object();
+	json_object_object_add(o, "id",
+	    json_object_new_string(PQgetvalue(res, 0, 0)));
+	json_object_object_add(o, "email",
+	    json_object_new_string(PQgetvalue(res, 0, 1)));
+	json_object_object_add(o, "display_name", PQgetisnull(res, 0, 2) ?
+	    NULL : json_object_new_string(PQgetvalue(res, 0, 2)));
+	json_object_object_add(o, "avatar_url", PQgetisnull(res, 0, 3) ?
+	    NULL : json_object_new_string(PQgetvalue(res, 0, 3)));
+	json_object_object_add(o, "default_role",
+	    json_object_new_string(PQgetvalue(res, 0, 4)));
+	json_object_object_add(o, "roles", roles);
+	roles = NULL;
+	*out = o;
+	rc = WD_OK;
+out:
+	json_object_put(roles);
+	PQclear(res);
+	return rc;
+}

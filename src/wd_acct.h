@@ -1,0 +1,64 @@
+/*
+ * wd_acct.h: the account lifecycle against PostgreSQL: register, login,
+ * refresh (rotation with reuse detection), logout, activation, profile.
+ * Every write runs in one transaction; any failure rolls it back, so a
+ * rejected request leaves no row behind. Secrets (passwords, refresh
+ * tokens, tickets) are never stored or logged in clear: tokens and
+ * tickets are kept as sha256 (PostgreSQL's sha256()).
+ */
+#ifndef WD_ACCT_H
+#define WD_ACCT_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "wd_call.h"
+#include "wd_email.h"
+#include "wd_err.h"
+#include "wd_rand.h"
+#include "wd_svc.h"
+
+/* A freshly issued session, or for an account awaiting activation just
+ * the user. */
+struct wd_sess {
+	char	*jwt;				/* owned; NULL if inactive */
+	long	 expires_ms;			/* jwt_expires_in */
+	char	 refresh[WD_UUID_LEN + 1];	/* "" if inactive */
+	char	 user_id[WD_UUID_LEN + 1];
+	char	 email[WD_EMAIL_MAX + 1];
+	char	*display_name;			/* owned; may be NULL */
+};
+
+void		wd_sess_cleanup(struct wd_sess *o);
+
+/* Registration arguments, already type-checked by the handler. */
+struct wd_reg {
+	const char		*email;		/* normalised */
+	const char		*pw;
+	size_t			 pwlen;
+	struct json_object	*user_data;	/* object or NULL */
+	const char		*default_role;	/* NULL = configured */
+	struct json_object	*allowed_roles;	/* array or NULL */
+};
+
+/*
+ * Each returns WD_OK or an error for wd_call_fail, with *msg a static
+ * user-facing message (or NULL for the table default).
+ */
+enum wd_err	wd_acct_register(struct wd_call *c, const struct wd_reg *r,
+		    struct wd_sess *o, const char **msg);
+enum wd_err	wd_acct_login(struct wd_call *c, const char *email,
+		    const char *pw, size_t pwlen, struct wd_sess *o,
+		    const char **msg);
+enum wd_err	wd_acct_refresh(struct wd_call *c, const char *token,
+		    struct wd_sess *o, const char **msg);
+enum wd_err	wd_acct_logout(struct wd_call *c, const char *token, int all,
+		    const char **msg);
+enum wd_err	wd_acct_activate(struct wd_call *c, const char *ticket,
+		    const char **msg);
+/* The profile of user_id for GET /auth/user; *out caller-owned. Also
+ * refuses a revoked sid (a database query is fine here). */
+enum wd_err	wd_acct_user(struct wd_call *c, const char *user_id,
+		    const char *sid, struct json_object **out);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * wd_svc.h: the shared context of the account binaries (register, login,
+ * refresh, activate, logout, user, jwks): configuration read and checked
+ * once at start, the signing key, the persistent database connection.
+ */
+#ifndef WD_SVC_H
+#define WD_SVC_H
+
+#include <stddef.h>
+
+#include "wd_cfg.h"
+#include "wd_db.h"
+#include "wd_http.h"
+#include "wd_jwt.h"
+
+#define WD_SVC_MAX_LIST	32	/* roles or custom fields in a list */
+
+struct wd_svc {
+	const char		*prog;		/* "warden-login" */
+	struct wd_cfg		 cfg;
+	struct wd_jwt_key	 key;
+	struct wd_db		 db;
+	long			 jwt_min;	/* access token minutes */
+	long			 refresh_min;	/* refresh token minutes */
+	long			 min_pw;	/* min password bytes */
+	int			 auto_activate;
+	int			 cookie_secure;
+	const char		*action_secret;
+	const char		*default_role;
+	char			*roles[WD_SVC_MAX_LIST];	/* allowed */
+	size_t			 nroles;
+	char			*jwt_fields[WD_SVC_MAX_LIST];
+	size_t			 njwt_fields;
+	char			*reg_fields[WD_SVC_MAX_LIST];
+	size_t			 nreg_fields;
+};
+
+/*
+ * Loads and checks the configuration for prog. On error writes one line
+ * to err and returns WD_E_CONFIG. Caller calls wd_svc_cleanup().
+ */
+enum wd_err	wd_svc_init(struct wd_svc *s, const char *prog, char *err,
+		    size_t errsz);
+void		wd_svc_cleanup(struct wd_svc *s);
+
+/* 1 if role is one of WARDEN_ALLOWED_ROLES. */
+int		wd_svc_role_ok(const struct wd_svc *s, const char *role);
+
+/*
+ * The whole life of an account binary: init (one line on stderr and exit
+ * 1 on bad configuration), then the FastCGI accept loop calling handler
+ * for each request. Returns the process exit status.
+ */
+int		wd_svc_main(const char *prog,
+		    void (*handler)(struct wd_svc *, struct wd_req *));
+
+#endif

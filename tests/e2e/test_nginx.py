@@ -1,0 +1,304 @@
+"""Warden behind nginx: lighttpd/nginx.conf.example as shipped, with the
+binaries started by spawn-fcgi instead of lighttpd. Uses the running
+stack's warden.env and PostgreSQL; nginx, its sockets, pid file, logs and
+temporary files all live under the stack's run directory (nothing in
+/etc/nginx or /var/lib/nginx), and everything started here is stopped
+again before the test returns."""
+import copy
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+
+from stack import REPO, free_port
+from test_hook import UA, payload
+
+SVC = "warden"
+ENV0 = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+
+
+def _proc_alive(pid):
+    """True while pid runs; a zombie (exited, not yet reaped by whoever
+    inherited it from spawn-fcgi) counts as gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read()
+    except OSError:
+        return False
+    return st[st.rindex(")") + 2:][:1] not in ("Z", "X")
+
+
+def _proc_is(pid, exe):
+    """pid still runs exe (guards against a recycled pid)."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().split(b"\0")[0] == exe.encode()
+    except OSError:
+        return False
+
+
+def _wait_gone(pids, secs=5.0):
+    end = time.time() + secs
+    while time.time() < end:
+        if not any(_proc_alive(p) for p in pids):
+            return True
+        time.sleep(0.05)
+    return not any(_proc_alive(p) for p in pids)
+
+
+def _spawn(t, fcgi, name, binary, extra_env=(), children=1):
+    """spawn-fcgi with the recipe of nginx.conf.example; returns the
+    children's pids (printed by spawn-fcgi and in its -P file)."""
+    sock = os.path.join(fcgi, name + ".sock")
+    pidf = os.path.join(fcgi, name + ".pid")
+    cmd = ["spawn-fcgi", "-s", sock, "-M", "0660", "-F", str(children),
+           "-P", pidf]
+    if os.getuid() == 0:
+        # children drop to the service user, the socket belongs to it
+        # (nginx's workers run as the same user, see "user" in the config)
+        cmd += ["-u", SVC, "-g", SVC, "-U", SVC, "-G", SVC]
+    cmd += ["--", "/usr/bin/env", "-i",
+            "WARDEN_CONFIG=" + os.path.join(t.s.run, "warden.env")]
+    cmd += list(extra_env) + [binary]
+    r = subprocess.run(cmd, env=ENV0, capture_output=True, text=True,
+                       timeout=30)
+    out = r.stdout + r.stderr
+    pids = [int(p) for p in re.findall(r"PID: (\d+)", out)]
+    try:
+        with open(pidf) as f:
+            pids += [int(p) for p in f.read().split()]
+    except OSError:
+        pass
+    pids = sorted(set(pids))
+    t.check("spawn-fcgi %s: %d children" % (name, children),
+            r.returncode == 0 and len(pids) == children, (cmd, out))
+    return pids
+
+
+def _stop_nginx(proc, pidfile):
+    pid = None
+    try:
+        with open(pidfile) as f:
+            pid = int(f.read().strip())
+    except (OSError, ValueError):
+        pass
+    if pid is None or pid != proc.pid:
+        pid = proc.pid
+    if proc.poll() is None:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _log_tail(path, n=1500):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()[-n:]
+    except OSError as e:
+        return str(e)
+
+
+def test_nginx_spawn_fcgi(t):
+    s = t.s
+    nginx = shutil.which("nginx", path=ENV0["PATH"])
+    if not t.check("nginx installed", nginx is not None, "apt-get install "
+                   "nginx-light"):
+        return
+    if not t.check("spawn-fcgi installed",
+                   shutil.which("spawn-fcgi", path=ENV0["PATH"]) is not None,
+                   "apt-get install spawn-fcgi"):
+        return
+    v = subprocess.run([nginx, "-V"], capture_output=True, text=True)
+    if not t.check("nginx has http_auth_request_module",
+                   "http_auth_request_module" in v.stdout + v.stderr,
+                   "Debian's nginx-light, nginx-core and nginx-full build "
+                   "it in"):
+        return
+
+    fcgi = os.path.join(s.run, "fcgi")
+    ngx = os.path.join(s.run, "nginx")
+    conf = os.path.join(ngx, "nginx.conf")
+    errlog = os.path.join(ngx, "error.log")
+    pidfile = os.path.join(ngx, "nginx.pid")
+    port = free_port()
+    view = copy.copy(s)  # Stack.request against nginx's port
+    view.port = port
+    children = []
+    proc = None
+
+    try:
+        # sockets: a directory only the service user (nginx's workers and
+        # the FastCGI children) can enter
+        os.makedirs(fcgi, mode=0o700)
+        os.makedirs(ngx, mode=0o755)
+        if os.getuid() == 0:
+            shutil.chown(fcgi, SVC, SVC)
+
+        children += _spawn(t, fcgi, "hook", os.path.join(s.bindir, "hook"),
+                           children=2)
+        children += _spawn(t, fcgi, "healthz",
+                           os.path.join(s.bindir, "healthz"))
+        children += _spawn(t, fcgi, "authz", os.path.join(s.bindir, "hook"),
+                           extra_env=["WARDEN_ANON_ROLE="])
+
+        with open(os.path.join(REPO, "lighttpd", "nginx.conf.example")) as f:
+            text = f.read()
+        text = text.replace("@RUN@", s.run).replace("@PORT@", str(port))
+        t.check("config has no placeholder left", "@" not in
+                re.sub(r"#.*", "", text), text)
+        with open(conf, "w") as f:
+            f.write(text)
+        base = [nginx, "-p", ngx + "/", "-e", errlog, "-c", conf]
+        r = subprocess.run(base + ["-t", "-q"], env=ENV0,
+                           capture_output=True, text=True, timeout=30)
+        if not t.check("nginx -t accepts the config", r.returncode == 0,
+                       r.stdout + r.stderr + _log_tail(errlog)):
+            return
+        # master in the foreground, as our child; it still forks workers
+        # and writes the pid file
+        proc = subprocess.Popen(base + ["-g", "daemon off;"], env=ENV0,
+                                stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        up = False
+        end = time.time() + 15
+        while time.time() < end and proc.poll() is None:
+            try:
+                st, _, _ = view.request("GET", "/healthz")
+                if st == 200:
+                    up = True
+                    break
+            except OSError:
+                pass
+            time.sleep(0.1)
+        if not t.check("nginx up", up, _log_tail(errlog)):
+            return
+        t.check("pid file names the master", os.path.exists(pidfile) and
+                open(pidfile).read().strip() == str(proc.pid),
+                _log_tail(errlog))
+
+        # health -------------------------------------------------------
+        st, h, b = view.request("GET", "/healthz")
+        t.check("GET /healthz: 200 ok", st == 200 and b == b"ok", (st, b))
+
+        # hook, GET mode ----------------------------------------------
+        hdrs = [("Content-Type", "application/json"), ("User-Agent", UA),
+                ("x-request-id", str(uuid.uuid4()))]
+        st, h, b = view.request("GET", "/hook", hdrs)
+        t.check("GET /hook no credentials: anonymous",
+                st == 200 and json.loads(b) == {"X-Hasura-Role":
+                                                "anonymous"}, (st, b))
+        uid = str(uuid.uuid4())
+        tok = s.mint(payload(uid))
+        st, h, b = view.request("GET", "/hook", hdrs + [
+            ("Authorization", "Bearer " + tok)])
+        o = json.loads(b) if st == 200 else {}
+        t.check("GET /hook token: 200 with user id",
+                st == 200 and o.get("X-Hasura-User-Id") == uid and
+                o.get("X-Hasura-Role") == "user", (st, b))
+        t.check("GET /hook token: json content type",
+                h.get("content-type", "").startswith("application/json"), h)
+        st, h, b = view.request("GET", "/hook", hdrs + [
+            ("Cookie", "theme=dark; access_token=" + tok)])
+        t.check("GET /hook cookie: 200 with user id",
+                st == 200 and json.loads(b).get("X-Hasura-User-Id") == uid,
+                (st, b))
+        st, h, b = view.request("GET", "/hook", hdrs + [
+            ("Authorization", "Bearer " + tok[:-4] + "AAAA")])
+        t.check("GET /hook bad token: 401", st == 401, (st, b))
+        st, h, b = view.request("GET", "/hook", hdrs + [
+            ("Authorization", "Bearer nope")])
+        t.check("GET /hook garbage token: 401", st == 401, (st, b))
+
+        # hook, POST mode (CONTENT_LENGTH, CONTENT_TYPE, body) --------
+        post = [("Content-Type", "application/json"), ("User-Agent", UA)]
+        st, h, b = view.request("POST", "/hook", post, json.dumps(
+            {"headers": {"Authorization": "Bearer " + tok},
+             "request": None}))
+        t.check("POST /hook token: 200 with user id",
+                st == 200 and json.loads(b).get("X-Hasura-User-Id") == uid,
+                (st, b))
+        st, h, b = view.request("POST", "/hook", post, json.dumps(
+            {"headers": {"Authorization": "Bearer nope"}, "request": None}))
+        t.check("POST /hook bad token: 401", st == 401, (st, b))
+        try:
+            st, h, b = view.request("POST", "/hook", post,
+                                    b"{" + b" " * (200 * 1024 - 2) + b"}")
+        except OSError as e:
+            st, b = None, repr(e)
+        t.check("POST /hook 200 KiB body: 413", st == 413, (st, b[:200]))
+        st, h, b = view.request("GET", "/hook/x", hdrs)
+        t.check("GET /hook/x: not the hook", st == 404, (st, b))
+
+        # /private/ through auth_request -------------------------------
+        priv = os.path.join(s.run, "private")
+        path = os.path.join(priv, "nginx-report.txt")
+        with open(path, "w") as f:
+            f.write("private bytes via nginx\n")
+        if os.getuid() == 0:
+            shutil.chown(path, SVC, SVC)
+        url = "/private/nginx-report.txt"
+        st, h, b = view.request("GET", url,
+                                [("Authorization", "Bearer " + tok)])
+        t.check("private with Bearer: the file", st == 200 and
+                b == b"private bytes via nginx\n", (st, b))
+        st, h, b = view.request("GET", url,
+                                [("Cookie", "access_token=" + tok)])
+        t.check("private with cookie: the file", st == 200 and
+                b == b"private bytes via nginx\n", (st, b))
+        st, h, b = view.request("GET", url, [])
+        t.check("private without credentials: 401", st == 401, (st, b))
+        st, h, b = view.request("GET", url, [("Cookie", "theme=dark")])
+        t.check("private with unrelated cookie: 401", st == 401, (st, b))
+        st, h, b = view.request("GET", url,
+                                [("Authorization", "Bearer nope")])
+        t.check("private with bad token: 401", st == 401, (st, b))
+        exp = s.mint(payload(uid, life=-60))
+        st, h, b = view.request("GET", url,
+                                [("Authorization", "Bearer " + exp)])
+        t.check("private with expired token: 401", st == 401, (st, b))
+        for p in ("/private/../warden.env", "/warden.env",
+                  "/private/%2e%2e/warden.env", "/_warden_authz"):
+            st, h, b = view.request("GET", p,
+                                    [("Authorization", "Bearer " + tok)])
+            t.check("%s not served" % p, st in (400, 401, 404) and
+                    b"WARDEN_" not in b, (st, b[:200]))
+        t.check("nginx error log has no crit/emerg",
+                not re.search(r"\[(crit|alert|emerg)\]",
+                              _log_tail(errlog, 100000)),
+                _log_tail(errlog))
+    finally:
+        if proc is not None:
+            _stop_nginx(proc, pidfile)
+            t.check("nginx stopped", proc.poll() is not None, proc.pid)
+        exes = (os.path.join(s.bindir, "hook"),
+                os.path.join(s.bindir, "healthz"))
+        for pid in children:
+            if any(_proc_is(pid, e) for e in exes):
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        gone = _wait_gone(children)
+        if not gone:
+            for pid in children:
+                if _proc_alive(pid) and any(_proc_is(pid, e) for e in exes):
+                    os.kill(pid, signal.SIGKILL)
+            gone = _wait_gone(children)
+        t.check("spawn-fcgi children stopped", gone, children)
+        shutil.rmtree(fcgi, ignore_errors=True)
+        shutil.rmtree(ngx, ignore_errors=True)
+        try:
+            os.unlink(os.path.join(s.run, "private", "nginx-report.txt"))
+        except OSError:
+            pass

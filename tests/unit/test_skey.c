@@ -1,0 +1,134 @@
+/*
+ * test_skey.c: storage key decoding and validation (src/wd_skey.c).
+ */
+#include <string.h>
+
+#include "wd_skey.h"
+#include "wd_test.h"
+
+#define M	"skey"
+
+struct case_ {
+	const char	*raw;
+	size_t		 len;		/* 0: strlen */
+	enum wd_err	 want;
+	const char	*decoded;	/* NULL: same as raw */
+	int		 dir;
+};
+
+static void
+test_table(void)
+{
+	static const struct case_ cases[] = {
+		{ "user/u1/a.txt", 0, WD_OK, NULL, 0 },
+		{ "a", 0, WD_OK, NULL, 0 },
+		{ "user/u1/", 0, WD_OK, NULL, 1 },
+		{ "public/", 0, WD_OK, NULL, 1 },
+		{ "a%20b", 0, WD_OK, "a b", 0 },
+		{ "a%2Fb", 0, WD_OK, "a/b", 0 },
+		{ "caf%C3%A9", 0, WD_OK, "caf\xc3\xa9", 0 },
+		{ "caf\xc3\xa9", 0, WD_OK, NULL, 0 },
+		{ "emoji\xf0\x9f\x98\x80", 0, WD_OK, NULL, 0 },
+		{ "%252e%252e/x", 0, WD_OK, "%2e%2e/x", 0 },	/* once */
+		{ "...", 0, WD_OK, NULL, 0 },
+		{ "a/.b/c..", 0, WD_OK, NULL, 0 },
+		{ "a+b", 0, WD_OK, NULL, 0 },
+		{ "a\\b", 0, WD_OK, NULL, 0 },
+		/* bad */
+		{ "", 0, WD_E_BADKEY, NULL, 0 },
+		{ "/a", 0, WD_E_BADKEY, NULL, 0 },
+		{ "%2Fa", 0, WD_E_BADKEY, NULL, 0 },
+		{ "/", 0, WD_E_BADKEY, NULL, 0 },
+		{ "a//b", 0, WD_E_BADKEY, NULL, 0 },
+		{ "a%2F%2Fb", 0, WD_E_BADKEY, NULL, 0 },
+		{ "a//", 0, WD_E_BADKEY, NULL, 0 },
+		{ "..", 0, WD_E_BADKEY, NULL, 0 },
+		{ "../etc/passwd", 0, WD_E_BADKEY, NULL, 0 },
+		{ "a/../b", 0, WD_E_BADKEY, NULL, 0 },
+		{ "a/..", 0, WD_E_BADKEY, NULL, 0 },
+		{ "a/../", 0, WD_E_BADKEY, NULL, 0 },
+		{ "a/%2e%2e/b", 0, WD_E_BADKEY, NULL, 0 },
+		{ "a/%2E%2e", 0, WD_E_BADKEY, NULL, 0 },
+		{ "a/./b", 0, WD_E_BADKEY, NULL, 0 },
+		{ ".", 0, WD_E_BADKEY, NULL, 0 },
+		{ "a/.", 0, WD_E_BADKEY, NULL, 0 },
+		{ "a%00b", 0, WD_E_BADKEY, NULL, 0 },
+		{ "a\0b", 3, WD_E_BADKEY, NULL, 0 },
+		{ "a%0Ab", 0, WD_E_BADKEY, NULL, 0 },
+		{ "a%0db", 0, WD_E_BADKEY, NULL, 0 },
+		{ "a\tb", 0, WD_E_BADKEY, NULL, 0 },
+		{ "a%7Fb", 0, WD_E_BADKEY, NULL, 0 },
+		{ "a%C2%85b", 0, WD_E_BADKEY, NULL, 0 },	/* C1 NEL */
+		{ "a%", 0, WD_E_BADKEY, NULL, 0 },
+		{ "a%4", 0, WD_E_BADKEY, NULL, 0 },
+		{ "a%zz", 0, WD_E_BADKEY, NULL, 0 },
+		{ "a%g0", 0, WD_E_BADKEY, NULL, 0 },
+		{ "%FF", 0, WD_E_BADKEY, NULL, 0 },
+		{ "\xc0\xaf", 0, WD_E_BADKEY, NULL, 0 },	/* overlong / */
+		{ "%C0%AE%C0%AE/x", 0, WD_E_BADKEY, NULL, 0 },
+		{ "\xe0\x80\xaf", 0, WD_E_BADKEY, NULL, 0 },
+		{ "\xed\xa0\x80", 0, WD_E_BADKEY, NULL, 0 },	/* surrogate */
+		{ "\xf4\x90\x80\x80", 0, WD_E_BADKEY, NULL, 0 },
+		{ "\xc3", 0, WD_E_BADKEY, NULL, 0 },		/* truncated */
+		{ "\x80", 0, WD_E_BADKEY, NULL, 0 },
+	};
+	char	 out[WD_MAX_SKEY + 1], name[128];
+	size_t	 i, olen;
+	int	 dir;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct case_	*c = &cases[i];
+		size_t			 len = c->len ? c->len :
+		    strlen(c->raw);
+		const char		*want = c->decoded ? c->decoded :
+		    c->raw;
+		enum wd_err		 rc;
+
+		rc = wd_skey_decode(c->raw, len, out, sizeof(out), &olen,
+		    &dir);
+		snprintf(name, sizeof(name), "case %zu %s", i,
+		    c->want == WD_OK ? "accepted" : "rejected");
+		CHECK(M, name, rc == c->want);
+		if (c->want != WD_OK || rc != WD_OK)
+			continue;
+		snprintf(name, sizeof(name), "case %zu decoded once", i);
+		CHECK(M, name, olen == strlen(want) &&
+		    memcmp(out, want, olen) == 0 && out[olen] == '\0');
+		snprintf(name, sizeof(name), "case %zu directory flag", i);
+		CHECK(M, name, dir == c->dir);
+	}
+}
+
+static void
+test_lengths(void)
+{
+	char	 raw[3 * WD_MAX_SKEY + 8], out[WD_MAX_SKEY + 1];
+	size_t	 olen;
+	int	 dir;
+
+	memset(raw, 'a', sizeof(raw));
+	CHECK(M, "1024 bytes accepted", wd_skey_decode(raw, WD_MAX_SKEY,
+	    out, sizeof(out), &olen, &dir) == WD_OK && olen == WD_MAX_SKEY);
+	CHECK(M, "1025 bytes rejected", wd_skey_decode(raw, WD_MAX_SKEY + 1,
+	    out, sizeof(out), &olen, &dir) == WD_E_BADKEY);
+	CHECK(M, "small out buffer rejected", wd_skey_decode("a", 1, out,
+	    16, &olen, &dir) == WD_E_BADKEY);
+	/* 1024 decoded bytes from 3072 encoded ones */
+	for (olen = 0; olen < 3 * WD_MAX_SKEY; olen += 3)
+		memcpy(raw + olen, "%41", 3);
+	CHECK(M, "1024 encoded bytes accepted", wd_skey_decode(raw,
+	    3 * WD_MAX_SKEY, out, sizeof(out), &olen, &dir) == WD_OK &&
+	    olen == WD_MAX_SKEY && out[0] == 'A');
+	memcpy(raw + 3 * WD_MAX_SKEY, "%41", 3);
+	CHECK(M, "1025 encoded bytes rejected", wd_skey_decode(raw,
+	    3 * WD_MAX_SKEY + 3, out, sizeof(out), &olen, &dir) ==
+	    WD_E_BADKEY);
+}
+
+int
+main(void)
+{
+	test_table();
+	test_lengths();
+	return WD_TEST_RESULT();
+}
