@@ -9,6 +9,7 @@
 #include "wd_hook.h"
 #include "wd_http.h"
 #include "wd_jwt.h"
+#include "wd_revoke.h"
 
 int
 main(void)
@@ -16,6 +17,7 @@ main(void)
 	struct wd_cfg		 cfg = { 0 };
 	struct wd_jwt_key	 key = { 0 };
 	struct wd_hook		 h = { 0 };
+	struct wd_revoke	 rvk = { 0 };
 	struct wd_req		 rq;
 	char			 err[256] = "";
 	int			 rv = 1;
@@ -29,6 +31,14 @@ main(void)
 	h.key = &key;
 	h.anon_role = wd_cfg_str(&cfg, WD_CFG_ANON_ROLE);
 	h.cookie_name = wd_cfg_str(&cfg, WD_CFG_COOKIE_NAME);
+	/* sessions revoked by logout or refresh reuse (issue #5) */
+	if (wd_cfg_require(&cfg, WD_CFG_DATABASE_URL, err, sizeof(err)) !=
+	    WD_OK || wd_revoke_init(&rvk, wd_cfg_str(&cfg,
+	    WD_CFG_DATABASE_URL), err, sizeof(err)) != WD_OK)
+		goto out;
+	h.revoked = wd_revoke_check;
+	h.revoked_arg = &rvk;
+	(void)wd_revoke_check(&rvk, "");	/* connect and load now */
 	if (wd_http_init(&rq) != WD_OK) {
 		snprintf(err, sizeof(err), "cannot initialise FastCGI");
 		goto out;
@@ -42,6 +52,7 @@ main(void)
 out:
 	if (rv != 0)
 		fprintf(stderr, "warden-hook: %s\n", err);
+	wd_revoke_cleanup(&rvk);
 	wd_jwt_key_cleanup(&key);
 	wd_cfg_cleanup(&cfg);
 	return rv;

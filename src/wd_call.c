@@ -55,7 +55,8 @@ wd_call_begin(struct wd_svc *s, struct wd_req *rq, const char *rest_path,
 	c->rq = rq;
 	copy_param(rq, "REMOTE_ADDR", c->ip, sizeof(c->ip));
 	copy_param(rq, "HTTP_USER_AGENT", c->ua, sizeof(c->ua));
-	snprintf(apath, sizeof(apath), "/actions/%s", action_name);
+	snprintf(apath, sizeof(apath), "/actions/%s",
+	    action_name != NULL ? action_name : "");
 	if (action_name != NULL && wd_http_path_is(rq, apath)) {
 		c->action = 1;
 		rc = WD_E_METHOD;

@@ -5,7 +5,7 @@
  *	    "/user/:userId/:fileId": {
  *	      "read":  "auth.user-id == userId || query.token == resource.token",
  *	      "write": "auth.user-id == userId" },
- *	    "/public/*": { "read": "true" } } }
+ *	    "/public/STAR": { "read": "true" } } }	(STAR: '*')
  *
  * compiled once at start into patterns and expression trees; nothing is
  * interpreted from text per request. Grammar of an expression:
@@ -26,7 +26,7 @@
  *
  * Patterns: '/'-separated segments; ":name" matches one non-empty
  * segment, a final "*" matches one or more remaining segments (so
- * "/public/*" covers "public/" as a directory too), anything else
+ * "/public/STAR" covers "public/" as a directory too), anything else
  * literally; a trailing '/' matches directory keys. Operations: get,
  * list, create, update, delete and the umbrellas read (get, list) and
  * write (create, update, delete). The first pattern, in file order, that

@@ -47,9 +47,9 @@ def main():
             mod = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(mod)
             for name in [n for n in vars(mod) if n.startswith("test_")]:
-                if only and only not in name:
-                    continue
                 t.prefix = "%s.%s" % (fn[5:-3], name[5:])
+                if only and only not in t.prefix:
+                    continue
                 try:
                     getattr(mod, name)(t)
                 except Exception:

@@ -1,0 +1,12 @@
+/*
+ * activate: the activate account route (REST and Hasura Action shapes); the
+ * handler is wd_api_activate in src/wd_api.c.
+ */
+#include "wd_api.h"
+#include "wd_svc.h"
+
+int
+main(void)
+{
+	return wd_svc_main("warden-activate", wd_api_activate);
+}

@@ -1,0 +1,12 @@
+/*
+ * jwks: the jwks account route (REST and Hasura Action shapes); the
+ * handler is wd_api_jwks in src/wd_api.c.
+ */
+#include "wd_api.h"
+#include "wd_svc.h"
+
+int
+main(void)
+{
+	return wd_svc_main("warden-jwks", wd_api_jwks);
+}

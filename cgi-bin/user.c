@@ -1,0 +1,12 @@
+/*
+ * user: the user account route (REST and Hasura Action shapes); the
+ * handler is wd_api_user in src/wd_api.c.
+ */
+#include "wd_api.h"
+#include "wd_svc.h"
+
+int
+main(void)
+{
+	return wd_svc_main("warden-user", wd_api_user);
+}
