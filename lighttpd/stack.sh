@@ -167,6 +167,8 @@ do_start() {
 	say "running"
 	say "  webhook   http://127.0.0.1:$PORT/hook   (HASURA_GRAPHQL_AUTH_HOOK)"
 	say "  health    http://127.0.0.1:$PORT/healthz"
+	say "  accounts  http://127.0.0.1:$PORT/auth/{register,login,logout,user,jwks,token/refresh,activate}"
+	say "  actions   http://127.0.0.1:$PORT/actions/{register,login,refresh,logout,activate}"
 	say "  private   http://127.0.0.1:$PORT/private/<file> from $RUN/private"
 	say "  config    $RUN/warden.env  (database: psql '$DBURL')"
 	say "  logs      $RUN/log/"

@@ -59,6 +59,7 @@ static const struct cfgdef defs[] = {
 	[WD_CFG_COOKIE_SECURE]		= { "WARDEN_COOKIE_SECURE", "false" },
 	[WD_CFG_SMTP_URL]		= { "WARDEN_SMTP_URL", NULL },
 	[WD_CFG_SMTP_SENDER]		= { "WARDEN_SMTP_SENDER", NULL },
+	[WD_CFG_SMTP_STARTTLS]		= { "WARDEN_SMTP_STARTTLS", "false" },
 	[WD_CFG_URL]			= { "WARDEN_URL", NULL },
 };
 _Static_assert(sizeof(defs) / sizeof(defs[0]) == WD_CFG__MAX, "cfg rows");

@@ -82,10 +82,15 @@ wd_smtp_activation(const struct wd_cfg *cfg, const char *rcpt,
 	curl_easy_setopt(cu, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(cu, CURLOPT_TIMEOUT, 10L);
 	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
-	/* smtp:// upgrades with STARTTLS when the server offers it only if
-	 * asked; WARDEN_SMTP_URL smtps:// is TLS from the start */
-	if (strstr(url, "starttls=1") != NULL || strstr(url, "tls=") != NULL)
-		curl_easy_setopt(cu, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	/* smtps:// is TLS from the start; with WARDEN_SMTP_STARTTLS=true an
+	 * smtp:// session must upgrade (STARTTLS) or the mail is not sent */
+	{
+		const char	*st = wd_cfg_str(cfg, WD_CFG_SMTP_STARTTLS);
+
+		if (st != NULL && strcmp(st, "true") == 0)
+			curl_easy_setopt(cu, CURLOPT_USE_SSL,
+			    (long)CURLUSESSL_ALL);
+	}
 	if (curl_easy_perform(cu) != CURLE_OK)
 		goto out;
 	rc = WD_OK;

@@ -1,6 +1,6 @@
 /*
  * wd_smtp.h: account e-mail over SMTP with libcurl (WARDEN_SMTP_URL,
- * smtp:// or smtps://; STARTTLS required with ?starttls... see README).
+ * smtp:// or smtps://; WARDEN_SMTP_STARTTLS=true requires STARTTLS).
  */
 #ifndef WD_SMTP_H
 #define WD_SMTP_H

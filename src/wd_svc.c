@@ -86,6 +86,7 @@ enum wd_err
 wd_svc_init(struct wd_svc *s, const char *prog, char *err, size_t errsz)
 {
 	struct wd_cfg	*c = &s->cfg;
+	int		 starttls;
 
 	memset(s, 0, sizeof(*s));
 	s->prog = prog;
@@ -107,6 +108,8 @@ wd_svc_init(struct wd_svc *s, const char *prog, char *err, size_t errsz)
 	    errsz) != WD_OK ||
 	    wd_cfg_bool(c, WD_CFG_COOKIE_SECURE, &s->cookie_secure, err,
 	    errsz) != WD_OK ||
+	    wd_cfg_bool(c, WD_CFG_SMTP_STARTTLS, &starttls, err, errsz) !=
+	    WD_OK ||
 	    split(c, WD_CFG_ALLOWED_ROLES, 1, s->roles, &s->nroles, err,
 	    errsz) != WD_OK ||
 	    split(c, WD_CFG_JWT_CUSTOM_FIELDS, 0, s->jwt_fields,
