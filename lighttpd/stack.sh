@@ -88,6 +88,7 @@ WARDEN_JWT_SECRET='{"type":"HS256","key":"$(rand 32)"}'
 WARDEN_ACTION_SECRET='$(rand 24)'
 WARDEN_STORAGE_BACKEND='fs'
 WARDEN_STORAGE_DIR='$RUN/storage'
+WARDEN_STORAGE_RULES='$RUN/storage-rules.json'
 WARDEN_AUTO_ACTIVATE='true'
 EOC
 	[ "$(id -u)" = 0 ] && chown "$SVC:$SVC" "$RUN/warden.env"
@@ -106,8 +107,33 @@ install_bins() {
 	chmod 755 "$RUN/bin" "$RUN/bin"/*
 }
 
+# The storage rules file (issue #4) is copied next to the binaries, for
+# the same reason; a warden.env from before storage gets the path added.
+install_rules() {
+	cp "$REPO/storage-rules.json" "$RUN/.rules.new" &&
+		mv -f "$RUN/.rules.new" "$RUN/storage-rules.json"
+	chmod 644 "$RUN/storage-rules.json"
+	if ! grep -q '^WARDEN_STORAGE_RULES=' "$RUN/warden.env"; then
+		echo "WARDEN_STORAGE_RULES='$RUN/storage-rules.json'" \
+			>>"$RUN/warden.env"
+	fi
+}
+
+# Values the lighttpd config takes from the effective configuration:
+# the X-Sendfile docroot and the upload size cap (KiB, + 1 MiB framing).
+storage_conf() {
+	SDIR=$(. "$RUN/warden.env" >/dev/null 2>&1
+		echo "${WARDEN_STORAGE_DIR:-$RUN/storage}")
+	SMAX=$(. "$RUN/warden.env" >/dev/null 2>&1
+		echo "${WARDEN_STORAGE_MAX_SIZE:-1073741824}")
+	case "$SMAX" in ''|*[!0-9]*) SMAX=1073741824 ;; esac
+	SKB=$((SMAX / 1024 + 1024))
+}
+
 write_conf() {
+	storage_conf
 	sed -e "s|@RUN@|$RUN|g" -e "s|@PORT@|$PORT|g" -e "s|@BIN@|$RUN/bin|g" \
+		-e "s|@STORAGE_DIR@|$SDIR|g" -e "s|@STORAGE_MAX_KB@|$SKB|g" \
 		"$REPO/lighttpd/warden.conf.in" >"$RUN/lighttpd.conf.tmp"
 	# the user lines span two lines: substitute with awk, not sed
 	awk -v u="$USERLINE" '{ if ($0 == "@USERLINE@") print u; else print }' \
@@ -121,6 +147,7 @@ start_web() {
 		return 0
 	fi
 	install_bins
+	install_rules
 	write_conf
 	lighttpd -tt -f "$RUN/lighttpd.conf" >"$RUN/log/lighttpd.check" 2>&1 ||
 		die "bad lighttpd config: $(cat "$RUN/log/lighttpd.check")"
@@ -182,8 +209,9 @@ restart-web) stop_web; start_web; wait_healthy ;;
 status)	web_pid >/dev/null && pg_running && say "running" ||
 		{ say "not running"; exit 1; } ;;
 run)
+	# set first: a Ctrl-C while starting also stops what was started
+	trap 'echo; sh "$REPO/lighttpd/stack.sh" stop; exit 0' INT TERM
 	do_start
-	trap 'echo; sh "$0" stop; exit 0' INT TERM
 	say "following logs; Ctrl-C stops"
 	tail -n 0 -F "$RUN/log/lighttpd.error.log" "$RUN/log/postgresql.log" &
 	wait

@@ -42,7 +42,7 @@ struct wd_errinfo {
 };
 
 /*
- * Returns the row for e; an out-of-range e gets the WD_E_INTERNAL row.
+ * Returns the row for e; an out-of-range e yields the WD_E_INTERNAL row.
  * The result is static and never NULL.
  */
 const struct wd_errinfo	*wd_err_info(enum wd_err e);

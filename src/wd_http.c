@@ -4,6 +4,7 @@
  * checked before reading, and responses never echo request bytes into
  * headers.
  */
+#include <limits.h>
 #include <string.h>
 
 #include "wd_db.h"
@@ -190,4 +191,64 @@ wd_health_handle(struct wd_db *db, struct wd_req *rq)
 		return;
 	}
 	wd_http_send(rq, 200, NULL, "text/plain", "ok", 2);
+}
+
+/* ---- streaming (storage, issue #4) ---- */
+
+enum wd_err
+wd_http_body_len(const struct wd_req *rq, uint64_t max, uint64_t *len)
+{
+	const char	*cl = wd_http_param(rq, "CONTENT_LENGTH");
+
+	*len = 0;
+	if (cl == NULL || cl[0] == '\0')
+		return WD_E_BADREQ;
+	return wd_parse_u64(cl, strlen(cl), max, len);
+}
+
+enum wd_err
+wd_http_read_some(struct wd_req *rq, void *buf, size_t cap, size_t *got)
+{
+	int	 r;
+
+	*got = 0;
+	if (cap == 0)
+		return WD_OK;
+	if (cap > INT_MAX)
+		cap = INT_MAX;
+	r = FCGX_GetStr(buf, (int)cap, rq->f.in);
+	if (r <= 0)
+		return WD_E_BADREQ;
+	*got = (size_t)r;
+	return WD_OK;
+}
+
+void
+wd_http_head(struct wd_req *rq, int status, const char *hdrs)
+{
+	char	 line[64];
+
+	rq->responded = 1;
+	snprintf(line, sizeof(line), "Status: %d %s\r\n", status,
+	    wd_err_reason(status));
+	FCGX_PutS(line, rq->f.out);
+	if (hdrs != NULL)
+		FCGX_PutS(hdrs, rq->f.out);
+	FCGX_PutS("\r\n", rq->f.out);
+}
+
+enum wd_err
+wd_http_write(struct wd_req *rq, const void *p, size_t len)
+{
+	const char	*c = p;
+
+	while (len > 0) {
+		int	 n = len > INT_MAX ? INT_MAX : (int)len;
+
+		if (FCGX_PutStr(c, n, rq->f.out) != n)
+			return WD_E_INTERNAL;
+		c += n;
+		len -= (size_t)n;
+	}
+	return WD_OK;
 }

@@ -7,6 +7,7 @@
 #define WD_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <fcgiapp.h>
 
 #include "wd_buf.h"
@@ -77,5 +78,34 @@ void		wd_health_handle(struct wd_db *db, struct wd_req *rq);
 /* Logs one line for this request to the FastCGI error stream. */
 #define wd_http_log(rq, lvl, mod, ...) \
 	wd_log((rq)->f.err, (lvl), (mod), __VA_ARGS__)
+
+/* ---- streaming (storage, issue #4) ---- */
+
+/*
+ * Reads CONTENT_LENGTH for a body that will be streamed, not buffered:
+ * WD_OK with *len; WD_E_BADREQ when missing or not digits; WD_E_TOOBIG
+ * when over max (nothing has been read).
+ */
+enum wd_err	wd_http_body_len(const struct wd_req *rq, uint64_t max,
+		    uint64_t *len);
+
+/*
+ * Reads up to cap bytes of the body into buf (*got bytes; 0 only when
+ * cap is 0). WD_E_BADREQ when the stream ends first: the client went
+ * away or sent less than it announced.
+ */
+enum wd_err	wd_http_read_some(struct wd_req *rq, void *buf, size_t cap,
+		    size_t *got);
+
+/*
+ * Sends the status line and the header lines hdrs (each ending "\r\n";
+ * may be NULL) and the blank line, adding nothing else: the caller owns
+ * Content-Length and Cache-Control. Then the body goes through
+ * wd_http_write (not for HEAD).
+ */
+void		wd_http_head(struct wd_req *rq, int status, const char *hdrs);
+
+/* Writes body bytes; WD_E_INTERNAL when the connection is gone. */
+enum wd_err	wd_http_write(struct wd_req *rq, const void *p, size_t len);
 
 #endif

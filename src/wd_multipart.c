@@ -26,7 +26,8 @@ static int
 bchar(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z') || strchr("'()+_,-./:=? ", c) != NULL;
+	    (c >= 'A' && c <= 'Z') || (c != '\0' &&
+	    strchr("'()+_,-./:=? ", c) != NULL);
 }
 
 static int

@@ -24,7 +24,7 @@ hexval(char c)
 
 /*
  * Length of the UTF-8 sequence at s (n bytes available) per RFC 3629 §4,
- * or 0 when it is invalid. *cp gets the code point.
+ * or 0 when it is invalid. *cp receives the code point.
  */
 static size_t
 utf8_len(const unsigned char *s, size_t n, unsigned long *cp)

@@ -1,9 +1,12 @@
 #!/bin/sh
-# Benchmark of GET /hook (a benchmark, not a test: it prints numbers and
-# targets, never PASS/FAIL, and exits 0 whether targets are met or not).
-#   1. builds the ceiling, tests/bench/null_responder.c, into $1/bench/
-#   2. tests/bench/bench.py starts the real stack, adds the ceiling under
-#      the same lighttpd, and runs wrk against both, one after the other
+# Benchmark of GET /hook, POST /auth/login and GET /auth/token/refresh (a
+# benchmark, not a test: it prints numbers and targets, never PASS/FAIL,
+# and exits 0 whether targets are met or not).
+#   1. builds the ceilings into $1/bench/: tests/bench/null_responder.c
+#      (the webhook's) and tests/bench/crypt_loop.c (login's: the hash)
+#   2. tests/bench/bench.py starts the real stack, adds the null responder
+#      under the same lighttpd, and runs wrk and its own clients against
+#      each endpoint, one after the other
 # Exits non-zero only if the benchmark could not run.
 B=${1:-build}
 cd "$(dirname "$0")/../.." || exit 2
@@ -16,5 +19,9 @@ mkdir -p "$B/bench" || exit 2
 cc -O2 -Wall -Wextra -Werror $(pkg-config --cflags fcgi) \
 	-o "$B/bench/null_responder" tests/bench/null_responder.c \
 	$(pkg-config --libs fcgi) || exit 2
+cc -O2 -Wall -Wextra -Werror $(pkg-config --cflags libxcrypt) \
+	-o "$B/bench/crypt_loop" tests/bench/crypt_loop.c \
+	$(pkg-config --libs libxcrypt) || exit 2
 
-exec python3 tests/bench/bench.py "$B/bin" "$B/bench/null_responder"
+exec python3 tests/bench/bench.py "$B/bin" "$B/bench/null_responder" \
+	"$B/bench/crypt_loop"

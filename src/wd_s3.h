@@ -1,0 +1,74 @@
+/*
+ * wd_s3.h: the few S3 calls storage needs (PutObject, GetObject with an
+ * optional byte range, DeleteObject), path-style, over libcurl with its
+ * own AWS SigV4 signing (CURLOPT_AWS_SIGV4) and an unsigned payload
+ * (x-amz-content-sha256: UNSIGNED-PAYLOAD), so bodies stream both ways
+ * and are never hashed or held in memory. One easy handle per process,
+ * reused so connections stay open.
+ */
+#ifndef WD_S3_H
+#define WD_S3_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <curl/curl.h>
+
+#include "wd_err.h"
+
+struct wd_s3 {
+	char	*base;		/* endpoint without trailing '/'; owned */
+	char	*bucket;	/* owned */
+	char	*sigv4;		/* "aws:amz:<region>:s3"; owned */
+	char	*userpwd;	/* "key:secret"; owned, wiped */
+	CURL	*curl;		/* owned */
+	char	*amz_date;	/* tests only: fixed X-Amz-Date; owned */
+};
+
+/* Receives object bytes; a non-WD_OK return stops the transfer. */
+typedef enum wd_err (*wd_s3_data_fn)(void *arg, const char *p, size_t len);
+
+/*
+ * Checks and stores the settings: endpoint an http(s) URL, bucket 3..63
+ * of [a-z0-9.-] (path-style URL safe), region [a-z0-9-]. On error
+ * WD_E_CONFIG with one line in err naming the variable (never the
+ * secret). Caller cleans up with wd_s3_cleanup().
+ */
+enum wd_err	wd_s3_init(struct wd_s3 *s3, const char *endpoint,
+		    const char *bucket, const char *region, const char *key,
+		    const char *secret, char *err, size_t errsz);
+void		wd_s3_cleanup(struct wd_s3 *s3);
+
+/* The object URL for name ([0-9a-f] blob ids only): base/bucket/name.
+ * WD_E_BADREQ for any other name, WD_E_TOOBIG when sz is short. */
+enum wd_err	wd_s3_url(const struct wd_s3 *s3, const char *name, char *buf,
+		    size_t sz);
+
+/*
+ * The request headers storage adds (a curl_slist the caller frees with
+ * curl_slist_free_all); range "bytes=a-b" or NULL. Exposed so the
+ * signing inputs can be unit-tested.
+ */
+struct curl_slist *wd_s3_headers(const struct wd_s3 *s3, const char *range);
+
+/*
+ * PUT name with size bytes read from fd (from its current offset).
+ * WD_E_STOREDOWN when S3 cannot be reached or answers 5xx; WD_E_INTERNAL
+ * for other failures (4xx: credentials, bucket).
+ */
+enum wd_err	wd_s3_put(struct wd_s3 *s3, const char *name, int fd,
+		    uint64_t size);
+
+/*
+ * GET name, bytes [off, off + len) (the whole object when len is
+ * UINT64_MAX), calling fn for each piece. *started is set once fn has
+ * been called, so the caller knows whether it can still answer with an
+ * error status. WD_E_NOTFOUND on 404; WD_E_STOREDOWN as for put; what
+ * fn returned if it stopped the transfer.
+ */
+enum wd_err	wd_s3_get(struct wd_s3 *s3, const char *name, uint64_t off,
+		    uint64_t len, wd_s3_data_fn fn, void *arg, int *started);
+
+/* DELETE name (S3 answers 204 whether or not it existed). */
+enum wd_err	wd_s3_delete(struct wd_s3 *s3, const char *name);
+
+#endif

@@ -1,0 +1,714 @@
+/*
+ * wd_storage.c: the storage routes. Trust boundary: the key, the query,
+ * the headers and the body are the client's; the key is decoded once and
+ * validated (wd_skey) before anything else sees it, the body streams
+ * through a fixed buffer into the backend, and metadata is written to
+ * PostgreSQL only after the object is durable. Authorisation is bound to
+ * the version checked: an update only replaces the blob the rules saw.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wd_auth.h"
+#include "wd_json.h"
+#include "wd_limits.h"
+#include "wd_log.h"
+#include "wd_mem.h"
+#include "wd_multipart.h"
+#include "wd_range.h"
+#include "wd_skey.h"
+#include "wd_storage.h"
+#include "wd_util.h"
+
+#define PREFIX_LEN	11	/* "/storage/o/" */
+#define HDR_MAX		4096	/* our headers: a path < 1024, values < 256 */
+
+/* Columns every query returns, in this order (see fill_obj). */
+#define COLS	"blob, size, content_type, owner, token::text, " \
+		"extract(epoch FROM updated_at)::bigint, " \
+		"to_char(updated_at AT TIME ZONE 'UTC', " \
+		"'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+struct obj {
+	int		 found;
+	char		 blob[WD_BLOB_LEN + 1];
+	uint64_t	 size;
+	char		 size_s[24];
+	char		 ctype[WD_MAX_CTYPE + 1];
+	char		 owner[WD_MAX_ID + 1];
+	int		 has_owner;
+	char		 token[40];
+	char		 etag[WD_BLOB_LEN + 3];
+	char		 date[40];		/* HTTP-date */
+	char		 iso[40];		/* ISO 8601 */
+};
+
+struct sreq {
+	struct wd_storage	*s;
+	struct wd_req		*rq;
+	int			 meta;		/* /storage/m/ */
+	char			 key[WD_MAX_SKEY + 1];
+	size_t			 klen;
+	int			 dir;
+	struct wd_claims	 c;
+	int			 anon;
+	int			 admin;
+	struct wd_rules_ctx	 ctx;
+};
+
+static void
+copy(char *dst, size_t sz, const char *src)
+{
+	snprintf(dst, sz, "%s", src == NULL ? "" : src);
+}
+
+/* Row i of res (COLS at column off) into o; 0 if a value is off. */
+static int
+fill_obj(PGresult *res, int i, int off, struct obj *o)
+{
+	time_t		 t;
+	struct tm	 tm;
+	uint64_t	 v;
+	const char	*s;
+
+	memset(o, 0, sizeof(*o));
+	copy(o->blob, sizeof(o->blob), PQgetvalue(res, i, off));
+	s = PQgetvalue(res, i, off + 1);
+	if (!wd_store_blob_valid(o->blob) ||
+	    wd_parse_u64(s, strlen(s), UINT64_MAX, &o->size) != WD_OK)
+		return 0;
+	copy(o->size_s, sizeof(o->size_s), s);
+	copy(o->ctype, sizeof(o->ctype), PQgetvalue(res, i, off + 2));
+	if (!wd_mp_ctype_valid(o->ctype, strlen(o->ctype)))
+		copy(o->ctype, sizeof(o->ctype), "application/octet-stream");
+	o->has_owner = !PQgetisnull(res, i, off + 3);
+	copy(o->owner, sizeof(o->owner), PQgetvalue(res, i, off + 3));
+	copy(o->token, sizeof(o->token), PQgetvalue(res, i, off + 4));
+	s = PQgetvalue(res, i, off + 5);
+	if (wd_parse_u64(s, strlen(s), INT64_MAX, &v) != WD_OK)
+		return 0;
+	t = (time_t)v;
+	gmtime_r(&t, &tm);
+	strftime(o->date, sizeof(o->date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	copy(o->iso, sizeof(o->iso), PQgetvalue(res, i, off + 6));
+	snprintf(o->etag, sizeof(o->etag), "\"%s\"", o->blob);
+	o->found = 1;
+	return 1;
+}
+
+static enum wd_err
+lookup(struct sreq *r, struct obj *o)
+{
+	const char	*p[1] = { r->key };
+	PGresult	*res = NULL;
+	enum wd_err	 rc;
+
+	memset(o, 0, sizeof(*o));
+	rc = wd_db_exec(r->s->db, "SELECT " COLS " FROM storage.objects "
+	    "WHERE key = $1", 1, p, &res);
+	if (rc == WD_OK && PQntuples(res) == 1 && !fill_obj(res, 0, 0, o))
+		rc = WD_E_INTERNAL;
+	PQclear(res);
+	return rc;
+}
+
+/* The caller: a verified token, or anonymous when none is presented. */
+static enum wd_err
+who(struct sreq *r)
+{
+	const char	*authz, *cookie, *tok = NULL, *adm;
+	size_t		 len = 0;
+	enum wd_err	 rc;
+
+	adm = wd_http_param(r->rq, "HTTP_X_WARDEN_ADMIN_SECRET");
+	if (adm != NULL && r->s->admin_secret != NULL &&
+	    r->s->admin_secret[0] != '\0') {
+		/* configured: a wrong secret is refused, not ignored */
+		if (!wd_ct_eq(adm, strlen(adm), r->s->admin_secret,
+		    strlen(r->s->admin_secret)))
+			return WD_E_FORBIDDEN;
+		r->admin = 1;
+	}
+	authz = wd_http_param(r->rq, "HTTP_AUTHORIZATION");
+	cookie = wd_http_param(r->rq, "HTTP_COOKIE");
+	if (authz != NULL && authz[0] != '\0')
+		rc = wd_auth_bearer(authz, strlen(authz), &tok, &len);
+	else if (cookie != NULL && r->s->cookie_name != NULL &&
+	    r->s->cookie_name[0] != '\0') {
+		rc = wd_auth_cookie(cookie, strlen(cookie), r->s->cookie_name,
+		    &tok, &len);
+		if (rc == WD_E_BADHEADER || (rc == WD_OK && len == 0))
+			rc = WD_E_BADTOKEN;
+	} else
+		rc = WD_E_NOTFOUND;
+	if (rc == WD_E_NOTFOUND) {
+		r->anon = 1;
+		return WD_OK;
+	}
+	if (rc != WD_OK)
+		return rc;
+	rc = wd_jwt_verify(r->s->key, tok, len, time(NULL), &r->c);
+	if (rc == WD_E_TOOBIG)
+		rc = WD_E_BADTOKEN;
+	if (rc == WD_OK)
+		r->ctx.claims = r->c.ns;
+	return rc;
+}
+
+/* Rules for op on key with resource o (NULL: none). WD_E_FORBIDDEN. */
+static enum wd_err
+authorize(struct sreq *r, enum wd_rules_op op, const char *key,
+    size_t klen, const struct obj *o, int *pub)
+{
+	int	 allowed = 0;
+
+	*pub = 0;
+	if (r->admin)
+		return WD_OK;
+	memset(r->ctx.res, 0, sizeof(r->ctx.res));
+	if (o != NULL && o->found) {
+		r->ctx.res[WD_RES_KEY] = key;
+		r->ctx.res[WD_RES_SIZE] = o->size_s;
+		r->ctx.res[WD_RES_CONTENT_TYPE] = o->ctype;
+		r->ctx.res[WD_RES_ETAG] = o->etag;
+		r->ctx.res[WD_RES_OWNER] = o->has_owner ? o->owner : NULL;
+		r->ctx.res[WD_RES_TOKEN] = o->token;
+	}
+	if (wd_rules_check(r->s->rules, op, key, klen, &r->ctx, &allowed,
+	    pub) != WD_OK || !allowed)
+		return WD_E_FORBIDDEN;
+	return WD_OK;
+}
+
+static enum wd_err
+add_str(struct wd_buf *b, const char *name, const char *v)
+{
+	enum wd_err	 rc;
+
+	rc = wd_buf_addf(b, "\"%s\":", name);
+	if (rc == WD_OK)
+		rc = wd_json_add_str(b, v, strlen(v));
+	return rc;
+}
+
+/* The metadata object: the issue's fields, and HBP's HeadObject names
+ * (hbp.md §2.3) so nhost-js-sdk callers reading Metadata.token work. */
+static enum wd_err
+meta_json(struct wd_buf *b, const char *key, size_t klen, const struct obj *o)
+{
+	enum wd_err	 rc;
+
+	rc = wd_buf_adds(b, "{\"key\":");
+	if (rc == WD_OK)
+		rc = wd_json_add_str(b, key, klen);
+	if (rc == WD_OK)
+		rc = wd_buf_addf(b, ",\"size\":%s,", o->size_s);
+	if (rc == WD_OK)
+		rc = add_str(b, "content_type", o->ctype);
+	if (rc == WD_OK)
+		rc = wd_buf_adds(b, ",");
+	if (rc == WD_OK)
+		rc = add_str(b, "etag", o->etag);
+	if (rc == WD_OK)
+		rc = wd_buf_adds(b, ",");
+	if (rc == WD_OK)
+		rc = add_str(b, "token", o->token);
+	if (rc == WD_OK)
+		rc = wd_buf_adds(b, ",");
+	if (rc == WD_OK)
+		rc = add_str(b, "last_modified", o->iso);
+	if (rc == WD_OK)
+		rc = wd_buf_adds(b, ",\"owner\":");
+	if (rc == WD_OK)
+		rc = o->has_owner ? wd_json_add_str(b, o->owner,
+		    strlen(o->owner)) : wd_buf_adds(b, "null");
+	if (rc == WD_OK)
+		rc = wd_buf_addf(b, ",\"AcceptRanges\":\"bytes\","
+		    "\"ContentLength\":%s,", o->size_s);
+	if (rc == WD_OK)
+		rc = add_str(b, "ContentType", o->ctype);
+	if (rc == WD_OK)
+		rc = wd_buf_adds(b, ",");
+	if (rc == WD_OK)
+		rc = add_str(b, "ETag", o->etag);
+	if (rc == WD_OK)
+		rc = wd_buf_adds(b, ",");
+	if (rc == WD_OK)
+		rc = add_str(b, "LastModified", o->date);
+	if (rc == WD_OK)
+		rc = wd_buf_adds(b, ",\"Metadata\":{");
+	if (rc == WD_OK)
+		rc = add_str(b, "token", o->token);
+	if (rc == WD_OK)
+		rc = wd_buf_adds(b, "}}");
+	return rc;
+}
+
+static void
+send_meta(struct sreq *r, const struct obj *o)
+{
+	struct wd_buf	 b;
+
+	wd_buf_init(&b, 16 * 1024);
+	if (meta_json(&b, r->key, r->klen, o) != WD_OK)
+		wd_http_error(r->rq, WD_E_INTERNAL, NULL);
+	else
+		wd_http_send(r->rq, 200, NULL, "application/json", b.p,
+		    b.len);
+	wd_buf_cleanup(&b);
+}
+
+/* If-None-Match (RFC 9110 §13.1.2): "*" or a list of entity tags,
+ * compared weakly. */
+static int
+inm_match(const char *h, const char *etag)
+{
+	size_t	 el = strlen(etag);
+
+	while (*h != '\0') {
+		const char	*e;
+
+		while (*h == ' ' || *h == '\t' || *h == ',')
+			h++;
+		if (*h == '*')
+			return 1;
+		if (strncmp(h, "W/", 2) == 0)
+			h += 2;
+		if (*h != '"')
+			return 0;
+		e = strchr(h + 1, '"');
+		if (e == NULL)
+			return 0;
+		if ((size_t)(e + 1 - h) == el && memcmp(h, etag, el) == 0)
+			return 1;
+		h = e + 1;
+	}
+	return 0;
+}
+
+/* Appends "name: value\r\n". The buffer is sized for the longest
+ * values (HDR_MAX), all of which are ours or validated. */
+static void
+hadd(char *hdr, size_t sz, const char *name, const char *value)
+{
+	size_t	 n = strlen(hdr);
+
+	snprintf(hdr + n, sz - n, "%s: %s\r\n", name, value);
+}
+
+struct dl {
+	struct sreq	*r;
+	int		 status;
+	const char	*hdrs;
+	int		 head_sent;
+};
+
+static enum wd_err
+dl_data(void *arg, const char *p, size_t len)
+{
+	struct dl	*d = arg;
+
+	/* headers go out with the first byte, so a backend failing before
+	 * it can still be answered with 503 */
+	if (!d->head_sent) {
+		wd_http_head(d->r->rq, d->status, d->hdrs);
+		d->head_sent = 1;
+	}
+	return wd_http_write(d->r->rq, p, len);
+}
+
+static void
+get_object(struct sreq *r)
+{
+	struct obj	 o;
+	struct wd_range	 rg = { 0, 0 };
+	struct dl	 d = { r, 200, NULL, 0 };
+	char		 hdr[HDR_MAX] = "", num[64], path[1024];
+	const char	*inm, *rh, *ir, *cc;
+	enum wd_err	 rc;
+	uint64_t	 off = 0, len;
+	int		 pub, partial = 0, status = 200, started = 0;
+	int		 head = strcmp(r->rq->method, "HEAD") == 0;
+
+	rc = lookup(r, &o);
+	if (rc == WD_OK)
+		rc = authorize(r, WD_RULES_GET, r->key, r->klen, &o, &pub);
+	if (rc == WD_OK && !o.found)
+		rc = WD_E_NOTFOUND;
+	if (rc != WD_OK) {
+		wd_http_error(r->rq, rc, NULL);
+		return;
+	}
+	if (r->meta) {
+		send_meta(r, &o);
+		return;
+	}
+	/* anything a rule gave to a particular caller stays private */
+	cc = pub ? "public, max-age=300" : "private, no-cache";
+	hadd(hdr, sizeof(hdr), "ETag", o.etag);
+	hadd(hdr, sizeof(hdr), "Last-Modified", o.date);
+	hadd(hdr, sizeof(hdr), "Cache-Control", cc);
+	hadd(hdr, sizeof(hdr), "Accept-Ranges", "bytes");
+	inm = wd_http_param(r->rq, "HTTP_IF_NONE_MATCH");
+	if (inm != NULL && inm_match(inm, o.etag)) {
+		wd_http_head(r->rq, 304, hdr);
+		return;
+	}
+	len = o.size;
+	rh = wd_http_param(r->rq, "HTTP_RANGE");
+	ir = wd_http_param(r->rq, "HTTP_IF_RANGE");
+	/* If-Range with another validator: send the whole new object */
+	if (rh != NULL && (ir == NULL || strcmp(ir, o.etag) == 0)) {
+		rc = wd_range_parse(rh, strlen(rh), o.size, &partial, &rg);
+		if (rc == WD_E_RANGE) {
+			snprintf(num, sizeof(num), "bytes */%s", o.size_s);
+			hadd(hdr, sizeof(hdr), "Content-Range", num);
+			hadd(hdr, sizeof(hdr), "Content-Length", "0");
+			wd_http_head(r->rq, 416, hdr);
+			return;
+		}
+		if (partial) {
+			status = 206;
+			off = rg.start;
+			len = rg.end - rg.start + 1;
+			snprintf(num, sizeof(num), "bytes %llu-%llu/%s",
+			    (unsigned long long)rg.start,
+			    (unsigned long long)rg.end, o.size_s);
+			hadd(hdr, sizeof(hdr), "Content-Range", num);
+		}
+	}
+	/* user content, served from our origin: never sniffed, never
+	 * run as a page with our cookies (stored XSS) */
+	hadd(hdr, sizeof(hdr), "Content-Type", o.ctype);
+	hadd(hdr, sizeof(hdr), "X-Content-Type-Options", "nosniff");
+	hadd(hdr, sizeof(hdr), "Content-Security-Policy",
+	    "sandbox; default-src 'none'");
+	if (!head && rh == NULL && len > 0 && r->s->sendfile &&
+	    wd_store_path(r->s->store, o.blob, path, sizeof(path)) ==
+	    WD_OK) {
+		/* lighttpd sends the file itself (mod_fastcgi x-sendfile):
+		 * no object byte passes through this process */
+		hadd(hdr, sizeof(hdr), "X-Sendfile", path);
+		wd_http_head(r->rq, 200, hdr);
+		return;
+	}
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)len);
+	hadd(hdr, sizeof(hdr), "Content-Length", num);
+	if (head || len == 0) {
+		wd_http_head(r->rq, status, hdr);
+		return;
+	}
+	d.status = status;
+	d.hdrs = hdr;
+	rc = wd_store_read(r->s->store, o.blob, off, len, dl_data, &d,
+	    &started);
+	if (rc != WD_OK && !started)
+		wd_http_error(r->rq, rc == WD_E_STOREDOWN ? rc :
+		    WD_E_INTERNAL, NULL);
+	else if (rc != WD_OK)
+		wd_http_log(r->rq, WD_LOG_WARN, "storage", "download cut "
+		    "short code=%s", wd_err_info(rc)->code);
+}
+
+/* ---- upload ---- */
+
+struct ul {
+	struct wd_store_put	*put;
+	uint64_t		 max;
+};
+
+static enum wd_err
+ul_data(void *arg, const char *p, size_t len)
+{
+	struct ul	*u = arg;
+
+	if (len > u->max - u->put->size)
+		return WD_E_TOOBIG;
+	return wd_store_put_write(u->put, p, len);
+}
+
+/* Writes the row for a stored blob: a create inserts only if the key is
+ * still free, an update replaces only the version the rules saw.
+ * WD_E_CONFLICT when another request won the race. */
+static enum wd_err
+put_row(struct sreq *r, const struct obj *old, const char *blob,
+    uint64_t size, const char *ctype, struct obj *o)
+{
+	char		 sz[24];
+	const char	*p[5];
+	PGresult	*res = NULL;
+	enum wd_err	 rc;
+
+	snprintf(sz, sizeof(sz), "%llu", (unsigned long long)size);
+	p[0] = r->key;
+	p[1] = blob;
+	p[2] = sz;
+	p[3] = ctype;
+	if (old->found) {
+		p[4] = old->blob;
+		rc = wd_db_exec(r->s->db, "UPDATE storage.objects SET "
+		    "blob = $2, size = $3, content_type = $4, "
+		    "updated_at = now() WHERE key = $1 AND blob = $5 "
+		    "RETURNING " COLS, 5, p, &res);
+	} else {
+		p[4] = r->anon ? NULL : r->c.user_id;
+		rc = wd_db_exec(r->s->db, "INSERT INTO storage.objects "
+		    "(key, blob, size, content_type, owner) VALUES "
+		    "($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING "
+		    "RETURNING " COLS, 5, p, &res);
+	}
+	if (rc == WD_OK && PQntuples(res) != 1)
+		rc = WD_E_CONFLICT;
+	if (rc == WD_OK && !fill_obj(res, 0, 0, o))
+		rc = WD_E_INTERNAL;
+	PQclear(res);
+	return rc;
+}
+
+static void
+put_object(struct sreq *r)
+{
+	struct wd_store_put	 put = { .fd = -1 };
+	struct wd_mp		*mp = NULL;
+	struct ul		 u;
+	struct obj		 old, o;
+	char			 bnd[WD_MAX_MP_BOUNDARY + 1];
+	char			*buf = NULL;
+	const char		*ct, *ctype;
+	size_t			 blen, got;
+	uint64_t		 cl, left;
+	enum wd_err		 rc;
+	int			 pub, multipart = 0, begun = 0;
+
+	rc = WD_E_NOTFOUND;		/* HBP: a directory holds no bytes */
+	if (r->dir)
+		goto out;
+	ct = wd_http_param(r->rq, "CONTENT_TYPE");
+	if (ct == NULL)
+		ct = "";
+	rc = wd_mp_boundary(ct, strlen(ct), bnd, sizeof(bnd), &blen);
+	if (rc == WD_OK)
+		multipart = 1;
+	else if (rc != WD_E_NOTFOUND)
+		goto out;
+	/* the cap is checked before a byte is read (STYLE.md §6) */
+	rc = wd_http_body_len(r->rq, multipart ? r->s->max_size +
+	    WD_MAX_MP_OVERHEAD : r->s->max_size, &cl);
+	if (rc != WD_OK)
+		goto out;
+	ctype = ct[0] == '\0' ? "application/octet-stream" : ct;
+	rc = WD_E_BADREQ;
+	if (!multipart && !wd_mp_ctype_valid(ctype, strlen(ctype)))
+		goto out;
+	rc = lookup(r, &old);
+	if (rc == WD_OK)
+		rc = authorize(r, old.found ? WD_RULES_UPDATE :
+		    WD_RULES_CREATE, r->key, r->klen, &old, &pub);
+	if (rc != WD_OK)
+		goto out;
+	rc = wd_store_put_begin(r->s->store, &put);
+	if (rc != WD_OK)
+		goto out;
+	begun = 1;
+	u.put = &put;
+	u.max = r->s->max_size;
+	if (multipart) {
+		mp = wd_xmalloc(sizeof(*mp));
+		wd_mp_init(mp, bnd, blen, ul_data, &u);
+	}
+	buf = wd_xmalloc(WD_STORE_CHUNK);
+	for (left = cl; left > 0; left -= got) {
+		rc = wd_http_read_some(r->rq, buf, left < WD_STORE_CHUNK ?
+		    (size_t)left : WD_STORE_CHUNK, &got);
+		if (rc != WD_OK)	/* the client went away: nothing kept */
+			goto out;
+		rc = multipart ? wd_mp_feed(mp, buf, got) :
+		    ul_data(&u, buf, got);
+		if (rc != WD_OK)
+			goto out;
+	}
+	if (multipart) {
+		rc = wd_mp_finish(mp);
+		if (rc != WD_OK)
+			goto out;
+		ctype = mp->ctype;
+	}
+	rc = wd_store_put_commit(&put);
+	begun = 0;
+	if (rc != WD_OK)
+		goto out;
+	rc = put_row(r, &old, put.blob, put.size, ctype, &o);
+	if (rc != WD_OK) {
+		/* the row failed: the object must not stay behind */
+		if (wd_store_remove(r->s->store, put.blob) != WD_OK)
+			wd_http_log(r->rq, WD_LOG_ERR, "storage", "orphan "
+			    "blob=%s", put.blob);
+		goto out;
+	}
+	if (old.found && wd_store_remove(r->s->store, old.blob) != WD_OK)
+		wd_http_log(r->rq, WD_LOG_ERR, "storage", "orphan blob=%s",
+		    old.blob);
+	wd_http_log(r->rq, WD_LOG_INFO, "storage", "stored size=%llu "
+	    "user=%s new=%d", (unsigned long long)o.size,
+	    r->anon ? "-" : r->c.user_id, !old.found);
+	send_meta(r, &o);
+out:
+	if (begun)
+		wd_store_put_abort(&put);
+	if (rc != WD_OK)
+		wd_http_error(r->rq, rc, rc == WD_E_NOTFOUND && r->dir ?
+		    "A key ending in / is a directory" : NULL);
+	free(mp);
+	free(buf);
+}
+
+/* ---- delete ---- */
+
+static void
+delete_object(struct sreq *r)
+{
+	const char	*p[2];
+	PGresult	*res = NULL;
+	struct obj	 o;
+	enum wd_err	 rc;
+	int		 pub;
+
+	rc = r->dir ? WD_E_NOTFOUND : lookup(r, &o);
+	if (rc == WD_OK)
+		rc = authorize(r, WD_RULES_DELETE, r->key, r->klen, &o, &pub);
+	if (rc == WD_OK && !o.found)
+		rc = WD_E_NOTFOUND;
+	if (rc == WD_OK) {
+		p[0] = r->key;
+		p[1] = o.blob;
+		rc = wd_db_exec(r->s->db, "DELETE FROM storage.objects "
+		    "WHERE key = $1 AND blob = $2", 2, p, &res);
+		if (rc == WD_OK && strcmp(PQcmdTuples(res), "1") != 0)
+			rc = WD_E_CONFLICT;
+		PQclear(res);
+	}
+	if (rc != WD_OK) {
+		wd_http_error(r->rq, rc, NULL);
+		return;
+	}
+	/* the row is gone first: a failure here leaves an unreachable
+	 * blob, never a row pointing at nothing */
+	if (wd_store_remove(r->s->store, o.blob) != WD_OK)
+		wd_http_log(r->rq, WD_LOG_ERR, "storage", "orphan blob=%s",
+		    o.blob);
+	wd_http_log(r->rq, WD_LOG_INFO, "storage", "deleted user=%s",
+	    r->anon ? "-" : r->c.user_id);
+	wd_http_head(r->rq, 204, "Cache-Control: no-store\r\n");
+}
+
+/* ---- list ---- */
+
+static void
+list_dir(struct sreq *r)
+{
+	char		 like[2 * WD_MAX_SKEY + 2];
+	const char	*p[1] = { like };
+	PGresult	*res = NULL;
+	struct wd_buf	 b;
+	struct obj	 o;
+	enum wd_err	 rc;
+	size_t		 i, n = 0;
+	int		 pub, row, first = 1;
+
+	wd_buf_init(&b, WD_MAX_LIST_JSON);
+	rc = authorize(r, WD_RULES_LIST, r->key, r->klen, NULL, &pub);
+	if (rc != WD_OK)
+		goto out;
+	/* exactly this prefix, trailing '/' included: LIKE with its
+	 * metacharacters escaped (HBP listed "user/<id>" and leaked
+	 * "user/<id>x/", hbp.md §5.9) */
+	for (i = 0; i < r->klen; i++) {
+		if (r->key[i] == '%' || r->key[i] == '_' || r->key[i] == '\\')
+			like[n++] = '\\';
+		like[n++] = r->key[i];
+	}
+	like[n++] = '%';
+	like[n] = '\0';
+	rc = wd_db_exec(r->s->db, "SELECT key, " COLS " FROM "
+	    "storage.objects WHERE key LIKE $1 ORDER BY key LIMIT 1000", 1,
+	    p, &res);
+	if (rc != WD_OK)
+		goto out;
+	rc = wd_buf_add(&b, "[", 1);
+	for (row = 0; rc == WD_OK && row < PQntuples(res); row++) {
+		const char	*k = PQgetvalue(res, row, 0);
+		size_t		 kl = strlen(k);
+
+		/* each object is checked against its own key's rule */
+		if (kl < r->klen || memcmp(k, r->key, r->klen) != 0 ||
+		    !fill_obj(res, row, 1, &o) ||
+		    authorize(r, WD_RULES_LIST, k, kl, &o, &pub) != WD_OK)
+			continue;
+		if (!first)
+			rc = wd_buf_add(&b, ",", 1);
+		first = 0;
+		if (rc == WD_OK)
+			rc = meta_json(&b, k, kl, &o);
+	}
+	if (rc == WD_OK)
+		rc = wd_buf_add(&b, "]", 1);
+	if (rc == WD_OK)
+		wd_http_send(r->rq, 200, NULL, "application/json", b.p, b.len);
+out:
+	if (rc != WD_OK)
+		wd_http_error(r->rq, rc, NULL);
+	PQclear(res);
+	wd_buf_cleanup(&b);
+}
+
+void
+wd_storage_handle(struct wd_storage *s, struct wd_req *rq)
+{
+	struct sreq	*r;
+	const char	*m = rq->method;
+	enum wd_err	 rc;
+
+	/* the key buffer and claims live on the heap, not the stack */
+	r = wd_xcalloc(1, sizeof(*r));
+	r->s = s;
+	r->rq = rq;
+	r->ctx.query = rq->query;
+	r->ctx.query_len = strlen(rq->query);
+	rc = WD_E_NOTFOUND;
+	if (rq->path_len < PREFIX_LEN || (strncmp(rq->uri, "/storage/o/",
+	    PREFIX_LEN) != 0 && strncmp(rq->uri, "/storage/m/",
+	    PREFIX_LEN) != 0))
+		goto out;
+	r->meta = rq->uri[9] == 'm';
+	rc = wd_skey_decode(rq->uri + PREFIX_LEN, rq->path_len - PREFIX_LEN,
+	    r->key, sizeof(r->key), &r->klen, &r->dir);
+	if (rc != WD_OK)
+		goto out;
+	rc = WD_E_METHOD;
+	if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 &&
+	    (r->meta || (strcmp(m, "POST") != 0 && strcmp(m, "PUT") != 0 &&
+	    strcmp(m, "DELETE") != 0)))
+		goto out;
+	rc = who(r);
+	if (rc != WD_OK)
+		goto out;
+	if (m[0] == 'P')
+		put_object(r);
+	else if (m[0] == 'D')
+		delete_object(r);
+	else if (r->meta && r->dir)
+		list_dir(r);
+	else if (r->dir)
+		wd_http_error(rq, WD_E_NOTFOUND, "Listing is under "
+		    "/storage/m/<dir>/");
+	else
+		get_object(r);
+	rc = WD_OK;
+out:
+	if (rc != WD_OK)
+		wd_http_error(rq, rc, NULL);
+	wd_claims_cleanup(&r->c);
+	free(r);
+}

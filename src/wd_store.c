@@ -1,0 +1,343 @@
+/*
+ * wd_store.c: the fs and s3 backends. Trust boundary: blob ids are ours
+ * (getrandom), checked again before any path is built; the bytes stored
+ * are the client's and are never interpreted.
+ */
+#define _GNU_SOURCE		/* O_TMPFILE (open(2)) */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "wd_limits.h"
+#include "wd_mem.h"
+#include "wd_store.h"
+
+#define SPOOL_DEFAULT	"/var/tmp"
+
+int
+wd_store_blob_valid(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < WD_BLOB_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[WD_BLOB_LEN] == '\0';
+}
+
+enum wd_err
+wd_store_init(struct wd_store *st, const struct wd_cfg *cfg, char *err,
+    size_t errsz)
+{
+	const char	*be = wd_cfg_str(cfg, WD_CFG_STORAGE_BACKEND);
+	const char	*dir = wd_cfg_str(cfg, WD_CFG_STORAGE_DIR);
+	struct stat	 sb;
+	enum wd_err	 rc;
+
+	memset(st, 0, sizeof(*st));
+	if (be != NULL && strcmp(be, "s3") == 0) {
+		st->kind = WD_STORE_S3;
+		rc = wd_s3_init(&st->s3, wd_cfg_str(cfg, WD_CFG_S3_ENDPOINT),
+		    wd_cfg_str(cfg, WD_CFG_S3_BUCKET),
+		    wd_cfg_str(cfg, WD_CFG_S3_REGION),
+		    wd_cfg_str(cfg, WD_CFG_S3_ACCESS_KEY_ID),
+		    wd_cfg_str(cfg, WD_CFG_S3_SECRET_ACCESS_KEY), err, errsz);
+		if (rc != WD_OK)
+			return rc;
+		if (dir == NULL || dir[0] == '\0')
+			dir = SPOOL_DEFAULT;
+	} else if (be == NULL || strcmp(be, "fs") == 0) {
+		st->kind = WD_STORE_FS;
+		if (dir == NULL || dir[0] == '\0') {
+			snprintf(err, errsz, "WARDEN_STORAGE_DIR: required "
+			    "for the fs backend");
+			return WD_E_CONFIG;
+		}
+	} else {
+		snprintf(err, errsz, "WARDEN_STORAGE_BACKEND: fs or s3");
+		return WD_E_CONFIG;
+	}
+	if (dir[0] != '/' || stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode) ||
+	    access(dir, W_OK | X_OK) != 0) {
+		snprintf(err, errsz, "WARDEN_STORAGE_DIR: not an absolute, "
+		    "writable directory");
+		wd_s3_cleanup(&st->s3);
+		return WD_E_CONFIG;
+	}
+	st->dir = wd_xstrdup(dir);
+	return WD_OK;
+}
+
+void
+wd_store_cleanup(struct wd_store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->kind == WD_STORE_S3)
+		wd_s3_cleanup(&st->s3);
+	free(st->dir);
+	st->dir = NULL;
+}
+
+/* fs: "<dir>/<xx>" (sub = 1) or "<dir>/<xx>/<blob>". */
+static enum wd_err
+blob_path(const struct wd_store *st, const char *blob, int sub, char *buf,
+    size_t sz)
+{
+	int	 n;
+
+	if (!wd_store_blob_valid(blob))
+		return WD_E_INTERNAL;
+	if (sub)
+		n = snprintf(buf, sz, "%s/%.2s", st->dir, blob);
+	else
+		n = snprintf(buf, sz, "%s/%.2s/%s", st->dir, blob, blob);
+	if (n < 0 || (size_t)n >= sz)
+		return WD_E_TOOBIG;
+	return WD_OK;
+}
+
+enum wd_err
+wd_store_path(const struct wd_store *st, const char *blob, char *buf,
+    size_t sz)
+{
+	if (st->kind != WD_STORE_FS)
+		return WD_E_NOTFOUND;
+	return blob_path(st, blob, 0, buf, sz);
+}
+
+static void
+new_blob(char *blob)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 r[WD_BLOB_LEN / 2];
+	size_t			 i, got = 0;
+	ssize_t			 n;
+
+	while (got < sizeof(r)) {
+		n = getrandom(r + got, sizeof(r) - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			abort();	/* no entropy: nothing safe to do */
+		got += (size_t)n;
+	}
+	for (i = 0; i < sizeof(r); i++) {
+		blob[2 * i] = hex[r[i] >> 4];
+		blob[2 * i + 1] = hex[r[i] & 15];
+	}
+	blob[WD_BLOB_LEN] = '\0';
+}
+
+enum wd_err
+wd_store_put_begin(struct wd_store *st, struct wd_store_put *p)
+{
+	char	 dir[1024];
+	int	 n;
+
+	memset(p, 0, sizeof(*p));
+	p->st = st;
+	p->fd = -1;
+	new_blob(p->blob);
+	if (st->kind == WD_STORE_FS) {
+		if (blob_path(st, p->blob, 1, dir, sizeof(dir)) != WD_OK)
+			return WD_E_INTERNAL;
+		if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+			return WD_E_INTERNAL;
+	} else {
+		n = snprintf(dir, sizeof(dir), "%s", st->dir);
+		if (n < 0 || (size_t)n >= sizeof(dir))
+			return WD_E_INTERNAL;
+	}
+	/* unnamed: nothing to clean up if we die mid-upload */
+	p->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0640);
+	if (p->fd >= 0)
+		return WD_OK;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return WD_E_INTERNAL;
+	n = snprintf(p->tmp, sizeof(p->tmp), ".tmp-%s", p->blob);
+	if (n < 0 || (size_t)n >= sizeof(p->tmp))
+		return WD_E_INTERNAL;
+	{
+		char	 path[1200];
+
+		n = snprintf(path, sizeof(path), "%s/%s", dir, p->tmp);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return WD_E_INTERNAL;
+		p->fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
+		    0640);
+		if (p->fd < 0)
+			return WD_E_INTERNAL;
+		/* a spool file needs no name once open */
+		if (st->kind == WD_STORE_S3)
+			unlink(path);
+		else
+			p->named = 1;
+	}
+	return WD_OK;
+}
+
+enum wd_err
+wd_store_put_write(struct wd_store_put *p, const void *buf, size_t len)
+{
+	const char	*c = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = write(p->fd, c, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return WD_E_INTERNAL;	/* ENOSPC and friends */
+		c += n;
+		len -= (size_t)n;
+		p->size += (uint64_t)n;
+	}
+	return WD_OK;
+}
+
+static void
+tmp_path(const struct wd_store_put *p, char *buf, size_t sz)
+{
+	snprintf(buf, sz, "%s/%.2s/%s", p->st->dir, p->blob, p->tmp);
+}
+
+void
+wd_store_put_abort(struct wd_store_put *p)
+{
+	char	 path[1200];
+
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+	if (p->named) {
+		tmp_path(p, path, sizeof(path));
+		unlink(path);
+		p->named = 0;
+	}
+}
+
+static enum wd_err
+commit_fs(struct wd_store_put *p)
+{
+	char	 dir[1024], path[1024], proc[64];
+	int	 dfd;
+
+	if (blob_path(p->st, p->blob, 1, dir, sizeof(dir)) != WD_OK ||
+	    blob_path(p->st, p->blob, 0, path, sizeof(path)) != WD_OK)
+		return WD_E_INTERNAL;
+	if (fsync(p->fd) != 0)
+		return WD_E_INTERNAL;
+	if (p->named) {
+		char	 tmp[1200];
+
+		tmp_path(p, tmp, sizeof(tmp));
+		if (rename(tmp, path) != 0)
+			return WD_E_INTERNAL;
+		p->named = 0;
+	} else {
+		/* linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; the
+		 * /proc/self/fd route is the documented alternative
+		 * (open(2), O_TMPFILE) */
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", p->fd);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, path,
+		    AT_SYMLINK_FOLLOW) != 0)
+			return WD_E_INTERNAL;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return WD_OK;
+}
+
+enum wd_err
+wd_store_put_commit(struct wd_store_put *p)
+{
+	enum wd_err	 rc;
+
+	if (p->st->kind == WD_STORE_FS)
+		rc = commit_fs(p);
+	else if (lseek(p->fd, 0, SEEK_SET) != 0)
+		rc = WD_E_INTERNAL;
+	else
+		rc = wd_s3_put(&p->st->s3, p->blob, p->fd, p->size);
+	wd_store_put_abort(p);
+	return rc;
+}
+
+static enum wd_err
+read_fs(struct wd_store *st, const char *blob, uint64_t off, uint64_t len,
+    wd_store_data_fn fn, void *arg, int *started)
+{
+	char		 path[1024];
+	char		*buf = NULL;
+	enum wd_err	 rc;
+	ssize_t		 n;
+	int		 fd;
+
+	rc = blob_path(st, blob, 0, path, sizeof(path));
+	if (rc != WD_OK)
+		return rc;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? WD_E_NOTFOUND : WD_E_INTERNAL;
+	buf = wd_xmalloc(WD_STORE_CHUNK);
+	rc = WD_OK;
+	while (rc == WD_OK && len > 0) {
+		size_t	 want = len < WD_STORE_CHUNK ? (size_t)len :
+		    WD_STORE_CHUNK;
+
+		n = pread(fd, buf, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* shorter than the row says: the file was
+			 * replaced or truncated under us */
+			rc = WD_E_INTERNAL;
+			break;
+		}
+		*started = 1;
+		rc = fn(arg, buf, (size_t)n);
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+enum wd_err
+wd_store_read(struct wd_store *st, const char *blob, uint64_t off,
+    uint64_t len, wd_store_data_fn fn, void *arg, int *started)
+{
+	*started = 0;
+	if (!wd_store_blob_valid(blob))
+		return WD_E_INTERNAL;
+	if (st->kind == WD_STORE_FS)
+		return read_fs(st, blob, off, len, fn, arg, started);
+	return wd_s3_get(&st->s3, blob, off, len, fn, arg, started);
+}
+
+enum wd_err
+wd_store_remove(struct wd_store *st, const char *blob)
+{
+	char	 path[1024];
+
+	if (!wd_store_blob_valid(blob))
+		return WD_E_INTERNAL;
+	if (st->kind == WD_STORE_S3)
+		return wd_s3_delete(&st->s3, blob);
+	if (blob_path(st, blob, 0, path, sizeof(path)) != WD_OK)
+		return WD_E_INTERNAL;
+	if (unlink(path) != 0 && errno != ENOENT)
+		return WD_E_INTERNAL;
+	return WD_OK;
+}

@@ -1,0 +1,102 @@
+/*
+ * wd_store.h: where object bytes live (issue #4, "Backends"). Objects are
+ * stored under random blob ids, never under their keys: a key maps to a
+ * blob in storage.objects, an overwrite writes a new blob and switches
+ * the row, so a failed upload never damages the previous version and no
+ * client byte ever reaches a file name.
+ *
+ *   fs: WARDEN_STORAGE_DIR/<2 hex>/<32 hex>. The upload is written to an
+ *       unnamed O_TMPFILE in that directory (a named temporary file where
+ *       the filesystem lacks O_TMPFILE), fsync'd, linked in and the
+ *       directory fsync'd: an aborted or failed upload leaves nothing.
+ *   s3: the upload is spooled to an unnamed temporary file (its size is
+ *       only known at the end of a multipart body), then PUT to
+ *       <bucket>/<32 hex>; downloads stream from S3 to the client.
+ */
+#ifndef WD_STORE_H
+#define WD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wd_cfg.h"
+#include "wd_err.h"
+#include "wd_s3.h"
+
+#define WD_BLOB_LEN	32	/* hex chars of a blob id (128 bits) */
+
+enum wd_store_kind {
+	WD_STORE_FS,
+	WD_STORE_S3,
+	WD_STORE__MAX
+};
+
+struct wd_store {
+	enum wd_store_kind	 kind;
+	char			*dir;	/* fs: objects; s3: spool; owned */
+	struct wd_s3		 s3;
+};
+
+struct wd_store_put {
+	struct wd_store	*st;
+	int		 fd;		/* -1 when closed */
+	int		 named;		/* fallback: tmp has a name */
+	char		 tmp[64];	/* fallback temporary name */
+	uint64_t	 size;
+	char		 blob[WD_BLOB_LEN + 1];
+};
+
+/* Receives object bytes; a non-WD_OK return stops the read. */
+typedef enum wd_err (*wd_store_data_fn)(void *arg, const char *p,
+		    size_t len);
+
+/*
+ * From WARDEN_STORAGE_BACKEND (fs or s3), WARDEN_STORAGE_DIR (fs: must be
+ * a writable directory; s3: optional spool directory, default /var/tmp)
+ * and WARDEN_S3_*. WD_E_CONFIG with one line in err. Caller cleans up
+ * with wd_store_cleanup().
+ */
+enum wd_err	wd_store_init(struct wd_store *st, const struct wd_cfg *cfg,
+		    char *err, size_t errsz);
+void		wd_store_cleanup(struct wd_store *st);
+
+/*
+ * Starts an upload under a fresh random blob id (p->blob). WD_E_INTERNAL
+ * when the directory cannot be written. Ends with exactly one of
+ * wd_store_put_commit or wd_store_put_abort.
+ */
+enum wd_err	wd_store_put_begin(struct wd_store *st,
+		    struct wd_store_put *p);
+enum wd_err	wd_store_put_write(struct wd_store_put *p, const void *buf,
+		    size_t len);
+/*
+ * Makes the blob durable and visible (fs: fsync, link, fsync dir; s3:
+ * PUT). On error nothing is left and p is closed. WD_E_STOREDOWN when S3
+ * is unreachable.
+ */
+enum wd_err	wd_store_put_commit(struct wd_store_put *p);
+/* Drops an unfinished upload; nothing is left. Safe after commit. */
+void		wd_store_put_abort(struct wd_store_put *p);
+
+/*
+ * Streams bytes [off, off + len) of blob to fn. *started as in
+ * wd_s3_get. WD_E_NOTFOUND when the blob is missing.
+ */
+enum wd_err	wd_store_read(struct wd_store *st, const char *blob,
+		    uint64_t off, uint64_t len, wd_store_data_fn fn, void *arg,
+		    int *started);
+
+/* Removes blob; WD_OK also when it did not exist. */
+enum wd_err	wd_store_remove(struct wd_store *st, const char *blob);
+
+/*
+ * fs only: the blob's absolute path, for X-Sendfile. WD_E_NOTFOUND for
+ * other backends, WD_E_TOOBIG when sz is short.
+ */
+enum wd_err	wd_store_path(const struct wd_store *st, const char *blob,
+		    char *buf, size_t sz);
+
+/* 1 if s is exactly WD_BLOB_LEN lower-case hex digits. */
+int		wd_store_blob_valid(const char *s);
+
+#endif

@@ -1,0 +1,574 @@
+"""Storage, API.md §7 and issue #4, through lighttpd against the real
+binaries: the fs backend here; the same suite runs against s3rver in
+test_storage_s3.py. Tokens are minted with the configured key (the
+accounts flow mints the same claims)."""
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import time
+import uuid
+
+NS = "https://hasura.io/jwt/claims"
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+
+def token(s, uid, life=600):
+    now = int(time.time())
+    return s.mint({"sub": uid, "iat": now, "exp": now + life,
+                   NS: {"x-hasura-user-id": uid,
+                        "x-hasura-default-role": "user",
+                        "x-hasura-allowed-roles": ["user"]}})
+
+
+def auth(tok):
+    return {"Authorization": "Bearer " + tok} if tok else {}
+
+
+def multipart(data, name="file", filename="f.bin",
+              ctype="application/octet-stream", extra=b""):
+    b = "----wardenTest" + uuid.uuid4().hex
+    body = (extra +
+            b"--" + b.encode() + b"\r\n" +
+            ('Content-Disposition: form-data; name="%s"; filename="%s"'
+             '\r\n' % (name, filename)).encode() +
+            ("Content-Type: %s\r\n\r\n" % ctype).encode() +
+            data + b"\r\n--" + b.encode() + b"--\r\n")
+    return "multipart/form-data; boundary=" + b, body
+
+
+def upload(s, key, data, tok=None, ctype="application/octet-stream",
+           raw=False, headers=None):
+    h = dict(auth(tok))
+    h.update(headers or {})
+    if raw:
+        h["Content-Type"] = ctype
+        body = data
+    else:
+        h["Content-Type"], body = multipart(data, ctype=ctype)
+    return s.request("POST", "/storage/o/" + key, h, body)
+
+
+def sha(b):
+    return hashlib.sha256(b).hexdigest()
+
+
+def j(body):
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def code(body):
+    o = j(body)
+    return o.get("code") if isinstance(o, dict) else None
+
+
+def rows(s, where="true"):
+    r = s.psql("SELECT count(*) FROM storage.objects WHERE " + where)
+    return int(r.stdout.strip() or -1)
+
+
+def blobs(s):
+    """Objects stored plus anything left over: files under the storage
+    directory (the fs backend, or the s3 spool), and with s3 the objects
+    in s3rver's directory (test_storage_s3.py sets s.s3dir)."""
+    d = s.cur_env.get("WARDEN_STORAGE_DIR") if getattr(
+        s, "cur_env", None) else None
+    d = d or s.base_env["WARDEN_STORAGE_DIR"]
+    n = 0
+    for _, _, files in os.walk(d):
+        n += len(files)
+    if getattr(s, "s3dir", None):
+        for _, _, files in os.walk(s.s3dir):
+            n += len([f for f in files if f.endswith("._S3rver_object")])
+    return n
+
+
+def raw_request(s, head, body_part, close_after=False, read=True):
+    """Sends a request head and part of a body on a raw socket; returns
+    the status line's code (or None if the server just closed)."""
+    c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+    try:
+        c.sendall(head + body_part)
+        if not read:
+            return None
+        if close_after:
+            c.shutdown(socket.SHUT_WR)
+        data = b""
+        try:
+            while b"\r\n" not in data:
+                chunk = c.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        except OSError:
+            pass
+        parts = data.split(b" ", 2)
+        return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() \
+            else None
+    finally:
+        c.close()
+
+
+def test_owner_round_trip(t):
+    s = t.s
+    uid = str(uuid.uuid4())
+    tok = token(s, uid)
+    for size in (0, 1, 20 * 1024 * 1024):
+        data = os.urandom(size)
+        key = "user/%s/f%d.bin" % (uid, size)
+        st, h, b = upload(s, key, data, tok)
+        t.check("upload %d B: 200" % size, st == 200, (st, b[:200]))
+        m = j(b) or {}
+        t.check("upload %d B: metadata" % size,
+                m.get("key") == key and m.get("size") == size and
+                m.get("content_type") == "application/octet-stream" and
+                m.get("etag", "").startswith('"') and
+                len(m.get("token", "")) == 36 and
+                m.get("Metadata", {}).get("token") == m.get("token") and
+                m.get("last_modified", "").endswith("Z"), m)
+        st, h, got = s.request("GET", "/storage/o/" + key, auth(tok))
+        t.check("download %d B: 200, sha256 identical" % size,
+                st == 200 and sha(got) == sha(data), (st, len(got)))
+        t.check("download %d B: headers" % size,
+                h.get("content-length") == str(size) and
+                h.get("content-type") == "application/octet-stream" and
+                h.get("etag") == m.get("etag") and
+                h.get("accept-ranges") == "bytes" and
+                "last-modified" in h and
+                h.get("cache-control", "").startswith("private") and
+                h.get("x-content-type-options") == "nosniff", h)
+        st, h, got = s.request("HEAD", "/storage/o/" + key, auth(tok))
+        t.check("HEAD %d B: headers, no body" % size,
+                st == 200 and got == b"" and
+                h.get("content-length") == str(size), (st, h))
+    # a raw (PUT-style) body with its own Content-Type
+    key = "user/%s/raw.txt" % uid
+    st, _, b = upload(s, key, b"raw body", tok, ctype="text/plain",
+                      raw=True)
+    t.check("raw upload: 200, type kept",
+            st == 200 and (j(b) or {}).get("content_type") == "text/plain",
+            (st, b))
+    st, h, got = s.request("GET", "/storage/o/" + key, auth(tok))
+    t.check("raw download", st == 200 and got == b"raw body" and
+            h.get("content-type") == "text/plain", (st, h, got))
+    st, _, b = s.request("PUT", "/storage/o/user/%s/put.txt" % uid,
+                         dict(auth(tok), **{"Content-Type": "text/x-a"}),
+                         b"put")
+    t.check("PUT raw upload: 200", st == 200, (st, b))
+
+
+def test_update_keeps_token(t):
+    s = t.s
+    uid = str(uuid.uuid4())
+    tok = token(s, uid)
+    key = "user/%s/doc.txt" % uid
+    _, _, b1 = upload(s, key, b"v1", tok)
+    before = blobs(s)
+    st, _, b2 = upload(s, key, b"version two", tok, ctype="text/plain")
+    m1, m2 = j(b1) or {}, j(b2) or {}
+    t.check("update: 200", st == 200, (st, b2))
+    t.check("update: token kept, etag changed",
+            m1.get("token") == m2.get("token") and
+            m1.get("etag") != m2.get("etag") and m2.get("size") == 11,
+            (m1, m2))
+    t.check("update: old blob removed", blobs(s) == before,
+            (before, blobs(s)))
+    _, _, got = s.request("GET", "/storage/o/" + key, auth(tok))
+    t.check("update: new content served", got == b"version two", got)
+    t.check("update: one row", rows(s, "key = '%s'" % key) == 1)
+
+
+def test_range(t):
+    s = t.s
+    uid = str(uuid.uuid4())
+    tok = token(s, uid)
+    data = bytes(range(256)) * 4          # 1024 bytes
+    key = "user/%s/r.bin" % uid
+    upload(s, key, data, tok)
+    cases = [("bytes=0-0", 206, 0, 0), ("bytes=10-19", 206, 10, 19),
+             ("bytes=1000-", 206, 1000, 1023),
+             ("bytes=-24", 206, 1000, 1023),
+             ("bytes=1020-99999", 206, 1020, 1023),
+             ("bytes=0-1023", 206, 0, 1023),
+             ("bytes=1024-", 416, None, None),
+             ("bytes=5000-6000", 416, None, None),
+             ("bytes=-0", 416, None, None),
+             ("bytes=0-1,5-6", 200, None, None),
+             ("bytes=5-1", 200, None, None),
+             ("items=0-1", 200, None, None),
+             ("bytes=abc", 200, None, None)]
+    for rng, want, a, z in cases:
+        st, h, got = s.request("GET", "/storage/o/" + key,
+                               dict(auth(tok), Range=rng))
+        if want == 206:
+            ok = (st == 206 and got == data[a:z + 1] and
+                  h.get("content-range") == "bytes %d-%d/1024" % (a, z)
+                  and h.get("content-length") == str(z - a + 1))
+        elif want == 416:
+            ok = st == 416 and h.get("content-range") == "bytes */1024"
+        else:
+            ok = st == 200 and got == data
+        t.check("Range %s -> %d" % (rng, want), ok, (st, h, len(got)))
+    _, h, _ = s.request("HEAD", "/storage/o/" + key, auth(tok))
+    st, _, got = s.request("GET", "/storage/o/" + key,
+                           dict(auth(tok), Range="bytes=0-9",
+                                **{"If-Range": h.get("etag", "")}))
+    t.check("If-Range matching -> 206", st == 206 and got == data[:10], st)
+    st, _, got = s.request("GET", "/storage/o/" + key,
+                           dict(auth(tok), Range="bytes=0-9",
+                                **{"If-Range": '"stale"'}))
+    t.check("If-Range stale -> 200 whole", st == 200 and got == data, st)
+
+
+def test_not_modified(t):
+    s = t.s
+    uid = str(uuid.uuid4())
+    tok = token(s, uid)
+    key = "user/%s/c.txt" % uid
+    _, _, b = upload(s, key, b"cache me", tok)
+    etag = (j(b) or {}).get("etag", "")
+    for inm in (etag, "W/" + etag, '"x", ' + etag, "*"):
+        st, h, got = s.request("GET", "/storage/o/" + key,
+                               dict(auth(tok), **{"If-None-Match": inm}))
+        t.check("If-None-Match %s -> 304" % inm,
+                st == 304 and got == b"" and h.get("etag") == etag,
+                (st, h))
+    st, _, got = s.request("GET", "/storage/o/" + key,
+                           dict(auth(tok), **{"If-None-Match": '"old"'}))
+    t.check("If-None-Match other -> 200", st == 200 and got == b"cache me",
+            st)
+
+
+def test_access_control(t):
+    s = t.s
+    uid, other = str(uuid.uuid4()), str(uuid.uuid4())
+    tok, otok = token(s, uid), token(s, other)
+    key = "user/%s/secret.txt" % uid
+    _, _, b = upload(s, key, b"secret", tok)
+    ftok = (j(b) or {}).get("token", "")
+    for name, hdrs in (("other user", auth(otok)), ("anonymous", {})):
+        st, _, b2 = s.request("GET", "/storage/o/" + key, hdrs)
+        t.check("%s GET -> 403" % name, st == 403 and
+                code(b2) == "forbidden", (st, b2))
+        st, _, _ = s.request("GET", "/storage/m/" + key, hdrs)
+        t.check("%s metadata -> 403" % name, st == 403, st)
+        st, _, _ = upload(s, key, b"overwrite", hdrs.get(
+            "Authorization", "")[7:] or None)
+        t.check("%s overwrite -> 403" % name, st == 403, st)
+        st, _, _ = s.request("DELETE", "/storage/o/" + key, hdrs)
+        t.check("%s DELETE -> 403" % name, st == 403, st)
+        st, _, _ = s.request("GET", "/storage/m/user/%s/" % uid, hdrs)
+        t.check("%s list -> 403" % name, st == 403, st)
+    st, _, _ = upload(s, "user/%s/new.txt" % uid, b"x", otok)
+    t.check("other user create in my dir -> 403", st == 403, st)
+    st, _, b2 = s.request("GET", "/storage/o/user/%s/missing" % uid,
+                          auth(otok))
+    t.check("other user, missing object -> 403 (no existence oracle)",
+            st == 403, st)
+    st, _, _ = s.request("GET", "/storage/o/user/%s/missing" % uid,
+                         auth(tok))
+    t.check("owner, missing object -> 404", st == 404, st)
+    # a bad token is 401, never anonymous
+    st, _, b2 = s.request("GET", "/storage/o/" + key,
+                          {"Authorization": "Bearer x.y.z"})
+    t.check("bad token -> 401", st == 401 and code(b2) == "invalid-jwt",
+            (st, b2))
+    st, _, _ = s.request("GET", "/storage/o/" + key,
+                         {"Authorization": "Bearer " + token(s, uid, -60)})
+    t.check("expired token -> 401", st == 401, st)
+    st, _, got = s.request("GET", "/storage/o/" + key,
+                           {"Cookie": "access_token=" + tok})
+    t.check("token in cookie -> 200", st == 200 and got == b"secret", st)
+    # the file's token (default rules: query.token == resource.token)
+    st, h, got = s.request("GET", "/storage/o/%s?token=%s" % (key, ftok))
+    t.check("anonymous with ?token -> 200", st == 200 and got == b"secret"
+            and h.get("cache-control", "").startswith("private"),
+            (st, h))
+    st, _, _ = s.request("GET", "/storage/o/%s?token=%s" % (key, ftok),
+                         auth(otok))
+    t.check("other user with ?token -> 200", st == 200, st)
+    for q in ("token=incorrect", "token=", "token=%s&token=%s" % (ftok,
+                                                                 ftok),
+              "tok=" + ftok):
+        st, _, _ = s.request("GET", "/storage/o/%s?%s" % (key, q))
+        t.check("anonymous with ?%s -> 403" % q[:20], st == 403, st)
+    st, _, _ = s.request("DELETE", "/storage/o/%s?token=%s" % (key, ftok))
+    t.check("?token does not grant delete", st == 403, st)
+
+
+def test_public(t):
+    s = t.s
+    uid = str(uuid.uuid4())
+    tok = token(s, uid)
+    key = "public/%s/logo.png" % uid
+    st, _, _ = upload(s, key, b"\x89PNG", None, ctype="image/png")
+    t.check("anonymous create in public/ -> 403", st == 403, st)
+    st, _, b = upload(s, key, b"\x89PNG", tok, ctype="image/png")
+    t.check("authenticated create in public/ -> 200", st == 200, (st, b))
+    st, h, got = s.request("GET", "/storage/o/" + key)
+    t.check("anonymous read of public/ -> 200, public cache",
+            st == 200 and got == b"\x89PNG" and
+            h.get("cache-control", "").startswith("public") and
+            h.get("content-type") == "image/png", (st, h))
+    st, _, _ = s.request("DELETE", "/storage/o/" + key)
+    t.check("anonymous delete in public/ -> 403", st == 403, st)
+    other = token(s, str(uuid.uuid4()))
+    st, _, _ = s.request("DELETE", "/storage/o/" + key, auth(other))
+    t.check("default rules: any signed-in user may write public/ -> 204",
+            st == 204, st)
+
+
+def test_list_prefix(t):
+    s = t.s
+    uid = str(uuid.uuid4())[:8]
+    a, b = uid, uid + "x"
+    ta, tb = token(s, a), token(s, b)
+    st, _, body = s.request("GET", "/storage/m/user/%s/" % a, auth(ta))
+    t.check("fresh user lists [] ", st == 200 and j(body) == [],
+            (st, body))
+    upload(s, "user/%s/one.txt" % a, b"1", ta)
+    upload(s, "user/%s/two.txt" % a, b"22", ta)
+    upload(s, "user/%s/other.txt" % b, b"x", tb)
+    # keys with LIKE metacharacters must not widen the prefix
+    st, _, body = upload(s, "user/%s/%%25_.txt" % a, b"3", ta)
+    t.check("key with %% and _ stored", st == 200, (st, body))
+    st, _, body = s.request("GET", "/storage/m/user/%s/" % a, auth(ta))
+    keys = sorted(o.get("key") for o in (j(body) or []))
+    want = sorted("user/%s/%s" % (a, n) for n in ("one.txt", "two.txt",
+                                                   "%_.txt"))
+    t.check("list user/<id>/ exact: not user/<id>x/", st == 200 and
+            keys == want, (st, keys))
+    t.check("list entries carry metadata", all(
+        "size" in o and "Metadata" in o for o in (j(body) or [])), body)
+    st, _, body = s.request("GET", "/storage/m/user/%s/" % b, auth(ta))
+    t.check("list someone else's dir -> 403", st == 403, st)
+    st, _, body = s.request("GET", "/storage/m/user/%s%%25/" % a, auth(ta))
+    t.check("list with a LIKE metacharacter -> 403 or []",
+            st == 403 or j(body) == [], (st, body))
+
+
+def test_delete(t):
+    s = t.s
+    uid = str(uuid.uuid4())
+    tok = token(s, uid)
+    key = "user/%s/gone.txt" % uid
+    upload(s, key, b"bye", tok)
+    before = blobs(s)
+    st, h, body = s.request("DELETE", "/storage/o/" + key, auth(tok))
+    t.check("DELETE -> 204, empty", st == 204 and body == b"", (st, body))
+    t.check("DELETE removes row and blob", rows(s, "key = '%s'" % key) == 0
+            and blobs(s) == before - 1, (before, blobs(s)))
+    st, _, _ = s.request("GET", "/storage/o/" + key, auth(tok))
+    t.check("GET after delete -> 404", st == 404, st)
+    st, _, body = s.request("DELETE", "/storage/o/" + key, auth(tok))
+    t.check("DELETE again -> 404", st == 404 and code(body) ==
+            "not-found", (st, body))
+
+
+def test_bad_keys(t):
+    s = t.s
+    uid = str(uuid.uuid4())
+    tok = token(s, uid)
+    before_rows, before_blobs = rows(s), blobs(s)
+    bad = ["user/%s/../x" % uid, "user/%s/%%2e%%2e/x" % uid,
+           "user/%s/%%2E%%2E" % uid, "user/%s/./x" % uid,
+           "user//%s/x" % uid, "%%2Fuser/%s/x" % uid, "/etc/passwd",
+           "user/%s/a%%00b" % uid, "user/%s/a%%0Ab" % uid,
+           "user/%s/a%%7Fb" % uid, "user/%s/%%zz" % uid,
+           "user/%s/a%%" % uid, "user/%s/%%C0%%AE%%C0%%AE/x" % uid,
+           "user/%s/%%FF" % uid, "user/%s/%s" % (uid, "a" * 1000), ""]
+    for k in bad:
+        for method in ("GET", "POST", "DELETE"):
+            hdrs = dict(auth(tok))
+            body = None
+            if method == "POST":
+                hdrs["Content-Type"], body = multipart(b"evil")
+            st, _, b = s.request(method, "/storage/o/" + k, hdrs, body)
+            # lighttpd itself refuses control bytes and invalid
+            # UTF-8 in the path (http-parseopts) before we see them
+            t.check("bad key %s %s -> 400" % (method, k[:48]),
+                    st == 400 and (code(b) == "invalid-key" or
+                                   b.startswith(b"<?xml")), (st, b[:100]))
+    t.check("bad keys stored nothing", rows(s) == before_rows and
+            blobs(s) == before_blobs)
+    st, _, _ = upload(s, "user/%s/" % uid, b"x", tok)
+    t.check("upload to a directory key -> 404", st == 404, st)
+    st, _, _ = s.request("GET", "/storage/x/user/%s/a" % uid, auth(tok))
+    t.check("unknown storage route -> 404", st == 404, st)
+    st, _, _ = s.request("PATCH", "/storage/o/user/%s/a" % uid, auth(tok))
+    t.check("PATCH -> 405", st == 405, st)
+    st, _, _ = s.request("POST", "/storage/m/user/%s/a" % uid, auth(tok),
+                         b"{}")
+    t.check("POST metadata -> 405", st == 405, st)
+    # a percent-encoded key is decoded exactly once
+    st, _, b = upload(s, "user/%s/a%%2520b" % uid, b"x", tok)
+    t.check("%2520 decodes once to %20", st == 200 and
+            (j(b) or {}).get("key") == "user/%s/a%%20b" % uid, b)
+
+
+def test_bad_bodies(t):
+    s = t.s
+    uid = str(uuid.uuid4())
+    tok = token(s, uid)
+    before_rows, before_blobs = rows(s), blobs(s)
+    k = "/storage/o/user/%s/b.bin" % uid
+    ct, body = multipart(b"data", name="notfile")
+    st, _, b = s.request("POST", k, dict(auth(tok), **{
+        "Content-Type": ct}), body)
+    t.check("multipart without file -> 400", st == 400, (st, b))
+    ct, body = multipart(b"data")
+    st, _, b = s.request("POST", k, dict(auth(tok), **{
+        "Content-Type": ct}), body[:-10])
+    t.check("truncated multipart -> 400", st == 400, (st, b))
+    two = body.replace(b"--\r\n", b"\r\n" + body.split(b"\r\n", 1)[1]
+                       [:0], 1)
+    ct2, body2 = multipart(b"a", extra=b"")
+    bnd = ct2.split("=", 1)[1].encode()
+    part = body2[:body2.rindex(b"--" + bnd + b"--")]
+    dbl = part + part[len(b""):].split(b"\r\n", 0)[0]
+    st, _, b = s.request("POST", k, dict(auth(tok), **{
+        "Content-Type": ct2}), dbl + b"--" + bnd + b"--\r\n")
+    t.check("two file parts -> 400", st == 400, (st, b))
+    st, _, b = s.request("POST", k, dict(auth(tok), **{
+        "Content-Type": "multipart/form-data"}), b"x")
+    t.check("multipart without boundary -> 400", st == 400, (st, b))
+    st, _, b = s.request("POST", k, dict(auth(tok), **{
+        "Content-Type": "text/plain\x01"}), b"x")
+    t.check("raw with a bad Content-Type -> 400", st in (400,), (st, b))
+    t.check("bad bodies stored nothing", rows(s) == before_rows and
+            blobs(s) == before_blobs, (rows(s), blobs(s)))
+    del two
+
+
+def test_oversize_and_abort(t):
+    s = t.s
+    s.reconfigure(WARDEN_STORAGE_MAX_SIZE=str(1024 * 1024))
+    uid = str(uuid.uuid4())
+    tok = token(s, uid)
+    before_rows, before_blobs = rows(s), blobs(s)
+    k = "/storage/o/user/%s/big.bin" % uid
+    st, _, b = upload(s, k[11:], os.urandom(1024 * 1024), tok, raw=True)
+    t.check("exactly the cap -> 200", st == 200, (st, b[:100]))
+    s.request("DELETE", k, auth(tok))
+    # raw: Content-Length over the cap is refused before the body
+    head = ("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+            "Content-Type: application/octet-stream\r\n"
+            "Content-Length: %d\r\n\r\n" % (k, tok, 1024 * 1024 + 1)
+            ).encode()
+    st = raw_request(s, head, b"")
+    t.check("raw over the cap -> 413 unread", st == 413, st)
+    st, _, b = upload(s, k[11:], os.urandom(1024 * 1024 + 1), tok,
+                      raw=True)
+    t.check("raw over the cap, body sent -> 413 JSON",
+            st == 413 and code(b) == "payload-too-large", (st, b[:100]))
+    # multipart: the file is counted while it streams
+    st, _, b = upload(s, k[11:], os.urandom(1024 * 1024 + 1), tok)
+    t.check("multipart file over the cap -> 413", st == 413 and
+            code(b) == "payload-too-large", (st, b[:100]))
+    head = ("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+            "Content-Type: application/octet-stream\r\n"
+            "Content-Length: %d\r\n\r\n" % (k, tok, 50 * 1024 * 1024)
+            ).encode()
+    st = raw_request(s, head, b"")
+    t.check("far over the cap -> 413 (lighttpd or us)", st == 413, st)
+    # a client that goes away mid-upload leaves nothing
+    head = ("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+            "Content-Type: application/octet-stream\r\n"
+            "Content-Length: %d\r\n\r\n" % (k, tok, 1000 * 1000)).encode()
+    raw_request(s, head, os.urandom(300 * 1000), read=False)
+    ct, body = multipart(os.urandom(900 * 1000))
+    head = ("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+            "Content-Type: %s\r\nContent-Length: %d\r\n\r\n" % (
+                k, tok, ct, len(body))).encode()
+    raw_request(s, head, body[:len(body) // 2], read=False)
+    time.sleep(1.0)
+    t.check("oversize and aborted uploads left no row and no file",
+            rows(s) == before_rows and blobs(s) == before_blobs,
+            (rows(s), before_rows, blobs(s), before_blobs))
+    st, _, _ = s.request("GET", k, auth(tok))
+    t.check("aborted key does not exist", st == 404, st)
+
+
+def test_admin_bypass(t):
+    s = t.s
+    uid = str(uuid.uuid4())
+    tok = token(s, uid)
+    key = "user/%s/adm.txt" % uid
+    upload(s, key, b"adm", tok)
+    st, _, _ = s.request("GET", "/storage/o/" + key,
+                         {"X-Warden-Admin-Secret": ""})
+    t.check("no admin secret configured: header ignored -> 403",
+            st == 403, st)
+    secret = "s" * 40
+    s.reconfigure(WARDEN_ADMIN_SECRET=secret)
+    st, _, got = s.request("GET", "/storage/o/" + key,
+                           {"X-Warden-Admin-Secret": secret})
+    t.check("admin secret -> 200", st == 200 and got == b"adm", st)
+    st, _, _ = s.request("GET", "/storage/o/" + key,
+                         {"X-Warden-Admin-Secret": secret[:-1] + "x"})
+    t.check("wrong admin secret -> 403", st == 403, st)
+    st, _, _ = s.request("GET", "/storage/o/" + key,
+                         {"X-Warden-Admin-Secret": ""})
+    t.check("empty admin secret -> 403", st == 403, st)
+
+
+def test_database_down(t):
+    s = t.s
+    uid = str(uuid.uuid4())
+    tok = token(s, uid)
+    key = "user/%s/db.txt" % uid
+    upload(s, key, b"db", tok)
+    before = blobs(s)
+    s.pg_ctl("-m", "fast", "-w", "stop")
+    try:
+        st, _, b = s.request("GET", "/storage/o/" + key, auth(tok))
+        t.check("database down: GET -> 503", st == 503 and code(b) ==
+                "database-unavailable", (st, b))
+        st, _, b = upload(s, "user/%s/new.txt" % uid, b"x", tok)
+        t.check("database down: upload -> 503, nothing stored",
+                st == 503 and blobs(s) == before, (st, b, blobs(s)))
+    finally:
+        s.pg_ctl("-w", "-l", os.path.join(s.run, "log", "postgresql.log"),
+                 "start")
+    st, _, got = s.request("GET", "/storage/o/" + key, auth(tok))
+    t.check("database back: GET works without restart",
+            st == 200 and got == b"db", st)
+
+
+def test_rules_checker(t):
+    binp = os.path.join(t.s.bindir, "warden-rules")
+    r = subprocess.run([binp, "check", os.path.join(REPO,
+                                                     "storage-rules.json")],
+                       capture_output=True, text=True)
+    t.check("warden-rules check storage-rules.json", r.returncode == 0 and
+            "/user/:userId/:fileId" in r.stdout and
+            "((auth.user-id == userId) || (query.token == resource.token))"
+            in r.stdout, (r.returncode, r.stdout, r.stderr))
+    bad = os.path.join(t.s.run, "bad-rules.json")
+    with open(bad, "w") as f:
+        f.write('{"paths": {\n  "/a/:x": {\n    "read": "x == nope"}}}\n')
+    r = subprocess.run([binp, "check", bad], capture_output=True, text=True)
+    t.check("warden-rules: file:line:col", r.returncode == 1 and
+            r.stderr.startswith("warden-rules: %s:3:19: unknown identifier"
+                                % bad), r.stderr)
+    os.chmod(bad, 0o644)
+    t.s.reconfigure(WARDEN_STORAGE_RULES=bad)
+    st, _, _ = t.s.request("GET", "/storage/o/a/b")
+    t.check("storage with a bad rules file does not serve",
+            st in (500, 502, 503), st)
+    # lighttpd does not keep a spawned binary's stderr (no
+    # server.breakagelog): run it directly to see its one line
+    r = subprocess.run([os.path.join(t.s.bindir, "storage")],
+                       env=dict(os.environ, WARDEN_CONFIG=os.path.join(
+                           t.s.run, "warden.env")),
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, timeout=10)
+    t.check("storage refuses to start, naming file:line:col",
+            r.returncode == 1 and r.stderr.startswith(
+                "warden-storage: %s:3:19: unknown identifier" % bad),
+            (r.returncode, r.stderr))
