@@ -35,7 +35,10 @@ fi
 # paths below are absolute; the service user may not be allowed in $PWD
 cd /
 
-DBURL="postgresql:///warden?host=$RUN/sock&user=warden"
+# warden owns the schema and runs migrations; the binaries connect as
+# warden_app, which may only read and write rows (STYLE.md §7)
+OWNERURL="postgresql:///warden?host=$RUN/sock&user=warden"
+DBURL="postgresql:///warden?host=$RUN/sock&user=warden_app"
 
 pg_running() { $AS "$PGBIN/pg_ctl" -D "$RUN/pg" status >/dev/null 2>&1; }
 web_pid() {
@@ -73,7 +76,24 @@ EOC
 	fi
 	# psql runs as the caller: root reaches the 0700 socket directory,
 	# and the service user may not be able to read the checkout
-	sh "$REPO/sql/migrate.sh" "$DBURL"
+	sh "$REPO/sql/migrate.sh" "$OWNERURL"
+	psql -X -q -v ON_ERROR_STOP=1 "$OWNERURL" >/dev/null <<'EOSQL'
+DO $$ BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'warden_app') THEN
+		CREATE ROLE warden_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;
+	END IF;
+END $$;
+GRANT USAGE ON SCHEMA auth, public, storage TO warden_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA auth, public,
+	storage TO warden_app;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA auth, public, storage
+	TO warden_app;
+-- storage object metadata (issue #4, sql/003_storage.sql)
+GRANT USAGE ON SCHEMA storage TO warden_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA storage
+	TO warden_app;
+REVOKE ALL ON public.warden_migrations FROM warden_app;
+EOSQL
 }
 
 write_env() {
@@ -197,7 +217,7 @@ do_start() {
 	say "  accounts  http://127.0.0.1:$PORT/auth/{register,login,logout,user,jwks,token/refresh,activate}"
 	say "  actions   http://127.0.0.1:$PORT/actions/{register,login,refresh,logout,activate}"
 	say "  private   http://127.0.0.1:$PORT/private/<file> from $RUN/private"
-	say "  config    $RUN/warden.env  (database: psql '$DBURL')"
+	say "  config    $RUN/warden.env  (database owner: psql '$OWNERURL')"
 	say "  logs      $RUN/log/"
 	say "try: curl -i http://127.0.0.1:$PORT/hook"
 }

@@ -64,12 +64,21 @@ q(struct wd_call *c, PGconn *db, const char *sql, int n,
 		PQclear(r);
 		return WD_E_CONFLICT;
 	}
-	/* the message names tables and constraints, never parameters */
-	wd_http_log(c->rq, WD_LOG_ERR, "acct", "sql failed state=%s %s",
-	    state == NULL ? "?" : state, PQresultErrorMessage(r));
+	/* the SQLSTATE and constraint only: the message's DETAIL can quote
+	 * the failing row, password hash included */
+	{
+		const char	*cn = PQresultErrorField(r,
+		    PG_DIAG_CONSTRAINT_NAME);
+
+		wd_http_log(c->rq, WD_LOG_ERR, "acct",
+		    "sql failed state=%s constraint=%s",
+		    state == NULL ? "?" : state, cn == NULL ? "-" : cn);
+	}
 	PQclear(r);
-	return state != NULL && state[0] == '2' && state[1] == '2' ?
-	    WD_E_BADREQ : WD_E_INTERNAL;
+	/* data exceptions (22xxx) and check violations (23514) come from
+	 * client values: a 400, not a 500 */
+	return state != NULL && ((state[0] == '2' && state[1] == '2') ||
+	    strcmp(state, "23514") == 0) ? WD_E_BADREQ : WD_E_INTERNAL;
 }
 
 /* BEGIN on a live connection, reconnecting once if the server restarted. */
@@ -84,6 +93,10 @@ tx_begin(struct wd_call *c, PGconn **out)
 
 		if (db == NULL)
 			return WD_E_DBDOWN;
+		/* never inherit a transaction a previous request left open
+		 * (or aborted): it would swallow every later statement */
+		if (PQtransactionStatus(db) != PQTRANS_IDLE)
+			PQclear(PQexec(db, "ROLLBACK"));
 		r = PQexec(db, "BEGIN");
 		if (PQresultStatus(r) == PGRES_COMMAND_OK) {
 			PQclear(r);
@@ -481,19 +494,18 @@ wd_acct_login(struct wd_call *c, const char *email, const char *pw,
 	enum wd_err	 rc;
 	PGconn		*db = NULL;
 	PGresult	*res = NULL;
-	const char	*p[2], *hash = NULL;
+	const char	*p[3], *hash = NULL;
 	char		 acct[WD_UUID_LEN + 1], uid[WD_UUID_LEN + 1];
 	char		 nh[WD_PW_HASH_MAX];
 	int		 ok = 0, found;
 
 	*msg = NULL;
-	rc = tx_begin(c, &db);
-	if (rc != WD_OK)
-		goto out;
 	p[0] = email;
-	rc = q(c, db, "SELECT id, user_id, password_hash, active FROM "
-	    "auth.accounts WHERE lower(email::text) = $1 FOR UPDATE", 1, p,
-	    &res);
+	/* read without a lock, and hash outside any transaction: a row
+	 * lock held through the hash would serialise logins to one account,
+	 * which both slows them and tells an observer the email exists */
+	rc = wd_db_exec(&c->s->db, "SELECT id, user_id, password_hash, active "
+	    "FROM auth.accounts WHERE lower(email::text) = $1", 1, p, &res);
 	if (rc != WD_OK)
 		goto out;
 	found = PQntuples(res) == 1;
@@ -516,14 +528,21 @@ wd_acct_login(struct wd_call *c, const char *email, const char *pw,
 		*msg = "Account is not activated.";
 		goto out;
 	}
-	if (wd_pw_needs_rehash(hash)) {
-		/* migrate an HBP bcrypt (or older) hash in place */
-		rc = wd_pw_hash(pw, pwlen, nh);
+	nh[0] = '\0';
+	if (wd_pw_needs_rehash(hash) && (rc = wd_pw_hash(pw, pwlen, nh)) !=
+	    WD_OK)
+		goto out;
+	rc = tx_begin(c, &db);
+	if (rc != WD_OK)
+		goto out;
+	if (nh[0] != '\0') {
+		/* migrate an HBP bcrypt (or older) hash in place, unless the
+		 * password changed meanwhile */
 		p[0] = acct;
 		p[1] = nh;
-		if (rc == WD_OK)
-			rc = q(c, db, "UPDATE auth.accounts SET password_hash = "
-			    "$2 WHERE id = $1", 2, p, NULL);
+		p[2] = hash;
+		rc = q(c, db, "UPDATE auth.accounts SET password_hash = $2 "
+		    "WHERE id = $1 AND password_hash = $3", 3, p, NULL);
 		explicit_bzero(nh, sizeof(nh));
 		if (rc != WD_OK)
 			goto out;
@@ -551,7 +570,8 @@ revoke(struct wd_call *c, PGconn *db, const char *where, const char *arg)
 	enum wd_err	 rc;
 
 	/* a revoked sid must outlive every access token of the session */
-	snprintf(mins, sizeof(mins), "%ld", c->s->jwt_min + 1);
+	snprintf(mins, sizeof(mins), "%ld", c->s->jwt_min +
+	    (c->s->key.skew + 59) / 60 + 1);
 	snprintf(sql, sizeof(sql), "INSERT INTO auth.revoked_sessions "
 	    "(family_id, expires_at) SELECT DISTINCT family_id, now() + "
 	    "make_interval(mins => $2::int) FROM auth.refresh_tokens WHERE %s "
@@ -576,7 +596,6 @@ wd_acct_refresh(struct wd_call *c, const char *token, struct wd_sess *o,
 	const char	*p[2];
 	char		 fam[WD_UUID_LEN + 1], acct[WD_UUID_LEN + 1];
 	char		 uid[WD_UUID_LEN + 1];
-	int		 reused = 0;
 
 	*msg = MSG_BADREFRESH;
 	rc = WD_E_UNAUTH;
@@ -605,12 +624,10 @@ wd_acct_refresh(struct wd_call *c, const char *token, struct wd_sess *o,
 	if (strcmp(PQgetvalue(res, 0, 2), "t") == 0) {
 		/* a rotated token came back: someone holds a copy. Revoke
 		 * the whole family and commit that, then refuse. */
-		reused = 1;
 		rc = revoke(c, db, "family_id = $1::uuid", fam);
 		if (rc == WD_OK)
 			rc = audit(c, db, "refresh_reuse", uid);
-		if (rc == WD_OK)
-			rc = tx_end(db, WD_OK);
+		rc = tx_end(db, rc);	/* commits only a complete revoke */
 		db = NULL;
 		if (rc == WD_OK)
 			rc = WD_E_UNAUTH;
@@ -629,7 +646,6 @@ wd_acct_refresh(struct wd_call *c, const char *token, struct wd_sess *o,
 	if (rc == WD_OK)
 		*msg = NULL;
 out:
-	(void)reused;
 	PQclear(res);
 	return tx_end(db, rc);
 }
@@ -653,10 +669,10 @@ wd_acct_logout(struct wd_call *c, const char *token, int all,
 	if (rc != WD_OK)
 		goto out;
 	p[0] = token;
-	rc = q(c, db, "SELECT r.family_id, r.account_id, a.user_id FROM "
-	    "auth.refresh_tokens r JOIN auth.accounts a ON a.id = "
-	    "r.account_id WHERE r.token_hash = " TOKEN_HASH " AND r.used_at "
-	    "IS NULL AND r.expires_at > now() FOR UPDATE OF r", 1, p, &res);
+	rc = q(c, db, "SELECT r.family_id, r.account_id, a.user_id, r.used_at "
+	    "IS NOT NULL FROM auth.refresh_tokens r JOIN auth.accounts a ON "
+	    "a.id = r.account_id WHERE r.token_hash = " TOKEN_HASH " AND "
+	    "r.expires_at > now() FOR UPDATE OF r", 1, p, &res);
 	if (rc != WD_OK)
 		goto out;
 	rc = WD_E_UNAUTH;
@@ -665,6 +681,17 @@ wd_acct_logout(struct wd_call *c, const char *token, int all,
 	snprintf(fam, sizeof(fam), "%s", PQgetvalue(res, 0, 0));
 	snprintf(acct, sizeof(acct), "%s", PQgetvalue(res, 0, 1));
 	snprintf(uid, sizeof(uid), "%s", PQgetvalue(res, 0, 2));
+	if (strcmp(PQgetvalue(res, 0, 3), "t") == 0) {
+		/* a rotated token: a copy is in other hands (as in refresh) */
+		rc = revoke(c, db, "family_id = $1::uuid", fam);
+		if (rc == WD_OK)
+			rc = audit(c, db, "refresh_reuse", uid);
+		rc = tx_end(db, rc);
+		db = NULL;
+		if (rc == WD_OK)
+			rc = WD_E_UNAUTH;
+		goto out;
+	}
 	if (all)
 		rc = revoke(c, db, "account_id = $1::uuid", acct);
 	else

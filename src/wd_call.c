@@ -55,6 +55,15 @@ wd_call_begin(struct wd_svc *s, struct wd_req *rq, const char *rest_path,
 	c->rq = rq;
 	copy_param(rq, "REMOTE_ADDR", c->ip, sizeof(c->ip));
 	copy_param(rq, "HTTP_USER_AGENT", c->ua, sizeof(c->ua));
+	{
+		/* printable ASCII only: the audit row must not fail (or a
+		 * login with it) on bytes that are not UTF-8 */
+		char	*u;
+
+		for (u = c->ua; *u != '\0'; u++)
+			if ((unsigned char)*u < 0x20 || (unsigned char)*u > 0x7e)
+				*u = '?';
+	}
 	snprintf(apath, sizeof(apath), "/actions/%s",
 	    action_name != NULL ? action_name : "");
 	if (action_name != NULL && wd_http_path_is(rq, apath)) {

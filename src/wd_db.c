@@ -47,11 +47,24 @@ wd_db_cleanup(struct wd_db *db)
 PGconn *
 wd_db_conn(struct wd_db *db)
 {
-	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK) {
+		/* a transaction left open by a failed request would swallow
+		 * every later statement of this process */
+		if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+			PQclear(PQexec(db->conn, "ROLLBACK"));
 		return db->conn;
-	if (db->conn == NULL)
-		db->conn = PQconnectdb(db->url);
-	else
+	}
+	if (db->conn == NULL) {
+		/* the URL as given, plus TCP keepalives so a silently dead
+		 * peer (and the webhook's LISTEN) is noticed in seconds */
+		static const char *const kw[] = { "dbname", "keepalives",
+		    "keepalives_idle", "keepalives_interval",
+		    "keepalives_count", "connect_timeout", NULL };
+		const char	*val[] = { db->url, "1", "10", "3", "3", "5",
+		    NULL };
+
+		db->conn = PQconnectdbParams(kw, val, 1);
+	} else
 		PQreset(db->conn);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		wd_log(NULL, WD_LOG_WARN, "db", "cannot connect: %s",

@@ -22,7 +22,9 @@ wd_email_normalize(const char *in, size_t len, char *out)
 	for (i = 0; i < n; i++) {
 		unsigned char	 c = (unsigned char)in[s + i];
 
-		if (c <= 0x20 || c == 0x7f || strchr("\"(),:;<>[\\]", c))
+		/* ASCII only: one canonical lower-case form, which the
+		 * schema's email = lower(email) check agrees with */
+		if (c <= 0x20 || c >= 0x7f || strchr("\"(),:;<>[\\]", c))
 			return WD_E_BADREQ;
 		if (c == '@') {
 			ats++;

@@ -326,7 +326,7 @@ wd_hook_handle(const struct wd_hook *h, struct wd_req *rq)
 	rc = wd_http_read_body(rq, WD_MAX_BODY);
 	if (rc == WD_OK)
 		rc = wd_json_parse(rq->body.p, rq->body.len,
-		    WD_MAX_JSON_DEPTH, &body);
+		    WD_MAX_HOOK_JSON_DEPTH, &body);
 	if (rc == WD_OK)
 		rc = wd_hook_post_in(body, &in);
 	if (rc != WD_OK) {

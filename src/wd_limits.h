@@ -20,6 +20,11 @@
  * exhaust the stack of a recursive parser. */
 #define WD_MAX_JSON_DEPTH	16
 
+/* POST /hook body nesting: Hasura forwards the client's GraphQL variables
+ * inside "request", which may nest deeply; json-c's tokener is iterative,
+ * so 64 costs a small fixed stack array, not recursion. */
+#define WD_MAX_HOOK_JSON_DEPTH	64
+
 /* One header value in a POST /hook body: twice the token cap, so an
  * oversized token is refused as a token (401) like in GET mode, where
  * lighttpd's server.max-request-field-size (32 KiB) bounds it. */

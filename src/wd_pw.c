@@ -77,8 +77,7 @@ wd_pw_verify(const char *pw, size_t len, const char *hash, int *ok)
 	if (rc != WD_OK)
 		return rc;
 	if (!real) {
-		if (dummy[0] == '\0' &&
-		    wd_pw_hash("warden-dummy-password", 21, dummy) != WD_OK)
+		if (wd_pw_init() != WD_OK)
 			return WD_E_INTERNAL;
 		hash = dummy;
 	}
@@ -91,6 +90,14 @@ wd_pw_verify(const char *pw, size_t len, const char *hash, int *ok)
 	*ok = real && wd_ct_eq(out, strlen(out), hash, strlen(hash));
 	explicit_bzero(out, sizeof(out));
 	return WD_OK;
+}
+
+enum wd_err
+wd_pw_init(void)
+{
+	if (dummy[0] != '\0')
+		return WD_OK;
+	return wd_pw_hash("warden-dummy-password", 21, dummy);
 }
 
 int

@@ -32,6 +32,10 @@ enum wd_err	wd_pw_hash(const char *pw, size_t len, char *out);
 enum wd_err	wd_pw_verify(const char *pw, size_t len, const char *hash,
 		    int *ok);
 
+/* Computes the dummy hash now (at start), so the first unknown-email
+ * login of a process is not slower than the others. */
+enum wd_err	wd_pw_init(void);
+
 /* 1 if hash is not yescrypt at the current cost (rehash on login). */
 int		wd_pw_needs_rehash(const char *hash);
 

@@ -3,6 +3,7 @@
  * come from our own trigger, but are still parsed defensively (they pass
  * through the database, which other clients can NOTIFY on).
  */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@ wd_revoke_init(struct wd_revoke *r, const char *url, char *err,
     size_t errsz)
 {
 	memset(r, 0, sizeof(*r));
+	r->down_since = time(NULL);	/* not live until loaded */
 	return wd_db_init(&r->db, url, err, errsz);
 }
 
@@ -144,6 +146,7 @@ go_live(struct wd_revoke *r)
 		add_payload(r, PQgetvalue(res, i, 0));
 	PQclear(res);
 	r->live = 1;
+	r->down_since = 0;
 	wd_log(NULL, WD_LOG_INFO, "revoke", "live revoked=%zu", r->n);
 	return;
 fail:
@@ -151,6 +154,30 @@ fail:
 	r->next_try = time(NULL) + WD_REVOKE_RETRY_S;
 	wd_log(NULL, WD_LOG_WARN, "revoke", "revocation feed unavailable; "
 	    "retrying");
+}
+
+/*
+ * Reads what the server sent. A server shutting down sends an error and
+ * then closes: the first read takes the error, so read again while the
+ * socket stays readable, to see the EOF now rather than one request
+ * later. Returns 0 when the connection is gone.
+ */
+static int
+drain(PGconn *c)
+{
+	struct pollfd	 pfd;
+	int		 i;
+
+	for (i = 0; i < 4; i++) {
+		if (PQconsumeInput(c) == 0 || PQstatus(c) != CONNECTION_OK)
+			return 0;
+		pfd.fd = PQsocket(c);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) <= 0)
+			return 1;
+	}
+	return 1;
 }
 
 static void
@@ -164,8 +191,13 @@ poll_feed(struct wd_revoke *r)
 			go_live(r);
 		return;
 	}
-	if (PQconsumeInput(c) == 0 || PQstatus(c) != CONNECTION_OK) {
-		r->live = 0;	/* reconnect and reload on the next poll */
+	if (!drain(c)) {
+		/* notifications may have been lost: reconnect and reload
+		 * now, before answering */
+		r->live = 0;
+		r->down_since = time(NULL);
+		r->next_try = 0;
+		go_live(r);
 		return;
 	}
 	while ((n = PQnotifies(c)) != NULL) {
@@ -186,6 +218,9 @@ wd_revoke_check(void *arg, const char *sid)
 		r->last_poll_ms = t;
 		poll_feed(r);
 	}
+	if (!r->live && r->down_since != 0 &&
+	    time(NULL) - r->down_since > WD_REVOKE_GRACE_S)
+		return 1;	/* cannot know: fail closed */
 	if (r->cap == 0)
 		return 0;
 	for (i = hash(sid) & (r->cap - 1); r->tab[i].sid[0] != '\0';

@@ -6,9 +6,10 @@
  * query: at most one non-blocking read of pending notifications every
  * WD_REVOKE_POLL_MS.
  *
- * While the database is unreachable the set stays as it was (fail open
- * for availability: an access token lives WARDEN_JWT_EXPIRES_IN minutes);
- * after reconnecting the set is reloaded, so nothing is missed.
+ * A broken connection is re-opened (and the set reloaded) at once. While
+ * the feed has been down for more than WD_REVOKE_GRACE_S, every token
+ * that names a session is treated as revoked (fail closed: the promise
+ * is "revoked within a second"); tokens without a sid are unaffected.
  */
 #ifndef WD_REVOKE_H
 #define WD_REVOKE_H
@@ -22,6 +23,7 @@
 
 #define WD_REVOKE_POLL_MS	20
 #define WD_REVOKE_RETRY_S	1
+#define WD_REVOKE_GRACE_S	1
 
 struct wd_revoke_ent;
 
@@ -29,6 +31,7 @@ struct wd_revoke {
 	struct wd_db		 db;
 	int			 live;		/* LISTENing, set loaded */
 	time_t			 next_try;	/* reconnect not before */
+	time_t			 down_since;	/* 0 while live */
 	int64_t			 last_poll_ms;
 	struct wd_revoke_ent	*tab;		/* open addressing */
 	size_t			 cap, n;

@@ -80,7 +80,8 @@ wd_smtp_activation(const struct wd_cfg *cfg, const char *rcpt,
 	curl_easy_setopt(cu, CURLOPT_READFUNCTION, readcb);
 	curl_easy_setopt(cu, CURLOPT_READDATA, &up);
 	curl_easy_setopt(cu, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(cu, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(cu, CURLOPT_TIMEOUT, 5L);
+	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT, 3L);
 	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
 	/* smtps:// is TLS from the start; with WARDEN_SMTP_STARTTLS=true an
 	 * smtp:// session must upgrade (STARTTLS) or the mail is not sent */

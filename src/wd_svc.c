@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "wd_mem.h"
+#include "wd_pw.h"
 #include "wd_svc.h"
 
 #define ERRF(...) do {						\
@@ -71,6 +72,37 @@ split(const struct wd_cfg *c, enum wd_cfgkey k, int role, char **out,
 	return WD_OK;
 }
 
+/*
+ * Custom JWT fields must not shadow the identity claims (user-id,
+ * default-role, allowed-roles, role), and a registration field must not
+ * let a new user pick their own id or timestamps.
+ */
+static enum wd_err
+reserved(const struct wd_svc *s, char *err, size_t errsz)
+{
+	static const char *const jwt[] = { "user_id", "default_role",
+	    "allowed_roles", "role" };
+	static const char *const reg[] = { "id", "created_at",
+	    "updated_at" };
+	size_t	 i, j;
+
+	for (i = 0; i < s->njwt_fields; i++)
+		for (j = 0; j < sizeof(jwt) / sizeof(jwt[0]); j++)
+			if (strcmp(s->jwt_fields[i], jwt[j]) == 0) {
+				ERRF("WARDEN_JWT_CUSTOM_FIELDS: %s would "
+				    "replace an identity claim", jwt[j]);
+				return WD_E_CONFIG;
+			}
+	for (i = 0; i < s->nreg_fields; i++)
+		for (j = 0; j < sizeof(reg) / sizeof(reg[0]); j++)
+			if (strcmp(s->reg_fields[i], reg[j]) == 0) {
+				ERRF("WARDEN_REGISTRATION_CUSTOM_FIELDS: %s "
+				    "is not settable by users", reg[j]);
+				return WD_E_CONFIG;
+			}
+	return WD_OK;
+}
+
 int
 wd_svc_role_ok(const struct wd_svc *s, const char *role)
 {
@@ -117,6 +149,20 @@ wd_svc_init(struct wd_svc *s, const char *prog, char *err, size_t errsz)
 	    split(c, WD_CFG_REGISTRATION_CUSTOM_FIELDS, 0, s->reg_fields,
 	    &s->nreg_fields, err, errsz) != WD_OK)
 		return WD_E_CONFIG;
+	if (reserved(s, err, errsz) != WD_OK)
+		return WD_E_CONFIG;
+	if (wd_pw_init() != WD_OK) {
+		ERRF("cannot compute a password hash (libxcrypt)");
+		return WD_E_CONFIG;
+	}
+	if (c->val[WD_CFG_COOKIE_SECURE] == NULL) {
+		/* unset: Secure whenever the public URL is https */
+		const char	*u = wd_cfg_str(c, WD_CFG_SERVER_URL);
+
+		if (u == NULL)
+			u = wd_cfg_str(c, WD_CFG_URL);
+		s->cookie_secure = u != NULL && strncmp(u, "https://", 8) == 0;
+	}
 	if (s->key.sign == NULL) {
 		ERRF("WARDEN_JWT_SECRET: an RS* key must be the private key "
 		    "to sign tokens");

@@ -15,11 +15,11 @@ wd_ct_eq(const void *a, size_t alen, const void *b, size_t blen)
 	size_t				 i, n;
 
 	/*
-	 * Walk the longer length, reading the shorter one modulo its own
-	 * length, so the loop count does not depend on which is shorter and
-	 * nothing is read out of bounds.
+	 * Walk b's length (b is the secret by convention), reading a modulo
+	 * its own length: the time depends on the secret's length only,
+	 * never on the attacker's input, and nothing is read out of bounds.
 	 */
-	n = alen > blen ? alen : blen;
+	n = blen;
 	diff = (unsigned char)(alen != blen);
 	for (i = 0; i < n; i++) {
 		unsigned char	 ca = alen ? pa[i % alen] : 0;

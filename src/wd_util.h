@@ -11,9 +11,10 @@
 #include "wd_err.h"
 
 /*
- * Compares two secrets in time that depends on neither content nor the
- * position of the first difference; the length difference is folded in
- * without an early return (lighttpd ck.c). Returns 1 if equal, else 0.
+ * Compares a (attacker-supplied) with b (the secret) in time that depends
+ * only on blen: not on content, the first difference or alen; the length
+ * difference is folded in without an early return (lighttpd ck.c).
+ * Returns 1 if equal, else 0.
  */
 int		wd_ct_eq(const void *a, size_t alen, const void *b, size_t blen);
 

@@ -163,7 +163,12 @@ class Stack:
             cmd = ["runuser", "-u", "warden", "--"] + cmd
         return subprocess.run(cmd, capture_output=True, text=True)
 
+    def owner_url(self):
+        """The schema owner (migrations, test setup); the binaries use
+        WARDEN_DATABASE_URL, a role that can only read and write rows."""
+        return "postgresql:///warden?host=%s/sock&user=warden" % self.run
+
     def psql(self, sql):
         cmd = ["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1",
-               self.base_env["WARDEN_DATABASE_URL"], "-c", sql]
+               self.owner_url(), "-c", sql]
         return subprocess.run(cmd, capture_output=True, text=True)

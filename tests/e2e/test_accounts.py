@@ -151,6 +151,8 @@ def test_register_rejections_leave_nothing(t):
          400),
         ("email two @", {"email": "a@b@example.com", "password": "x" * 10},
          400),
+        ("non-ASCII email", {"email": "\u00c9t\u00e9@example.com",
+                             "password": "x" * 10}, 400),
         ("email too long", {"email": "a" * 250 + "@example.com",
                             "password": "x" * 10}, 400),
         ("short password", {"email": email(), "password": "short"}, 400),
@@ -266,6 +268,46 @@ def test_refresh_rotation_and_reuse(t):
     t.check("refresh from cookie: new cookie, no body token", st == 200 and
             "refresh_token=" in h2.get("set-cookie", "") and
             "refresh_token" not in r3, (st, h2, r3))
+
+
+def test_reuse_with_odd_user_agent_keeps_service_up(t):
+    """Regression (security review): a failed statement in the reuse path
+    must not leave the connection in an aborted transaction."""
+    s = t.s
+    _, _, b = register(s)
+    rt0 = b["refresh_token"]
+    get(s, "/auth/token/refresh?refresh_token=" + rt0)
+    st, _, _ = s.request("GET", "/auth/token/refresh?refresh_token=" + rt0,
+                         [("User-Agent", "\xff\xfe odd")])
+    t.check("reuse with a non-UTF-8 User-Agent: 401", st == 401, st)
+    n = count(s, "SELECT count(*) FROM auth.revoked_sessions WHERE "
+              "family_id = '%s'" % claims(b["jwt_token"])["sid"])
+    t.check("...and the family was revoked", n == 1, n)
+    _, _, b2 = register(s)
+    st, _, r = get(s, "/auth/token/refresh?refresh_token=" +
+                   b2["refresh_token"])
+    t.check("refresh still works for others afterwards", st == 200,
+            (st, r))
+    st, _, r = s.request("POST", "/auth/login",
+                         [("Content-Type", "application/json"),
+                          ("User-Agent", "x" * 600 + "\xc3\xa9")],
+                         json.dumps({"email": b2["user"]["email"],
+                                     "password": "correct horse",
+                                     "cookie": False}))
+    t.check("login with a long non-ASCII User-Agent works", st == 200, st)
+
+
+def test_logout_with_rotated_token_revokes_family(t):
+    s = t.s
+    _, _, b = register(s)
+    rt0 = b["refresh_token"]
+    st, _, r1 = get(s, "/auth/token/refresh?refresh_token=" + rt0)
+    st, _, _ = s.request("POST", "/auth/logout?refresh_token=" + rt0, [],
+                         "")
+    t.check("logout with a rotated token: 401", st == 401, st)
+    st, _, _ = get(s, "/auth/token/refresh?refresh_token=" +
+                   r1["refresh_token"])
+    t.check("...and the family is revoked", st == 401, st)
 
 
 def test_refresh_of_inactive_or_deleted_account(t):

@@ -24,9 +24,18 @@ def test_env_file_contract(t):
         t.check("warden.env has " + k, bool(env.get(k)), sorted(env))
     t.check("WARDEN_URL points at the stack",
             env.get("WARDEN_URL") == s.url, env.get("WARDEN_URL"))
-    r = s.psql("SELECT 1")
-    t.check("WARDEN_DATABASE_URL connects", r.stdout.strip() == "1",
-            r.stderr)
+    import subprocess
+    r = subprocess.run(["psql", "-X", "-At", env["WARDEN_DATABASE_URL"],
+                        "-c", "SELECT rolsuper, rolcreaterole FROM pg_roles "
+                        "WHERE rolname = current_user"],
+                       capture_output=True, text=True)
+    t.check("WARDEN_DATABASE_URL connects as a non-superuser",
+            r.stdout.strip() == "f|f", (r.stdout, r.stderr))
+    r = subprocess.run(["psql", "-X", "-At", env["WARDEN_DATABASE_URL"],
+                        "-c", "DROP TABLE auth.accounts"],
+                       capture_output=True, text=True)
+    t.check("the binaries' role cannot drop tables", r.returncode != 0,
+            r.stdout)
     mode = os.stat(os.path.join(s.run, "warden.env")).st_mode & 0o777
     t.check("warden.env not readable by others", mode & 0o077 == 0,
             oct(mode))
