@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+
 #include "wd_auth.h"
 #include "wd_hook.h"
 #include "wd_json.h"
@@ -124,7 +126,6 @@ session_json(const struct wd_claims *c, struct wd_hook_out *o,
     struct wd_buf *json)
 {
 	enum wd_err	 rc;
-	char		 ma[32];
 
 	rc = wd_buf_add(json, "{", 1);
 	if (rc == WD_OK)
@@ -145,11 +146,119 @@ session_json(const struct wd_claims *c, struct wd_hook_out *o,
 			rc = add_pair(json, name, json_object_get_string(val),
 			    (size_t)json_object_get_string_len(val));
 	}
-	snprintf(ma, sizeof(ma), "max-age=%ld", o->max_age);
-	if (rc == WD_OK)
-		rc = add_pair(json, "Cache-Control", ma, strlen(ma));
+	return rc;
+}
+
+/* Closes the answer: Cache-Control from the time left, then "}". */
+static enum wd_err
+session_tail(long max_age, struct wd_buf *json)
+{
+	char		 ma[32];
+	enum wd_err	 rc;
+
+	snprintf(ma, sizeof(ma), "max-age=%ld", max_age);
+	rc = add_pair(json, "Cache-Control", ma, strlen(ma));
 	if (rc == WD_OK)
 		rc = wd_buf_add(json, "}", 1);
+	return rc;
+}
+
+/*
+ * A per-process cache of verified answers. The webhook sees the same
+ * token again and again (every request of a client); a hit skips the
+ * signature check and JSON work. The key is sha256 over the verification
+ * settings' fingerprint, the requested role and the token bytes, so the
+ * cached answer is exactly what a full check would give; only the time
+ * (exp) and revocation (sid) can change it, and both are re-checked on
+ * every hit. Failures are never cached. Digests, not tokens, are
+ * compared, so the comparison leaks nothing about other users' tokens.
+ */
+#define CACHE_N		128
+#define CACHE_JSON	1536
+#define CACHE_SID	64
+
+struct centry {
+	unsigned char	 key[32];
+	int64_t		 exp;		/* 0: empty */
+	char		 sid[CACHE_SID + 1];
+	int		 has_sid;
+	char		 role[WD_MAX_ROLE + 1];
+	char		 user_id[WD_MAX_ID + 1];
+	size_t		 len;
+	char		 json[CACHE_JSON];	/* answer without the tail */
+};
+
+static struct centry	cache[CACHE_N];
+
+static int
+cache_key(const struct wd_hook *h, const char *tok, size_t toklen,
+    const struct wd_hook_in *in, unsigned char *key)
+{
+	unsigned char	 buf[32 + WD_MAX_HEADER + 1 + WD_MAX_TOKEN];
+	size_t		 n = 0, rl = in->role != NULL ? in->role_len : 0;
+	unsigned int	 kl = 0;
+
+	if (rl > WD_MAX_HEADER || toklen > WD_MAX_TOKEN)
+		return 0;
+	memcpy(buf, h->key->fp, 32);
+	n = 32;
+	memcpy(buf + n, in->role != NULL ? in->role : "", rl);
+	n += rl;
+	buf[n++] = '\0';
+	memcpy(buf + n, tok, toklen);
+	n += toklen;
+	return EVP_Digest(buf, n, key, &kl, EVP_sha256(), NULL) && kl == 32;
+}
+
+static struct centry *
+cache_slot(const unsigned char *key)
+{
+	return &cache[((size_t)key[0] | (size_t)key[1] << 8) % CACHE_N];
+}
+
+static void
+cache_put(const unsigned char *key, const struct wd_claims *c,
+    const struct wd_hook_out *o, const struct wd_buf *json)
+{
+	struct centry	*e = cache_slot(key);
+
+	if (json->len > CACHE_JSON || (c->sid != NULL &&
+	    strlen(c->sid) > CACHE_SID))
+		return;
+	memcpy(e->key, key, 32);
+	e->exp = c->exp;
+	e->has_sid = c->sid != NULL;
+	snprintf(e->sid, sizeof(e->sid), "%s", c->sid != NULL ? c->sid : "");
+	memcpy(e->role, o->role, sizeof(e->role));
+	memcpy(e->user_id, o->user_id, sizeof(e->user_id));
+	memcpy(e->json, json->p, json->len);
+	e->len = json->len;
+}
+
+/* WD_OK on a usable hit (o and json filled), WD_E_REVOKED when the
+ * cached session was revoked since, WD_E_NOTFOUND otherwise. */
+static enum wd_err
+cache_get(const struct wd_hook *h, const unsigned char *key, time_t now,
+    struct wd_hook_out *o, struct wd_buf *json)
+{
+	struct centry	*e = cache_slot(key);
+	enum wd_err	 rc;
+
+	if (e->exp == 0 || memcmp(e->key, key, 32) != 0)
+		return WD_E_NOTFOUND;
+	if ((int64_t)now - h->key->skew > e->exp) {
+		e->exp = 0;
+		return WD_E_NOTFOUND;	/* the full check says why */
+	}
+	if (e->has_sid && h->revoked != NULL &&
+	    h->revoked(h->revoked_arg, e->sid))
+		return WD_E_REVOKED;
+	memcpy(o->role, e->role, sizeof(o->role));
+	memcpy(o->user_id, e->user_id, sizeof(o->user_id));
+	o->max_age = e->exp > (int64_t)now ? (long)(e->exp - (int64_t)now) : 0;
+	rc = wd_buf_add(json, e->json, e->len);
+	if (rc == WD_OK)
+		rc = session_tail(o->max_age, json);
 	return rc;
 }
 
@@ -161,6 +270,8 @@ wd_hook_eval(const struct wd_hook *h, const struct wd_hook_in *in,
 	struct wd_claims	 c = { 0 };
 	const char		*tok = NULL, *role;
 	size_t			 toklen = 0, rlen;
+	unsigned char		 key[32];
+	int			 cacheable;
 
 	memset(o, 0, sizeof(*o));
 	wd_buf_reset(json);
@@ -171,6 +282,12 @@ wd_hook_eval(const struct wd_hook *h, const struct wd_hook_in *in,
 	}
 	if (rc != WD_OK)
 		goto out;
+	cacheable = cache_key(h, tok, toklen, in, key);
+	if (cacheable) {
+		rc = cache_get(h, key, now, o, json);
+		if (rc != WD_E_NOTFOUND)
+			goto out;
+	}
 	rc = wd_jwt_verify(h->key, tok, toklen, now, &c);
 	if (rc != WD_OK)
 		goto out;
@@ -201,6 +318,10 @@ wd_hook_eval(const struct wd_hook *h, const struct wd_hook_in *in,
 	snprintf(o->user_id, sizeof(o->user_id), "%s", c.user_id);
 	o->max_age = c.exp > (int64_t)now ? (long)(c.exp - (int64_t)now) : 0;
 	rc = session_json(&c, o, json);
+	if (rc == WD_OK && cacheable)
+		cache_put(key, &c, o, json);
+	if (rc == WD_OK)
+		rc = session_tail(o->max_age, json);
 out:
 	wd_claims_cleanup(&c);
 	if (rc != WD_OK)

@@ -130,7 +130,9 @@ wd_http_send(struct wd_req *rq, int status, const char *extra,
 		snprintf(hdr, sizeof(hdr), "Content-Type: %s\r\n", ctype);
 		FCGX_PutS(hdr, rq->f.out);
 	}
-	if (!rq->authorizer || status != 200) {
+	/* no body, no length: 204 and 304 must not carry one (RFC 9110) */
+	if ((!rq->authorizer || status != 200) && status != 204 &&
+	    status != 304) {
 		snprintf(hdr, sizeof(hdr), "Content-Length: %zu\r\n", len);
 		FCGX_PutS(hdr, rq->f.out);
 	}

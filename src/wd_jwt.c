@@ -145,6 +145,36 @@ parse_aud(struct wd_jwt_key *k, struct json_object *v, char *err,
 	return WD_OK;
 }
 
+/* sha256 over the verification settings, NUL-separated. */
+static void
+fingerprint(struct wd_jwt_key *k)
+{
+	char		 num[48];
+	size_t		 i;
+
+	snprintf(num, sizeof(num), "%d:%ld", (int)k->alg, k->skew);
+	memset(k->fp, 0, sizeof(k->fp));
+	{
+		EVP_MD_CTX	*md = EVP_MD_CTX_new();
+		unsigned int	 n = 0;
+
+		if (md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
+			goto out;
+		EVP_DigestUpdate(md, num, strlen(num) + 1);
+		EVP_DigestUpdate(md, k->verify, k->verify_len);
+		EVP_DigestUpdate(md, "", 1);
+		EVP_DigestUpdate(md, k->ns, strlen(k->ns) + 1);
+		if (k->issuer != NULL)
+			EVP_DigestUpdate(md, k->issuer, strlen(k->issuer) + 1);
+		EVP_DigestUpdate(md, "", 1);
+		for (i = 0; i < k->naud; i++)
+			EVP_DigestUpdate(md, k->aud[i], strlen(k->aud[i]) + 1);
+		EVP_DigestFinal_ex(md, k->fp, &n);
+out:
+		EVP_MD_CTX_free(md);
+	}
+}
+
 enum wd_err
 wd_jwt_key_parse(const char *json, struct wd_jwt_key *k, char *err,
     size_t errsz)
@@ -259,6 +289,7 @@ wd_jwt_key_parse(const char *json, struct wd_jwt_key *k, char *err,
 		}
 		k->kid = wd_xstrdup(json_object_get_string(v));
 	}
+	fingerprint(k);
 	rc = WD_OK;
 out:
 	json_object_put(o);

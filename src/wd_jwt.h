@@ -33,6 +33,9 @@ struct wd_jwt_key {
 	size_t		 naud;
 	long		 skew;		/* allowed_skew, seconds */
 	char		*kid;		/* key id for RS* (JWKS); owned */
+	unsigned char	 fp[32];	/* sha256 of everything that decides
+					 * verification: alg, key, ns, iss,
+					 * aud, skew (cache keys use it) */
 };
 
 /*

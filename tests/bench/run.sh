@@ -23,5 +23,7 @@ cc -O2 -Wall -Wextra -Werror $(pkg-config --cflags libxcrypt) \
 	-o "$B/bench/crypt_loop" tests/bench/crypt_loop.c \
 	$(pkg-config --libs libxcrypt) || exit 2
 
-exec python3 tests/bench/bench.py "$B/bin" "$B/bench/null_responder" \
-	"$B/bench/crypt_loop"
+python3 tests/bench/bench.py "$B/bin" "$B/bench/null_responder" \
+	"$B/bench/crypt_loop" || exit $?
+# storage (issue #4): 1 MiB download vs static, 1 GiB upload/download RSS
+exec sh tests/bench/storage.sh "$B"

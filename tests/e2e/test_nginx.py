@@ -144,11 +144,11 @@ def test_nginx_spawn_fcgi(t):
         if os.getuid() == 0:
             shutil.chown(fcgi, SVC, SVC)
 
-        children += _spawn(t, fcgi, "hook", os.path.join(s.bindir, "hook"),
+        children += _spawn(t, fcgi, "hook", os.path.join(s.run, "bin", "hook"),
                            children=2)
         children += _spawn(t, fcgi, "healthz",
-                           os.path.join(s.bindir, "healthz"))
-        children += _spawn(t, fcgi, "authz", os.path.join(s.bindir, "hook"),
+                           os.path.join(s.run, "bin", "healthz"))
+        children += _spawn(t, fcgi, "authz", os.path.join(s.run, "bin", "hook"),
                            extra_env=["WARDEN_ANON_ROLE="])
 
         with open(os.path.join(REPO, "lighttpd", "nginx.conf.example")) as f:
@@ -281,8 +281,8 @@ def test_nginx_spawn_fcgi(t):
         if proc is not None:
             _stop_nginx(proc, pidfile)
             t.check("nginx stopped", proc.poll() is not None, proc.pid)
-        exes = (os.path.join(s.bindir, "hook"),
-                os.path.join(s.bindir, "healthz"))
+        exes = (os.path.join(s.run, "bin", "hook"),
+                os.path.join(s.run, "bin", "healthz"))
         for pid in children:
             if any(_proc_is(pid, e) for e in exes):
                 try:

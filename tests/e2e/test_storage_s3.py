@@ -114,9 +114,12 @@ def test_s3_backend(t):
         t.prefix = prefix
         s.base_env = base
         s.s3dir = None
-        s.reconfigure()
-        srv.stop()
-        shutil.rmtree(srv.dir, ignore_errors=True)
+        try:
+            s.reconfigure()
+        finally:
+            # s3rver is ours: stop it even if the stack did not restart
+            srv.stop()
+            shutil.rmtree(srv.dir, ignore_errors=True)
 
 
 def s3_down(t, srv):
