@@ -12,6 +12,7 @@
 #include "wd_db.h"
 #include "wd_http.h"
 #include "wd_jwt.h"
+#include "wd_revoke.h"
 #include "wd_rules.h"
 #include "wd_storage.h"
 #include "wd_store.h"
@@ -25,6 +26,7 @@ main(void)
 	struct wd_store		 st = { 0 };
 	struct wd_rules		*rules = NULL;
 	struct wd_storage	 s = { 0 };
+	struct wd_revoke	 rvk = { 0 };
 	struct wd_req		 rq;
 	char			 err[512] = "";
 	long			 max;
@@ -48,8 +50,13 @@ main(void)
 	    sizeof(err)) != WD_OK ||
 	    wd_rules_load(wd_cfg_str(&cfg, WD_CFG_STORAGE_RULES), &rules, err,
 	    sizeof(err)) != WD_OK ||
-	    wd_store_init(&st, &cfg, err, sizeof(err)) != WD_OK)
+	    wd_store_init(&st, &cfg, err, sizeof(err)) != WD_OK ||
+	    wd_revoke_init(&rvk, wd_cfg_str(&cfg, WD_CFG_DATABASE_URL), err,
+	    sizeof(err)) != WD_OK)
 		goto out;
+	s.revoked = wd_revoke_check;
+	s.revoked_arg = &rvk;
+	(void)wd_revoke_check(&rvk, "");	/* connect and load now */
 	s.key = &key;
 	s.cookie_name = wd_cfg_str(&cfg, WD_CFG_COOKIE_NAME);
 	s.admin_secret = wd_cfg_str(&cfg, WD_CFG_ADMIN_SECRET);
@@ -73,6 +80,7 @@ main(void)
 out:
 	if (rv != 0)
 		fprintf(stderr, "warden-storage: %s\n", err);
+	wd_revoke_cleanup(&rvk);
 	wd_rules_free(rules);
 	wd_store_cleanup(&st);
 	wd_db_cleanup(&db);

@@ -152,6 +152,10 @@ who(struct sreq *r)
 	rc = wd_jwt_verify(r->s->key, tok, len, time(NULL), &r->c);
 	if (rc == WD_E_TOOBIG)
 		rc = WD_E_BADTOKEN;
+	/* a logged-out session is refused here too, not only by the hook */
+	if (rc == WD_OK && r->c.sid != NULL && r->s->revoked != NULL &&
+	    r->s->revoked(r->s->revoked_arg, r->c.sid))
+		rc = WD_E_REVOKED;
 	if (rc == WD_OK)
 		r->ctx.claims = r->c.ns;
 	return rc;

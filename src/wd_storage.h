@@ -34,6 +34,9 @@ struct wd_storage {
 	struct wd_store		*store;		/* borrowed */
 	uint64_t		 max_size;	/* bytes per object */
 	int			 sendfile;	/* fs: X-Sendfile downloads */
+	/* revoked sessions, as in the webhook (wd_revoke); may be NULL */
+	int			(*revoked)(void *arg, const char *sid);
+	void			*revoked_arg;
 };
 
 /* Serves one request under /storage/. Always responds. */

@@ -592,3 +592,27 @@ def test_audit_log_has_no_secrets(t):
     r = s.psql("SELECT count(*) FROM auth.audit_log WHERE user_agent LIKE "
                "'%correct horse%'")
     t.check("audit rows carry no password", r.stdout.strip() == "0")
+
+
+def test_storage_refuses_revoked_session(t):
+    s = t.s
+    _, _, b = register(s)
+    uid, jwt = b["user"]["id"], b["jwt_token"]
+    path = "/storage/o/user/%s/notes.txt" % uid
+    st, _, r = s.request("POST", path, [("Authorization", "Bearer " + jwt),
+                                        ("Content-Type", "text/plain")],
+                         "hello")
+    t.check("owner upload with the account token", st == 200, (st, r))
+    st, _, r = s.request("GET", path, [("Authorization", "Bearer " + jwt)])
+    t.check("owner download", st == 200 and r == b"hello", (st, r))
+    s.request("POST", "/auth/logout?refresh_token=" + b["refresh_token"],
+              [], "")
+    ok = False
+    end = time.time() + 1.0
+    while time.time() < end and not ok:
+        st, _, r = s.request("GET", path, [("Authorization",
+                                            "Bearer " + jwt)])
+        ok = st == 401
+        time.sleep(0.05)
+    t.check("storage refuses the logged-out session within 1 s", ok,
+            (st, r[:120]))
