@@ -25,7 +25,7 @@ main(void)
 	if (wd_cfg_load(&cfg, err, sizeof(err)) != WD_OK ||
 	    wd_cfg_require(&cfg, WD_CFG_JWT_SECRET, err, sizeof(err)) !=
 	    WD_OK ||
-	    wd_jwt_key_parse(wd_cfg_str(&cfg, WD_CFG_JWT_SECRET), &key, err,
+	    wd_jwt_keys_load(&cfg, &key, err,
 	    sizeof(err)) != WD_OK)
 		goto out;
 	h.key = &key;

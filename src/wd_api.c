@@ -425,51 +425,70 @@ b64u_bn(const BIGNUM *bn)
 	return json_object_new_string(enc);
 }
 
-void
-wd_api_jwks(struct wd_svc *s, struct wd_req *rq)
+/* Appends k's public JWK to keys; 0 if k is not RS* or unreadable. */
+static int
+add_jwk(struct json_object *keys, const struct wd_jwt_key *k)
 {
-	struct wd_call		 c;
-	struct json_object	*r = NULL, *keys, *k;
 	BIO			*in = NULL;
 	EVP_PKEY		*pk = NULL;
 	BIGNUM			*n = NULL, *e = NULL;
-	const char		*alg;
+	struct json_object	*o;
+	const char		*alg = jwt_alg_str(k->alg);
+	int			 ok = 0;
 
-	if (wd_call_begin(s, rq, "/auth/jwks", "GET", NULL, &c) != WD_OK)
-		goto out;
-	alg = jwt_alg_str(s->key.alg);
-	if (strncmp(alg, "RS", 2) != 0) {
-		wd_call_fail(&c, WD_E_NOTFOUND, "JWKS is only served for RS* "
-		    "keys; an HS* key is a shared secret.");
-		goto out;
-	}
-	in = BIO_new_mem_buf(s->key.verify, (int)s->key.verify_len);
+	if (strncmp(alg, "RS", 2) != 0)
+		return 0;
+	in = BIO_new_mem_buf(k->verify, (int)k->verify_len);
 	pk = in == NULL ? NULL : PEM_read_bio_PUBKEY(in, NULL, NULL, NULL);
 	if (pk == NULL ||
 	    !EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) ||
-	    !EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e)) {
-		wd_call_fail(&c, WD_E_INTERNAL, NULL);
+	    !EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e))
 		goto out;
-	}
-	r = json_object_new_object();
-	keys = json_object_new_array();
-	k = json_object_new_object();
-	json_object_object_add(k, "kty", json_object_new_string("RSA"));
-	json_object_object_add(k, "use", json_object_new_string("sig"));
-	json_object_object_add(k, "alg", json_object_new_string(alg));
-	if (s->key.kid != NULL)
-		json_object_object_add(k, "kid",
-		    json_object_new_string(s->key.kid));
-	json_object_object_add(k, "n", b64u_bn(n));
-	json_object_object_add(k, "e", b64u_bn(e));
-	json_object_array_add(keys, k);
-	json_object_object_add(r, "keys", keys);
-	wd_call_reply(&c, 200, r, "Cache-Control: public, max-age=300\r\n");
+	o = json_object_new_object();
+	json_object_object_add(o, "kty", json_object_new_string("RSA"));
+	json_object_object_add(o, "use", json_object_new_string("sig"));
+	json_object_object_add(o, "alg", json_object_new_string(alg));
+	if (k->kid != NULL)
+		json_object_object_add(o, "kid", json_object_new_string(k->kid));
+	json_object_object_add(o, "n", b64u_bn(n));
+	json_object_object_add(o, "e", b64u_bn(e));
+	json_object_array_add(keys, o);
+	ok = 1;
 out:
-	json_object_put(r);
 	BN_free(n);
 	BN_free(e);
 	EVP_PKEY_free(pk);
 	BIO_free(in);
+	return ok;
+}
+
+/*
+ * GET /auth/jwks: the RS* public keys, current first, then the previous
+ * one during a rotation (WARDEN_JWT_PREVIOUS_SECRET), so a verifier
+ * fetching by kid (Hasura's jwk_url) accepts tokens of both.
+ */
+void
+wd_api_jwks(struct wd_svc *s, struct wd_req *rq)
+{
+	struct wd_call		 c;
+	struct json_object	*r = NULL, *keys;
+	int			 n = 0;
+
+	if (wd_call_begin(s, rq, "/auth/jwks", "GET", NULL, &c) != WD_OK)
+		goto out;
+	r = json_object_new_object();
+	keys = json_object_new_array();
+	json_object_object_add(r, "keys", keys);
+	n += add_jwk(keys, &s->key);
+	if (s->key.prev != NULL)
+		n += add_jwk(keys, s->key.prev);
+	if (n == 0) {
+		wd_call_fail(&c, WD_E_NOTFOUND, "JWKS is only served for RS* "
+		    "keys; an HS* key is a shared secret.");
+		goto out;
+	}
+	wd_call_reply(&c, 200, r, "Cache-Control: public, max-age=300\r\n");
+out:
+	json_object_put(r);
 	wd_call_cleanup(&c);
 }

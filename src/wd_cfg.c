@@ -22,6 +22,8 @@ struct cfgdef {
 static const struct cfgdef defs[] = {
 	[WD_CFG_DATABASE_URL]		= { "WARDEN_DATABASE_URL", NULL },
 	[WD_CFG_JWT_SECRET]		= { "WARDEN_JWT_SECRET", NULL },
+	[WD_CFG_JWT_PREVIOUS_SECRET]	= { "WARDEN_JWT_PREVIOUS_SECRET",
+					    NULL },
 	[WD_CFG_JWT_EXPIRES_IN]		= { "WARDEN_JWT_EXPIRES_IN", "15" },
 	[WD_CFG_REFRESH_EXPIRES_IN]	= { "WARDEN_REFRESH_EXPIRES_IN",
 					    "43200" },

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "wd_cfg.h"
 #include "wd_json.h"
 #include "wd_jwt.h"
 #include "wd_limits.h"
@@ -50,6 +51,10 @@ wd_jwt_key_cleanup(struct wd_jwt_key *k)
 	for (i = 0; i < k->naud; i++)
 		free(k->aud[i]);
 	free(k->kid);
+	if (k->prev != NULL) {
+		wd_jwt_key_cleanup(k->prev);
+		free(k->prev);
+	}
 	memset(k, 0, sizeof(*k));
 }
 
@@ -464,8 +469,55 @@ check_hasura(struct json_object *ns, struct wd_claims *c)
 	return WD_OK;
 }
 
+static enum wd_err	verify1(const struct wd_jwt_key *, const char *,
+			    size_t, time_t, struct wd_claims *);
+
+enum wd_err
+wd_jwt_keys_load(const struct wd_cfg *c, struct wd_jwt_key *k, char *err,
+    size_t errsz)
+{
+	const char	*prev = wd_cfg_str(c, WD_CFG_JWT_PREVIOUS_SECRET);
+	unsigned char	 both[64];
+	unsigned int	 n = 0;
+	char		 tmp[256];
+
+	if (wd_cfg_require(c, WD_CFG_JWT_SECRET, err, errsz) != WD_OK ||
+	    wd_jwt_key_parse(wd_cfg_str(c, WD_CFG_JWT_SECRET), k, err,
+	    errsz) != WD_OK)
+		return WD_E_CONFIG;
+	if (prev == NULL || prev[0] == '\0')
+		return WD_OK;
+	k->prev = wd_xcalloc(1, sizeof(*k->prev));
+	if (wd_jwt_key_parse(prev, k->prev, tmp, sizeof(tmp)) != WD_OK) {
+		/* "WARDEN_JWT_SECRET: ..." -> name the variable we read */
+		ERRF("WARDEN_JWT_PREVIOUS_SECRET%s", strchr(tmp, ':') != NULL ?
+		    strchr(tmp, ':') : ": invalid");
+		wd_jwt_key_cleanup(k);
+		return WD_E_CONFIG;
+	}
+	/* the cache fingerprint covers both keys */
+	memcpy(both, k->fp, 32);
+	memcpy(both + 32, k->prev->fp, 32);
+	EVP_Digest(both, sizeof(both), k->fp, &n, EVP_sha256(), NULL);
+	return WD_OK;
+}
+
 enum wd_err
 wd_jwt_verify(const struct wd_jwt_key *k, const char *tok, size_t len,
+    time_t now, struct wd_claims *c)
+{
+	enum wd_err	 rc;
+
+	rc = verify1(k, tok, len, now, c);
+	/* rotation: a token the current key cannot verify may carry the
+	 * previous key's signature; that key's own pin and checks apply */
+	if (rc == WD_E_BADTOKEN && k->prev != NULL)
+		rc = verify1(k->prev, tok, len, now, c);
+	return rc;
+}
+
+static enum wd_err
+verify1(const struct wd_jwt_key *k, const char *tok, size_t len,
     time_t now, struct wd_claims *c)
 {
 	enum wd_err		 rc = WD_E_BADTOKEN;

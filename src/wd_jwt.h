@@ -36,6 +36,9 @@ struct wd_jwt_key {
 	unsigned char	 fp[32];	/* sha256 of everything that decides
 					 * verification: alg, key, ns, iss,
 					 * aud, skew (cache keys use it) */
+	struct wd_jwt_key *prev;	/* owned; key rotation: the previous
+					 * key, which still verifies (and is
+					 * in JWKS) but never signs */
 };
 
 /*
@@ -48,8 +51,16 @@ struct wd_jwt_key {
  */
 enum wd_err	wd_jwt_key_parse(const char *json, struct wd_jwt_key *k,
 		    char *err, size_t errsz);
-/* Wipes and frees; k may be zeroed. */
+/* Wipes and frees (the previous key too); k may be zeroed. */
 void		wd_jwt_key_cleanup(struct wd_jwt_key *k);
+
+/*
+ * Parses WARDEN_JWT_SECRET into k and, when set, the rotation key
+ * WARDEN_JWT_PREVIOUS_SECRET into k->prev (same JSON; errors name it).
+ */
+struct wd_cfg;
+enum wd_err	wd_jwt_keys_load(const struct wd_cfg *c, struct wd_jwt_key *k,
+		    char *err, size_t errsz);
 
 /* A verified token's Hasura view. Everything borrowed from root. */
 struct wd_claims {
@@ -64,7 +75,8 @@ struct wd_claims {
 
 /*
  * Verifies tok (len bytes, need not be NUL-terminated; at most
- * WD_MAX_TOKEN) against k at time now. On WD_OK, c holds the claims and
+ * WD_MAX_TOKEN) against k at time now, and against k->prev when k's
+ * signature check fails (key rotation). On WD_OK, c holds the claims and
  * the caller calls wd_claims_cleanup(). Errors: WD_E_BADTOKEN (shape,
  * algorithm, signature, iss, aud), WD_E_EXPIRED (exp, nbf), WD_E_CLAIMS
  * (Hasura claims missing or ill-typed). c is zeroed on error.

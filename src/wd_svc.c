@@ -126,8 +126,7 @@ wd_svc_init(struct wd_svc *s, const char *prog, char *err, size_t errsz)
 	    wd_cfg_require(c, WD_CFG_DATABASE_URL, err, errsz) != WD_OK ||
 	    wd_cfg_require(c, WD_CFG_JWT_SECRET, err, errsz) != WD_OK ||
 	    wd_cfg_require(c, WD_CFG_ACTION_SECRET, err, errsz) != WD_OK ||
-	    wd_jwt_key_parse(wd_cfg_str(c, WD_CFG_JWT_SECRET), &s->key, err,
-	    errsz) != WD_OK ||
+	    wd_jwt_keys_load(c, &s->key, err, errsz) != WD_OK ||
 	    wd_db_init(&s->db, wd_cfg_str(c, WD_CFG_DATABASE_URL), err,
 	    errsz) != WD_OK ||
 	    wd_cfg_long(c, WD_CFG_JWT_EXPIRES_IN, 1, 1440, &s->jwt_min, err,

@@ -616,3 +616,56 @@ def test_storage_refuses_revoked_session(t):
         time.sleep(0.05)
     t.check("storage refuses the logged-out session within 1 s", ok,
             (st, r[:120]))
+
+
+def test_key_rotation(t):
+    """A second key for rotation: the new key signs, the previous one
+    still verifies (webhook, /auth/user) and both are in JWKS."""
+    import subprocess
+    import test_hook
+    s = t.s
+
+    def pem(name):
+        path = "%s/rsa-%s.pem" % (s.run, name)
+        subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+                        "rsa_keygen_bits:2048", "-out", path], check=True,
+                       capture_output=True)
+        return open(path).read()
+    a, b = pem("a"), pem("b")
+    ka = json.dumps({"type": "RS256", "key": a, "kid": "a"})
+    kb = json.dumps({"type": "RS256", "key": b, "kid": "b"})
+    s.reconfigure(WARDEN_JWT_SECRET=ka)
+    _, _, ra = register(s)
+    ta = ra["jwt_token"]
+    t.check("token of key a", hook_status(s, ta) == 200)
+    s.reconfigure(WARDEN_JWT_SECRET=kb, WARDEN_JWT_PREVIOUS_SECRET=ka)
+    st, _, j = get(s, "/auth/jwks")
+    kids = [k.get("kid") for k in (j or {}).get("keys", [])]
+    t.check("jwks lists the current and the previous key", st == 200 and
+            kids == ["b", "a"], (st, kids))
+    t.check("old token still accepted during rotation",
+            hook_status(s, ta) == 200)
+    st, _, u = get(s, "/auth/user", [("Authorization", "Bearer " + ta)])
+    t.check("/auth/user accepts the old token during rotation", st == 200,
+            (st, u))
+    _, _, rb = login(s, ra["user"]["email"])
+    hdr = json.loads(base64.urlsafe_b64decode(
+        rb["jwt_token"].split(".")[0] + "=="))
+    t.check("new tokens are signed with the new key", hdr.get("kid") ==
+            "b", hdr)
+    t.check("new token accepted", hook_status(s, rb["jwt_token"]) == 200)
+    forged = test_hook.Stack.hs(claims(ta), open(
+        "%s/rsa-a.pem" % s.run).read())
+    t.check("HS token keyed with the previous RSA PEM refused",
+            hook_status(s, forged) == 401)
+    s.reconfigure(WARDEN_JWT_SECRET=kb)
+    t.check("after rotation ends the old token is refused",
+            hook_status(s, ta) == 401)
+    r = subprocess.run([s.run + "/bin/hook"], env={
+        "PATH": "/usr/bin:/bin", "WARDEN_JWT_SECRET": kb,
+        "WARDEN_JWT_PREVIOUS_SECRET": '{"type":"HS256","key":"short"}',
+        "WARDEN_DATABASE_URL": "postgresql:///x"}, capture_output=True,
+        text=True, stdin=subprocess.DEVNULL, timeout=10)
+    t.check("a bad previous key stops the binary naming it",
+            r.returncode == 1 and "WARDEN_JWT_PREVIOUS_SECRET" in r.stderr,
+            r.stderr)
