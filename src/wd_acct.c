@@ -586,6 +586,22 @@ revoke(struct wd_call *c, PGconn *db, const char *where, const char *arg)
 	return q(c, db, sql, 1, p, NULL);
 }
 
+/*
+ * Reuse of a rotated refresh token: revokes the whole family, commits
+ * that (ending the caller's transaction either way) and answers 401.
+ */
+static enum wd_err
+reused(struct wd_call *c, PGconn *db, const char *fam, const char *uid)
+{
+	enum wd_err	 rc;
+
+	rc = revoke(c, db, "family_id = $1::uuid", fam);
+	if (rc == WD_OK)
+		rc = audit(c, db, "refresh_reuse", uid);
+	rc = tx_end(db, rc);	/* commits only a complete revoke */
+	return rc == WD_OK ? WD_E_UNAUTH : rc;
+}
+
 enum wd_err
 wd_acct_refresh(struct wd_call *c, const char *token, struct wd_sess *o,
     const char **msg)
@@ -622,15 +638,9 @@ wd_acct_refresh(struct wd_call *c, const char *token, struct wd_sess *o,
 	snprintf(acct, sizeof(acct), "%s", PQgetvalue(res, 0, 1));
 	snprintf(uid, sizeof(uid), "%s", PQgetvalue(res, 0, 5));
 	if (strcmp(PQgetvalue(res, 0, 2), "t") == 0) {
-		/* a rotated token came back: someone holds a copy. Revoke
-		 * the whole family and commit that, then refuse. */
-		rc = revoke(c, db, "family_id = $1::uuid", fam);
-		if (rc == WD_OK)
-			rc = audit(c, db, "refresh_reuse", uid);
-		rc = tx_end(db, rc);	/* commits only a complete revoke */
+		/* a rotated token came back: someone holds a copy */
+		rc = reused(c, db, fam, uid);
 		db = NULL;
-		if (rc == WD_OK)
-			rc = WD_E_UNAUTH;
 		goto out;
 	}
 	if (strcmp(PQgetvalue(res, 0, 3), "t") != 0 ||
@@ -683,13 +693,8 @@ wd_acct_logout(struct wd_call *c, const char *token, int all,
 	snprintf(uid, sizeof(uid), "%s", PQgetvalue(res, 0, 2));
 	if (strcmp(PQgetvalue(res, 0, 3), "t") == 0) {
 		/* a rotated token: a copy is in other hands (as in refresh) */
-		rc = revoke(c, db, "family_id = $1::uuid", fam);
-		if (rc == WD_OK)
-			rc = audit(c, db, "refresh_reuse", uid);
-		rc = tx_end(db, rc);
+		rc = reused(c, db, fam, uid);
 		db = NULL;
-		if (rc == WD_OK)
-			rc = WD_E_UNAUTH;
 		goto out;
 	}
 	if (all)

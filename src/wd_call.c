@@ -153,18 +153,6 @@ wd_call_fail(struct wd_call *c, enum wd_err e, const char *msg)
 	json_object_put(o);
 }
 
-static int
-hexval(char h)
-{
-	if (h >= '0' && h <= '9')
-		return h - '0';
-	if (h >= 'a' && h <= 'f')
-		return h - 'a' + 10;
-	if (h >= 'A' && h <= 'F')
-		return h - 'A' + 10;
-	return -1;
-}
-
 enum wd_err
 wd_call_query(const struct wd_call *c, const char *name, char *out,
     size_t outsz)
@@ -190,8 +178,8 @@ wd_call_query(const struct wd_call *c, const char *name, char *out,
 
 				if (e - v < 3)
 					return WD_E_BADREQ;
-				hi = hexval(v[1]);
-				lo = hexval(v[2]);
+				hi = wd_hexval(v[1]);
+				lo = wd_hexval(v[2]);
 				if (hi < 0 || lo < 0)
 					return WD_E_BADREQ;
 				ch = (char)(hi * 16 + lo);

@@ -7,38 +7,7 @@
 #include <string.h>
 
 #include "wd_json.h"
-
-/*
- * Length of the UTF-8 sequence at p (n bytes left) if it is a valid,
- * shortest-form encoding of a scalar value (RFC 3629 §4: no overlongs, no
- * surrogates, nothing above U+10FFFF), else 0.
- */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned	 c = p[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f))
-			return 0;
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
-		    (p[3] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
+#include "wd_util.h"
 
 /* Length of an RFC 8259 §6 number at p, or 0 when malformed ("1.",
  * "01", "-", ".5", "1e"). */
@@ -104,7 +73,7 @@ prescan(const char *s, size_t len, size_t *nkeys)
 					n = 2;
 					continue;
 				}
-				n = utf8_len(p + i, len - i);
+				n = wd_utf8_len(p + i, len - i, NULL);
 				if (n == 0)
 					return WD_E_BADJSON;
 			}

@@ -17,6 +17,7 @@
 #include "wd_limits.h"
 #include "wd_mem.h"
 #include "wd_rules.h"
+#include "wd_util.h"
 
 enum nkind {
 	N_TRUE,
@@ -534,18 +535,6 @@ struct env {
 	const struct wd_rules_ctx	*ctx;
 };
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes form-urlencoded (s, n) into out (cap bytes). 0 on bad input
  * or overflow. */
 static int
@@ -561,10 +550,10 @@ form_decode(const char *s, size_t n, char *out, size_t cap, size_t *olen)
 		if (c == '+')
 			c = ' ';
 		else if (c == '%') {
-			if (n - i < 3 || hexval(s[i + 1]) < 0 ||
-			    hexval(s[i + 2]) < 0)
+			if (n - i < 3 || wd_hexval(s[i + 1]) < 0 ||
+			    wd_hexval(s[i + 2]) < 0)
 				return 0;
-			c = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			c = (char)(wd_hexval(s[i + 1]) * 16 + wd_hexval(s[i + 2]));
 			i += 2;
 		}
 		out[o++] = c;

@@ -9,58 +9,9 @@
 #include <string.h>
 
 #include "wd_skey.h"
+#include "wd_util.h"
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
-/*
- * Length of the UTF-8 sequence at s (n bytes available) per RFC 3629 §4,
- * or 0 when it is invalid. *cp receives the code point.
- */
-static size_t
-utf8_len(const unsigned char *s, size_t n, unsigned long *cp)
-{
-	size_t		 need, i;
-	unsigned long	 c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		need = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		need = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		need = 4;
-		c = s[0] & 0x07;
-	} else
-		return 0;
-	if (n < need)
-		return 0;
-	for (i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	/* overlong, surrogate, beyond Unicode */
-	if ((need == 3 && c < 0x800) || (need == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	*cp = c;
-	return need;
-}
 
 enum wd_err
 wd_skey_valid(const char *key, size_t len, int *is_dir)
@@ -73,7 +24,7 @@ wd_skey_valid(const char *key, size_t len, int *is_dir)
 	if (len == 0 || len > WD_MAX_SKEY || s[0] == '/')
 		return WD_E_BADKEY;
 	for (i = 0; i < len; i += n) {
-		n = utf8_len(s + i, len - i, &cp);
+		n = wd_utf8_len(s + i, len - i, &cp);
 		if (n == 0)
 			return WD_E_BADKEY;
 		/* C0, DEL, C1: invisible in logs and listings */
@@ -118,8 +69,8 @@ wd_skey_decode(const char *raw, size_t len, char *out, size_t outsz,
 
 			if (len - i < 3)
 				return WD_E_BADKEY;
-			hi = hexval(raw[i + 1]);
-			lo = hexval(raw[i + 2]);
+			hi = wd_hexval(raw[i + 1]);
+			lo = wd_hexval(raw[i + 2]);
 			if (hi < 0 || lo < 0)
 				return WD_E_BADKEY;
 			c = (char)(hi * 16 + lo);

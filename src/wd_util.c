@@ -57,3 +57,53 @@ wd_strcaseeq(const char *a, size_t alen, const char *b)
 {
 	return strlen(b) == alen && strncasecmp(a, b, alen) == 0;
 }
+
+int
+wd_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+size_t
+wd_utf8_len(const unsigned char *s, size_t n, unsigned long *cp)
+{
+	size_t		 need, i;
+	unsigned long	 c;
+
+	if (s[0] < 0x80) {
+		if (cp != NULL)
+			*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		need = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		need = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		need = 4;
+		c = s[0] & 0x07;
+	} else
+		return 0;
+	if (n < need)
+		return 0;
+	for (i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	/* overlong, surrogate, beyond Unicode */
+	if ((need == 3 && c < 0x800) || (need == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return 0;
+	if (cp != NULL)
+		*cp = c;
+	return need;
+}

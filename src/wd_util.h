@@ -25,6 +25,18 @@ int		wd_ct_eq(const void *a, size_t alen, const void *b, size_t blen);
 enum wd_err	wd_parse_u64(const char *s, size_t len, uint64_t max,
 		    uint64_t *out);
 
+/* Value of hex digit c (0..15), or -1. */
+int		wd_hexval(char c);
+
+/*
+ * Length of the UTF-8 sequence at s (n > 0 bytes available) if it is a
+ * valid shortest-form encoding of a scalar value (RFC 3629 §4: no
+ * overlongs, no surrogates, nothing above U+10FFFF), else 0. *cp (may be
+ * NULL) receives the code point.
+ */
+size_t		wd_utf8_len(const unsigned char *s, size_t n,
+		    unsigned long *cp);
+
 /* ASCII case-insensitive equality of (a, alen) and NUL-terminated b. */
 int		wd_strcaseeq(const char *a, size_t alen, const char *b);
 
