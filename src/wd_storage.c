@@ -27,7 +27,7 @@
 
 /* Columns every query returns, in this order (see fill_obj). */
 #define COLS	"blob, size, content_type, owner, token::text, " \
-		"extract(epoch FROM updated_at)::bigint, " \
+		"floor(extract(epoch FROM updated_at))::bigint, " \
 		"to_char(updated_at AT TIME ZONE 'UTC', " \
 		"'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
