@@ -161,6 +161,9 @@ wd_call_query(const struct wd_call *c, const char *name, char *out,
 	size_t		 nlen = strlen(name), o;
 	int		 found = 0;
 
+	if (outsz == 0)
+		return WD_E_BADREQ;
+
 	for (p = q; *p != '\0'; p = *e == '&' ? e + 1 : e) {
 		e = strchr(p, '&');
 		if (e == NULL)

@@ -3,6 +3,7 @@
  * crypt work area holding derived state is wiped after use.
  */
 #include <crypt.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,8 +37,21 @@ hash_with(const char *pw, size_t len, const char *setting, char *out)
 	enum wd_err	 rc = WD_E_INTERNAL;
 	char		*copy = NULL;
 	const char	*h;
+	unsigned char	 md[64];
+	unsigned int	 mdlen = 0;
 
-	copy = wd_xstrndup(pw, len);
+	if (len >= CRYPT_MAX_PASSPHRASE_SIZE) {
+		/* libxcrypt's limit: hash what only this password produces,
+		 * 88 base64 characters, instead. Deterministic, so verify
+		 * does the same; such passwords could never be set before. */
+		if (!EVP_Digest(pw, len, md, &mdlen, EVP_sha512(), NULL))
+			return WD_E_INTERNAL;
+		copy = wd_xmalloc(4 * ((sizeof(md) + 2) / 3) + 1);
+		EVP_EncodeBlock((unsigned char *)copy, md, (int)mdlen);
+		explicit_bzero(md, sizeof(md));
+		len = strlen(copy);
+	} else
+		copy = wd_xstrndup(pw, len);
 	h = crypt_rn(copy, setting, work(), sizeof(*cd));
 	if (h == NULL || h[0] == '*' || strlen(h) >= WD_PW_HASH_MAX)
 		goto out;
@@ -112,6 +126,8 @@ wd_pw_needs_rehash(const char *hash)
 	if (crypt_gensalt_rn("$y$", WD_PW_COST, NULL, 0, salt,
 	    sizeof(salt)) == NULL)
 		return 0;
-	n = (size_t)(strchr(salt + 3, '$') - salt);
+	/* up to and including the '$' after the parameters, so a hash with
+	 * extra parameters ("$y$j9T//$") is not mistaken for the default */
+	n = (size_t)(strchr(salt + 3, '$') - salt) + 1;
 	return strncmp(hash, salt, n) != 0;
 }

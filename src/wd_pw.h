@@ -13,7 +13,9 @@
 
 /* crypt(3) output fits in CRYPT_OUTPUT_SIZE (384) */
 #define WD_PW_HASH_MAX	384
-/* longest password accepted (bytes): bounds the hashing work */
+/* longest password accepted (bytes): bounds the hashing work. libxcrypt
+ * refuses CRYPT_MAX_PASSPHRASE_SIZE (512) bytes or more, so a longer one
+ * is first reduced to base64(sha512(password)) (see wd_pw.c). */
 #define WD_PW_MAX	1024
 /* yescrypt cost factor: 5 is libxcrypt's default, ~50 ms here */
 #define WD_PW_COST	5
