@@ -682,9 +682,10 @@ eval(const struct wd_rules_expr *e, const struct env *env)
 		if (!strval(e->l, env, sa, &a, &al) ||
 		    !strval(e->r, env, sb, &b, &bl))
 			return 0;
+		/* constant time: one side may be a file's access token */
 		if (e->kind == N_EQ)
-			return al == bl && memcmp(a, b, al) == 0;
-		return al != bl || memcmp(a, b, al) != 0;
+			return wd_ct_eq(a, al, b, bl);
+		return !wd_ct_eq(a, al, b, bl);
 	default:
 		return 0;
 	}

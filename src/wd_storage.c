@@ -136,7 +136,11 @@ who(struct sreq *r)
 	if (authz != NULL && authz[0] != '\0')
 		rc = wd_auth_bearer(authz, strlen(authz), &tok, &len);
 	else if (cookie != NULL && r->s->cookie_name != NULL &&
-	    r->s->cookie_name[0] != '\0') {
+	    r->s->cookie_name[0] != '\0' &&
+	    (strcmp(r->rq->method, "GET") == 0 ||
+	    strcmp(r->rq->method, "HEAD") == 0)) {
+		/* a cookie rides along on cross-site requests: it may read
+		 * (<img src>), never write; writes need Authorization */
 		rc = wd_auth_cookie(cookie, strlen(cookie), r->s->cookie_name,
 		    &tok, &len);
 		if (rc == WD_E_BADHEADER || (rc == WD_OK && len == 0))
@@ -200,7 +204,8 @@ add_str(struct wd_buf *b, const char *name, const char *v)
 /* The metadata object: the issue's fields, and HBP's HeadObject names
  * (hbp.md §2.3) so nhost-js-sdk callers reading Metadata.token work. */
 static enum wd_err
-meta_json(struct wd_buf *b, const char *key, size_t klen, const struct obj *o)
+meta_json(struct wd_buf *b, const char *key, size_t klen, const struct obj *o,
+    int mine)
 {
 	enum wd_err	 rc;
 
@@ -217,15 +222,17 @@ meta_json(struct wd_buf *b, const char *key, size_t klen, const struct obj *o)
 		rc = add_str(b, "etag", o->etag);
 	if (rc == WD_OK)
 		rc = wd_buf_adds(b, ",");
-	if (rc == WD_OK)
+	/* the access token and the owner's id only to the owner (or the
+	 * admin): a reader of a public file or a listing learns neither */
+	if (rc == WD_OK && mine)
 		rc = add_str(b, "token", o->token);
-	if (rc == WD_OK)
+	if (rc == WD_OK && mine)
 		rc = wd_buf_adds(b, ",");
 	if (rc == WD_OK)
 		rc = add_str(b, "last_modified", o->iso);
-	if (rc == WD_OK)
+	if (rc == WD_OK && mine)
 		rc = wd_buf_adds(b, ",\"owner\":");
-	if (rc == WD_OK)
+	if (rc == WD_OK && mine)
 		rc = o->has_owner ? wd_json_add_str(b, o->owner,
 		    strlen(o->owner)) : wd_buf_adds(b, "null");
 	if (rc == WD_OK)
@@ -243,11 +250,19 @@ meta_json(struct wd_buf *b, const char *key, size_t klen, const struct obj *o)
 		rc = add_str(b, "LastModified", o->date);
 	if (rc == WD_OK)
 		rc = wd_buf_adds(b, ",\"Metadata\":{");
-	if (rc == WD_OK)
+	if (rc == WD_OK && mine)
 		rc = add_str(b, "token", o->token);
 	if (rc == WD_OK)
 		rc = wd_buf_adds(b, "}}");
 	return rc;
+}
+
+/* 1 if the caller owns o (or is the admin). */
+static int
+is_mine(const struct sreq *r, const struct obj *o)
+{
+	return r->admin || (!r->anon && o->has_owner && r->c.user_id != NULL &&
+	    strcmp(o->owner, r->c.user_id) == 0);
 }
 
 static void
@@ -256,7 +271,7 @@ send_meta(struct sreq *r, const struct obj *o)
 	struct wd_buf	 b;
 
 	wd_buf_init(&b, 16 * 1024);
-	if (meta_json(&b, r->key, r->klen, o) != WD_OK)
+	if (meta_json(&b, r->key, r->klen, o, is_mine(r, o)) != WD_OK)
 		wd_http_error(r->rq, WD_E_INTERNAL, NULL);
 	else
 		wd_http_send(r->rq, 200, NULL, "application/json", b.p,
@@ -654,7 +669,7 @@ list_dir(struct sreq *r)
 			rc = wd_buf_add(&b, ",", 1);
 		first = 0;
 		if (rc == WD_OK)
-			rc = meta_json(&b, k, kl, &o);
+			rc = meta_json(&b, k, kl, &o, is_mine(r, &o));
 	}
 	if (rc == WD_OK)
 		rc = wd_buf_add(&b, "]", 1);

@@ -318,9 +318,29 @@ def test_public(t):
     st, _, _ = s.request("DELETE", "/storage/o/" + key)
     t.check("anonymous delete in public/ -> 403", st == 403, st)
     other = token(s, str(uuid.uuid4()))
+    st, _, _ = upload(s, key, b"evil", other, ctype="image/png")
+    t.check("default rules: another user cannot overwrite public/ -> 403",
+            st == 403, st)
     st, _, _ = s.request("DELETE", "/storage/o/" + key, auth(other))
-    t.check("default rules: any signed-in user may write public/ -> 204",
-            st == 204, st)
+    t.check("default rules: another user cannot delete public/ -> 403",
+            st == 403, st)
+    st, _, m = s.request("GET", "/storage/m/" + key)
+    mj = json.loads(m) if st == 200 else {}
+    t.check("metadata to a non-owner hides token and owner", st == 200 and
+            "token" not in mj and "owner" not in mj and
+            "token" not in mj.get("Metadata", {}), (st, mj))
+    st, _, m = s.request("GET", "/storage/m/" + key, auth(tok))
+    mj = json.loads(m) if st == 200 else {}
+    t.check("metadata to the owner shows token and owner", st == 200 and
+            mj.get("owner") == uid and len(mj.get("token", "")) > 0, mj)
+    st, _, _ = s.request("DELETE", "/storage/o/" + key, auth(tok))
+    t.check("the owner deletes public/ -> 204", st == 204, st)
+    key2 = "public/%s/cookie.txt" % uid
+    st, _, _ = s.request("POST", "/storage/o/" + key2,
+                         [("Cookie", "access_token=" + tok),
+                          ("Content-Type", "text/plain")], "x")
+    t.check("a cookie alone cannot write (cross-site safe) -> 403",
+            st == 403, st)
 
 
 def test_list_prefix(t):
