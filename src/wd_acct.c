@@ -487,6 +487,51 @@ out:
 	return rc;
 }
 
+/*
+ * Failed logins per subject (sha256 of the email, existing or not) and
+ * per IP over the last 15 minutes; WD_E_RATELIMIT past either limit.
+ * Checked before the password, for known and unknown emails alike.
+ */
+static enum wd_err
+throttled(struct wd_call *c, const char *email)
+{
+	PGresult	*res = NULL;
+	/* an action call comes from Hasura's address, shared by every user:
+	 * only the per-email limit applies there */
+	const char	*p[2] = { email, c->action ? "" : c->ip };
+	enum wd_err	 rc;
+
+	rc = wd_db_exec(&c->s->db, "SELECT (SELECT count(*) FROM "
+	    "auth.audit_log WHERE event = 'login_failed' AND subject = "
+	    "sha256(convert_to($1, 'UTF8')) AND at > now() - interval "
+	    "'15 minutes'), (SELECT count(*) FROM auth.audit_log WHERE event "
+	    "= 'login_failed' AND ip = NULLIF($2, '')::inet AND at > now() - "
+	    "interval '15 minutes')", 2, p, &res);
+	if (rc != WD_OK)
+		goto out;
+	if (strtol(PQgetvalue(res, 0, 0), NULL, 10) >= c->s->max_fail ||
+	    strtol(PQgetvalue(res, 0, 1), NULL, 10) >= c->s->max_fail_ip) {
+		rc = WD_E_RATELIMIT;
+		wd_http_log(c->rq, WD_LOG_WARN, "acct", "login throttled");
+	}
+out:
+	PQclear(res);
+	return rc;
+}
+
+static void
+login_failed(struct wd_call *c, const char *email)
+{
+	const char	*p[4] = { email, c->ip, c->ua, NULL };
+	PGresult	*res = NULL;
+
+	if (wd_db_exec(&c->s->db, "INSERT INTO auth.audit_log (event, "
+	    "subject, ip, user_agent) VALUES ('login_failed', "
+	    "sha256(convert_to($1, 'UTF8')), NULLIF($2, '')::inet, "
+	    "NULLIF($3, ''))", 3, p, &res) == WD_OK)
+		PQclear(res);
+}
+
 enum wd_err
 wd_acct_login(struct wd_call *c, const char *email, const char *pw,
     size_t pwlen, struct wd_sess *o, const char **msg)
@@ -500,6 +545,11 @@ wd_acct_login(struct wd_call *c, const char *email, const char *pw,
 	int		 ok = 0, found;
 
 	*msg = NULL;
+	rc = throttled(c, email);
+	if (rc != WD_OK) {
+		*msg = "Too many failed logins; try again later.";
+		goto out;
+	}
 	p[0] = email;
 	/* read without a lock, and hash outside any transaction: a row
 	 * lock held through the hash would serialise logins to one account,
@@ -553,8 +603,10 @@ wd_acct_login(struct wd_call *c, const char *email, const char *pw,
 out:
 	PQclear(res);
 	rc = tx_end(db, rc);
-	if (rc == WD_E_UNAUTH || rc == WD_E_FORBIDDEN)
-		audit1(c, "login_failed", NULL);
+	if (rc == WD_E_UNAUTH)
+		login_failed(c, email);
+	else if (rc == WD_E_FORBIDDEN)
+		audit1(c, "login_inactive", NULL);
 	return rc;
 }
 

@@ -63,6 +63,10 @@ static const struct cfgdef defs[] = {
 	[WD_CFG_SMTP_SENDER]		= { "WARDEN_SMTP_SENDER", NULL },
 	[WD_CFG_SMTP_STARTTLS]		= { "WARDEN_SMTP_STARTTLS", "false" },
 	[WD_CFG_URL]			= { "WARDEN_URL", NULL },
+	[WD_CFG_LOGIN_MAX_FAILURES]	= { "WARDEN_LOGIN_MAX_FAILURES",
+					    "10" },
+	[WD_CFG_LOGIN_MAX_FAILURES_IP]	= { "WARDEN_LOGIN_MAX_FAILURES_IP",
+					    "100" },
 };
 _Static_assert(sizeof(defs) / sizeof(defs[0]) == WD_CFG__MAX, "cfg rows");
 

@@ -141,6 +141,10 @@ wd_svc_init(struct wd_svc *s, const char *prog, char *err, size_t errsz)
 	    errsz) != WD_OK ||
 	    wd_cfg_bool(c, WD_CFG_SMTP_STARTTLS, &starttls, err, errsz) !=
 	    WD_OK ||
+	    wd_cfg_long(c, WD_CFG_LOGIN_MAX_FAILURES, 1, 1000000, &s->max_fail,
+	    err, errsz) != WD_OK ||
+	    wd_cfg_long(c, WD_CFG_LOGIN_MAX_FAILURES_IP, 1, 1000000,
+	    &s->max_fail_ip, err, errsz) != WD_OK ||
 	    split(c, WD_CFG_ALLOWED_ROLES, 1, s->roles, &s->nroles, err,
 	    errsz) != WD_OK ||
 	    split(c, WD_CFG_JWT_CUSTOM_FIELDS, 0, s->jwt_fields,

@@ -25,6 +25,8 @@ struct wd_svc {
 	long			 min_pw;	/* min password bytes */
 	int			 auto_activate;
 	int			 cookie_secure;
+	long			 max_fail;	/* per email, 15 min */
+	long			 max_fail_ip;	/* per IP, 15 min */
 	const char		*action_secret;
 	const char		*default_role;
 	char			*roles[WD_SVC_MAX_LIST];	/* allowed */

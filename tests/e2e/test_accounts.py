@@ -669,3 +669,39 @@ def test_key_rotation(t):
     t.check("a bad previous key stops the binary naming it",
             r.returncode == 1 and "WARDEN_JWT_PREVIOUS_SECRET" in r.stderr,
             r.stderr)
+
+
+def test_login_throttle(t):
+    """Failed logins are throttled per email (known or not: same answer)
+    and per IP, before the password is checked."""
+    s = t.s
+    s.reconfigure(WARDEN_LOGIN_MAX_FAILURES="3",
+                  WARDEN_LOGIN_MAX_FAILURES_IP="1000")
+    addr = email()
+    register(s, addr)
+    ghost = email()
+    for a in (addr, ghost):
+        sts = [login(s, a, "wrong password")[0] for _ in range(3)]
+        t.check("first failures: 401 (%s)" % ("known" if a == addr else
+                                              "unknown"), sts == [401] * 3,
+                sts)
+        st, _, b = login(s, a, "wrong password")
+        t.check("past the limit: 429 with a code (%s)" % (
+            "known" if a == addr else "unknown"), st == 429 and
+            b.get("code") == "rate-limited", (st, b))
+    st, _, b = login(s, addr)
+    t.check("even the right password waits out the window", st == 429,
+            (st, b))
+    other = email()
+    register(s, other)
+    st, _, _ = login(s, other)
+    t.check("other accounts unaffected", st == 200, st)
+    n = count(s, "SELECT count(*) FROM auth.audit_log WHERE event = "
+              "'login_failed' AND subject = sha256(convert_to('%s', "
+              "'UTF8'))" % ghost)
+    t.check("failures of an unknown email are counted too", n == 3, n)
+    s.reconfigure(WARDEN_LOGIN_MAX_FAILURES="1000",
+                  WARDEN_LOGIN_MAX_FAILURES_IP="2")
+    st, _, _ = login(s, email(), "wrong password")
+    st, _, b = login(s, email(), "wrong password")
+    t.check("per-IP limit across emails: 429", st == 429, (st, b))
