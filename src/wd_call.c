@@ -173,26 +173,11 @@ wd_call_query(const struct wd_call *c, const char *name, char *out,
 			continue;
 		if (found++)
 			return WD_E_BADREQ;	/* repeated: ambiguous */
-		for (v = p + nlen + 1, o = 0; v < e; v++) {
-			char	 ch = *v;
-
-			if (ch == '%') {
-				int	 hi, lo;
-
-				if (e - v < 3)
-					return WD_E_BADREQ;
-				hi = wd_hexval(v[1]);
-				lo = wd_hexval(v[2]);
-				if (hi < 0 || lo < 0)
-					return WD_E_BADREQ;
-				ch = (char)(hi * 16 + lo);
-				v += 2;
-			} else if (ch == '+')
-				ch = ' ';
-			if (ch == '\0' || o + 1 >= outsz)
-				return WD_E_BADREQ;
-			out[o++] = ch;
-		}
+		v = p + nlen + 1;
+		/* room for the NUL; a decoded NUL would cut the value */
+		if (wd_pct_decode(v, (size_t)(e - v), 1, out, outsz - 1, &o) !=
+		    WD_OK || memchr(out, '\0', o) != NULL)
+			return WD_E_BADREQ;
 		out[o] = '\0';
 	}
 	return found ? WD_OK : WD_E_NOTFOUND;

@@ -13,6 +13,7 @@
 
 #include "wd_err.h"
 #include "wd_http.h"
+#include "wd_limits.h"
 #include "wd_svc.h"
 
 #define WD_MAX_AUTH_BODY	(16 * 1024)	/* no credential route needs
@@ -20,7 +21,6 @@
 						 * (routes without credentials,
 						 * STYLE.md §6) */
 #define WD_MAX_UA		512		/* audit_log.user_agent */
-#define WD_MAX_QUERY_VALUE	256
 
 struct wd_call {
 	struct wd_svc		*s;

@@ -535,33 +535,6 @@ struct env {
 	const struct wd_rules_ctx	*ctx;
 };
 
-/* Decodes form-urlencoded (s, n) into out (cap bytes). 0 on bad input
- * or overflow. */
-static int
-form_decode(const char *s, size_t n, char *out, size_t cap, size_t *olen)
-{
-	size_t	 i, o = 0;
-
-	for (i = 0; i < n; i++) {
-		char	 c = s[i];
-
-		if (o >= cap)
-			return 0;
-		if (c == '+')
-			c = ' ';
-		else if (c == '%') {
-			if (n - i < 3 || wd_hexval(s[i + 1]) < 0 ||
-			    wd_hexval(s[i + 2]) < 0)
-				return 0;
-			c = (char)(wd_hexval(s[i + 1]) * 16 + wd_hexval(s[i + 2]));
-			i += 2;
-		}
-		out[o++] = c;
-	}
-	*olen = o;
-	return 1;
-}
-
 /*
  * query.<name>: present only when the name occurs exactly once (a
  * repeated parameter is ambiguous, so it grants nothing) and its value
@@ -585,13 +558,14 @@ query_get(const struct wd_rules_ctx *ctx, const char *name, size_t nlen,
 		eq = memchr(q, '=', (size_t)(amp - q));
 		if (eq == NULL)
 			eq = amp;
-		if (form_decode(q, (size_t)(eq - q), nbuf, sizeof(nbuf),
-		    &nl) && nl == nlen && memcmp(nbuf, name, nlen) == 0) {
+		if (wd_pct_decode(q, (size_t)(eq - q), 1, nbuf, sizeof(nbuf),
+		    &nl) == WD_OK && nl == nlen &&
+		    memcmp(nbuf, name, nlen) == 0) {
 			if (found++ > 0)
 				return 0;
-			if (eq == amp || !form_decode(eq + 1,
-			    (size_t)(amp - eq - 1), out, WD_MAX_QUERY_VALUE,
-			    olen))
+			if (eq == amp || wd_pct_decode(eq + 1,
+			    (size_t)(amp - eq - 1), 1, out, WD_MAX_QUERY_VALUE,
+			    olen) != WD_OK)
 				return 0;
 		}
 		q = amp + 1;

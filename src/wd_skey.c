@@ -53,31 +53,15 @@ enum wd_err
 wd_skey_decode(const char *raw, size_t len, char *out, size_t outsz,
     size_t *outlen, int *is_dir)
 {
-	size_t	 i, o = 0;
+	size_t	 o = 0;
 
 	*outlen = 0;
 	*is_dir = 0;
 	if (outsz < WD_MAX_SKEY + 1 || len > WD_MAX_SKEY_RAW)
 		return WD_E_BADKEY;
-	for (i = 0; i < len; i++) {
-		char	 c = raw[i];
-
-		if (o >= WD_MAX_SKEY)
-			return WD_E_BADKEY;
-		if (c == '%') {
-			int	 hi, lo;
-
-			if (len - i < 3)
-				return WD_E_BADKEY;
-			hi = wd_hexval(raw[i + 1]);
-			lo = wd_hexval(raw[i + 2]);
-			if (hi < 0 || lo < 0)
-				return WD_E_BADKEY;
-			c = (char)(hi * 16 + lo);
-			i += 2;
-		}
-		out[o++] = c;
-	}
+	/* a path: '+' is itself, not a space */
+	if (wd_pct_decode(raw, len, 0, out, WD_MAX_SKEY, &o) != WD_OK)
+		return WD_E_BADKEY;
 	out[o] = '\0';
 	if (wd_skey_valid(out, o, is_dir) != WD_OK)
 		return WD_E_BADKEY;

@@ -107,3 +107,34 @@ wd_utf8_len(const unsigned char *s, size_t n, unsigned long *cp)
 		*cp = c;
 	return need;
 }
+
+enum wd_err
+wd_pct_decode(const char *s, size_t n, int plus, char *out, size_t cap,
+    size_t *olen)
+{
+	size_t	 i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		char	 c = s[i];
+
+		if (o >= cap)
+			return WD_E_TOOBIG;
+		if (c == '+' && plus)
+			c = ' ';
+		else if (c == '%') {
+			int	 hi, lo;
+
+			if (n - i < 3)
+				return WD_E_BADREQ;
+			hi = wd_hexval(s[i + 1]);
+			lo = wd_hexval(s[i + 2]);
+			if (hi < 0 || lo < 0)
+				return WD_E_BADREQ;
+			c = (char)(hi * 16 + lo);
+			i += 2;
+		}
+		out[o++] = c;
+	}
+	*olen = o;
+	return WD_OK;
+}

@@ -29,6 +29,16 @@ enum wd_err	wd_parse_u64(const char *s, size_t len, uint64_t max,
 int		wd_hexval(char c);
 
 /*
+ * Percent-decodes (s, n) into out, at most cap bytes, decoding once;
+ * with plus, '+' is a space (form encoding: query strings). Does not
+ * NUL-terminate and lets %00 through: callers that need a C string
+ * check for NUL. *olen is the decoded length. WD_E_BADREQ for a
+ * malformed escape, WD_E_TOOBIG when the result exceeds cap.
+ */
+enum wd_err	wd_pct_decode(const char *s, size_t n, int plus, char *out,
+		    size_t cap, size_t *olen);
+
+/*
  * Length of the UTF-8 sequence at s (n > 0 bytes available) if it is a
  * valid shortest-form encoding of a scalar value (RFC 3629 §4: no
  * overlongs, no surrogates, nothing above U+10FFFF), else 0. *cp (may be
