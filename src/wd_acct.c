@@ -81,33 +81,20 @@ q(struct wd_call *c, PGconn *db, const char *sql, int n,
 	    strcmp(state, "23514") == 0) ? WD_E_BADREQ : WD_E_INTERNAL;
 }
 
-/* BEGIN on a live connection, reconnecting once if the server restarted. */
+/* BEGIN on a live connection (reconnecting once if the server restarted). */
 static enum wd_err
 tx_begin(struct wd_call *c, PGconn **out)
 {
-	int	 attempt;
+	PGresult	*r = NULL;
+	enum wd_err	 rc;
 
-	for (attempt = 0; attempt < 2; attempt++) {
-		PGconn		*db = wd_db_conn(&c->s->db);
-		PGresult	*r;
-
-		if (db == NULL)
-			return WD_E_DBDOWN;
-		/* never inherit a transaction a previous request left open
-		 * (or aborted): it would swallow every later statement */
-		if (PQtransactionStatus(db) != PQTRANS_IDLE)
-			PQclear(PQexec(db, "ROLLBACK"));
-		r = PQexec(db, "BEGIN");
-		if (PQresultStatus(r) == PGRES_COMMAND_OK) {
-			PQclear(r);
-			*out = db;
-			return WD_OK;
-		}
-		PQclear(r);
-		if (PQstatus(db) == CONNECTION_OK)
-			return WD_E_INTERNAL;
-	}
-	return WD_E_DBDOWN;
+	/* wd_db_exec reconnects once after a server restart, and
+	 * wd_db_conn rolls back a transaction a failed request left open */
+	rc = wd_db_exec(&c->s->db, "BEGIN", 0, NULL, &r);
+	PQclear(r);
+	if (rc == WD_OK)
+		*out = c->s->db.conn;
+	return rc;
 }
 
 /* COMMIT when rc is WD_OK (returning the commit's outcome), else ROLLBACK. */
@@ -136,14 +123,22 @@ audit(struct wd_call *c, PGconn *db, const char *event, const char *uid)
 	    "NULLIF($4, ''))", 4, p, NULL);
 }
 
-/* Audit outside a transaction (failed attempts leave only this row). */
+/*
+ * An audit row outside any transaction (a failed attempt leaves only
+ * this). subject, when not NULL, is an email stored as its sha256: the
+ * login throttle counts failures per subject.
+ */
 static void
-audit1(struct wd_call *c, const char *event, const char *uid)
+audit1(struct wd_call *c, const char *event, const char *subject)
 {
-	PGconn	*db = wd_db_conn(&c->s->db);
+	const char	*p[4] = { event, subject, c->ip, c->ua };
+	PGresult	*res = NULL;
 
-	if (db != NULL)
-		(void)audit(c, db, event, uid);
+	if (wd_db_exec(&c->s->db, "INSERT INTO auth.audit_log (event, "
+	    "subject, ip, user_agent) VALUES ($1, sha256(convert_to($2, "
+	    "'UTF8')), NULLIF($3, '')::inet, NULLIF($4, ''))", 4, p, &res) ==
+	    WD_OK)
+		PQclear(res);
 }
 
 /* company_id -> x-hasura-company-id (HBP: lodash kebabCase). */
@@ -519,19 +514,6 @@ out:
 	return rc;
 }
 
-static void
-login_failed(struct wd_call *c, const char *email)
-{
-	const char	*p[4] = { email, c->ip, c->ua, NULL };
-	PGresult	*res = NULL;
-
-	if (wd_db_exec(&c->s->db, "INSERT INTO auth.audit_log (event, "
-	    "subject, ip, user_agent) VALUES ('login_failed', "
-	    "sha256(convert_to($1, 'UTF8')), NULLIF($2, '')::inet, "
-	    "NULLIF($3, ''))", 3, p, &res) == WD_OK)
-		PQclear(res);
-}
-
 enum wd_err
 wd_acct_login(struct wd_call *c, const char *email, const char *pw,
     size_t pwlen, struct wd_sess *o, const char **msg)
@@ -604,7 +586,7 @@ out:
 	PQclear(res);
 	rc = tx_end(db, rc);
 	if (rc == WD_E_UNAUTH)
-		login_failed(c, email);
+		audit1(c, "login_failed", email);
 	else if (rc == WD_E_FORBIDDEN)
 		audit1(c, "login_inactive", NULL);
 	return rc;
@@ -654,61 +636,89 @@ reused(struct wd_call *c, PGconn *db, const char *fam, const char *uid)
 	return rc == WD_OK ? WD_E_UNAUTH : rc;
 }
 
+/* A refresh token's row, as refresh and logout need it. */
+struct rtok {
+	char	 fam[WD_UUID_LEN + 1];	/* the session (sid) */
+	char	 acct[WD_UUID_LEN + 1];
+	char	 uid[WD_UUID_LEN + 1];
+	int	 used;		/* rotated already: presenting it is reuse */
+	int	 live;		/* not expired */
+	int	 active;	/* the account is active */
+	int	 revoked;	/* the session was revoked */
+};
+
+/*
+ * Checks the token's form, opens the transaction (*db; the caller ends
+ * it) and locks the token's row into t. FOR UPDATE: two uses of one
+ * token serialise here, and the second sees it used. WD_E_UNAUTH when
+ * malformed or unknown.
+ */
+static enum wd_err
+lock_token(struct wd_call *c, const char *token, PGconn **db,
+    struct rtok *t)
+{
+	enum wd_err	 rc;
+	PGresult	*res = NULL;
+	const char	*p[1] = { token };
+
+	if (token == NULL || !wd_is_uuid(token, strlen(token)))
+		return WD_E_UNAUTH;
+	rc = tx_begin(c, db);
+	if (rc != WD_OK)
+		return rc;
+	rc = q(c, *db, "SELECT r.family_id, r.account_id, a.user_id, "
+	    "r.used_at IS NOT NULL, r.expires_at > now(), a.active, EXISTS "
+	    "(SELECT 1 FROM auth.revoked_sessions v WHERE v.family_id = "
+	    "r.family_id) FROM auth.refresh_tokens r JOIN auth.accounts a ON "
+	    "a.id = r.account_id WHERE r.token_hash = " TOKEN_HASH " FOR UPDATE "
+	    "OF r", 1, p, &res);
+	if (rc == WD_OK && PQntuples(res) != 1)
+		rc = WD_E_UNAUTH;
+	if (rc != WD_OK)
+		goto out;
+	snprintf(t->fam, sizeof(t->fam), "%s", PQgetvalue(res, 0, 0));
+	snprintf(t->acct, sizeof(t->acct), "%s", PQgetvalue(res, 0, 1));
+	snprintf(t->uid, sizeof(t->uid), "%s", PQgetvalue(res, 0, 2));
+	t->used = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+	t->live = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
+	t->active = strcmp(PQgetvalue(res, 0, 5), "t") == 0;
+	t->revoked = strcmp(PQgetvalue(res, 0, 6), "t") == 0;
+out:
+	PQclear(res);
+	return rc;
+}
+
 enum wd_err
 wd_acct_refresh(struct wd_call *c, const char *token, struct wd_sess *o,
     const char **msg)
 {
 	enum wd_err	 rc;
 	PGconn		*db = NULL;
-	PGresult	*res = NULL;
-	const char	*p[2];
-	char		 fam[WD_UUID_LEN + 1], acct[WD_UUID_LEN + 1];
-	char		 uid[WD_UUID_LEN + 1];
+	struct rtok	 t;
+	const char	*p[1] = { token };
 
 	*msg = MSG_BADREFRESH;
-	rc = WD_E_UNAUTH;
-	if (!wd_is_uuid(token, strlen(token)))
-		goto out;
-	rc = tx_begin(c, &db);
+	rc = lock_token(c, token, &db, &t);
 	if (rc != WD_OK)
 		goto out;
-	p[0] = token;
-	/* FOR UPDATE: two refreshes of one token serialise here, and the
-	 * second sees it used (reuse) */
-	rc = q(c, db, "SELECT r.family_id, r.account_id, r.used_at IS NOT "
-	    "NULL, r.expires_at > now(), a.active, a.user_id, EXISTS (SELECT "
-	    "1 FROM auth.revoked_sessions v WHERE v.family_id = r.family_id) "
-	    "FROM auth.refresh_tokens r JOIN auth.accounts a ON a.id = "
-	    "r.account_id WHERE r.token_hash = " TOKEN_HASH " FOR UPDATE OF r",
-	    1, p, &res);
-	if (rc != WD_OK)
-		goto out;
-	rc = WD_E_UNAUTH;
-	if (PQntuples(res) != 1)
-		goto out;
-	snprintf(fam, sizeof(fam), "%s", PQgetvalue(res, 0, 0));
-	snprintf(acct, sizeof(acct), "%s", PQgetvalue(res, 0, 1));
-	snprintf(uid, sizeof(uid), "%s", PQgetvalue(res, 0, 5));
-	if (strcmp(PQgetvalue(res, 0, 2), "t") == 0) {
+	if (t.used) {
 		/* a rotated token came back: someone holds a copy */
-		rc = reused(c, db, fam, uid);
+		rc = reused(c, db, t.fam, t.uid);
 		db = NULL;
 		goto out;
 	}
-	if (strcmp(PQgetvalue(res, 0, 3), "t") != 0 ||
-	    strcmp(PQgetvalue(res, 0, 4), "t") != 0 ||
-	    strcmp(PQgetvalue(res, 0, 6), "t") == 0)
+	rc = WD_E_UNAUTH;
+	if (!t.live || !t.active || t.revoked)
 		goto out;
 	rc = q(c, db, "UPDATE auth.refresh_tokens SET used_at = now() WHERE "
 	    "token_hash = " TOKEN_HASH, 1, p, NULL);
 	if (rc == WD_OK)
-		rc = audit(c, db, "refresh", uid);
+		rc = audit(c, db, "refresh", t.uid);
 	if (rc == WD_OK)
-		rc = issue(c, db, acct, fam, o);
+		rc = issue(c, db, t.acct, t.fam, o);
 	if (rc == WD_OK)
 		*msg = NULL;
 out:
-	PQclear(res);
 	return tx_end(db, rc);
 }
 
@@ -718,47 +728,29 @@ wd_acct_logout(struct wd_call *c, const char *token, int all,
 {
 	enum wd_err	 rc;
 	PGconn		*db = NULL;
-	PGresult	*res = NULL;
-	const char	*p[1];
-	char		 fam[WD_UUID_LEN + 1], acct[WD_UUID_LEN + 1];
-	char		 uid[WD_UUID_LEN + 1];
+	struct rtok	 t;
 
 	*msg = MSG_BADREFRESH;
-	rc = WD_E_UNAUTH;
-	if (token == NULL || !wd_is_uuid(token, strlen(token)))
-		goto out;
-	rc = tx_begin(c, &db);
+	rc = lock_token(c, token, &db, &t);
+	if (rc == WD_OK && !t.live)
+		rc = WD_E_UNAUTH;
 	if (rc != WD_OK)
 		goto out;
-	p[0] = token;
-	rc = q(c, db, "SELECT r.family_id, r.account_id, a.user_id, r.used_at "
-	    "IS NOT NULL FROM auth.refresh_tokens r JOIN auth.accounts a ON "
-	    "a.id = r.account_id WHERE r.token_hash = " TOKEN_HASH " AND "
-	    "r.expires_at > now() FOR UPDATE OF r", 1, p, &res);
-	if (rc != WD_OK)
-		goto out;
-	rc = WD_E_UNAUTH;
-	if (PQntuples(res) != 1)
-		goto out;
-	snprintf(fam, sizeof(fam), "%s", PQgetvalue(res, 0, 0));
-	snprintf(acct, sizeof(acct), "%s", PQgetvalue(res, 0, 1));
-	snprintf(uid, sizeof(uid), "%s", PQgetvalue(res, 0, 2));
-	if (strcmp(PQgetvalue(res, 0, 3), "t") == 0) {
+	if (t.used) {
 		/* a rotated token: a copy is in other hands (as in refresh) */
-		rc = reused(c, db, fam, uid);
+		rc = reused(c, db, t.fam, t.uid);
 		db = NULL;
 		goto out;
 	}
 	if (all)
-		rc = revoke(c, db, "account_id = $1::uuid", acct);
+		rc = revoke(c, db, "account_id = $1::uuid", t.acct);
 	else
-		rc = revoke(c, db, "family_id = $1::uuid", fam);
+		rc = revoke(c, db, "family_id = $1::uuid", t.fam);
 	if (rc == WD_OK)
-		rc = audit(c, db, all ? "logout_all" : "logout", uid);
+		rc = audit(c, db, all ? "logout_all" : "logout", t.uid);
 	if (rc == WD_OK)
 		*msg = NULL;
 out:
-	PQclear(res);
 	return tx_end(db, rc);
 }
 
