@@ -117,17 +117,16 @@ wd_pw_init(void)
 int
 wd_pw_needs_rehash(const char *hash)
 {
-	char	 salt[CRYPT_GENSALT_OUTPUT_SIZE];
 	size_t	 n;
 
 	if (hash == NULL || strncmp(hash, "$y$", 3) != 0)
 		return 1;
-	/* same algorithm and cost: the parameter field "$y$j9T$" matches */
-	if (crypt_gensalt_rn("$y$", WD_PW_COST, NULL, 0, salt,
-	    sizeof(salt)) == NULL)
+	/* same algorithm and cost as the dummy hash, made with the current
+	 * setting: the parameter field up to and including its closing '$'
+	 * matches ("$y$j9T$"; a hash with extra parameters, "$y$j9T//$",
+	 * does not) */
+	if (wd_pw_init() != WD_OK)
 		return 0;
-	/* up to and including the '$' after the parameters, so a hash with
-	 * extra parameters ("$y$j9T//$") is not mistaken for the default */
-	n = (size_t)(strchr(salt + 3, '$') - salt) + 1;
-	return strncmp(hash, salt, n) != 0;
+	n = (size_t)(strchr(dummy + 3, '$') - dummy) + 1;
+	return strncmp(hash, dummy, n) != 0;
 }

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "wd_mem.h"
-#include "wd_pw.h"
 #include "wd_svc.h"
 
 #define ERRF(...) do {						\
@@ -154,10 +153,6 @@ wd_svc_init(struct wd_svc *s, const char *prog, char *err, size_t errsz)
 		return WD_E_CONFIG;
 	if (reserved(s, err, errsz) != WD_OK)
 		return WD_E_CONFIG;
-	if (wd_pw_init() != WD_OK) {
-		ERRF("cannot compute a password hash (libxcrypt)");
-		return WD_E_CONFIG;
-	}
 	if (c->val[WD_CFG_COOKIE_SECURE] == NULL) {
 		/* unset: Secure whenever the public URL is https */
 		const char	*u = wd_cfg_str(c, WD_CFG_SERVER_URL);
