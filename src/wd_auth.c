@@ -71,3 +71,19 @@ wd_auth_cookie(const char *hdr, size_t len, const char *name,
 	}
 	return found ? WD_OK : WD_E_NOTFOUND;
 }
+
+enum wd_err
+wd_auth_find(const char *authz, size_t alen, const char *cookie, size_t clen,
+    const char *cookie_name, const char **tok, size_t *toklen)
+{
+	enum wd_err	 rc;
+
+	if (authz != NULL && alen > 0)
+		return wd_auth_bearer(authz, alen, tok, toklen);
+	if (cookie == NULL || cookie_name == NULL || cookie_name[0] == '\0')
+		return WD_E_NOTFOUND;
+	rc = wd_auth_cookie(cookie, clen, cookie_name, tok, toklen);
+	if (rc == WD_E_BADHEADER || (rc == WD_OK && *toklen == 0))
+		return WD_E_BADTOKEN;
+	return rc;
+}

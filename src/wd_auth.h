@@ -27,4 +27,18 @@ enum wd_err	wd_auth_bearer(const char *hdr, size_t len, const char **tok,
 enum wd_err	wd_auth_cookie(const char *hdr, size_t len, const char *name,
 		    const char **val, size_t *vlen);
 
+/*
+ * The request's credential (API.md §4): "Authorization: Bearer <jwt>" if
+ * that header is present and non-empty (an empty one is no credential:
+ * lighttpd drops empty headers), else the cookie cookie_name (NULL or ""
+ * = no cookie credential). The headers are (ptr, len), ptr NULL when
+ * absent. WD_OK with *tok and *toklen pointing into a header;
+ * WD_E_NOTFOUND when the request carries no credential at all;
+ * WD_E_BADTOKEN for a malformed Authorization, a repeated or empty
+ * cookie: a credential was presented and is bad, never "none".
+ */
+enum wd_err	wd_auth_find(const char *authz, size_t alen, const char *cookie,
+		    size_t clen, const char *cookie_name, const char **tok,
+		    size_t *toklen);
+
 #endif

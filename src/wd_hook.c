@@ -97,30 +97,6 @@ anon(const struct wd_hook *h, int no_anon, struct wd_hook_out *o,
 	return rc;
 }
 
-/* Finds the credential: Authorization first, else the cookie. Returns
- * WD_E_NOTFOUND when the request carries none at all. */
-static enum wd_err
-find_token(const struct wd_hook *h, const struct wd_hook_in *in,
-    const char **tok, size_t *len)
-{
-	enum wd_err	 rc;
-
-	/* an empty Authorization is no credential: lighttpd drops empty
-	 * headers in GET mode, and POST mode must decide the same way */
-	if (in->authz != NULL && in->authz_len > 0)
-		return wd_auth_bearer(in->authz, in->authz_len, tok, len);
-	if (in->cookie == NULL || h->cookie_name == NULL ||
-	    h->cookie_name[0] == '\0')
-		return WD_E_NOTFOUND;
-	rc = wd_auth_cookie(in->cookie, in->cookie_len, h->cookie_name, tok,
-	    len);
-	if (rc == WD_E_BADHEADER)
-		return WD_E_BADTOKEN;
-	if (rc == WD_OK && *len == 0)
-		return WD_E_BADTOKEN;
-	return rc;
-}
-
 static enum wd_err
 session_json(const struct wd_claims *c, struct wd_hook_out *o,
     struct wd_buf *json)
@@ -275,7 +251,8 @@ wd_hook_eval(const struct wd_hook *h, const struct wd_hook_in *in,
 
 	memset(o, 0, sizeof(*o));
 	wd_buf_reset(json);
-	rc = find_token(h, in, &tok, &toklen);
+	rc = wd_auth_find(in->authz, in->authz_len, in->cookie,
+	    in->cookie_len, h->cookie_name, &tok, &toklen);
 	if (rc == WD_E_NOTFOUND) {
 		rc = anon(h, no_anon, o, json);
 		goto out;

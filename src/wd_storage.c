@@ -132,21 +132,14 @@ who(struct sreq *r)
 		r->admin = 1;
 	}
 	authz = wd_http_param(r->rq, "HTTP_AUTHORIZATION");
-	cookie = wd_http_param(r->rq, "HTTP_COOKIE");
-	if (authz != NULL && authz[0] != '\0')
-		rc = wd_auth_bearer(authz, strlen(authz), &tok, &len);
-	else if (cookie != NULL && r->s->cookie_name != NULL &&
-	    r->s->cookie_name[0] != '\0' &&
-	    (strcmp(r->rq->method, "GET") == 0 ||
-	    strcmp(r->rq->method, "HEAD") == 0)) {
-		/* a cookie rides along on cross-site requests: it may read
-		 * (<img src>), never write; writes need Authorization */
-		rc = wd_auth_cookie(cookie, strlen(cookie), r->s->cookie_name,
-		    &tok, &len);
-		if (rc == WD_E_BADHEADER || (rc == WD_OK && len == 0))
-			rc = WD_E_BADTOKEN;
-	} else
-		rc = WD_E_NOTFOUND;
+	/* a cookie rides along on cross-site requests: it may read
+	 * (<img src>), never write; writes need Authorization */
+	cookie = strcmp(r->rq->method, "GET") == 0 ||
+	    strcmp(r->rq->method, "HEAD") == 0 ?
+	    wd_http_param(r->rq, "HTTP_COOKIE") : NULL;
+	rc = wd_auth_find(authz, authz == NULL ? 0 : strlen(authz), cookie,
+	    cookie == NULL ? 0 : strlen(cookie), r->s->cookie_name, &tok,
+	    &len);
 	if (rc == WD_E_NOTFOUND) {
 		r->anon = 1;
 		return WD_OK;
@@ -154,8 +147,6 @@ who(struct sreq *r)
 	if (rc != WD_OK)
 		return rc;
 	rc = wd_jwt_verify(r->s->key, tok, len, time(NULL), &r->c);
-	if (rc == WD_E_TOOBIG)
-		rc = WD_E_BADTOKEN;
 	/* a logged-out session is refused here too, not only by the hook */
 	if (rc == WD_OK && r->c.sid != NULL && r->s->revoked != NULL &&
 	    r->s->revoked(r->s->revoked_arg, r->c.sid))
