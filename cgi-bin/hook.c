@@ -38,7 +38,6 @@ main(void)
 		goto out;
 	h.revoked = wd_revoke_check;
 	h.revoked_arg = &rvk;
-	(void)wd_revoke_check(&rvk, "");	/* connect and load now */
 	if (wd_http_init(&rq) != WD_OK) {
 		snprintf(err, sizeof(err), "cannot initialise FastCGI");
 		goto out;

@@ -56,7 +56,6 @@ main(void)
 		goto out;
 	s.revoked = wd_revoke_check;
 	s.revoked_arg = &rvk;
-	(void)wd_revoke_check(&rvk, "");	/* connect and load now */
 	s.key = &key;
 	s.cookie_name = wd_cfg_str(&cfg, WD_CFG_COOKIE_NAME);
 	s.admin_secret = wd_cfg_str(&cfg, WD_CFG_ADMIN_SECRET);

@@ -38,14 +38,6 @@ hash(const char *s)
 	return h;
 }
 
-enum wd_err
-wd_revoke_init(struct wd_revoke *r, const char *url, char *err,
-    size_t errsz)
-{
-	memset(r, 0, sizeof(*r));
-	r->down_since = time(NULL);	/* not live until loaded */
-	return wd_db_init(&r->db, url, err, errsz);
-}
 
 void
 wd_revoke_cleanup(struct wd_revoke *r)
@@ -205,6 +197,20 @@ poll_feed(struct wd_revoke *r)
 			add_payload(r, n->extra);
 		PQfreemem(n);
 	}
+}
+
+enum wd_err
+wd_revoke_init(struct wd_revoke *r, const char *url, char *err,
+    size_t errsz)
+{
+	enum wd_err	 rc;
+
+	memset(r, 0, sizeof(*r));
+	r->down_since = time(NULL);	/* not live until loaded */
+	rc = wd_db_init(&r->db, url, err, errsz);
+	if (rc == WD_OK)
+		go_live(r);	/* connect and load now; retried per request */
+	return rc;
 }
 
 int

@@ -37,7 +37,8 @@ struct wd_revoke {
 	size_t			 cap, n;
 };
 
-/* Initialises r for url (checked; not connected yet). WD_E_CONFIG with
+/* Initialises r for url (checked) and tries to connect and load the set
+ * now; if the database is down, the first checks retry. WD_E_CONFIG with
  * one line in err on a bad URL. */
 enum wd_err	wd_revoke_init(struct wd_revoke *r, const char *url,
 		    char *err, size_t errsz);
