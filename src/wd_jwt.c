@@ -1,8 +1,11 @@
 /*
- * wd_jwt.c: token verification. Trust boundary: everything in a token is
- * attacker-controlled until the pinned-algorithm signature check passed;
- * even then claims are type-checked before use, since a signer bug must
- * not turn into an array where Hasura wants a string.
+ * wd_jwt.c: token verification and minting. Trust boundary: everything
+ * in a token is attacker-controlled until the pinned-algorithm signature
+ * check passed; even then claims are type-checked before use, since a
+ * signer bug must not turn into an array where Hasura wants a string.
+ * Minting holds itself to the same rules: what it signs (account data
+ * from the database) is checked first, so it never issues a token the
+ * verifier or Hasura would read differently.
  */
 #include <string.h>
 #include <strings.h>
@@ -16,6 +19,7 @@
 #include "wd_jwt.h"
 #include "wd_limits.h"
 #include "wd_mem.h"
+#include "wd_util.h"
 
 #define DEFAULT_NS	"https://hasura.io/jwt/claims"
 
@@ -617,5 +621,234 @@ wd_jwt_sign(const struct wd_jwt_key *k, struct json_object *payload,
 	rc = WD_OK;
 out:
 	jwt_free(j);
+	return rc;
+}
+
+/* ---- minting ---------------------------------------------------------- */
+
+#define CLAIM_PREFIX	"x-hasura-"
+#define CLAIM_NAME_SZ	(sizeof(CLAIM_PREFIX) + WD_JWT_MAX_CLAIM_NAME)
+/* x-hasura-user-id, -default-role and -allowed-roles count towards the
+ * verifier's WD_MAX_CLAIMS too */
+#define MAX_EXTRA	(WD_MAX_CLAIMS - 3)
+
+/* Custom claims must not replace an identity claim (json-c's add
+ * replaces a key silently); wd_svc.c refuses them in the configuration
+ * as well, this keeps a caller's mistake out of a signed token. */
+static const char *const reserved_claims[] = { "user_id", "default_role",
+    "allowed_roles", "role" };
+
+/*
+ * company_id -> x-hasura-company-id: each '_' becomes '-'. HBP runs
+ * lodash kebabCase, which agrees for letters joined by single '_' but
+ * also splits digits off ("address1" -> "address-1") and drops leading
+ * or doubled '_'; we keep the simple rule the tokens have always had.
+ * col must be [a-z_][a-z0-9_]*, at most WD_JWT_MAX_CLAIM_NAME bytes, and
+ * not reserved; out holds CLAIM_NAME_SZ bytes. Returns 1, or 0 when col
+ * is refused.
+ */
+static int
+claim_name(const char *col, char *out)
+{
+	size_t	 i, n;
+
+	if (col == NULL)
+		return 0;
+	n = strnlen(col, WD_JWT_MAX_CLAIM_NAME + 1);
+	if (n == 0 || n > WD_JWT_MAX_CLAIM_NAME)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char	 c = col[i];
+
+		if (!((c >= 'a' && c <= 'z') || c == '_' ||
+		    (i > 0 && c >= '0' && c <= '9')))
+			return 0;
+	}
+	for (i = 0; i < sizeof(reserved_claims) / sizeof(reserved_claims[0]);
+	    i++)
+		if (strcmp(col, reserved_claims[i]) == 0)
+			return 0;
+	memcpy(out, CLAIM_PREFIX, sizeof(CLAIM_PREFIX) - 1);
+	for (i = 0; i < n; i++)
+		out[sizeof(CLAIM_PREFIX) - 1 + i] = col[i] == '_' ? '-' :
+		    col[i];
+	out[sizeof(CLAIM_PREFIX) - 1 + n] = '\0';
+	return 1;
+}
+
+/* 1 if s is lo..hi bytes of valid UTF-8 (what the verifier's strict JSON
+ * parser takes back), else 0. Reads at most hi + 1 bytes of s. */
+static int
+text_ok(const char *s, size_t lo, size_t hi)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i, n, len;
+
+	if (s == NULL)
+		return 0;
+	len = strnlen(s, hi + 1);
+	if (len < lo || len > hi)
+		return 0;
+	for (i = 0; i < len; i += n) {
+		n = wd_utf8_len(p + i, len - i, NULL);
+		if (n == 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* 1 if role is among the n roles. */
+static int
+listed(const char *const *roles, size_t n, const char *role)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(roles[i], role) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Everything the verifier's check_hasura and check_registered will ask
+ * of the token, checked on the input; *exp is now + lifetime. Counts are
+ * checked before any string is read.
+ */
+static int
+mint_ok(const struct wd_jwt_mint *m, time_t now, int64_t *exp)
+{
+	char	 name[CLAIM_NAME_SZ];
+	size_t	 i, j, nroles;
+
+	if (m == NULL || m->lifetime <= 0 ||
+	    (int64_t)now > INT64_MAX - (int64_t)m->lifetime)
+		return 0;
+	*exp = (int64_t)now + (int64_t)m->lifetime;
+	if (m->nroles > WD_MAX_ROLES || m->nclaims > MAX_EXTRA ||
+	    (m->nroles > 0 && m->roles == NULL) || (m->nclaims > 0 &&
+	    (m->claim_names == NULL || m->claim_values == NULL)))
+		return 0;
+	if (!text_ok(m->user_id, 1, WD_MAX_ID) ||
+	    !text_ok(m->sid, 1, WD_MAX_ID) ||
+	    !text_ok(m->default_role, 1, WD_MAX_ROLE))
+		return 0;
+	for (i = 0; i < m->nroles; i++)
+		if (!text_ok(m->roles[i], 1, WD_MAX_ROLE))
+			return 0;
+	/* the default role appended must still fit */
+	nroles = m->nroles;
+	if (!listed(m->roles, m->nroles, m->default_role))
+		nroles++;
+	if (nroles > WD_MAX_ROLES)
+		return 0;
+	for (i = 0; i < m->nclaims; i++) {
+		if (!claim_name(m->claim_names[i], name))
+			return 0;
+		/* two columns, one claim: the later would win silently
+		 * ('_' -> '-' is one-to-one on the names allowed) */
+		for (j = 0; j < i; j++)
+			if (strcmp(m->claim_names[i], m->claim_names[j]) == 0)
+				return 0;
+		/* a value may be empty; the token cap bounds the sum */
+		if (m->claim_values[i] != NULL &&
+		    !text_ok(m->claim_values[i], 0, WD_MAX_TOKEN))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Adds v to o under key (or to the array o when key is NULL), taking v.
+ * json-c returns NULL or -1 on allocation failure instead of aborting;
+ * *bad remembers that once so the builder below reads straight down.
+ */
+static void
+put(struct json_object *o, const char *key, struct json_object *v, int *bad)
+{
+	int	 r = -1;
+
+	if (o != NULL && v != NULL)
+		r = key == NULL ? json_object_array_add(o, v) :
+		    json_object_object_add(o, key, v);
+	if (r != 0) {
+		json_object_put(v);
+		*bad = 1;
+	}
+}
+
+enum wd_err
+wd_jwt_mint(const struct wd_jwt_key *k, const struct wd_jwt_mint *m,
+    time_t now, char **out)
+{
+	enum wd_err		 rc = WD_E_INTERNAL;
+	struct json_object	*pl = NULL, *ns = NULL, *roles = NULL;
+	char			 name[CLAIM_NAME_SZ];
+	char			*tok = NULL;
+	int64_t			 exp = 0;
+	size_t			 i;
+	int			 bad = 0;
+
+	if (out == NULL)
+		goto out;
+	*out = NULL;
+	if (k == NULL || k->sign == NULL || k->ns == NULL) {
+		rc = WD_E_CONFIG;
+		goto out;
+	}
+	if (!mint_ok(m, now, &exp))
+		goto out;
+
+	/* allowed roles: the account's, the default appended (HBP) */
+	roles = json_object_new_array();
+	for (i = 0; i < m->nroles; i++)
+		put(roles, NULL, json_object_new_string(m->roles[i]), &bad);
+	if (!listed(m->roles, m->nroles, m->default_role))
+		put(roles, NULL, json_object_new_string(m->default_role),
+		    &bad);
+
+	ns = json_object_new_object();
+	put(ns, "x-hasura-user-id", json_object_new_string(m->user_id), &bad);
+	put(ns, "x-hasura-default-role",
+	    json_object_new_string(m->default_role), &bad);
+	put(ns, "x-hasura-allowed-roles", roles, &bad);
+	roles = NULL;
+	for (i = 0; i < m->nclaims; i++) {
+		if (m->claim_values[i] == NULL)
+			continue;	/* absent rather than null */
+		(void)claim_name(m->claim_names[i], name);	/* checked */
+		put(ns, name, json_object_new_string(m->claim_values[i]),
+		    &bad);
+	}
+
+	pl = json_object_new_object();
+	put(pl, k->ns, ns, &bad);
+	ns = NULL;
+	put(pl, "sub", json_object_new_string(m->user_id), &bad);
+	put(pl, "iat", json_object_new_int64((int64_t)now), &bad);
+	put(pl, "exp", json_object_new_int64(exp), &bad);
+	put(pl, "sid", json_object_new_string(m->sid), &bad);
+	if (k->issuer != NULL)
+		put(pl, "iss", json_object_new_string(k->issuer), &bad);
+	if (k->naud > 0)
+		put(pl, "aud", json_object_new_string(k->aud[0]), &bad);
+	if (bad)
+		goto out;
+
+	rc = wd_jwt_sign(k, pl, &tok);
+	if (rc != WD_OK)
+		goto out;
+	/* the webhook would refuse a longer one (WD_MAX_TOKEN) */
+	rc = WD_E_INTERNAL;
+	if (strnlen(tok, WD_MAX_TOKEN + 1) > WD_MAX_TOKEN)
+		goto out;
+	*out = tok;
+	tok = NULL;
+	rc = WD_OK;
+out:
+	if (tok != NULL)
+		wd_freezero(tok, strlen(tok));
+	json_object_put(roles);
+	json_object_put(ns);
+	json_object_put(pl);
 	return rc;
 }

@@ -1,5 +1,6 @@
 /*
- * wd_jwt.h: JWT keys, verification and signing on top of libjwt 1.10.
+ * wd_jwt.h: JWT keys, verification, signing and minting of access tokens
+ * on top of libjwt 1.10.
  *
  * libjwt 1.10 verifies a signature with whatever algorithm the token names
  * and checks no registered claim. This module pins the configured
@@ -96,5 +97,58 @@ int		wd_claims_role_allowed(const struct wd_claims *c,
  */
 enum wd_err	wd_jwt_sign(const struct wd_jwt_key *k,
 		    struct json_object *payload, char **out);
+
+/* A custom claim's column name: [a-z_][a-z0-9_]*, PostgreSQL's identifier
+ * length (NAMEDATALEN - 1), as wd_svc.c checks WARDEN_JWT_CUSTOM_FIELDS. */
+#define WD_JWT_MAX_CLAIM_NAME	63
+
+/* What an access token says (API.md §4/§5, Hasura's JWT claims). */
+struct wd_jwt_mint {
+	const char		*user_id;	/* sub, x-hasura-user-id */
+	const char		*default_role;	/* x-hasura-default-role */
+	const char *const	*roles;		/* x-hasura-allowed-roles;
+						 * the default role is
+						 * appended when missing
+						 * (HBP); may be NULL if
+						 * nroles is 0 */
+	size_t			 nroles;
+	const char *const	*claim_names;	/* extra claims: column
+						 * names, "company_id" ->
+						 * "x-hasura-company-id"
+						 * (HBP: kebab-case) */
+	const char *const	*claim_values;	/* NULL value: claim left
+						 * out (absent, not null) */
+	size_t			 nclaims;
+	const char		*sid;		/* session id (the refresh
+						 * token family); required */
+	long			 lifetime;	/* seconds, > 0 */
+};
+
+/*
+ * Builds and signs an access token: under k->ns the object
+ * {x-hasura-user-id, x-hasura-default-role, x-hasura-allowed-roles (a
+ * JSON array), x-hasura-<claim> (strings)}, and at the top level sub,
+ * iat = now, exp = now + lifetime, sid, iss (when k has an issuer) and
+ * aud (k's first audience, when k has any). Signs with k itself, never
+ * with k->prev.
+ *
+ * Refuses rather than emit a token the verifier would reject: every
+ * token returned passes wd_jwt_verify(k, ..., now). WD_E_INTERNAL for
+ * bad input: user_id not 1..WD_MAX_ID bytes, a role or default_role not
+ * 1..WD_MAX_ROLE bytes, sid not 1..WD_MAX_ID bytes, text that is not
+ * UTF-8, more than WD_MAX_ROLES roles (default included), nclaims over
+ * WD_MAX_CLAIMS - 3 (NULL values count), a claim name not [a-z_][a-z0-9_]* of
+ * at most WD_JWT_MAX_CLAIM_NAME bytes, repeated, or one of user_id,
+ * default_role, allowed_roles, role (which would replace an identity
+ * claim), lifetime <= 0 or exp overflowing, or a token longer than
+ * WD_MAX_TOKEN. WD_E_CONFIG when k cannot sign (no private key, or a
+ * zeroed key); WD_E_INTERNAL when libjwt fails.
+ *
+ * Nothing in m is kept. On WD_OK *out is the token, caller-owned: wipe
+ * and free it with wd_freezero(*out, strlen(*out)) (or free()). On error
+ * *out is NULL.
+ */
+enum wd_err	wd_jwt_mint(const struct wd_jwt_key *k,
+		    const struct wd_jwt_mint *m, time_t now, char **out);
 
 #endif

@@ -1,10 +1,12 @@
 /*
- * test_jwt.c: key configuration, verification and signing (src/wd_jwt.c).
- * Valid tokens come from wd_jwt_sign; hostile ones (alg none, HS/RS
- * confusion, tampering, bad shapes) are built here byte by byte, with
- * OpenSSL for HMAC and RSA keys, so the test does not trust libjwt to
- * make the attacks it is meant to stop.
+ * test_jwt.c: key configuration, verification, signing and minting
+ * (src/wd_jwt.c). Valid tokens come from wd_jwt_sign; hostile ones (alg
+ * none, HS/RS confusion, tampering, bad shapes) are built here byte by
+ * byte, with OpenSSL for HMAC and RSA keys, so the test does not trust
+ * libjwt to make the attacks it is meant to stop. Minted access tokens
+ * are read back by wd_jwt_verify and by a decoder of their own here.
  */
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include "wd_json.h"
 #include "wd_jwt.h"
 #include "wd_limits.h"
+#include "wd_mem.h"
 #include "wd_test.h"
 
 #define M	"jwt"
@@ -1300,6 +1303,549 @@ test_key_parse(const struct rsa_ctx *r)
 	}
 }
 
+/* ---- minting (wd_jwt_mint) ---------------------------------------------- */
+
+/*
+ * Oracles: a token wd_jwt_mint makes is read back twice, by wd_jwt_verify
+ * and by an independent decoder here (split on '.', base64url to base64,
+ * OpenSSL's EVP_DecodeBlock, json-c), and compared with claims written
+ * out literally in the tables, never recomputed the way wd_jwt.c does.
+ */
+
+#define LIFE	900
+
+/* Segment idx (0 header, 1 payload) of tok as JSON; NULL unless tok has
+ * exactly three non-empty base64url segments and the segment is JSON. */
+static struct json_object *
+seg_json(const char *tok, int idx)
+{
+	const char		*s[3], *e;
+	struct json_tokener	*jt = NULL;
+	struct json_object	*o = NULL;
+	unsigned char		*in = NULL, *bin = NULL;
+	size_t			 n, pad, i;
+	int			 d;
+
+	s[0] = tok;
+	s[1] = strchr(s[0], '.');
+	s[2] = s[1] == NULL ? NULL : strchr(s[1] + 1, '.');
+	if (s[2] == NULL || strchr(s[2] + 1, '.') != NULL || s[2][1] == '\0')
+		return NULL;
+	s[1]++;
+	s[2]++;
+	e = idx == 0 ? s[1] - 1 : s[2] - 1;
+	n = (size_t)(e - s[idx]);
+	if (n == 0 || n % 4 == 1)
+		return NULL;
+	pad = (4 - n % 4) % 4;
+	in = calloc(1, n + pad + 1);
+	bin = calloc(1, (n + pad) / 4 * 3 + 1);
+	if (in == NULL || bin == NULL)
+		abort();
+	for (i = 0; i < n; i++) {
+		char	 c = s[idx][i];
+
+		if (c == '+' || c == '/' || c == '=')
+			goto out;	/* base64url has none of these */
+		in[i] = (unsigned char)(c == '-' ? '+' : c == '_' ? '/' : c);
+	}
+	for (i = 0; i < pad; i++)
+		in[n + i] = '=';
+	d = EVP_DecodeBlock(bin, in, (int)(n + pad));
+	if (d < 0 || (size_t)d < pad)
+		goto out;
+	d -= (int)pad;	/* EVP_DecodeBlock counts the padding as zeros */
+	jt = json_tokener_new();
+	if (jt == NULL)
+		abort();
+	o = json_tokener_parse_ex(jt, (const char *)bin, d);
+	if (o != NULL && json_tokener_get_parse_end(jt) != (size_t)d) {
+		json_object_put(o);
+		o = NULL;
+	}
+out:
+	json_tokener_free(jt);
+	free(in);
+	free(bin);
+	return o;
+}
+
+/* The string member name of o, or NULL when absent or not a string. */
+static const char *
+str_of(struct json_object *o, const char *name)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(o, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* 1 if member name of o is an integer (not a double), into *out. */
+static int
+int_of(struct json_object *o, const char *name, int64_t *out)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(o, name, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return 0;
+	*out = json_object_get_int64(v);
+	return 1;
+}
+
+/* A signing key and what it was configured with, spelled out. */
+struct mint_key {
+	const char		*name;
+	struct wd_jwt_key	 k;		/* signs */
+	struct wd_jwt_key	 v;		/* verifies: public-only for
+						 * RS, the same config for HS */
+	const char		*alg;
+	const char		*ns;
+	const char		*iss;		/* NULL: none configured */
+	const char		*aud;		/* first audience or NULL */
+	const char		*kid;
+};
+
+static const char *const R_UE[] = { "user", "editor" };
+static const char *const R_EU[] = { "editor", "user" };
+static const char *const R_E[] = { "editor" };
+static const char *const R_MEU[] = { "me", "user", "editor" };
+static const char *const CN_C[] = { "company_id" };
+static const char *const CV_C[] = { "c1" };
+static const char *const CN_3[] = { "company_id", "org_unit_id", "region" };
+static const char *const CV_3N[] = { "c1", NULL, "eu" };
+static const char *const CN_U[] = { "city", "a_b_c", "x9", "_lead" };
+static const char *const CV_U[] = { "Z\xc3\xbcrich", "", "\"q\"\\", "l" };
+static const char *const CV_NN[] = { NULL, NULL, NULL };
+
+#define MINT(u, d, r, nr, cn, cv, nc, s, l) { .user_id = (u),		\
+	.default_role = (d), .roles = (r), .nroles = (nr),		\
+	.claim_names = (cn), .claim_values = (cv), .nclaims = (nc),	\
+	.sid = (s), .lifetime = (l) }
+#define NSUE	"\"x-hasura-user-id\":\"u1\",\"x-hasura-default-role\":" \
+		"\"user\",\"x-hasura-allowed-roles\":"
+
+/* What each good input must come out as, under the key's namespace. */
+static const struct {
+	const char		*name;
+	struct wd_jwt_mint	 m;
+	const char		*ns;	/* the namespace object, literally */
+} mint_good[] = {
+	{ "default listed first", MINT("u1", "user", R_UE, 2, NULL, NULL, 0,
+	    "s1", LIFE), "{" NSUE "[\"user\",\"editor\"]}" },
+	{ "default listed last, not repeated", MINT("u1", "user", R_EU, 2,
+	    NULL, NULL, 0, "s1", LIFE), "{" NSUE "[\"editor\",\"user\"]}" },
+	{ "default listed in the middle", MINT("u1", "user", R_MEU, 3, NULL,
+	    NULL, 0, "s1", LIFE), "{" NSUE "[\"me\",\"user\",\"editor\"]}" },
+	{ "default missing, appended", MINT("u1", "user", R_E, 1, NULL, NULL,
+	    0, "s1", LIFE), "{" NSUE "[\"editor\",\"user\"]}" },
+	{ "no roles, default alone", MINT("u1", "user", NULL, 0, NULL, NULL,
+	    0, "s1", LIFE), "{" NSUE "[\"user\"]}" },
+	{ "one custom claim", MINT("u1", "user", R_UE, 2, CN_C, CV_C, 1,
+	    "s1", LIFE), "{" NSUE "[\"user\",\"editor\"],"
+	    "\"x-hasura-company-id\":\"c1\"}" },
+	{ "NULL claim value omitted", MINT("u1", "user", R_UE, 2, CN_3,
+	    CV_3N, 3, "s1", LIFE), "{" NSUE "[\"user\",\"editor\"],"
+	    "\"x-hasura-company-id\":\"c1\",\"x-hasura-region\":\"eu\"}" },
+	{ "all claim values NULL", MINT("u1", "user", R_UE, 2, CN_3, CV_NN,
+	    3, "s1", LIFE), "{" NSUE "[\"user\",\"editor\"]}" },
+	{ "names kebab-cased, values kept", MINT("u1", "user", R_UE, 2, CN_U,
+	    CV_U, 4, "s1", LIFE), "{" NSUE "[\"user\",\"editor\"],"
+	    "\"x-hasura-city\":\"Z\\u00fcrich\",\"x-hasura-a-b-c\":\"\","
+	    "\"x-hasura-x9\":\"\\\"q\\\"\\\\\",\"x-hasura--lead\":\"l\"}" },
+	{ "short lifetime", MINT("u1", "user", R_UE, 2, NULL, NULL, 0, "s1",
+	    1), "{" NSUE "[\"user\",\"editor\"]}" },
+};
+
+/* Round trip through wd_jwt_verify, then the independent decode. */
+static void
+mint_check(const struct mint_key *mk, const struct wd_jwt_mint *m,
+    const char *want_ns, const char *tok, const char *cname)
+{
+	struct wd_claims	 c;
+	struct json_object	*h = NULL, *p = NULL, *ns;
+	struct json_object	*want = json_tokener_parse(want_ns);
+	struct json_object	*wroles = NULL;
+	char			 name[256];
+	int64_t			 iat = 0, exp = 0;
+	size_t			 nkeys;
+	int			 ok;
+
+	if (want == NULL ||
+	    !json_object_object_get_ex(want, "x-hasura-allowed-roles",
+	    &wroles))
+		abort();
+#define C(what, cond) do {						\
+	snprintf(name, sizeof(name), "mint %s, %s: %s", mk->name,	\
+	    cname, (what));						\
+	CHECK(M, name, (cond));						\
+} while (0)
+	ok = wd_jwt_verify(&mk->v, tok, strlen(tok), NOW, &c) == WD_OK;
+	C("verifies", ok);
+	if (ok) {
+		C("verified user id", c.user_id != NULL &&
+		    strcmp(c.user_id, m->user_id) == 0);
+		C("verified default role", c.default_role != NULL &&
+		    strcmp(c.default_role, m->default_role) == 0);
+		C("verified roles", c.allowed != NULL &&
+		    json_object_equal(c.allowed, wroles));
+		C("verified namespace", json_object_equal(c.ns, want));
+		C("verified sid", c.sid != NULL &&
+		    strcmp(c.sid, m->sid) == 0);
+		C("verified exp", c.exp == (int64_t)NOW + m->lifetime);
+		wd_claims_cleanup(&c);
+	}
+	C("still valid at exp", verify_str(&mk->v, tok, NOW + m->lifetime) ==
+	    WD_OK);
+	C("expired after exp", verify_str(&mk->v, tok, NOW + m->lifetime +
+	    1) == WD_E_EXPIRED);
+
+	h = seg_json(tok, 0);
+	p = seg_json(tok, 1);
+	C("decodes", h != NULL && p != NULL &&
+	    json_object_is_type(p, json_type_object));
+	if (h == NULL || p == NULL || !json_object_is_type(p,
+	    json_type_object))
+		goto out;
+	C("header alg", str_of(h, "alg") != NULL &&
+	    strcmp(str_of(h, "alg"), mk->alg) == 0);
+	C("header kid", mk->kid == NULL ? !json_object_object_get_ex(h,
+	    "kid", NULL) : str_of(h, "kid") != NULL &&
+	    strcmp(str_of(h, "kid"), mk->kid) == 0);
+	C("namespace object exactly", json_object_object_get_ex(p, mk->ns,
+	    &ns) && json_object_is_type(ns, json_type_object) &&
+	    json_object_equal(ns, want));
+	C("sub is the user id", str_of(p, "sub") != NULL &&
+	    strcmp(str_of(p, "sub"), m->user_id) == 0);
+	C("iat an integer, now", int_of(p, "iat", &iat) && iat == NOW);
+	C("exp an integer", int_of(p, "exp", &exp));
+	C("exp - iat is the lifetime", exp - iat == m->lifetime);
+	C("sid", str_of(p, "sid") != NULL &&
+	    strcmp(str_of(p, "sid"), m->sid) == 0);
+	C("iss when configured", mk->iss == NULL ?
+	    !json_object_object_get_ex(p, "iss", NULL) : str_of(p, "iss") !=
+	    NULL && strcmp(str_of(p, "iss"), mk->iss) == 0);
+	C("aud (first) when configured", mk->aud == NULL ?
+	    !json_object_object_get_ex(p, "aud", NULL) : str_of(p, "aud") !=
+	    NULL && strcmp(str_of(p, "aud"), mk->aud) == 0);
+	C("no nbf", !json_object_object_get_ex(p, "nbf", NULL));
+	/* ns, sub, iat, exp, sid, and iss/aud when configured: nothing else */
+	nkeys = 5 + (mk->iss != NULL) + (mk->aud != NULL);
+	C("top-level claims exactly", (size_t)json_object_object_length(p) ==
+	    nkeys);
+out:
+#undef C
+	json_object_put(h);
+	json_object_put(p);
+	json_object_put(want);
+}
+
+/* Inputs that must be refused, with limits at and past each edge. */
+static char	 id_max[WD_MAX_ID + 1], id_long[WD_MAX_ID + 2];
+static char	 role_max[WD_MAX_ROLE + 1], role_long[WD_MAX_ROLE + 2];
+static char	 name_max[WD_JWT_MAX_CLAIM_NAME + 1];
+static char	 name_long[WD_JWT_MAX_CLAIM_NAME + 2];
+static char	 val_big[6400], val_huge[WD_MAX_TOKEN + 2];
+/* "c0".."c64": role names and claim names, one past either cap */
+#define NMANY	(WD_MAX_ROLES + 1)
+_Static_assert(WD_MAX_CLAIMS < NMANY, "many[] covers both caps");
+static char	 many_buf[NMANY][8];
+static const char *many[NMANY];
+static const char *vals_v[NMANY];
+static const char *r_long[] = { "user", role_long };
+static const char *r_max[] = { "user", role_max };
+static const char *cn_max[] = { name_max };
+static const char *cn_long[] = { name_long };
+static const char *cv_big[] = { val_big };
+static const char *cv_huge[] = { val_huge };
+
+static void
+mint_fill(void)
+{
+	size_t	 i;
+
+	memset(id_max, 'i', sizeof(id_max) - 1);
+	memset(id_long, 'i', sizeof(id_long) - 1);
+	memset(role_max, 'r', sizeof(role_max) - 1);
+	memset(role_long, 'r', sizeof(role_long) - 1);
+	memset(name_max, 'n', sizeof(name_max) - 1);
+	memset(name_long, 'n', sizeof(name_long) - 1);
+	memset(val_big, 'v', sizeof(val_big) - 1);
+	memset(val_huge, 'v', sizeof(val_huge) - 1);
+	for (i = 0; i < NMANY; i++) {
+		snprintf(many_buf[i], sizeof(many_buf[i]), "c%zu", i);
+		many[i] = many_buf[i];
+		vals_v[i] = "v";
+	}
+}
+
+static const char *const R_NULL[] = { "user", NULL };
+static const char *const R_EMPTY[] = { "user", "" };
+static const char *const R_BADU[] = { "user", "\xff" };
+static const char *const CN_NULL[] = { NULL };
+static const char *const CN_DUP[] = { "company_id", "company_id" };
+static const char *const CV_DUP[] = { "c1", NULL };
+static const char *const CV_BADU[] = { "\xed\xa0\x80" };	/* surrogate */
+
+#define MAX_EXTRA	(WD_MAX_CLAIMS - 3)	/* wd_jwt.h: extra claims */
+#define BADNAME(s)	MINT("u1", "user", R_UE, 2, (const char *[]){ (s) }, \
+			    CV_C, 1, "s1", LIFE)
+
+static const struct {
+	const char		*name;
+	struct wd_jwt_mint	 m;
+	time_t			 now;
+	enum wd_err		 want;
+} mint_edges[] = {
+	/* user id */
+	{ "user_id NULL", MINT(NULL, "user", R_UE, 2, NULL, NULL, 0, "s1",
+	    LIFE), NOW, WD_E_INTERNAL },
+	{ "user_id empty", MINT("", "user", R_UE, 2, NULL, NULL, 0, "s1",
+	    LIFE), NOW, WD_E_INTERNAL },
+	{ "user_id over WD_MAX_ID", MINT(id_long, "user", R_UE, 2, NULL,
+	    NULL, 0, "s1", LIFE), NOW, WD_E_INTERNAL },
+	{ "user_id not UTF-8", MINT("u\xff", "user", R_UE, 2, NULL, NULL, 0,
+	    "s1", LIFE), NOW, WD_E_INTERNAL },
+	{ "user_id overlong UTF-8", MINT("\xc0\xaf", "user", R_UE, 2, NULL,
+	    NULL, 0, "s1", LIFE), NOW, WD_E_INTERNAL },
+	{ "user_id at WD_MAX_ID ok", MINT(id_max, "user", R_UE, 2, NULL,
+	    NULL, 0, "s1", LIFE), NOW, WD_OK },
+	{ "user_id UTF-8 ok", MINT("\xc3\xbc-1", "user", R_UE, 2, NULL, NULL,
+	    0, "s1", LIFE), NOW, WD_OK },
+	/* roles */
+	{ "default_role NULL", MINT("u1", NULL, R_UE, 2, NULL, NULL, 0,
+	    "s1", LIFE), NOW, WD_E_INTERNAL },
+	{ "default_role empty", MINT("u1", "", R_UE, 2, NULL, NULL, 0, "s1",
+	    LIFE), NOW, WD_E_INTERNAL },
+	{ "default_role over WD_MAX_ROLE", MINT("u1", role_long, R_UE, 2,
+	    NULL, NULL, 0, "s1", LIFE), NOW, WD_E_INTERNAL },
+	{ "default_role not UTF-8", MINT("u1", "\x80", R_UE, 2, NULL, NULL,
+	    0, "s1", LIFE), NOW, WD_E_INTERNAL },
+	{ "roles NULL but nroles 1", MINT("u1", "user", NULL, 1, NULL, NULL,
+	    0, "s1", LIFE), NOW, WD_E_INTERNAL },
+	{ "a role NULL", MINT("u1", "user", R_NULL, 2, NULL, NULL, 0, "s1",
+	    LIFE), NOW, WD_E_INTERNAL },
+	{ "a role empty", MINT("u1", "user", R_EMPTY, 2, NULL, NULL, 0, "s1",
+	    LIFE), NOW, WD_E_INTERNAL },
+	{ "a role over WD_MAX_ROLE", MINT("u1", "user", r_long, 2, NULL,
+	    NULL, 0, "s1", LIFE), NOW, WD_E_INTERNAL },
+	{ "a role not UTF-8", MINT("u1", "user", R_BADU, 2, NULL, NULL, 0,
+	    "s1", LIFE), NOW, WD_E_INTERNAL },
+	{ "roles over WD_MAX_ROLES", MINT("u1", "c0", many, WD_MAX_ROLES + 1,
+	    NULL, NULL, 0, "s1", LIFE), NOW, WD_E_INTERNAL },
+	{ "WD_MAX_ROLES roles, default appended beyond", MINT("u1", "user",
+	    many, WD_MAX_ROLES, NULL, NULL, 0, "s1", LIFE), NOW,
+	    WD_E_INTERNAL },
+	{ "WD_MAX_ROLES roles, default among them ok", MINT("u1", "c5", many,
+	    WD_MAX_ROLES, NULL, NULL, 0, "s1", LIFE), NOW, WD_OK },
+	{ "WD_MAX_ROLES - 1 roles plus default ok", MINT("u1", "user", many,
+	    WD_MAX_ROLES - 1, NULL, NULL, 0, "s1", LIFE), NOW, WD_OK },
+	{ "role at WD_MAX_ROLE ok", MINT("u1", role_max, r_max, 2, NULL,
+	    NULL, 0, "s1", LIFE), NOW, WD_OK },
+	/* sid */
+	{ "sid NULL", MINT("u1", "user", R_UE, 2, NULL, NULL, 0, NULL, LIFE),
+	    NOW, WD_E_INTERNAL },
+	{ "sid empty", MINT("u1", "user", R_UE, 2, NULL, NULL, 0, "", LIFE),
+	    NOW, WD_E_INTERNAL },
+	{ "sid over WD_MAX_ID", MINT("u1", "user", R_UE, 2, NULL, NULL, 0,
+	    id_long, LIFE), NOW, WD_E_INTERNAL },
+	{ "sid not UTF-8", MINT("u1", "user", R_UE, 2, NULL, NULL, 0,
+	    "s\xfe", LIFE), NOW, WD_E_INTERNAL },
+	/* lifetime and time */
+	{ "lifetime 0", MINT("u1", "user", R_UE, 2, NULL, NULL, 0, "s1", 0),
+	    NOW, WD_E_INTERNAL },
+	{ "lifetime -1", MINT("u1", "user", R_UE, 2, NULL, NULL, 0, "s1",
+	    -1), NOW, WD_E_INTERNAL },
+	{ "lifetime LONG_MIN", MINT("u1", "user", R_UE, 2, NULL, NULL, 0,
+	    "s1", LONG_MIN), NOW, WD_E_INTERNAL },
+	{ "lifetime LONG_MAX overflows exp", MINT("u1", "user", R_UE, 2,
+	    NULL, NULL, 0, "s1", LONG_MAX), NOW, WD_E_INTERNAL },
+	{ "now near INT64_MAX overflows exp", MINT("u1", "user", R_UE, 2,
+	    NULL, NULL, 0, "s1", LIFE), (time_t)(INT64_MAX - LIFE + 1),
+	    WD_E_INTERNAL },
+	{ "exp exactly INT64_MAX ok", MINT("u1", "user", R_UE, 2, NULL, NULL,
+	    0, "s1", LIFE), (time_t)(INT64_MAX - LIFE), WD_OK },
+	{ "now 0 ok", MINT("u1", "user", R_UE, 2, NULL, NULL, 0, "s1", LIFE),
+	    (time_t)0, WD_OK },
+	/* claim names */
+	{ "claim name NULL", MINT("u1", "user", R_UE, 2, CN_NULL, CV_C, 1,
+	    "s1", LIFE), NOW, WD_E_INTERNAL },
+	{ "claim name empty", BADNAME(""), NOW, WD_E_INTERNAL },
+	{ "claim name upper case", BADNAME("Company_id"), NOW,
+	    WD_E_INTERNAL },
+	{ "claim name with dash", BADNAME("company-id"), NOW,
+	    WD_E_INTERNAL },
+	{ "claim name leading digit", BADNAME("1company"), NOW,
+	    WD_E_INTERNAL },
+	{ "claim name with space", BADNAME("company id"), NOW,
+	    WD_E_INTERNAL },
+	{ "claim name with dot", BADNAME("company.id"), NOW,
+	    WD_E_INTERNAL },
+	{ "claim name with quote", BADNAME("a\"b"), NOW, WD_E_INTERNAL },
+	{ "claim name non-ASCII", BADNAME("caf\xc3\xa9"), NOW,
+	    WD_E_INTERNAL },
+	{ "claim name already prefixed", BADNAME("x-hasura-org-id"), NOW,
+	    WD_E_INTERNAL },
+	{ "claim name user_id (identity)", BADNAME("user_id"), NOW,
+	    WD_E_INTERNAL },
+	{ "claim name default_role (identity)", BADNAME("default_role"), NOW,
+	    WD_E_INTERNAL },
+	{ "claim name allowed_roles (identity)", BADNAME("allowed_roles"),
+	    NOW, WD_E_INTERNAL },
+	{ "claim name role (identity)", BADNAME("role"), NOW,
+	    WD_E_INTERNAL },
+	{ "claim name over WD_JWT_MAX_CLAIM_NAME", MINT("u1", "user", R_UE,
+	    2, cn_long, CV_C, 1, "s1", LIFE), NOW, WD_E_INTERNAL },
+	{ "claim name at WD_JWT_MAX_CLAIM_NAME ok", MINT("u1", "user", R_UE,
+	    2, cn_max, CV_C, 1, "s1", LIFE), NOW, WD_OK },
+	{ "claim name repeated (one value NULL)", MINT("u1", "user", R_UE, 2,
+	    CN_DUP, CV_DUP, 2, "s1", LIFE), NOW, WD_E_INTERNAL },
+	{ "claim names NULL but nclaims 1", MINT("u1", "user", R_UE, 2, NULL,
+	    CV_C, 1, "s1", LIFE), NOW, WD_E_INTERNAL },
+	{ "claim values NULL but nclaims 1", MINT("u1", "user", R_UE, 2,
+	    CN_C, NULL, 1, "s1", LIFE), NOW, WD_E_INTERNAL },
+	{ "claims over WD_MAX_CLAIMS - 3", MINT("u1", "user", R_UE, 2, many,
+	    vals_v, MAX_EXTRA + 1, "s1", LIFE), NOW, WD_E_INTERNAL },
+	{ "claims at WD_MAX_CLAIMS - 3 ok", MINT("u1", "user", R_UE, 2, many,
+	    vals_v, MAX_EXTRA, "s1", LIFE), NOW, WD_OK },
+	/* claim values and size */
+	{ "claim value not UTF-8 (surrogate)", MINT("u1", "user", R_UE, 2,
+	    CN_C, CV_BADU, 1, "s1", LIFE), NOW, WD_E_INTERNAL },
+	{ "claim value over WD_MAX_TOKEN", MINT("u1", "user", R_UE, 2, CN_C,
+	    cv_huge, 1, "s1", LIFE), NOW, WD_E_INTERNAL },
+	{ "token would exceed WD_MAX_TOKEN", MINT("u1", "user", R_UE, 2,
+	    CN_C, cv_big, 1, "s1", LIFE), NOW, WD_E_INTERNAL },
+};
+
+static void
+test_mint(const struct rsa_ctx *r)
+{
+	struct mint_key		 mk[3] = {
+		{ .name = "HS256", .alg = "HS256",
+		    .ns = "https://hasura.io/jwt/claims" },
+		{ .name = "HS512 iss aud ns kid", .alg = "HS512",
+		    .ns = "https://example.com/c",
+		    .iss = "https://issuer.example", .aud = "app",
+		    .kid = "k1" },
+		{ .name = "RS256 iss aud", .alg = "RS256",
+		    .ns = "https://hasura.io/jwt/claims",
+		    .iss = "https://issuer.example", .aud = "web" },
+	};
+	static const char	 hs_extra[] = ",\"issuer\":"
+	    "\"https://issuer.example\",\"audience\":[\"app\",\"web\"],"
+	    "\"claims_namespace\":\"https://example.com/c\",\"kid\":\"k1\"";
+	static const char	 rs_extra[] = ",\"issuer\":"
+	    "\"https://issuer.example\",\"audience\":\"web\"";
+	struct wd_jwt_key	 zero = { 0 }, pub = { 0 }, other = { 0 };
+	struct wd_jwt_mint	 m = MINT("u1", "user", R_UE, 2, NULL, NULL,
+	    0, "s1", LIFE);
+	char			 err[256], name[256];
+	char			*tok = NULL;
+	size_t			 i, j;
+	enum wd_err		 rc;
+	int			 ok = 1;
+
+	ok &= key_parse("HS256", SECRET, "", &mk[0].k, err, sizeof(err)) ==
+	    WD_OK;
+	ok &= key_parse("HS256", SECRET, "", &mk[0].v, err, sizeof(err)) ==
+	    WD_OK;
+	ok &= key_parse("HS512", SECRET, hs_extra, &mk[1].k, err,
+	    sizeof(err)) == WD_OK;
+	ok &= key_parse("HS512", SECRET, hs_extra, &mk[1].v, err,
+	    sizeof(err)) == WD_OK;
+	ok &= key_parse("RS256", r->priv, rs_extra, &mk[2].k, err,
+	    sizeof(err)) == WD_OK;
+	/* the RS token is checked by a verifier that holds no private key */
+	ok &= key_parse("RS256", r->pub, rs_extra, &mk[2].v, err,
+	    sizeof(err)) == WD_OK;
+	CHECK(M, "mint: keys parse", ok);
+	if (!ok)
+		goto out;
+	mint_fill();
+
+	for (i = 0; i < sizeof(mk) / sizeof(mk[0]); i++)
+		for (j = 0; j < sizeof(mint_good) / sizeof(mint_good[0]); j++) {
+			tok = (char *)&tok;	/* must be replaced */
+			rc = wd_jwt_mint(&mk[i].k, &mint_good[j].m, NOW, &tok);
+			snprintf(name, sizeof(name), "mint %s, %s: WD_OK",
+			    mk[i].name, mint_good[j].name);
+			CHECK(M, name, rc == WD_OK && tok != NULL &&
+			    tok != (char *)&tok);
+			if (rc != WD_OK)
+				continue;
+			mint_check(&mk[i], &mint_good[j].m, mint_good[j].ns,
+			    tok, mint_good[j].name);
+			wd_freezero(tok, strlen(tok));
+		}
+
+	/* refusals, and boundaries that must still round-trip */
+	for (i = 0; i < sizeof(mint_edges) / sizeof(mint_edges[0]); i++) {
+		tok = (char *)&tok;
+		rc = wd_jwt_mint(&mk[0].k, &mint_edges[i].m, mint_edges[i].now,
+		    &tok);
+		snprintf(name, sizeof(name), "mint: %s", mint_edges[i].name);
+		if (mint_edges[i].want != WD_OK) {
+			CHECK(M, name, rc == mint_edges[i].want &&
+			    tok == NULL);
+			continue;
+		}
+		CHECK(M, name, rc == WD_OK && tok != NULL &&
+		    tok != (char *)&tok && strlen(tok) <= WD_MAX_TOKEN &&
+		    verify_str(&mk[0].v, tok, mint_edges[i].now) == WD_OK);
+		if (rc == WD_OK)
+			wd_freezero(tok, strlen(tok));
+	}
+
+	/* the key: must be able to sign */
+	tok = (char *)&tok;
+	CHECK(M, "mint: NULL key is WD_E_CONFIG", wd_jwt_mint(NULL, &m, NOW,
+	    &tok) == WD_E_CONFIG && tok == NULL);
+	tok = (char *)&tok;
+	CHECK(M, "mint: zeroed key is WD_E_CONFIG", wd_jwt_mint(&zero, &m,
+	    NOW, &tok) == WD_E_CONFIG && tok == NULL);
+	tok = (char *)&tok;
+	CHECK(M, "mint: RS256 public-only key is WD_E_CONFIG",
+	    wd_jwt_mint(&mk[2].v, &m, NOW, &tok) == WD_E_CONFIG &&
+	    tok == NULL);
+	tok = (char *)&tok;
+	CHECK(M, "mint: NULL input is WD_E_INTERNAL", wd_jwt_mint(&mk[0].k,
+	    NULL, NOW, &tok) == WD_E_INTERNAL && tok == NULL);
+	CHECK(M, "mint: NULL out is WD_E_INTERNAL", wd_jwt_mint(&mk[0].k, &m,
+	    NOW, NULL) == WD_E_INTERNAL);
+
+	/* signed by the key's own secret only, never the previous one */
+	(void)key_parse("RS256", r->priv2, "", &other, err, sizeof(err));
+	(void)key_parse("RS256", r->pub2, "", &pub, err, sizeof(err));
+	mk[0].k.prev = calloc(1, sizeof(*mk[0].k.prev));
+	if (mk[0].k.prev == NULL)
+		abort();
+	(void)key_parse("HS256", SECRET2, "", mk[0].k.prev, err,
+	    sizeof(err));
+	tok = NULL;
+	CHECK(M, "mint: with a previous key, signs with the current one",
+	    wd_jwt_mint(&mk[0].k, &m, NOW, &tok) == WD_OK &&
+	    verify_str(&mk[0].v, tok, NOW) == WD_OK &&
+	    verify_str(mk[0].k.prev, tok, NOW) == WD_E_BADTOKEN);
+	if (tok != NULL)
+		wd_freezero(tok, strlen(tok));
+	tok = NULL;
+	CHECK(M, "mint: RS256 token verifies with its own pair only",
+	    wd_jwt_mint(&other, &m, NOW, &tok) == WD_OK &&
+	    verify_str(&pub, tok, NOW) == WD_OK &&
+	    verify_str(&mk[2].v, tok, NOW) == WD_E_BADTOKEN);
+	if (tok != NULL)
+		wd_freezero(tok, strlen(tok));
+out:
+	for (i = 0; i < sizeof(mk) / sizeof(mk[0]); i++) {
+		wd_jwt_key_cleanup(&mk[i].k);
+		wd_jwt_key_cleanup(&mk[i].v);
+	}
+	wd_jwt_key_cleanup(&other);
+	wd_jwt_key_cleanup(&pub);
+}
+
 /* exp near INT64_MAX must not overflow exp + allowed_skew (UB). */
 static int
 exp_int64_max(void)
@@ -1332,6 +1878,7 @@ main(void)
 	rsa_setup(&r);
 	test_rsa(&r);
 	test_key_parse(&r);
+	test_mint(&r);
 	rsa_cleanup(&r);
 	for (i = 0; i < K__MAX; i++)
 		wd_jwt_key_cleanup(&keys[i]);
