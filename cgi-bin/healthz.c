@@ -6,14 +6,18 @@
 
 #include "wd_cfg.h"
 #include "wd_db.h"
+#include "wd_health.h"
 #include "wd_http.h"
+
+static const struct wd_route routes[] = {
+	{ "/healthz", "GET HEAD", wd_health_serve, NULL },
+};
 
 int
 main(void)
 {
 	struct wd_cfg	 cfg = { 0 };
 	struct wd_db	 db = { 0 };
-	struct wd_req	 rq;
 	char		 err[256] = "";
 	int		 rv = 1;
 
@@ -21,21 +25,12 @@ main(void)
 	    wd_cfg_require(&cfg, WD_CFG_DATABASE_URL, err, sizeof(err)) !=
 	    WD_OK ||
 	    wd_db_init(&db, wd_cfg_str(&cfg, WD_CFG_DATABASE_URL), err,
-	    sizeof(err)) != WD_OK)
-		goto out;
-	if (wd_http_init(&rq) != WD_OK) {
-		snprintf(err, sizeof(err), "cannot initialise FastCGI");
-		goto out;
-	}
-	while (wd_http_accept(&rq) == WD_OK) {
-		wd_health_handle(&db, &rq);
-		wd_http_finish(&rq);
-	}
-	wd_http_cleanup(&rq);
-	rv = 0;
-out:
-	if (rv != 0)
+	    sizeof(err)) != WD_OK) {
 		fprintf(stderr, "warden-healthz: %s\n", err);
+		goto out;
+	}
+	rv = wd_http_serve("warden-healthz", routes, 1, &db);
+out:
 	wd_db_cleanup(&db);
 	wd_cfg_cleanup(&cfg);
 	return rv;

@@ -3,13 +3,17 @@
  * authorizer for lighttpd. Logic lives in src/wd_hook.c.
  */
 #include <stdio.h>
-#include <time.h>
 
 #include "wd_cfg.h"
 #include "wd_hook.h"
 #include "wd_http.h"
 #include "wd_jwt.h"
 #include "wd_revoke.h"
+
+/* every path: the authorizer is asked about the path it guards */
+static const struct wd_route routes[] = {
+	{ NULL, NULL, wd_hook_serve, NULL },
+};
 
 int
 main(void)
@@ -18,7 +22,6 @@ main(void)
 	struct wd_jwt_key	 key = { 0 };
 	struct wd_hook		 h = { 0 };
 	struct wd_revoke	 rvk = { 0 };
-	struct wd_req		 rq;
 	char			 err[256] = "";
 	int			 rv = 1;
 
@@ -38,18 +41,10 @@ main(void)
 		goto out;
 	h.revoked = wd_revoke_check;
 	h.revoked_arg = &rvk;
-	if (wd_http_init(&rq) != WD_OK) {
-		snprintf(err, sizeof(err), "cannot initialise FastCGI");
-		goto out;
-	}
-	while (wd_http_accept(&rq) == WD_OK) {
-		wd_hook_handle(&h, &rq);
-		wd_http_finish(&rq);
-	}
-	wd_http_cleanup(&rq);
-	rv = 0;
+	rv = wd_http_serve("warden-hook", routes, 1, &h);
+	err[0] = '\0';
 out:
-	if (rv != 0)
+	if (err[0] != '\0')
 		fprintf(stderr, "warden-hook: %s\n", err);
 	wd_revoke_cleanup(&rvk);
 	wd_jwt_key_cleanup(&key);

@@ -1,12 +1,17 @@
 /*
- * login: the login account route (REST and Hasura Action shapes); the
- * handler is wd_api_login in src/wd_api.c.
+ * login: POST /auth/login (HBP v2) and /actions/login (Hasura Action).
+ * The operation is wd_op_login (src/wd_api.c).
  */
 #include <stdio.h>
 
-#include "wd_api.h"
+#include "wd_dialect.h"
 #include "wd_pw.h"
-#include "wd_svc.h"
+
+static const struct wd_route routes[] = {
+	WD_ACCT_ROUTE("/auth/login", "POST", wd_dialect_hbp2, wd_op_login),
+	WD_ACCT_ROUTE("/actions/login", "POST", wd_dialect_action,
+	    wd_op_login),
+};
 
 int
 main(void)
@@ -18,5 +23,6 @@ main(void)
 		    "(libxcrypt)\n");
 		return 1;
 	}
-	return wd_svc_main("warden-login", wd_api_login);
+	return wd_svc_main("warden-login", routes,
+	    sizeof(routes) / sizeof(routes[0]));
 }

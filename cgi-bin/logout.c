@@ -1,12 +1,18 @@
 /*
- * logout: the logout account route (REST and Hasura Action shapes); the
- * handler is wd_api_logout in src/wd_api.c.
+ * logout: POST /auth/logout (HBP v2) and /actions/logout (Hasura Action).
+ * The operation is wd_op_logout (src/wd_api.c).
  */
-#include "wd_api.h"
-#include "wd_svc.h"
+#include "wd_dialect.h"
+
+static const struct wd_route routes[] = {
+	WD_ACCT_ROUTE("/auth/logout", "POST", wd_dialect_hbp2, wd_op_logout),
+	WD_ACCT_ROUTE("/actions/logout", "POST", wd_dialect_action,
+	    wd_op_logout),
+};
 
 int
 main(void)
 {
-	return wd_svc_main("warden-logout", wd_api_logout);
+	return wd_svc_main("warden-logout", routes,
+	    sizeof(routes) / sizeof(routes[0]));
 }

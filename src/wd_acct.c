@@ -1,5 +1,6 @@
 /*
- * wd_acct.c: account operations. SQL is always PQexecParams with
+ * wd_acct.c: account operations: SQL only (the claims and the signing are
+ * wd_jwt_mint's). SQL is always parameterised (wd_db) with
  * parameters; the only identifiers spliced into SQL are the configured
  * custom-field column names, checked at start (wd_svc.c) and quoted.
  * Login answers the same status, code and message, in about the same
@@ -34,91 +35,13 @@ wd_sess_cleanup(struct wd_sess *o)
 	explicit_bzero(o, sizeof(*o));
 }
 
-/* Runs one statement; maps failures to codes. *res is caller-owned (may
- * be NULL to discard). */
 static enum wd_err
-q(struct wd_call *c, PGconn *db, const char *sql, int n,
-    const char *const *p, PGresult **res)
+audit(struct wd_svc *s, const struct wd_client *cl, const char *event,
+    const char *uid)
 {
-	PGresult	*r;
-	ExecStatusType	 st;
-	const char	*state;
+	const char	*p[4] = { event, uid, cl->ip, cl->ua };
 
-	if (res != NULL)
-		*res = NULL;
-	r = PQexecParams(db, sql, n, NULL, p, NULL, NULL, 0);
-	st = PQresultStatus(r);
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-		if (res != NULL)
-			*res = r;
-		else
-			PQclear(r);
-		return WD_OK;
-	}
-	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-	if (PQstatus(db) != CONNECTION_OK) {
-		PQclear(r);
-		return WD_E_DBDOWN;
-	}
-	if (state != NULL && strcmp(state, "23505") == 0) {
-		PQclear(r);
-		return WD_E_CONFLICT;
-	}
-	/* the SQLSTATE and constraint only: the message's DETAIL can quote
-	 * the failing row, password hash included */
-	{
-		const char	*cn = PQresultErrorField(r,
-		    PG_DIAG_CONSTRAINT_NAME);
-
-		wd_http_log(c->rq, WD_LOG_ERR, "acct",
-		    "sql failed state=%s constraint=%s",
-		    state == NULL ? "?" : state, cn == NULL ? "-" : cn);
-	}
-	PQclear(r);
-	/* data exceptions (22xxx) and check violations (23514) come from
-	 * client values: a 400, not a 500 */
-	return state != NULL && ((state[0] == '2' && state[1] == '2') ||
-	    strcmp(state, "23514") == 0) ? WD_E_BADREQ : WD_E_INTERNAL;
-}
-
-/* BEGIN on a live connection (reconnecting once if the server restarted). */
-static enum wd_err
-tx_begin(struct wd_call *c, PGconn **out)
-{
-	PGresult	*r = NULL;
-	enum wd_err	 rc;
-
-	/* wd_db_exec reconnects once after a server restart, and
-	 * wd_db_conn rolls back a transaction a failed request left open */
-	rc = wd_db_exec(&c->s->db, "BEGIN", 0, NULL, &r);
-	PQclear(r);
-	if (rc == WD_OK)
-		*out = c->s->db.conn;
-	return rc;
-}
-
-/* COMMIT when rc is WD_OK (returning the commit's outcome), else ROLLBACK. */
-static enum wd_err
-tx_end(PGconn *db, enum wd_err rc)
-{
-	PGresult	*r;
-
-	if (db == NULL)
-		return rc;
-	r = PQexec(db, rc == WD_OK ? "COMMIT" : "ROLLBACK");
-	if (rc == WD_OK && PQresultStatus(r) != PGRES_COMMAND_OK)
-		rc = PQstatus(db) == CONNECTION_OK ? WD_E_INTERNAL :
-		    WD_E_DBDOWN;
-	PQclear(r);
-	return rc;
-}
-
-static enum wd_err
-audit(struct wd_call *c, PGconn *db, const char *event, const char *uid)
-{
-	const char	*p[4] = { event, uid, c->ip, c->ua };
-
-	return q(c, db, "INSERT INTO auth.audit_log (event, user_id, ip, "
+	return wd_db_exec(&s->db, "INSERT INTO auth.audit_log (event, user_id, ip, "
 	    "user_agent) VALUES ($1, $2, NULLIF($3, '')::inet, "
 	    "NULLIF($4, ''))", 4, p, NULL);
 }
@@ -129,48 +52,35 @@ audit(struct wd_call *c, PGconn *db, const char *event, const char *uid)
  * login throttle counts failures per subject.
  */
 static void
-audit1(struct wd_call *c, const char *event, const char *subject)
+audit1(struct wd_svc *s, const struct wd_client *cl, const char *event,
+    const char *subject)
 {
-	const char	*p[4] = { event, subject, c->ip, c->ua };
-	PGresult	*res = NULL;
+	const char	*p[4] = { event, subject, cl->ip, cl->ua };
 
-	if (wd_db_exec(&c->s->db, "INSERT INTO auth.audit_log (event, "
+	/* never replayed (wd_db): a lost answer must not count twice */
+	(void)wd_db_exec(&s->db, "INSERT INTO auth.audit_log (event, "
 	    "subject, ip, user_agent) VALUES ($1, sha256(convert_to($2, "
-	    "'UTF8')), NULLIF($3, '')::inet, NULLIF($4, ''))", 4, p, &res) ==
-	    WD_OK)
-		PQclear(res);
-}
-
-/* company_id -> x-hasura-company-id (HBP: lodash kebabCase). */
-static void
-claim_name(const char *col, char *out, size_t n)
-{
-	size_t	 i;
-
-	snprintf(out, n, "x-hasura-%s", col);
-	for (i = 9; out[i] != '\0'; i++)
-		if (out[i] == '_')
-			out[i] = '-';
+	    "'UTF8')), NULLIF($3, '')::inet, NULLIF($4, ''))", 4, p, NULL);
 }
 
 /*
  * Mints the access token for account_id inside the open transaction and
  * stores a new refresh token of session family (a new one when NULL).
+ * The claims are wd_jwt_mint's business; this reads what goes in them.
  */
 static enum wd_err
-issue(struct wd_call *c, PGconn *db, const char *account_id,
-    const char *family, struct wd_sess *o)
+issue(struct wd_svc *s, const char *account_id, const char *family,
+    struct wd_sess *o)
 {
-	struct wd_svc		*s = c->s;
 	enum wd_err		 rc;
 	struct wd_buf		 sql;
-	PGresult		*r = NULL;
-	struct json_object	*pl = NULL, *ns, *roles = NULL;
-	char			 fam[WD_UUID_LEN + 1], mins[24], name[96];
+	struct wd_dbres		*r = NULL;
+	struct json_object	*roles = NULL;
+	struct wd_jwt_mint	 m = { 0 };
+	const char		*rv[WD_SVC_MAX_LIST], *cv[WD_SVC_MAX_LIST];
+	char			 fam[WD_UUID_LEN + 1], mins[24];
 	const char		*p[4];
 	size_t			 i, nr;
-	time_t			 now = time(NULL);
-	int			 has_default = 0;
 
 	wd_buf_init(&sql, 8192);
 	rc = wd_buf_adds(&sql, "SELECT a.user_id, a.email, u.display_name, "
@@ -185,80 +95,62 @@ issue(struct wd_call *c, PGconn *db, const char *account_id,
 	if (rc != WD_OK)
 		goto out;
 	p[0] = account_id;
-	rc = q(c, db, sql.p, 1, p, &r);
+	rc = wd_db_exec(&s->db, sql.p, 1, p, &r);
 	if (rc != WD_OK)
 		goto out;
 	rc = WD_E_UNAUTH;
-	if (PQntuples(r) != 1)
+	if (wd_db_rows(r) != 1)
 		goto out;
-	snprintf(o->user_id, sizeof(o->user_id), "%s", PQgetvalue(r, 0, 0));
-	snprintf(o->email, sizeof(o->email), "%s", PQgetvalue(r, 0, 1));
+	snprintf(o->user_id, sizeof(o->user_id), "%s", wd_db_val(r, 0, 0));
+	snprintf(o->email, sizeof(o->email), "%s", wd_db_val(r, 0, 1));
 	free(o->display_name);
-	o->display_name = PQgetisnull(r, 0, 2) ? NULL :
-	    wd_xstrdup(PQgetvalue(r, 0, 2));
+	o->display_name = wd_db_null(r, 0, 2) ? NULL :
+	    wd_xstrdup(wd_db_val(r, 0, 2));
 	rc = WD_E_INTERNAL;
-	if (wd_json_parse(PQgetvalue(r, 0, 4), strlen(PQgetvalue(r, 0, 4)),
-	    4, &roles) != WD_OK || !json_object_is_type(roles,
-	    json_type_array))
+	if (wd_json_parse(wd_db_val(r, 0, 4), strlen(wd_db_val(r, 0, 4)), 4,
+	    &roles) != WD_OK || !json_object_is_type(roles, json_type_array))
 		goto out;
-	/* allowed roles: the account's roles, default appended (HBP) */
 	nr = json_object_array_length(roles);
+	if (nr > WD_SVC_MAX_LIST)
+		goto out;
 	for (i = 0; i < nr; i++)
-		if (strcmp(json_object_get_string(json_object_array_get_idx(
-		    roles, i)), PQgetvalue(r, 0, 3)) == 0)
-			has_default = 1;
-	if (!has_default)
-		json_object_array_add(roles,
-		    json_object_new_string(PQgetvalue(r, 0, 3)));
+		rv[i] = json_object_get_string(json_object_array_get_idx(roles,
+		    i));
+	for (i = 0; i < s->njwt_fields; i++)
+		cv[i] = wd_db_null(r, 0, 5 + (int)i) ? NULL :
+		    wd_db_val(r, 0, 5 + (int)i);
 	if (family == NULL) {
 		if (wd_rand_uuid(fam) != WD_OK)
 			goto out;
 		family = fam;
 	}
-	pl = json_object_new_object();
-	ns = json_object_new_object();
-	json_object_object_add(ns, "x-hasura-user-id",
-	    json_object_new_string(o->user_id));
-	json_object_object_add(ns, "x-hasura-default-role",
-	    json_object_new_string(PQgetvalue(r, 0, 3)));
-	json_object_object_add(ns, "x-hasura-allowed-roles", roles);
-	roles = NULL;
-	for (i = 0; i < s->njwt_fields; i++) {
-		if (PQgetisnull(r, 0, 5 + (int)i))
-			continue;	/* absent rather than "null" */
-		claim_name(s->jwt_fields[i], name, sizeof(name));
-		json_object_object_add(ns, name, json_object_new_string(
-		    PQgetvalue(r, 0, 5 + (int)i)));
-	}
-	json_object_object_add(pl, s->key.ns, ns);
-	json_object_object_add(pl, "sub", json_object_new_string(o->user_id));
-	json_object_object_add(pl, "iat", json_object_new_int64(now));
-	json_object_object_add(pl, "exp",
-	    json_object_new_int64(now + s->jwt_min * 60));
-	json_object_object_add(pl, "sid", json_object_new_string(family));
-	if (s->key.issuer != NULL)
-		json_object_object_add(pl, "iss",
-		    json_object_new_string(s->key.issuer));
-	if (s->key.naud > 0)
-		json_object_object_add(pl, "aud",
-		    json_object_new_string(s->key.aud[0]));
-	if (wd_jwt_sign(&s->key, pl, &o->jwt) != WD_OK)
+	m.user_id = o->user_id;
+	m.default_role = wd_db_val(r, 0, 3);
+	m.roles = rv;
+	m.nroles = nr;
+	m.claim_names = (const char *const *)s->jwt_fields;
+	m.claim_values = cv;
+	m.nclaims = s->njwt_fields;
+	m.sid = family;
+	m.lifetime = s->jwt_min * 60;
+	rc = wd_jwt_mint(&s->key, &m, time(NULL), &o->jwt);
+	if (rc != WD_OK)
 		goto out;
 	o->expires_ms = s->jwt_min * 60 * 1000;
-	if (wd_rand_uuid(o->refresh) != WD_OK)
+	rc = wd_rand_uuid(o->refresh);
+	if (rc != WD_OK)
 		goto out;
 	snprintf(mins, sizeof(mins), "%ld", s->refresh_min);
 	p[0] = o->refresh;
 	p[1] = family;
 	p[2] = account_id;
 	p[3] = mins;
-	rc = q(c, db, "INSERT INTO auth.refresh_tokens (token_hash, "
+	rc = wd_db_exec(&s->db, "INSERT INTO auth.refresh_tokens (token_hash, "
 	    "family_id, account_id, expires_at) VALUES (" TOKEN_HASH ", $2, "
 	    "$3, now() + make_interval(mins => $4::int))", 4, p, NULL);
 out:
 	json_object_put(roles);
-	json_object_put(pl);
-	PQclear(r);
+	wd_db_free(r);
 	wd_buf_cleanup(&sql);
 	return rc;
 }
@@ -285,10 +177,9 @@ role_array(struct wd_buf *b, const char *const *roles, size_t n)
 /* The roles a registration asks for, checked against the configuration
  * (HBP: default must be part of allowed; allowed a subset of ALLOWED). */
 static enum wd_err
-reg_roles(struct wd_call *c, const struct wd_reg *r, const char **def,
+reg_roles(const struct wd_svc *s, const struct wd_reg *r, const char **def,
     const char **roles, size_t *n, const char **msg)
 {
-	struct wd_svc	*s = c->s;
 	size_t		 i, k;
 	int		 found = 0;
 
@@ -327,13 +218,12 @@ bad:
 /* INSERT INTO public.users with display_name = email plus the custom
  * registration fields present in user_data. */
 static enum wd_err
-insert_user(struct wd_call *c, PGconn *db, const struct wd_reg *r,
-    char *uid, const char **msg)
+insert_user(struct wd_svc *s, const struct wd_reg *r, char *uid,
+    const char **msg)
 {
-	struct wd_svc	*s = c->s;
 	struct wd_buf	 sql, vals;
 	const char	*p[WD_SVC_MAX_LIST + 1];
-	PGresult	*res = NULL;
+	struct wd_dbres	*res = NULL;
 	enum wd_err	 rc;
 	size_t		 i;
 	int		 n = 1;
@@ -371,27 +261,25 @@ insert_user(struct wd_call *c, PGconn *db, const struct wd_reg *r,
 		rc = wd_buf_adds(&sql, ") RETURNING id");
 	if (rc != WD_OK)
 		goto out;
-	rc = q(c, db, sql.p, n, p, &res);
+	rc = wd_db_exec(&s->db, sql.p, n, p, &res);
 	if (rc == WD_E_BADREQ)
 		*msg = "user_data has a value of the wrong type";
 	if (rc != WD_OK)
 		goto out;
-	snprintf(uid, WD_UUID_LEN + 1, "%s", PQgetvalue(res, 0, 0));
+	snprintf(uid, WD_UUID_LEN + 1, "%s", wd_db_val(res, 0, 0));
 out:
-	PQclear(res);
+	wd_db_free(res);
 	wd_buf_cleanup(&sql);
 	wd_buf_cleanup(&vals);
 	return rc;
 }
 
 enum wd_err
-wd_acct_register(struct wd_call *c, const struct wd_reg *r,
-    struct wd_sess *o, const char **msg)
+wd_acct_register(struct wd_svc *s, const struct wd_client *cl,
+    const struct wd_reg *r, struct wd_sess *o, const char **msg)
 {
-	struct wd_svc	*s = c->s;
 	enum wd_err	 rc;
-	PGconn		*db = NULL;
-	PGresult	*res = NULL;
+	struct wd_dbres	*res = NULL;
 	char		 hash[WD_PW_HASH_MAX] = "", uid[WD_UUID_LEN + 1];
 	char		 acct[WD_UUID_LEN + 1], ticket[WD_UUID_LEN + 1] = "";
 	const char	*def, *roles[WD_SVC_MAX_LIST], *p[6];
@@ -399,7 +287,7 @@ wd_acct_register(struct wd_call *c, const struct wd_reg *r,
 
 	wd_buf_init(&arr, 4096);
 	*msg = NULL;
-	rc = reg_roles(c, r, &def, roles, &arr.len, msg);
+	rc = reg_roles(s, r, &def, roles, &arr.len, msg);
 	if (rc != WD_OK)
 		goto out;
 	{
@@ -421,14 +309,14 @@ wd_acct_register(struct wd_call *c, const struct wd_reg *r,
 		goto out;
 	if (!s->auto_activate && (rc = wd_rand_uuid(ticket)) != WD_OK)
 		goto out;
-	rc = tx_begin(c, &db);
+	rc = wd_db_begin(&s->db);
 	if (rc != WD_OK)
 		goto out;
 	p[0] = arr.p;
-	rc = q(c, db, "INSERT INTO auth.roles (role) SELECT unnest($1::text[]) "
-	    "ON CONFLICT DO NOTHING", 1, p, NULL);
+	rc = wd_db_exec(&s->db, "INSERT INTO auth.roles (role) SELECT "
+	    "unnest($1::text[]) ON CONFLICT DO NOTHING", 1, p, NULL);
 	if (rc == WD_OK)
-		rc = insert_user(c, db, r, uid, msg);
+		rc = insert_user(s, r, uid, msg);
 	if (rc != WD_OK)
 		goto out;
 	p[0] = uid;
@@ -437,7 +325,7 @@ wd_acct_register(struct wd_call *c, const struct wd_reg *r,
 	p[3] = s->auto_activate ? "true" : "false";
 	p[4] = def;
 	p[5] = ticket[0] != '\0' ? ticket : NULL;
-	rc = q(c, db, "INSERT INTO auth.accounts (user_id, email, "
+	rc = wd_db_exec(&s->db, "INSERT INTO auth.accounts (user_id, email, "
 	    "password_hash, active, default_role, ticket_hash, ticket_purpose, "
 	    "ticket_expires_at) VALUES ($1, $2, $3, $4, $5, "
 	    "sha256(convert_to($6, 'UTF8')), CASE WHEN $6 IS NULL THEN NULL "
@@ -450,17 +338,17 @@ wd_acct_register(struct wd_call *c, const struct wd_reg *r,
 	}
 	if (rc != WD_OK)
 		goto out;
-	snprintf(acct, sizeof(acct), "%s", PQgetvalue(res, 0, 0));
+	snprintf(acct, sizeof(acct), "%s", wd_db_val(res, 0, 0));
 	p[0] = acct;
 	p[1] = arr.p;
-	rc = q(c, db, "INSERT INTO auth.account_roles (account_id, role) "
-	    "SELECT $1, unnest($2::text[])", 2, p, NULL);
+	rc = wd_db_exec(&s->db, "INSERT INTO auth.account_roles (account_id, "
+	    "role) SELECT $1, unnest($2::text[])", 2, p, NULL);
 	if (rc == WD_OK)
-		rc = audit(c, db, "register", uid);
+		rc = audit(s, cl, "register", uid);
 	if (rc != WD_OK)
 		goto out;
 	if (s->auto_activate)
-		rc = issue(c, db, acct, NULL, o);
+		rc = issue(s, acct, NULL, o);
 	else {
 		snprintf(o->user_id, sizeof(o->user_id), "%s", uid);
 		snprintf(o->email, sizeof(o->email), "%s", r->email);
@@ -468,14 +356,14 @@ wd_acct_register(struct wd_call *c, const struct wd_reg *r,
 		/* sent inside the transaction: no mail, no account */
 		rc = wd_smtp_activation(&s->cfg, r->email, ticket);
 		if (rc != WD_OK) {
-			wd_http_log(c->rq, WD_LOG_ERR, "acct",
+			wd_log(NULL, WD_LOG_ERR, "acct",
 			    "activation mail failed");
 			*msg = "Could not send the activation email.";
 		}
 	}
 out:
-	rc = tx_end(db, rc);
-	PQclear(res);
+	rc = wd_db_end(&s->db, rc);
+	wd_db_free(res);
 	explicit_bzero(hash, sizeof(hash));
 	explicit_bzero(ticket, sizeof(ticket));
 	wd_buf_cleanup(&arr);
@@ -488,15 +376,15 @@ out:
  * Checked before the password, for known and unknown emails alike.
  */
 static enum wd_err
-throttled(struct wd_call *c, const char *email)
+throttled(struct wd_svc *s, const struct wd_client *cl, const char *email)
 {
-	PGresult	*res = NULL;
+	struct wd_dbres	*res = NULL;
 	/* an action call comes from Hasura's address, shared by every user:
 	 * only the per-email limit applies there */
-	const char	*p[2] = { email, c->action ? "" : c->ip };
+	const char	*p[2] = { email, cl->via_hasura ? "" : cl->ip };
 	enum wd_err	 rc;
 
-	rc = wd_db_exec(&c->s->db, "SELECT (SELECT count(*) FROM "
+	rc = wd_db_read(&s->db, "SELECT (SELECT count(*) FROM "
 	    "auth.audit_log WHERE event = 'login_failed' AND subject = "
 	    "sha256(convert_to($1, 'UTF8')) AND at > now() - interval "
 	    "'15 minutes'), (SELECT count(*) FROM auth.audit_log WHERE event "
@@ -504,30 +392,30 @@ throttled(struct wd_call *c, const char *email)
 	    "interval '15 minutes')", 2, p, &res);
 	if (rc != WD_OK)
 		goto out;
-	if (strtol(PQgetvalue(res, 0, 0), NULL, 10) >= c->s->max_fail ||
-	    strtol(PQgetvalue(res, 0, 1), NULL, 10) >= c->s->max_fail_ip) {
+	if (strtol(wd_db_val(res, 0, 0), NULL, 10) >= s->max_fail ||
+	    strtol(wd_db_val(res, 0, 1), NULL, 10) >= s->max_fail_ip) {
 		rc = WD_E_RATELIMIT;
-		wd_http_log(c->rq, WD_LOG_WARN, "acct", "login throttled");
+		wd_log(NULL, WD_LOG_WARN, "acct", "login throttled");
 	}
 out:
-	PQclear(res);
+	wd_db_free(res);
 	return rc;
 }
 
 enum wd_err
-wd_acct_login(struct wd_call *c, const char *email, const char *pw,
-    size_t pwlen, struct wd_sess *o, const char **msg)
+wd_acct_login(struct wd_svc *s, const struct wd_client *cl,
+    const char *email, const char *pw, size_t pwlen, struct wd_sess *o,
+    const char **msg)
 {
 	enum wd_err	 rc;
-	PGconn		*db = NULL;
-	PGresult	*res = NULL;
+	struct wd_dbres	*res = NULL;
 	const char	*p[3], *hash = NULL;
 	char		 acct[WD_UUID_LEN + 1], uid[WD_UUID_LEN + 1];
 	char		 nh[WD_PW_HASH_MAX];
 	int		 ok = 0, found;
 
 	*msg = NULL;
-	rc = throttled(c, email);
+	rc = throttled(s, cl, email);
 	if (rc != WD_OK) {
 		*msg = "Too many failed logins; try again later.";
 		goto out;
@@ -536,13 +424,13 @@ wd_acct_login(struct wd_call *c, const char *email, const char *pw,
 	/* read without a lock, and hash outside any transaction: a row
 	 * lock held through the hash would serialise logins to one account,
 	 * which both slows them and tells an observer the email exists */
-	rc = wd_db_exec(&c->s->db, "SELECT id, user_id, password_hash, active "
+	rc = wd_db_read(&s->db, "SELECT id, user_id, password_hash, active "
 	    "FROM auth.accounts WHERE lower(email::text) = $1", 1, p, &res);
 	if (rc != WD_OK)
 		goto out;
-	found = PQntuples(res) == 1;
-	if (found && !PQgetisnull(res, 0, 2))
-		hash = PQgetvalue(res, 0, 2);
+	found = wd_db_rows(res) == 1;
+	if (found && !wd_db_null(res, 0, 2))
+		hash = wd_db_val(res, 0, 2);
 	/* unknown email and wrong password: same work, same answer */
 	rc = wd_pw_verify(pw, pwlen, hash, &ok);
 	if (rc != WD_OK)
@@ -552,10 +440,10 @@ wd_acct_login(struct wd_call *c, const char *email, const char *pw,
 		*msg = MSG_BADLOGIN;
 		goto out;
 	}
-	snprintf(acct, sizeof(acct), "%s", PQgetvalue(res, 0, 0));
-	snprintf(uid, sizeof(uid), "%s", PQgetvalue(res, 0, 1));
+	snprintf(acct, sizeof(acct), "%s", wd_db_val(res, 0, 0));
+	snprintf(uid, sizeof(uid), "%s", wd_db_val(res, 0, 1));
 	/* refused only after the password checked out */
-	if (strcmp(PQgetvalue(res, 0, 3), "t") != 0) {
+	if (!wd_db_bool(res, 0, 3)) {
 		rc = WD_E_FORBIDDEN;
 		*msg = "Account is not activated.";
 		goto out;
@@ -564,7 +452,7 @@ wd_acct_login(struct wd_call *c, const char *email, const char *pw,
 	if (wd_pw_needs_rehash(hash) && (rc = wd_pw_hash(pw, pwlen, nh)) !=
 	    WD_OK)
 		goto out;
-	rc = tx_begin(c, &db);
+	rc = wd_db_begin(&s->db);
 	if (rc != WD_OK)
 		goto out;
 	if (nh[0] != '\0') {
@@ -573,22 +461,24 @@ wd_acct_login(struct wd_call *c, const char *email, const char *pw,
 		p[0] = acct;
 		p[1] = nh;
 		p[2] = hash;
-		rc = q(c, db, "UPDATE auth.accounts SET password_hash = $2 "
-		    "WHERE id = $1 AND password_hash = $3", 3, p, NULL);
+		rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET "
+		    "password_hash = $2 WHERE id = $1 AND password_hash = $3",
+		    3, p, NULL);
 		explicit_bzero(nh, sizeof(nh));
 		if (rc != WD_OK)
 			goto out;
 	}
-	rc = audit(c, db, "login", uid);
+	rc = audit(s, cl, "login", uid);
 	if (rc == WD_OK)
-		rc = issue(c, db, acct, NULL, o);
+		rc = issue(s, acct, NULL, o);
 out:
-	PQclear(res);
-	rc = tx_end(db, rc);
+	rc = wd_db_end(&s->db, rc);
+	/* after wd_db_end: hash points into res */
+	wd_db_free(res);
 	if (rc == WD_E_UNAUTH)
-		audit1(c, "login_failed", email);
+		audit1(s, cl, "login_failed", email);
 	else if (rc == WD_E_FORBIDDEN)
-		audit1(c, "login_inactive", NULL);
+		audit1(s, cl, "login_inactive", NULL);
 	return rc;
 }
 
@@ -596,7 +486,7 @@ out:
  * published for the webhook (trigger NOTIFY, sql/002). where selects the
  * families from auth.refresh_tokens with $1. */
 static enum wd_err
-revoke(struct wd_call *c, PGconn *db, const char *where, const char *arg)
+revoke(struct wd_svc *s, const char *where, const char *arg)
 {
 	char		 mins[24];
 	const char	*p[2] = { arg, mins };
@@ -604,20 +494,20 @@ revoke(struct wd_call *c, PGconn *db, const char *where, const char *arg)
 	enum wd_err	 rc;
 
 	/* a revoked sid must outlive every access token of the session */
-	snprintf(mins, sizeof(mins), "%ld", c->s->jwt_min +
-	    (c->s->key.skew + 59) / 60 + 1);
+	snprintf(mins, sizeof(mins), "%ld", s->jwt_min +
+	    (s->key.skew + 59) / 60 + 1);
 	snprintf(sql, sizeof(sql), "INSERT INTO auth.revoked_sessions "
 	    "(family_id, expires_at) SELECT DISTINCT family_id, now() + "
 	    "make_interval(mins => $2::int) FROM auth.refresh_tokens WHERE %s "
 	    "ON CONFLICT (family_id) DO UPDATE SET expires_at = "
 	    "EXCLUDED.expires_at", where);
-	rc = q(c, db, sql, 2, p, NULL);
+	rc = wd_db_exec(&s->db, sql, 2, p, NULL);
 	if (rc != WD_OK)
 		return rc;
 	snprintf(sql, sizeof(sql), "DELETE FROM auth.refresh_tokens WHERE "
 	    "family_id IN (SELECT family_id FROM auth.refresh_tokens WHERE "
 	    "%s)", where);
-	return q(c, db, sql, 1, p, NULL);
+	return wd_db_exec(&s->db, sql, 1, p, NULL);
 }
 
 /*
@@ -625,14 +515,15 @@ revoke(struct wd_call *c, PGconn *db, const char *where, const char *arg)
  * that (ending the caller's transaction either way) and answers 401.
  */
 static enum wd_err
-reused(struct wd_call *c, PGconn *db, const char *fam, const char *uid)
+reused(struct wd_svc *s, const struct wd_client *cl, const char *fam,
+    const char *uid)
 {
 	enum wd_err	 rc;
 
-	rc = revoke(c, db, "family_id = $1::uuid", fam);
+	rc = revoke(s, "family_id = $1::uuid", fam);
 	if (rc == WD_OK)
-		rc = audit(c, db, "refresh_reuse", uid);
-	rc = tx_end(db, rc);	/* commits only a complete revoke */
+		rc = audit(s, cl, "refresh_reuse", uid);
+	rc = wd_db_end(&s->db, rc);	/* commits only a complete revoke */
 	return rc == WD_OK ? WD_E_UNAUTH : rc;
 }
 
@@ -654,124 +545,117 @@ struct rtok {
  * malformed or unknown.
  */
 static enum wd_err
-lock_token(struct wd_call *c, const char *token, PGconn **db,
-    struct rtok *t)
+lock_token(struct wd_svc *s, const char *token, struct rtok *t)
 {
 	enum wd_err	 rc;
-	PGresult	*res = NULL;
+	struct wd_dbres	*res = NULL;
 	const char	*p[1] = { token };
 
 	if (token == NULL || !wd_is_uuid(token, strlen(token)))
 		return WD_E_UNAUTH;
-	rc = tx_begin(c, db);
+	rc = wd_db_begin(&s->db);
 	if (rc != WD_OK)
 		return rc;
-	rc = q(c, *db, "SELECT r.family_id, r.account_id, a.user_id, "
+	rc = wd_db_exec(&s->db, "SELECT r.family_id, r.account_id, a.user_id, "
 	    "r.used_at IS NOT NULL, r.expires_at > now(), a.active, EXISTS "
 	    "(SELECT 1 FROM auth.revoked_sessions v WHERE v.family_id = "
 	    "r.family_id) FROM auth.refresh_tokens r JOIN auth.accounts a ON "
 	    "a.id = r.account_id WHERE r.token_hash = " TOKEN_HASH " FOR UPDATE "
 	    "OF r", 1, p, &res);
-	if (rc == WD_OK && PQntuples(res) != 1)
+	if (rc == WD_OK && wd_db_rows(res) != 1)
 		rc = WD_E_UNAUTH;
 	if (rc != WD_OK)
 		goto out;
-	snprintf(t->fam, sizeof(t->fam), "%s", PQgetvalue(res, 0, 0));
-	snprintf(t->acct, sizeof(t->acct), "%s", PQgetvalue(res, 0, 1));
-	snprintf(t->uid, sizeof(t->uid), "%s", PQgetvalue(res, 0, 2));
-	t->used = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
-	t->live = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
-	t->active = strcmp(PQgetvalue(res, 0, 5), "t") == 0;
-	t->revoked = strcmp(PQgetvalue(res, 0, 6), "t") == 0;
+	snprintf(t->fam, sizeof(t->fam), "%s", wd_db_val(res, 0, 0));
+	snprintf(t->acct, sizeof(t->acct), "%s", wd_db_val(res, 0, 1));
+	snprintf(t->uid, sizeof(t->uid), "%s", wd_db_val(res, 0, 2));
+	t->used = wd_db_bool(res, 0, 3);
+	t->live = wd_db_bool(res, 0, 4);
+	t->active = wd_db_bool(res, 0, 5);
+	t->revoked = wd_db_bool(res, 0, 6);
 out:
-	PQclear(res);
+	wd_db_free(res);
 	return rc;
 }
 
 enum wd_err
-wd_acct_refresh(struct wd_call *c, const char *token, struct wd_sess *o,
-    const char **msg)
+wd_acct_refresh(struct wd_svc *s, const struct wd_client *cl,
+    const char *token, struct wd_sess *o, const char **msg)
 {
 	enum wd_err	 rc;
-	PGconn		*db = NULL;
 	struct rtok	 t;
 	const char	*p[1] = { token };
 
 	*msg = MSG_BADREFRESH;
-	rc = lock_token(c, token, &db, &t);
+	rc = lock_token(s, token, &t);
 	if (rc != WD_OK)
 		goto out;
 	if (t.used) {
 		/* a rotated token came back: someone holds a copy */
-		rc = reused(c, db, t.fam, t.uid);
-		db = NULL;
-		goto out;
+		return reused(s, cl, t.fam, t.uid);
 	}
 	rc = WD_E_UNAUTH;
 	if (!t.live || !t.active || t.revoked)
 		goto out;
-	rc = q(c, db, "UPDATE auth.refresh_tokens SET used_at = now() WHERE "
-	    "token_hash = " TOKEN_HASH, 1, p, NULL);
+	rc = wd_db_exec(&s->db, "UPDATE auth.refresh_tokens SET used_at = "
+	    "now() WHERE token_hash = " TOKEN_HASH, 1, p, NULL);
 	if (rc == WD_OK)
-		rc = audit(c, db, "refresh", t.uid);
+		rc = audit(s, cl, "refresh", t.uid);
 	if (rc == WD_OK)
-		rc = issue(c, db, t.acct, t.fam, o);
+		rc = issue(s, t.acct, t.fam, o);
 	if (rc == WD_OK)
 		*msg = NULL;
 out:
-	return tx_end(db, rc);
+	return wd_db_end(&s->db, rc);
 }
 
 enum wd_err
-wd_acct_logout(struct wd_call *c, const char *token, int all,
-    const char **msg)
+wd_acct_logout(struct wd_svc *s, const struct wd_client *cl,
+    const char *token, int all, const char **msg)
 {
 	enum wd_err	 rc;
-	PGconn		*db = NULL;
 	struct rtok	 t;
 
 	*msg = MSG_BADREFRESH;
-	rc = lock_token(c, token, &db, &t);
+	rc = lock_token(s, token, &t);
 	if (rc == WD_OK && !t.live)
 		rc = WD_E_UNAUTH;
 	if (rc != WD_OK)
 		goto out;
 	if (t.used) {
 		/* a rotated token: a copy is in other hands (as in refresh) */
-		rc = reused(c, db, t.fam, t.uid);
-		db = NULL;
-		goto out;
+		return reused(s, cl, t.fam, t.uid);
 	}
 	if (all)
-		rc = revoke(c, db, "account_id = $1::uuid", t.acct);
+		rc = revoke(s, "account_id = $1::uuid", t.acct);
 	else
-		rc = revoke(c, db, "family_id = $1::uuid", t.fam);
+		rc = revoke(s, "family_id = $1::uuid", t.fam);
 	if (rc == WD_OK)
-		rc = audit(c, db, all ? "logout_all" : "logout", t.uid);
+		rc = audit(s, cl, all ? "logout_all" : "logout", t.uid);
 	if (rc == WD_OK)
 		*msg = NULL;
 out:
-	return tx_end(db, rc);
+	return wd_db_end(&s->db, rc);
 }
 
 enum wd_err
-wd_acct_activate(struct wd_call *c, const char *ticket, const char **msg)
+wd_acct_activate(struct wd_svc *s, const struct wd_client *cl,
+    const char *ticket, const char **msg)
 {
 	enum wd_err	 rc;
-	PGconn		*db = NULL;
-	PGresult	*res = NULL;
+	struct wd_dbres	*res = NULL;
 	const char	*p[1] = { ticket };
 
 	*msg = MSG_BADTICKET;
 	rc = WD_E_UNAUTH;
 	if (!wd_is_uuid(ticket, strlen(ticket)))
 		goto out;
-	rc = tx_begin(c, &db);
+	rc = wd_db_begin(&s->db);
 	if (rc != WD_OK)
 		goto out;
 	/* single use and purpose-bound: the ticket is cleared as it is
 	 * spent, and only an activation ticket activates */
-	rc = q(c, db, "UPDATE auth.accounts SET active = true, ticket_hash = "
+	rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET active = true, ticket_hash = "
 	    "NULL, ticket_purpose = NULL, ticket_expires_at = NULL WHERE "
 	    "ticket_hash = " TOKEN_HASH " AND ticket_purpose = 'activate' AND "
 	    "ticket_expires_at > now() AND NOT active RETURNING user_id", 1, p,
@@ -779,22 +663,22 @@ wd_acct_activate(struct wd_call *c, const char *ticket, const char **msg)
 	if (rc != WD_OK)
 		goto out;
 	rc = WD_E_UNAUTH;
-	if (PQntuples(res) != 1)
+	if (wd_db_rows(res) != 1)
 		goto out;
-	rc = audit(c, db, "activate", PQgetvalue(res, 0, 0));
+	rc = audit(s, cl, "activate", wd_db_val(res, 0, 0));
 	if (rc == WD_OK)
 		*msg = NULL;
 out:
-	PQclear(res);
-	return tx_end(db, rc);
+	wd_db_free(res);
+	return wd_db_end(&s->db, rc);
 }
 
 enum wd_err
-wd_acct_user(struct wd_call *c, const char *user_id, const char *sid,
+wd_acct_user(struct wd_svc *s, const char *user_id, const char *sid,
     struct json_object **out)
 {
 	enum wd_err		 rc;
-	PGresult		*res = NULL;
+	struct wd_dbres		*res = NULL;
 	const char		*p[2] = { user_id, sid };
 	struct json_object	*o = NULL, *roles = NULL;
 
@@ -803,7 +687,7 @@ wd_acct_user(struct wd_call *c, const char *user_id, const char *sid,
 	if (!wd_is_uuid(user_id, strlen(user_id)) ||
 	    (sid != NULL && !wd_is_uuid(sid, strlen(sid))))
 		goto out;
-	rc = wd_db_exec(&c->s->db, "SELECT u.id, a.email, u.display_name, "
+	rc = wd_db_read(&s->db, "SELECT u.id, a.email, u.display_name, "
 	    "u.avatar_url, a.default_role, array_to_json(ARRAY(SELECT role "
 	    "FROM auth.account_roles r WHERE r.account_id = a.id ORDER BY "
 	    "role))::text, EXISTS (SELECT 1 FROM auth.revoked_sessions v "
@@ -813,30 +697,30 @@ wd_acct_user(struct wd_call *c, const char *user_id, const char *sid,
 	if (rc != WD_OK)
 		goto out;
 	rc = WD_E_UNAUTH;
-	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 6), "t") == 0 ||
-	    strcmp(PQgetvalue(res, 0, 7), "t") != 0)
+	if (wd_db_rows(res) != 1 || wd_db_bool(res, 0, 6) ||
+	    !wd_db_bool(res, 0, 7))
 		goto out;
 	rc = WD_E_INTERNAL;
-	if (wd_json_parse(PQgetvalue(res, 0, 5), strlen(PQgetvalue(res, 0, 5)),
+	if (wd_json_parse(wd_db_val(res, 0, 5), strlen(wd_db_val(res, 0, 5)),
 	    4, &roles) != WD_OK)
 		goto out;
 	o = json_object_new_object();
 	json_object_object_add(o, "id",
-	    json_object_new_string(PQgetvalue(res, 0, 0)));
+	    json_object_new_string(wd_db_val(res, 0, 0)));
 	json_object_object_add(o, "email",
-	    json_object_new_string(PQgetvalue(res, 0, 1)));
-	json_object_object_add(o, "display_name", PQgetisnull(res, 0, 2) ?
-	    NULL : json_object_new_string(PQgetvalue(res, 0, 2)));
-	json_object_object_add(o, "avatar_url", PQgetisnull(res, 0, 3) ?
-	    NULL : json_object_new_string(PQgetvalue(res, 0, 3)));
+	    json_object_new_string(wd_db_val(res, 0, 1)));
+	json_object_object_add(o, "display_name", wd_db_null(res, 0, 2) ?
+	    NULL : json_object_new_string(wd_db_val(res, 0, 2)));
+	json_object_object_add(o, "avatar_url", wd_db_null(res, 0, 3) ?
+	    NULL : json_object_new_string(wd_db_val(res, 0, 3)));
 	json_object_object_add(o, "default_role",
-	    json_object_new_string(PQgetvalue(res, 0, 4)));
+	    json_object_new_string(wd_db_val(res, 0, 4)));
 	json_object_object_add(o, "roles", roles);
 	roles = NULL;
 	*out = o;
 	rc = WD_OK;
 out:
 	json_object_put(roles);
-	PQclear(res);
+	wd_db_free(res);
 	return rc;
 }

@@ -12,11 +12,21 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
-#include "wd_call.h"
 #include "wd_email.h"
 #include "wd_err.h"
 #include "wd_rand.h"
 #include "wd_svc.h"
+
+#define WD_MAX_UA	512	/* audit_log.user_agent */
+
+/* Who is calling, for audit rows and throttles. */
+struct wd_client {
+	char	 ip[64];		/* REMOTE_ADDR; "" when unknown */
+	char	 ua[WD_MAX_UA + 1];	/* printable ASCII only */
+	int	 via_hasura;		/* a Hasura Action: the peer is Hasura,
+					 * shared by every user, so no limit
+					 * per address applies */
+};
 
 /* A freshly issued session, or for an account awaiting activation just
  * the user. */
@@ -42,23 +52,24 @@ struct wd_reg {
 };
 
 /*
- * Each returns WD_OK or an error for wd_call_fail, with *msg a static
- * user-facing message (or NULL for the table default).
+ * Each returns WD_OK or an error with *msg a static user-facing message
+ * (or NULL for the error table's default). cl names the caller.
  */
-enum wd_err	wd_acct_register(struct wd_call *c, const struct wd_reg *r,
+enum wd_err	wd_acct_register(struct wd_svc *s, const struct wd_client *cl,
+		    const struct wd_reg *r, struct wd_sess *o,
+		    const char **msg);
+enum wd_err	wd_acct_login(struct wd_svc *s, const struct wd_client *cl,
+		    const char *email, const char *pw, size_t pwlen,
 		    struct wd_sess *o, const char **msg);
-enum wd_err	wd_acct_login(struct wd_call *c, const char *email,
-		    const char *pw, size_t pwlen, struct wd_sess *o,
-		    const char **msg);
-enum wd_err	wd_acct_refresh(struct wd_call *c, const char *token,
-		    struct wd_sess *o, const char **msg);
-enum wd_err	wd_acct_logout(struct wd_call *c, const char *token, int all,
-		    const char **msg);
-enum wd_err	wd_acct_activate(struct wd_call *c, const char *ticket,
-		    const char **msg);
+enum wd_err	wd_acct_refresh(struct wd_svc *s, const struct wd_client *cl,
+		    const char *token, struct wd_sess *o, const char **msg);
+enum wd_err	wd_acct_logout(struct wd_svc *s, const struct wd_client *cl,
+		    const char *token, int all, const char **msg);
+enum wd_err	wd_acct_activate(struct wd_svc *s, const struct wd_client *cl,
+		    const char *ticket, const char **msg);
 /* The profile of user_id for GET /auth/user; *out caller-owned. Also
  * refuses a revoked sid (a database query is fine here). */
-enum wd_err	wd_acct_user(struct wd_call *c, const char *user_id,
+enum wd_err	wd_acct_user(struct wd_svc *s, const char *user_id,
 		    const char *sid, struct json_object **out);
 
 #endif

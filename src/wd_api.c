@@ -1,9 +1,11 @@
 /*
- * wd_api.c: account handlers: argument checking by field table, the
- * session object, cookies. The database work is in wd_acct.c.
+ * wd_api.c: the account operations (wd_op.h): what each takes and what
+ * it does, in neutral form. The SQL is in wd_acct.c; the shapes on the
+ * wire are the dialects' (wd_dialect.c).
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -11,393 +13,182 @@
 #include <openssl/pem.h>
 
 #include "wd_acct.h"
-#include "wd_api.h"
 #include "wd_auth.h"
-#include "wd_call.h"
 #include "wd_json.h"
+#include "wd_limits.h"
+#include "wd_mem.h"
+#include "wd_op.h"
 #include "wd_pw.h"
 
-#define RT_COOKIE	"refresh_token"
+#define MSG_BADREFRESH	"Invalid or expired refresh token."
+#define MSG_BADTICKET	"Invalid or expired ticket."
+#define MSG_BADEMAIL	"\"email\" must be a valid email"
 
-/* Set-Cookie for the refresh token (value "" clears it). */
-static void
-rt_cookie(const struct wd_call *c, const char *val, char *out, size_t n)
+const char *
+wd_areq_str(const struct wd_areq *in, enum wd_fld f, size_t *len)
 {
-	long	 age = val[0] == '\0' ? 0 : c->s->refresh_min * 60;
+	struct json_object	*v = in->f[f];
 
-	snprintf(out, n, "Set-Cookie: " RT_COOKIE "=%s; Path=/auth; "
-	    "Max-Age=%ld; HttpOnly; SameSite=Lax%s\r\n", val, age,
-	    c->s->cookie_secure ? "; Secure" : "");
-}
-
-static struct json_object *
-str_or_null(const char *s)
-{
-	return s == NULL ? NULL : json_object_new_string(s);
-}
-
-/*
- * Answers with the session: REST as HBP's session object (refresh token
- * in a cookie, or in the body when body_rt), action as the flat
- * AuthSession output type (metadata/actions.graphql).
- */
-static void
-send_session(struct wd_call *c, struct wd_sess *o, int body_rt)
-{
-	struct json_object	*r = json_object_new_object(), *u;
-	char			 hdr[512] = "";
-	int			 active = o->jwt != NULL;
-
-	if (c->action) {
-		json_object_object_add(r, "id", json_object_new_string(
-		    o->user_id));
-		json_object_object_add(r, "email",
-		    json_object_new_string(o->email));
-		json_object_object_add(r, "display_name",
-		    str_or_null(o->display_name));
-		json_object_object_add(r, "jwt_token", str_or_null(o->jwt));
-		json_object_object_add(r, "jwt_expires_in", active ?
-		    json_object_new_int64(o->expires_ms) : NULL);
-		json_object_object_add(r, "refresh_token", active ?
-		    json_object_new_string(o->refresh) : NULL);
-		wd_call_reply(c, 200, r, NULL);
-		json_object_put(r);
-		return;
+	if (v == NULL || !json_object_is_type(v, json_type_string)) {
+		if (len != NULL)
+			*len = 0;
+		return NULL;
 	}
-	json_object_object_add(r, "jwt_token", str_or_null(o->jwt));
-	json_object_object_add(r, "jwt_expires_in", active ?
-	    json_object_new_int64(o->expires_ms) : NULL);
-	u = json_object_new_object();
-	json_object_object_add(u, "id", json_object_new_string(o->user_id));
-	json_object_object_add(u, "email", json_object_new_string(o->email));
-	json_object_object_add(u, "display_name", str_or_null(o->display_name));
-	json_object_object_add(r, "user", u);
-	if (active && body_rt)
-		json_object_object_add(r, "refresh_token",
-		    json_object_new_string(o->refresh));
-	if (active && !body_rt)
-		rt_cookie(c, o->refresh, hdr, sizeof(hdr));
-	else if (active)
-		rt_cookie(c, "", hdr, sizeof(hdr));	/* HBP: cleared */
-	wd_call_reply(c, 200, r, hdr[0] != '\0' ? hdr : NULL);
-	json_object_put(r);
+	if (len != NULL)
+		*len = (size_t)json_object_get_string_len(v);
+	return json_object_get_string(v);
 }
 
-/* cookie: absent = true (HBP); actions never use cookies. */
-static int
-wants_cookie(const struct wd_call *c, struct json_object *v)
+int
+wd_areq_bool(const struct wd_areq *in, enum wd_fld f, int def)
 {
-	if (c->action)
-		return 0;
-	return v == NULL || json_object_get_boolean(v);
-}
+	struct json_object	*v = in->f[f];
 
-static enum wd_err
-email_arg(struct json_object *v, char *out)
-{
-	return wd_email_normalize(json_object_get_string(v),
-	    (size_t)json_object_get_string_len(v), out);
+	if (v == NULL || !json_object_is_type(v, json_type_boolean))
+		return def;
+	return json_object_get_boolean(v);
 }
 
 void
-wd_api_register(struct wd_svc *s, struct wd_req *rq)
+wd_areq_cleanup(struct wd_areq *in)
 {
-	static const struct wd_json_field f[] = {
-		{ "email", json_type_string, 1024, 1 },
-		{ "password", json_type_string, WD_PW_MAX, 1 },
-		{ "cookie", json_type_boolean, 0, 0 },
-		{ "user_data", json_type_object, 0, 0 },
-		{ "register_options", json_type_object, 0, 0 },
-	};
+	json_object_put(in->root);
+	json_object_put(in->own);
+	explicit_bzero(in, sizeof(*in));
+}
+
+void
+wd_ares_cleanup(struct wd_ares *out)
+{
+	wd_sess_cleanup(&out->sess);
+	json_object_put(out->json);
+	memset(out, 0, sizeof(*out));
+}
+
+/* The normalised email of field f into out (WD_EMAIL_MAX + 1 bytes). */
+static enum wd_err
+email_arg(const struct wd_areq *in, char *out, struct wd_ares *res)
+{
+	const char	*v;
+	size_t		 len;
+
+	v = wd_areq_str(in, WD_FLD_EMAIL, &len);
+	if (v == NULL || wd_email_normalize(v, len, out) != WD_OK) {
+		res->msg = MSG_BADEMAIL;
+		return WD_E_BADREQ;
+	}
+	return WD_OK;
+}
+
+static enum wd_err
+op_register(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
+{
 	static const struct wd_json_field ro[] = {
 		{ "default_role", json_type_string, 64, 0 },
 		{ "allowed_roles", json_type_array, 0, 0 },
 	};
-	struct wd_call		 c;
-	struct json_object	*v[5], *o[2] = { NULL, NULL };
+	struct json_object	*o[2] = { NULL, NULL };
+	struct json_object	*opts = in->f[WD_FLD_REGISTER_OPTIONS];
 	struct wd_reg		 r = { 0 };
-	struct wd_sess		 sess = { 0 };
 	char			 email[WD_EMAIL_MAX + 1];
-	const char		*msg = NULL, *bad = NULL;
+	const char		*bad = NULL;
 	enum wd_err		 rc;
 
-	if (wd_call_begin(s, rq, "/auth/register", "POST", "register", &c) !=
-	    WD_OK)
-		goto out;
-	rc = WD_E_BADREQ;
-	if (c.in == NULL || wd_json_fields(c.in, f, 5, v, &bad) != WD_OK ||
-	    (v[4] != NULL && wd_json_fields(v[4], ro, 2, o, &bad) != WD_OK)) {
-		msg = bad != NULL && strcmp(bad, "email") == 0 ?
-		    "\"email\" must be a valid email" :
-		    "\"password\" is required";
-		goto fail;
-	}
-	if (email_arg(v[0], email) != WD_OK) {
-		msg = "\"email\" must be a valid email";
-		goto fail;
+	rc = email_arg(in, email, out);
+	if (rc != WD_OK)
+		return rc;
+	if (opts != NULL && wd_json_fields(opts, ro, 2, o, &bad) != WD_OK) {
+		out->msg = strcmp(bad, "default_role") == 0 ?
+		    "\"register_options.default_role\" must be a string" :
+		    "\"register_options.allowed_roles\" must be an array";
+		return WD_E_BADREQ;
 	}
 	r.email = email;
-	r.pw = json_object_get_string(v[1]);
-	r.pwlen = (size_t)json_object_get_string_len(v[1]);
-	r.user_data = v[3];
+	r.pw = wd_areq_str(in, WD_FLD_PASSWORD, &r.pwlen);
+	r.user_data = in->f[WD_FLD_USER_DATA];
 	r.default_role = o[0] != NULL ? json_object_get_string(o[0]) : NULL;
 	r.allowed_roles = o[1];
-	rc = wd_acct_register(&c, &r, &sess, &msg);
-	if (rc != WD_OK)
-		goto fail;
-	send_session(&c, &sess, !wants_cookie(&c, v[2]));
-	goto out;
-fail:
-	wd_call_fail(&c, rc, msg);
-out:
-	wd_sess_cleanup(&sess);
-	wd_call_cleanup(&c);
+	rc = wd_acct_register(s, &in->who, &r, &out->sess, &out->msg);
+	if (rc == WD_OK)
+		out->kind = WD_RES_SESSION;
+	return rc;
 }
 
-void
-wd_api_login(struct wd_svc *s, struct wd_req *rq)
-{
-	static const struct wd_json_field f[] = {
-		{ "email", json_type_string, 1024, 1 },
-		{ "password", json_type_string, WD_PW_MAX, 1 },
-		{ "cookie", json_type_boolean, 0, 0 },
-	};
-	struct wd_call		 c;
-	struct json_object	*v[3];
-	struct wd_sess		 sess = { 0 };
-	char			 email[WD_EMAIL_MAX + 1];
-	const char		*msg = NULL;
-	enum wd_err		 rc;
-
-	if (wd_call_begin(s, rq, "/auth/login", "POST", "login", &c) != WD_OK)
-		goto out;
-	rc = WD_E_BADREQ;
-	if (c.in == NULL || wd_json_fields(c.in, f, 3, v, NULL) != WD_OK ||
-	    email_arg(v[0], email) != WD_OK) {
-		msg = "\"email\" must be a valid email and \"password\" a "
-		    "string";
-		goto fail;
-	}
-	rc = wd_acct_login(&c, email, json_object_get_string(v[1]),
-	    (size_t)json_object_get_string_len(v[1]), &sess, &msg);
-	if (rc != WD_OK)
-		goto fail;
-	send_session(&c, &sess, !wants_cookie(&c, v[2]));
-	goto out;
-fail:
-	wd_call_fail(&c, rc, msg);
-out:
-	wd_sess_cleanup(&sess);
-	wd_call_cleanup(&c);
-}
-
-/*
- * The refresh token of a REST call: ?refresh_token= first (nhost-js-sdk),
- * else the cookie. *from_query tells which (HBP: a query token answers in
- * the body). WD_E_NOTFOUND when neither.
- */
 static enum wd_err
-rest_token(struct wd_call *c, char *tok, size_t n, int *from_query)
+op_login(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
 {
+	char		 email[WD_EMAIL_MAX + 1];
+	const char	*pw;
+	size_t		 pwlen;
 	enum wd_err	 rc;
-	const char	*ck;
-	size_t		 len;
-	int		 bad;
 
-	*from_query = 1;
-	rc = wd_call_query(c, "refresh_token", tok, n);
-	if (rc != WD_E_NOTFOUND)
+	rc = email_arg(in, email, out);
+	if (rc != WD_OK)
 		return rc;
-	*from_query = 0;
-	ck = wd_call_rt_cookie(c, &len, &bad);
-	if (bad)
-		return WD_E_BADREQ;
-	if (ck == NULL || len + 1 > n)
-		return WD_E_NOTFOUND;
-	memcpy(tok, ck, len);
-	tok[len] = '\0';
-	return WD_OK;
+	pw = wd_areq_str(in, WD_FLD_PASSWORD, &pwlen);
+	rc = wd_acct_login(s, &in->who, email, pw, pwlen, &out->sess,
+	    &out->msg);
+	if (rc == WD_OK)
+		out->kind = WD_RES_SESSION;
+	return rc;
 }
 
 static enum wd_err
-action_token(struct wd_call *c, const char *name, char *tok, size_t n)
+op_refresh(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
 {
-	struct json_object	*v;
-
-	if (!json_object_object_get_ex(c->in, name, &v) ||
-	    !json_object_is_type(v, json_type_string) ||
-	    (size_t)json_object_get_string_len(v) + 1 > n)
-		return WD_E_BADREQ;
-	snprintf(tok, n, "%s", json_object_get_string(v));
-	return WD_OK;
-}
-
-void
-wd_api_refresh(struct wd_svc *s, struct wd_req *rq)
-{
-	struct wd_call	 c;
-	struct wd_sess	 sess = { 0 };
-	char		 tok[WD_MAX_QUERY_VALUE];
-	const char	*msg = "Invalid or expired refresh token.";
+	const char	*tok = wd_areq_str(in, WD_FLD_REFRESH_TOKEN, NULL);
 	enum wd_err	 rc;
-	int		 fromq = 1;
 
-	if (wd_call_begin(s, rq, "/auth/token/refresh", "GET", "refresh",
-	    &c) != WD_OK)
-		goto out;
-	rc = c.action ? action_token(&c, "refresh_token", tok, sizeof(tok)) :
-	    rest_token(&c, tok, sizeof(tok), &fromq);
-	if (rc == WD_E_NOTFOUND)
-		rc = WD_E_UNAUTH;
-	if (rc != WD_OK)
-		goto fail;
-	rc = wd_acct_refresh(&c, tok, &sess, &msg);
-	if (rc != WD_OK)
-		goto fail;
-	send_session(&c, &sess, fromq);
-	goto out;
-fail:
-	wd_call_fail(&c, rc, msg);
-out:
-	explicit_bzero(tok, sizeof(tok));
-	wd_sess_cleanup(&sess);
-	wd_call_cleanup(&c);
-}
-
-void
-wd_api_logout(struct wd_svc *s, struct wd_req *rq)
-{
-	static const struct wd_json_field f[] = {
-		{ "all", json_type_boolean, 0, 0 },
-	};
-	struct wd_call		 c;
-	struct json_object	*v[1] = { NULL }, *r;
-	char			 tok[WD_MAX_QUERY_VALUE], hdr[512];
-	const char		*msg = "Invalid or expired refresh token.";
-	enum wd_err		 rc;
-	int			 fromq = 1;
-
-	if (wd_call_begin(s, rq, "/auth/logout", "POST", "logout", &c) !=
-	    WD_OK)
-		goto out;
-	rc = WD_E_BADREQ;
-	if (c.in != NULL && wd_json_fields(c.in, f, 1, v, NULL) != WD_OK) {
-		msg = "\"all\" must be a boolean";
-		goto fail;
-	}
-	rc = c.action ? action_token(&c, "refresh_token", tok, sizeof(tok)) :
-	    rest_token(&c, tok, sizeof(tok), &fromq);
-	if (rc == WD_E_NOTFOUND)
-		rc = WD_E_UNAUTH;
-	if (rc != WD_OK)
-		goto fail;
-	rc = wd_acct_logout(&c, tok, v[0] != NULL &&
-	    json_object_get_boolean(v[0]), &msg);
-	if (rc != WD_OK)
-		goto fail;
-	if (c.action) {
-		r = json_object_new_object();
-		json_object_object_add(r, "ok", json_object_new_boolean(1));
-		wd_call_reply(&c, 200, r, NULL);
-		json_object_put(r);
-		goto out;
-	}
-	rt_cookie(&c, "", hdr, sizeof(hdr));
-	wd_call_reply(&c, 204, NULL, hdr);
-	goto out;
-fail:
-	wd_call_fail(&c, rc, msg);
-out:
-	explicit_bzero(tok, sizeof(tok));
-	wd_call_cleanup(&c);
-}
-
-static void
-redirect(struct wd_call *c, const char *url)
-{
-	char	 hdr[2200];
-	int	 n;
-
-	n = snprintf(hdr, sizeof(hdr), "Location: %s\r\n", url);
-	if (n < 0 || (size_t)n >= sizeof(hdr) || strpbrk(url, "\r\n")) {
-		wd_call_fail(c, WD_E_INTERNAL, NULL);
-		return;
-	}
-	wd_call_reply(c, 302, NULL, hdr);
-}
-
-void
-wd_api_activate(struct wd_svc *s, struct wd_req *rq)
-{
-	struct wd_call		 c;
-	struct json_object	*r;
-	char			 ticket[WD_MAX_QUERY_VALUE] = "";
-	const char		*msg = "Invalid or expired ticket.", *url;
-	enum wd_err		 rc;
-
-	if (wd_call_begin(s, rq, "/auth/activate", "GET", "activate", &c) !=
-	    WD_OK)
-		goto out;
-	rc = c.action ? action_token(&c, "ticket", ticket, sizeof(ticket)) :
-	    wd_call_query(&c, "ticket", ticket, sizeof(ticket));
+	out->msg = MSG_BADREFRESH;
+	if (tok == NULL)
+		return WD_E_UNAUTH;
+	rc = wd_acct_refresh(s, &in->who, tok, &out->sess, &out->msg);
 	if (rc == WD_OK)
-		rc = wd_acct_activate(&c, ticket, &msg);
-	else
-		rc = WD_E_UNAUTH;
-	if (!c.action) {
-		url = wd_cfg_str(&s->cfg, rc == WD_OK ?
-		    WD_CFG_REDIRECT_URL_SUCCESS : WD_CFG_REDIRECT_URL_ERROR);
-		if (url != NULL && url[0] != '\0' && rc != WD_E_DBDOWN) {
-			redirect(&c, url);
-			goto out;
-		}
-	}
-	if (rc != WD_OK) {
-		wd_call_fail(&c, rc, msg);
-		goto out;
-	}
-	r = json_object_new_object();
-	json_object_object_add(r, "ok", json_object_new_boolean(1));
-	if (!c.action)
-		json_object_object_add(r, "message", json_object_new_string(
-		    "Your account has been activated."));
-	wd_call_reply(&c, 200, r, NULL);
-	json_object_put(r);
-out:
-	wd_call_cleanup(&c);
+		out->kind = WD_RES_SESSION;
+	return rc;
 }
 
-void
-wd_api_user(struct wd_svc *s, struct wd_req *rq)
+static enum wd_err
+op_logout(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
 {
-	struct wd_call		 c;
+	const char	*tok = wd_areq_str(in, WD_FLD_REFRESH_TOKEN, NULL);
+
+	out->msg = MSG_BADREFRESH;
+	out->kind = WD_RES_EMPTY;
+	if (tok == NULL)
+		return WD_E_UNAUTH;
+	return wd_acct_logout(s, &in->who, tok,
+	    wd_areq_bool(in, WD_FLD_ALL, 0), &out->msg);
+}
+
+static enum wd_err
+op_activate(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
+{
+	const char	*t = wd_areq_str(in, WD_FLD_TICKET, NULL);
+
+	out->msg = MSG_BADTICKET;
+	out->kind = WD_RES_EMPTY;
+	out->note = "Your account has been activated.";
+	if (t == NULL)
+		return WD_E_UNAUTH;
+	return wd_acct_activate(s, &in->who, t, &out->msg);
+}
+
+static enum wd_err
+op_user(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
+{
 	struct wd_claims	 cl = { 0 };
-	struct json_object	*o = NULL;
-	const char		*h, *tok;
-	size_t			 len;
-	enum wd_err		 rc;
+	enum wd_err		 rc = WD_E_UNAUTH;
 
-	if (wd_call_begin(s, rq, "/auth/user", "GET", NULL, &c) != WD_OK)
-		goto out;
-	h = wd_http_param(rq, "HTTP_AUTHORIZATION");
-	rc = WD_E_UNAUTH;
-	if (h == NULL)
-		goto fail;
-	rc = wd_auth_bearer(h, strlen(h), &tok, &len);
+	if (in->bearer != NULL)
+		rc = wd_jwt_verify(&s->key, in->bearer, in->bearer_len,
+		    time(NULL), &cl);
 	if (rc == WD_OK)
-		rc = wd_jwt_verify(&s->key, tok, len, time(NULL), &cl);
+		rc = wd_acct_user(s, cl.user_id, cl.sid, &out->json);
 	if (rc == WD_OK)
-		rc = wd_acct_user(&c, cl.user_id, cl.sid, &o);
-	if (rc != WD_OK)
-		goto fail;
-	wd_call_reply(&c, 200, o, NULL);
-	goto out;
-fail:
-	wd_call_fail(&c, rc, NULL);
-out:
-	json_object_put(o);
+		out->kind = WD_RES_JSON;
 	wd_claims_cleanup(&cl);
-	wd_call_cleanup(&c);
+	return rc;
 }
 
 /* base64url of a big number, unpadded (RFC 7518 §6.3.1). */
@@ -424,7 +215,6 @@ b64u_bn(const BIGNUM *bn)
 	}
 	return json_object_new_string(enc);
 }
-
 /* Appends k's public JWK to keys; 0 if k is not RS* or unreadable. */
 static int
 add_jwk(struct json_object *keys, const struct wd_jwt_key *k)
@@ -467,28 +257,63 @@ out:
  * one during a rotation (WARDEN_JWT_PREVIOUS_SECRET), so a verifier
  * fetching by kid (Hasura's jwk_url) accepts tokens of both.
  */
-void
-wd_api_jwks(struct wd_svc *s, struct wd_req *rq)
+static enum wd_err
+op_jwks(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
 {
-	struct wd_call		 c;
-	struct json_object	*r = NULL, *keys;
+	struct json_object	*keys;
 	int			 n = 0;
 
-	if (wd_call_begin(s, rq, "/auth/jwks", "GET", NULL, &c) != WD_OK)
-		goto out;
-	r = json_object_new_object();
+	(void)in;
+	out->json = json_object_new_object();
 	keys = json_object_new_array();
-	json_object_object_add(r, "keys", keys);
+	json_object_object_add(out->json, "keys", keys);
 	n += add_jwk(keys, &s->key);
 	if (s->key.prev != NULL)
 		n += add_jwk(keys, s->key.prev);
 	if (n == 0) {
-		wd_call_fail(&c, WD_E_NOTFOUND, "JWKS is only served for RS* "
-		    "keys; an HS* key is a shared secret.");
-		goto out;
+		out->msg = "JWKS is only served for RS* keys; an HS* key is "
+		    "a shared secret.";
+		return WD_E_NOTFOUND;
 	}
-	wd_call_reply(&c, 200, r, "Cache-Control: public, max-age=300\r\n");
-out:
-	json_object_put(r);
-	wd_call_cleanup(&c);
+	out->kind = WD_RES_JSON;
+	out->cache = "public, max-age=300";
+	return WD_OK;
 }
+
+/* ---- the operations: what each takes ---- */
+
+#define STR(n, req)	{ json_type_string, (n), (req) }
+#define BOOL		{ json_type_boolean, 0, 0 }
+#define OBJ		{ json_type_object, 0, 0 }
+#define TOKEN		STR(WD_MAX_QUERY_VALUE - 1, 0)
+
+const struct wd_op wd_op_register = { "register", op_register, {
+	[WD_FLD_EMAIL] = STR(1024, 1),
+	[WD_FLD_PASSWORD] = STR(WD_PW_MAX, 1),
+	[WD_FLD_COOKIE] = BOOL,
+	[WD_FLD_USER_DATA] = OBJ,
+	[WD_FLD_REGISTER_OPTIONS] = OBJ,
+}, 0 };
+
+const struct wd_op wd_op_login = { "login", op_login, {
+	[WD_FLD_EMAIL] = STR(1024, 1),
+	[WD_FLD_PASSWORD] = STR(WD_PW_MAX, 1),
+	[WD_FLD_COOKIE] = BOOL,
+}, 0 };
+
+const struct wd_op wd_op_refresh = { "refresh", op_refresh, {
+	[WD_FLD_REFRESH_TOKEN] = TOKEN,
+}, 0 };
+
+const struct wd_op wd_op_logout = { "logout", op_logout, {
+	[WD_FLD_ALL] = BOOL,
+	[WD_FLD_REFRESH_TOKEN] = TOKEN,
+}, WD_OP_CLEARS_COOKIE };
+
+const struct wd_op wd_op_activate = { "activate", op_activate, {
+	[WD_FLD_TICKET] = TOKEN,
+}, WD_OP_REDIRECTS };
+
+const struct wd_op wd_op_user = { "user", op_user, { { 0, 0, 0 } }, 0 };
+
+const struct wd_op wd_op_jwks = { "jwks", op_jwks, { { 0, 0, 0 } }, 0 };

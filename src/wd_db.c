@@ -1,14 +1,21 @@
 /*
- * wd_db.c: database connection management. The URL may carry a password,
- * so it is never logged; libpq's error text may echo host names, which is
- * fine, but never parameters.
+ * wd_db.c: the database layer. The URL may carry a password, so it is
+ * never logged; libpq's error text may echo host names, which is fine,
+ * but never parameters, and of a failed statement only its SQLSTATE and
+ * constraint are logged (the DETAIL can quote the row, hashes included).
  */
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wd_db.h"
 #include "wd_log.h"
 #include "wd_mem.h"
+
+/* libpq's result, under our name: callers never see PGresult */
+#define RES(r)	((PGresult *)(r))
+#define CRES(r)	((const PGresult *)(r))
 
 enum wd_err
 wd_db_init(struct wd_db *db, const char *url, char *err, size_t errsz)
@@ -16,8 +23,7 @@ wd_db_init(struct wd_db *db, const char *url, char *err, size_t errsz)
 	PQconninfoOption	*opts;
 	char			*perr = NULL;
 
-	db->conn = NULL;
-	db->url = NULL;
+	memset(db, 0, sizeof(*db));
 	opts = PQconninfoParse(url, &perr);
 	if (opts == NULL) {
 		if (err != NULL)
@@ -42,30 +48,62 @@ wd_db_cleanup(struct wd_db *db)
 	if (db->url != NULL)
 		wd_freezero(db->url, strlen(db->url));
 	db->url = NULL;
+	db->in_tx = 0;
 }
 
-PGconn *
-wd_db_conn(struct wd_db *db)
+/*
+ * 1 if c can take a statement. An idle connection has nothing to say:
+ * bytes or EOF waiting on it mean the server ended the session (a
+ * terminated backend sends FATAL 57P01 and closes). Reading them now,
+ * before anything is sent, is what makes a reconnect provably safe.
+ */
+static int
+live(PGconn *c)
 {
-	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK) {
+	struct pollfd	 pfd;
+	int		 i;
+
+	for (i = 0; i < 4; i++) {
+		if (PQstatus(c) != CONNECTION_OK)
+			return 0;
+		pfd.fd = PQsocket(c);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (pfd.fd < 0)
+			return 0;
+		if (poll(&pfd, 1, 0) == 0)
+			return 1;
+		if (PQconsumeInput(c) == 0)
+			return 0;
+	}
+	return PQstatus(c) == CONNECTION_OK;
+}
+
+/* The connection for the next statement, or NULL (unreachable, or the
+ * open transaction died with its connection). */
+static PGconn *
+get(struct wd_db *db)
+{
+	/* the URL as given, plus TCP keepalives so a silently dead peer
+	 * (and the webhook's LISTEN) is noticed in seconds */
+	static const char *const kw[] = { "dbname", "keepalives",
+	    "keepalives_idle", "keepalives_interval", "keepalives_count",
+	    "connect_timeout", NULL };
+	const char	*val[] = { db->url, "1", "10", "3", "3", "5", NULL };
+
+	if (db->conn != NULL && live(db->conn)) {
 		/* a transaction left open by a failed request would swallow
 		 * every later statement of this process */
-		if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		if (!db->in_tx &&
+		    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 			PQclear(PQexec(db->conn, "ROLLBACK"));
 		return db->conn;
 	}
-	if (db->conn == NULL) {
-		/* the URL as given, plus TCP keepalives so a silently dead
-		 * peer (and the webhook's LISTEN) is noticed in seconds */
-		static const char *const kw[] = { "dbname", "keepalives",
-		    "keepalives_idle", "keepalives_interval",
-		    "keepalives_count", "connect_timeout", NULL };
-		const char	*val[] = { db->url, "1", "10", "3", "3", "5",
-		    NULL };
-
-		db->conn = PQconnectdbParams(kw, val, 1);
-	} else
-		PQreset(db->conn);
+	if (db->in_tx)
+		return NULL;
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = PQconnectdbParams(kw, val, 1);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		wd_log(NULL, WD_LOG_WARN, "db", "cannot connect: %s",
 		    PQerrorMessage(db->conn));
@@ -74,44 +112,176 @@ wd_db_conn(struct wd_db *db)
 	return db->conn;
 }
 
-enum wd_err
-wd_db_exec(struct wd_db *db, const char *sql, int nparams,
-    const char *const *params, PGresult **res)
+PGconn *
+wd_db_conn(struct wd_db *db)
 {
-	PGresult	*r = NULL;
+	return get(db);
+}
+
+/* SQLSTATE to error (one table for every caller), with the log line. */
+static enum wd_err
+failed(const PGresult *r)
+{
+	const char	*st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	const char	*cn = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+	enum wd_err	 rc = WD_E_INTERNAL;
+
+	if (st == NULL)
+		st = "?";
+	if (strcmp(st, "23505") == 0)
+		rc = WD_E_CONFLICT;
+	/* data exceptions (22xxx) and check violations (23514) come from
+	 * client values: a 400, not a 500 */
+	else if (strncmp(st, "22", 2) == 0 || strcmp(st, "23514") == 0)
+		rc = WD_E_BADREQ;
+	/* connection exceptions, shutdown, too many connections */
+	else if (strncmp(st, "08", 2) == 0 || strncmp(st, "57P", 3) == 0 ||
+	    strcmp(st, "53300") == 0)
+		rc = WD_E_DBDOWN;
+	wd_log(NULL, rc == WD_E_INTERNAL ? WD_LOG_ERR : WD_LOG_INFO, "db",
+	    "sql failed state=%s constraint=%s", st, cn == NULL ? "-" : cn);
+	return rc;
+}
+
+static enum wd_err
+run(struct wd_db *db, const char *sql, int n, const char *const *p,
+    struct wd_dbres **res, int may_retry)
+{
+	PGresult	*r;
 	PGconn		*c;
+	ExecStatusType	 st;
+	enum wd_err	 rc;
 	int		 attempt;
 
-	*res = NULL;
+	if (res != NULL)
+		*res = NULL;
 	for (attempt = 0; attempt < 2; attempt++) {
-		ExecStatusType	 st;
-
-		c = wd_db_conn(db);
+		c = get(db);
 		if (c == NULL)
 			return WD_E_DBDOWN;
-		r = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+		r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
 		st = PQresultStatus(r);
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-			*res = r;
+			if (res != NULL)
+				*res = (struct wd_dbres *)r;
+			else
+				PQclear(r);
 			return WD_OK;
 		}
+		if (PQstatus(c) == CONNECTION_OK) {
+			rc = failed(r);
+			PQclear(r);
+			return rc;
+		}
 		PQclear(r);
-		r = NULL;
-		/* a server restart shows up as a broken connection on the
-		 * first statement after it: reconnect and retry once */
-		if (PQstatus(c) == CONNECTION_OK)
-			return WD_E_INTERNAL;
+		/* the statement may have run: only what changes nothing is
+		 * sent again, and never inside a transaction (it is gone) */
+		if (!may_retry || db->in_tx)
+			break;
 	}
+	wd_log(NULL, WD_LOG_WARN, "db", "connection lost%s",
+	    may_retry ? "" : " after a write: not replayed");
 	return WD_E_DBDOWN;
+}
+
+enum wd_err
+wd_db_read(struct wd_db *db, const char *sql, int nparams,
+    const char *const *params, struct wd_dbres **res)
+{
+	return run(db, sql, nparams, params, res, 1);
+}
+
+enum wd_err
+wd_db_exec(struct wd_db *db, const char *sql, int nparams,
+    const char *const *params, struct wd_dbres **res)
+{
+	return run(db, sql, nparams, params, res, 0);
 }
 
 enum wd_err
 wd_db_ping(struct wd_db *db)
 {
-	PGresult	*r = NULL;
+	return wd_db_read(db, "SELECT 1", 0, NULL, NULL) == WD_OK ? WD_OK :
+	    WD_E_DBDOWN;
+}
+
+enum wd_err
+wd_db_begin(struct wd_db *db)
+{
 	enum wd_err	 rc;
 
-	rc = wd_db_exec(db, "SELECT 1", 0, NULL, &r);
+	if (db->in_tx) {
+		/* a handler returned without wd_db_end: its work is void */
+		wd_log(NULL, WD_LOG_ERR, "db", "transaction left open");
+		db->in_tx = 0;
+	}
+	rc = run(db, "BEGIN", 0, NULL, NULL, 1);
+	if (rc == WD_OK)
+		db->in_tx = 1;
+	return rc;
+}
+
+enum wd_err
+wd_db_end(struct wd_db *db, enum wd_err rc)
+{
+	PGresult	*r;
+
+	if (!db->in_tx)
+		return rc;
+	db->in_tx = 0;
+	if (db->conn == NULL)
+		return rc == WD_OK ? WD_E_DBDOWN : rc;
+	if (rc != WD_OK) {
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+		return rc;
+	}
+	r = PQexec(db->conn, "COMMIT");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		if (PQstatus(db->conn) != CONNECTION_OK) {
+			wd_log(NULL, WD_LOG_WARN, "db", "connection lost at "
+			    "COMMIT: outcome unknown, not replayed");
+			rc = WD_E_DBDOWN;
+		} else
+			rc = failed(r);
+	}
 	PQclear(r);
-	return rc == WD_OK ? WD_OK : WD_E_DBDOWN;
+	return rc;
+}
+
+int
+wd_db_rows(const struct wd_dbres *r)
+{
+	return r == NULL ? 0 : PQntuples(CRES(r));
+}
+
+const char *
+wd_db_val(const struct wd_dbres *r, int row, int col)
+{
+	return PQgetvalue(CRES(r), row, col);
+}
+
+int
+wd_db_null(const struct wd_dbres *r, int row, int col)
+{
+	return PQgetisnull(CRES(r), row, col);
+}
+
+int
+wd_db_bool(const struct wd_dbres *r, int row, int col)
+{
+	return strcmp(PQgetvalue(CRES(r), row, col), "t") == 0;
+}
+
+long
+wd_db_affected(struct wd_dbres *r)
+{
+	const char	*s = r == NULL ? "" : PQcmdTuples(RES(r));
+
+	return s[0] == '\0' ? 0 : strtol(s, NULL, 10);
+}
+
+void
+wd_db_free(struct wd_dbres *r)
+{
+	PQclear(RES(r));
 }

@@ -1,11 +1,22 @@
 /*
- * wd_db.h: one persistent PostgreSQL connection per process (libpq),
- * opened lazily and re-opened after the server restarts; never one
- * connection per request.
+ * wd_db.h: the database layer. The only module (with the revocation
+ * listener, which needs a raw connection to LISTEN on) that calls libpq:
+ * one persistent PostgreSQL connection per process, parameterised
+ * statements, transactions, SQLSTATE to error mapping and the log line
+ * that names the SQLSTATE and constraint.
+ *
+ * Replay rule: a statement that may have reached the server is never
+ * sent again. A connection is probed before anything is sent on it (a
+ * backend that was terminated while we were idle has said so by then),
+ * and only reads (wd_db_read, wd_db_begin) are retried on a fresh
+ * connection after a failure. A write or COMMIT that loses its
+ * connection answers WD_E_DBDOWN and the caller decides what the outcome
+ * was (wd_storage re-reads the row; account transactions answer 503).
  */
 #ifndef WD_DB_H
 #define WD_DB_H
 
+#include <stddef.h>
 #include <libpq-fe.h>
 
 #include "wd_err.h"
@@ -13,7 +24,12 @@
 struct wd_db {
 	PGconn	*conn;	/* owned; NULL until first use */
 	char	*url;	/* owned; wiped on cleanup (may hold a password) */
+	int	 in_tx;	/* between wd_db_begin and wd_db_end */
 };
+
+/* The rows of one statement: opaque, read through the accessors below,
+ * freed with wd_db_free. */
+struct wd_dbres;
 
 /*
  * Checks that url parses as a libpq connection string (so a typo stops
@@ -25,26 +41,61 @@ enum wd_err	wd_db_init(struct wd_db *db, const char *url, char *err,
 void		wd_db_cleanup(struct wd_db *db);
 
 /*
- * Returns a live connection, connecting or resetting as needed, or NULL
- * when the server cannot be reached (callers answer WD_E_DBDOWN).
- * Borrowed from db.
+ * A live connection outside any transaction, probed and (re)connected as
+ * needed, or NULL when the server cannot be reached. Borrowed from db.
+ * For the revocation listener only (LISTEN needs the raw connection);
+ * everything else goes through the calls below.
  */
 PGconn		*wd_db_conn(struct wd_db *db);
 
-/*
- * Runs "SELECT 1", retrying once on a fresh connection if the old one
- * broke (a restarted server). WD_OK or WD_E_DBDOWN.
- */
+/* Runs "SELECT 1" (retried once on a fresh connection). WD_OK or
+ * WD_E_DBDOWN. */
 enum wd_err	wd_db_ping(struct wd_db *db);
 
 /*
- * Runs a parameterised statement (PQexecParams, text params), retrying
- * once on a fresh connection only when the connection was found broken
- * before the statement could run. *res is caller-owned (PQclear) and
- * set only on WD_OK (PGRES_COMMAND_OK or PGRES_TUPLES_OK).
- * WD_E_DBDOWN when unreachable; WD_E_INTERNAL on an SQL error.
+ * Runs one parameterised statement (text parameters, NULL = SQL NULL)
+ * that changes nothing, so it may be retried once on a fresh connection
+ * when the connection broke. *res (may be NULL to discard) is set only
+ * on WD_OK; free it with wd_db_free. Errors: WD_E_DBDOWN (unreachable),
+ * WD_E_CONFLICT (unique violation), WD_E_BADREQ (a data error or check
+ * violation: the client's values), WD_E_INTERNAL (anything else, logged
+ * with its SQLSTATE and constraint, never its parameters).
+ */
+enum wd_err	wd_db_read(struct wd_db *db, const char *sql, int nparams,
+		    const char *const *params, struct wd_dbres **res);
+
+/*
+ * Same for a statement that may change rows, outside a transaction
+ * (it commits by itself) or inside the one wd_db_begin opened. Never
+ * replayed: WD_E_DBDOWN after sending means the outcome is unknown.
  */
 enum wd_err	wd_db_exec(struct wd_db *db, const char *sql, int nparams,
-		    const char *const *params, PGresult **res);
+		    const char *const *params, struct wd_dbres **res);
+
+/*
+ * Opens a transaction (BEGIN is retried on a fresh connection: it
+ * changes nothing). A transaction a failed request left open is rolled
+ * back first. Every wd_db_begin that returns WD_OK is paired with
+ * wd_db_end.
+ */
+enum wd_err	wd_db_begin(struct wd_db *db);
+
+/*
+ * Ends the transaction: COMMIT when rc is WD_OK (returning the commit's
+ * outcome: WD_E_DBDOWN when the answer was lost, so the commit may or
+ * may not have happened), else ROLLBACK (returning rc). A no-op
+ * returning rc when no transaction is open.
+ */
+enum wd_err	wd_db_end(struct wd_db *db, enum wd_err rc);
+
+/* Accessors; row and col must be in range. Values are borrowed from r. */
+int		wd_db_rows(const struct wd_dbres *r);
+const char	*wd_db_val(const struct wd_dbres *r, int row, int col);
+int		wd_db_null(const struct wd_dbres *r, int row, int col);
+/* 1 when the value is PostgreSQL's boolean true ("t"). */
+int		wd_db_bool(const struct wd_dbres *r, int row, int col);
+/* Rows an INSERT/UPDATE/DELETE touched. */
+long		wd_db_affected(struct wd_dbres *r);
+void		wd_db_free(struct wd_dbres *r);
 
 #endif

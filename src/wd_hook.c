@@ -372,8 +372,8 @@ respond(const struct wd_hook *h, struct wd_req *rq,
     const struct wd_hook_in *in, struct wd_buf *json)
 {
 	struct wd_hook_out	 o;
+	struct wd_hdrs		 hdr;
 	enum wd_err		 rc;
-	char			 hdr[WD_MAX_ROLE + WD_MAX_ID + 128];
 
 	rc = wd_hook_eval(h, in, time(NULL), rq->authorizer, &o, json);
 	if (rc != WD_OK) {
@@ -384,21 +384,24 @@ respond(const struct wd_hook *h, struct wd_req *rq,
 	if (rq->authorizer) {
 		/* lighttpd copies Variable-* into the environment of the
 		 * request it then serves (mod_fastcgi authorizer mode) */
-		snprintf(hdr, sizeof(hdr), "Variable-X-Hasura-User-Id: %s\r\n"
-		    "Variable-X-Hasura-Role: %s\r\n", o.user_id, o.role);
-		wd_http_send(rq, 200, hdr, NULL, NULL, 0);
+		wd_hdrs_init(&hdr);
+		wd_hdrs_add(&hdr, "Variable-X-Hasura-User-Id", o.user_id);
+		wd_hdrs_add(&hdr, "Variable-X-Hasura-Role", o.role);
+		wd_http_send(rq, 200, &hdr, NULL, NULL, 0);
 		return;
 	}
 	wd_http_send(rq, 200, NULL, "application/json", json->p, json->len);
 }
 
-void
-wd_hook_handle(const struct wd_hook *h, struct wd_req *rq)
+enum wd_err
+wd_hook_serve(void *ctx, struct wd_req *rq, const void *arg)
 {
+	const struct wd_hook	*h = ctx;
 	struct wd_hook_in	 in;
 	struct json_object	*body = NULL;
 	enum wd_err		 rc;
 
+	(void)arg;
 	/* the answer is built in rq->out, reused across requests, so the
 	 * hot path allocates nothing but what libjwt and json-c do */
 	if (rq->authorizer || strcmp(rq->method, "GET") == 0) {
@@ -434,4 +437,5 @@ wd_hook_handle(const struct wd_hook *h, struct wd_req *rq)
 	respond(h, rq, &in, &rq->out);
 out:
 	json_object_put(body);
+	return WD_OK;
 }

@@ -61,7 +61,10 @@ enum wd_err	wd_hook_eval(const struct wd_hook *h,
 enum wd_err	wd_hook_post_in(struct json_object *body,
 		    struct wd_hook_in *in);
 
-/* Serves one request: GET/POST /hook, or an authorizer check. */
-void		wd_hook_handle(const struct wd_hook *h, struct wd_req *rq);
+/*
+ * The wd_route handler (ctx: the struct wd_hook): GET/POST /hook, or an
+ * authorizer check for any path. Always answers.
+ */
+enum wd_err	wd_hook_serve(void *ctx, struct wd_req *rq, const void *arg);
 
 #endif

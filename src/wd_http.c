@@ -5,17 +5,18 @@
  * headers.
  */
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
-#include "wd_db.h"
 #include "wd_http.h"
 #include "wd_json.h"
 #include "wd_limits.h"
 #include "wd_log.h"
 #include "wd_util.h"
 
-enum wd_err
-wd_http_init(struct wd_req *rq)
+static enum wd_err
+init(struct wd_req *rq)
 {
 	memset(rq, 0, sizeof(*rq));
 	if (FCGX_Init() != 0)
@@ -27,16 +28,16 @@ wd_http_init(struct wd_req *rq)
 	return WD_OK;
 }
 
-void
-wd_http_cleanup(struct wd_req *rq)
+static void
+cleanup(struct wd_req *rq)
 {
 	wd_buf_cleanup(&rq->body);
 	wd_buf_cleanup(&rq->out);
 	FCGX_Free(&rq->f, 1);
 }
 
-enum wd_err
-wd_http_accept(struct wd_req *rq)
+static enum wd_err
+accept_one(struct wd_req *rq)
 {
 	const char	*q, *role;
 
@@ -59,12 +60,77 @@ wd_http_accept(struct wd_req *rq)
 	return WD_OK;
 }
 
-void
-wd_http_finish(struct wd_req *rq)
+/* 1 if method is a word of the space-separated list ms. */
+static int
+method_in(const char *ms, const char *method)
 {
-	if (!rq->responded)
-		wd_http_error(rq, WD_E_INTERNAL, NULL);
-	FCGX_Finish_r(&rq->f);
+	size_t		 n = strlen(method);
+	const char	*p;
+
+	if (n == 0)
+		return 0;
+	for (p = ms; (p = strstr(p, method)) != NULL; p += n)
+		if ((p == ms || p[-1] == ' ') && (p[n] == ' ' ||
+		    p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+static int
+path_matches(const struct wd_req *rq, const char *path)
+{
+	size_t	 n;
+
+	if (path == NULL)
+		return 1;
+	n = strlen(path);
+	if (n > 0 && path[n - 1] == '/')
+		return rq->path_len >= n && memcmp(rq->uri, path, n) == 0;
+	return wd_http_path_is(rq, path);
+}
+
+static enum wd_err
+dispatch(const struct wd_route *routes, size_t n, void *ctx,
+    struct wd_req *rq)
+{
+	enum wd_err	 rc = WD_E_NOTFOUND;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		if (!path_matches(rq, routes[i].path))
+			continue;
+		rc = WD_E_METHOD;
+		if (routes[i].methods != NULL &&
+		    !method_in(routes[i].methods, rq->method))
+			continue;
+		return routes[i].fn(ctx, rq, routes[i].arg);
+	}
+	return rc;
+}
+
+int
+wd_http_serve(const char *prog, const struct wd_route *routes, size_t n,
+    void *ctx)
+{
+	struct wd_req	 rq;
+	enum wd_err	 rc;
+
+	if (init(&rq) != WD_OK) {
+		fprintf(stderr, "%s: cannot initialise FastCGI\n", prog);
+		return 1;
+	}
+	while (accept_one(&rq) == WD_OK) {
+		/* modules below (wd_db) log with the request */
+		wd_log_bind(rq.f.err);
+		rc = dispatch(routes, n, ctx, &rq);
+		if (!rq.responded)
+			wd_http_error(&rq, rc == WD_OK ? WD_E_INTERNAL : rc,
+			    NULL);
+		wd_log_bind(NULL);
+		FCGX_Finish_r(&rq.f);
+	}
+	cleanup(&rq);
+	return 0;
 }
 
 const char *
@@ -78,6 +144,35 @@ wd_http_path_is(const struct wd_req *rq, const char *p)
 {
 	return strlen(p) == rq->path_len &&
 	    memcmp(rq->uri, p, rq->path_len) == 0;
+}
+
+enum wd_err
+wd_http_query(const struct wd_req *rq, const char *name, char *out,
+    size_t outsz)
+{
+	const char	*p, *e, *v;
+	size_t		 nlen = strlen(name), o;
+	int		 found = 0;
+
+	if (outsz == 0)
+		return WD_E_BADREQ;
+	for (p = rq->query; *p != '\0'; p = *e == '&' ? e + 1 : e) {
+		e = strchr(p, '&');
+		if (e == NULL)
+			e = p + strlen(p);
+		if ((size_t)(e - p) <= nlen || memcmp(p, name, nlen) != 0 ||
+		    p[nlen] != '=')
+			continue;
+		if (found++)
+			return WD_E_BADREQ;	/* repeated: ambiguous */
+		v = p + nlen + 1;
+		/* room for the NUL; a decoded NUL would cut the value */
+		if (wd_pct_decode(v, (size_t)(e - v), 1, out, outsz - 1, &o) !=
+		    WD_OK || memchr(out, '\0', o) != NULL)
+			return WD_E_BADREQ;
+		out[o] = '\0';
+	}
+	return found ? WD_OK : WD_E_NOTFOUND;
 }
 
 enum wd_err
@@ -113,13 +208,60 @@ wd_http_read_body(struct wd_req *rq, size_t max)
 }
 
 void
-wd_http_send(struct wd_req *rq, int status, const char *extra,
+wd_hdrs_init(struct wd_hdrs *h)
+{
+	h->len = 0;
+	h->bad = 0;
+	h->cache = 0;
+	h->p[0] = '\0';
+}
+
+void
+wd_hdrs_add(struct wd_hdrs *h, const char *name, const char *value)
+{
+	int	 n;
+
+	if (h->bad)
+		return;
+	/* a CR or LF would end our header and start the client's */
+	if (strpbrk(name, "\r\n:") != NULL ||
+	    strpbrk(value, "\r\n") != NULL) {
+		h->bad = 1;
+		return;
+	}
+	n = snprintf(h->p + h->len, sizeof(h->p) - h->len, "%s: %s\r\n",
+	    name, value);
+	if (n < 0 || (size_t)n >= sizeof(h->p) - h->len) {
+		h->p[h->len] = '\0';
+		h->bad = 1;
+		return;
+	}
+	h->len += (size_t)n;
+	if (strcasecmp(name, "Cache-Control") == 0)
+		h->cache = 1;
+}
+
+/* A header set that could not be built is a bug of ours: 500, logged,
+ * rather than a response missing a line (a cookie, a Location). */
+static int
+hdrs_refused(struct wd_req *rq, const struct wd_hdrs *h)
+{
+	if (h == NULL || !h->bad)
+		return 0;
+	wd_http_log(rq, WD_LOG_ERR, "http", "response header too long or "
+	    "not printable");
+	wd_http_error(rq, WD_E_INTERNAL, NULL);
+	return 1;
+}
+
+void
+wd_http_send(struct wd_req *rq, int status, const struct wd_hdrs *extra,
     const char *ctype, const char *body, size_t len)
 {
 	char	 hdr[256];
-	int	 cache = extra != NULL &&
-	    strstr(extra, "Cache-Control:") != NULL;
 
+	if (hdrs_refused(rq, extra))
+		return;
 	/* libfcgi's FCGX_FPrintF has its own printf without %zu: format
 	 * with the C library and write the bytes */
 	rq->responded = 1;
@@ -136,10 +278,10 @@ wd_http_send(struct wd_req *rq, int status, const char *extra,
 		snprintf(hdr, sizeof(hdr), "Content-Length: %zu\r\n", len);
 		FCGX_PutS(hdr, rq->f.out);
 	}
-	if (!cache)
+	if (extra == NULL || !extra->cache)
 		FCGX_PutS("Cache-Control: no-store\r\n", rq->f.out);
 	if (extra != NULL)
-		FCGX_PutS(extra, rq->f.out);
+		FCGX_PutStr(extra->p, (int)extra->len, rq->f.out);
 	FCGX_PutS("\r\n", rq->f.out);
 	if (len > 0 && strcmp(rq->method, "HEAD") != 0)
 		FCGX_PutStr(body, (int)len, rq->f.out);
@@ -177,24 +319,6 @@ wd_http_error(struct wd_req *rq, enum wd_err e, const char *msg)
 	wd_http_send(rq, ei->status, NULL, "application/json", b->p, b->len);
 }
 
-void
-wd_health_handle(struct wd_db *db, struct wd_req *rq)
-{
-	if (!wd_http_path_is(rq, "/healthz")) {
-		wd_http_error(rq, WD_E_NOTFOUND, NULL);
-		return;
-	}
-	if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) {
-		wd_http_error(rq, WD_E_METHOD, NULL);
-		return;
-	}
-	if (wd_db_ping(db) != WD_OK) {
-		wd_http_error(rq, WD_E_DBDOWN, NULL);
-		return;
-	}
-	wd_http_send(rq, 200, NULL, "text/plain", "ok", 2);
-}
-
 /* ---- streaming (storage, issue #4) ---- */
 
 enum wd_err
@@ -226,16 +350,18 @@ wd_http_read_some(struct wd_req *rq, void *buf, size_t cap, size_t *got)
 }
 
 void
-wd_http_head(struct wd_req *rq, int status, const char *hdrs)
+wd_http_head(struct wd_req *rq, int status, const struct wd_hdrs *hdrs)
 {
 	char	 line[64];
 
+	if (hdrs_refused(rq, hdrs))
+		return;
 	rq->responded = 1;
 	snprintf(line, sizeof(line), "Status: %d %s\r\n", status,
 	    wd_err_reason(status));
 	FCGX_PutS(line, rq->f.out);
 	if (hdrs != NULL)
-		FCGX_PutS(hdrs, rq->f.out);
+		FCGX_PutStr(hdrs->p, (int)hdrs->len, rq->f.out);
 	FCGX_PutS("\r\n", rq->f.out);
 }
 

@@ -26,19 +26,6 @@ struct wd_req {
 	int		 responded;
 };
 
-/* Initialises libfcgi and rq (reading from fd 0, as spawned). */
-enum wd_err	wd_http_init(struct wd_req *rq);
-void		wd_http_cleanup(struct wd_req *rq);
-
-/*
- * Waits for the next request. WD_OK with rq's fields set; any other value
- * means the listening socket is gone and the process should exit.
- */
-enum wd_err	wd_http_accept(struct wd_req *rq);
-
-/* Ends the current request (flushes, frees its params). */
-void		wd_http_finish(struct wd_req *rq);
-
 /* A CGI/FastCGI parameter (e.g. "HTTP_AUTHORIZATION") or NULL;
  * borrowed until wd_http_finish(). */
 const char	*wd_http_param(const struct wd_req *rq, const char *name);
@@ -54,12 +41,32 @@ int		wd_http_path_is(const struct wd_req *rq, const char *p);
 enum wd_err	wd_http_read_body(struct wd_req *rq, size_t max);
 
 /*
- * Sends status, the extra header lines (each ending "\r\n", may be NULL),
- * Content-Type ctype (may be NULL when there is no body) and len bytes of
- * body. Adds Cache-Control: no-store unless extra sets Cache-Control.
+ * Response header lines built in a bounded buffer. A line that does not
+ * fit, or a value with CR or LF, marks the set bad (sticky): the send
+ * functions then answer 500 instead of a response missing a header.
  */
-void		wd_http_send(struct wd_req *rq, int status, const char *extra,
-		    const char *ctype, const char *body, size_t len);
+#define WD_MAX_RESP_HEADERS	4096	/* our headers: a path < 1024, the
+					 * rest short values we made */
+struct wd_hdrs {
+	char	 p[WD_MAX_RESP_HEADERS];
+	size_t	 len;
+	int	 bad;		/* a line was refused */
+	int	 cache;		/* a Cache-Control line is present */
+};
+
+void		wd_hdrs_init(struct wd_hdrs *h);
+/* Appends "name: value\r\n". */
+void		wd_hdrs_add(struct wd_hdrs *h, const char *name,
+		    const char *value);
+
+/*
+ * Sends status, the extra header lines (may be NULL), Content-Type ctype
+ * (may be NULL when there is no body) and len bytes of body. Adds
+ * Cache-Control: no-store unless extra has a Cache-Control line.
+ */
+void		wd_http_send(struct wd_req *rq, int status,
+		    const struct wd_hdrs *extra, const char *ctype,
+		    const char *body, size_t len);
 
 /*
  * Sends the JSON error for e: {"statusCode","error","message","code"}
@@ -68,12 +75,40 @@ void		wd_http_send(struct wd_req *rq, int status, const char *extra,
 void		wd_http_error(struct wd_req *rq, enum wd_err e,
 		    const char *msg);
 
-struct wd_db;
 /*
- * Serves GET/HEAD /healthz: "200 ok" (text/plain) when db answers, else
- * 503 database-unavailable; other methods 405, other paths 404.
+ * Percent-decodes query parameter name into out (size outsz, NUL added).
+ * WD_OK, WD_E_NOTFOUND when absent, WD_E_BADREQ when repeated,
+ * malformed, holding a NUL or too long.
  */
-void		wd_health_handle(struct wd_db *db, struct wd_req *rq);
+enum wd_err	wd_http_query(const struct wd_req *rq, const char *name,
+		    char *out, size_t outsz);
+
+/* ---- the serve loop ---- */
+
+/*
+ * One row of a binary's route table. path is matched exactly, or as a
+ * prefix when it ends in '/'; NULL matches every path. methods lists the
+ * accepted methods separated by spaces ("GET HEAD"); NULL accepts any
+ * (the handler decides). fn is called with the binary's context and the
+ * row's arg. It answers through wd_http_send/error/head, or returns an
+ * error that the loop answers for it when it has sent nothing.
+ */
+struct wd_route {
+	const char	*path;
+	const char	*methods;
+	enum wd_err	(*fn)(void *ctx, struct wd_req *rq, const void *arg);
+	const void	*arg;
+};
+
+/*
+ * The whole life of a FastCGI binary after start-up: accept, find the
+ * route (404 when no path matches, 405 when no method does), call it,
+ * answer its error if it sent nothing, finish, clean up. Returns the
+ * process exit status: 0 when the listening socket goes away, 1 when
+ * FastCGI cannot start (with one line on stderr naming prog).
+ */
+int		wd_http_serve(const char *prog, const struct wd_route *routes,
+		    size_t n, void *ctx);
 
 /* Logs one line for this request to the FastCGI error stream. */
 #define wd_http_log(rq, lvl, mod, ...) \
@@ -98,12 +133,13 @@ enum wd_err	wd_http_read_some(struct wd_req *rq, void *buf, size_t cap,
 		    size_t *got);
 
 /*
- * Sends the status line and the header lines hdrs (each ending "\r\n";
- * may be NULL) and the blank line, adding nothing else: the caller owns
- * Content-Length and Cache-Control. Then the body goes through
- * wd_http_write (not for HEAD).
+ * Sends the status line, the header lines hdrs (may be NULL; a bad set
+ * is answered 500 instead) and the blank line, adding nothing else: the
+ * caller owns Content-Length and Cache-Control. Then the body goes
+ * through wd_http_write (not for HEAD).
  */
-void		wd_http_head(struct wd_req *rq, int status, const char *hdrs);
+void		wd_http_head(struct wd_req *rq, int status,
+		    const struct wd_hdrs *hdrs);
 
 /* Writes body bytes; WD_E_INTERNAL when the connection is gone. */
 enum wd_err	wd_http_write(struct wd_req *rq, const void *p, size_t len);

@@ -12,6 +12,15 @@ static const char *const lvlnames[WD_LOG__MAX] = {
 	"ERROR", "WARN", "INFO", "DEBUG"
 };
 
+/* the request being served, if any (one request at a time per process) */
+static FCGX_Stream	*bound;
+
+void
+wd_log_bind(FCGX_Stream *err)
+{
+	bound = err;
+}
+
 void
 wd_log_escape(char *dst, size_t dstsz, const char *src)
 {
@@ -51,6 +60,8 @@ wd_log(FCGX_Stream *err, enum wd_loglvl lvl, const char *module,
 	vsnprintf(raw, sizeof(raw), fmt, ap);	/* truncation is fine */
 	va_end(ap);
 	wd_log_escape(esc, sizeof(esc), raw);
+	if (err == NULL)
+		err = bound;
 	if (err != NULL) {
 		/* FCGX_FPrintF lacks C99 conversions: write plain bytes */
 		FCGX_PutS(lvlnames[lvl], err);

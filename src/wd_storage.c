@@ -23,7 +23,6 @@
 #include "wd_util.h"
 
 #define PREFIX_LEN	11	/* "/storage/o/" */
-#define HDR_MAX		4096	/* our headers: a path < 1024, values < 256 */
 
 /* Columns every query returns, in this order (see fill_obj). */
 #define COLS	"blob, size, content_type, owner, token::text, " \
@@ -66,7 +65,7 @@ copy(char *dst, size_t sz, const char *src)
 
 /* Row i of res (COLS at column off) into o; 0 if a value is off. */
 static int
-fill_obj(PGresult *res, int i, int off, struct obj *o)
+fill_obj(const struct wd_dbres *res, int i, int off, struct obj *o)
 {
 	time_t		 t;
 	struct tm	 tm;
@@ -74,25 +73,25 @@ fill_obj(PGresult *res, int i, int off, struct obj *o)
 	const char	*s;
 
 	memset(o, 0, sizeof(*o));
-	copy(o->blob, sizeof(o->blob), PQgetvalue(res, i, off));
-	s = PQgetvalue(res, i, off + 1);
+	copy(o->blob, sizeof(o->blob), wd_db_val(res, i, off));
+	s = wd_db_val(res, i, off + 1);
 	if (!wd_store_blob_valid(o->blob) ||
 	    wd_parse_u64(s, strlen(s), UINT64_MAX, &o->size) != WD_OK)
 		return 0;
 	copy(o->size_s, sizeof(o->size_s), s);
-	copy(o->ctype, sizeof(o->ctype), PQgetvalue(res, i, off + 2));
+	copy(o->ctype, sizeof(o->ctype), wd_db_val(res, i, off + 2));
 	if (!wd_mp_ctype_valid(o->ctype, strlen(o->ctype)))
 		copy(o->ctype, sizeof(o->ctype), "application/octet-stream");
-	o->has_owner = !PQgetisnull(res, i, off + 3);
-	copy(o->owner, sizeof(o->owner), PQgetvalue(res, i, off + 3));
-	copy(o->token, sizeof(o->token), PQgetvalue(res, i, off + 4));
-	s = PQgetvalue(res, i, off + 5);
+	o->has_owner = !wd_db_null(res, i, off + 3);
+	copy(o->owner, sizeof(o->owner), wd_db_val(res, i, off + 3));
+	copy(o->token, sizeof(o->token), wd_db_val(res, i, off + 4));
+	s = wd_db_val(res, i, off + 5);
 	if (wd_parse_u64(s, strlen(s), INT64_MAX, &v) != WD_OK)
 		return 0;
 	t = (time_t)v;
 	gmtime_r(&t, &tm);
 	strftime(o->date, sizeof(o->date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	copy(o->iso, sizeof(o->iso), PQgetvalue(res, i, off + 6));
+	copy(o->iso, sizeof(o->iso), wd_db_val(res, i, off + 6));
 	snprintf(o->etag, sizeof(o->etag), "\"%s\"", o->blob);
 	o->found = 1;
 	return 1;
@@ -102,15 +101,15 @@ static enum wd_err
 lookup(struct sreq *r, struct obj *o)
 {
 	const char	*p[1] = { r->key };
-	PGresult	*res = NULL;
+	struct wd_dbres	*res = NULL;
 	enum wd_err	 rc;
 
 	memset(o, 0, sizeof(*o));
-	rc = wd_db_exec(r->s->db, "SELECT " COLS " FROM storage.objects "
+	rc = wd_db_read(r->s->db, "SELECT " COLS " FROM storage.objects "
 	    "WHERE key = $1", 1, p, &res);
-	if (rc == WD_OK && PQntuples(res) == 1 && !fill_obj(res, 0, 0, o))
+	if (rc == WD_OK && wd_db_rows(res) == 1 && !fill_obj(res, 0, 0, o))
 		rc = WD_E_INTERNAL;
-	PQclear(res);
+	wd_db_free(res);
 	return rc;
 }
 
@@ -298,20 +297,10 @@ inm_match(const char *h, const char *etag)
 	return 0;
 }
 
-/* Appends "name: value\r\n". The buffer is sized for the longest
- * values (HDR_MAX), all of which are ours or validated. */
-static void
-hadd(char *hdr, size_t sz, const char *name, const char *value)
-{
-	size_t	 n = strlen(hdr);
-
-	snprintf(hdr + n, sz - n, "%s: %s\r\n", name, value);
-}
-
 struct dl {
 	struct sreq	*r;
 	int		 status;
-	const char	*hdrs;
+	const struct wd_hdrs *hdrs;
 	int		 head_sent;
 };
 
@@ -335,13 +324,15 @@ get_object(struct sreq *r)
 	struct obj	 o;
 	struct wd_range	 rg = { 0, 0 };
 	struct dl	 d = { r, 200, NULL, 0 };
-	char		 hdr[HDR_MAX] = "", num[64], path[1024];
+	struct wd_hdrs	 hdr;
+	char		 num[64], path[1024];
 	const char	*inm, *rh, *ir, *cc;
 	enum wd_err	 rc;
 	uint64_t	 off = 0, len;
 	int		 pub, partial = 0, status = 200, started = 0;
 	int		 head = strcmp(r->rq->method, "HEAD") == 0;
 
+	wd_hdrs_init(&hdr);
 	rc = lookup(r, &o);
 	if (rc == WD_OK)
 		rc = authorize(r, WD_RULES_GET, r->key, r->klen, &o, &pub);
@@ -357,13 +348,13 @@ get_object(struct sreq *r)
 	}
 	/* anything a rule gave to a particular caller stays private */
 	cc = pub ? "public, max-age=300" : "private, no-cache";
-	hadd(hdr, sizeof(hdr), "ETag", o.etag);
-	hadd(hdr, sizeof(hdr), "Last-Modified", o.date);
-	hadd(hdr, sizeof(hdr), "Cache-Control", cc);
-	hadd(hdr, sizeof(hdr), "Accept-Ranges", "bytes");
+	wd_hdrs_add(&hdr, "ETag", o.etag);
+	wd_hdrs_add(&hdr, "Last-Modified", o.date);
+	wd_hdrs_add(&hdr, "Cache-Control", cc);
+	wd_hdrs_add(&hdr, "Accept-Ranges", "bytes");
 	inm = wd_http_param(r->rq, "HTTP_IF_NONE_MATCH");
 	if (inm != NULL && inm_match(inm, o.etag)) {
-		wd_http_head(r->rq, 304, hdr);
+		wd_http_head(r->rq, 304, &hdr);
 		return;
 	}
 	len = o.size;
@@ -374,9 +365,9 @@ get_object(struct sreq *r)
 		rc = wd_range_parse(rh, strlen(rh), o.size, &partial, &rg);
 		if (rc == WD_E_RANGE) {
 			snprintf(num, sizeof(num), "bytes */%s", o.size_s);
-			hadd(hdr, sizeof(hdr), "Content-Range", num);
-			hadd(hdr, sizeof(hdr), "Content-Length", "0");
-			wd_http_head(r->rq, 416, hdr);
+			wd_hdrs_add(&hdr, "Content-Range", num);
+			wd_hdrs_add(&hdr, "Content-Length", "0");
+			wd_http_head(r->rq, 416, &hdr);
 			return;
 		}
 		if (partial) {
@@ -386,32 +377,32 @@ get_object(struct sreq *r)
 			snprintf(num, sizeof(num), "bytes %llu-%llu/%s",
 			    (unsigned long long)rg.start,
 			    (unsigned long long)rg.end, o.size_s);
-			hadd(hdr, sizeof(hdr), "Content-Range", num);
+			wd_hdrs_add(&hdr, "Content-Range", num);
 		}
 	}
 	/* user content, served from our origin: never sniffed, never
 	 * run as a page with our cookies (stored XSS) */
-	hadd(hdr, sizeof(hdr), "Content-Type", o.ctype);
-	hadd(hdr, sizeof(hdr), "X-Content-Type-Options", "nosniff");
-	hadd(hdr, sizeof(hdr), "Content-Security-Policy",
+	wd_hdrs_add(&hdr, "Content-Type", o.ctype);
+	wd_hdrs_add(&hdr, "X-Content-Type-Options", "nosniff");
+	wd_hdrs_add(&hdr, "Content-Security-Policy",
 	    "sandbox; default-src 'none'");
 	if (!head && rh == NULL && len > 0 && r->s->sendfile &&
 	    wd_store_path(r->s->store, o.blob, path, sizeof(path)) ==
 	    WD_OK) {
 		/* lighttpd sends the file itself (mod_fastcgi x-sendfile):
 		 * no object byte passes through this process */
-		hadd(hdr, sizeof(hdr), "X-Sendfile", path);
-		wd_http_head(r->rq, 200, hdr);
+		wd_hdrs_add(&hdr, "X-Sendfile", path);
+		wd_http_head(r->rq, 200, &hdr);
 		return;
 	}
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)len);
-	hadd(hdr, sizeof(hdr), "Content-Length", num);
+	wd_hdrs_add(&hdr, "Content-Length", num);
 	if (head || len == 0) {
-		wd_http_head(r->rq, status, hdr);
+		wd_http_head(r->rq, status, &hdr);
 		return;
 	}
 	d.status = status;
-	d.hdrs = hdr;
+	d.hdrs = &hdr;
 	rc = wd_store_read(r->s->store, o.blob, off, len, dl_data, &d,
 	    &started);
 	if (rc != WD_OK && !started)
@@ -439,17 +430,46 @@ ul_data(void *arg, const char *p, size_t len)
 	return wd_store_put_write(u->put, p, len);
 }
 
+/*
+ * After a write whose answer was lost (wd_db_exec's WD_E_DBDOWN: it may
+ * or may not have committed, and it is never sent again), asks on a
+ * fresh connection which blob the key's row holds now ("" for no row).
+ * Blob names are random and never reused, so this settles the outcome.
+ * WD_E_DBDOWN when that cannot be known either.
+ */
+static enum wd_err
+row_blob(struct sreq *r, char *blob, size_t n)
+{
+	const char	*p[1] = { r->key };
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+
+	rc = wd_db_read(r->s->db, "SELECT blob FROM storage.objects WHERE "
+	    "key = $1", 1, p, &res);
+	if (rc == WD_OK)
+		snprintf(blob, n, "%s", wd_db_rows(res) == 1 ?
+		    wd_db_val(res, 0, 0) : "");
+	wd_db_free(res);
+	if (rc != WD_OK)
+		wd_http_log(r->rq, WD_LOG_ERR, "storage", "write outcome "
+		    "unknown: blobs kept");
+	return rc;
+}
+
 /* Writes the row for a stored blob: a create inserts only if the key is
  * still free, an update replaces only the version the rules saw.
- * WD_E_CONFLICT when another request won the race. */
+ * WD_E_CONFLICT when another request won the race. *unknown is set when
+ * the write may have committed although it failed (the blob must stay). */
 static enum wd_err
 put_row(struct sreq *r, const struct obj *old, const char *blob,
-    uint64_t size, const char *ctype, struct obj *o)
+    uint64_t size, const char *ctype, struct obj *o, int *unknown)
 {
-	char		 sz[24];
+	char		 sz[24], now[WD_BLOB_LEN + 1];
 	const char	*p[5];
-	PGresult	*res = NULL;
+	struct wd_dbres	*res = NULL;
 	enum wd_err	 rc;
+
+	*unknown = 0;
 
 	snprintf(sz, sizeof(sz), "%llu", (unsigned long long)size);
 	p[0] = r->key;
@@ -469,11 +489,17 @@ put_row(struct sreq *r, const struct obj *old, const char *blob,
 		    "($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING "
 		    "RETURNING " COLS, 5, p, &res);
 	}
-	if (rc == WD_OK && PQntuples(res) != 1)
+	if (rc == WD_OK && wd_db_rows(res) != 1)
 		rc = WD_E_CONFLICT;
 	if (rc == WD_OK && !fill_obj(res, 0, 0, o))
 		rc = WD_E_INTERNAL;
-	PQclear(res);
+	wd_db_free(res);
+	if (rc == WD_E_DBDOWN) {
+		if (row_blob(r, now, sizeof(now)) != WD_OK)
+			*unknown = 1;
+		else if (strcmp(now, blob) == 0)
+			rc = lookup(r, o);	/* it did commit */
+	}
 	return rc;
 }
 
@@ -490,7 +516,7 @@ put_object(struct sreq *r)
 	size_t			 blen, got;
 	uint64_t		 cl, left;
 	enum wd_err		 rc;
-	int			 pub, multipart = 0, begun = 0;
+	int			 pub, multipart = 0, begun = 0, unknown;
 
 	rc = WD_E_NOTFOUND;		/* HBP: a directory holds no bytes */
 	if (r->dir)
@@ -549,10 +575,12 @@ put_object(struct sreq *r)
 	begun = 0;
 	if (rc != WD_OK)
 		goto out;
-	rc = put_row(r, &old, put.blob, put.size, ctype, &o);
+	rc = put_row(r, &old, put.blob, put.size, ctype, &o, &unknown);
 	if (rc != WD_OK) {
-		/* the row failed: the object must not stay behind */
-		if (wd_store_remove(r->s->store, put.blob) != WD_OK)
+		/* the row failed: the object must not stay behind, unless
+		 * the row may point at it (a sweep finds it, issue #11) */
+		if (!unknown && wd_store_remove(r->s->store, put.blob) !=
+		    WD_OK)
 			wd_http_log(r->rq, WD_LOG_ERR, "storage", "orphan "
 			    "blob=%s", put.blob);
 		goto out;
@@ -580,8 +608,9 @@ static void
 delete_object(struct sreq *r)
 {
 	const char	*p[2];
-	PGresult	*res = NULL;
+	struct wd_dbres	*res = NULL;
 	struct obj	 o;
+	char		 now[WD_BLOB_LEN + 1];
 	enum wd_err	 rc;
 	int		 pub;
 
@@ -595,9 +624,13 @@ delete_object(struct sreq *r)
 		p[1] = o.blob;
 		rc = wd_db_exec(r->s->db, "DELETE FROM storage.objects "
 		    "WHERE key = $1 AND blob = $2", 2, p, &res);
-		if (rc == WD_OK && strcmp(PQcmdTuples(res), "1") != 0)
+		if (rc == WD_OK && wd_db_affected(res) != 1)
 			rc = WD_E_CONFLICT;
-		PQclear(res);
+		wd_db_free(res);
+		/* the answer was lost: gone now means it was done */
+		if (rc == WD_E_DBDOWN && row_blob(r, now, sizeof(now)) ==
+		    WD_OK && now[0] == '\0')
+			rc = WD_OK;
 	}
 	if (rc != WD_OK) {
 		wd_http_error(r->rq, rc, NULL);
@@ -610,7 +643,13 @@ delete_object(struct sreq *r)
 		    o.blob);
 	wd_http_log(r->rq, WD_LOG_INFO, "storage", "deleted user=%s",
 	    r->anon ? "-" : r->c.user_id);
-	wd_http_head(r->rq, 204, "Cache-Control: no-store\r\n");
+	{
+		struct wd_hdrs	 h;
+
+		wd_hdrs_init(&h);
+		wd_hdrs_add(&h, "Cache-Control", "no-store");
+		wd_http_head(r->rq, 204, &h);
+	}
 }
 
 /* ---- list ---- */
@@ -620,7 +659,7 @@ list_dir(struct sreq *r)
 {
 	char		 like[2 * WD_MAX_SKEY + 2];
 	const char	*p[1] = { like };
-	PGresult	*res = NULL;
+	struct wd_dbres	*res = NULL;
 	struct wd_buf	 b;
 	struct obj	 o;
 	enum wd_err	 rc;
@@ -641,14 +680,14 @@ list_dir(struct sreq *r)
 	}
 	like[n++] = '%';
 	like[n] = '\0';
-	rc = wd_db_exec(r->s->db, "SELECT key, " COLS " FROM "
+	rc = wd_db_read(r->s->db, "SELECT key, " COLS " FROM "
 	    "storage.objects WHERE key LIKE $1 ORDER BY key LIMIT 1000", 1,
 	    p, &res);
 	if (rc != WD_OK)
 		goto out;
 	rc = wd_buf_add(&b, "[", 1);
-	for (row = 0; rc == WD_OK && row < PQntuples(res); row++) {
-		const char	*k = PQgetvalue(res, row, 0);
+	for (row = 0; rc == WD_OK && row < wd_db_rows(res); row++) {
+		const char	*k = wd_db_val(res, row, 0);
 		size_t		 kl = strlen(k);
 
 		/* each object is checked against its own key's rule */
@@ -669,13 +708,64 @@ list_dir(struct sreq *r)
 out:
 	if (rc != WD_OK)
 		wd_http_error(r->rq, rc, NULL);
-	PQclear(res);
+	wd_db_free(res);
 	wd_buf_cleanup(&b);
 }
 
-void
-wd_storage_handle(struct wd_storage *s, struct wd_req *rq)
+enum wd_err
+wd_storage_init(struct wd_storage *s, char *err, size_t errsz)
 {
+	struct wd_cfg	*c = &s->cfg;
+	long		 max;
+
+	memset(s, 0, sizeof(*s));
+	if (wd_cfg_load(c, err, errsz) != WD_OK ||
+	    wd_cfg_require(c, WD_CFG_JWT_SECRET, err, errsz) != WD_OK ||
+	    wd_jwt_keys_load(c, &s->own_key, err, errsz) != WD_OK ||
+	    wd_cfg_require(c, WD_CFG_DATABASE_URL, err, errsz) != WD_OK ||
+	    wd_db_init(&s->own_db, wd_cfg_str(c, WD_CFG_DATABASE_URL), err,
+	    errsz) != WD_OK ||
+	    wd_cfg_long(c, WD_CFG_STORAGE_MAX_SIZE, 0, 1L << 50, &max, err,
+	    errsz) != WD_OK ||
+	    wd_rules_load(wd_cfg_str(c, WD_CFG_STORAGE_RULES), &s->own_rules,
+	    err, errsz) != WD_OK ||
+	    wd_store_init(&s->own_store, c, err, errsz) != WD_OK ||
+	    wd_revoke_init(&s->rvk, wd_cfg_str(c, WD_CFG_DATABASE_URL), err,
+	    errsz) != WD_OK)
+		return WD_E_CONFIG;
+	s->revoked = wd_revoke_check;
+	s->revoked_arg = &s->rvk;
+	s->key = &s->own_key;
+	s->cookie_name = wd_cfg_str(c, WD_CFG_COOKIE_NAME);
+	s->admin_secret = wd_cfg_str(c, WD_CFG_ADMIN_SECRET);
+	s->rules = s->own_rules;
+	s->db = &s->own_db;
+	s->store = &s->own_store;
+	s->max_size = (uint64_t)max;
+	/* lighttpd's x-sendfile for this route is configured with the
+	 * storage directory as its only allowed docroot */
+	s->sendfile = s->own_store.kind == WD_STORE_FS;
+	return WD_OK;
+}
+
+void
+wd_storage_cleanup(struct wd_storage *s)
+{
+	if (s == NULL)
+		return;
+	wd_revoke_cleanup(&s->rvk);
+	wd_rules_free(s->own_rules);
+	wd_store_cleanup(&s->own_store);
+	wd_db_cleanup(&s->own_db);
+	wd_jwt_key_cleanup(&s->own_key);
+	wd_cfg_cleanup(&s->cfg);
+	memset(s, 0, sizeof(*s));
+}
+
+enum wd_err
+wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
+{
+	struct wd_storage *s = ctx;
 	struct sreq	*r;
 	const char	*m = rq->method;
 	enum wd_err	 rc;
@@ -721,4 +811,6 @@ out:
 		wd_http_error(rq, rc, NULL);
 	wd_claims_cleanup(&r->c);
 	free(r);
+	(void)arg;
+	return WD_OK;
 }

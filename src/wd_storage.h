@@ -19,13 +19,23 @@
 
 #include <stdint.h>
 
+#include "wd_cfg.h"
 #include "wd_db.h"
 #include "wd_http.h"
 #include "wd_jwt.h"
+#include "wd_revoke.h"
 #include "wd_rules.h"
 #include "wd_store.h"
 
 struct wd_storage {
+	/* what wd_storage_init sets up and wd_storage_cleanup frees */
+	struct wd_cfg		 cfg;
+	struct wd_jwt_key	 own_key;
+	struct wd_db		 own_db;
+	struct wd_store		 own_store;
+	struct wd_rules		*own_rules;
+	struct wd_revoke	 rvk;
+	/* what a request sees (tests may point these elsewhere) */
 	const struct wd_jwt_key	*key;		/* borrowed */
 	const char		*cookie_name;	/* "" or NULL: no cookie */
 	const char		*admin_secret;	/* "" or NULL: no bypass */
@@ -39,7 +49,19 @@ struct wd_storage {
 	void			*revoked_arg;
 };
 
-/* Serves one request under /storage/. Always responds. */
-void	wd_storage_handle(struct wd_storage *s, struct wd_req *rq);
+/*
+ * Reads the configuration and sets s up: the signing key, the database,
+ * the backend, the compiled rules (a rule that does not compile is
+ * "FILE:LINE:COL: message" in err) and the revocation listener.
+ * WD_E_CONFIG with one line in err. Caller calls wd_storage_cleanup.
+ */
+enum wd_err	wd_storage_init(struct wd_storage *s, char *err,
+		    size_t errsz);
+void		wd_storage_cleanup(struct wd_storage *s);
+
+/* The wd_route handler (ctx: the struct wd_storage) for every path under
+ * /storage/. Always answers. */
+enum wd_err	wd_storage_serve(void *ctx, struct wd_req *rq,
+		    const void *arg);
 
 #endif

@@ -211,29 +211,18 @@ wd_svc_cleanup(struct wd_svc *s)
 }
 
 int
-wd_svc_main(const char *prog, void (*handler)(struct wd_svc *,
-    struct wd_req *))
+wd_svc_main(const char *prog, const struct wd_route *routes, size_t n)
 {
 	struct wd_svc	 s;
-	struct wd_req	 rq;
 	char		 err[256] = "";
 	int		 rv = 1;
 
-	if (wd_svc_init(&s, prog, err, sizeof(err)) != WD_OK)
-		goto out;
-	if (wd_http_init(&rq) != WD_OK) {
-		snprintf(err, sizeof(err), "cannot initialise FastCGI");
-		goto out;
-	}
-	while (wd_http_accept(&rq) == WD_OK) {
-		handler(&s, &rq);
-		wd_http_finish(&rq);
-	}
-	wd_http_cleanup(&rq);
-	rv = 0;
-out:
-	if (rv != 0)
+	if (wd_svc_init(&s, prog, err, sizeof(err)) != WD_OK) {
 		fprintf(stderr, "%s: %s\n", prog, err);
+		goto out;
+	}
+	rv = wd_http_serve(prog, routes, n, &s);
+out:
 	wd_svc_cleanup(&s);
 	return rv;
 }

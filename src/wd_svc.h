@@ -50,10 +50,11 @@ int		wd_svc_role_ok(const struct wd_svc *s, const char *role);
 
 /*
  * The whole life of an account binary: init (one line on stderr and exit
- * 1 on bad configuration), then the FastCGI accept loop calling handler
- * for each request. Returns the process exit status.
+ * 1 on bad configuration), then the serve loop over its route table
+ * (wd_http_serve, with the wd_svc as every route's context). Returns the
+ * process exit status.
  */
-int		wd_svc_main(const char *prog,
-		    void (*handler)(struct wd_svc *, struct wd_req *));
+int		wd_svc_main(const char *prog, const struct wd_route *routes,
+		    size_t n);
 
 #endif

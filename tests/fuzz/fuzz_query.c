@@ -1,10 +1,10 @@
 /*
- * fuzz_query.c: query-string parameters (wd_call_query, wd_call.h).
+ * fuzz_query.c: query-string parameters (wd_http_query, wd_http.h).
  *
  * The input is the query string (after '?'): copied to a heap buffer of
  * size + 1 and NUL-terminated (bytes after an embedded 0x00 are then
  * unreachable, as in a real CGI parameter). The call has only rq->query
- * set, which is all wd_call_query reads. Names looked up: "refresh_token"
+ * set, which is all wd_http_query reads. Names looked up: "refresh_token"
  * and "ticket", plus "a", which the fuzzer reaches easily; output buffers
  * are exact-size heap allocations so ASan catches a write past outsz.
  *
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wd_call.h"
+#include "wd_http.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -101,16 +101,13 @@ static enum wd_err
 run(const char *q, const char *name, size_t outsz, char **out)
 {
 	struct wd_req	 rq;
-	struct wd_call	 c;
 
 	memset(&rq, 0, sizeof(rq));
-	memset(&c, 0, sizeof(c));
 	rq.query = q;
-	c.rq = &rq;
 	*out = malloc(outsz > 0 ? outsz : 1);
 	CHECK(*out != NULL);
 	memset(*out, 0xAA, outsz > 0 ? outsz : 1);
-	return wd_call_query(&c, name, *out, outsz);
+	return wd_http_query(&rq, name, *out, outsz);
 }
 
 int

@@ -1,12 +1,12 @@
 /*
- * test_call.c: query parameters of REST calls (wd_call_query,
- * src/wd_call.c), and UUIDs (wd_rand_uuid, wd_is_uuid, src/wd_rand.c).
+ * test_call.c: query parameters of REST calls (wd_http_query,
+ * src/wd_http.c), and UUIDs (wd_rand_uuid, wd_is_uuid, src/wd_rand.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "wd_call.h"
+#include "wd_http.h"
 #include "wd_rand.h"
 #include "wd_test.h"
 
@@ -15,26 +15,23 @@
 #define QOUT	256	/* output buffer size unless a case says otherwise */
 
 /*
- * Runs wd_call_query on a call whose request has only .query set (all
- * wd_call_query reads), with an exact-size heap output buffer so ASan
+ * Runs wd_http_query on a call whose request has only .query set (all
+ * wd_http_query reads), with an exact-size heap output buffer so ASan
  * sees a write past outsz.
  */
 static enum wd_err
 run_query(const char *query, const char *pname, size_t outsz, char **out)
 {
 	struct wd_req	 rq;
-	struct wd_call	 c;
 	enum wd_err	 rc;
 
 	memset(&rq, 0, sizeof(rq));
-	memset(&c, 0, sizeof(c));
 	rq.query = query;
-	c.rq = &rq;
 	*out = malloc(outsz > 0 ? outsz : 1);
 	if (*out == NULL)
 		return WD_E_INTERNAL;
 	memset(*out, 'X', outsz > 0 ? outsz : 1);
-	rc = wd_call_query(&c, pname, *out, outsz);
+	rc = wd_http_query(&rq, pname, *out, outsz);
 	return rc;
 }
 
