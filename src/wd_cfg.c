@@ -1,10 +1,15 @@
 /*
- * wd_cfg.c: configuration loading. The file is trusted (written by the
- * operator or `make start`) but still parsed strictly, so a typo stops the
- * program instead of silently dropping a setting. Values may be secrets:
- * error messages name variables and line numbers, never values.
+ * wd_cfg.c: configuration as data. The file is trusted (written by the
+ * operator or `make start`) but parsed strictly, so that a typo stops the
+ * program instead of silently dropping a setting, and so that sh, which
+ * also `.`-sources the file (lighttpd/stack.sh), never reads a value other
+ * than the one we read. One table gives every key its type, bounds,
+ * default and the binaries that use and require it; wd_cfg_check walks
+ * it once. Values may be secrets: error messages name variables and line
+ * numbers, never values.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,59 +19,101 @@
 #include "wd_mem.h"
 #include "wd_util.h"
 
+#define HOOK	WD_BIN_HOOK
+#define ACCT	WD_BIN_ACCT
+#define STORE	WD_BIN_STORAGE
+#define JWT	(HOOK | ACCT | STORE)	/* the binaries that verify tokens */
+#define ALL	WD_BIN__ALL
+#define VMAX	WD_MAX_CFG_VALUE
+#define LMAX	WD_CFG_MAX_LIST
+#define NAMEMAX	63		/* PostgreSQL identifiers (NAMEDATALEN - 1) */
+
 struct cfgdef {
 	const char	*name;
-	const char	*def;	/* built-in default; never for a secret */
+	enum wd_cfgtype	 type;
+	long		 min, max;	/* see enum wd_cfgtype (wd_cfg.h) */
+	const char	*def;		/* built-in default; never a secret */
+	unsigned	 used;		/* WD_BIN_* that read the key */
+	unsigned	 req;		/* WD_BIN_* that need it non-empty */
 };
 
+_Static_assert(sizeof(long) >= 8, "WARDEN_STORAGE_MAX_SIZE needs 2^50");
+
+/*
+ * Unset ANON_ROLE means "anonymous"; set to "" it means no anonymous
+ * access (401). COOKIE_SECURE defaults to false, but wd_svc derives it
+ * from the public URL when it is not set (wd_cfg_isset).
+ */
 static const struct cfgdef defs[] = {
-	[WD_CFG_DATABASE_URL]		= { "WARDEN_DATABASE_URL", NULL },
-	[WD_CFG_JWT_SECRET]		= { "WARDEN_JWT_SECRET", NULL },
-	[WD_CFG_JWT_PREVIOUS_SECRET]	= { "WARDEN_JWT_PREVIOUS_SECRET",
-					    NULL },
-	[WD_CFG_JWT_EXPIRES_IN]		= { "WARDEN_JWT_EXPIRES_IN", "15" },
-	[WD_CFG_REFRESH_EXPIRES_IN]	= { "WARDEN_REFRESH_EXPIRES_IN",
-					    "43200" },
-	[WD_CFG_ANON_ROLE]		= { "WARDEN_ANON_ROLE", "anonymous" },
-	[WD_CFG_COOKIE_NAME]		= { "WARDEN_COOKIE_NAME",
-					    "access_token" },
-	[WD_CFG_ACTION_SECRET]		= { "WARDEN_ACTION_SECRET", NULL },
-	[WD_CFG_ADMIN_SECRET]		= { "WARDEN_ADMIN_SECRET", NULL },
-	[WD_CFG_DEFAULT_ROLE]		= { "WARDEN_DEFAULT_ROLE", "user" },
-	[WD_CFG_ALLOWED_ROLES]		= { "WARDEN_ALLOWED_ROLES",
-					    "user,me" },
-	[WD_CFG_AUTO_ACTIVATE]		= { "WARDEN_AUTO_ACTIVATE", "false" },
-	[WD_CFG_JWT_CUSTOM_FIELDS]	= { "WARDEN_JWT_CUSTOM_FIELDS", "" },
+	[WD_CFG_DATABASE_URL] = { "WARDEN_DATABASE_URL", WD_CFGT_SECRET,
+	    0, VMAX, NULL, ALL, ALL },
+	[WD_CFG_JWT_SECRET] = { "WARDEN_JWT_SECRET", WD_CFGT_SECRET,
+	    0, VMAX, NULL, JWT, JWT },
+	[WD_CFG_JWT_PREVIOUS_SECRET] = { "WARDEN_JWT_PREVIOUS_SECRET",
+	    WD_CFGT_SECRET, 0, VMAX, NULL, JWT, 0 },
+	[WD_CFG_JWT_EXPIRES_IN] = { "WARDEN_JWT_EXPIRES_IN", WD_CFGT_INT,
+	    1, 1440, "15", ACCT, 0 },
+	[WD_CFG_REFRESH_EXPIRES_IN] = { "WARDEN_REFRESH_EXPIRES_IN",
+	    WD_CFGT_INT, 1, 525600, "43200", ACCT, 0 },
+	[WD_CFG_ANON_ROLE] = { "WARDEN_ANON_ROLE", WD_CFGT_ROLES,
+	    0, 1, "anonymous", HOOK, 0 },
+	[WD_CFG_COOKIE_NAME] = { "WARDEN_COOKIE_NAME", WD_CFGT_STR,
+	    0, VMAX, "access_token", HOOK | STORE, 0 },
+	[WD_CFG_ACTION_SECRET] = { "WARDEN_ACTION_SECRET", WD_CFGT_SECRET,
+	    16, VMAX, NULL, ACCT, ACCT },
+	[WD_CFG_ADMIN_SECRET] = { "WARDEN_ADMIN_SECRET", WD_CFGT_SECRET,
+	    0, VMAX, NULL, STORE, 0 },
+	[WD_CFG_DEFAULT_ROLE] = { "WARDEN_DEFAULT_ROLE", WD_CFGT_ROLES,
+	    1, 1, "user", ACCT, 0 },
+	[WD_CFG_ALLOWED_ROLES] = { "WARDEN_ALLOWED_ROLES", WD_CFGT_ROLES,
+	    0, LMAX, "user,me", ACCT, 0 },
+	[WD_CFG_AUTO_ACTIVATE] = { "WARDEN_AUTO_ACTIVATE", WD_CFGT_BOOL,
+	    0, 1, "false", ACCT, 0 },
+	[WD_CFG_JWT_CUSTOM_FIELDS] = { "WARDEN_JWT_CUSTOM_FIELDS",
+	    WD_CFGT_COLUMNS, 0, LMAX, "", ACCT, 0 },
 	[WD_CFG_REGISTRATION_CUSTOM_FIELDS] = {
-		"WARDEN_REGISTRATION_CUSTOM_FIELDS", "" },
-	[WD_CFG_MIN_PASSWORD_LENGTH]	= { "WARDEN_MIN_PASSWORD_LENGTH",
-					    "8" },
-	[WD_CFG_STORAGE_BACKEND]	= { "WARDEN_STORAGE_BACKEND", "fs" },
-	[WD_CFG_STORAGE_DIR]		= { "WARDEN_STORAGE_DIR", NULL },
-	[WD_CFG_STORAGE_RULES]		= { "WARDEN_STORAGE_RULES",
-					    "storage-rules.json" },
-	[WD_CFG_STORAGE_MAX_SIZE]	= { "WARDEN_STORAGE_MAX_SIZE",
-					    "1073741824" },
-	[WD_CFG_S3_ENDPOINT]		= { "WARDEN_S3_ENDPOINT", NULL },
-	[WD_CFG_S3_BUCKET]		= { "WARDEN_S3_BUCKET", NULL },
-	[WD_CFG_S3_REGION]		= { "WARDEN_S3_REGION", "us-east-1" },
-	[WD_CFG_S3_ACCESS_KEY_ID]	= { "WARDEN_S3_ACCESS_KEY_ID", NULL },
-	[WD_CFG_S3_SECRET_ACCESS_KEY]	= { "WARDEN_S3_SECRET_ACCESS_KEY",
-					    NULL },
-	[WD_CFG_SERVER_URL]		= { "WARDEN_SERVER_URL", NULL },
-	[WD_CFG_REDIRECT_URL_SUCCESS]	= { "WARDEN_REDIRECT_URL_SUCCESS",
-					    NULL },
-	[WD_CFG_REDIRECT_URL_ERROR]	= { "WARDEN_REDIRECT_URL_ERROR",
-					    NULL },
-	[WD_CFG_COOKIE_SECURE]		= { "WARDEN_COOKIE_SECURE", "false" },
-	[WD_CFG_SMTP_URL]		= { "WARDEN_SMTP_URL", NULL },
-	[WD_CFG_SMTP_SENDER]		= { "WARDEN_SMTP_SENDER", NULL },
-	[WD_CFG_SMTP_STARTTLS]		= { "WARDEN_SMTP_STARTTLS", "false" },
-	[WD_CFG_URL]			= { "WARDEN_URL", NULL },
-	[WD_CFG_LOGIN_MAX_FAILURES]	= { "WARDEN_LOGIN_MAX_FAILURES",
-					    "10" },
-	[WD_CFG_LOGIN_MAX_FAILURES_IP]	= { "WARDEN_LOGIN_MAX_FAILURES_IP",
-					    "100" },
+	    "WARDEN_REGISTRATION_CUSTOM_FIELDS", WD_CFGT_COLUMNS,
+	    0, LMAX, "", ACCT, 0 },
+	[WD_CFG_MIN_PASSWORD_LENGTH] = { "WARDEN_MIN_PASSWORD_LENGTH",
+	    WD_CFGT_INT, 1, 1024, "8", ACCT, 0 },
+	[WD_CFG_STORAGE_BACKEND] = { "WARDEN_STORAGE_BACKEND", WD_CFGT_STR,
+	    0, VMAX, "fs", STORE, 0 },
+	[WD_CFG_STORAGE_DIR] = { "WARDEN_STORAGE_DIR", WD_CFGT_STR,
+	    0, VMAX, NULL, STORE, 0 },
+	[WD_CFG_STORAGE_RULES] = { "WARDEN_STORAGE_RULES", WD_CFGT_STR,
+	    0, VMAX, "storage-rules.json", STORE, 0 },
+	[WD_CFG_STORAGE_MAX_SIZE] = { "WARDEN_STORAGE_MAX_SIZE", WD_CFGT_INT,
+	    0, 1L << 50, "1073741824", STORE, 0 },
+	[WD_CFG_S3_ENDPOINT] = { "WARDEN_S3_ENDPOINT", WD_CFGT_STR,
+	    0, VMAX, NULL, STORE, 0 },
+	[WD_CFG_S3_BUCKET] = { "WARDEN_S3_BUCKET", WD_CFGT_STR,
+	    0, VMAX, NULL, STORE, 0 },
+	[WD_CFG_S3_REGION] = { "WARDEN_S3_REGION", WD_CFGT_STR,
+	    0, VMAX, "us-east-1", STORE, 0 },
+	[WD_CFG_S3_ACCESS_KEY_ID] = { "WARDEN_S3_ACCESS_KEY_ID", WD_CFGT_STR,
+	    0, VMAX, NULL, STORE, 0 },
+	[WD_CFG_S3_SECRET_ACCESS_KEY] = { "WARDEN_S3_SECRET_ACCESS_KEY",
+	    WD_CFGT_SECRET, 0, VMAX, NULL, STORE, 0 },
+	[WD_CFG_SERVER_URL] = { "WARDEN_SERVER_URL", WD_CFGT_STR,
+	    0, VMAX, NULL, ACCT, 0 },
+	[WD_CFG_REDIRECT_URL_SUCCESS] = { "WARDEN_REDIRECT_URL_SUCCESS",
+	    WD_CFGT_STR, 0, VMAX, NULL, ACCT, 0 },
+	[WD_CFG_REDIRECT_URL_ERROR] = { "WARDEN_REDIRECT_URL_ERROR",
+	    WD_CFGT_STR, 0, VMAX, NULL, ACCT, 0 },
+	[WD_CFG_COOKIE_SECURE] = { "WARDEN_COOKIE_SECURE", WD_CFGT_BOOL,
+	    0, 1, "false", ACCT, 0 },
+	[WD_CFG_SMTP_URL] = { "WARDEN_SMTP_URL", WD_CFGT_SECRET,
+	    0, VMAX, NULL, ACCT, 0 },
+	[WD_CFG_SMTP_SENDER] = { "WARDEN_SMTP_SENDER", WD_CFGT_STR,
+	    0, VMAX, NULL, ACCT, 0 },
+	[WD_CFG_SMTP_STARTTLS] = { "WARDEN_SMTP_STARTTLS", WD_CFGT_BOOL,
+	    0, 1, "false", ACCT, 0 },
+	[WD_CFG_URL] = { "WARDEN_URL", WD_CFGT_STR,
+	    0, VMAX, NULL, ACCT, 0 },
+	[WD_CFG_LOGIN_MAX_FAILURES] = { "WARDEN_LOGIN_MAX_FAILURES",
+	    WD_CFGT_INT, 1, 1000000, "10", ACCT, 0 },
+	[WD_CFG_LOGIN_MAX_FAILURES_IP] = { "WARDEN_LOGIN_MAX_FAILURES_IP",
+	    WD_CFGT_INT, 1, 1000000, "100", ACCT, 0 },
 };
 _Static_assert(sizeof(defs) / sizeof(defs[0]) == WD_CFG__MAX, "cfg rows");
 
@@ -76,10 +123,216 @@ _Static_assert(sizeof(defs) / sizeof(defs[0]) == WD_CFG__MAX, "cfg rows");
 		snprintf(err, errsz, __VA_ARGS__);			\
 } while (0)
 
-const char *
-wd_cfg_name(enum wd_cfgkey k)
+/* ---- the file: the part of sh's syntax that both readers agree on ---- */
+
+enum perr {
+	P_OK,
+	P_NAME,
+	P_QUOTE,
+	P_LONG,
+	P_NUL,
+	P_EXPAND,
+	P_TILDE,
+	P_CONT,
+	P_META,
+	P_GLOB,
+	P_CR,
+	P_TRAIL,
+	P__MAX
+};
+
+static const char *const perrmsg[] = {
+	[P_OK]		= "ok",
+	[P_NAME]	= "expected NAME=VALUE",
+	[P_QUOTE]	= "unterminated quote",
+	[P_LONG]	= "value too long",
+	[P_NUL]		= "NUL byte in value",
+	[P_EXPAND]	= "unescaped $ or ` (sh would expand it); "
+			  "use single quotes",
+	[P_TILDE]	= "unquoted ~ (sh would expand it); use single quotes",
+	[P_CONT]	= "backslash at end of line (sh would join lines); "
+			  "use single quotes",
+	[P_META]	= "unquoted ; & | < > ( or ) (shell syntax); "
+			  "use single quotes",
+	[P_GLOB]	= "unquoted * ? or [ after export (sh may glob it); "
+			  "use single quotes",
+	[P_CR]		= "carriage return outside quotes (CRLF line ends?)",
+	[P_TRAIL]	= "text after the value (sh would run it); "
+			  "use single quotes",
+};
+_Static_assert(sizeof(perrmsg) / sizeof(perrmsg[0]) == P__MAX, "perr rows");
+
+/*
+ * What an unquoted, unescaped byte of a value means to sh when it is not
+ * literal. Blanks and newlines end the value; P_GLOB counts only after
+ * `export` (an assignment word is never globbed, but older shells glob
+ * export's arguments).
+ */
+static const unsigned char barech[256] = {
+	['\0'] = P_NUL,
+	['\r'] = P_CR,
+	['$'] = P_EXPAND,
+	['`'] = P_EXPAND,
+	['~'] = P_TILDE,	/* sh: at the start or after a ':' */
+	[';'] = P_META,
+	['&'] = P_META,
+	['|'] = P_META,
+	['<'] = P_META,
+	['>'] = P_META,
+	['('] = P_META,
+	[')'] = P_META,
+	['*'] = P_GLOB,
+	['?'] = P_GLOB,
+	['['] = P_GLOB,
+};
+
+struct rd {
+	const char	*t;	/* the file's text */
+	size_t		 len;
+	size_t		 i;	/* next byte */
+	long		 line;	/* of t[i] */
+	char		*out;	/* the value, VMAX bytes */
+	size_t		 o;
+};
+
+static int
+blank(const struct rd *r)
 {
-	return (unsigned)k < WD_CFG__MAX ? defs[k].name : "?";
+	return r->i < r->len && (r->t[r->i] == ' ' || r->t[r->i] == '\t');
+}
+
+static int
+namech(const struct rd *r, int first)
+{
+	char	 c;
+
+	if (r->i >= r->len)
+		return 0;
+	c = r->t[r->i];
+	return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (!first && c >= '0' && c <= '9');
+}
+
+static enum perr
+put(struct rd *r, char c)
+{
+	if (c == '\0')
+		return P_NUL;
+	if (r->o >= VMAX)
+		return P_LONG;
+	r->out[r->o++] = c;
+	if (c == '\n')
+		r->line++;
+	return P_OK;
+}
+
+/* 'literal text', which may span lines; r->i is at the opening quote. */
+static enum perr
+squote(struct rd *r)
+{
+	long		 start = r->line;
+	enum perr	 pe;
+
+	for (r->i++; r->i < r->len && r->t[r->i] != '\''; r->i++) {
+		pe = put(r, r->t[r->i]);
+		if (pe != P_OK)
+			return pe;
+	}
+	if (r->i >= r->len) {
+		r->line = start;
+		return P_QUOTE;
+	}
+	r->i++;
+	return P_OK;
+}
+
+/*
+ * "text": a backslash quotes \ " $ ` and keeps itself before anything
+ * else (POSIX 2.2.3); backslash-newline, $ and ` are refused.
+ */
+static enum perr
+dquote(struct rd *r)
+{
+	long		 start = r->line;
+	enum perr	 pe;
+	char		 c;
+
+	for (r->i++; r->i < r->len && r->t[r->i] != '"'; r->i++) {
+		c = r->t[r->i];
+		if (c == '$' || c == '`')
+			return P_EXPAND;
+		if (c == '\\' && r->i + 1 < r->len) {
+			if (r->t[r->i + 1] == '\n')
+				return P_CONT;
+			if (memchr("\\\"$`", r->t[r->i + 1], 4) != NULL)
+				c = r->t[++r->i];
+		}
+		pe = put(r, c);
+		if (pe != P_OK)
+			return pe;
+	}
+	if (r->i >= r->len) {
+		r->line = start;
+		return P_QUOTE;
+	}
+	r->i++;
+	return P_OK;
+}
+
+/* An unquoted byte, or a backslash quoting the next one. */
+static enum perr
+bare(struct rd *r, int exported)
+{
+	unsigned char	 c = (unsigned char)r->t[r->i];
+
+	if (c == '\\') {
+		r->i++;
+		if (r->i >= r->len || r->t[r->i] == '\n')
+			return P_CONT;
+		c = (unsigned char)r->t[r->i];
+		if (c == '\r')
+			return P_CR;
+	} else if (barech[c] != P_OK && (barech[c] != P_GLOB || exported))
+		return barech[c];
+	r->i++;
+	return put(r, (char)c);
+}
+
+/*
+ * The value from r->i to the end of its (last) line into r->out: runs of
+ * quoted and bare text up to a blank or newline, then only blanks and a
+ * comment.
+ */
+static enum perr
+readval(struct rd *r, int exported)
+{
+	enum perr	 pe = P_OK;
+
+	r->o = 0;
+	while (pe == P_OK && r->i < r->len && r->t[r->i] != '\n' && !blank(r))
+		switch (r->t[r->i]) {
+		case '\'':
+			pe = squote(r);
+			break;
+		case '"':
+			pe = dquote(r);
+			break;
+		default:
+			pe = bare(r, exported);
+			break;
+		}
+	if (pe != P_OK)
+		return pe;
+	while (blank(r))
+		r->i++;
+	if (r->i < r->len && r->t[r->i] == '#')
+		while (r->i < r->len && r->t[r->i] != '\n')
+			r->i++;
+	if (r->i < r->len && r->t[r->i] == '\r')
+		return P_CR;
+	if (r->i < r->len && r->t[r->i] != '\n')
+		return P_TRAIL;
+	return P_OK;
 }
 
 static int
@@ -103,63 +356,55 @@ setval(struct wd_cfg *c, int k, const char *v, size_t len)
 }
 
 /*
- * Reads one value starting at text[*pos] up to the end of its line:
- * a 'single-quoted' run (which may span lines, shell style, with '\''
- * joins), a "double-quoted" run with \\ \" \$ \` escapes, or bare text.
+ * One line (and the lines its quoted value spans): blank, a comment, or
+ * [export ]NAME=VALUE. Leaves r->i past the newline.
  */
-static enum wd_err
-readval(const char *t, size_t len, size_t *pos, char *out, size_t *olen)
+static enum perr
+statement(struct wd_cfg *c, struct rd *r)
 {
-	size_t	 i = *pos, o = 0;
+	size_t		 ks, kl;
+	int		 exported = 0, k;
+	enum perr	 pe;
 
-	while (i < len && t[i] != '\n') {
-		if (t[i] == '\'') {
-			i++;
-			while (i < len && t[i] != '\'') {
-				if (o >= WD_MAX_CFG_VALUE)
-					return WD_E_TOOBIG;
-				out[o++] = t[i++];
-			}
-			if (i >= len)
-				return WD_E_BADREQ;
-			i++;
-		} else if (t[i] == '"') {
-			i++;
-			while (i < len && t[i] != '"') {
-				if (t[i] == '\\' && i + 1 < len &&
-				    strchr("\\\"$`", t[i + 1]) != NULL)
-					i++;
-				if (o >= WD_MAX_CFG_VALUE)
-					return WD_E_TOOBIG;
-				out[o++] = t[i++];
-			}
-			if (i >= len)
-				return WD_E_BADREQ;
-			i++;
-		} else if (t[i] == ' ' || t[i] == '\t' || t[i] == '\r') {
-			/* trailing blanks end a bare value; only blanks or a
-			 * comment may follow */
-			while (i < len && (t[i] == ' ' || t[i] == '\t' ||
-			    t[i] == '\r'))
-				i++;
-			if (i < len && t[i] == '#')
-				while (i < len && t[i] != '\n')
-					i++;
-			if (i < len && t[i] != '\n')
-				return WD_E_BADREQ;
-		} else {
-			/* shell: a backslash quotes the next character, which
-			 * is how '\'' puts a quote inside a quoted value */
-			if (t[i] == '\\' && i + 1 < len && t[i + 1] != '\n')
-				i++;
-			if (o >= WD_MAX_CFG_VALUE)
-				return WD_E_TOOBIG;
-			out[o++] = t[i++];
+	while (blank(r))
+		r->i++;
+	if (r->i < r->len && r->t[r->i] == '#')
+		while (r->i < r->len && r->t[r->i] != '\n')
+			r->i++;
+	if (r->i < r->len && r->t[r->i] == '\r')
+		return P_CR;
+	if (r->i < r->len && r->t[r->i] != '\n') {
+		if (r->len - r->i > 6 &&
+		    memcmp(r->t + r->i, "export", 6) == 0 &&
+		    (r->t[r->i + 6] == ' ' || r->t[r->i + 6] == '\t')) {
+			r->i += 6;
+			while (blank(r))
+				r->i++;
+			exported = 1;
 		}
+		ks = r->i;
+		if (namech(r, 1)) {
+			r->i++;
+			while (namech(r, 0))
+				r->i++;
+		}
+		kl = r->i - ks;
+		if (kl == 0 || r->i >= r->len || r->t[r->i] != '=')
+			return P_NAME;
+		r->i++;
+		pe = readval(r, exported);
+		if (pe != P_OK)
+			return pe;
+		/* other names (PATH, PG*) may share the file: ignored */
+		k = lookup(r->t + ks, kl);
+		if (k >= 0)
+			setval(c, k, r->out, r->o);
 	}
-	*pos = i;
-	*olen = o;
-	return WD_OK;
+	if (r->i < r->len) {
+		r->i++;
+		r->line++;
+	}
+	return P_OK;
 }
 
 enum wd_err
@@ -167,69 +412,24 @@ wd_cfg_parse(struct wd_cfg *c, const char *t, size_t len, char *err,
     size_t errsz)
 {
 	enum wd_err	 rc = WD_E_CONFIG;
-	char		*val = wd_xmalloc(WD_MAX_CFG_VALUE);
-	size_t		 i = 0, vlen = 0;
-	long		 line = 1;
+	struct rd	 r = { t, len, 0, 1, NULL, 0 };
+	enum perr	 pe = P_OK;
 
-	while (i < len) {
-		size_t	 ks, kl;
-		long	 start = line;
-		int	 k;
-
-		while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r'))
-			i++;
-		if (i < len && (t[i] == '#' || t[i] == '\n')) {
-			while (i < len && t[i] != '\n')
-				i++;
-			i++;
-			line++;
-			continue;
-		}
-		if (i >= len)
-			break;
-		if (len - i > 7 && memcmp(t + i, "export ", 7) == 0)
-			i += 7;
-		ks = i;
-		while (i < len && (t[i] == '_' || (t[i] >= 'A' && t[i] <= 'Z')
-		    || (t[i] >= 'a' && t[i] <= 'z') ||
-		    (t[i] >= '0' && t[i] <= '9')))
-			i++;
-		kl = i - ks;
-		if (kl == 0 || i >= len || t[i] != '=') {
-			ERRF("line %ld: expected NAME=VALUE", start);
+	r.out = wd_xmalloc(VMAX);
+	while (r.i < len) {
+		pe = statement(c, &r);
+		if (pe != P_OK) {
+			ERRF("line %ld: %s", r.line, perrmsg[pe]);
 			goto out;
-		}
-		i++;
-		{
-			size_t	 j, from = i;
-
-			if (readval(t, len, &i, val, &vlen) != WD_OK) {
-				ERRF("line %ld: bad quoting or value too long",
-				    start);
-				goto out;
-			}
-			for (j = from; j < i; j++)
-				if (t[j] == '\n')
-					line++;
-		}
-		if (memchr(val, '\0', vlen) != NULL) {
-			ERRF("line %ld: NUL byte in value", start);
-			goto out;
-		}
-		k = lookup(t + ks, kl);
-		if (k >= 0)
-			setval(c, k, val, vlen);
-		/* other names (PATH, PG*) may share the file: ignored */
-		if (i < len) {
-			i++;
-			line++;
 		}
 	}
 	rc = WD_OK;
 out:
-	wd_freezero(val, WD_MAX_CFG_VALUE);
+	wd_freezero(r.out, VMAX);
 	return rc;
 }
+
+/* ---- loading ---- */
 
 enum wd_err
 wd_cfg_load_from(struct wd_cfg *c, const char *path,
@@ -244,24 +444,21 @@ wd_cfg_load_from(struct wd_cfg *c, const char *path,
 	if (path != NULL && path[0] != '\0') {
 		f = fopen(path, "r");
 		if (f == NULL) {
-			if (err != NULL)
-				snprintf(err, errsz, "WARDEN_CONFIG: cannot "
-				    "open %s: %s", path, strerror(errno));
+			ERRF("WARDEN_CONFIG: cannot open %s: %s", path,
+			    strerror(errno));
 			goto out;
 		}
 		text = wd_xmalloc(WD_MAX_CFG_FILE + 1);
 		n = fread(text, 1, WD_MAX_CFG_FILE + 1, f);
 		if (n > WD_MAX_CFG_FILE || ferror(f)) {
-			if (err != NULL)
-				snprintf(err, errsz, "WARDEN_CONFIG: %s: "
-				    "unreadable or larger than %d bytes",
-				    path, WD_MAX_CFG_FILE);
+			ERRF("WARDEN_CONFIG: %s: unreadable or larger than "
+			    "%d bytes", path, WD_MAX_CFG_FILE);
 			goto out;
 		}
 		if (wd_cfg_parse(c, text, n, err, errsz) != WD_OK) {
 			char	 tmp[256];
 
-			if (err != NULL) {
+			if (err != NULL && errsz > 0) {
 				snprintf(tmp, sizeof(tmp), "%s", err);
 				snprintf(err, errsz, "WARDEN_CONFIG: %s: %s",
 				    path, tmp);
@@ -301,6 +498,23 @@ wd_cfg_load(struct wd_cfg *c, char *err, size_t errsz)
 	    errsz);
 }
 
+/* Forgets what wd_cfg_check parsed. */
+static void
+unparse(struct wd_cfg *c)
+{
+	int	 k;
+
+	for (k = 0; k < WD_CFG__MAX; k++) {
+		free(c->lbuf[k]);	/* names, not secrets */
+		free(c->list[k]);
+		c->lbuf[k] = NULL;
+		c->list[k] = NULL;
+		c->nlist[k] = 0;
+		c->num[k] = 0;
+		c->ok[k] = 0;
+	}
+}
+
 void
 wd_cfg_cleanup(struct wd_cfg *c)
 {
@@ -308,11 +522,18 @@ wd_cfg_cleanup(struct wd_cfg *c)
 
 	if (c == NULL)
 		return;
+	unparse(c);
 	for (i = 0; i < WD_CFG__MAX; i++) {
 		if (c->val[i] != NULL)
 			wd_freezero(c->val[i], strlen(c->val[i]));
 		c->val[i] = NULL;
 	}
+}
+
+const char *
+wd_cfg_name(enum wd_cfgkey k)
+{
+	return (unsigned)k < WD_CFG__MAX ? defs[k].name : "?";
 }
 
 const char *
@@ -322,6 +543,252 @@ wd_cfg_str(const struct wd_cfg *c, enum wd_cfgkey k)
 		return NULL;
 	return c->val[k] != NULL ? c->val[k] : defs[k].def;
 }
+
+int
+wd_cfg_isset(const struct wd_cfg *c, enum wd_cfgkey k)
+{
+	return (unsigned)k < WD_CFG__MAX && c->val[k] != NULL;
+}
+
+/* ---- the validation pass ---- */
+
+enum wd_err
+wd_cfg_parse_bool(const char *s, int *out)
+{
+	static const struct {
+		const char	*word;
+		int		 val;
+	} words[] = {
+		{ "true", 1 }, { "1", 1 }, { "false", 0 }, { "0", 0 },
+	};
+	size_t	 i;
+
+	for (i = 0; s != NULL && i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(s, words[i].word) == 0) {
+			*out = words[i].val;
+			return WD_OK;
+		}
+	return WD_E_CONFIG;
+}
+
+/* Non-empty values only: "" is how a file unsets an optional string. */
+static enum wd_err
+check_len(struct wd_cfg *c, enum wd_cfgkey k, const char *v, char *err,
+    size_t errsz)
+{
+	const struct cfgdef	*d = &defs[k];
+	size_t			 n = strlen(v);
+
+	(void)c;
+	if (n == 0 || (n >= (size_t)d->min && n <= (size_t)d->max))
+		return WD_OK;
+	if (n < (size_t)d->min)
+		ERRF("%s: needs at least %ld bytes", d->name, d->min);
+	else
+		ERRF("%s: must be at most %ld bytes", d->name, d->max);
+	return WD_E_CONFIG;
+}
+
+static enum wd_err
+check_int(struct wd_cfg *c, enum wd_cfgkey k, const char *v, char *err,
+    size_t errsz)
+{
+	const struct cfgdef	*d = &defs[k];
+	uint64_t		 u;
+
+	if (wd_parse_u64(v, strlen(v), (uint64_t)d->max, &u) == WD_OK &&
+	    u >= (uint64_t)d->min) {
+		c->num[k] = (long)u;
+		return WD_OK;
+	}
+	ERRF("%s: must be an integer in [%ld, %ld]", d->name, d->min, d->max);
+	return WD_E_CONFIG;
+}
+
+static enum wd_err
+check_bool(struct wd_cfg *c, enum wd_cfgkey k, const char *v, char *err,
+    size_t errsz)
+{
+	int	 b;
+
+	if (wd_cfg_parse_bool(v, &b) == WD_OK) {
+		c->num[k] = b;
+		return WD_OK;
+	}
+	ERRF("%s: must be true, false, 1 or 0", defs[k].name);
+	return WD_E_CONFIG;
+}
+
+/*
+ * Role names and column names end up in SQL (as parameters or quoted
+ * identifiers) and in claims: keep them to a boring alphabet.
+ */
+static int
+entry_ok(const char *s, size_t n, enum wd_cfgtype t)
+{
+	size_t	 i;
+
+	if (n == 0 || n > NAMEMAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char	 c = s[i];
+
+		if ((c >= 'a' && c <= 'z') || c == '_' ||
+		    (c >= '0' && c <= '9' && (i > 0 || t == WD_CFGT_ROLES)))
+			continue;
+		if (t == WD_CFGT_ROLES && ((c >= 'A' && c <= 'Z') || c == '-'))
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * A comma list: blanks around entries trimmed, empty entries skipped.
+ * The entries are cut out of a copy of v (c->lbuf[k]).
+ */
+static enum wd_err
+check_list(struct wd_cfg *c, enum wd_cfgkey k, const char *v, char *err,
+    size_t errsz)
+{
+	enum wd_err		 rc = WD_E_CONFIG;
+	const struct cfgdef	*d = &defs[k];
+	const char		*what = d->type == WD_CFGT_ROLES ?
+				    "role names [A-Za-z0-9_-]" :
+				    "column names [a-z_][a-z0-9_]*";
+	char			*p, *e, *next;
+	size_t			 n = 0, i;
+
+	c->lbuf[k] = wd_xstrdup(v);
+	c->list[k] = wd_xcalloc(LMAX, sizeof(*c->list[k]));
+	for (p = c->lbuf[k]; *p != '\0'; p = next) {
+		e = p + strcspn(p, ",");
+		next = *e == ',' ? e + 1 : e;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (e == p)
+			continue;
+		*e = '\0';
+		if (!entry_ok(p, (size_t)(e - p), d->type)) {
+			ERRF("%s: entries must be %s of at most %d bytes",
+			    d->name, what, NAMEMAX);
+			goto out;
+		}
+		for (i = 0; i < n; i++)
+			if (strcmp(c->list[k][i], p) == 0) {
+				ERRF("%s: an entry is repeated", d->name);
+				goto out;
+			}
+		if (n >= (size_t)d->max)
+			break;
+		c->list[k][n++] = p;
+	}
+	if (*p != '\0' || n < (size_t)d->min) {
+		ERRF("%s: must hold %ld to %ld %s", d->name, d->min, d->max,
+		    what);
+		goto out;
+	}
+	c->nlist[k] = n;
+	rc = WD_OK;
+out:
+	return rc;
+}
+
+static const struct {
+	enum wd_err	(*check)(struct wd_cfg *, enum wd_cfgkey,
+			    const char *, char *, size_t);
+} types[] = {
+	[WD_CFGT_STR]		= { check_len },
+	[WD_CFGT_SECRET]	= { check_len },
+	[WD_CFGT_INT]		= { check_int },
+	[WD_CFGT_BOOL]		= { check_bool },
+	[WD_CFGT_ROLES]		= { check_list },
+	[WD_CFGT_COLUMNS]	= { check_list },
+};
+_Static_assert(sizeof(types) / sizeof(types[0]) == WD_CFGT__MAX,
+    "cfg type rows");
+
+enum wd_err
+wd_cfg_check(struct wd_cfg *c, unsigned bin, char *err, size_t errsz)
+{
+	enum wd_err	 rc = WD_E_CONFIG;
+	int		 k;
+
+	unparse(c);
+	if (bin == 0 || (bin & ~WD_BIN__ALL) != 0) {
+		ERRF("wd_cfg_check: no such binary mask %#x", bin);
+		goto out;
+	}
+	for (k = 0; k < WD_CFG__MAX; k++) {
+		const struct cfgdef	*d = &defs[k];
+		const char		*v = wd_cfg_str(c, k);
+
+		if ((d->used & bin) == 0)
+			continue;
+		if ((d->req & bin) != 0 && (v == NULL || v[0] == '\0')) {
+			ERRF("%s: required but not set", d->name);
+			goto out;
+		}
+		if (types[d->type].check(c, k, v == NULL ? "" : v, err,
+		    errsz) != WD_OK)
+			goto out;
+		c->ok[k] = 1;
+	}
+	rc = WD_OK;
+out:
+	if (rc != WD_OK)
+		unparse(c);
+	return rc;
+}
+
+enum wd_err
+wd_cfg_init(struct wd_cfg *c, unsigned bin, char *err, size_t errsz)
+{
+	if (wd_cfg_load(c, err, errsz) != WD_OK)
+		return WD_E_CONFIG;
+	return wd_cfg_check(c, bin, err, errsz);
+}
+
+/* The row of k if the last check parsed it as one of the types in mask. */
+static const struct cfgdef *
+parsed(const struct wd_cfg *c, enum wd_cfgkey k, unsigned mask,
+    const char *fn)
+{
+	if ((unsigned)k < WD_CFG__MAX && c->ok[k] &&
+	    (mask & 1u << defs[k].type) != 0)
+		return &defs[k];
+	fprintf(stderr, "warden: %s(%s): not parsed by wd_cfg_check for "
+	    "this binary, or of another type\n", fn, wd_cfg_name(k));
+	abort();
+}
+
+long
+wd_cfg_int(const struct wd_cfg *c, enum wd_cfgkey k)
+{
+	(void)parsed(c, k, 1u << WD_CFGT_INT, "wd_cfg_int");
+	return c->num[k];
+}
+
+int
+wd_cfg_flag(const struct wd_cfg *c, enum wd_cfgkey k)
+{
+	(void)parsed(c, k, 1u << WD_CFGT_BOOL, "wd_cfg_flag");
+	return c->num[k] != 0;
+}
+
+size_t
+wd_cfg_list(const struct wd_cfg *c, enum wd_cfgkey k,
+    const char *const **out)
+{
+	(void)parsed(c, k, 1u << WD_CFGT_ROLES | 1u << WD_CFGT_COLUMNS,
+	    "wd_cfg_list");
+	*out = c->list[k];
+	return c->nlist[k];
+}
+
+/* ---- transitional (see wd_cfg.h) ---- */
 
 enum wd_err
 wd_cfg_require(const struct wd_cfg *c, enum wd_cfgkey k, char *err,
@@ -347,9 +814,8 @@ wd_cfg_long(const struct wd_cfg *c, enum wd_cfgkey k, long min, long max,
 		*out = (long)u;
 		return WD_OK;
 	}
-	if (err != NULL)
-		snprintf(err, errsz, "%s: must be an integer in [%ld, %ld]",
-		    wd_cfg_name(k), min, max);
+	ERRF("%s: must be an integer in [%ld, %ld]", wd_cfg_name(k), min,
+	    max);
 	return WD_E_CONFIG;
 }
 
@@ -357,16 +823,8 @@ enum wd_err
 wd_cfg_bool(const struct wd_cfg *c, enum wd_cfgkey k, int *out, char *err,
     size_t errsz)
 {
-	const char	*v = wd_cfg_str(c, k);
-
-	if (v != NULL && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)) {
-		*out = 1;
+	if (wd_cfg_parse_bool(wd_cfg_str(c, k), out) == WD_OK)
 		return WD_OK;
-	}
-	if (v != NULL && (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)) {
-		*out = 0;
-		return WD_OK;
-	}
-	ERRF("%s: must be true or false", wd_cfg_name(k));
+	ERRF("%s: must be true, false, 1 or 0", wd_cfg_name(k));
 	return WD_E_CONFIG;
 }

@@ -1,9 +1,11 @@
 /*
- * wd_cfg.h: configuration. Values come from the file named by
- * WARDEN_CONFIG (shell-sourceable KEY=VALUE lines, as `make start` writes
- * run/warden.env) and from the environment, which takes precedence.
- * Each binary names what it needs; a missing or malformed value stops it
- * at start with one line naming the variable.
+ * wd_cfg.h: configuration as data. Values come from the file named by
+ * WARDEN_CONFIG (KEY=VALUE lines that lighttpd/stack.sh also `.`-sources,
+ * as `make start` writes run/warden.env) and from the environment, which
+ * takes precedence. One table in wd_cfg.c gives each key its type, range,
+ * default and the binaries that use or require it; wd_cfg_check is the one
+ * validation pass over it. A missing or malformed value stops the binary
+ * at start with one line naming the variable, never its value.
  */
 #ifndef WD_CFG_H
 #define WD_CFG_H
@@ -50,14 +52,104 @@ enum wd_cfgkey {
 	WD_CFG__MAX
 };
 
-struct wd_cfg {
-	char	*val[WD_CFG__MAX];	/* owned; NULL = unset */
+/* Which binaries use / require a key (bit mask). */
+#define WD_BIN_HOOK	0x01u	/* cgi-bin/hook */
+#define WD_BIN_HEALTH	0x02u	/* cgi-bin/healthz */
+#define WD_BIN_ACCT	0x04u	/* register login refresh logout activate
+				 * user jwks (wd_svc) */
+#define WD_BIN_STORAGE	0x08u	/* cgi-bin/storage */
+#define WD_BIN__ALL	0x0fu
+
+/*
+ * How wd_cfg_check reads a value, and what the row's [min, max] bounds:
+ * STR		any bytes; length of a non-empty value in [min, max]
+ * SECRET	as STR, but may hold a credential: never a default
+ * INT		decimal digits only, value in [min, max] (min >= 0)
+ * BOOL		wd_cfg_parse_bool
+ * ROLES	comma list of role names [A-Za-z0-9_-]{1,63}
+ * COLUMNS	comma list of column names [a-z_][a-z0-9_]{0,62}
+ * For the two lists, [min, max] bounds the number of entries (max <=
+ * WD_CFG_MAX_LIST); blanks around entries are trimmed, empty entries
+ * skipped, a repeated entry refused.
+ */
+enum wd_cfgtype {
+	WD_CFGT_STR,
+	WD_CFGT_SECRET,
+	WD_CFGT_INT,
+	WD_CFGT_BOOL,
+	WD_CFGT_ROLES,
+	WD_CFGT_COLUMNS,
+	WD_CFGT__MAX
 };
+
+#define WD_CFG_MAX_LIST	32	/* entries in a ROLES or COLUMNS list */
+
+struct wd_cfg {
+	char		*val[WD_CFG__MAX];	/* owned; NULL = unset */
+	/* filled by wd_cfg_check, read through the accessors below */
+	unsigned char	 ok[WD_CFG__MAX];	/* parsed by the last check */
+	long		 num[WD_CFG__MAX];	/* INT value; BOOL 0 or 1 */
+	char		*lbuf[WD_CFG__MAX];	/* list: entries, NUL-ended */
+	const char	**list[WD_CFG__MAX];	/* list: into lbuf */
+	size_t		 nlist[WD_CFG__MAX];
+};
+
+/*
+ * Loads (wd_cfg_load) and checks (wd_cfg_check) the configuration of bin,
+ * one or more WD_BIN_* bits. c is zeroed or cleaned up. On error writes
+ * one line to err and returns WD_E_CONFIG. In every case the caller
+ * cleans up with wd_cfg_cleanup().
+ */
+enum wd_err	wd_cfg_init(struct wd_cfg *c, unsigned bin, char *err,
+		    size_t errsz);
+
+/*
+ * The one validation pass, in the table's order: every key used by bin
+ * (any bit) is parsed by its type (see enum wd_cfgtype) from its value or
+ * its default, and every key required by bin is set and non-empty. The
+ * parsed values are kept in c for wd_cfg_int, wd_cfg_flag and wd_cfg_list;
+ * keys bin does not use are not looked at (nor parsed). Returns WD_OK, or
+ * WD_E_CONFIG with one line in err ("WARDEN_X: required but not set",
+ * "WARDEN_X: must be an integer in [1, 1440]", ...; never a value) and
+ * nothing parsed. May be called again (another bin); replaces what the
+ * last call parsed.
+ */
+enum wd_err	wd_cfg_check(struct wd_cfg *c, unsigned bin, char *err,
+		    size_t errsz);
+
+/*
+ * Accessors for what the last successful wd_cfg_check parsed. Asking for
+ * a key it did not parse (not used by the checked bin, or of another
+ * type) is a programming error: one line on stderr and abort(), never a
+ * made-up value.
+ */
+long		wd_cfg_int(const struct wd_cfg *c, enum wd_cfgkey k);
+int		wd_cfg_flag(const struct wd_cfg *c, enum wd_cfgkey k);
+
+/*
+ * The entries of a ROLES or COLUMNS key; *out points at the count
+ * entries, borrowed from c until the next wd_cfg_check or
+ * wd_cfg_cleanup. Aborts like wd_cfg_int.
+ */
+size_t		wd_cfg_list(const struct wd_cfg *c, enum wd_cfgkey k,
+		    const char *const **out);
+
+/* 1 if the file or the environment set k (even to ""), 0 if not. */
+int		wd_cfg_isset(const struct wd_cfg *c, enum wd_cfgkey k);
+
+/*
+ * The one boolean parser: exactly "true" or "1" (*out = 1), "false" or
+ * "0" (*out = 0). Anything else, "TRUE", "yes", "on", "" or NULL
+ * included, is WD_E_CONFIG and leaves *out alone: a word we do not read
+ * stops the binary at start instead of being taken for either answer.
+ */
+enum wd_err	wd_cfg_parse_bool(const char *s, int *out);
 
 /*
  * Loads the file named by $WARDEN_CONFIG (if set) and then the
  * environment into c. On error writes one line to err (never a value,
- * which may be a secret) and returns WD_E_CONFIG.
+ * which may be a secret) and returns WD_E_CONFIG. Checks nothing but
+ * the file's syntax (wd_cfg_init also checks).
  * Caller cleans up with wd_cfg_cleanup() (which wipes the values).
  */
 enum wd_err	wd_cfg_load(struct wd_cfg *c, char *err, size_t errsz);
@@ -65,39 +157,50 @@ enum wd_err	wd_cfg_load(struct wd_cfg *c, char *err, size_t errsz);
 /*
  * Same, from an explicit file path (may be NULL) and an environment
  * lookup function (getenv in production; tests pass their own).
+ * Environment values are taken as they are (no shell reads them).
  */
 enum wd_err	wd_cfg_load_from(struct wd_cfg *c, const char *path,
 		    const char *(*env)(const char *), char *err, size_t errsz);
 
 /*
  * Parses the text of a configuration file into c (later values win).
- * Returns WD_E_CONFIG with "line N: ..." in err on a syntax error.
+ * The file is also `.`-sourced by sh (dash), so only the part of the
+ * shell's syntax that both read the same way is accepted: NAME=VALUE
+ * lines (optionally "export "), blank and '#' comment lines; a value is
+ * bare text, 'single-quoted' text (literal, may span lines) or
+ * "double-quoted" text (\\ \" \$ \` escapes), runs concatenated. Refused,
+ * with advice to use single quotes: an unescaped $ or ` outside single
+ * quotes, an unquoted ~, ; & | < > ( ), a backslash before a newline or
+ * at the end, unquoted * ? [ after export, a carriage return outside
+ * quotes (CRLF files), a NUL byte, a name starting with a digit, and
+ * anything after a value but blanks and a comment.
+ * Returns WD_E_CONFIG with "line N: ..." in err on an error.
  */
 enum wd_err	wd_cfg_parse(struct wd_cfg *c, const char *text, size_t len,
 		    char *err, size_t errsz);
 
+/* Frees and wipes everything in c (NULL or zeroed is fine). */
 void		wd_cfg_cleanup(struct wd_cfg *c);
 
-/* The variable's name, e.g. "WARDEN_JWT_SECRET". */
+/* The variable's name, e.g. "WARDEN_JWT_SECRET"; "?" out of range. */
 const char	*wd_cfg_name(enum wd_cfgkey k);
 
-/* The value, the built-in default, or NULL; borrowed from c. */
+/* The raw value, else the built-in default, else NULL; borrowed. */
 const char	*wd_cfg_str(const struct wd_cfg *c, enum wd_cfgkey k);
 
 /*
- * Requires a non-empty value; WD_E_CONFIG with "NAME: required" in err.
+ * Transitional, to be removed once every caller uses wd_cfg_init and the
+ * accessors above.
+ * wd_cfg_require: a non-empty value or default, else WD_E_CONFIG with
+ * "NAME: required but not set". wd_cfg_long: the value (or default) as a
+ * decimal integer in [min, max], else "NAME: must be an integer in [min,
+ * max]". wd_cfg_bool: wd_cfg_parse_bool on the value (or default), else
+ * "NAME: must be true, false, 1 or 0".
  */
 enum wd_err	wd_cfg_require(const struct wd_cfg *c, enum wd_cfgkey k,
 		    char *err, size_t errsz);
-
-/*
- * Parses the value (or default) as a decimal integer in [min, max].
- * WD_E_CONFIG with "NAME: must be an integer in [min, max]" in err.
- */
 enum wd_err	wd_cfg_long(const struct wd_cfg *c, enum wd_cfgkey k,
 		    long min, long max, long *out, char *err, size_t errsz);
-
-/* Parses "true"/"false"/"1"/"0"; WD_E_CONFIG otherwise. */
 enum wd_err	wd_cfg_bool(const struct wd_cfg *c, enum wd_cfgkey k,
 		    int *out, char *err, size_t errsz);
 

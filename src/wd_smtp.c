@@ -46,9 +46,15 @@ wd_smtp_activation(const struct wd_cfg *cfg, const char *rcpt,
 	char			 date[64], env_from[300], env_to[300];
 	time_t			 now = time(NULL);
 	struct tm		 tm;
+	int			 starttls = 1;
 
 	wd_buf_init(&msg, 8192);
 	if (url == NULL || from == NULL || url[0] == '\0' || from[0] == '\0')
+		goto out;
+	/* the one boolean parser, as wd_cfg_check read it ("1" is on); a
+	 * word it refuses sends nothing rather than mail in clear text */
+	if (wd_cfg_parse_bool(wd_cfg_str(cfg, WD_CFG_SMTP_STARTTLS),
+	    &starttls) != WD_OK)
 		goto out;
 	if (base == NULL || base[0] == '\0')
 		base = wd_cfg_str(cfg, WD_CFG_URL);
@@ -83,15 +89,10 @@ wd_smtp_activation(const struct wd_cfg *cfg, const char *rcpt,
 	curl_easy_setopt(cu, CURLOPT_TIMEOUT, 5L);
 	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT, 3L);
 	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
-	/* smtps:// is TLS from the start; with WARDEN_SMTP_STARTTLS=true an
+	/* smtps:// is TLS from the start; with WARDEN_SMTP_STARTTLS on an
 	 * smtp:// session must upgrade (STARTTLS) or the mail is not sent */
-	{
-		const char	*st = wd_cfg_str(cfg, WD_CFG_SMTP_STARTTLS);
-
-		if (st != NULL && strcmp(st, "true") == 0)
-			curl_easy_setopt(cu, CURLOPT_USE_SSL,
-			    (long)CURLUSESSL_ALL);
-	}
+	if (starttls)
+		curl_easy_setopt(cu, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
 	if (curl_easy_perform(cu) != CURLE_OK)
 		goto out;
 	rc = WD_OK;

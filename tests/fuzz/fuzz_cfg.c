@@ -1,5 +1,6 @@
 /*
- * fuzz_cfg.c: the configuration file parser, wd_cfg_parse (wd_cfg.h).
+ * fuzz_cfg.c: the configuration file parser, wd_cfg_parse, and the
+ * validation pass over what it read, wd_cfg_check (wd_cfg.h).
  *
  * The input is the file's text (an exact-size copy, not NUL-terminated).
  * Invariants:
@@ -9,8 +10,15 @@
  *   WD_MAX_CFG_VALUE bytes and err is untouched.
  * - On error err is one line starting "line N: " with N a line of the
  *   input.
- * - Round trip: every value written back as NAME="..." (escaping \ " $ `)
- *   and, when it holds no quote, as NAME='...', parses to itself.
+ * - Round trip: every value written back as NAME='...' (a quote as
+ *   '\''), or as NAME="..." (escaping \ " $ `), parses to itself; these
+ *   are the two forms sh reads literally, so a value we accept can always
+ *   be written so that sh reads it the same way.
+ * - wd_cfg_check, for each binary and for all at once, answers WD_OK or
+ *   WD_E_CONFIG (one line naming a WARDEN_ variable), the same for the
+ *   round-tripped copy; on WD_OK every parsed number is >= 0
+ *   and every list entry is a non-empty name of at most 63 bytes from
+ *   [A-Za-z0-9_-], no entry twice, at most WD_CFG_MAX_LIST of them.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -51,7 +59,6 @@ check_err(const char *err, size_t errsz, const char *t, size_t len)
 
 	CHECK(memchr(err, '\0', errsz) != NULL);
 	CHECK(strncmp(err, "line ", 5) == 0);
-	CHECK(strstr(err, "line ") != NULL);
 	CHECK(strchr(err, '\n') == NULL);
 	for (i = 5; err[i] >= '0' && err[i] <= '9' && n < 100000000; i++)
 		n = n * 10 + (err[i] - '0');
@@ -75,6 +82,11 @@ put(char *o, const char *name, const char *v, int dq)
 	for (; *v != '\0'; v++) {
 		if (dq && strchr("\\\"$`", *v) != NULL)
 			o[n++] = '\\';
+		if (!dq && *v == '\'') {
+			memcpy(o + n, "'\\''", 4);
+			n += 4;
+			continue;
+		}
 		o[n++] = *v;
 	}
 	o[n++] = dq ? '"' : '\'';
@@ -82,10 +94,10 @@ put(char *o, const char *name, const char *v, int dq)
 	return n;
 }
 
+/* Parses c's values written back quoted into c2 (caller cleans up). */
 static void
-round_trip(const struct wd_cfg *c, int dq)
+round_trip(const struct wd_cfg *c, struct wd_cfg *c2, int dq)
 {
-	struct wd_cfg	 c2;
 	char		 err[256];
 	char		*text;
 	size_t		 cap = 0, n = 0;
@@ -93,44 +105,99 @@ round_trip(const struct wd_cfg *c, int dq)
 
 	for (k = 0; k < WD_CFG__MAX; k++)
 		if (c->val[k] != NULL)
-			cap += strlen(wd_cfg_name(k)) + 2 * strlen(c->val[k]) +
+			cap += strlen(wd_cfg_name(k)) + 4 * strlen(c->val[k]) +
 			    4;
 	text = malloc(cap > 0 ? cap : 1);
 	CHECK(text != NULL);
-	for (k = 0; k < WD_CFG__MAX; k++) {
-		if (c->val[k] == NULL)
-			continue;
-		if (!dq && strchr(c->val[k], '\'') != NULL)
-			continue;	/* no '\'' joins here */
-		n += put(text + n, wd_cfg_name(k), c->val[k], dq);
-	}
+	for (k = 0; k < WD_CFG__MAX; k++)
+		if (c->val[k] != NULL)
+			n += put(text + n, wd_cfg_name(k), c->val[k], dq);
 	CHECK(n <= cap);
-	memset(&c2, 0, sizeof(c2));
-	if (wd_cfg_parse(&c2, text, n, err, sizeof(err)) != WD_OK) {
+	memset(c2, 0, sizeof(*c2));
+	if (wd_cfg_parse(c2, text, n, err, sizeof(err)) != WD_OK) {
 		fprintf(stderr, "round trip (%s): %s\n", dq ? "\"\"" : "''",
 		    err);
 		CHECK(0);
 	}
 	for (k = 0; k < WD_CFG__MAX; k++) {
-		if (c->val[k] == NULL ||
-		    (!dq && strchr(c->val[k], '\'') != NULL))
-			CHECK(c2.val[k] == NULL);
+		if (c->val[k] == NULL)
+			CHECK(c2->val[k] == NULL);
 		else
-			CHECK(c2.val[k] != NULL &&
-			    strcmp(c2.val[k], c->val[k]) == 0);
+			CHECK(c2->val[k] != NULL &&
+			    strcmp(c2->val[k], c->val[k]) == 0);
 	}
-	wd_cfg_cleanup(&c2);
 	free(text);
+}
+
+static int
+entry_ok(const char *s)
+{
+	size_t	 n = strlen(s), i;
+
+	if (n == 0 || n > 63)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		    s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* Checks c for bin; the round-tripped c2 must get the same answer. */
+static void
+check_bin(struct wd_cfg *c, struct wd_cfg *c2, unsigned bin)
+{
+	char		 err[256], err2[256];
+	enum wd_err	 rc, rc2;
+	int		 k;
+	size_t		 i, j;
+
+	rc = wd_cfg_check(c, bin, err, sizeof(err));
+	rc2 = wd_cfg_check(c2, bin, err2, sizeof(err2));
+	CHECK(rc == WD_OK || rc == WD_E_CONFIG);
+	CHECK(rc2 == rc);
+	if (rc != WD_OK) {
+		CHECK(strcmp(err, err2) == 0);
+		CHECK(strncmp(err, "WARDEN_", 7) == 0);
+		CHECK(strchr(err, '\n') == NULL);
+		return;
+	}
+	for (k = 0; k < WD_CFG__MAX; k++) {
+		const char *const	*v, *const *v2;
+		size_t			 n;
+
+		CHECK(c->ok[k] == c2->ok[k]);
+		if (!c->ok[k])
+			continue;
+		CHECK(c->num[k] >= 0 && c->num[k] == c2->num[k]);
+		if (c->list[k] == NULL)
+			continue;
+		n = wd_cfg_list(c, k, &v);
+		CHECK(n <= WD_CFG_MAX_LIST);
+		CHECK(wd_cfg_list(c2, k, &v2) == n);
+		for (i = 0; i < n; i++) {
+			CHECK(entry_ok(v[i]));
+			CHECK(strcmp(v[i], v2[i]) == 0);
+			CHECK(strstr(wd_cfg_str(c, k), v[i]) != NULL);
+			for (j = 0; j < i; j++)
+				CHECK(strcmp(v[i], v[j]) != 0);
+		}
+	}
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct wd_cfg	 c, c2;
-	char		 err[128], err2[128];
-	char		*t;
-	enum wd_err	 rc, rc2;
-	int		 k;
+	static const unsigned	 bins[] = { WD_BIN_HOOK, WD_BIN_HEALTH,
+				    WD_BIN_ACCT, WD_BIN_STORAGE, WD_BIN__ALL };
+	struct wd_cfg		 c, c2;
+	char			 err[128], err2[128];
+	char			*t;
+	enum wd_err		 rc, rc2;
+	size_t			 i;
+	int			 k;
 
 	t = malloc(size > 0 ? size : 1);
 	CHECK(t != NULL);
@@ -142,12 +209,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(rc == WD_OK || rc == WD_E_CONFIG);
 	check_vals(&c);
 	if (rc == WD_OK) {
-		size_t	 i;
-
 		for (i = 0; i < sizeof(err); i++)
 			CHECK(err[i] == ERR_FILL);
-		round_trip(&c, 1);
-		round_trip(&c, 0);
+		round_trip(&c, &c2, 1);
+		wd_cfg_cleanup(&c2);
+		round_trip(&c, &c2, 0);
+		for (i = 0; i < sizeof(bins) / sizeof(bins[0]); i++)
+			check_bin(&c, &c2, bins[i]);
+		wd_cfg_cleanup(&c2);
 	} else
 		check_err(err, sizeof(err), t, size);
 
@@ -169,7 +238,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	wd_cfg_cleanup(&c);
 	wd_cfg_cleanup(&c2);
 	for (k = 0; k < WD_CFG__MAX; k++)
-		CHECK(c.val[k] == NULL && c2.val[k] == NULL);
+		CHECK(c.val[k] == NULL && c2.val[k] == NULL &&
+		    c.list[k] == NULL && !c.ok[k]);
 	free(t);
 	return 0;
 }

@@ -1,13 +1,16 @@
 /*
- * test_cfg.c: the configuration parser and loader (src/wd_cfg.c).
+ * test_cfg.c: the configuration parser, loader and validation pass
+ * (src/wd_cfg.c, included to reach its table). The file syntax is checked
+ * against /bin/sh itself, which `.`-sources the same file (stack.sh).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include "wd_cfg.h"
-#include "wd_limits.h"
+#include "wd_cfg.c"
 #include "wd_test.h"
 
 #define M	"cfg"
@@ -16,6 +19,8 @@
 		"MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n" \
 		"BKcwggSjAgEAAoIBAQC7\n" \
 		"-----END PRIVATE KEY-----"
+
+#define SECRET	"s3kr1tVALUE"
 
 struct parse_ok {
 	const char	*name;
@@ -42,9 +47,9 @@ test_parse_ok(void)
 		    WD_CFG_JWT_SECRET,
 		    "{\"type\":\"HS256\", \"key\":\"a b\"}", WD_CFG__MAX,
 		    NULL },
-		{ "single quoted keeps backslash and $",
-		    "WARDEN_ADMIN_SECRET='a\\b$c\"d'\n", WD_CFG_ADMIN_SECRET,
-		    "a\\b$c\"d", WD_CFG__MAX, NULL },
+		{ "single quoted keeps backslash, $, ` and ~",
+		    "WARDEN_ADMIN_SECRET='~a\\b$c\"d`e'\n",
+		    WD_CFG_ADMIN_SECRET, "~a\\b$c\"d`e", WD_CFG__MAX, NULL },
 		{ "multi-line single-quoted PEM",
 		    "WARDEN_JWT_SECRET='" PEM "'\nWARDEN_ANON_ROLE=x\n",
 		    WD_CFG_JWT_SECRET, PEM, WD_CFG_ANON_ROLE, "x" },
@@ -56,24 +61,45 @@ test_parse_ok(void)
 		    "WARDEN_ADMIN_SECRET=\"double \\\" quoted\"\n",
 		    WD_CFG_ADMIN_SECRET, "double \" quoted", WD_CFG__MAX,
 		    NULL },
-		{ "double quoted escapes \\\\ \\$ \\`",
+		{ "double quoted escapes \\\\ \\$ \\` and keeps \\n",
 		    "WARDEN_ADMIN_SECRET=\"a\\\\b\\$c\\`d\\ne\"\n",
 		    WD_CFG_ADMIN_SECRET, "a\\b$c`d\\ne", WD_CFG__MAX, NULL },
+		{ "carriage return inside quotes is data",
+		    "WARDEN_ADMIN_SECRET='a\r'\"b\r\"\n", WD_CFG_ADMIN_SECRET,
+		    "a\rb\r", WD_CFG__MAX, NULL },
 		{ "adjacent quoted runs concatenate",
 		    "WARDEN_ADMIN_SECRET='a'\"b\"c\n", WD_CFG_ADMIN_SECRET,
 		    "abc", WD_CFG__MAX, NULL },
+		{ "backslash quotes a bare $, ~ and blank",
+		    "WARDEN_ADMIN_SECRET=\\$x\\~\\ y\n", WD_CFG_ADMIN_SECRET,
+		    "$x~ y", WD_CFG__MAX, NULL },
+		{ "bare * ? [ are literal in an assignment",
+		    "WARDEN_ADMIN_SECRET=a*b?[c]\n", WD_CFG_ADMIN_SECRET,
+		    "a*b?[c]", WD_CFG__MAX, NULL },
+		{ "URL with a query string",
+		    "WARDEN_DATABASE_URL=postgresql://u@h/d?sslmode=require\n",
+		    WD_CFG_DATABASE_URL, "postgresql://u@h/d?sslmode=require",
+		    WD_CFG__MAX, NULL },
 		{ "export prefix", "export WARDEN_ANON_ROLE=guest\n",
 		    WD_CFG_ANON_ROLE, "guest", WD_CFG__MAX, NULL },
+		{ "export, tab, quoted glob",
+		    "export\tWARDEN_ADMIN_SECRET='*'\n", WD_CFG_ADMIN_SECRET,
+		    "*", WD_CFG__MAX, NULL },
 		{ "comments and blank lines",
-		    "# a comment\n\n   \n\t# indented comment\n"
-		    "WARDEN_ANON_ROLE=guest # trailing comment\n\n",
+		    "# a comment $HOME `x`\n\n   \n\t# indented comment\n"
+		    "WARDEN_ANON_ROLE=guest # trailing comment $x\n\n",
 		    WD_CFG_ANON_ROLE, "guest", WD_CFG__MAX, NULL },
+		{ "comment line with CRLF", "# c\r\nWARDEN_ANON_ROLE=g\n",
+		    WD_CFG_ANON_ROLE, "g", WD_CFG__MAX, NULL },
 		{ "'#' inside a bare value is data",
 		    "WARDEN_ADMIN_SECRET=a#b\n", WD_CFG_ADMIN_SECRET, "a#b",
 		    WD_CFG__MAX, NULL },
-		{ "CRLF lines",
-		    "WARDEN_ANON_ROLE=guest\r\nWARDEN_COOKIE_NAME='c'\r\n\r\n",
-		    WD_CFG_ANON_ROLE, "guest", WD_CFG_COOKIE_NAME, "c" },
+		{ "'#' starting a value is data",
+		    "WARDEN_ADMIN_SECRET=#b\n", WD_CFG_ADMIN_SECRET, "#b",
+		    WD_CFG__MAX, NULL },
+		{ "empty value then comment",
+		    "WARDEN_ADMIN_SECRET= # none\n", WD_CFG_ADMIN_SECRET, "",
+		    WD_CFG__MAX, NULL },
 		{ "trailing blanks after value", "WARDEN_ANON_ROLE=guest \t\n",
 		    WD_CFG_ANON_ROLE, "guest", WD_CFG__MAX, NULL },
 		{ "leading blanks before name", "  WARDEN_ANON_ROLE=guest\n",
@@ -117,42 +143,110 @@ struct parse_bad {
 	const char	*name;
 	const char	*text;
 	long		 line;
+	const char	*why;	/* in err */
 };
 
-#define SECRET	"s3kr1tVALUE"
+#define SQ	"use single quotes"
 
 static void
 test_parse_bad(void)
 {
 	static const struct parse_bad cases[] = {
-		{ "bad: name without value", "NOVALUE\n", 1 },
-		{ "bad: name without value at EOF", "NOVALUE", 1 },
-		{ "bad: empty name", "=x\n", 1 },
-		{ "bad: space in name", "A B=c\n", 1 },
-		{ "bad: space before '='", "WARDEN_ANON_ROLE =x\n", 1 },
+		{ "bad: name without value", "NOVALUE\n", 1, "NAME=VALUE" },
+		{ "bad: name without value at EOF", "NOVALUE", 1,
+		    "NAME=VALUE" },
+		{ "bad: empty name", "=x\n", 1, "NAME=VALUE" },
+		{ "bad: name starts with a digit", "1WARDEN=" SECRET "\n", 1,
+		    "NAME=VALUE" },
+		{ "bad: space in name", "A B=c\n", 1, "NAME=VALUE" },
+		{ "bad: space before '='", "WARDEN_ANON_ROLE =x\n", 1,
+		    "NAME=VALUE" },
 		{ "bad: space after '='", "WARDEN_ANON_ROLE= " SECRET "\n",
-		    1 },
-		{ "bad: dash in name", "WARDEN-ANON=" SECRET "\n", 1 },
+		    1, SQ },
+		{ "bad: dash in name", "WARDEN-ANON=" SECRET "\n", 1,
+		    "NAME=VALUE" },
 		{ "bad: unterminated single quote",
-		    "WARDEN_JWT_SECRET='" SECRET "\n", 1 },
+		    "WARDEN_JWT_SECRET='" SECRET "\n", 1, "unterminated" },
 		{ "bad: unterminated double quote",
-		    "WARDEN_JWT_SECRET=\"" SECRET "\n", 1 },
+		    "WARDEN_JWT_SECRET=\"" SECRET "\n", 1, "unterminated" },
 		{ "bad: unterminated after escaped quote",
-		    "WARDEN_JWT_SECRET=\"" SECRET "\\\"\n", 1 },
+		    "WARDEN_JWT_SECRET=\"" SECRET "\\\"\n", 1,
+		    "unterminated" },
 		{ "bad: two words", "WARDEN_JWT_SECRET=" SECRET " more\n",
-		    1 },
+		    1, SQ },
+		{ "bad: two assignments on a line",
+		    "WARDEN_ANON_ROLE=a WARDEN_URL=" SECRET "\n", 1, SQ },
 		{ "bad: word after quoted value",
-		    "WARDEN_JWT_SECRET='" SECRET "' more\n", 1 },
+		    "WARDEN_JWT_SECRET='" SECRET "' more\n", 1, SQ },
 		{ "bad: line 3 after comment and blank",
-		    "# c\n\nBAD LINE " SECRET "\n", 3 },
+		    "# c\n\nBAD LINE " SECRET "\n", 3, "NAME=VALUE" },
 		{ "bad: line counted after multi-line quote",
-		    "WARDEN_JWT_SECRET='a\nb\nc'\nWARDEN_X " SECRET "\n", 4 },
-		{ "bad: line counted with CRLF",
-		    "A=1\r\nB=2\r\nC " SECRET "\r\n", 3 },
+		    "WARDEN_JWT_SECRET='a\nb\nc'\nWARDEN_X " SECRET "\n", 4,
+		    "NAME=VALUE" },
 		{ "bad: unterminated quote reports its start line",
-		    "A=1\nWARDEN_JWT_SECRET='" SECRET "\nX=1\nY=2\n", 2 },
-		{ "bad: export alone", "export\n", 1 },
-		{ "bad: shell command", "echo " SECRET "\n", 1 },
+		    "A=1\nWARDEN_JWT_SECRET='" SECRET "\nX=1\nY=2\n", 2,
+		    "unterminated" },
+		{ "bad: export alone", "export\n", 1, "NAME=VALUE" },
+		{ "bad: export without a name", "export =" SECRET "\n", 1,
+		    "NAME=VALUE" },
+		{ "bad: shell command", "echo " SECRET "\n", 1,
+		    "NAME=VALUE" },
+		/* what sh would expand or run */
+		{ "bad: $VAR", "WARDEN_ADMIN_SECRET=" SECRET "$HOME\n", 1,
+		    SQ },
+		{ "bad: lone $ at the end", "WARDEN_ADMIN_SECRET=" SECRET
+		    "$\n", 1, SQ },
+		{ "bad: ${VAR}", "WARDEN_ADMIN_SECRET=${X}" SECRET "\n", 1,
+		    SQ },
+		{ "bad: $(command)", "WARDEN_ADMIN_SECRET=$(id)" SECRET "\n",
+		    1, SQ },
+		{ "bad: backticks", "WARDEN_ADMIN_SECRET=`id`" SECRET "\n", 1,
+		    SQ },
+		{ "bad: $ in double quotes",
+		    "WARDEN_ADMIN_SECRET=\"" SECRET "$X\"\n", 1, SQ },
+		{ "bad: backtick in double quotes",
+		    "WARDEN_ADMIN_SECRET=\"" SECRET "`id`\"\n", 1, SQ },
+		{ "bad: $ after a quoted run",
+		    "WARDEN_ADMIN_SECRET='" SECRET "'$X\n", 1, SQ },
+		{ "bad: $ on the 2nd line of a double-quoted value",
+		    "WARDEN_ADMIN_SECRET=\"a\n$X\"\n", 2, SQ },
+		{ "bad: leading ~", "WARDEN_STORAGE_DIR=~/" SECRET "\n", 1,
+		    SQ },
+		{ "bad: ~user", "WARDEN_STORAGE_DIR=~root\n", 1, SQ },
+		{ "bad: ~ after a colon", "WARDEN_URL=" SECRET ":~\n", 1, SQ },
+		{ "bad: ~ after a quoted colon",
+		    "WARDEN_URL='" SECRET ":'~\n", 1, SQ },
+		{ "bad: ~ inside a word", "WARDEN_URL=a~" SECRET "\n", 1, SQ },
+		{ "bad: ;", "WARDEN_URL=" SECRET ";id\n", 1, SQ },
+		{ "bad: &", "WARDEN_URL=" SECRET "&id\n", 1, SQ },
+		{ "bad: |", "WARDEN_URL=" SECRET "|id\n", 1, SQ },
+		{ "bad: >", "WARDEN_URL=" SECRET ">f\n", 1, SQ },
+		{ "bad: <", "WARDEN_URL=" SECRET "<f\n", 1, SQ },
+		{ "bad: (", "WARDEN_URL=(" SECRET ")\n", 1, SQ },
+		{ "bad: backslash-newline",
+		    "WARDEN_URL=" SECRET "\\\nX\n", 1, SQ },
+		{ "bad: backslash-newline in double quotes",
+		    "WARDEN_URL=\"" SECRET "\\\nX\"\n", 1, SQ },
+		{ "bad: backslash at the end of the file",
+		    "WARDEN_URL=" SECRET "\\", 1, SQ },
+		{ "bad: export then bare *",
+		    "export WARDEN_URL=" SECRET "*\n", 1, SQ },
+		{ "bad: export then bare ?",
+		    "export WARDEN_URL=" SECRET "?\n", 1, SQ },
+		{ "bad: export then bare [",
+		    "export WARDEN_URL=[" SECRET "]\n", 1, SQ },
+		/* CR is not a blank to sh: X=a<CR> is "a\r" there */
+		{ "bad: CRLF after a bare value",
+		    "WARDEN_ANON_ROLE=" SECRET "\r\n", 1, "CRLF" },
+		{ "bad: CRLF after a quoted value",
+		    "WARDEN_ANON_ROLE='" SECRET "'\r\n", 1, "CRLF" },
+		{ "bad: CRLF after blanks", "WARDEN_ANON_ROLE=" SECRET
+		    " \r\n", 1, "CRLF" },
+		{ "bad: CR on a blank line", "\r\n", 1, "CRLF" },
+		{ "bad: escaped CR", "WARDEN_ANON_ROLE=" SECRET "\\\r\n", 1,
+		    "CRLF" },
+		{ "bad: line counted with CRLF", "A=1\nB=2\nC=" SECRET
+		    "\r\n", 3, "CRLF" },
 	};
 	size_t	 i;
 
@@ -163,18 +257,34 @@ test_parse_bad(void)
 		char			 want[64];
 		char			 name[160];
 		enum wd_err		 rc;
-
 		rc = wd_cfg_parse(&cfg, c->text, strlen(c->text), err,
 		    sizeof(err));
-		snprintf(want, sizeof(want), "line %ld", c->line);
+		snprintf(want, sizeof(want), "line %ld: ", c->line);
 		CHECK(M, c->name, rc == WD_E_CONFIG);
-		snprintf(name, sizeof(name), "%s: err says \"%s\"", c->name,
-		    want);
-		CHECK(M, name, strstr(err, want) != NULL &&
-		    strstr(err, "line ") == err);
+		snprintf(name, sizeof(name), "%s: err says \"%s\" and \"%s\"",
+		    c->name, want, c->why);
+		CHECK(M, name, strstr(err, want) == err &&
+		    strstr(err, c->why) != NULL);
 		snprintf(name, sizeof(name), "%s: err has no value", c->name);
 		CHECK(M, name, strstr(err, SECRET) == NULL &&
 		    strstr(err, "s3kr") == NULL);
+		snprintf(name, sizeof(name), "%s: nothing set", c->name);
+		CHECK(M, name, cfg.val[WD_CFG_URL] == NULL);
+		wd_cfg_cleanup(&cfg);
+	}
+	/* a NUL byte, bare or quoted (sh would drop it) */
+	{
+		struct wd_cfg	 cfg = { 0 };
+		char		 err[256] = "";
+
+		CHECK(M, "bad: NUL in a bare value", wd_cfg_parse(&cfg,
+		    "WARDEN_URL=a\0b\n", 15, err, sizeof(err)) ==
+		    WD_E_CONFIG && strcmp(err, "line 1: NUL byte in value") ==
+		    0 && cfg.val[WD_CFG_URL] == NULL);
+		CHECK(M, "bad: NUL in a quoted value", wd_cfg_parse(&cfg,
+		    "WARDEN_URL='a\0b'\n", 17, err, sizeof(err)) ==
+		    WD_E_CONFIG && strcmp(err, "line 1: NUL byte in value") ==
+		    0 && cfg.val[WD_CFG_URL] == NULL);
 		wd_cfg_cleanup(&cfg);
 	}
 	/* NULL err is allowed */
@@ -204,6 +314,269 @@ test_parse_bad(void)
 		}
 		wd_cfg_cleanup(&cfg);
 	}
+}
+
+/*
+ * The independent oracle: /bin/sh (dash on Debian, which `. file` in
+ * lighttpd/stack.sh uses) sources text from a file and prints
+ * $WARDEN_ADMIN_SECRET. It runs in an empty directory (dir), so that a
+ * value we wrongly accepted cannot glob or redirect into anything that
+ * matters; the directory must still be empty at the end.
+ * Returns sh's exit status (0: sourced and printed), -1 on a local error.
+ */
+static int
+sh_read(const char *dir, const char *text, size_t len, char *out,
+    size_t cap, size_t *outlen)
+{
+	char	 path[512];
+	FILE	*f;
+	int	 p[2], st;
+	pid_t	 pid;
+	ssize_t	 r;
+
+	snprintf(path, sizeof(path), "%s.in", dir);
+	f = fopen(path, "w");
+	if (f == NULL)
+		return -1;
+	if (fwrite(text, 1, len, f) != len) {
+		fclose(f);
+		return -1;
+	}
+	if (fclose(f) != 0 || pipe(p) != 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (dup2(p[1], 1) < 0 || chdir(dir) != 0 ||
+		    freopen("/dev/null", "w", stderr) == NULL)
+			_exit(98);
+		close(p[0]);
+		close(p[1]);
+		execl("/bin/sh", "sh", "-c",
+		    ". \"$1\" || exit 3; printf %s \"$WARDEN_ADMIN_SECRET\"",
+		    "sh", path, (char *)NULL);
+		_exit(99);
+	}
+	close(p[1]);
+	*outlen = 0;
+	while (*outlen < cap) {
+		r = read(p[0], out + *outlen, cap - *outlen);
+		if (r <= 0)
+			break;
+		*outlen += (size_t)r;
+	}
+	close(p[0]);
+	unlink(path);
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/* 1 if sh and wd_cfg_parse read text to the same WARDEN_ADMIN_SECRET. */
+static int
+same_as_sh(const char *dir, const char *text, size_t len)
+{
+	struct wd_cfg	 cfg = { 0 };
+	char		 out[1024];
+	size_t		 n = 0;
+	const char	*v;
+	int		 ok;
+
+	if (wd_cfg_parse(&cfg, text, len, NULL, 0) != WD_OK) {
+		wd_cfg_cleanup(&cfg);
+		return 0;
+	}
+	v = cfg.val[WD_CFG_ADMIN_SECRET] != NULL ?
+	    cfg.val[WD_CFG_ADMIN_SECRET] : "";
+	ok = sh_read(dir, text, len, out, sizeof(out), &n) == 0 &&
+	    n == strlen(v) && memcmp(out, v, n) == 0;
+	wd_cfg_cleanup(&cfg);
+	return ok;
+}
+
+#define X	"WARDEN_ADMIN_SECRET="
+
+/* Knuth's MMIX linear congruential generator: a fixed, portable stream. */
+static unsigned long long
+next(unsigned long long s)
+{
+	return s * 6364136223846793005ULL + 1442695040888963407ULL;
+}
+
+static void
+test_sh_oracle(void)
+{
+	/* accepted: sh must read exactly what we read */
+	static const char *const good[] = {
+		X "guest\n",
+		X "guest",
+		X "\n",
+		X "''\n",
+		X "\"\"\n",
+		X "a#b\n",
+		X "#b\n",
+		X "a # comment $HOME\n",
+		X "'a' # comment\n",
+		X " # comment\n",
+		X "a \t\n",
+		X "a=b=c\n",
+		X "a*b?[c]\n",
+		X "*\n",
+		X "{a,b}\n",
+		X "!x\n",
+		X "a}b{\n",
+		X "%s^@+,.-/\n",
+		X "postgresql://u:p@h:5432/d?sslmode=require\n",
+		X "'a b'\n",
+		X "'$HOME'\n",
+		X "'`id`'\n",
+		X "'~'\n",
+		X "'a:~'\n",
+		X "'a;b|c&d<e>f(g)'\n",
+		X "'a\\'\n",
+		X "'a'\\''b'\n",
+		X "''\\'''\n",
+		X "'a\nb\n'\n",
+		X "'" PEM "'\n",
+		X "'{\"type\":\"HS256\",\"key\":\"0123456789abcdef\"}'\n",
+		X "'a\r'\n",
+		X "\"a b\"\n",
+		X "\"a\\\"b\"\n",
+		X "\"a\\\\b\"\n",
+		X "\"\\$x\"\n",
+		X "\"\\`x\\`\"\n",
+		X "\"a\\qb\\\"\n\"\n",
+		X "\"~\"\n",
+		X "\"a\nb\"\n",
+		X "\"'\"\n",
+		X "\"a\r\"\n",
+		X "a\\ b\n",
+		X "\\$x\n",
+		X "\\~\n",
+		X "\\;\\&\\|\\<\\>\\(\\)\n",
+		X "\\\\\n",
+		X "\\'\n",
+		X "\\\"\n",
+		X "a'b'\"c\"d\n",
+		X "\xc3\xa9\xe2\x82\xac\n",
+		X "\x81\x88\xff\n",
+		X "a\x01\x0b\x0c" "b\n",
+		"export " X "a\n",
+		"export\t" X "'*'\n",
+		"export " X "\\*\\?\\[\n",
+		"  " X "a\n",
+		"# " X "no\n" X "yes\n",
+		X "a\n" X "b\n",
+		X "a\nPATH=/usr/bin:/bin\n",
+	};
+	/* refused: sh would read something else, or run something */
+	static const char *const bad[] = {
+		X "$HOME\n",
+		X "a$\n",
+		X "$1\n",
+		X "$$\n",
+		X "${HOME}\n",
+		X "$(id)\n",
+		X "$((1+1))\n",
+		X "`id`\n",
+		X "\"$HOME\"\n",
+		X "\"`id`\"\n",
+		X "'a'$HOME\n",
+		X "~\n",
+		X "~/x\n",
+		X "~root\n",
+		X "a:~\n",
+		X "'a':~\n",
+		X "a;b\n",
+		X "a&\n",
+		X "a|b\n",
+		X "a>b\n",
+		X "a<b\n",
+		X "(a)\n",
+		X "a\\\nb\n",
+		X "\"a\\\nb\"\n",
+		X "a\\",
+		X "a\r\n",
+		X "'a'\r\n",
+		X "a\\\r\n",
+		X "a b\n",
+		X "'a' b\n",
+		X " b\n",
+		"export " X "*\n",
+		"export " X "a?\n",
+		"export " X "[a]\n",
+		"1" X "a\n",
+		X "'a\n",
+		X "\"a\n",
+		X "\"a\\\"\n",
+	};
+	char	 dir[] = "/tmp/wd_test_cfg_sh_XXXXXX";
+	char	 name[160];
+	size_t	 i;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(M, "sh oracle: temp dir", 0);
+		return;
+	}
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(name, sizeof(name), "sh reads the same: good[%zu]",
+		    i);
+		CHECK(M, name, same_as_sh(dir, good[i], strlen(good[i])));
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct wd_cfg	 cfg = { 0 };
+		char		 err[256] = "";
+
+		snprintf(name, sizeof(name), "refused: bad[%zu]", i);
+		CHECK(M, name, wd_cfg_parse(&cfg, bad[i], strlen(bad[i]),
+		    err, sizeof(err)) == WD_E_CONFIG &&
+		    strncmp(err, "line ", 5) == 0);
+		wd_cfg_cleanup(&cfg);
+	}
+
+	/*
+	 * Random values over the bytes that matter to sh (fixed seed):
+	 * whatever wd_cfg_parse accepts, sh must read the same way. Letters
+	 * are only a and b, so a command we wrongly let run is not found.
+	 */
+	{
+		static const char	 alpha[] = "ab \t'\"\\\n#~$:*?[]=\r{}"
+					    ";|&()`-";
+		unsigned long long	 seed = 12345;
+		int			 n, accepted = 0, same = 0;
+
+		for (n = 0; n < 3000; n++) {
+			char		 text[64];
+			size_t		 len, j, vlen;
+			struct wd_cfg	 cfg = { 0 };
+
+			seed = next(seed);
+			len = 0;
+			if ((seed >> 62) == 0) {
+				memcpy(text, "export ", 7);
+				len = 7;
+			}
+			memcpy(text + len, X, strlen(X));
+			len += strlen(X);
+			vlen = (seed >> 33) % 14;
+			for (j = 0; j < vlen; j++) {
+				seed = next(seed);
+				text[len++] = alpha[(seed >> 33) %
+				    (sizeof(alpha) - 1)];
+			}
+			if (wd_cfg_parse(&cfg, text, len, NULL, 0) == WD_OK) {
+				accepted++;
+				same += same_as_sh(dir, text, len);
+			}
+			wd_cfg_cleanup(&cfg);
+		}
+		snprintf(name, sizeof(name), "random values: sh reads all %d "
+		    "accepted the same (%d did)", accepted, same);
+		CHECK(M, name, accepted > 300 && same == accepted);
+	}
+	CHECK(M, "sh oracle: nothing created in its directory",
+	    rmdir(dir) == 0);
 }
 
 /* The fake environment for wd_cfg_load_from. */
@@ -311,6 +684,669 @@ test_load_from(void)
 	    WD_E_CONFIG && strstr(err, "WARDEN_CONFIG") != NULL);
 	wd_cfg_cleanup(&cfg);
 }
+
+
+/* ---- the validation pass ---- */
+
+#define DB	"WARDEN_DATABASE_URL='postgresql://warden@h/" SECRET "'\n"
+#define JS	"WARDEN_JWT_SECRET='" SECRET "'\n"
+#define AS	"WARDEN_ACTION_SECRET=0123456789abcdef\n"
+#define BASE	DB JS AS	/* what every binary requires */
+#define HOOK_	WD_BIN_HOOK
+#define HEALTH_	WD_BIN_HEALTH
+#define ACCT_	WD_BIN_ACCT
+#define STORE_	WD_BIN_STORAGE
+#define ALL_	WD_BIN__ALL
+
+/* 33 entries; the first 32 are the most a list holds */
+#define L32	"a0,a1,a2,a3,a4,a5,a6,a7,a8,a9,b0,b1,b2,b3,b4,b5," \
+		"b6,b7,b8,b9,c0,c1,c2,c3,c4,c5,c6,c7,c8,c9,d0,d1"
+#define L33	L32 ",d2"
+#define N63	"n1234567890123456789012345678901" \
+		"2345678901234567890123456789012"
+#define N64	N63 "3"
+
+struct check_case {
+	const char	*name;
+	unsigned	 bin;
+	const char	*text;	/* the configuration file */
+	const char	*err;	/* NULL: WD_OK; else what err starts with */
+};
+
+#define RQ(k)	"WARDEN_" k ": required but not set"
+#define INT(k, r)	"WARDEN_" k ": must be an integer in " r
+#define BOOL(k)	"WARDEN_" k ": must be true, false, 1 or 0"
+#define ENT(k)	"WARDEN_" k ": entries must be "
+#define HOLD(k)	"WARDEN_" k ": must hold "
+#define REP(k)	"WARDEN_" k ": an entry is repeated"
+
+static const struct check_case check_cases[] = {
+	/* required by which binary */
+	{ "DATABASE_URL required by hook", HOOK_, JS AS, RQ("DATABASE_URL") },
+	{ "DATABASE_URL required by healthz", HEALTH_, JS AS,
+	    RQ("DATABASE_URL") },
+	{ "DATABASE_URL required by accounts", ACCT_, JS AS,
+	    RQ("DATABASE_URL") },
+	{ "DATABASE_URL required by storage", STORE_, JS AS,
+	    RQ("DATABASE_URL") },
+	{ "empty DATABASE_URL is not set", HEALTH_,
+	    "WARDEN_DATABASE_URL=''\n", RQ("DATABASE_URL") },
+	{ "JWT_SECRET required by hook", HOOK_, DB AS, RQ("JWT_SECRET") },
+	{ "JWT_SECRET required by accounts", ACCT_, DB AS, RQ("JWT_SECRET") },
+	{ "JWT_SECRET required by storage", STORE_, DB AS,
+	    RQ("JWT_SECRET") },
+	{ "empty JWT_SECRET is not set", HOOK_, DB "WARDEN_JWT_SECRET=\n",
+	    RQ("JWT_SECRET") },
+	{ "ACTION_SECRET required by accounts", ACCT_, DB JS,
+	    RQ("ACTION_SECRET") },
+	{ "ACTION_SECRET required by a mask with accounts", HOOK_ | ACCT_,
+	    DB JS, RQ("ACTION_SECRET") },
+	{ "empty ACTION_SECRET is not set", ACCT_,
+	    DB JS "WARDEN_ACTION_SECRET=''\n", RQ("ACTION_SECRET") },
+	{ "ACTION_SECRET of 15 bytes", ACCT_,
+	    DB JS "WARDEN_ACTION_SECRET=0123456789abcde\n",
+	    "WARDEN_ACTION_SECRET: needs at least 16 bytes" },
+	{ "no binary", 0, BASE, "wd_cfg_check: no such binary" },
+	{ "unknown binary bit", 0x10u, BASE, "wd_cfg_check: no such binary" },
+	/* INT */
+	{ "int 0 below min", ACCT_, BASE "WARDEN_JWT_EXPIRES_IN=0\n",
+	    INT("JWT_EXPIRES_IN", "[1, 1440]") },
+	{ "int above max", ACCT_, BASE "WARDEN_JWT_EXPIRES_IN=1441\n",
+	    INT("JWT_EXPIRES_IN", "[1, 1440]") },
+	{ "int empty", ACCT_, BASE "WARDEN_JWT_EXPIRES_IN=''\n",
+	    INT("JWT_EXPIRES_IN", "[1, 1440]") },
+	{ "int letters", ACCT_, BASE "WARDEN_JWT_EXPIRES_IN=" SECRET "\n",
+	    INT("JWT_EXPIRES_IN", "[1, 1440]") },
+	{ "int negative", ACCT_, BASE "WARDEN_JWT_EXPIRES_IN=-1\n",
+	    INT("JWT_EXPIRES_IN", "[1, 1440]") },
+	{ "int plus sign", ACCT_, BASE "WARDEN_JWT_EXPIRES_IN=+5\n",
+	    INT("JWT_EXPIRES_IN", "[1, 1440]") },
+	{ "int leading blank", ACCT_, BASE "WARDEN_JWT_EXPIRES_IN=' 5'\n",
+	    INT("JWT_EXPIRES_IN", "[1, 1440]") },
+	{ "int trailing blank", ACCT_, BASE "WARDEN_JWT_EXPIRES_IN='5 '\n",
+	    INT("JWT_EXPIRES_IN", "[1, 1440]") },
+	{ "int hex", ACCT_, BASE "WARDEN_JWT_EXPIRES_IN=0x10\n",
+	    INT("JWT_EXPIRES_IN", "[1, 1440]") },
+	{ "int exponent", ACCT_, BASE "WARDEN_JWT_EXPIRES_IN=1e3\n",
+	    INT("JWT_EXPIRES_IN", "[1, 1440]") },
+	{ "int fraction", ACCT_, BASE "WARDEN_JWT_EXPIRES_IN=1.5\n",
+	    INT("JWT_EXPIRES_IN", "[1, 1440]") },
+	{ "int unit", ACCT_, BASE "WARDEN_JWT_EXPIRES_IN=15m\n",
+	    INT("JWT_EXPIRES_IN", "[1, 1440]") },
+	{ "int overflow", ACCT_,
+	    BASE "WARDEN_JWT_EXPIRES_IN=99999999999999999999999\n",
+	    INT("JWT_EXPIRES_IN", "[1, 1440]") },
+	{ "refresh 0", ACCT_, BASE "WARDEN_REFRESH_EXPIRES_IN=0\n",
+	    INT("REFRESH_EXPIRES_IN", "[1, 525600]") },
+	{ "refresh above a year", ACCT_,
+	    BASE "WARDEN_REFRESH_EXPIRES_IN=525601\n",
+	    INT("REFRESH_EXPIRES_IN", "[1, 525600]") },
+	{ "min password 0", ACCT_, BASE "WARDEN_MIN_PASSWORD_LENGTH=0\n",
+	    INT("MIN_PASSWORD_LENGTH", "[1, 1024]") },
+	{ "min password 1025", ACCT_,
+	    BASE "WARDEN_MIN_PASSWORD_LENGTH=1025\n",
+	    INT("MIN_PASSWORD_LENGTH", "[1, 1024]") },
+	{ "max failures 0", ACCT_, BASE "WARDEN_LOGIN_MAX_FAILURES=0\n",
+	    INT("LOGIN_MAX_FAILURES", "[1, 1000000]") },
+	{ "max failures 1000001", ACCT_,
+	    BASE "WARDEN_LOGIN_MAX_FAILURES=1000001\n",
+	    INT("LOGIN_MAX_FAILURES", "[1, 1000000]") },
+	{ "max failures per IP 0", ACCT_,
+	    BASE "WARDEN_LOGIN_MAX_FAILURES_IP=0\n",
+	    INT("LOGIN_MAX_FAILURES_IP", "[1, 1000000]") },
+	{ "max failures per IP 1000001", ACCT_,
+	    BASE "WARDEN_LOGIN_MAX_FAILURES_IP=1000001\n",
+	    INT("LOGIN_MAX_FAILURES_IP", "[1, 1000000]") },
+	{ "storage size 2^50 + 1", STORE_,
+	    BASE "WARDEN_STORAGE_MAX_SIZE=1125899906842625\n",
+	    INT("STORAGE_MAX_SIZE", "[0, 1125899906842624]") },
+	{ "storage size negative", STORE_,
+	    BASE "WARDEN_STORAGE_MAX_SIZE=-1\n",
+	    INT("STORAGE_MAX_SIZE", "[0, 1125899906842624]") },
+	{ "storage size words", STORE_,
+	    BASE "WARDEN_STORAGE_MAX_SIZE=" SECRET "\n",
+	    INT("STORAGE_MAX_SIZE", "[0, 1125899906842624]") },
+	/* BOOL: one parser, four words */
+	{ "bool yes", ACCT_, BASE "WARDEN_AUTO_ACTIVATE=yes\n",
+	    BOOL("AUTO_ACTIVATE") },
+	{ "bool no", ACCT_, BASE "WARDEN_AUTO_ACTIVATE=no\n",
+	    BOOL("AUTO_ACTIVATE") },
+	{ "bool on", ACCT_, BASE "WARDEN_AUTO_ACTIVATE=on\n",
+	    BOOL("AUTO_ACTIVATE") },
+	{ "bool off", ACCT_, BASE "WARDEN_AUTO_ACTIVATE=off\n",
+	    BOOL("AUTO_ACTIVATE") },
+	{ "bool TRUE", ACCT_, BASE "WARDEN_AUTO_ACTIVATE=TRUE\n",
+	    BOOL("AUTO_ACTIVATE") },
+	{ "bool False", ACCT_, BASE "WARDEN_AUTO_ACTIVATE=False\n",
+	    BOOL("AUTO_ACTIVATE") },
+	{ "bool empty", ACCT_, BASE "WARDEN_AUTO_ACTIVATE=\n",
+	    BOOL("AUTO_ACTIVATE") },
+	{ "bool 2", ACCT_, BASE "WARDEN_AUTO_ACTIVATE=2\n",
+	    BOOL("AUTO_ACTIVATE") },
+	{ "bool 01", ACCT_, BASE "WARDEN_AUTO_ACTIVATE=01\n",
+	    BOOL("AUTO_ACTIVATE") },
+	{ "bool trailing blank", ACCT_, BASE "WARDEN_AUTO_ACTIVATE='true '\n",
+	    BOOL("AUTO_ACTIVATE") },
+	{ "bool word", ACCT_, BASE "WARDEN_AUTO_ACTIVATE=" SECRET "\n",
+	    BOOL("AUTO_ACTIVATE") },
+	{ "bool cookie secure yes", ACCT_,
+	    BASE "WARDEN_COOKIE_SECURE=yes\n", BOOL("COOKIE_SECURE") },
+	{ "bool starttls on", ACCT_, BASE "WARDEN_SMTP_STARTTLS=on\n",
+	    BOOL("SMTP_STARTTLS") },
+	{ "bool starttls True", ACCT_, BASE "WARDEN_SMTP_STARTTLS=True\n",
+	    BOOL("SMTP_STARTTLS") },
+	/* ROLES */
+	{ "roles with a blank inside", ACCT_,
+	    BASE "WARDEN_ALLOWED_ROLES='us er'\n", ENT("ALLOWED_ROLES") },
+	{ "roles with ;", ACCT_, BASE "WARDEN_ALLOWED_ROLES='a;b'\n",
+	    ENT("ALLOWED_ROLES") },
+	{ "roles with a dot", ACCT_, BASE "WARDEN_ALLOWED_ROLES=a.b\n",
+	    ENT("ALLOWED_ROLES") },
+	{ "roles with punctuation", ACCT_,
+	    BASE "WARDEN_ALLOWED_ROLES='" SECRET "!'\n",
+	    ENT("ALLOWED_ROLES") },
+	{ "roles non-ASCII", ACCT_,
+	    BASE "WARDEN_ALLOWED_ROLES=r\xc3\xb4le\n", ENT("ALLOWED_ROLES") },
+	{ "roles 64-byte name", ACCT_, BASE "WARDEN_ALLOWED_ROLES=" N64 "\n",
+	    ENT("ALLOWED_ROLES") },
+	{ "roles repeated", ACCT_, BASE "WARDEN_ALLOWED_ROLES=user,me,user\n",
+	    REP("ALLOWED_ROLES") },
+	{ "roles 33 entries", ACCT_, BASE "WARDEN_ALLOWED_ROLES=" L33 "\n",
+	    HOLD("ALLOWED_ROLES") "0 to 32 role names" },
+	{ "default role empty", ACCT_, BASE "WARDEN_DEFAULT_ROLE=\n",
+	    HOLD("DEFAULT_ROLE") "1 to 1 role names" },
+	{ "default role only blanks and commas", ACCT_,
+	    BASE "WARDEN_DEFAULT_ROLE=' , '\n", HOLD("DEFAULT_ROLE") },
+	{ "default role two", ACCT_, BASE "WARDEN_DEFAULT_ROLE=a,b\n",
+	    HOLD("DEFAULT_ROLE") },
+	{ "default role bad name", ACCT_,
+	    BASE "WARDEN_DEFAULT_ROLE='a b'\n", ENT("DEFAULT_ROLE") },
+	{ "anonymous role two", HOOK_, BASE "WARDEN_ANON_ROLE=a,b\n",
+	    HOLD("ANON_ROLE") "0 to 1" },
+	{ "anonymous role bad name", HOOK_,
+	    BASE "WARDEN_ANON_ROLE='" SECRET "\"'\n", ENT("ANON_ROLE") },
+	/* COLUMNS */
+	{ "columns upper case", ACCT_,
+	    BASE "WARDEN_JWT_CUSTOM_FIELDS=Name\n", ENT("JWT_CUSTOM_FIELDS") },
+	{ "columns leading digit", ACCT_,
+	    BASE "WARDEN_JWT_CUSTOM_FIELDS=1col\n",
+	    ENT("JWT_CUSTOM_FIELDS") },
+	{ "columns dash", ACCT_, BASE "WARDEN_JWT_CUSTOM_FIELDS=a-b\n",
+	    ENT("JWT_CUSTOM_FIELDS") },
+	{ "columns quote", ACCT_,
+	    BASE "WARDEN_JWT_CUSTOM_FIELDS='a\"b'\n",
+	    ENT("JWT_CUSTOM_FIELDS") },
+	{ "columns 64-byte name", ACCT_,
+	    BASE "WARDEN_JWT_CUSTOM_FIELDS=" N64 "\n",
+	    ENT("JWT_CUSTOM_FIELDS") },
+	{ "columns repeated", ACCT_, BASE "WARDEN_JWT_CUSTOM_FIELDS=a,b,a\n",
+	    REP("JWT_CUSTOM_FIELDS") },
+	{ "columns 33 entries", ACCT_,
+	    BASE "WARDEN_JWT_CUSTOM_FIELDS=" L33 "\n",
+	    HOLD("JWT_CUSTOM_FIELDS") },
+	{ "registration columns dot", ACCT_,
+	    BASE "WARDEN_REGISTRATION_CUSTOM_FIELDS=x.y\n",
+	    ENT("REGISTRATION_CUSTOM_FIELDS") },
+	{ "registration columns non-ASCII", ACCT_,
+	    BASE "WARDEN_REGISTRATION_CUSTOM_FIELDS=\xc3\xa9t\xc3\xa9\n",
+	    ENT("REGISTRATION_CUSTOM_FIELDS") },
+	{ "first bad key in table order", ACCT_,
+	    BASE "WARDEN_MIN_PASSWORD_LENGTH=0\nWARDEN_JWT_EXPIRES_IN=0\n",
+	    INT("JWT_EXPIRES_IN", "[1, 1440]") },
+
+	/* accepted */
+	{ "healthz needs only the database", HEALTH_, DB, NULL },
+	{ "hook needs no action secret", HOOK_, DB JS, NULL },
+	{ "storage needs no action secret", STORE_, DB JS, NULL },
+	{ "accounts with the required three", ACCT_, BASE, NULL },
+	{ "every binary at once", ALL_, BASE, NULL },
+	{ "hook ignores the accounts' keys", HOOK_, DB JS
+	    "WARDEN_JWT_EXPIRES_IN=" SECRET "\nWARDEN_AUTO_ACTIVATE=yes\n"
+	    "WARDEN_ALLOWED_ROLES='a b'\nWARDEN_ACTION_SECRET=short\n"
+	    "WARDEN_STORAGE_MAX_SIZE=x\n", NULL },
+	{ "healthz ignores everything else", HEALTH_, DB
+	    "WARDEN_JWT_SECRET=\nWARDEN_ANON_ROLE=a,b\n"
+	    "WARDEN_SMTP_STARTTLS=on\nWARDEN_STORAGE_MAX_SIZE=-1\n", NULL },
+	{ "storage ignores the accounts' keys", STORE_, DB JS
+	    "WARDEN_MIN_PASSWORD_LENGTH=0\nWARDEN_JWT_CUSTOM_FIELDS=A\n"
+	    "WARDEN_ANON_ROLE=a,b\n", NULL },
+	{ "accounts ignore storage and hook keys", ACCT_, BASE
+	    "WARDEN_STORAGE_MAX_SIZE=x\nWARDEN_ANON_ROLE='a b'\n", NULL },
+	{ "int bounds low", ACCT_, BASE "WARDEN_JWT_EXPIRES_IN=1\n"
+	    "WARDEN_REFRESH_EXPIRES_IN=1\nWARDEN_MIN_PASSWORD_LENGTH=1\n"
+	    "WARDEN_LOGIN_MAX_FAILURES=1\nWARDEN_LOGIN_MAX_FAILURES_IP=1\n",
+	    NULL },
+	{ "int bounds high", ACCT_, BASE "WARDEN_JWT_EXPIRES_IN=1440\n"
+	    "WARDEN_REFRESH_EXPIRES_IN=525600\n"
+	    "WARDEN_MIN_PASSWORD_LENGTH=1024\n"
+	    "WARDEN_LOGIN_MAX_FAILURES=1000000\n"
+	    "WARDEN_LOGIN_MAX_FAILURES_IP=1000000\n", NULL },
+	{ "storage size 0", STORE_, BASE "WARDEN_STORAGE_MAX_SIZE=0\n",
+	    NULL },
+	{ "storage size 2^50", STORE_,
+	    BASE "WARDEN_STORAGE_MAX_SIZE=1125899906842624\n", NULL },
+	{ "empty anonymous role (401)", HOOK_, BASE "WARDEN_ANON_ROLE=\n",
+	    NULL },
+	{ "63-byte names", ACCT_, BASE "WARDEN_ALLOWED_ROLES=" N63 "\n"
+	    "WARDEN_JWT_CUSTOM_FIELDS=" N63 "\n", NULL },
+	{ "32 entries", ACCT_, BASE "WARDEN_ALLOWED_ROLES=" L32 "\n"
+	    "WARDEN_REGISTRATION_CUSTOM_FIELDS=" L32 "\n", NULL },
+	{ "empty lists", ACCT_, BASE "WARDEN_ALLOWED_ROLES=\n"
+	    "WARDEN_JWT_CUSTOM_FIELDS=' , ,'\n", NULL },
+	{ "empty optional secrets", STORE_, BASE "WARDEN_ADMIN_SECRET=\n"
+	    "WARDEN_JWT_PREVIOUS_SECRET=''\n", NULL },
+};
+
+static void
+test_check(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(check_cases) / sizeof(check_cases[0]); i++) {
+		const struct check_case	*c = &check_cases[i];
+		struct wd_cfg		 cfg = { 0 };
+		char			 err[256] = "", name[200];
+		enum wd_err		 rc;
+		int			 k, none = 1;
+
+		snprintf(name, sizeof(name), "check parse: %s", c->name);
+		CHECK(M, name, wd_cfg_parse(&cfg, c->text, strlen(c->text),
+		    err, sizeof(err)) == WD_OK);
+		rc = wd_cfg_check(&cfg, c->bin, err, sizeof(err));
+		if (c->err == NULL) {
+			snprintf(name, sizeof(name), "check ok: %s", c->name);
+			CHECK(M, name, rc == WD_OK);
+			if (rc != WD_OK)
+				printf("  err: %s\n", err);
+			wd_cfg_cleanup(&cfg);
+			continue;
+		}
+		snprintf(name, sizeof(name), "check bad: %s: \"%s\"", c->name,
+		    c->err);
+		CHECK(M, name, rc == WD_E_CONFIG &&
+		    strncmp(err, c->err, strlen(c->err)) == 0);
+		if (strncmp(err, c->err, strlen(c->err)) != 0)
+			printf("  err: %s\n", err);
+		snprintf(name, sizeof(name), "check bad: %s: one line, no "
+		    "value", c->name);
+		CHECK(M, name, strchr(err, '\n') == NULL &&
+		    strstr(err, "s3kr") == NULL && strstr(err, "0123") == NULL);
+		for (k = 0; k < WD_CFG__MAX; k++)
+			if (cfg.ok[k] || cfg.list[k] != NULL)
+				none = 0;
+		snprintf(name, sizeof(name), "check bad: %s: nothing parsed",
+		    c->name);
+		CHECK(M, name, none);
+		wd_cfg_cleanup(&cfg);
+	}
+}
+
+struct bool_word {
+	const char	*s;
+	enum wd_err	 want;
+	int		 out;
+};
+
+static void
+test_parse_bool(void)
+{
+	static const struct bool_word words[] = {
+		{ "true", WD_OK, 1 }, { "1", WD_OK, 1 },
+		{ "false", WD_OK, 0 }, { "0", WD_OK, 0 },
+		{ NULL, WD_E_CONFIG, 0 }, { "", WD_E_CONFIG, 0 },
+		{ "TRUE", WD_E_CONFIG, 0 }, { "True", WD_E_CONFIG, 0 },
+		{ "yes", WD_E_CONFIG, 0 }, { "no", WD_E_CONFIG, 0 },
+		{ "on", WD_E_CONFIG, 0 }, { "off", WD_E_CONFIG, 0 },
+		{ "y", WD_E_CONFIG, 0 }, { "t", WD_E_CONFIG, 0 },
+		{ "2", WD_E_CONFIG, 0 }, { "-1", WD_E_CONFIG, 0 },
+		{ "01", WD_E_CONFIG, 0 }, { "00", WD_E_CONFIG, 0 },
+		{ " 1", WD_E_CONFIG, 0 }, { "1 ", WD_E_CONFIG, 0 },
+		{ "true\n", WD_E_CONFIG, 0 }, { "truee", WD_E_CONFIG, 0 },
+		{ "tru", WD_E_CONFIG, 0 }, { "fals", WD_E_CONFIG, 0 },
+	};
+	/* "1" is on for every boolean key, and so is "true" */
+	static const enum wd_cfgkey keys[] = { WD_CFG_AUTO_ACTIVATE,
+	    WD_CFG_COOKIE_SECURE, WD_CFG_SMTP_STARTTLS };
+	size_t	 i, j;
+	char	 name[128];
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		int	 out = -1;
+
+		snprintf(name, sizeof(name), "parse_bool \"%s\"",
+		    words[i].s == NULL ? "(null)" : words[i].s);
+		CHECK(M, name, wd_cfg_parse_bool(words[i].s, &out) ==
+		    words[i].want && out == (words[i].want == WD_OK ?
+		    words[i].out : -1));
+	}
+	for (j = 0; j < sizeof(keys) / sizeof(keys[0]); j++)
+		for (i = 0; i < 4; i++) {
+			struct wd_cfg	 cfg = { 0 };
+
+			cfg.val[WD_CFG_DATABASE_URL] = wd_xstrdup("x");
+			cfg.val[WD_CFG_JWT_SECRET] = wd_xstrdup("x");
+			cfg.val[WD_CFG_ACTION_SECRET] =
+			    wd_xstrdup("0123456789abcdef");
+			cfg.val[keys[j]] = wd_xstrdup(words[i].s);
+			snprintf(name, sizeof(name), "%s=%s reads %d",
+			    wd_cfg_name(keys[j]), words[i].s, words[i].out);
+			CHECK(M, name, wd_cfg_check(&cfg, WD_BIN_ACCT, NULL,
+			    0) == WD_OK && wd_cfg_flag(&cfg, keys[j]) ==
+			    words[i].out);
+			/* the mailer reads it with the same parser */
+			{
+				int	 on = -1;
+
+				CHECK(M, name, wd_cfg_parse_bool(wd_cfg_str(
+				    &cfg, keys[j]), &on) == WD_OK &&
+				    on == words[i].out);
+			}
+			wd_cfg_cleanup(&cfg);
+		}
+}
+
+/* Parses text and checks it for bin; 1 on success. */
+static int
+load(struct wd_cfg *c, const char *text, unsigned bin)
+{
+	char	 err[256] = "";
+
+	if (wd_cfg_parse(c, text, strlen(text), err, sizeof(err)) != WD_OK ||
+	    wd_cfg_check(c, bin, err, sizeof(err)) != WD_OK) {
+		printf("  err: %s\n", err);
+		return 0;
+	}
+	return 1;
+}
+
+/* 1 if each entry of k's list is the next word of want (',' separated). */
+static int
+list_is(const struct wd_cfg *c, enum wd_cfgkey k, const char *want)
+{
+	const char *const	*v;
+	size_t			 n = wd_cfg_list(c, k, &v), i, wl;
+
+	for (i = 0; i < n; i++) {
+		wl = strcspn(want, ",");
+		if (wl == 0 || strlen(v[i]) != wl ||
+		    memcmp(v[i], want, wl) != 0)
+			return 0;
+		want += wl;
+		if (*want == ',')
+			want++;
+	}
+	return *want == '\0';
+}
+
+static void
+test_values(void)
+{
+	struct wd_cfg	 cfg = { 0 };
+
+	CHECK(M, "values: defaults load", load(&cfg, BASE, WD_BIN_ACCT));
+	CHECK(M, "values: default JWT_EXPIRES_IN 15",
+	    wd_cfg_int(&cfg, WD_CFG_JWT_EXPIRES_IN) == 15);
+	CHECK(M, "values: default REFRESH_EXPIRES_IN 43200",
+	    wd_cfg_int(&cfg, WD_CFG_REFRESH_EXPIRES_IN) == 43200);
+	CHECK(M, "values: default MIN_PASSWORD_LENGTH 8",
+	    wd_cfg_int(&cfg, WD_CFG_MIN_PASSWORD_LENGTH) == 8);
+	CHECK(M, "values: default LOGIN_MAX_FAILURES 10",
+	    wd_cfg_int(&cfg, WD_CFG_LOGIN_MAX_FAILURES) == 10);
+	CHECK(M, "values: default LOGIN_MAX_FAILURES_IP 100",
+	    wd_cfg_int(&cfg, WD_CFG_LOGIN_MAX_FAILURES_IP) == 100);
+	CHECK(M, "values: default flags off",
+	    wd_cfg_flag(&cfg, WD_CFG_AUTO_ACTIVATE) == 0 &&
+	    wd_cfg_flag(&cfg, WD_CFG_COOKIE_SECURE) == 0 &&
+	    wd_cfg_flag(&cfg, WD_CFG_SMTP_STARTTLS) == 0);
+	CHECK(M, "values: default ALLOWED_ROLES user,me",
+	    list_is(&cfg, WD_CFG_ALLOWED_ROLES, "user,me"));
+	CHECK(M, "values: default DEFAULT_ROLE user",
+	    list_is(&cfg, WD_CFG_DEFAULT_ROLE, "user"));
+	CHECK(M, "values: default custom fields empty",
+	    list_is(&cfg, WD_CFG_JWT_CUSTOM_FIELDS, "") &&
+	    list_is(&cfg, WD_CFG_REGISTRATION_CUSTOM_FIELDS, ""));
+	wd_cfg_cleanup(&cfg);
+
+	CHECK(M, "values: set load", load(&cfg, BASE
+	    "WARDEN_JWT_EXPIRES_IN=1440\nWARDEN_REFRESH_EXPIRES_IN=007\n"
+	    "WARDEN_ALLOWED_ROLES=' a , b ,, c-D_1 ,'\n"
+	    "WARDEN_DEFAULT_ROLE=' editor '\n"
+	    "WARDEN_JWT_CUSTOM_FIELDS=\"x_1,\ty\"\n"
+	    "WARDEN_REGISTRATION_CUSTOM_FIELDS=,,,\n", WD_BIN_ACCT));
+	CHECK(M, "values: JWT_EXPIRES_IN 1440",
+	    wd_cfg_int(&cfg, WD_CFG_JWT_EXPIRES_IN) == 1440);
+	CHECK(M, "values: leading zeros are decimal",
+	    wd_cfg_int(&cfg, WD_CFG_REFRESH_EXPIRES_IN) == 7);
+	CHECK(M, "values: roles trimmed, empty skipped",
+	    list_is(&cfg, WD_CFG_ALLOWED_ROLES, "a,b,c-D_1"));
+	CHECK(M, "values: default role trimmed",
+	    list_is(&cfg, WD_CFG_DEFAULT_ROLE, "editor"));
+	CHECK(M, "values: tab trimmed", list_is(&cfg,
+	    WD_CFG_JWT_CUSTOM_FIELDS, "x_1,y"));
+	CHECK(M, "values: only commas is empty", list_is(&cfg,
+	    WD_CFG_REGISTRATION_CUSTOM_FIELDS, ""));
+	CHECK(M, "values: raw string unchanged", strcmp(wd_cfg_str(&cfg,
+	    WD_CFG_ALLOWED_ROLES), " a , b ,, c-D_1 ,") == 0);
+	wd_cfg_cleanup(&cfg);
+
+	CHECK(M, "values: storage load", load(&cfg, BASE
+	    "WARDEN_STORAGE_MAX_SIZE=1125899906842624\n", WD_BIN_STORAGE));
+	CHECK(M, "values: STORAGE_MAX_SIZE 2^50",
+	    wd_cfg_int(&cfg, WD_CFG_STORAGE_MAX_SIZE) == 1L << 50);
+	wd_cfg_cleanup(&cfg);
+
+	CHECK(M, "values: hook load", load(&cfg, BASE, WD_BIN_HOOK));
+	CHECK(M, "values: default ANON_ROLE anonymous",
+	    list_is(&cfg, WD_CFG_ANON_ROLE, "anonymous"));
+	wd_cfg_cleanup(&cfg);
+	CHECK(M, "values: hook empty anon load", load(&cfg, BASE
+	    "WARDEN_ANON_ROLE=\n", WD_BIN_HOOK));
+	CHECK(M, "values: empty ANON_ROLE has no entry",
+	    list_is(&cfg, WD_CFG_ANON_ROLE, ""));
+	wd_cfg_cleanup(&cfg);
+
+	/* a second check replaces the first (and leaks nothing) */
+	CHECK(M, "values: recheck load", load(&cfg, BASE
+	    "WARDEN_ALLOWED_ROLES=a,b\n", WD_BIN_ACCT));
+	free(cfg.val[WD_CFG_ALLOWED_ROLES]);
+	cfg.val[WD_CFG_ALLOWED_ROLES] = wd_xstrdup("c");
+	CHECK(M, "values: recheck", wd_cfg_check(&cfg, WD_BIN_ACCT, NULL, 0) ==
+	    WD_OK && list_is(&cfg, WD_CFG_ALLOWED_ROLES, "c"));
+	wd_cfg_cleanup(&cfg);
+}
+
+static void
+test_isset(void)
+{
+	struct wd_cfg	 cfg = { 0 };
+
+	CHECK(M, "isset: load", load(&cfg, BASE "WARDEN_AUTO_ACTIVATE=false\n"
+	    "WARDEN_SERVER_URL=\n", WD_BIN_ACCT));
+	CHECK(M, "isset: set to the default value",
+	    wd_cfg_isset(&cfg, WD_CFG_AUTO_ACTIVATE));
+	CHECK(M, "isset: unset, default applies",
+	    !wd_cfg_isset(&cfg, WD_CFG_COOKIE_SECURE) &&
+	    wd_cfg_flag(&cfg, WD_CFG_COOKIE_SECURE) == 0);
+	CHECK(M, "isset: set to empty", wd_cfg_isset(&cfg,
+	    WD_CFG_SERVER_URL));
+	CHECK(M, "isset: unset without default",
+	    !wd_cfg_isset(&cfg, WD_CFG_URL));
+	CHECK(M, "isset: required", wd_cfg_isset(&cfg, WD_CFG_JWT_SECRET));
+	CHECK(M, "isset: out of range", !wd_cfg_isset(&cfg, WD_CFG__MAX));
+	wd_cfg_cleanup(&cfg);
+	CHECK(M, "isset: no check needed", !wd_cfg_isset(&cfg,
+	    WD_CFG_JWT_SECRET));
+}
+
+enum acc { ACC_INT, ACC_FLAG, ACC_LIST };
+
+/* 1 if reading k with accessor a aborts (in a child process). */
+static int
+aborts(const struct wd_cfg *c, enum acc a, enum wd_cfgkey k)
+{
+	const char *const	*v;
+	pid_t			 pid;
+	int			 st;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return 0;
+	if (pid == 0) {
+		if (freopen("/dev/null", "w", stderr) == NULL)
+			_exit(98);
+		if (a == ACC_INT)
+			(void)wd_cfg_int(c, k);
+		else if (a == ACC_FLAG)
+			(void)wd_cfg_flag(c, k);
+		else
+			(void)wd_cfg_list(c, k, &v);
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		return 0;
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+
+static void
+test_accessors(void)
+{
+	struct wd_cfg	 cfg = { 0 };
+	char		 err[256];
+
+	CHECK(M, "accessor: parse", wd_cfg_parse(&cfg, BASE, strlen(BASE),
+	    NULL, 0) == WD_OK);
+	CHECK(M, "accessor: int before any check aborts",
+	    aborts(&cfg, ACC_INT, WD_CFG_JWT_EXPIRES_IN));
+	CHECK(M, "accessor: check hook", wd_cfg_check(&cfg, WD_BIN_HOOK, err,
+	    sizeof(err)) == WD_OK);
+	CHECK(M, "accessor: int of an accounts key after hook check aborts",
+	    aborts(&cfg, ACC_INT, WD_CFG_JWT_EXPIRES_IN));
+	CHECK(M, "accessor: list of an accounts key after hook check aborts",
+	    aborts(&cfg, ACC_LIST, WD_CFG_ALLOWED_ROLES));
+	CHECK(M, "accessor: hook's own list does not abort",
+	    !aborts(&cfg, ACC_LIST, WD_CFG_ANON_ROLE));
+	CHECK(M, "accessor: check accounts", wd_cfg_check(&cfg, WD_BIN_ACCT,
+	    err, sizeof(err)) == WD_OK);
+	CHECK(M, "accessor: int after accounts check does not abort",
+	    !aborts(&cfg, ACC_INT, WD_CFG_JWT_EXPIRES_IN));
+	CHECK(M, "accessor: flag of an INT key aborts",
+	    aborts(&cfg, ACC_FLAG, WD_CFG_JWT_EXPIRES_IN));
+	CHECK(M, "accessor: int of a BOOL key aborts",
+	    aborts(&cfg, ACC_INT, WD_CFG_AUTO_ACTIVATE));
+	CHECK(M, "accessor: list of a STR key aborts",
+	    aborts(&cfg, ACC_LIST, WD_CFG_SERVER_URL));
+	CHECK(M, "accessor: list of the hook's key after accounts check aborts",
+	    aborts(&cfg, ACC_LIST, WD_CFG_ANON_ROLE));
+	CHECK(M, "accessor: out of range aborts",
+	    aborts(&cfg, ACC_INT, WD_CFG__MAX));
+	free(cfg.val[WD_CFG_JWT_EXPIRES_IN]);
+	cfg.val[WD_CFG_JWT_EXPIRES_IN] = wd_xstrdup("0");
+	CHECK(M, "accessor: failed check", wd_cfg_check(&cfg, WD_BIN_ACCT,
+	    err, sizeof(err)) == WD_E_CONFIG);
+	CHECK(M, "accessor: nothing readable after a failed check",
+	    aborts(&cfg, ACC_FLAG, WD_CFG_AUTO_ACTIVATE) &&
+	    aborts(&cfg, ACC_LIST, WD_CFG_ALLOWED_ROLES));
+	wd_cfg_cleanup(&cfg);
+}
+
+/* The table's own rules (see struct cfgdef and enum wd_cfgtype). */
+static void
+test_table(void)
+{
+	int	 k;
+	char	 name[160];
+
+	for (k = 0; k < WD_CFG__MAX; k++) {
+		const struct cfgdef	*d = &defs[k];
+		int			 ok = 1;
+
+		ok &= d->name != NULL && strncmp(d->name, "WARDEN_", 7) == 0 &&
+		    lookup(d->name, strlen(d->name)) == k;
+		ok &= (unsigned)d->type < WD_CFGT__MAX;
+		ok &= d->used != 0 && (d->used & ~WD_BIN__ALL) == 0;
+		ok &= (d->req & ~d->used) == 0;
+		/* a required key's default would make it never missing */
+		ok &= d->req == 0 || d->def == NULL;
+		ok &= d->type != WD_CFGT_SECRET || d->def == NULL;
+		ok &= d->min >= 0 && d->min <= d->max;
+		switch (d->type) {
+		case WD_CFGT_STR:
+		case WD_CFGT_SECRET:
+			ok &= d->max <= VMAX;
+			break;
+		case WD_CFGT_INT:
+		case WD_CFGT_BOOL:
+			ok &= d->def != NULL || d->req != 0;
+			break;
+		default:
+			ok &= d->max <= LMAX;
+			break;
+		}
+		snprintf(name, sizeof(name), "table row %s", d->name);
+		CHECK(M, name, ok);
+		/* a default passes its own row */
+		if (d->def != NULL) {
+			struct wd_cfg	 cfg = { 0 };
+
+			snprintf(name, sizeof(name), "default of %s is valid",
+			    d->name);
+			CHECK(M, name, types[d->type].check(&cfg, k, d->def,
+			    NULL, 0) == WD_OK);
+			wd_cfg_cleanup(&cfg);
+		}
+	}
+}
+
+/* wd_cfg_init reads $WARDEN_CONFIG and the real environment. */
+static void
+test_init(void)
+{
+	char		 path[] = "/tmp/wd_test_cfg_XXXXXX";
+	char		 err[512] = "";
+	struct wd_cfg	 cfg = { 0 };
+	int		 fd, k;
+	FILE		*f;
+
+	for (k = 0; k < WD_CFG__MAX; k++)
+		unsetenv(defs[k].name);
+	fd = mkstemp(path);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	CHECK(M, "init: temp file", f != NULL);
+	if (f == NULL)
+		return;
+	fputs(BASE "WARDEN_SMTP_STARTTLS=1\n", f);
+	fclose(f);
+	setenv("WARDEN_CONFIG", path, 1);
+	CHECK(M, "init: accounts", wd_cfg_init(&cfg, WD_BIN_ACCT, err,
+	    sizeof(err)) == WD_OK && wd_cfg_flag(&cfg, WD_CFG_SMTP_STARTTLS));
+	wd_cfg_cleanup(&cfg);
+	setenv("WARDEN_SMTP_STARTTLS", "yes", 1);
+	CHECK(M, "init: the environment is checked too",
+	    wd_cfg_init(&cfg, WD_BIN_ACCT, err, sizeof(err)) == WD_E_CONFIG &&
+	    strcmp(err, "WARDEN_SMTP_STARTTLS: must be true, false, 1 or 0")
+	    == 0);
+	wd_cfg_cleanup(&cfg);
+	CHECK(M, "init: not for healthz", wd_cfg_init(&cfg, WD_BIN_HEALTH,
+	    err, sizeof(err)) == WD_OK);
+	wd_cfg_cleanup(&cfg);
+	unsetenv("WARDEN_SMTP_STARTTLS");
+	setenv("WARDEN_DATABASE_URL", "", 1);
+	CHECK(M, "init: empty environment value unsets the file's",
+	    wd_cfg_init(&cfg, WD_BIN_HEALTH, err, sizeof(err)) ==
+	    WD_E_CONFIG && strcmp(err, "WARDEN_DATABASE_URL: required but "
+	    "not set") == 0);
+	wd_cfg_cleanup(&cfg);
+	unsetenv("WARDEN_DATABASE_URL");
+	unlink(path);
+	CHECK(M, "init: missing file", wd_cfg_init(&cfg, WD_BIN_HEALTH, err,
+	    sizeof(err)) == WD_E_CONFIG && strstr(err, "WARDEN_CONFIG") ==
+	    err);
+	wd_cfg_cleanup(&cfg);
+	unsetenv("WARDEN_CONFIG");
+}
+
+/* ---- transitional: wd_cfg_long, wd_cfg_bool, wd_cfg_require ---- */
 
 struct long_case {
 	const char	*name;
@@ -477,7 +1513,15 @@ main(void)
 {
 	test_parse_ok();
 	test_parse_bad();
+	test_sh_oracle();
 	test_load_from();
+	test_check();
+	test_parse_bool();
+	test_values();
+	test_isset();
+	test_accessors();
+	test_table();
+	test_init();
 	test_long();
 	test_bool_require();
 	test_cleanup();
