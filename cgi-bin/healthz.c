@@ -21,9 +21,7 @@ main(void)
 	char		 err[256] = "";
 	int		 rv = 1;
 
-	if (wd_cfg_load(&cfg, err, sizeof(err)) != WD_OK ||
-	    wd_cfg_require(&cfg, WD_CFG_DATABASE_URL, err, sizeof(err)) !=
-	    WD_OK ||
+	if (wd_cfg_init(&cfg, WD_BIN_HEALTH, err, sizeof(err)) != WD_OK ||
 	    wd_db_init(&db, wd_cfg_str(&cfg, WD_CFG_DATABASE_URL), err,
 	    sizeof(err)) != WD_OK) {
 		fprintf(stderr, "warden-healthz: %s\n", err);

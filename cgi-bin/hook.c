@@ -23,22 +23,20 @@ main(void)
 	struct wd_hook		 h = { 0 };
 	struct wd_revoke	 rvk = { 0 };
 	char			 err[256] = "";
+	const char *const	*anon;
 	int			 rv = 1;
 
-	if (wd_cfg_load(&cfg, err, sizeof(err)) != WD_OK ||
-	    wd_cfg_require(&cfg, WD_CFG_JWT_SECRET, err, sizeof(err)) !=
-	    WD_OK ||
-	    wd_jwt_keys_load(&cfg, &key, err,
+	/* sessions revoked by logout or refresh reuse (issue #5) */
+	if (wd_cfg_init(&cfg, WD_BIN_HOOK, err, sizeof(err)) != WD_OK ||
+	    wd_jwt_keys_load(&cfg, &key, err, sizeof(err)) != WD_OK ||
+	    wd_revoke_init(&rvk, wd_cfg_str(&cfg, WD_CFG_DATABASE_URL), err,
 	    sizeof(err)) != WD_OK)
 		goto out;
 	h.key = &key;
-	h.anon_role = wd_cfg_str(&cfg, WD_CFG_ANON_ROLE);
+	/* no entry: no anonymous access (401) */
+	h.anon_role = wd_cfg_list(&cfg, WD_CFG_ANON_ROLE, &anon) > 0 ?
+	    anon[0] : "";
 	h.cookie_name = wd_cfg_str(&cfg, WD_CFG_COOKIE_NAME);
-	/* sessions revoked by logout or refresh reuse (issue #5) */
-	if (wd_cfg_require(&cfg, WD_CFG_DATABASE_URL, err, sizeof(err)) !=
-	    WD_OK || wd_revoke_init(&rvk, wd_cfg_str(&cfg,
-	    WD_CFG_DATABASE_URL), err, sizeof(err)) != WD_OK)
-		goto out;
 	h.revoked = wd_revoke_check;
 	h.revoked_arg = &rvk;
 	rv = wd_http_serve("warden-hook", routes, 1, &h);

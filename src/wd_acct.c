@@ -128,7 +128,7 @@ issue(struct wd_svc *s, const char *account_id, const char *family,
 	m.default_role = wd_db_val(r, 0, 3);
 	m.roles = rv;
 	m.nroles = nr;
-	m.claim_names = (const char *const *)s->jwt_fields;
+	m.claim_names = s->jwt_fields;
 	m.claim_values = cv;
 	m.nclaims = s->njwt_fields;
 	m.sid = family;

@@ -188,20 +188,4 @@ const char	*wd_cfg_name(enum wd_cfgkey k);
 /* The raw value, else the built-in default, else NULL; borrowed. */
 const char	*wd_cfg_str(const struct wd_cfg *c, enum wd_cfgkey k);
 
-/*
- * Transitional, to be removed once every caller uses wd_cfg_init and the
- * accessors above.
- * wd_cfg_require: a non-empty value or default, else WD_E_CONFIG with
- * "NAME: required but not set". wd_cfg_long: the value (or default) as a
- * decimal integer in [min, max], else "NAME: must be an integer in [min,
- * max]". wd_cfg_bool: wd_cfg_parse_bool on the value (or default), else
- * "NAME: must be true, false, 1 or 0".
- */
-enum wd_err	wd_cfg_require(const struct wd_cfg *c, enum wd_cfgkey k,
-		    char *err, size_t errsz);
-enum wd_err	wd_cfg_long(const struct wd_cfg *c, enum wd_cfgkey k,
-		    long min, long max, long *out, char *err, size_t errsz);
-enum wd_err	wd_cfg_bool(const struct wd_cfg *c, enum wd_cfgkey k,
-		    int *out, char *err, size_t errsz);
-
 #endif

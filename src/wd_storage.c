@@ -716,16 +716,11 @@ enum wd_err
 wd_storage_init(struct wd_storage *s, char *err, size_t errsz)
 {
 	struct wd_cfg	*c = &s->cfg;
-	long		 max;
 
 	memset(s, 0, sizeof(*s));
-	if (wd_cfg_load(c, err, errsz) != WD_OK ||
-	    wd_cfg_require(c, WD_CFG_JWT_SECRET, err, errsz) != WD_OK ||
+	if (wd_cfg_init(c, WD_BIN_STORAGE, err, errsz) != WD_OK ||
 	    wd_jwt_keys_load(c, &s->own_key, err, errsz) != WD_OK ||
-	    wd_cfg_require(c, WD_CFG_DATABASE_URL, err, errsz) != WD_OK ||
 	    wd_db_init(&s->own_db, wd_cfg_str(c, WD_CFG_DATABASE_URL), err,
-	    errsz) != WD_OK ||
-	    wd_cfg_long(c, WD_CFG_STORAGE_MAX_SIZE, 0, 1L << 50, &max, err,
 	    errsz) != WD_OK ||
 	    wd_rules_load(wd_cfg_str(c, WD_CFG_STORAGE_RULES), &s->own_rules,
 	    err, errsz) != WD_OK ||
@@ -741,7 +736,7 @@ wd_storage_init(struct wd_storage *s, char *err, size_t errsz)
 	s->rules = s->own_rules;
 	s->db = &s->own_db;
 	s->store = &s->own_store;
-	s->max_size = (uint64_t)max;
+	s->max_size = (uint64_t)wd_cfg_int(c, WD_CFG_STORAGE_MAX_SIZE);
 	/* lighttpd's x-sendfile for this route is configured with the
 	 * storage directory as its only allowed docroot */
 	s->sendfile = s->own_store.kind == WD_STORE_FS;

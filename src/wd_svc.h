@@ -13,13 +13,14 @@
 #include "wd_http.h"
 #include "wd_jwt.h"
 
-#define WD_SVC_MAX_LIST	32	/* roles or custom fields in a list */
+#define WD_SVC_MAX_LIST	WD_CFG_MAX_LIST	/* roles or custom fields */
 
 struct wd_svc {
 	const char		*prog;		/* "warden-login" */
 	struct wd_cfg		 cfg;
 	struct wd_jwt_key	 key;
 	struct wd_db		 db;
+	/* read once from cfg (checked there); strings borrowed from it */
 	long			 jwt_min;	/* access token minutes */
 	long			 refresh_min;	/* refresh token minutes */
 	long			 min_pw;	/* min password bytes */
@@ -29,11 +30,12 @@ struct wd_svc {
 	long			 max_fail_ip;	/* per IP, 15 min */
 	const char		*action_secret;
 	const char		*default_role;
-	char			*roles[WD_SVC_MAX_LIST];	/* allowed */
+	const char		*roles[WD_SVC_MAX_LIST + 1];	/* allowed, the
+						 * default role included */
 	size_t			 nroles;
-	char			*jwt_fields[WD_SVC_MAX_LIST];
+	const char *const	*jwt_fields;
 	size_t			 njwt_fields;
-	char			*reg_fields[WD_SVC_MAX_LIST];
+	const char *const	*reg_fields;
 	size_t			 nreg_fields;
 };
 

@@ -481,7 +481,10 @@ def test_healthz_and_db_restart(t):
 
 
 def run_bin(s, env):
-    e = {"PATH": "/usr/bin:/bin"}
+    # the database URL is required too (and checked first): give it, so
+    # each case is about the variable it names
+    e = {"PATH": "/usr/bin:/bin",
+         "WARDEN_DATABASE_URL": s.base_env["WARDEN_DATABASE_URL"]}
     e.update(env)
     return subprocess.run([os.path.join(s.bindir, "hook")], env=e,
                           capture_output=True, text=True, timeout=10,
