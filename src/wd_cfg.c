@@ -110,10 +110,29 @@ static const struct cfgdef defs[] = {
 	    0, 1, "false", ACCT, 0 },
 	[WD_CFG_URL] = { "WARDEN_URL", WD_CFGT_STR,
 	    0, VMAX, NULL, ACCT, 0 },
+	/* failed sign-ins per (account, address) per 15 minutes: never more
+	 * than 10, whatever the configuration (API.md §5.1) */
 	[WD_CFG_LOGIN_MAX_FAILURES] = { "WARDEN_LOGIN_MAX_FAILURES",
-	    WD_CFGT_INT, 1, 1000000, "10", ACCT, 0 },
+	    WD_CFGT_INT, 1, 10, "10", ACCT, 0 },
+	/* failures per address per 15 minutes, all accounts and routes */
 	[WD_CFG_LOGIN_MAX_FAILURES_IP] = { "WARDEN_LOGIN_MAX_FAILURES_IP",
 	    WD_CFGT_INT, 1, 1000000, "100", ACCT, 0 },
+	/* CIDR list; checked by wd_svc (wd_addr) */
+	[WD_CFG_TRUSTED_PROXIES] = { "WARDEN_TRUSTED_PROXIES", WD_CFGT_STR,
+	    0, VMAX, "", ACCT, 0 },
+	/* origins besides WARDEN_SERVER_URL's; checked by wd_svc */
+	[WD_CFG_ALLOWED_ORIGINS] = { "WARDEN_ALLOWED_ORIGINS", WD_CFGT_STR,
+	    0, VMAX, "", ACCT, 0 },
+	/* seconds a rotated refresh token still answers (GoTrue) */
+	[WD_CFG_REFRESH_REUSE_INTERVAL] = { "WARDEN_REFRESH_REUSE_INTERVAL",
+	    WD_CFGT_INT, 0, 300, "10", ACCT, 0 },
+	/* seconds a session lives, however often it is refreshed */
+	[WD_CFG_SESSION_MAX_AGE] = { "WARDEN_SESSION_MAX_AGE", WD_CFGT_INT,
+	    60, 315360000, "7776000", ACCT, 0 },
+	/* requests per minute per (route, address) on the routes that take
+	 * no credential */
+	[WD_CFG_RATE_LIMIT] = { "WARDEN_RATE_LIMIT", WD_CFGT_INT,
+	    1, 1000000, "60", ACCT, 0 },
 };
 _Static_assert(sizeof(defs) / sizeof(defs[0]) == WD_CFG__MAX, "cfg rows");
 

@@ -51,6 +51,11 @@ static const struct wd_errinfo errtab[] = {	/* unsized on purpose */
 			    "Invalid storage key" },
 	[WD_E_STOREDOWN] = { 503, "Service Unavailable",
 			    "storage-unavailable", "Storage unavailable" },
+	[WD_E_MEDIATYPE] = { 415, "Unsupported Media Type",
+			    "unsupported-media-type",
+			    "The body must be application/json" },
+	[WD_E_ORIGIN]	= { 403, "Forbidden", "origin-not-allowed",
+			    "This origin may not use the session cookie" },
 };
 _Static_assert(sizeof(errtab) / sizeof(errtab[0]) == WD_E__MAX,
     "errtab rows");

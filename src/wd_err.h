@@ -31,6 +31,8 @@ enum wd_err {
 	WD_E_RANGE,		/* 416: Range not satisfiable (storage) */
 	WD_E_BADKEY,		/* 400: storage key invalid (storage) */
 	WD_E_STOREDOWN,		/* 503: storage backend unreachable (storage) */
+	WD_E_MEDIATYPE,		/* 415: a JSON route got another body */
+	WD_E_ORIGIN,		/* 403: cross-site cookie request */
 	WD_E__MAX
 };
 

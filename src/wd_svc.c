@@ -3,8 +3,10 @@
  * the configuration is found here, before the first request: the values
  * by wd_cfg_check (types, ranges, lists), the rules across keys here.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "wd_svc.h"
 
@@ -55,6 +57,94 @@ wd_svc_role_ok(const struct wd_svc *s, const char *role)
 	return 0;
 }
 
+/*
+ * The origin of url ("scheme://host[:port]", lower-case, default port
+ * dropped) into out; WD_E_CONFIG when url is not http(s) or the origin
+ * does not fit. A path is cut off for a URL, refused for an origin.
+ */
+static enum wd_err
+origin_of(const char *url, size_t len, int path_ok, char *out)
+{
+	const char	*h, *e;
+	size_t		 i, n;
+
+	if (len > 8 && strncasecmp(url, "https://", 8) == 0)
+		h = url + 8;
+	else if (len > 7 && strncasecmp(url, "http://", 7) == 0)
+		h = url + 7;
+	else
+		return WD_E_CONFIG;
+	for (e = h; e < url + len && *e != '/' && *e != '?' && *e != '#';
+	    e++)
+		if ((unsigned char)*e <= ' ' || *e == '@' || *e == '\\')
+			return WD_E_CONFIG;
+	if (e == h || (e < url + len && !path_ok &&
+	    !(e + 1 == url + len && *e == '/')))
+		return WD_E_CONFIG;
+	n = (size_t)(e - url);
+	if (n >= WD_SVC_ORIGIN)
+		return WD_E_CONFIG;
+	for (i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)url[i]);
+	out[n] = '\0';
+	/* what browsers send: no default port */
+	if (n > 4 && strcmp(out + n - 4, ":443") == 0 && out[4] == 's')
+		out[n - 4] = '\0';
+	else if (n > 3 && strcmp(out + n - 3, ":80") == 0 && out[4] == ':')
+		out[n - 3] = '\0';
+	return WD_OK;
+}
+
+/* The public URL's origin first, then WARDEN_ALLOWED_ORIGINS. */
+static enum wd_err
+origins(struct wd_svc *s, char *err, size_t errsz)
+{
+	const char	*u = wd_cfg_str(&s->cfg, WD_CFG_SERVER_URL), *p, *e;
+	size_t		 len;
+
+	if (u == NULL || u[0] == '\0')
+		u = wd_cfg_str(&s->cfg, WD_CFG_URL);
+	if (u != NULL && u[0] != '\0' &&
+	    origin_of(u, strlen(u), 1, s->origins[s->norigins++]) != WD_OK) {
+		ERRF("WARDEN_SERVER_URL: not an http(s) URL");
+		return WD_E_CONFIG;
+	}
+	p = wd_cfg_str(&s->cfg, WD_CFG_ALLOWED_ORIGINS);
+	for (; p != NULL && *p != '\0'; p = *e == ',' ? e + 1 : e) {
+		while (*p == ' ')
+			p++;
+		e = p;
+		while (*e != '\0' && *e != ',')
+			e++;
+		len = (size_t)(e - p);
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (len == 0)
+			continue;
+		if (s->norigins >= WD_SVC_MAX_ORIGINS ||
+		    origin_of(p, len, 0, s->origins[s->norigins]) != WD_OK) {
+			ERRF("WARDEN_ALLOWED_ORIGINS: entries must be origins "
+			    "like https://app.example.com (at most %d)",
+			    WD_SVC_MAX_ORIGINS - 1);
+			return WD_E_CONFIG;
+		}
+		s->norigins++;
+	}
+	return WD_OK;
+}
+
+int
+wd_svc_origin_ok(const struct wd_svc *s, const char *o, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->norigins; i++)
+		if (strlen(s->origins[i]) == len &&
+		    memcmp(s->origins[i], o, len) == 0)
+			return 1;
+	return 0;
+}
+
 /* Secure cookies: as configured, else whenever the public URL is https
  * (WARDEN_SERVER_URL, the address clients see, before WARDEN_URL). */
 static int
@@ -101,7 +191,17 @@ wd_svc_init(struct wd_svc *s, const char *prog, char *err, size_t errsz)
 	    &s->jwt_fields);
 	s->nreg_fields = wd_cfg_list(c, WD_CFG_REGISTRATION_CUSTOM_FIELDS,
 	    &s->reg_fields);
-	if (reserved(s, err, errsz) != WD_OK)
+	s->reuse_interval = wd_cfg_int(c, WD_CFG_REFRESH_REUSE_INTERVAL);
+	s->session_max_age = wd_cfg_int(c, WD_CFG_SESSION_MAX_AGE);
+	s->rate_limit = wd_cfg_int(c, WD_CFG_RATE_LIMIT);
+	if (wd_cidr_parse_list(wd_cfg_str(c, WD_CFG_TRUSTED_PROXIES),
+	    s->proxies, WD_ADDR_MAX_CIDRS, &s->nproxies) != WD_OK) {
+		ERRF("WARDEN_TRUSTED_PROXIES: entries must be addresses or "
+		    "networks like 10.0.0.0/8 (at most %d)", WD_ADDR_MAX_CIDRS);
+		return WD_E_CONFIG;
+	}
+	if (origins(s, err, errsz) != WD_OK || reserved(s, err, errsz) !=
+	    WD_OK)
 		return WD_E_CONFIG;
 	if (s->key.sign == NULL) {
 		ERRF("WARDEN_JWT_SECRET: an RS* key must be the private key "

@@ -8,12 +8,15 @@
 
 #include <stddef.h>
 
+#include "wd_addr.h"
 #include "wd_cfg.h"
 #include "wd_db.h"
 #include "wd_http.h"
 #include "wd_jwt.h"
 
 #define WD_SVC_MAX_LIST	WD_CFG_MAX_LIST	/* roles or custom fields */
+#define WD_SVC_MAX_ORIGINS	16	/* allowed browser origins */
+#define WD_SVC_ORIGIN		256	/* "https://host:port" and NUL */
 
 struct wd_svc {
 	const char		*prog;		/* "warden-login" */
@@ -37,6 +40,14 @@ struct wd_svc {
 	size_t			 njwt_fields;
 	const char *const	*reg_fields;
 	size_t			 nreg_fields;
+	/* sessions and abuse (issue #10) */
+	long			 reuse_interval;	/* seconds */
+	long			 session_max_age;	/* seconds */
+	long			 rate_limit;	/* per minute, route+address */
+	struct wd_cidr		 proxies[WD_ADDR_MAX_CIDRS];
+	size_t			 nproxies;
+	char			 origins[WD_SVC_MAX_ORIGINS][WD_SVC_ORIGIN];
+	size_t			 norigins;	/* the public URL's first */
 };
 
 /*
@@ -46,6 +57,11 @@ struct wd_svc {
 enum wd_err	wd_svc_init(struct wd_svc *s, const char *prog, char *err,
 		    size_t errsz);
 void		wd_svc_cleanup(struct wd_svc *s);
+
+/* 1 if the Origin header value (ptr, len) is one of the allowed
+ * origins (the public URL's, WARDEN_ALLOWED_ORIGINS). */
+int		wd_svc_origin_ok(const struct wd_svc *s, const char *o,
+		    size_t len);
 
 /* 1 if role is one of WARDEN_ALLOWED_ROLES. */
 int		wd_svc_role_ok(const struct wd_svc *s, const char *role);

@@ -787,10 +787,20 @@ static const struct check_case check_cases[] = {
 	    BASE "WARDEN_MIN_PASSWORD_LENGTH=1025\n",
 	    INT("MIN_PASSWORD_LENGTH", "[1, 1024]") },
 	{ "max failures 0", ACCT_, BASE "WARDEN_LOGIN_MAX_FAILURES=0\n",
-	    INT("LOGIN_MAX_FAILURES", "[1, 1000000]") },
-	{ "max failures 1000001", ACCT_,
-	    BASE "WARDEN_LOGIN_MAX_FAILURES=1000001\n",
-	    INT("LOGIN_MAX_FAILURES", "[1, 1000000]") },
+	    INT("LOGIN_MAX_FAILURES", "[1, 10]") },
+	/* API.md §5.1: at most 10 per (account, address) in every
+	 * configuration */
+	{ "max failures 11", ACCT_,
+	    BASE "WARDEN_LOGIN_MAX_FAILURES=11\n",
+	    INT("LOGIN_MAX_FAILURES", "[1, 10]") },
+	{ "reuse interval 301", ACCT_,
+	    BASE "WARDEN_REFRESH_REUSE_INTERVAL=301\n",
+	    INT("REFRESH_REUSE_INTERVAL", "[0, 300]") },
+	{ "session max age 59", ACCT_,
+	    BASE "WARDEN_SESSION_MAX_AGE=59\n",
+	    INT("SESSION_MAX_AGE", "[60, 315360000]") },
+	{ "rate limit 0", ACCT_, BASE "WARDEN_RATE_LIMIT=0\n",
+	    INT("RATE_LIMIT", "[1, 1000000]") },
 	{ "max failures per IP 0", ACCT_,
 	    BASE "WARDEN_LOGIN_MAX_FAILURES_IP=0\n",
 	    INT("LOGIN_MAX_FAILURES_IP", "[1, 1000000]") },
@@ -919,8 +929,11 @@ static const struct check_case check_cases[] = {
 	{ "int bounds high", ACCT_, BASE "WARDEN_JWT_EXPIRES_IN=1440\n"
 	    "WARDEN_REFRESH_EXPIRES_IN=525600\n"
 	    "WARDEN_MIN_PASSWORD_LENGTH=1024\n"
-	    "WARDEN_LOGIN_MAX_FAILURES=1000000\n"
-	    "WARDEN_LOGIN_MAX_FAILURES_IP=1000000\n", NULL },
+	    "WARDEN_LOGIN_MAX_FAILURES=10\n"
+	    "WARDEN_LOGIN_MAX_FAILURES_IP=1000000\n"
+	    "WARDEN_REFRESH_REUSE_INTERVAL=300\n"
+	    "WARDEN_SESSION_MAX_AGE=315360000\n"
+	    "WARDEN_RATE_LIMIT=1000000\n", NULL },
 	{ "storage size 0", STORE_, BASE "WARDEN_STORAGE_MAX_SIZE=0\n",
 	    NULL },
 	{ "storage size 2^50", STORE_,

@@ -1,0 +1,24 @@
+-- 006: sessions that survive real browsers and real attackers (issue 10).
+--
+-- Refresh tokens remember the token they replaced, so a rotated token
+-- presented again within WARDEN_REFRESH_REUSE_INTERVAL (two tabs racing, a
+-- retried request) can be told from a stolen copy: it is a reuse only
+-- once one of its successors has itself been used. And every token of a
+-- session carries the session's start, for WARDEN_SESSION_MAX_AGE.
+ALTER TABLE auth.refresh_tokens ADD COLUMN parent_hash bytea;
+ALTER TABLE auth.refresh_tokens ADD COLUMN session_started_at timestamptz
+	NOT NULL DEFAULT now();
+CREATE INDEX refresh_tokens_parent ON auth.refresh_tokens (parent_hash)
+	WHERE parent_hash IS NOT NULL;
+
+-- Throttle counters, shared by every process and host: one row per
+-- bucket (sha256 of what is counted: a route and an address, an account
+-- and an address, ...) and fixed window. Old windows are deleted by the
+-- routes themselves now and then.
+CREATE TABLE auth.throttle (
+	bucket		bytea NOT NULL,
+	window_start	timestamptz NOT NULL,
+	hits		integer NOT NULL,
+	PRIMARY KEY (bucket, window_start)
+);
+CREATE INDEX throttle_window ON auth.throttle (window_start);

@@ -1,0 +1,81 @@
+/*
+ * wd_throttle.c: fixed-window counters in PostgreSQL. A bucket is stored
+ * as sha256 of its text, so the table holds no email or address in
+ * clear. Every new window row now and then sweeps windows older than an
+ * hour, so the table stays small without a job of its own.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "wd_rand.h"
+#include "wd_throttle.h"
+
+#define WINDOW	"to_timestamp(floor(extract(epoch FROM now()) / $2) * $2)"
+#define LEFT	"GREATEST(1, ceil(floor(extract(epoch FROM now()) / $2) * " \
+		"$2 + $2 - extract(epoch FROM now())))::bigint"
+
+static void
+sweep(struct wd_db *db)
+{
+	unsigned char	 r = 0;
+
+	if (wd_rand_bytes(&r, 1) != WD_OK || r % 64 != 0)
+		return;
+	(void)wd_db_exec(db, "DELETE FROM auth.throttle WHERE window_start < "
+	    "now() - interval '1 hour'", 0, NULL, NULL);
+}
+
+static enum wd_err
+verdict(struct wd_dbres *res, long limit, int counted, long *retry)
+{
+	long	 hits = strtol(wd_db_val(res, 0, 0), NULL, 10);
+
+	*retry = strtol(wd_db_val(res, 0, 1), NULL, 10);
+	if (limit > 0 && (counted ? hits > limit : hits >= limit))
+		return WD_E_RATELIMIT;
+	return WD_OK;
+}
+
+enum wd_err
+wd_throttle_hit(struct wd_db *db, const char *key, long window, long limit,
+    long *retry)
+{
+	char		 w[24];
+	const char	*p[2] = { key, w };
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+
+	*retry = 0;
+	snprintf(w, sizeof(w), "%ld", window);
+	rc = wd_db_exec(db, "INSERT INTO auth.throttle AS t (bucket, "
+	    "window_start, hits) VALUES (sha256(convert_to($1, 'UTF8')), "
+	    WINDOW ", 1) ON CONFLICT (bucket, window_start) DO UPDATE SET "
+	    "hits = t.hits + 1 RETURNING hits, " LEFT, 2, p, &res);
+	if (rc == WD_OK && wd_db_rows(res) == 1) {
+		rc = verdict(res, limit, 1, retry);
+		if (strtol(wd_db_val(res, 0, 0), NULL, 10) == 1)
+			sweep(db);
+	}
+	wd_db_free(res);
+	return rc;
+}
+
+enum wd_err
+wd_throttle_over(struct wd_db *db, const char *key, long window,
+    long limit, long *retry)
+{
+	char		 w[24];
+	const char	*p[2] = { key, w };
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+
+	*retry = 0;
+	snprintf(w, sizeof(w), "%ld", window);
+	rc = wd_db_read(db, "SELECT COALESCE((SELECT hits FROM auth.throttle "
+	    "WHERE bucket = sha256(convert_to($1, 'UTF8')) AND window_start "
+	    "= " WINDOW "), 0), " LEFT, 2, p, &res);
+	if (rc == WD_OK && wd_db_rows(res) == 1)
+		rc = verdict(res, limit, 0, retry);
+	wd_db_free(res);
+	return rc;
+}

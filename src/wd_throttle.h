@@ -1,0 +1,35 @@
+/*
+ * wd_throttle.h: throttles that never become a lock-out (API.md §5.1,
+ * issue #10). Counters live in PostgreSQL (auth.throttle), so every
+ * process and host shares them: one row per bucket (sha256 of what is
+ * counted) and fixed window. What is counted is the caller's business:
+ * a route and an address, an account and an address, an address alone.
+ */
+#ifndef WD_THROTTLE_H
+#define WD_THROTTLE_H
+
+#include "wd_db.h"
+#include "wd_err.h"
+
+#define WD_THROTTLE_FAIL_WINDOW	900	/* failures: 15 minutes */
+#define WD_THROTTLE_RATE_WINDOW	60	/* requests: one minute */
+#define WD_THROTTLE_MAX_KEY	1200	/* a bucket's text: route, email,
+					 * address */
+
+/*
+ * Counts one event in bucket key for the current window of window
+ * seconds. With limit > 0, WD_E_RATELIMIT when the count is now over
+ * limit, *retry the seconds until the window ends. WD_E_DBDOWN, or
+ * another database error, when it could not be counted.
+ */
+enum wd_err	wd_throttle_hit(struct wd_db *db, const char *key,
+		    long window, long limit, long *retry);
+
+/*
+ * Checks bucket key without counting: WD_E_RATELIMIT (with *retry) when
+ * limit events are already counted in the current window.
+ */
+enum wd_err	wd_throttle_over(struct wd_db *db, const char *key,
+		    long window, long limit, long *retry);
+
+#endif
