@@ -11,23 +11,10 @@
  * control byte; both parsers agree with a small independent reference
  * (RFC 6750 §2.1 as Hasura reads it; RFC 6265 §4.2.1 pairs split on ';').
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <strings.h>
 
 #include "wd_auth.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c,	\
-		    __FILE__, __LINE__);					\
-		abort();						\
-	}								\
-} while (0)
+#include "wd_fuzz.h"
 
 /* cookie names looked up: the default one, and short ones the fuzzer
  * reaches easily (including one with a space inside) */
@@ -164,13 +151,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cp = nul + 1;
 		clen = size - alen - 1;
 	}
-	a = malloc(alen > 0 ? alen : 1);
-	c = malloc(clen > 0 ? clen : 1);
-	CHECK(a != NULL && c != NULL);
-	if (alen > 0)
-		memcpy(a, data, alen);
-	if (clen > 0)
-		memcpy(c, cp, clen);
+	a = fz_copy(data, alen);
+	c = fz_copy(cp, clen);
 	check_bearer(a, alen);
 	check_cookie(c, clen);
 	free(a);

@@ -12,23 +12,10 @@
  * - Round trip: every value written back as NAME="..." (escaping \ " $ `)
  *   and, when it holds no quote, as NAME='...', parses to itself.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "wd_cfg.h"
+#include "wd_fuzz.h"
 #include "wd_limits.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c,	\
-		    __FILE__, __LINE__);					\
-		abort();						\
-	}								\
-} while (0)
 
 #define ERR_FILL	'\x7e'
 
@@ -132,10 +119,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum wd_err	 rc, rc2;
 	int		 k;
 
-	t = malloc(size > 0 ? size : 1);
-	CHECK(t != NULL);
-	if (size > 0)
-		memcpy(t, data, size);
+	t = fz_copy(data, size);
 	memset(&c, 0, sizeof(c));
 	memset(err, ERR_FILL, sizeof(err));
 	rc = wd_cfg_parse(&c, t, size, err, sizeof(err));

@@ -11,22 +11,9 @@
  * answer is WD_E_BADREQ. Acceptance agrees with a small reference written
  * from the contract in wd_email.h.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "wd_email.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c,	\
-		    __FILE__, __LINE__);					\
-		abort();						\
-	}								\
-} while (0)
+#include "wd_fuzz.h"
 
 static int
 blank(uint8_t c)
@@ -85,12 +72,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum wd_err	 rc;
 	size_t		 n, i, ats = 0, s = 0, e = size;
 
-	in = malloc(size > 0 ? size : 1);
+	in = fz_copy(data, size);
 	out = malloc(WD_EMAIL_MAX + 1);
 	again = malloc(WD_EMAIL_MAX + 1);
-	CHECK(in != NULL && out != NULL && again != NULL);
-	if (size > 0)
-		memcpy(in, data, size);
+	CHECK(out != NULL && again != NULL);
 	memset(out, 0xAA, WD_EMAIL_MAX + 1);
 	rc = wd_email_normalize(in, size, out);
 	CHECK(rc == WD_OK || rc == WD_E_BADREQ);
@@ -121,9 +106,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK((uint8_t)out[i] == lower(data[s + i]));
 
 	/* idempotent, on an exact-size copy of the output */
-	in2 = malloc(n);
-	CHECK(in2 != NULL);
-	memcpy(in2, out, n);
+	in2 = fz_copy(out, n);
 	memset(again, 0x55, WD_EMAIL_MAX + 1);
 	CHECK(wd_email_normalize(in2, n, again) == WD_OK);
 	CHECK(memchr(again, '\0', WD_EMAIL_MAX + 1) != NULL);

@@ -16,18 +16,13 @@
  * monotonic: at now = 0 only nbf can reject, at now = exp + 1 and at
  * now = INT64_MAX (when exp is smaller) the token is WD_E_EXPIRED.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <strings.h>
 
+#include "wd_fuzz.h"
 #include "wd_json.h"
 #include "wd_jwt.h"
 #include "wd_limits.h"
 
-#define FZ_NOW		((time_t)1700000000)	/* 2023-11-14 */
-#define FZ_NS		"https://hasura.io/jwt/claims"
 #define FZ_ISS		"https://auth.example.test"
 #define FZ_SKEW		30
 /* plain: no iss/aud, no skew; the same secret as hs384 */
@@ -41,19 +36,8 @@
 #define FZ_KEY2		"{\"type\":\"HS384\",\"key\":" \
 			"\"warden-fuzz-hs256-key-0123456789abcdef\"}"
 
-int	LLVMFuzzerInitialize(int *argc, char ***argv);
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 #define NKEYS	3
 static struct wd_jwt_key	fz_keys[NKEYS];
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c,	\
-		    __FILE__, __LINE__);					\
-		abort();						\
-	}								\
-} while (0)
 
 static void
 fz_atexit(void)
@@ -257,10 +241,7 @@ fuzz_token(const uint8_t *data, size_t size)
 	int64_t		 exp = 0;
 	int		 nbf_pos = 0, ok0;
 
-	tok = malloc(size > 0 ? size : 1);
-	CHECK(tok != NULL);
-	if (size > 0)
-		memcpy(tok, data, size);
+	tok = fz_copy(data, size);
 	ok0 = verify(&fz_keys[0], tok, size, FZ_NOW, &exp, &nbf_pos) ==
 	    WD_OK;
 	if (ok0) {

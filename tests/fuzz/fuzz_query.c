@@ -16,22 +16,9 @@
  * length); the result is deterministic; a value of length L fits a buffer
  * of L + 1 bytes and not one of L bytes.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "wd_call.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c,	\
-		    __FILE__, __LINE__);					\
-		abort();						\
-	}								\
-} while (0)
+#include "wd_fuzz.h"
 
 #define OUTSZ	256
 
@@ -120,11 +107,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum wd_err	 rc, rc2, rrc;
 	size_t		 i, len, rlen = 0;
 
-	q = malloc(size + 1);
-	CHECK(q != NULL);
-	if (size > 0)
-		memcpy(q, data, size);
-	q[size] = '\0';
+	q = fz_cstr(data, size);
 	for (i = 0; i < sizeof(fz_names) / sizeof(fz_names[0]); i++) {
 		rc = run(q, fz_names[i], OUTSZ, &o1);
 		CHECK(rc == WD_OK || rc == WD_E_NOTFOUND ||
