@@ -26,7 +26,7 @@ struct wd_buf {
 	size_t		 len;
 	size_t		 cap;
 	size_t		 max;	/* appends making len > max fail */
-	enum wd_err	 err;	/* first failed append since init/reset */
+	enum wd_err	 err;	/* first failed append since init */
 };
 
 /* Caller-owned struct; max is the largest content length allowed. */

@@ -10,11 +10,15 @@
 int
 wd_ct_eq(const void *a, size_t alen, const void *b, size_t blen)
 {
-	/* an empty side reads the NUL of "" instead of its pointer */
-	const volatile unsigned char	*pa = alen > 0 ? a : (const void *)"";
-	const volatile unsigned char	*pb = blen > 0 ? b : (const void *)"";
+	const volatile unsigned char	*pa = a, *pb = b;
 	unsigned char			 diff;
 	size_t				 n, i, ia = 0, ib = 0;
+
+	/* an empty side reads the NUL of "" instead of its pointer */
+	if (alen == 0)
+		pa = (const unsigned char *)"";
+	if (blen == 0)
+		pb = (const unsigned char *)"";
 
 	/*
 	 * Walk the longer length rounded up to a multiple of 64 (lighttpd

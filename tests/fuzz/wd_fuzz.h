@@ -21,7 +21,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define CHECK(c) do {							\
 	if (!(c)) {							\
 		fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c,	\
-		    __FILE__, __LINE__);					\
+		    __FILE__, __LINE__);				\
 		abort();						\
 	}								\
 } while (0)
@@ -58,6 +58,22 @@ fz_cstr(const void *p, size_t len)
 		memcpy(c, p, len);
 	c[len] = '\0';
 	return c;
+}
+
+/*
+ * The input read as a recipe for a generated case: fz_byte() takes the
+ * next byte, 0 once the input is used up (so every input is a recipe).
+ */
+struct fz_src {
+	const uint8_t	*p;
+	size_t		 len;
+	size_t		 pos;
+};
+
+static inline uint8_t
+fz_byte(struct fz_src *s)
+{
+	return s->pos < s->len ? s->p[s->pos++] : 0;
 }
 
 #endif

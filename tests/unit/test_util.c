@@ -66,7 +66,7 @@ test_ct_eq_lengths(void)
 	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 		size_t	 n = lens[i];
 		char	*a = malloc(n), *b = malloc(n);
-		char	*p = malloc(n > 1 ? n - 1 : 1);	/* the prefix */
+		char	*p = malloc(n > 1 ? n - 1 : 1);	/* prefix */
 		int	 ok;
 
 		if (a == NULL || b == NULL || p == NULL) {
