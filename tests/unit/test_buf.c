@@ -124,7 +124,10 @@ test_adds_addf(void)
 	wd_buf_init(&b, 4000);
 	ok = wd_buf_adds(&b, "<") == WD_OK &&
 	    wd_buf_addf(&b, "%s|%d", big, 7) == WD_OK;
-	snprintf(want, 3010, "<%s|7", big);
+	/* the expected text laid out by hand, not by printf again */
+	want[0] = '<';
+	memcpy(want + 1, big, 3000);
+	memcpy(want + 3001, "|7", 3);
 	CHECK(M, "addf big string", ok && b.len == strlen(want) &&
 	    strcmp(wd_buf_str(&b), want) == 0);
 	CHECK(M, "addf big string past max unchanged",
