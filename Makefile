@@ -102,7 +102,7 @@ FZ_BIN	= $(patsubst tests/fuzz/%.c,$(FZ)/%,$(wildcard tests/fuzz/fuzz_*.c))
 $(FZ)/src/%.o: src/%.c
 	@mkdir -p $(@D)
 	clang $(FZ_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
-$(FZ)/%: tests/fuzz/%.c $(FZ_OBJ)
+$(FZ)/%: tests/fuzz/%.c tests/fuzz/wd_fuzz.h $(FZ_OBJ)
 	clang $(FZ_CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< \
 	    $(FZ_OBJ) $(LDLIBS)
 .SECONDARY: $(FZ_OBJ)

@@ -29,114 +29,93 @@ header_safe(const char *s, size_t len)
 	return 1;
 }
 
-/* Appends "key":"value" with a leading comma when not first. */
-static enum wd_err
+/* Appends "key":"value" with a leading comma when not first. Like all
+ * the builders here it leaves an overflow in json for the end to see. */
+static void
 add_pair(struct wd_buf *b, const char *k, const char *v, size_t vlen)
 {
-	enum wd_err	 rc;
-
-	rc = wd_buf_add(b, b->len > 1 ? "," : "", b->len > 1 ? 1 : 0);
-	if (rc == WD_OK)
-		rc = wd_json_add_str(b, k, strlen(k));
-	if (rc == WD_OK)
-		rc = wd_buf_add(b, ":", 1);
-	if (rc == WD_OK)
-		rc = wd_json_add_str(b, v, vlen);
-	return rc;
+	if (b->len > 1)
+		wd_buf_add(b, ",", 1);
+	wd_json_add_str(b, k, strlen(k));
+	wd_buf_add(b, ":", 1);
+	wd_json_add_str(b, v, vlen);
 }
 
 /* x-hasura-allowed-roles as a Postgres array literal in a string, the
  * only way a list can travel in a webhook answer (hasura.md §1.6). */
-static enum wd_err
+static void
 add_roles(struct wd_buf *b, const char *k, struct json_object *arr)
 {
 	struct wd_buf	 lit;
-	enum wd_err	 rc = WD_OK;
 	size_t		 i, n = json_object_array_length(arr);
 
 	wd_buf_init(&lit, WD_MAX_HOOK_RESP);
-	rc = wd_buf_add(&lit, "{", 1);
-	for (i = 0; rc == WD_OK && i < n; i++) {
+	wd_buf_add(&lit, "{", 1);
+	for (i = 0; i < n; i++) {
 		const char	*r;
 
 		r = json_object_get_string(json_object_array_get_idx(arr, i));
-		rc = wd_buf_adds(&lit, i > 0 ? ",\"" : "\"");
-		for (; rc == WD_OK && *r != '\0'; r++) {
+		wd_buf_adds(&lit, i > 0 ? ",\"" : "\"");
+		for (; *r != '\0'; r++) {
 			if (*r == '"' || *r == '\\')
-				rc = wd_buf_add(&lit, "\\", 1);
-			if (rc == WD_OK)
-				rc = wd_buf_add(&lit, r, 1);
+				wd_buf_add(&lit, "\\", 1);
+			wd_buf_add(&lit, r, 1);
 		}
-		if (rc == WD_OK)
-			rc = wd_buf_add(&lit, "\"", 1);
+		wd_buf_add(&lit, "\"", 1);
 	}
-	if (rc == WD_OK)
-		rc = wd_buf_add(&lit, "}", 1);
-	if (rc == WD_OK)
-		rc = add_pair(b, k, lit.p, lit.len);
+	wd_buf_add(&lit, "}", 1);
+	if (wd_buf_status(&lit) == WD_OK)
+		add_pair(b, k, lit.p, lit.len);
+	else
+		wd_buf_fail(b, wd_buf_status(&lit));
 	wd_buf_cleanup(&lit);
-	return rc;
 }
 
 static enum wd_err
 anon(const struct wd_hook *h, int no_anon, struct wd_hook_out *o,
     struct wd_buf *json)
 {
-	enum wd_err	 rc;
-
 	if (no_anon || h->anon_role == NULL || h->anon_role[0] == '\0')
 		return WD_E_UNAUTH;
 	o->anonymous = 1;
 	o->max_age = -1;
 	snprintf(o->role, sizeof(o->role), "%s", h->anon_role);
-	rc = wd_buf_add(json, "{", 1);
-	if (rc == WD_OK)
-		rc = add_pair(json, "X-Hasura-Role", o->role, strlen(o->role));
-	if (rc == WD_OK)
-		rc = wd_buf_add(json, "}", 1);
-	return rc;
+	wd_buf_add(json, "{", 1);
+	add_pair(json, "X-Hasura-Role", o->role, strlen(o->role));
+	wd_buf_add(json, "}", 1);
+	return wd_buf_status(json);
 }
 
-static enum wd_err
+/* The answer up to, not including, its tail: what the cache keeps. */
+static void
 session_json(const struct wd_claims *c, struct wd_hook_out *o,
     struct wd_buf *json)
 {
-	enum wd_err	 rc;
-
-	rc = wd_buf_add(json, "{", 1);
-	if (rc == WD_OK)
-		rc = add_pair(json, "X-Hasura-Role", o->role, strlen(o->role));
-	if (rc == WD_OK)
-		rc = add_pair(json, "X-Hasura-User-Id", o->user_id,
-		    strlen(o->user_id));
+	wd_buf_add(json, "{", 1);
+	add_pair(json, "X-Hasura-Role", o->role, strlen(o->role));
+	add_pair(json, "X-Hasura-User-Id", o->user_id, strlen(o->user_id));
 	json_object_object_foreach(c->ns, name, val) {
-		if (rc != WD_OK)
-			break;
 		if (strncasecmp(name, "x-hasura-", 9) != 0 ||
 		    strcasecmp(name, "x-hasura-role") == 0 ||
 		    strcasecmp(name, "x-hasura-user-id") == 0)
 			continue;
 		if (json_object_is_type(val, json_type_array))
-			rc = add_roles(json, name, val);
+			add_roles(json, name, val);
 		else
-			rc = add_pair(json, name, json_object_get_string(val),
+			add_pair(json, name, json_object_get_string(val),
 			    (size_t)json_object_get_string_len(val));
 	}
-	return rc;
 }
 
 /* Closes the answer: Cache-Control from the time left, then "}". */
-static enum wd_err
+static void
 session_tail(long max_age, struct wd_buf *json)
 {
 	char		 ma[32];
-	enum wd_err	 rc;
 
 	snprintf(ma, sizeof(ma), "max-age=%ld", max_age);
-	rc = add_pair(json, "Cache-Control", ma, strlen(ma));
-	if (rc == WD_OK)
-		rc = wd_buf_add(json, "}", 1);
-	return rc;
+	add_pair(json, "Cache-Control", ma, strlen(ma));
+	wd_buf_add(json, "}", 1);
 }
 
 /*
@@ -198,8 +177,9 @@ cache_put(const unsigned char *key, const struct wd_claims *c,
 {
 	struct centry	*e = cache_slot(key);
 
-	if (json->len > CACHE_JSON || (c->sid != NULL &&
-	    strlen(c->sid) > CACHE_SID))
+	/* only a complete answer: never one cut short by an overflow */
+	if (wd_buf_status(json) != WD_OK || json->len > CACHE_JSON ||
+	    (c->sid != NULL && strlen(c->sid) > CACHE_SID))
 		return;
 	memcpy(e->key, key, 32);
 	e->exp = c->exp;
@@ -218,7 +198,6 @@ cache_get(const struct wd_hook *h, const unsigned char *key, time_t now,
     struct wd_hook_out *o, struct wd_buf *json)
 {
 	struct centry	*e = cache_slot(key);
-	enum wd_err	 rc;
 
 	if (e->exp == 0 || memcmp(e->key, key, 32) != 0)
 		return WD_E_NOTFOUND;
@@ -232,10 +211,9 @@ cache_get(const struct wd_hook *h, const unsigned char *key, time_t now,
 	memcpy(o->role, e->role, sizeof(o->role));
 	memcpy(o->user_id, e->user_id, sizeof(o->user_id));
 	o->max_age = e->exp > (int64_t)now ? (long)(e->exp - (int64_t)now) : 0;
-	rc = wd_buf_add(json, e->json, e->len);
-	if (rc == WD_OK)
-		rc = session_tail(o->max_age, json);
-	return rc;
+	wd_buf_add(json, e->json, e->len);
+	session_tail(o->max_age, json);
+	return wd_buf_status(json);
 }
 
 enum wd_err
@@ -294,11 +272,11 @@ wd_hook_eval(const struct wd_hook *h, const struct wd_hook_in *in,
 	o->role[rlen] = '\0';
 	snprintf(o->user_id, sizeof(o->user_id), "%s", c.user_id);
 	o->max_age = c.exp > (int64_t)now ? (long)(c.exp - (int64_t)now) : 0;
-	rc = session_json(&c, o, json);
-	if (rc == WD_OK && cacheable)
+	session_json(&c, o, json);
+	if (cacheable)
 		cache_put(key, &c, o, json);
-	if (rc == WD_OK)
-		rc = session_tail(o->max_age, json);
+	session_tail(o->max_age, json);
+	rc = wd_buf_status(json);
 out:
 	wd_claims_cleanup(&c);
 	if (rc != WD_OK)

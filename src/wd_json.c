@@ -181,37 +181,32 @@ enum wd_err
 wd_json_add_str(struct wd_buf *b, const char *s, size_t len)
 {
 	static const char	 hex[] = "0123456789abcdef";
-	enum wd_err		 rc;
 	size_t			 i, run = 0;
 	char			 esc[7];
 
-	rc = wd_buf_add(b, "\"", 1);
-	for (i = 0; rc == WD_OK && i < len; i++) {
+	wd_buf_add(b, "\"", 1);
+	for (i = 0; i < len; i++) {
 		unsigned char	 c = (unsigned char)s[i];
 
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		/* flush the clean run before this byte, then escape it */
-		rc = wd_buf_add(b, s + run, i - run);
-		if (rc != WD_OK)
-			break;
+		wd_buf_add(b, s + run, i - run);
 		run = i + 1;
 		if (c == '"' || c == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)c;
-			rc = wd_buf_add(b, esc, 2);
+			wd_buf_add(b, esc, 2);
 		} else {
 			memcpy(esc, "\\u00", 4);
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 0xf];
-			rc = wd_buf_add(b, esc, 6);
+			wd_buf_add(b, esc, 6);
 		}
 	}
-	if (rc == WD_OK)
-		rc = wd_buf_add(b, s + run, len - run);
-	if (rc == WD_OK)
-		rc = wd_buf_add(b, "\"", 1);
-	return rc;
+	wd_buf_add(b, s + run, len - run);
+	wd_buf_add(b, "\"", 1);
+	return wd_buf_status(b);
 }
 
 enum wd_err

@@ -20,7 +20,9 @@
 enum wd_err	wd_json_parse(const char *p, size_t len, int depth,
 		    struct json_object **out);
 
-/* Appends s (len bytes) as a quoted JSON string, escaping per RFC 8259. */
+/* Appends s (len bytes) as a quoted JSON string, escaping per RFC 8259.
+ * Returns wd_buf_status(b) afterwards (an earlier failure of b included);
+ * a builder may ignore it and check b once at the end. */
 enum wd_err	wd_json_add_str(struct wd_buf *b, const char *s, size_t len);
 
 /*

@@ -469,38 +469,45 @@ wd_rules_expr_compile(const char *text, size_t len,
 	return WD_OK;
 }
 
-enum wd_err
-wd_rules_expr_dump(const struct wd_rules_expr *e, struct wd_buf *b)
+/* Appends the parenthesised form of e; an overflow stays in b. */
+static void
+dump(const struct wd_rules_expr *e, struct wd_buf *b)
 {
-	enum wd_err	 rc = WD_OK;
 	size_t		 i;
 	const char	*op;
 
 	switch (e->kind) {
 	case N_TRUE:
-		return wd_buf_adds(b, "true");
+		wd_buf_adds(b, "true");
+		return;
 	case N_FALSE:
-		return wd_buf_adds(b, "false");
+		wd_buf_adds(b, "false");
+		return;
 	case N_STR:
-		rc = wd_buf_add(b, "\"", 1);
-		for (i = 0; rc == WD_OK && i < e->slen; i++) {
+		wd_buf_add(b, "\"", 1);
+		for (i = 0; i < e->slen; i++) {
 			if (e->s[i] == '"' || e->s[i] == '\\')
-				rc = wd_buf_add(b, "\\", 1);
-			if (rc == WD_OK)
-				rc = wd_buf_add(b, e->s + i, 1);
+				wd_buf_add(b, "\\", 1);
+			wd_buf_add(b, e->s + i, 1);
 		}
-		return rc == WD_OK ? wd_buf_add(b, "\"", 1) : rc;
+		wd_buf_add(b, "\"", 1);
+		return;
 	case N_PARAM:
-		return wd_buf_add(b, e->s, e->slen);
+		wd_buf_add(b, e->s, e->slen);
+		return;
 	case N_AUTH:
-		return wd_buf_addf(b, "auth.%s", e->s);
+		wd_buf_addf(b, "auth.%s", e->s);
+		return;
 	case N_QUERY:
-		return wd_buf_addf(b, "query.%s", e->s);
+		wd_buf_addf(b, "query.%s", e->s);
+		return;
 	case N_RES:
-		return wd_buf_addf(b, "resource.%s", resnames[e->idx]);
+		wd_buf_addf(b, "resource.%s", resnames[e->idx]);
+		return;
 	case N_NOT:
-		rc = wd_buf_add(b, "!", 1);
-		return rc == WD_OK ? wd_rules_expr_dump(e->l, b) : rc;
+		wd_buf_add(b, "!", 1);
+		dump(e->l, b);
+		return;
 	case N_EQ:
 		op = " == ";
 		break;
@@ -514,16 +521,18 @@ wd_rules_expr_dump(const struct wd_rules_expr *e, struct wd_buf *b)
 		op = " || ";
 		break;
 	}
-	rc = wd_buf_add(b, "(", 1);
-	if (rc == WD_OK)
-		rc = wd_rules_expr_dump(e->l, b);
-	if (rc == WD_OK)
-		rc = wd_buf_adds(b, op);
-	if (rc == WD_OK)
-		rc = wd_rules_expr_dump(e->r, b);
-	if (rc == WD_OK)
-		rc = wd_buf_add(b, ")", 1);
-	return rc;
+	wd_buf_add(b, "(", 1);
+	dump(e->l, b);
+	wd_buf_adds(b, op);
+	dump(e->r, b);
+	wd_buf_add(b, ")", 1);
+}
+
+enum wd_err
+wd_rules_expr_dump(const struct wd_rules_expr *e, struct wd_buf *b)
+{
+	dump(e, b);
+	return wd_buf_status(b);
 }
 
 /* ---------------------------------------------------------------- */
@@ -881,22 +890,19 @@ wd_rules_check(const struct wd_rules *r, enum wd_rules_op op,
 enum wd_err
 wd_rules_dump(const struct wd_rules *r, struct wd_buf *b)
 {
-	enum wd_err	 rc = WD_OK;
 	size_t		 i, j;
 
-	for (i = 0; rc == WD_OK && i < r->n; i++) {
-		rc = wd_buf_addf(b, "%s\n", r->pats[i].text);
-		for (j = 0; rc == WD_OK && j < WD_RULES_OP__MAX; j++) {
+	for (i = 0; i < r->n; i++) {
+		wd_buf_addf(b, "%s\n", r->pats[i].text);
+		for (j = 0; j < WD_RULES_OP__MAX; j++) {
 			if (r->pats[i].ops[j] == NULL)
 				continue;
-			rc = wd_buf_addf(b, "\t%s: ", opnames[j]);
-			if (rc == WD_OK)
-				rc = wd_rules_expr_dump(r->pats[i].ops[j], b);
-			if (rc == WD_OK)
-				rc = wd_buf_add(b, "\n", 1);
+			wd_buf_addf(b, "\t%s: ", opnames[j]);
+			dump(r->pats[i].ops[j], b);
+			wd_buf_add(b, "\n", 1);
 		}
 	}
-	return rc;
+	return wd_buf_status(b);
 }
 
 /*

@@ -107,7 +107,7 @@ enum wd_err	wd_rules_check(const struct wd_rules *r, enum wd_rules_op op,
  * Appends the compiled rules to b, one pattern per line followed by its
  * operations, each expression fully parenthesised (what `warden-rules
  * check` prints). The text of each expression compiles back to the same
- * tree.
+ * tree. Returns wd_buf_status(b) afterwards (WD_E_TOOBIG past its max).
  */
 enum wd_err	wd_rules_dump(const struct wd_rules *r, struct wd_buf *b);
 
@@ -126,7 +126,7 @@ enum wd_err	wd_rules_expr_compile(const char *text, size_t len,
 		    struct wd_rules_expr **out, size_t *errpos, char *err,
 		    size_t errsz);
 void		wd_rules_expr_free(struct wd_rules_expr *e);
-/* Appends the fully parenthesised form of e to b. */
+/* Appends the fully parenthesised form of e to b; wd_buf_status(b). */
 enum wd_err	wd_rules_expr_dump(const struct wd_rules_expr *e,
 		    struct wd_buf *b);
 /* Evaluates e with path parameter values vals[i] (lens[i]); 0 or 1. */

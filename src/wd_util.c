@@ -1,6 +1,7 @@
 /*
  * wd_util.c: helpers with no dependencies beyond libc.
  */
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -9,23 +10,32 @@
 int
 wd_ct_eq(const void *a, size_t alen, const void *b, size_t blen)
 {
-	const volatile unsigned char	*pa = a;
-	const volatile unsigned char	*pb = b;
-	volatile unsigned char		 diff = 0;
-	size_t				 i, n;
+	const volatile unsigned char	*pa = a, *pb = b;
+	unsigned char			 diff;
+	size_t				 n, i, ia = 0, ib = 0;
+
+	/* an empty side reads the NUL of "" instead of its pointer */
+	if (alen == 0)
+		pa = (const unsigned char *)"";
+	if (blen == 0)
+		pb = (const unsigned char *)"";
 
 	/*
-	 * Walk b's length (b is the secret by convention), reading a modulo
-	 * its own length: the time depends on the secret's length only,
-	 * never on the attacker's input, and nothing is read out of bounds.
+	 * Walk the longer length rounded up to a multiple of 64 (lighttpd
+	 * ck_memeq_const_time): the time tells at most which 64-byte band
+	 * the longer side falls in, never the secret's exact length, the
+	 * first difference or whether the lengths matched. Past its end
+	 * each side re-reads its last byte, so nothing is read out of
+	 * bounds; a length mismatch is folded in, not returned early.
 	 */
-	n = blen;
+	n = alen > blen ? alen : blen;
+	if (n <= SIZE_MAX - 63)
+		n = (n + 63) & ~(size_t)63;
 	diff = (unsigned char)(alen != blen);
 	for (i = 0; i < n; i++) {
-		unsigned char	 ca = alen ? pa[i % alen] : 0;
-		unsigned char	 cb = blen ? pb[i % blen] : 0;
-
-		diff |= (unsigned char)(ca ^ cb);
+		diff |= (unsigned char)(pa[ia] ^ pb[ib]);
+		ia += ia + 1 < alen;
+		ib += ib + 1 < blen;
 	}
 	return diff == 0;
 }

@@ -11,10 +11,12 @@
 #include "wd_err.h"
 
 /*
- * Compares a (attacker-supplied) with b (the secret) in time that depends
- * only on blen: not on content, the first difference or alen; the length
+ * Compares a with b (either may be the secret) in time that depends only
+ * on the longer length rounded up to a multiple of 64: not on content,
+ * the first difference, or the exact length of either side; a length
  * difference is folded in without an early return (lighttpd ck.c).
- * Returns 1 if equal, else 0.
+ * Reads no byte outside either; a pointer with length 0 is never read.
+ * Returns 1 if equal (same length and bytes), else 0.
  */
 int		wd_ct_eq(const void *a, size_t alen, const void *b, size_t blen);
 

@@ -20,23 +20,10 @@
  *   and every list entry is a non-empty name of at most 63 bytes from
  *   [A-Za-z0-9_-], no entry twice, at most WD_CFG_MAX_LIST of them.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "wd_cfg.h"
+#include "wd_fuzz.h"
 #include "wd_limits.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c,	\
-		    __FILE__, __LINE__);					\
-		abort();						\
-	}								\
-} while (0)
 
 #define ERR_FILL	'\x7e'
 
@@ -199,10 +186,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t			 i;
 	int			 k;
 
-	t = malloc(size > 0 ? size : 1);
-	CHECK(t != NULL);
-	if (size > 0)
-		memcpy(t, data, size);
+	t = fz_copy(data, size);
 	memset(&c, 0, sizeof(c));
 	memset(err, ERR_FILL, sizeof(err));
 	rc = wd_cfg_parse(&c, t, size, err, sizeof(err));

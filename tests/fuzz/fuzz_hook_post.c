@@ -18,40 +18,24 @@
  * claims. wd_hook_post_in ignores top-level members other than
  * "headers", so this does not change what is parsed.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <strings.h>
 
 #include "wd_auth.h"
 #include "wd_buf.h"
+#include "wd_fuzz.h"
 #include "wd_hook.h"
 #include "wd_json.h"
 #include "wd_jwt.h"
 #include "wd_limits.h"
 
-#define FZ_NOW		((time_t)1700000000)	/* 2023-11-14 */
 #define FZ_ANON		"anonymous"
 #define FZ_COOKIE	"access_token"
 #define FZ_REVOKED	"revoked-session"
-#define FZ_NS		"https://hasura.io/jwt/claims"
 #define FZ_KEY		"{\"type\":\"HS256\",\"key\":" \
 			"\"warden-fuzz-hs256-key-0123456789abcdef\"}"
 
-int	LLVMFuzzerInitialize(int *argc, char ***argv);
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static struct wd_jwt_key	fz_key;
 static struct wd_hook		fz_hook;
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c,	\
-		    __FILE__, __LINE__);					\
-		abort();						\
-	}								\
-} while (0)
 
 static int
 fz_revoked(void *arg, const char *sid)
@@ -315,11 +299,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum wd_err		 rc;
 	char			*p;
 
-	/* an exact-size copy, so ASan sees any read past the body */
-	p = malloc(size > 0 ? size : 1);
-	CHECK(p != NULL);
-	if (size > 0)
-		memcpy(p, data, size);
+	p = fz_copy(data, size);
 	rc = wd_json_parse(p, size, WD_MAX_JSON_DEPTH, &body);
 	if (rc != WD_OK) {
 		CHECK(body == NULL);

@@ -11,23 +11,10 @@
  * header value.
  */
 #define _GNU_SOURCE	/* memmem */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "wd_buf.h"
+#include "wd_fuzz.h"
 #include "wd_multipart.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c,	\
-		    __FILE__, __LINE__);					\
-		abort();						\
-	}								\
-} while (0)
 
 static enum wd_err
 sink(void *arg, const char *p, size_t len)
@@ -62,10 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	step = (size_t)data[0] + 1;
 	len = size - 1;
-	body = malloc(len ? len : 1);
-	if (body == NULL)
-		return 0;
-	memcpy(body, data + 1, len);
+	body = fz_copy(data + 1, len);
 	wd_buf_init(&a, 1 << 20);
 	wd_buf_init(&b, 1 << 20);
 	r1 = run(body, len, len ? len : 1, &a, &mp1);

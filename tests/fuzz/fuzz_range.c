@@ -7,22 +7,9 @@
  * (start <= end < size); 416 only with valid syntax; the result does not
  * change when the header is re-parsed (no hidden state).
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
+#include "wd_fuzz.h"
 #include "wd_range.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c,	\
-		    __FILE__, __LINE__);					\
-		abort();						\
-	}								\
-} while (0)
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -41,10 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[7] < 0xf0)
 		rsize %= 4096;
 	hl = size - 8;
-	h = malloc(hl ? hl : 1);
-	if (h == NULL)
-		return 0;
-	memcpy(h, data + 8, hl);
+	h = fz_copy(data + 8, hl);
 	rc = wd_range_parse(h, hl, rsize, &partial, &r);
 	CHECK(rc == WD_OK || rc == WD_E_RANGE);
 	if (rc == WD_OK && partial) {

@@ -10,24 +10,11 @@
  * dump, and checks on a few keys answer 0/1 with public only when
  * allowed. The text is an exact-size heap copy (ASan catches overreads).
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
+#include "wd_fuzz.h"
 #include "wd_json.h"
 #include "wd_limits.h"
 #include "wd_rules.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c,	\
-		    __FILE__, __LINE__);					\
-		abort();						\
-	}								\
-} while (0)
 
 static const char *const params[] = { "userId", "fileId" };
 static const char claims_json[] =
@@ -125,10 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	ctx_init(&ctx, &cl);
-	t = malloc(size - 1 ? size - 1 : 1);
-	if (t == NULL)
-		return 0;
-	memcpy(t, data + 1, size - 1);
+	t = fz_copy(data + 1, size - 1);
 	if (data[0] % 2 == 0)
 		one_expr(t, size - 1, &ctx);
 	else

@@ -8,34 +8,18 @@
  * key without '%'); the input is an exact-size heap copy so any read
  * past len is caught by ASan.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
+#include "wd_fuzz.h"
 #include "wd_skey.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c,	\
-		    __FILE__, __LINE__);					\
-		abort();						\
-	}								\
-} while (0)
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char	*raw = malloc(size ? size : 1);
+	char	*raw = fz_copy(data, size);
 	char	 out[WD_MAX_SKEY + 1];
 	size_t	 olen = 99999, i, seg = 0;
 	int	 dir = -1, dir2 = -1;
 
-	if (raw == NULL)
-		return 0;
-	memcpy(raw, data, size);
 	if (wd_skey_decode(raw, size, out, sizeof(out), &olen, &dir) ==
 	    WD_OK) {
 		CHECK(olen >= 1 && olen <= WD_MAX_SKEY);

@@ -75,6 +75,7 @@ test_add(void)
 		ok = wd_buf_add(&b, src, c->first) == WD_OK;
 		/* a huge length must be refused before a byte is read */
 		rc = wd_buf_add(&b, src + c->first, c->second);
+		ok = ok && wd_buf_status(&b) == c->want;
 		if (c->want == WD_OK)
 			ok = ok && rc == WD_OK &&
 			    b.len == c->first + c->second &&
@@ -123,7 +124,10 @@ test_adds_addf(void)
 	wd_buf_init(&b, 4000);
 	ok = wd_buf_adds(&b, "<") == WD_OK &&
 	    wd_buf_addf(&b, "%s|%d", big, 7) == WD_OK;
-	snprintf(want, 3010, "<%s|7", big);
+	/* the expected text laid out by hand, not by printf again */
+	want[0] = '<';
+	memcpy(want + 1, big, 3000);
+	memcpy(want + 3001, "|7", 3);
 	CHECK(M, "addf big string", ok && b.len == strlen(want) &&
 	    strcmp(wd_buf_str(&b), want) == 0);
 	CHECK(M, "addf big string past max unchanged",
@@ -193,6 +197,63 @@ test_reset_cleanup(void)
 	}
 }
 
+/* The first failed append is kept: later appends, even ones that would
+ * fit, change nothing and report it again, until a reset. */
+static void
+test_sticky(void)
+{
+	struct wd_buf	 b;
+	int		 ok;
+
+	wd_buf_init(&b, 10);
+	CHECK(M, "fresh buffer status ok", wd_buf_status(&b) == WD_OK);
+	ok = wd_buf_adds(&b, "abcd") == WD_OK && wd_buf_status(&b) == WD_OK;
+	CHECK(M, "status ok after appends that fit", ok);
+	CHECK(M, "overflow fails",
+	    wd_buf_adds(&b, "0123456") == WD_E_TOOBIG);
+	CHECK(M, "overflow kept in status", wd_buf_status(&b) == WD_E_TOOBIG);
+	CHECK(M, "add that fits after overflow is refused",
+	    wd_buf_add(&b, "x", 1) == WD_E_TOOBIG);
+	CHECK(M, "adds after overflow is refused",
+	    wd_buf_adds(&b, "y") == WD_E_TOOBIG);
+	CHECK(M, "addf after overflow is refused",
+	    wd_buf_addf(&b, "%d", 7) == WD_E_TOOBIG);
+	CHECK(M, "empty add after overflow is refused",
+	    wd_buf_add(&b, "", 0) == WD_E_TOOBIG);
+	CHECK(M, "contents stay as before the overflow", b.len == 4 &&
+	    strcmp(wd_buf_str(&b), "abcd") == 0);
+	wd_buf_fail(&b, WD_E_INTERNAL);
+	CHECK(M, "first failure stays reported",
+	    wd_buf_status(&b) == WD_E_TOOBIG &&
+	    wd_buf_add(&b, "z", 1) == WD_E_TOOBIG);
+	wd_buf_reset(&b);
+	CHECK(M, "reset clears the failure", wd_buf_status(&b) == WD_OK &&
+	    wd_buf_adds(&b, "0123456789") == WD_OK &&
+	    strcmp(wd_buf_str(&b), "0123456789") == 0);
+	CHECK(M, "addf overflow is kept too",
+	    wd_buf_addf(&b, "%s", "!") == WD_E_TOOBIG &&
+	    wd_buf_status(&b) == WD_E_TOOBIG && b.len == 10);
+	wd_buf_cleanup(&b);
+	CHECK(M, "cleanup clears the failure", wd_buf_status(&b) == WD_OK);
+	wd_buf_cleanup(&b);
+
+	wd_buf_init(&b, 10);
+	wd_buf_fail(&b, WD_OK);
+	CHECK(M, "fail with WD_OK records nothing",
+	    wd_buf_status(&b) == WD_OK && wd_buf_adds(&b, "a") == WD_OK);
+	wd_buf_fail(&b, WD_E_INTERNAL);
+	CHECK(M, "fail records a failure from elsewhere",
+	    wd_buf_status(&b) == WD_E_INTERNAL &&
+	    wd_buf_add(&b, "b", 1) == WD_E_INTERNAL &&
+	    strcmp(wd_buf_str(&b), "a") == 0);
+	wd_buf_cleanup(&b);
+	{
+		struct wd_buf	 z = { 0 };
+
+		CHECK(M, "zeroed struct status ok", wd_buf_status(&z) == WD_OK);
+	}
+}
+
 /* max = SIZE_MAX ("no limit") must not wrap the capacity arithmetic. */
 static int
 unbounded_add(void)
@@ -213,6 +274,7 @@ main(void)
 	test_add();
 	test_adds_addf();
 	test_reset_cleanup();
+	test_sticky();
 	CHECK(M, "max SIZE_MAX: cap holds len + NUL (isolated)",
 	    isolated(unbounded_add));
 	return WD_TEST_RESULT();

@@ -9,6 +9,48 @@
 
 #define M	"err"
 
+/*
+ * Reason phrases as the RFCs spell them, written out here rather than
+ * read from the table under test: RFC 7231 §6.1 (as the HTTP/1.1 status
+ * line has them; RFC 9110 §15 renamed 413 "Content Too Large"), RFC 7233
+ * §4.1 and §4.4 (206, 416), RFC 7232 §4.1 (304), RFC 4918 §11.2 (422),
+ * RFC 6585 §4 (429).
+ */
+static const struct {
+	int		 status;
+	const char	*reason;
+} rfc[] = {
+	{ 200, "OK" },
+	{ 204, "No Content" },
+	{ 206, "Partial Content" },
+	{ 302, "Found" },
+	{ 304, "Not Modified" },
+	{ 400, "Bad Request" },
+	{ 401, "Unauthorized" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 409, "Conflict" },
+	{ 413, "Payload Too Large" },
+	{ 415, "Unsupported Media Type" },
+	{ 416, "Range Not Satisfiable" },
+	{ 422, "Unprocessable Entity" },
+	{ 429, "Too Many Requests" },
+	{ 500, "Internal Server Error" },
+	{ 503, "Service Unavailable" },
+};
+
+static const char *
+rfc_reason(int status)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(rfc) / sizeof(rfc[0]); i++)
+		if (rfc[i].status == status)
+			return rfc[i].reason;
+	return NULL;
+}
+
 static void
 test_rows(void)
 {
@@ -38,11 +80,10 @@ test_rows(void)
 		snprintf(name, sizeof(name), "row %d (%s) code unique", e,
 		    ei->code);
 		CHECK(M, name, f == WD_E__MAX);
-		/* the reason phrase agrees with wd_err_reason */
-		snprintf(name, sizeof(name), "row %d (%s) reason matches "
-		    "wd_err_reason", e, ei->code);
-		CHECK(M, name, strcmp(wd_err_reason(ei->status),
-		    ei->reason) == 0);
+		snprintf(name, sizeof(name), "row %d (%s) reason is the "
+		    "RFC's phrase for %d", e, ei->code, ei->status);
+		CHECK(M, name, rfc_reason(ei->status) != NULL &&
+		    strcmp(ei->reason, rfc_reason(ei->status)) == 0);
 	}
 }
 
@@ -70,16 +111,17 @@ test_specific(void)
 	CHECK(M, "toobig is 413", wd_err_info(WD_E_TOOBIG)->status == 413);
 	CHECK(M, "badjson code invalid-json",
 	    strcmp(wd_err_info(WD_E_BADJSON)->code, "invalid-json") == 0);
-	CHECK(M, "reason 401 Unauthorized",
-	    strcmp(wd_err_reason(401), "Unauthorized") == 0);
-	CHECK(M, "reason 200 OK", strcmp(wd_err_reason(200), "OK") == 0);
-	CHECK(M, "reason 204 No Content",
-	    strcmp(wd_err_reason(204), "No Content") == 0);
-	CHECK(M, "reason 302 Found", strcmp(wd_err_reason(302), "Found") == 0);
-	CHECK(M, "reason 404 Not Found",
-	    strcmp(wd_err_reason(404), "Not Found") == 0);
-	CHECK(M, "reason 503", strcmp(wd_err_reason(503),
-	    "Service Unavailable") == 0);
+	{
+		char	 name[96];
+		size_t	 i;
+
+		for (i = 0; i < sizeof(rfc) / sizeof(rfc[0]); i++) {
+			snprintf(name, sizeof(name), "reason %d %s",
+			    rfc[i].status, rfc[i].reason);
+			CHECK(M, name, strcmp(wd_err_reason(rfc[i].status),
+			    rfc[i].reason) == 0);
+		}
+	}
 	CHECK(M, "reason 418 Unknown",
 	    strcmp(wd_err_reason(418), "Unknown") == 0);
 	CHECK(M, "reason 0 Unknown", strcmp(wd_err_reason(0), "Unknown") == 0);

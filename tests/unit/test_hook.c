@@ -261,7 +261,6 @@ test_session(void)
 	struct json_object	*r;
 	char			*tok = mint(GOOD), *b = bearer(tok);
 	enum wd_err		 rc;
-	char			 ma[32];
 
 	wd_buf_init(&js, WD_MAX_HOOK_RESP);
 	rc = eval(&h, b, NULL, NULL, 0, &o, &js);
@@ -277,10 +276,10 @@ test_session(void)
 	CHECK(M, "bearer: custom x-hasura-org-id",
 	    sval(r, "x-hasura-org-id") != NULL &&
 	    strcmp(sval(r, "x-hasura-org-id"), "o1") == 0);
-	snprintf(ma, sizeof(ma), "max-age=%ld", (long)(1700003600 - NOW));
+	/* EXP is NOW + 3600 */
 	CHECK(M, "bearer: Cache-Control max-age = exp - now",
 	    sval(r, "Cache-Control") != NULL &&
-	    strcmp(sval(r, "Cache-Control"), ma) == 0);
+	    strcmp(sval(r, "Cache-Control"), "max-age=3600") == 0);
 	CHECK(M, "bearer: allowed-roles as a string",
 	    sval(r, "x-hasura-allowed-roles") != NULL &&
 	    strcmp(sval(r, "x-hasura-allowed-roles"),
@@ -457,6 +456,63 @@ test_escaping(void)
 	    "{\"user\",\"we\\\"ird\\\\\"}") == 0);
 	json_object_put(r);
 	wd_buf_cleanup(&js);
+	free(b);
+	free(tok);
+}
+
+/*
+ * An answer that does not fit its buffer is refused whole: every buffer
+ * shorter than the full answer gives WD_E_TOOBIG and an empty buffer (an
+ * overflow midway is kept to the end, never a truncated answer), and no
+ * cut-short answer reaches the cache: the first buffer that fits gives
+ * the full answer, and so does every one after it (now a cache hit).
+ */
+static void
+test_overflow(void)
+{
+	struct wd_hook		 h = { &key, "anonymous", "access_token",
+				    NULL, NULL };
+	struct wd_hook_out	 o;
+	struct wd_buf		 ref, js;
+	char			*tok = mint(GOOD), *b = bearer(tok);
+	size_t			 m;
+	int			 pass, small_ok = 1, fit_ok = 1, anon_ok = 1;
+
+	wd_buf_init(&ref, WD_MAX_HOOK_RESP);
+	/* no role asked: the default, "user"; the answers below ask for
+	 * "user", another cache key with the same answer */
+	CHECK(M, "overflow: reference answer",
+	    eval(&h, b, NULL, NULL, 0, &o, &ref) == WD_OK && ref.len > 0);
+	for (pass = 0; pass < 2; pass++)
+		for (m = 0; m <= ref.len + 1; m++) {
+			enum wd_err	 rc;
+
+			wd_buf_init(&js, m);
+			rc = eval(&h, b, NULL, "user", 0, &o, &js);
+			if (m < ref.len)
+				small_ok = small_ok && rc == WD_E_TOOBIG &&
+				    js.len == 0 &&
+				    wd_buf_status(&js) == WD_OK;
+			else
+				fit_ok = fit_ok && rc == WD_OK &&
+				    js.len == ref.len &&
+				    memcmp(js.p, ref.p, ref.len) == 0;
+			wd_buf_cleanup(&js);
+		}
+	CHECK(M, "overflow: every short buffer -> WD_E_TOOBIG, empty",
+	    small_ok);
+	CHECK(M, "overflow: a buffer that fits -> the whole answer, before "
+	    "and after caching", fit_ok);
+	for (m = 0; m < sizeof("{\"X-Hasura-Role\":\"anonymous\"}") - 1;
+	    m++) {
+		wd_buf_init(&js, m);
+		anon_ok = anon_ok && eval(&h, NULL, NULL, NULL, 0, &o, &js) ==
+		    WD_E_TOOBIG && js.len == 0;
+		wd_buf_cleanup(&js);
+	}
+	CHECK(M, "overflow: anonymous answer too long -> WD_E_TOOBIG",
+	    anon_ok);
+	wd_buf_cleanup(&ref);
 	free(b);
 	free(tok);
 }
@@ -760,6 +816,7 @@ main(void)
 	test_token_table();
 	test_escaping();
 	test_nul_user_id();
+	test_overflow();
 	test_credentials();
 	test_post_in();
 	wd_jwt_key_cleanup(&key);

@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "wd_buf.h"
 #include "wd_json.h"
 #include "wd_rules.h"
 #include "wd_test.h"
@@ -369,6 +370,47 @@ test_file_errors(void)
 	wd_rules_free(r);
 }
 
+/* A dump that does not fit its buffer: WD_E_TOOBIG for every size below
+ * the whole dump, the whole dump from there on. */
+static void
+test_dump_overflow(void)
+{
+	static const char text[] = "{\"paths\": {"
+	    "\"/user/:userId/:fileId\": {"
+	    "\"read\": \"auth.user-id == userId || fileId == 'a\\\"b'\","
+	    "\"write\": \"!(resource.owner == auth.user-id)\"},"
+	    "\"/public/:fileId\": {\"get\": \"true\"}}}";
+	struct wd_rules	*r = NULL;
+	struct wd_buf	 ref, b;
+	char		 err[256];
+	size_t		 m;
+	int		 small_ok = 1, fit_ok = 1;
+
+	wd_buf_init(&ref, 65536);
+	CHECK(M, "dump overflow: rules compile and dump",
+	    wd_rules_parse("f", text, strlen(text), &r, err, sizeof(err)) ==
+	    WD_OK && wd_rules_dump(r, &ref) == WD_OK && ref.len > 0);
+	for (m = 0; r != NULL && m <= ref.len + 1; m++) {
+		enum wd_err	 rc;
+
+		wd_buf_init(&b, m);
+		rc = wd_rules_dump(r, &b);
+		if (m < ref.len)
+			small_ok = small_ok && rc == WD_E_TOOBIG &&
+			    wd_buf_status(&b) == WD_E_TOOBIG && b.len <= m;
+		else
+			fit_ok = fit_ok && rc == WD_OK && b.len == ref.len &&
+			    memcmp(b.p, ref.p, ref.len) == 0;
+		wd_buf_cleanup(&b);
+	}
+	CHECK(M, "dump overflow: every short buffer -> WD_E_TOOBIG",
+	    small_ok);
+	CHECK(M, "dump overflow: a buffer that fits -> the whole dump",
+	    fit_ok);
+	wd_rules_free(r);
+	wd_buf_cleanup(&ref);
+}
+
 int
 main(void)
 {
@@ -376,5 +418,6 @@ main(void)
 	test_eval();
 	test_check();
 	test_file_errors();
+	test_dump_overflow();
 	return WD_TEST_RESULT();
 }

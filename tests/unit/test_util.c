@@ -2,6 +2,7 @@
  * test_util.c: wd_ct_eq, wd_parse_u64, wd_strcaseeq (src/wd_util.c).
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wd_test.h"
@@ -35,6 +36,11 @@ test_ct_eq(void)
 		    "ab", 2, 0 },
 		{ "ct_eq NUL differs", "a\0b", 3, "a\0c", 3, 0 },
 		{ "ct_eq high bit", "\x80", 1, "\x00", 1, 0 },
+		{ "ct_eq last byte repeated is not equal", "secrettt", 8,
+		    "secret", 6, 0 },
+		{ "ct_eq prefix padded with its last byte", "secret", 6,
+		    "secrettttt", 10, 0 },
+		{ "ct_eq NUL-padded is not equal", "x\0", 2, "x", 1, 0 },
 	};
 	size_t	 i;
 
@@ -43,6 +49,57 @@ test_ct_eq(void)
 		    cases[i].b, cases[i].blen) == cases[i].want);
 	/* NULL pointers with zero length are never dereferenced */
 	CHECK(M, "ct_eq NULL/0 vs NULL/0", wd_ct_eq(NULL, 0, NULL, 0) == 1);
+	CHECK(M, "ct_eq NULL/0 vs x", wd_ct_eq(NULL, 0, "x", 1) == 0);
+	CHECK(M, "ct_eq x vs NULL/0", wd_ct_eq("x", 1, NULL, 0) == 0);
+}
+
+/* Copies of s (len bytes) in blocks of exactly len bytes, so ASan sees
+ * a read past either end, at lengths around the 64-byte rounding. */
+static void
+test_ct_eq_lengths(void)
+{
+	static const size_t	 lens[] = { 1, 2, 63, 64, 65, 127, 128, 129,
+				    200 };
+	char			 name[96];
+	size_t			 i, j, k;
+
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		size_t	 n = lens[i];
+		char	*a = malloc(n), *b = malloc(n);
+		char	*p = malloc(n > 1 ? n - 1 : 1);	/* prefix */
+		int	 ok;
+
+		if (a == NULL || b == NULL || p == NULL) {
+			CHECK(M, "ct_eq lengths: malloc", 0);
+			free(a);
+			free(b);
+			free(p);
+			return;
+		}
+		for (k = 0; k < n; k++)
+			a[k] = (char)('a' + k % 26);
+		memcpy(b, a, n);
+		if (n > 1)
+			memcpy(p, a, n - 1);
+		ok = wd_ct_eq(a, n, b, n) == 1;
+		/* every single-byte difference is seen, the last included */
+		for (j = 0; j < n; j++) {
+			b[j] ^= 1;
+			ok = ok && wd_ct_eq(a, n, b, n) == 0 &&
+			    wd_ct_eq(b, n, a, n) == 0;
+			b[j] ^= 1;
+		}
+		/* a proper prefix, either way round, and the empty string */
+		ok = ok && wd_ct_eq(p, n - 1, a, n) == 0 &&
+		    wd_ct_eq(a, n, p, n - 1) == 0 &&
+		    wd_ct_eq("", 0, a, n) == 0 && wd_ct_eq(a, n, "", 0) == 0;
+		snprintf(name, sizeof(name), "ct_eq length %zu: equal, every "
+		    "byte flipped, prefix, empty", n);
+		CHECK(M, name, ok);
+		free(a);
+		free(b);
+		free(p);
+	}
 }
 
 struct u64_case {
@@ -150,6 +207,7 @@ int
 main(void)
 {
 	test_ct_eq();
+	test_ct_eq_lengths();
 	test_parse_u64();
 	test_strcaseeq();
 	return WD_TEST_RESULT();
