@@ -110,6 +110,10 @@ WARDEN_STORAGE_BACKEND='fs'
 WARDEN_STORAGE_DIR='$RUN/storage'
 WARDEN_STORAGE_RULES='$RUN/storage-rules.json'
 WARDEN_AUTO_ACTIVATE='true'
+# development limits: test suites from 127.0.0.1 are not throttled
+# (production defaults are lower, README "Sessions and abuse")
+WARDEN_RATE_LIMIT='1000'
+WARDEN_LOGIN_MAX_FAILURES_IP='5000'
 EOC
 	[ "$(id -u)" = 0 ] && chown "$SVC:$SVC" "$RUN/warden.env"
 	return 0

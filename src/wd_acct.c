@@ -63,15 +63,24 @@ audit1(struct wd_svc *s, const struct wd_client *cl, const char *event,
 	    "'UTF8')), NULLIF($3, '')::inet, NULLIF($4, ''))", 4, p, NULL);
 }
 
+/* Where a new refresh token comes from: NULL fields for a new session. */
+struct origin {
+	const char	*family;	/* the session (sid) */
+	const char	*parent;	/* the token it replaces (clear) */
+	const char	*started;	/* the session's start (timestamptz) */
+};
+
 /*
  * Mints the access token for account_id inside the open transaction and
- * stores a new refresh token of session family (a new one when NULL).
- * The claims are wd_jwt_mint's business; this reads what goes in them.
+ * stores a new refresh token: of a new session, or of from's session as
+ * the successor of from->parent. The claims are wd_jwt_mint's business;
+ * this reads what goes in them.
  */
 static enum wd_err
-issue(struct wd_svc *s, const char *account_id, const char *family,
+issue(struct wd_svc *s, const char *account_id, const struct origin *from,
     struct wd_sess *o)
 {
+	const char		*family = from == NULL ? NULL : from->family;
 	enum wd_err		 rc;
 	struct wd_buf		 sql;
 	struct wd_dbres		*r = NULL;
@@ -79,7 +88,7 @@ issue(struct wd_svc *s, const char *account_id, const char *family,
 	struct wd_jwt_mint	 m = { 0 };
 	const char		*rv[WD_SVC_MAX_LIST], *cv[WD_SVC_MAX_LIST];
 	char			 fam[WD_UUID_LEN + 1], mins[24];
-	const char		*p[4];
+	const char		*p[6];
 	size_t			 i, nr;
 
 	wd_buf_init(&sql, 8192);
@@ -145,9 +154,13 @@ issue(struct wd_svc *s, const char *account_id, const char *family,
 	p[1] = family;
 	p[2] = account_id;
 	p[3] = mins;
+	p[4] = from == NULL ? NULL : from->parent;
+	p[5] = from == NULL ? NULL : from->started;
 	rc = wd_db_exec(&s->db, "INSERT INTO auth.refresh_tokens (token_hash, "
-	    "family_id, account_id, expires_at) VALUES (" TOKEN_HASH ", $2, "
-	    "$3, now() + make_interval(mins => $4::int))", 4, p, NULL);
+	    "family_id, account_id, expires_at, parent_hash, "
+	    "session_started_at) VALUES (" TOKEN_HASH ", $2, $3, now() + "
+	    "make_interval(mins => $4::int), sha256(convert_to($5, 'UTF8')), "
+	    "COALESCE($6::timestamptz, now()))", 6, p, NULL);
 out:
 	json_object_put(roles);
 	wd_db_free(r);
@@ -180,7 +193,7 @@ static enum wd_err
 reg_roles(const struct wd_svc *s, const struct wd_reg *r, const char **def,
     const char **roles, size_t *n, const char **msg)
 {
-	size_t		 i, k;
+	size_t		 i, i2, k;
 	int		 found = 0;
 
 	*def = r->default_role != NULL ? r->default_role : s->default_role;
@@ -202,7 +215,16 @@ reg_roles(const struct wd_svc *s, const struct wd_reg *r, const char **def,
 				    "WARDEN_ALLOWED_ROLES";
 				return WD_E_BADREQ;
 			}
-			roles[(*n)++] = json_object_get_string(e);
+			roles[*n] = json_object_get_string(e);
+			/* a repeat is the client's mistake, not a conflict
+			 * with another account (it was a 409) */
+			for (i2 = 0; i2 < *n; i2++)
+				if (strcmp(roles[i2], roles[*n]) == 0) {
+					*msg = "allowed roles must not repeat "
+					    "a role";
+					return WD_E_BADREQ;
+				}
+			(*n)++;
 		}
 	}
 	for (i = 0; i < *n; i++)
@@ -370,38 +392,6 @@ out:
 	return rc;
 }
 
-/*
- * Failed logins per subject (sha256 of the email, existing or not) and
- * per IP over the last 15 minutes; WD_E_RATELIMIT past either limit.
- * Checked before the password, for known and unknown emails alike.
- */
-static enum wd_err
-throttled(struct wd_svc *s, const struct wd_client *cl, const char *email)
-{
-	struct wd_dbres	*res = NULL;
-	/* an action call comes from Hasura's address, shared by every user:
-	 * only the per-email limit applies there */
-	const char	*p[2] = { email, cl->via_hasura ? "" : cl->ip };
-	enum wd_err	 rc;
-
-	rc = wd_db_read(&s->db, "SELECT (SELECT count(*) FROM "
-	    "auth.audit_log WHERE event = 'login_failed' AND subject = "
-	    "sha256(convert_to($1, 'UTF8')) AND at > now() - interval "
-	    "'15 minutes'), (SELECT count(*) FROM auth.audit_log WHERE event "
-	    "= 'login_failed' AND ip = NULLIF($2, '')::inet AND at > now() - "
-	    "interval '15 minutes')", 2, p, &res);
-	if (rc != WD_OK)
-		goto out;
-	if (strtol(wd_db_val(res, 0, 0), NULL, 10) >= s->max_fail ||
-	    strtol(wd_db_val(res, 0, 1), NULL, 10) >= s->max_fail_ip) {
-		rc = WD_E_RATELIMIT;
-		wd_log(NULL, WD_LOG_WARN, "acct", "login throttled");
-	}
-out:
-	wd_db_free(res);
-	return rc;
-}
-
 enum wd_err
 wd_acct_login(struct wd_svc *s, const struct wd_client *cl,
     const char *email, const char *pw, size_t pwlen, struct wd_sess *o,
@@ -415,11 +405,6 @@ wd_acct_login(struct wd_svc *s, const struct wd_client *cl,
 	int		 ok = 0, found;
 
 	*msg = NULL;
-	rc = throttled(s, cl, email);
-	if (rc != WD_OK) {
-		*msg = "Too many failed logins; try again later.";
-		goto out;
-	}
 	p[0] = email;
 	/* read without a lock, and hash outside any transaction: a row
 	 * lock held through the hash would serialise logins to one account,
@@ -532,10 +517,14 @@ struct rtok {
 	char	 fam[WD_UUID_LEN + 1];	/* the session (sid) */
 	char	 acct[WD_UUID_LEN + 1];
 	char	 uid[WD_UUID_LEN + 1];
-	int	 used;		/* rotated already: presenting it is reuse */
+	char	 started[64];	/* the session's start (timestamptz) */
+	int	 used;		/* rotated already */
 	int	 live;		/* not expired */
 	int	 active;	/* the account is active */
 	int	 revoked;	/* the session was revoked */
+	int	 grace;		/* rotated within the reuse interval, and no
+				 * successor used yet: a race, not a theft */
+	int	 young;		/* the session is younger than its maximum */
 };
 
 /*
@@ -549,19 +538,28 @@ lock_token(struct wd_svc *s, const char *token, struct rtok *t)
 {
 	enum wd_err	 rc;
 	struct wd_dbres	*res = NULL;
-	const char	*p[1] = { token };
+	char		 grace[24], age[24];
+	const char	*p[3] = { token, grace, age };
 
 	if (token == NULL || !wd_is_uuid(token, strlen(token)))
 		return WD_E_UNAUTH;
+	snprintf(grace, sizeof(grace), "%ld", s->reuse_interval);
+	snprintf(age, sizeof(age), "%ld", s->session_max_age);
 	rc = wd_db_begin(&s->db);
 	if (rc != WD_OK)
 		return rc;
+	/* grace (GoTrue's reuse interval): the token was rotated less than
+	 * $2 seconds ago and none of its successors has been used since */
 	rc = wd_db_exec(&s->db, "SELECT r.family_id, r.account_id, a.user_id, "
 	    "r.used_at IS NOT NULL, r.expires_at > now(), a.active, EXISTS "
 	    "(SELECT 1 FROM auth.revoked_sessions v WHERE v.family_id = "
-	    "r.family_id) FROM auth.refresh_tokens r JOIN auth.accounts a ON "
-	    "a.id = r.account_id WHERE r.token_hash = " TOKEN_HASH " FOR UPDATE "
-	    "OF r", 1, p, &res);
+	    "r.family_id), r.used_at > now() - make_interval(secs => "
+	    "$2::int) AND NOT EXISTS (SELECT 1 FROM auth.refresh_tokens c "
+	    "WHERE c.parent_hash = r.token_hash AND c.used_at IS NOT NULL), "
+	    "r.session_started_at > now() - make_interval(secs => $3::int), "
+	    "r.session_started_at::text FROM auth.refresh_tokens r JOIN "
+	    "auth.accounts a ON a.id = r.account_id WHERE r.token_hash = "
+	    TOKEN_HASH " FOR UPDATE OF r", 3, p, &res);
 	if (rc == WD_OK && wd_db_rows(res) != 1)
 		rc = WD_E_UNAUTH;
 	if (rc != WD_OK)
@@ -573,6 +571,9 @@ lock_token(struct wd_svc *s, const char *token, struct rtok *t)
 	t->live = wd_db_bool(res, 0, 4);
 	t->active = wd_db_bool(res, 0, 5);
 	t->revoked = wd_db_bool(res, 0, 6);
+	t->grace = wd_db_bool(res, 0, 7);
+	t->young = wd_db_bool(res, 0, 8);
+	snprintf(t->started, sizeof(t->started), "%s", wd_db_val(res, 0, 9));
 out:
 	wd_db_free(res);
 	return rc;
@@ -584,25 +585,37 @@ wd_acct_refresh(struct wd_svc *s, const struct wd_client *cl,
 {
 	enum wd_err	 rc;
 	struct rtok	 t;
+	struct origin	 from;
 	const char	*p[1] = { token };
 
 	*msg = MSG_BADREFRESH;
 	rc = lock_token(s, token, &t);
 	if (rc != WD_OK)
 		goto out;
-	if (t.used) {
-		/* a rotated token came back: someone holds a copy */
+	if (t.used && !t.grace) {
+		/* a rotated token came back after its successor was used, or
+		 * long after its rotation: someone holds a copy */
 		return reused(s, cl, t.fam, t.uid);
 	}
 	rc = WD_E_UNAUTH;
-	if (!t.live || !t.active || t.revoked)
+	if (!t.live || !t.active || t.revoked || !t.young)
 		goto out;
-	rc = wd_db_exec(&s->db, "UPDATE auth.refresh_tokens SET used_at = "
-	    "now() WHERE token_hash = " TOKEN_HASH, 1, p, NULL);
+	/* within the reuse interval the token gets another successor (two
+	 * tabs racing, a retried request) and keeps its rotation time, so
+	 * the interval does not slide */
+	if (!t.used)
+		rc = wd_db_exec(&s->db, "UPDATE auth.refresh_tokens SET "
+		    "used_at = now() WHERE token_hash = " TOKEN_HASH, 1, p,
+		    NULL);
+	else
+		rc = WD_OK;
 	if (rc == WD_OK)
-		rc = audit(s, cl, "refresh", t.uid);
+		rc = audit(s, cl, t.used ? "refresh_again" : "refresh", t.uid);
+	from.family = t.fam;
+	from.parent = token;
+	from.started = t.started;
 	if (rc == WD_OK)
-		rc = issue(s, t.acct, t.fam, o);
+		rc = issue(s, t.acct, &from, o);
 	if (rc == WD_OK)
 		*msg = NULL;
 out:
@@ -622,7 +635,7 @@ wd_acct_logout(struct wd_svc *s, const struct wd_client *cl,
 		rc = WD_E_UNAUTH;
 	if (rc != WD_OK)
 		goto out;
-	if (t.used) {
+	if (t.used && !t.grace) {
 		/* a rotated token: a copy is in other hands (as in refresh) */
 		return reused(s, cl, t.fam, t.uid);
 	}

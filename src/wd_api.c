@@ -19,6 +19,7 @@
 #include "wd_mem.h"
 #include "wd_op.h"
 #include "wd_pw.h"
+#include "wd_throttle.h"
 
 #define MSG_BADREFRESH	"Invalid or expired refresh token."
 #define MSG_BADTICKET	"Invalid or expired ticket."
@@ -114,20 +115,44 @@ op_register(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
 	return rc;
 }
 
+/* The address a throttle counts, or NULL: an action's peer is Hasura,
+ * whose address every user shares. */
+static const char *
+address(const struct wd_areq *in)
+{
+	return in->who.via_hasura || in->who.ip[0] == '\0' ? NULL :
+	    in->who.ip;
+}
+
 static enum wd_err
 op_login(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
 {
-	char		 email[WD_EMAIL_MAX + 1];
-	const char	*pw;
+	char		 email[WD_EMAIL_MAX + 1], key[WD_THROTTLE_MAX_KEY];
+	const char	*pw, *a = address(in);
 	size_t		 pwlen;
+	long		 left;
 	enum wd_err	 rc;
 
 	rc = email_arg(in, email, out);
 	if (rc != WD_OK)
 		return rc;
+	/* failures per (account, address), existing account or not: a
+	 * stranger's failures never stop the owner at another address */
+	snprintf(key, sizeof(key), "login|%s|%s", email, a == NULL ? "" : a);
+	rc = wd_throttle_over(&s->db, key, WD_THROTTLE_FAIL_WINDOW,
+	    s->max_fail, &out->retry_after);
+	if (rc == WD_E_RATELIMIT) {
+		out->msg = "Too many failed sign-ins; try again later.";
+		wd_log(NULL, WD_LOG_WARN, "acct", "login throttled");
+	}
+	if (rc != WD_OK)
+		return rc;
 	pw = wd_areq_str(in, WD_FLD_PASSWORD, &pwlen);
 	rc = wd_acct_login(s, &in->who, email, pw, pwlen, &out->sess,
 	    &out->msg);
+	if (rc == WD_E_UNAUTH)
+		(void)wd_throttle_hit(&s->db, key, WD_THROTTLE_FAIL_WINDOW, 0,
+		    &left);
 	if (rc == WD_OK)
 		out->kind = WD_RES_SESSION;
 	return rc;
@@ -280,6 +305,48 @@ op_jwks(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
 	return WD_OK;
 }
 
+/* ---- running an operation ---- */
+
+/* A credential that did not check out: what an attacker's guess gets. */
+static int
+guessed_wrong(enum wd_err rc)
+{
+	return rc == WD_E_UNAUTH;
+}
+
+enum wd_err
+wd_op_run(struct wd_svc *s, const struct wd_op *op, const struct wd_areq *in,
+    struct wd_ares *out)
+{
+	char		 key[WD_THROTTLE_MAX_KEY];
+	const char	*a = address(in);
+	long		 left;
+	enum wd_err	 rc;
+
+	if (!(op->flags & WD_OP_THROTTLED) || a == NULL)
+		return op->fn(s, in, out);
+	/* requests per (route, address), then failures per address */
+	snprintf(key, sizeof(key), "rate|%s|%s", op->name, a);
+	rc = wd_throttle_hit(&s->db, key, WD_THROTTLE_RATE_WINDOW,
+	    s->rate_limit, &out->retry_after);
+	snprintf(key, sizeof(key), "fail|%s", a);
+	if (rc == WD_OK)
+		rc = wd_throttle_over(&s->db, key, WD_THROTTLE_FAIL_WINDOW,
+		    s->max_fail_ip, &out->retry_after);
+	if (rc == WD_E_RATELIMIT) {
+		out->msg = "Too many requests; try again later.";
+		wd_log(NULL, WD_LOG_WARN, "acct", "throttled route=%s",
+		    op->name);
+	}
+	if (rc != WD_OK)
+		return rc;
+	rc = op->fn(s, in, out);
+	if (guessed_wrong(rc))
+		(void)wd_throttle_hit(&s->db, key, WD_THROTTLE_FAIL_WINDOW, 0,
+		    &left);
+	return rc;
+}
+
 /* ---- the operations: what each takes ---- */
 
 #define STR(n, req)	{ json_type_string, (n), (req) }
@@ -293,17 +360,17 @@ const struct wd_op wd_op_register = { "register", op_register, {
 	[WD_FLD_COOKIE] = BOOL,
 	[WD_FLD_USER_DATA] = OBJ,
 	[WD_FLD_REGISTER_OPTIONS] = OBJ,
-}, 0 };
+}, WD_OP_THROTTLED };
 
 const struct wd_op wd_op_login = { "login", op_login, {
 	[WD_FLD_EMAIL] = STR(1024, 1),
 	[WD_FLD_PASSWORD] = STR(WD_PW_MAX, 1),
 	[WD_FLD_COOKIE] = BOOL,
-}, 0 };
+}, WD_OP_THROTTLED };
 
 const struct wd_op wd_op_refresh = { "refresh", op_refresh, {
 	[WD_FLD_REFRESH_TOKEN] = TOKEN,
-}, 0 };
+}, WD_OP_THROTTLED };
 
 const struct wd_op wd_op_logout = { "logout", op_logout, {
 	[WD_FLD_ALL] = BOOL,
@@ -312,7 +379,7 @@ const struct wd_op wd_op_logout = { "logout", op_logout, {
 
 const struct wd_op wd_op_activate = { "activate", op_activate, {
 	[WD_FLD_TICKET] = TOKEN,
-}, WD_OP_REDIRECTS };
+}, WD_OP_REDIRECTS | WD_OP_THROTTLED };
 
 const struct wd_op wd_op_user = { "user", op_user, { { 0, 0, 0 } }, 0 };
 

@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "wd_auth.h"
 #include "wd_dialect.h"
@@ -56,15 +57,26 @@ type_name(enum json_type t)
 	}
 }
 
-/* The caller, for audit rows and throttles. */
+/*
+ * The caller, for audit rows and throttles: REMOTE_ADDR, or behind a
+ * trusted proxy the address it reports (wd_addr); and whether the client
+ * reached us over https (X-Forwarded-Proto from a trusted proxy).
+ */
 static void
-client(struct wd_req *rq, struct wd_client *who, int via_hasura)
+client(const struct wd_svc *s, struct wd_req *rq, struct wd_areq *in,
+    int via_hasura)
 {
-	const char	*ip = wd_http_param(rq, "REMOTE_ADDR");
-	const char	*ua = wd_http_param(rq, "HTTP_USER_AGENT");
-	char		*u;
+	struct wd_client	*who = &in->who;
+	const char		*ip = wd_http_param(rq, "REMOTE_ADDR");
+	const char		*ua = wd_http_param(rq, "HTTP_USER_AGENT");
+	const char		*xp = wd_http_param(rq, "HTTP_X_FORWARDED_PROTO");
+	char			*u;
 
-	snprintf(who->ip, sizeof(who->ip), "%s", ip == NULL ? "" : ip);
+	wd_addr_client(ip, wd_http_param(rq, "HTTP_X_FORWARDED_FOR"),
+	    s->proxies, s->nproxies, who->ip);
+	in->secure = s->cookie_secure || (ip != NULL && xp != NULL &&
+	    strcasecmp(xp, "https") == 0 && wd_cidr_match(s->proxies,
+	    s->nproxies, ip, strlen(ip)));
 	snprintf(who->ua, sizeof(who->ua), "%s", ua == NULL ? "" : ua);
 	/* printable ASCII only: the audit row must not fail (or a login
 	 * with it) on bytes that are not UTF-8 */
@@ -74,8 +86,26 @@ client(struct wd_req *rq, struct wd_client *who, int via_hasura)
 	who->via_hasura = via_hasura;
 }
 
-/* Reads and parses a JSON object body; no body is WD_OK with *out NULL
- * unless required. */
+/* 1 if the Content-Type is JSON (application/json, parameters allowed). */
+static int
+is_json(const char *ct)
+{
+	size_t	 n = sizeof("application/json") - 1;
+
+	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+/*
+ * Reads and parses a JSON object body; no body is WD_OK with *out NULL
+ * unless required. A body of another type is WD_E_MEDIATYPE before a
+ * byte is read: an HTML form (text/plain, urlencoded, multipart) can
+ * post cross-site without a preflight, JSON cannot (login CSRF).
+ */
 static enum wd_err
 read_json(struct wd_req *rq, int required, struct json_object **out)
 {
@@ -86,6 +116,8 @@ read_json(struct wd_req *rq, int required, struct json_object **out)
 	if (!required && (cl == NULL || cl[0] == '\0' ||
 	    strcmp(cl, "0") == 0))
 		return WD_OK;
+	if (!is_json(wd_http_param(rq, "CONTENT_TYPE")))
+		return WD_E_MEDIATYPE;
 	rc = wd_http_read_body(rq, WD_MAX_AUTH_BODY);
 	if (rc != WD_OK)
 		return rc;
@@ -196,6 +228,15 @@ rest_token(struct wd_req *rq, const struct wd_op *op, struct wd_areq *in,
 	return put_str(op, WD_FLD_REFRESH_TOKEN, v, len, in, msg);
 }
 
+/* Cookie mode: the refresh token comes in, or will go out in, the
+ * cookie (API.md §5.1). */
+static int
+uses_cookie(const struct wd_op *op, const struct wd_areq *in)
+{
+	return in->cookie && (op->in[WD_FLD_COOKIE].type != json_type_null ||
+	    op->in[WD_FLD_REFRESH_TOKEN].type != json_type_null);
+}
+
 static enum wd_err
 hbp2_parse(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
     struct wd_areq *in, const char **msg)
@@ -204,8 +245,7 @@ hbp2_parse(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 	const char	*h;
 	enum wd_err	 rc;
 
-	(void)s;
-	client(rq, &in->who, 0);
+	client(s, rq, in, 0);
 	if (strcmp(rq->method, "POST") == 0) {
 		rc = read_json(rq, 0, &in->root);
 		if (rc != WD_OK)
@@ -233,19 +273,38 @@ hbp2_parse(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 	if (h != NULL && wd_auth_bearer(h, strlen(h), &in->bearer,
 	    &in->bearer_len) != WD_OK)
 		in->bearer = NULL;
+	/* a browser sends Origin with cross-site requests: only the
+	 * configured origins may use (or plant) the session cookie */
+	h = wd_http_param(rq, "HTTP_ORIGIN");
+	if (h != NULL && uses_cookie(op, in) &&
+	    !wd_svc_origin_ok(s, h, strlen(h)))
+		return WD_E_ORIGIN;
 	return WD_OK;
 }
 
 /* Set-Cookie for the refresh token (value "" clears it). */
 static void
-rt_cookie(const struct wd_svc *s, struct wd_hdrs *h, const char *val)
+rt_cookie(const struct wd_svc *s, const struct wd_areq *in,
+    struct wd_hdrs *h, const char *val)
 {
 	char	 c[256];
 
 	snprintf(c, sizeof(c), RT_COOKIE "=%s; Path=/auth; Max-Age=%ld; "
 	    "HttpOnly; SameSite=Lax%s", val, val[0] == '\0' ? 0 :
-	    s->refresh_min * 60, s->cookie_secure ? "; Secure" : "");
+	    s->refresh_min * 60, in->secure ? "; Secure" : "");
 	wd_hdrs_add(h, "Set-Cookie", c);
+}
+
+/* Retry-After (RFC 9110 §10.2.3) on a throttled answer. */
+static void
+retry_after(struct wd_hdrs *h, enum wd_err rc, const struct wd_ares *out)
+{
+	char	 v[24];
+
+	if (rc != WD_E_RATELIMIT || out->retry_after <= 0)
+		return;
+	snprintf(v, sizeof(v), "%ld", out->retry_after);
+	wd_hdrs_add(h, "Retry-After", v);
 }
 
 static void
@@ -287,7 +346,7 @@ hbp2_session(const struct wd_svc *s, struct wd_req *rq,
 		json_object_object_add(r, "refresh_token",
 		    json_object_new_string(o->refresh));
 	if (active)	/* HBP: a body token clears the cookie */
-		rt_cookie(s, &h, in->cookie ? o->refresh : "");
+		rt_cookie(s, in, &h, in->cookie ? o->refresh : "");
 	send_json(rq, 200, r, &h);
 	json_object_put(r);
 }
@@ -311,7 +370,8 @@ hbp2_answer(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 		}
 	}
 	if (rc != WD_OK) {
-		wd_http_error(rq, rc, out->msg);
+		retry_after(&h, rc, out);
+		wd_http_error_hdrs(rq, rc, out->msg, &h);
 		return;
 	}
 	switch (out->kind) {
@@ -325,7 +385,7 @@ hbp2_answer(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 		break;
 	default:
 		if (op->flags & WD_OP_CLEARS_COOKIE)
-			rt_cookie(s, &h, "");
+			rt_cookie(s, in, &h, "");
 		if (out->note == NULL) {
 			wd_http_send(rq, 204, &h, NULL, NULL, 0);
 			break;
@@ -354,7 +414,7 @@ action_parse(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 	const char		*sec;
 	enum wd_err		 rc;
 
-	client(rq, &in->who, 1);
+	client(s, rq, in, 1);
 	/* before reading anything else: only Hasura knows it */
 	sec = wd_http_param(rq, "HTTP_X_WARDEN_ACTION_SECRET");
 	if (sec == NULL || !wd_ct_eq(sec, strlen(sec), s->action_secret,
@@ -379,11 +439,14 @@ action_answer(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 	const struct wd_errinfo	*ei = wd_err_info(rc);
 	const struct wd_sess	*o = &out->sess;
 	struct json_object	*r, *ext;
+	struct wd_hdrs		 h;
 	int			 status = ei->status, active = o->jwt != NULL;
 
 	(void)s;
 	(void)op;
 	(void)in;
+	wd_hdrs_init(&h);
+	retry_after(&h, rc, out);
 	r = json_object_new_object();
 	if (rc != WD_OK) {
 		/* Hasura reads only 4xx bodies of action handlers (hasura.md
@@ -420,7 +483,7 @@ action_answer(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 		status = 200;
 		json_object_object_add(r, "ok", json_object_new_boolean(1));
 	}
-	send_json(rq, status, r, NULL);
+	send_json(rq, status, r, &h);
 	json_object_put(r);
 }
 
@@ -442,7 +505,7 @@ wd_dialect_serve(void *ctx, struct wd_req *rq, const void *arg)
 	memset(&out, 0, sizeof(out));
 	rc = b->dialect->parse(s, rq, b->op, &in, &msg);
 	if (rc == WD_OK)
-		rc = b->op->fn(s, &in, &out);
+		rc = wd_op_run(s, b->op, &in, &out);
 	else
 		out.msg = msg;
 	b->dialect->answer(s, rq, b->op, &in, rc, &out);

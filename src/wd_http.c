@@ -290,33 +290,34 @@ wd_http_send(struct wd_req *rq, int status, const struct wd_hdrs *extra,
 void
 wd_http_error(struct wd_req *rq, enum wd_err e, const char *msg)
 {
+	wd_http_error_hdrs(rq, e, msg, NULL);
+}
+
+void
+wd_http_error_hdrs(struct wd_req *rq, enum wd_err e, const char *msg,
+    const struct wd_hdrs *h)
+{
 	const struct wd_errinfo	*ei = wd_err_info(e);
 	struct wd_buf		*b = &rq->out;
-	enum wd_err		 rc;
 
-	wd_buf_reset(b);
-	rc = wd_buf_addf(b, "{\"statusCode\":%d,\"error\":", ei->status);
-	if (rc == WD_OK)
-		rc = wd_json_add_str(b, ei->reason, strlen(ei->reason));
-	if (rc == WD_OK)
-		rc = wd_buf_adds(b, ",\"message\":");
 	if (msg == NULL)
 		msg = ei->message;
-	if (rc == WD_OK)
-		rc = wd_json_add_str(b, msg, strlen(msg));
-	if (rc == WD_OK)
-		rc = wd_buf_adds(b, ",\"code\":");
-	if (rc == WD_OK)
-		rc = wd_json_add_str(b, ei->code, strlen(ei->code));
-	if (rc == WD_OK)
-		rc = wd_buf_adds(b, "}");
-	if (rc != WD_OK) {
+	/* straight down: the buffer keeps its first overflow */
+	wd_buf_reset(b);
+	wd_buf_addf(b, "{\"statusCode\":%d,\"error\":", ei->status);
+	wd_json_add_str(b, ei->reason, strlen(ei->reason));
+	wd_buf_adds(b, ",\"message\":");
+	wd_json_add_str(b, msg, strlen(msg));
+	wd_buf_adds(b, ",\"code\":");
+	wd_json_add_str(b, ei->code, strlen(ei->code));
+	wd_buf_adds(b, "}");
+	if (wd_buf_status(b) != WD_OK) {
 		wd_buf_reset(b);
 		wd_buf_adds(b, "{\"code\":\"internal-error\"}");
 	}
 	wd_http_log(rq, ei->status >= 500 ? WD_LOG_ERR : WD_LOG_INFO, "http",
 	    "status=%d code=%s method=%s", ei->status, ei->code, rq->method);
-	wd_http_send(rq, ei->status, NULL, "application/json", b->p, b->len);
+	wd_http_send(rq, ei->status, h, "application/json", b->p, b->len);
 }
 
 /* ---- streaming (storage, issue #4) ---- */

@@ -74,6 +74,9 @@ void		wd_http_send(struct wd_req *rq, int status,
  */
 void		wd_http_error(struct wd_req *rq, enum wd_err e,
 		    const char *msg);
+/* Same, with extra header lines (Retry-After, Set-Cookie); may be NULL. */
+void		wd_http_error_hdrs(struct wd_req *rq, enum wd_err e,
+		    const char *msg, const struct wd_hdrs *h);
 
 /*
  * Percent-decodes query parameter name into out (size outsz, NUL added).

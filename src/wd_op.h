@@ -45,8 +45,11 @@ struct wd_areq {
 	struct json_object	*root;		/* owned: the parsed body */
 	struct json_object	*own;		/* owned: values the dialect
 						 * made (query, cookie) */
-	int			 cookie;	/* answer the refresh token in
-						 * a cookie (REST only) */
+	int			 cookie;	/* cookie mode: the refresh
+						 * token came in, or goes out
+						 * in, a cookie (REST only) */
+	int			 secure;	/* the client reached us over
+						 * https: Secure cookies */
 	const char		*bearer;	/* the Bearer token or NULL;
 						 * borrowed from the request */
 	size_t			 bearer_len;
@@ -72,6 +75,7 @@ struct wd_ares {
 						 * (default no-store) */
 	const char		*msg;		/* on error: the message, or
 						 * NULL for the table's */
+	long			 retry_after;	/* WD_E_RATELIMIT: seconds */
 };
 
 #define WD_OP_CLEARS_COOKIE	0x1u	/* REST success clears the refresh
@@ -79,6 +83,9 @@ struct wd_ares {
 #define WD_OP_REDIRECTS		0x2u	/* REST answers with a redirect to
 					 * the configured success or error
 					 * URL when there is one (activate) */
+#define WD_OP_THROTTLED		0x4u	/* takes no credential: requests
+					 * and failures are throttled per
+					 * address (API.md §5.1) */
 
 struct wd_op {
 	const char		*name;		/* for log lines */
@@ -96,6 +103,14 @@ extern const struct wd_op wd_op_logout;
 extern const struct wd_op wd_op_activate;
 extern const struct wd_op wd_op_user;
 extern const struct wd_op wd_op_jwks;
+
+/*
+ * Runs op on in: the throttles first for a WD_OP_THROTTLED op (429 with
+ * out->retry_after), then op->fn, then counts a failure against the
+ * caller's address. Returns op->fn's result.
+ */
+enum wd_err	wd_op_run(struct wd_svc *s, const struct wd_op *op,
+		    const struct wd_areq *in, struct wd_ares *out);
 
 /* A string field (borrowed) and its length, or NULL when absent. */
 const char	*wd_areq_str(const struct wd_areq *in, enum wd_fld f,

@@ -123,8 +123,12 @@ class Stack:
         return si + "." + b64u(hmac.new(key, si.encode(), dig).digest())
 
     # http --------------------------------------------------------------
-    def request(self, method, path, headers=None, body=None):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+    def request(self, method, path, headers=None, body=None, source=None):
+        """source: the client address to connect from (any 127.0.0.0/8
+        address reaches the stack), for per-address behaviour."""
+        c = http.client.HTTPConnection(
+            "127.0.0.1", self.port, timeout=10,
+            source_address=(source, 0) if source else None)
         c.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
         hdrs = list((headers or {}).items()) if isinstance(
             headers, dict) else list(headers or [])

@@ -276,7 +276,9 @@ def test_reuse_with_odd_user_agent_keeps_service_up(t):
     s = t.s
     _, _, b = register(s)
     rt0 = b["refresh_token"]
-    get(s, "/auth/token/refresh?refresh_token=" + rt0)
+    _, _, r1 = get(s, "/auth/token/refresh?refresh_token=" + rt0)
+    # its successor used: a reuse now is a theft, not a race (issue #10)
+    get(s, "/auth/token/refresh?refresh_token=" + r1["refresh_token"])
     st, _, _ = s.request("GET", "/auth/token/refresh?refresh_token=" + rt0,
                          [("User-Agent", "\xff\xfe odd")])
     t.check("reuse with a non-UTF-8 User-Agent: 401", st == 401, st)
@@ -302,11 +304,14 @@ def test_logout_with_rotated_token_revokes_family(t):
     _, _, b = register(s)
     rt0 = b["refresh_token"]
     st, _, r1 = get(s, "/auth/token/refresh?refresh_token=" + rt0)
+    st, _, r2 = get(s, "/auth/token/refresh?refresh_token=" +
+                    r1["refresh_token"])
     st, _, _ = s.request("POST", "/auth/logout?refresh_token=" + rt0, [],
                          "")
-    t.check("logout with a rotated token: 401", st == 401, st)
+    t.check("logout with a rotated token whose successor was used: 401",
+            st == 401, st)
     st, _, _ = get(s, "/auth/token/refresh?refresh_token=" +
-                   r1["refresh_token"])
+                   r2["refresh_token"])
     t.check("...and the family is revoked", st == 401, st)
 
 
@@ -671,37 +676,3 @@ def test_key_rotation(t):
             r.stderr)
 
 
-def test_login_throttle(t):
-    """Failed logins are throttled per email (known or not: same answer)
-    and per IP, before the password is checked."""
-    s = t.s
-    s.reconfigure(WARDEN_LOGIN_MAX_FAILURES="3",
-                  WARDEN_LOGIN_MAX_FAILURES_IP="1000")
-    addr = email()
-    register(s, addr)
-    ghost = email()
-    for a in (addr, ghost):
-        sts = [login(s, a, "wrong password")[0] for _ in range(3)]
-        t.check("first failures: 401 (%s)" % ("known" if a == addr else
-                                              "unknown"), sts == [401] * 3,
-                sts)
-        st, _, b = login(s, a, "wrong password")
-        t.check("past the limit: 429 with a code (%s)" % (
-            "known" if a == addr else "unknown"), st == 429 and
-            b.get("code") == "rate-limited", (st, b))
-    st, _, b = login(s, addr)
-    t.check("even the right password waits out the window", st == 429,
-            (st, b))
-    other = email()
-    register(s, other)
-    st, _, _ = login(s, other)
-    t.check("other accounts unaffected", st == 200, st)
-    n = count(s, "SELECT count(*) FROM auth.audit_log WHERE event = "
-              "'login_failed' AND subject = sha256(convert_to('%s', "
-              "'UTF8'))" % ghost)
-    t.check("failures of an unknown email are counted too", n == 3, n)
-    s.reconfigure(WARDEN_LOGIN_MAX_FAILURES="1000",
-                  WARDEN_LOGIN_MAX_FAILURES_IP="2")
-    st, _, _ = login(s, email(), "wrong password")
-    st, _, b = login(s, email(), "wrong password")
-    t.check("per-IP limit across emails: 429", st == 429, (st, b))

@@ -9,22 +9,8 @@
  * always gets itself; a parsed list has at most the maximum of entries
  * and every entry's prefix fits its family.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "wd_addr.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c,	\
-		    __FILE__, __LINE__);					\
-		abort();						\
-	}								\
-} while (0)
+#include "wd_fuzz.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -36,10 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	s = malloc(size);
-	CHECK(s != NULL);
-	memcpy(s, data + 1, size - 1);
-	s[size - 1] = '\0';
+	s = fz_cstr(data + 1, size - 1);
 	if (data[0] & 1) {
 		if (wd_cidr_parse_list(s, nets, WD_ADDR_MAX_CIDRS, &n) ==
 		    WD_OK) {

@@ -1,0 +1,295 @@
+"""Issue #10, account side: refresh races (GoTrue's reuse interval), an
+absolute session lifetime, throttles that never become a lock-out (per
+account and address, per address, per route; Retry-After; trusted
+proxies), JSON-only bodies (415), Origin checks in cookie mode, Secure
+cookies from the public URL or a trusted proxy, and the outage answer."""
+import concurrent.futures
+import json
+import time
+import uuid
+
+from test_accounts import (claims, count, email, get, hook_status, login,
+                           post, register, wait_hook)
+
+
+def req(s, method, path, body=None, headers=(), source=None, typed=True):
+    h = list(headers)
+    data = None
+    if body is not None:
+        if typed and not any(k.lower() == "content-type" for k, _ in h):
+            h.append(("Content-Type", "application/json"))
+        data = body if isinstance(body, str) else json.dumps(body)
+    st, hd, b = s.request(method, path, h, data, source=source)
+    try:
+        b = json.loads(b) if b else None
+    except ValueError:
+        b = None
+    return st, hd, b
+
+
+def refresh(s, rt, source=None):
+    return req(s, "GET", "/auth/token/refresh?refresh_token=" + rt,
+               source=source)
+
+
+def test_refresh_race_keeps_the_session(t):
+    s = t.s
+    _, _, b = register(s)
+    rt0 = b["refresh_token"]
+    with concurrent.futures.ThreadPoolExecutor(2) as ex:
+        a, c = list(ex.map(lambda _: refresh(s, rt0), range(2)))
+    t.check("two tabs refreshing one token: both 200",
+            a[0] == 200 and c[0] == 200, (a[0], c[0], a[2], c[2]))
+    if a[0] != 200 or c[0] != 200:
+        return
+    t.check("...with two different successors",
+            a[2]["refresh_token"] != c[2]["refresh_token"])
+    t.check("...of the same session", claims(a[2]["jwt_token"])["sid"] ==
+            claims(c[2]["jwt_token"])["sid"] == claims(b["jwt_token"])["sid"])
+    t.check("...which the webhook still accepts",
+            hook_status(s, a[2]["jwt_token"]) == 200 and
+            hook_status(s, c[2]["jwt_token"]) == 200)
+    st, _, d = refresh(s, a[2]["refresh_token"])
+    t.check("one successor refreshes on", st == 200, (st, d))
+    st, _, e = refresh(s, c[2]["refresh_token"])
+    t.check("and so does the other", st == 200, (st, e))
+    # a successor has been used now: the first token coming back is theft
+    st, _, _ = refresh(s, rt0)
+    t.check("the first token after a successor was used: 401", st == 401,
+            st)
+    t.check("...and the whole session is revoked at the webhook "
+            "within 1 s", wait_hook(s, e["jwt_token"], 401))
+    n = count(s, "SELECT count(*) FROM auth.revoked_sessions WHERE "
+              "family_id = '%s'" % claims(b["jwt_token"])["sid"])
+    t.check("...recorded once", n == 1, n)
+
+
+def test_reuse_after_the_interval_is_theft(t):
+    s = t.s
+    s.reconfigure(WARDEN_REFRESH_REUSE_INTERVAL="1")
+    _, _, b = register(s)
+    rt0 = b["refresh_token"]
+    st, _, r1 = refresh(s, rt0)
+    time.sleep(2.2)
+    st, _, _ = refresh(s, rt0)
+    t.check("a rotated token past the interval: 401", st == 401, st)
+    t.check("...revokes the session at the webhook within 1 s",
+            wait_hook(s, r1["jwt_token"], 401))
+    s.reconfigure(WARDEN_REFRESH_REUSE_INTERVAL="0")
+    _, _, b = register(s)
+    st, _, r1 = refresh(s, b["refresh_token"])
+    st, _, _ = refresh(s, b["refresh_token"])
+    t.check("interval 0: any reuse is theft", st == 401, st)
+
+
+def test_session_max_age(t):
+    s = t.s
+    _, _, b = register(s)
+    sid = claims(b["jwt_token"])["sid"]
+    st, _, r1 = refresh(s, b["refresh_token"])
+    t.check("young session refreshes", st == 200, st)
+    s.psql("UPDATE auth.refresh_tokens SET session_started_at = now() - "
+           "interval '91 days' WHERE family_id = '%s'" % sid)
+    st, _, r = refresh(s, r1["refresh_token"])
+    t.check("a session older than WARDEN_SESSION_MAX_AGE (90 days by "
+            "default) does not refresh, however fresh its token", st == 401,
+            (st, r))
+    _, _, b = register(s)
+    sid = claims(b["jwt_token"])["sid"]
+    st, _, r1 = refresh(s, b["refresh_token"])
+    n = count(s, "SELECT count(DISTINCT session_started_at) FROM "
+              "auth.refresh_tokens WHERE family_id = '%s'" % sid)
+    t.check("rotation keeps the session's start", n == 1, n)
+
+
+def test_stranger_cannot_lock_out_the_owner(t):
+    s = t.s
+    addr = email()
+    register(s, addr)
+    sts, hdr = [], None
+    for _ in range(30):
+        st, h, b = req(s, "POST", "/auth/login",
+                       {"email": addr, "password": "wrong password",
+                        "cookie": False}, source="127.0.0.2")
+        sts.append(st)
+        if st == 429 and hdr is None:
+            hdr = (h, b)
+    t.check("a stranger's first 10 failures: 401", sts[:10] == [401] * 10,
+            sts)
+    t.check("then 429 for the stranger", set(sts[10:]) == {429}, sts)
+    t.check("429 has Retry-After (seconds) and the code",
+            hdr is not None and int(hdr[0].get("retry-after", "0")) > 0 and
+            hdr[1]["code"] == "rate-limited", hdr)
+    st, _, b = req(s, "POST", "/auth/login",
+                   {"email": addr, "password": "correct horse",
+                    "cookie": False}, source="127.0.0.1")
+    t.check("the owner signs in from another address", st == 200, (st, b))
+    st, _, b = req(s, "POST", "/auth/login",
+                   {"email": addr, "password": "correct horse",
+                    "cookie": False}, source="127.0.0.2")
+    t.check("the stranger's address waits, right password or not",
+            st == 429, st)
+    ghost = email()
+    sts = [req(s, "POST", "/auth/login",
+               {"email": ghost, "password": "x" * 9, "cookie": False},
+               source="127.0.0.3")[0] for _ in range(11)]
+    t.check("an unknown email is counted the same way (no enumeration)",
+            sts == [401] * 10 + [429], sts)
+    n = count(s, "SELECT count(*) FROM auth.throttle")
+    t.check("counters live in PostgreSQL", n > 0, n)
+    n = count(s, "SELECT count(*) FROM auth.throttle t WHERE "
+              "t.bucket = sha256(convert_to('login|%s|127.0.0.2', 'UTF8'))"
+              % addr)
+    t.check("...stored as a hash of the bucket", n == 1, n)
+
+
+def test_address_and_route_limits(t):
+    s = t.s
+    s.reconfigure(WARDEN_LOGIN_MAX_FAILURES_IP="3", WARDEN_RATE_LIMIT="4")
+    sts = [req(s, "POST", "/auth/login",
+               {"email": email(), "password": "wrong password",
+                "cookie": False}, source="127.0.0.4")[0] for _ in range(4)]
+    t.check("failures per address across accounts: 4th is 429",
+            sts == [401, 401, 401, 429], sts)
+    st, _, _ = req(s, "GET", "/auth/token/refresh?refresh_token=" +
+                   str(uuid.uuid4()), source="127.0.0.4")
+    t.check("...on every route without credentials", st == 429, st)
+    st, _, _ = req(s, "POST", "/auth/login",
+                   {"email": email(), "password": "wrong password",
+                    "cookie": False}, source="127.0.0.5")
+    t.check("...not for another address", st == 401, st)
+    sts = [register(s)[0] for _ in range(0)]
+    sts = [req(s, "POST", "/auth/register",
+               {"email": email(), "password": "correct horse",
+                "cookie": False}, source="127.0.0.6")[0] for _ in range(5)]
+    t.check("requests per route and address: the 5th register is 429",
+            sts == [200] * 4 + [429], sts)
+    st, _, _ = req(s, "POST", "/auth/login",
+                   {"email": email(), "password": "wrong password",
+                    "cookie": False}, source="127.0.0.6")
+    t.check("...while another route from that address still answers",
+            st == 401, st)
+
+
+def test_trusted_proxy(t):
+    s = t.s
+    s.reconfigure(WARDEN_TRUSTED_PROXIES="127.0.0.1/32",
+                  WARDEN_LOGIN_MAX_FAILURES="2")
+    addr = email()
+    register(s, addr)
+
+    def bad(xff, source="127.0.0.1"):
+        return req(s, "POST", "/auth/login",
+                   {"email": addr, "password": "wrong password",
+                    "cookie": False},
+                   [("X-Forwarded-For", xff)], source=source)[0]
+    sts = [bad("1.2.3.4, 198.51.100.7") for _ in range(3)]
+    t.check("behind a trusted proxy the client is the right-most "
+            "X-Forwarded-For entry", sts == [401, 401, 429], sts)
+    t.check("a client-chosen entry on the left does not change that",
+            bad("9.9.9.9, 198.51.100.7") == 429)
+    t.check("another client behind the same proxy is not throttled",
+            bad("198.51.100.8") == 401)
+    sts = [bad("198.51.100.7", source="127.0.0.8") for _ in range(3)]
+    t.check("an untrusted peer's X-Forwarded-For is ignored",
+            sts == [401, 401, 429], sts)
+    st, h, _ = req(s, "POST", "/auth/login",
+                   {"email": addr, "password": "correct horse"},
+                   [("X-Forwarded-For", "198.51.100.9"),
+                    ("X-Forwarded-Proto", "https")])
+    t.check("https at a trusted proxy: the refresh cookie is Secure",
+            st == 200 and "; Secure" in h.get("set-cookie", ""), (st, h))
+    st, h, _ = req(s, "POST", "/auth/login",
+                   {"email": addr, "password": "correct horse"},
+                   [("X-Forwarded-Proto", "https")], source="127.0.0.9")
+    t.check("...an untrusted peer saying https does not make it Secure",
+            st == 200 and "Secure" not in h.get("set-cookie", ""), (st, h))
+    s.reconfigure(WARDEN_SERVER_URL="https://auth.example.com")
+    st, h, _ = req(s, "POST", "/auth/login",
+                   {"email": addr, "password": "correct horse"})
+    t.check("an https public URL makes it Secure",
+            st == 200 and "; Secure" in h.get("set-cookie", ""), (st, h))
+
+
+def test_json_only(t):
+    s = t.s
+    addr = email()
+    body = json.dumps({"email": addr, "password": "correct horse"})
+    for ct in ("text/plain", "application/x-www-form-urlencoded",
+               "multipart/form-data; boundary=x", "application/jsonx", ""):
+        st, _, b = req(s, "POST", "/auth/register", body,
+                       [("Content-Type", ct)] if ct else [], typed=False)
+        t.check("register with %r: 415" % (ct or "no type"),
+                st == 415 and b["code"] == "unsupported-media-type",
+                (st, b))
+    t.check("...and nothing was created",
+            count(s, "SELECT count(*) FROM auth.accounts WHERE email = "
+                  "'%s'" % addr) == 0)
+    st, _, b = req(s, "POST", "/auth/login", body,
+                   [("Content-Type", "text/plain;charset=UTF-8")])
+    t.check("a cross-site form's text/plain login: 415", st == 415, (st, b))
+    st, _, b = req(s, "POST", "/auth/register", body,
+                   [("Content-Type", "Application/JSON; charset=utf-8")])
+    t.check("application/json with parameters, any case: accepted",
+            st == 200, (st, b))
+
+
+def test_origin_in_cookie_mode(t):
+    s = t.s
+    addr = email()
+    register(s, addr)
+    body = {"email": addr, "password": "correct horse"}
+    st, h, b = req(s, "POST", "/auth/login", body,
+                   [("Origin", "https://evil.example")])
+    t.check("cookie-mode login from a foreign origin: 403",
+            st == 403 and b["code"] == "origin-not-allowed" and
+            "set-cookie" not in h, (st, h, b))
+    st, h, _ = req(s, "POST", "/auth/login", body,
+                   [("Origin", s.url)])
+    t.check("from the public URL's own origin: 200", st == 200, st)
+    ck = h.get("set-cookie", "").split(";")[0]
+    st, _, _ = req(s, "GET", "/auth/token/refresh",
+                   headers=[("Cookie", ck),
+                            ("Origin", "https://evil.example")])
+    t.check("cookie refresh from a foreign origin: 403", st == 403, st)
+    st, _, _ = req(s, "POST", "/auth/login",
+                   dict(body, cookie=False),
+                   [("Origin", "https://evil.example")])
+    t.check("no cookie involved (cookie:false): any origin", st == 200, st)
+    st, _, _ = req(s, "POST", "/auth/login", body)
+    t.check("no Origin header (not a browser): 200", st == 200, st)
+    s.reconfigure(WARDEN_ALLOWED_ORIGINS="https://app.example, "
+                  "http://localhost:3000")
+    st, _, _ = req(s, "POST", "/auth/login", body,
+                   [("Origin", "http://localhost:3000")])
+    t.check("an allowed origin: 200", st == 200, st)
+    st, _, _ = req(s, "POST", "/auth/login", body,
+                   [("Origin", "https://app.example.evil")])
+    t.check("a look-alike of an allowed origin: 403", st == 403, st)
+
+
+def test_repeated_role_is_a_bad_request(t):
+    s = t.s
+    st, _, b = register(s, register_options={
+        "default_role": "user", "allowed_roles": ["user", "user"]})
+    t.check("a repeated role in allowed_roles: 400", st == 400 and
+            b["code"] == "invalid-request", (st, b))
+
+
+def test_login_during_outage(t):
+    s = t.s
+    addr = email()
+    register(s, addr)
+    s.pg_ctl("stop", "-m", "fast", "-w")
+    try:
+        st, _, b = login(s, addr)
+        t.check("login while PostgreSQL is down: 503 with a matching "
+                "message", st == 503 and
+                b["code"] == "database-unavailable" and
+                "failed" not in b["message"].lower(), (st, b))
+    finally:
+        s.pg_ctl("start", "-w", "-l",
+                 s.run + "/log/postgresql.log")
+    t.check("back after PostgreSQL returns", s.wait_healthy())
+    st, _, _ = login(s, addr)
+    t.check("login works again without restarting Warden", st == 200, st)
