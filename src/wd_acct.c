@@ -600,7 +600,7 @@ wd_acct_refresh(struct wd_svc *s, const struct wd_client *cl,
 	rc = WD_E_UNAUTH;
 	if (!t.live || !t.active || t.revoked || !t.young)
 		goto out;
-	/* within the reuse interval the token gets another successor (two
+	/* within the reuse interval the token is given another successor (two
 	 * tabs racing, a retried request) and keeps its rotation time, so
 	 * the interval does not slide */
 	if (!t.used)

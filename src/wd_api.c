@@ -307,7 +307,7 @@ op_jwks(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
 
 /* ---- running an operation ---- */
 
-/* A credential that did not check out: what an attacker's guess gets. */
+/* A credential that did not check out: an attacker's wrong guess. */
 static int
 guessed_wrong(enum wd_err rc)
 {
