@@ -687,6 +687,22 @@ out:
 }
 
 enum wd_err
+wd_acct_alive(struct wd_svc *s, const char *user_id, const char *sid)
+{
+	const char	*p[2] = { user_id, sid[0] == '\0' ? NULL : sid };
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+
+	rc = wd_db_read(&s->db, "SELECT a.active AND NOT EXISTS (SELECT 1 "
+	    "FROM auth.revoked_sessions v WHERE v.family_id = $2::uuid) FROM "
+	    "auth.accounts a WHERE a.user_id = $1::uuid", 2, p, &res);
+	if (rc == WD_OK && (wd_db_rows(res) != 1 || !wd_db_bool(res, 0, 0)))
+		rc = WD_E_UNAUTH;
+	wd_db_free(res);
+	return rc;
+}
+
+enum wd_err
 wd_acct_user(struct wd_svc *s, const char *user_id, const char *sid,
     struct json_object **out)
 {

@@ -67,6 +67,10 @@ enum wd_err	wd_acct_logout(struct wd_svc *s, const struct wd_client *cl,
 		    const char *token, int all, const char **msg);
 enum wd_err	wd_acct_activate(struct wd_svc *s, const struct wd_client *cl,
 		    const char *ticket, const char **msg);
+/* WD_OK if user_id's account exists and is active and session sid (""
+ * for none) is not revoked; WD_E_UNAUTH otherwise. */
+enum wd_err	wd_acct_alive(struct wd_svc *s, const char *user_id,
+		    const char *sid);
 /* The profile of user_id for GET /auth/user; *out caller-owned. Also
  * refuses a revoked sid (a database query is fine here). */
 enum wd_err	wd_acct_user(struct wd_svc *s, const char *user_id,

@@ -202,17 +202,12 @@ op_activate(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
 static enum wd_err
 op_user(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
 {
-	struct wd_claims	 cl = { 0 };
-	enum wd_err		 rc = WD_E_UNAUTH;
+	enum wd_err	 rc;
 
-	if (in->bearer != NULL)
-		rc = wd_jwt_verify(&s->key, in->bearer, in->bearer_len,
-		    time(NULL), &cl);
-	if (rc == WD_OK)
-		rc = wd_acct_user(s, cl.user_id, cl.sid, &out->json);
+	rc = wd_acct_user(s, in->uid, in->sid[0] == '\0' ? NULL : in->sid,
+	    &out->json);
 	if (rc == WD_OK)
 		out->kind = WD_RES_JSON;
-	wd_claims_cleanup(&cl);
 	return rc;
 }
 
@@ -314,8 +309,41 @@ guessed_wrong(enum wd_err rc)
 	return rc == WD_E_UNAUTH;
 }
 
+/*
+ * The signed-in caller of a WD_OP_USER operation: a verified Bearer
+ * token (REST), or the session Hasura vouches for (an action, whose
+ * secret was checked). The account must exist and be active, and the
+ * token's session not be revoked.
+ */
+static enum wd_err
+identify(struct wd_svc *s, struct wd_areq *in)
+{
+	struct wd_claims	 cl = { 0 };
+	const char		*uid = in->session_uid, *sid = NULL;
+	enum wd_err		 rc = WD_E_UNAUTH;
+
+	if (in->bearer != NULL) {
+		rc = wd_jwt_verify(&s->key, in->bearer, in->bearer_len,
+		    time(NULL), &cl);
+		if (rc != WD_OK)
+			goto out;
+		uid = cl.user_id;
+		sid = cl.sid;
+	}
+	rc = WD_E_UNAUTH;
+	if (uid == NULL || !wd_is_uuid(uid, strlen(uid)) ||
+	    (sid != NULL && !wd_is_uuid(sid, strlen(sid))))
+		goto out;
+	snprintf(in->uid, sizeof(in->uid), "%s", uid);
+	snprintf(in->sid, sizeof(in->sid), "%s", sid == NULL ? "" : sid);
+	rc = wd_acct_alive(s, in->uid, in->sid);
+out:
+	wd_claims_cleanup(&cl);
+	return rc;
+}
+
 enum wd_err
-wd_op_run(struct wd_svc *s, const struct wd_op *op, const struct wd_areq *in,
+wd_op_run(struct wd_svc *s, const struct wd_op *op, struct wd_areq *in,
     struct wd_ares *out)
 {
 	char		 key[WD_THROTTLE_MAX_KEY];
@@ -323,6 +351,11 @@ wd_op_run(struct wd_svc *s, const struct wd_op *op, const struct wd_areq *in,
 	long		 left;
 	enum wd_err	 rc;
 
+	if (op->flags & WD_OP_USER) {
+		rc = identify(s, in);
+		if (rc != WD_OK)
+			return rc;
+	}
 	if (!(op->flags & WD_OP_THROTTLED) || a == NULL)
 		return op->fn(s, in, out);
 	/* requests per (route, address), then failures per address */
@@ -381,6 +414,7 @@ const struct wd_op wd_op_activate = { "activate", op_activate, {
 	[WD_FLD_TICKET] = TOKEN,
 }, WD_OP_REDIRECTS | WD_OP_THROTTLED };
 
-const struct wd_op wd_op_user = { "user", op_user, { { 0, 0, 0 } }, 0 };
+const struct wd_op wd_op_user = { "user", op_user, { { 0, 0, 0 } },
+    WD_OP_USER };
 
 const struct wd_op wd_op_jwks = { "jwks", op_jwks, { { 0, 0, 0 } }, 0 };

@@ -16,6 +16,8 @@
 #include "wd_json.h"
 #include "wd_limits.h"
 #include "wd_log.h"
+#include "wd_page.h"
+#include "wd_pw.h"
 #include "wd_util.h"
 
 #define WD_MAX_AUTH_BODY	(16 * 1024)	/* no credential route needs
@@ -36,6 +38,10 @@ static const char *const names[WD_FLD__MAX] = {
 	[WD_FLD_ALL]			= "all",
 	[WD_FLD_REFRESH_TOKEN]		= "refresh_token",
 	[WD_FLD_TICKET]			= "ticket",
+	[WD_FLD_OLD_PASSWORD]		= "old_password",
+	[WD_FLD_NEW_PASSWORD]		= "new_password",
+	[WD_FLD_NEW_EMAIL]		= "new_email",
+	[WD_FLD_CODE]			= "code",
 };
 _Static_assert(sizeof(names) / sizeof(names[0]) == WD_FLD__MAX,
     "field names");
@@ -128,6 +134,51 @@ read_json(struct wd_req *rq, int required, struct json_object **out)
 		return rc;
 	return json_object_is_type(*out, json_type_object) ? WD_OK :
 	    WD_E_BADJSON;
+}
+
+/* 1 if the Content-Type is an HTML form's default encoding. */
+static int
+is_form(const char *ct)
+{
+	size_t	 n = sizeof("application/x-www-form-urlencoded") - 1;
+
+	return ct != NULL && strncasecmp(ct,
+	    "application/x-www-form-urlencoded", n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';');
+}
+
+/*
+ * The body of the form a link page posts (WD_OP_LINK), as a JSON object
+ * of the string fields op takes; other names are ignored, a repeated or
+ * malformed one is WD_E_BADREQ (wd_query_get).
+ */
+static enum wd_err
+read_form(struct wd_req *rq, const struct wd_op *op, struct json_object **out)
+{
+	char		 v[WD_PW_MAX + 1];
+	enum wd_err	 rc;
+	int		 f;
+
+	*out = NULL;
+	rc = wd_http_read_body(rq, WD_MAX_AUTH_BODY);
+	if (rc != WD_OK)
+		return rc;
+	*out = json_object_new_object();
+	for (f = 0; f < WD_FLD__MAX; f++) {
+		if (op->in[f].type != json_type_string)
+			continue;
+		rc = wd_query_get(wd_buf_str(&rq->body), names[f], v,
+		    sizeof(v));
+		if (rc == WD_E_NOTFOUND)
+			continue;
+		if (rc != WD_OK)
+			break;
+		json_object_object_add(*out, names[f],
+		    json_object_new_string(v));
+		rc = WD_OK;
+	}
+	explicit_bzero(v, sizeof(v));
+	return rc == WD_E_NOTFOUND ? WD_OK : rc;
 }
 
 /* Checks v (may be NULL) against field f of op and stores it. */
@@ -245,14 +296,22 @@ hbp2_parse(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 	const char	*h;
 	enum wd_err	 rc;
 
+	unsigned	 skip = BIT(WD_FLD_REFRESH_TOKEN);
+
 	client(s, rq, in, 0);
-	if (strcmp(rq->method, "POST") == 0) {
-		rc = read_json(rq, 0, &in->root);
+	if (strcmp(rq->method, "GET") != 0) {
+		/* an emailed link's page posts a form; everything else JSON */
+		if ((op->flags & WD_OP_LINK) &&
+		    is_form(wd_http_param(rq, "CONTENT_TYPE"))) {
+			in->form = 1;
+			rc = read_form(rq, op, &in->root);
+		} else
+			rc = read_json(rq, 0, &in->root);
 		if (rc != WD_OK)
 			return rc;
-	}
-	rc = take(op, in->root, BIT(WD_FLD_REFRESH_TOKEN) |
-	    BIT(WD_FLD_TICKET), in, msg);
+	} else
+		skip |= BIT(WD_FLD_TICKET);	/* ?ticket= */
+	rc = take(op, in->root, skip, in, msg);
 	if (rc != WD_OK)
 		return rc;
 	/* cookie: absent = true (HBP) */
@@ -262,7 +321,8 @@ hbp2_parse(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 		if (rc != WD_OK)
 			return rc;
 	}
-	if (op->in[WD_FLD_TICKET].type != json_type_null) {
+	if ((skip & BIT(WD_FLD_TICKET)) &&
+	    op->in[WD_FLD_TICKET].type != json_type_null) {
 		rc = wd_http_query(rq, names[WD_FLD_TICKET], t, sizeof(t));
 		if (rc == WD_OK)
 			rc = put_str(op, WD_FLD_TICKET, t, strlen(t), in, msg);
@@ -360,7 +420,7 @@ hbp2_answer(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 	const char		*url;
 
 	wd_hdrs_init(&h);
-	if (op->flags & WD_OP_REDIRECTS) {
+	if ((op->flags & WD_OP_REDIRECTS) || in->form) {
 		url = wd_cfg_str(&s->cfg, rc == WD_OK ?
 		    WD_CFG_REDIRECT_URL_SUCCESS : WD_CFG_REDIRECT_URL_ERROR);
 		if (url != NULL && url[0] != '\0' && rc != WD_E_DBDOWN) {
@@ -368,6 +428,11 @@ hbp2_answer(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 			wd_http_send(rq, 302, &h, NULL, NULL, 0);
 			return;
 		}
+	}
+	if (in->form) {
+		/* a person submitted the link's page: answer a page */
+		wd_page_result(rq, rc, out->msg);
+		return;
 	}
 	if (rc != WD_OK) {
 		retry_after(&h, rc, out);
@@ -382,6 +447,14 @@ hbp2_answer(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 		if (out->cache != NULL)
 			wd_hdrs_add(&h, "Cache-Control", out->cache);
 		send_json(rq, 200, out->json, &h);
+		break;
+	case WD_RES_MFA:
+		r = json_object_new_object();
+		json_object_object_add(r, "mfa", json_object_new_boolean(1));
+		json_object_object_add(r, "ticket",
+		    json_object_new_string(out->mfa_ticket));
+		send_json(rq, 200, r, &h);
+		json_object_put(r);
 		break;
 	default:
 		if (op->flags & WD_OP_CLEARS_COOKIE)
@@ -410,7 +483,7 @@ static enum wd_err
 action_parse(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
     struct wd_areq *in, const char **msg)
 {
-	struct json_object	*input = NULL;
+	struct json_object	*input = NULL, *sv = NULL, *uid = NULL;
 	const char		*sec;
 	enum wd_err		 rc;
 
@@ -429,6 +502,12 @@ action_parse(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 		return WD_E_BADREQ;
 	}
 	in->cookie = 0;		/* actions answer in the body only */
+	/* the caller Hasura vouches for (lower-case keys, hasura.md §2) */
+	if (json_object_object_get_ex(in->root, "session_variables", &sv) &&
+	    json_object_is_type(sv, json_type_object) &&
+	    json_object_object_get_ex(sv, "x-hasura-user-id", &uid) &&
+	    json_object_is_type(uid, json_type_string))
+		in->session_uid = json_object_get_string(uid);
 	return take(op, input, 0, in, msg);
 }
 
@@ -479,6 +558,18 @@ action_answer(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 		status = 200;
 		json_object_put(r);
 		r = json_object_get(out->json);
+	} else if (out->kind == WD_RES_MFA) {
+		/* AuthSession has no place for it: the sign-in is not done,
+		 * the client answers with mfa_totp(ticket, code) */
+		status = 401;
+		ext = json_object_new_object();
+		json_object_object_add(r, "message", json_object_new_string(
+		    "A two-factor code is required."));
+		json_object_object_add(ext, "code",
+		    json_object_new_string("mfa-required"));
+		json_object_object_add(ext, "ticket",
+		    json_object_new_string(out->mfa_ticket));
+		json_object_object_add(r, "extensions", ext);
 	} else {
 		status = 200;
 		json_object_object_add(r, "ok", json_object_new_boolean(1));

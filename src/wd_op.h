@@ -26,6 +26,10 @@ enum wd_fld {
 	WD_FLD_ALL,		/* logout of every session */
 	WD_FLD_REFRESH_TOKEN,
 	WD_FLD_TICKET,
+	WD_FLD_OLD_PASSWORD,
+	WD_FLD_NEW_PASSWORD,
+	WD_FLD_NEW_EMAIL,
+	WD_FLD_CODE,		/* a TOTP code */
 	WD_FLD__MAX
 };
 
@@ -53,6 +57,14 @@ struct wd_areq {
 	const char		*bearer;	/* the Bearer token or NULL;
 						 * borrowed from the request */
 	size_t			 bearer_len;
+	const char		*session_uid;	/* an action's caller
+						 * (session_variables
+						 * x-hasura-user-id) or NULL */
+	/* WD_OP_USER: the signed-in caller, set by wd_op_run */
+	char			 uid[WD_UUID_LEN + 1];
+	char			 sid[WD_UUID_LEN + 1];	/* "" unknown */
+	int			 form;		/* the body was an HTML form
+						 * (WD_OP_LINK) */
 	struct wd_client	 who;
 	char			 msgbuf[128];	/* a field error's message */
 };
@@ -61,6 +73,7 @@ enum wd_reskind {
 	WD_RES_EMPTY,		/* done, nothing to say (REST 204) */
 	WD_RES_SESSION,		/* sess */
 	WD_RES_JSON,		/* json */
+	WD_RES_MFA,		/* sign-in needs a TOTP code: mfa_ticket */
 	WD_RES__MAX
 };
 
@@ -76,6 +89,7 @@ struct wd_ares {
 	const char		*msg;		/* on error: the message, or
 						 * NULL for the table's */
 	long			 retry_after;	/* WD_E_RATELIMIT: seconds */
+	char			 mfa_ticket[WD_UUID_LEN + 1];
 };
 
 #define WD_OP_CLEARS_COOKIE	0x1u	/* REST success clears the refresh
@@ -86,6 +100,13 @@ struct wd_ares {
 #define WD_OP_THROTTLED		0x4u	/* takes no credential: requests
 					 * and failures are throttled per
 					 * address (API.md §5.1) */
+#define WD_OP_USER		0x8u	/* for the signed-in caller: a
+					 * Bearer token (REST) or the
+					 * action's session; sets in->uid */
+#define WD_OP_LINK		0x10u	/* an emailed link: REST GET only
+					 * shows a page whose form POSTs
+					 * the ticket (prefetch-safe); the
+					 * POST may be that form */
 
 struct wd_op {
 	const char		*name;		/* for log lines */
@@ -110,7 +131,7 @@ extern const struct wd_op wd_op_jwks;
  * caller's address. Returns op->fn's result.
  */
 enum wd_err	wd_op_run(struct wd_svc *s, const struct wd_op *op,
-		    const struct wd_areq *in, struct wd_ares *out);
+		    struct wd_areq *in, struct wd_ares *out);
 
 /* A string field (borrowed) and its length, or NULL when absent. */
 const char	*wd_areq_str(const struct wd_areq *in, enum wd_fld f,

@@ -148,3 +148,31 @@ wd_pct_decode(const char *s, size_t n, int plus, char *out, size_t cap,
 	*olen = o;
 	return WD_OK;
 }
+
+enum wd_err
+wd_query_get(const char *q, const char *name, char *out, size_t outsz)
+{
+	const char	*p, *e, *v;
+	size_t		 nlen = strlen(name), o;
+	int		 found = 0;
+
+	if (outsz == 0)
+		return WD_E_BADREQ;
+	for (p = q; *p != '\0'; p = *e == '&' ? e + 1 : e) {
+		e = strchr(p, '&');
+		if (e == NULL)
+			e = p + strlen(p);
+		if ((size_t)(e - p) <= nlen || memcmp(p, name, nlen) != 0 ||
+		    p[nlen] != '=')
+			continue;
+		if (found++)
+			return WD_E_BADREQ;	/* repeated: ambiguous */
+		v = p + nlen + 1;
+		/* room for the NUL; a decoded NUL would cut the value */
+		if (wd_pct_decode(v, (size_t)(e - v), 1, out, outsz - 1, &o) !=
+		    WD_OK || memchr(out, '\0', o) != NULL)
+			return WD_E_BADREQ;
+		out[o] = '\0';
+	}
+	return found ? WD_OK : WD_E_NOTFOUND;
+}

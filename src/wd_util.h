@@ -52,4 +52,13 @@ size_t		wd_utf8_len(const unsigned char *s, size_t n,
 /* ASCII case-insensitive equality of (a, alen) and NUL-terminated b. */
 int		wd_strcaseeq(const char *a, size_t alen, const char *b);
 
+/*
+ * Percent-decodes parameter name of the query string q (application/
+ * x-www-form-urlencoded: '+' is a space) into out (size outsz, NUL
+ * added). WD_OK, WD_E_NOTFOUND when absent, WD_E_BADREQ when repeated,
+ * malformed, holding a NUL or too long.
+ */
+enum wd_err	wd_query_get(const char *q, const char *name, char *out,
+		    size_t outsz);
+
 #endif
