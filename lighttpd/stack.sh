@@ -5,7 +5,8 @@
 #   stack.sh start | stop | run | restart-web | status
 #
 # Environment: WARDEN_RUN_DIR (default <repo>/run), WARDEN_PORT (8080),
-# WARDEN_BIN (default <repo>/build/bin). PostgreSQL refuses to run as root,
+# WARDEN_BIN (default <repo>/build/bin), WARDEN_SMTP_PORT (2525, the mail
+# catcher). PostgreSQL refuses to run as root,
 # so as root everything runs as the unprivileged user "warden".
 set -eu
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -204,6 +205,82 @@ stop_web() {
 	rm -f "$RUN/lighttpd.pid"
 }
 
+# Mail (issue 9, API.md §1): the development catcher (tools/mailcatcher.py,
+# every message stored as $RUN/mail/<n>.eml) and the mailer (cgi-bin/mailer,
+# delivers auth.outbox to WARDEN_SMTP_URL), each as the service user with a
+# pid file. The templates are copied into $RUN/templates once: files there
+# are kept, so they can be edited in place (delete one to get it back).
+SMTP_PORT=${WARDEN_SMTP_PORT:-2525}
+SYSPATH=PATH=/usr/sbin:/usr/bin:/sbin:/bin
+
+pid_of() {
+	[ -f "$1" ] || return 1
+	pid=$(cat "$1")
+	kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+stop_pid() {
+	if pid=$(pid_of "$1"); then
+		kill "$pid"
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		kill -9 "$pid" 2>/dev/null || true
+	fi
+	rm -f "$1"
+}
+
+mail_files() {
+	mkdir -p "$RUN/bin" "$RUN/mail" "$RUN/templates"
+	for f in "$REPO"/templates/*.txt; do
+		[ -f "$RUN/templates/${f##*/}" ] || cp "$f" "$RUN/templates/"
+	done
+	for f in "$REPO/tools/mailcatcher.py" "$BIN/mailer"; do
+		cp "$f" "$RUN/bin/.new" && mv -f "$RUN/bin/.new" "$RUN/bin/${f##*/}"
+	done
+	chmod 755 "$RUN/bin" "$RUN/bin/mailer" "$RUN/templates"
+	chmod 644 "$RUN/bin/mailcatcher.py"
+	[ "$(id -u)" = 0 ] && chown -R "$SVC:$SVC" "$RUN/mail" "$RUN/templates"
+	for kv in "WARDEN_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT" \
+	    "WARDEN_SMTP_SENDER=warden@localhost" \
+	    "WARDEN_MAIL_TEMPLATES=$RUN/templates"; do
+		grep -q "^${kv%%=*}=" "$RUN/warden.env" ||
+			echo "${kv%%=*}='${kv#*=}'" >>"$RUN/warden.env"
+	done
+}
+
+start_mail() {
+	[ -x "$BIN/mailer" ] || die "binaries missing in $BIN (make)"
+	mail_files
+	if ! pid_of "$RUN/mailcatcher.pid" >/dev/null; then
+		setsid $AS env -i $SYSPATH python3 "$RUN/bin/mailcatcher.py" \
+			--dir "$RUN/mail" --port "$SMTP_PORT" \
+			--pidfile "$RUN/mailcatcher.pid" </dev/null \
+			>>"$RUN/log/mailcatcher.log" 2>&1 &
+	fi
+	if ! pid_of "$RUN/mailer.pid" >/dev/null; then
+		setsid $AS env -i $SYSPATH WARDEN_CONFIG="$RUN/warden.env" \
+			sh -c 'echo $$ >"$1"; exec "$2"' sh "$RUN/mailer.pid" \
+			"$RUN/bin/mailer" </dev/null >>"$RUN/log/mailer.log" 2>&1 &
+	fi
+	i=0
+	while ! { pid_of "$RUN/mailcatcher.pid" && pid_of "$RUN/mailer.pid"; } \
+	    >/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	sleep 0.2	# a mailer refusing its configuration exits at once
+	pid_of "$RUN/mailcatcher.pid" >/dev/null ||
+		die "mail catcher did not start: $(tail -n 1 "$RUN/log/mailcatcher.log")"
+	pid_of "$RUN/mailer.pid" >/dev/null ||
+		die "mailer did not start: $(tail -n 1 "$RUN/log/mailer.log")"
+}
+
+stop_mail() {
+	stop_pid "$RUN/mailer.pid"
+	stop_pid "$RUN/mailcatcher.pid"
+}
+
 stop_pg() {
 	if [ -f "$RUN/pg/PG_VERSION" ] && pg_running; then
 		$AS "$PGBIN/pg_ctl" -D "$RUN/pg" -m fast -w stop >/dev/null
@@ -214,6 +291,7 @@ do_start() {
 	start_pg
 	write_env
 	start_web
+	start_mail
 	wait_healthy
 	say "running"
 	say "  webhook   http://127.0.0.1:$PORT/hook   (HASURA_GRAPHQL_AUTH_HOOK)"
@@ -223,13 +301,16 @@ do_start() {
 	say "  private   http://127.0.0.1:$PORT/private/<file> from $RUN/private"
 	say "  config    $RUN/warden.env  (database owner: psql '$OWNERURL')"
 	say "  logs      $RUN/log/"
+	say "  mail      $RUN/mail/<n>.eml  (catcher smtp://127.0.0.1:$SMTP_PORT;" \
+		"templates $RUN/templates)"
 	say "try: curl -i http://127.0.0.1:$PORT/hook"
 }
 
 case "${1:-}" in
 start)	do_start ;;
-stop)	stop_web; stop_pg; say "stopped (data kept in $RUN)" ;;
-restart-web) stop_web; start_web; wait_healthy ;;
+stop)	stop_web; stop_mail; stop_pg; say "stopped (data kept in $RUN)" ;;
+restart-web) stop_web; stop_pid "$RUN/mailer.pid"; start_web; start_mail
+	wait_healthy ;;
 status)	web_pid >/dev/null && pg_running && say "running" ||
 		{ say "not running"; exit 1; } ;;
 run)
@@ -237,7 +318,8 @@ run)
 	trap 'echo; sh "$REPO/lighttpd/stack.sh" stop; exit 0' INT TERM
 	do_start
 	say "following logs; Ctrl-C stops"
-	tail -n 0 -F "$RUN/log/lighttpd.error.log" "$RUN/log/postgresql.log" &
+	tail -n 0 -F "$RUN/log/lighttpd.error.log" "$RUN/log/postgresql.log" \
+		"$RUN/log/mailer.log" "$RUN/log/mailcatcher.log" &
 	wait
 	;;
 *)	die "usage: stack.sh start|stop|run|restart-web|status" ;;

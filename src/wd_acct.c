@@ -17,7 +17,7 @@
 #include "wd_log.h"
 #include "wd_mem.h"
 #include "wd_pw.h"
-#include "wd_smtp.h"
+#include "wd_outbox.h"
 
 #define MSG_BADLOGIN	"Username and password do not match"
 #define MSG_BADREFRESH	"Invalid or expired refresh token."
@@ -296,6 +296,31 @@ out:
 	return rc;
 }
 
+/* The activation mail for ticket, queued in the open transaction. */
+static enum wd_err
+activation_mail(struct wd_svc *s, const char *rcpt, const char *ticket)
+{
+	static const char *const names[] = { "link", "ticket", "email" };
+	const char	*values[3], *base = wd_cfg_str(&s->cfg,
+			    WD_CFG_SERVER_URL);
+	char		 link[2048];
+	enum wd_err	 rc;
+	int		 n;
+
+	if (base == NULL || base[0] == '\0')
+		base = wd_cfg_str(&s->cfg, WD_CFG_URL);
+	n = snprintf(link, sizeof(link), "%s/auth/activate?ticket=%s",
+	    base == NULL ? "" : base, ticket);
+	if (n < 0 || (size_t)n >= sizeof(link))
+		return WD_E_INTERNAL;
+	values[0] = link;
+	values[1] = ticket;
+	values[2] = rcpt;
+	rc = wd_outbox_add(&s->db, "activate", rcpt, names, values, 3);
+	explicit_bzero(link, sizeof(link));
+	return rc;
+}
+
 enum wd_err
 wd_acct_register(struct wd_svc *s, const struct wd_client *cl,
     const struct wd_reg *r, struct wd_sess *o, const char **msg)
@@ -375,13 +400,9 @@ wd_acct_register(struct wd_svc *s, const struct wd_client *cl,
 		snprintf(o->user_id, sizeof(o->user_id), "%s", uid);
 		snprintf(o->email, sizeof(o->email), "%s", r->email);
 		o->display_name = wd_xstrdup(r->email);
-		/* sent inside the transaction: no mail, no account */
-		rc = wd_smtp_activation(&s->cfg, r->email, ticket);
-		if (rc != WD_OK) {
-			wd_log(NULL, WD_LOG_ERR, "acct",
-			    "activation mail failed");
-			*msg = "Could not send the activation email.";
-		}
+		/* queued in this transaction: the mailer sends it after
+		 * COMMIT, and retries while the relay is down */
+		rc = activation_mail(s, r->email, ticket);
 	}
 out:
 	rc = wd_db_end(&s->db, rc);

@@ -22,6 +22,7 @@
 #define HOOK	WD_BIN_HOOK
 #define ACCT	WD_BIN_ACCT
 #define STORE	WD_BIN_STORAGE
+#define MAILER	WD_BIN_MAILER
 #define JWT	(HOOK | ACCT | STORE)	/* the binaries that verify tokens */
 #define ALL	WD_BIN__ALL
 #define VMAX	WD_MAX_CFG_VALUE
@@ -102,12 +103,13 @@ static const struct cfgdef defs[] = {
 	    WD_CFGT_STR, 0, VMAX, NULL, ACCT, 0 },
 	[WD_CFG_COOKIE_SECURE] = { "WARDEN_COOKIE_SECURE", WD_CFGT_BOOL,
 	    0, 1, "false", ACCT, 0 },
+	/* mail is queued by requests (wd_outbox), sent by the mailer */
 	[WD_CFG_SMTP_URL] = { "WARDEN_SMTP_URL", WD_CFGT_SECRET,
-	    0, VMAX, NULL, ACCT, 0 },
+	    0, VMAX, NULL, MAILER, MAILER },
 	[WD_CFG_SMTP_SENDER] = { "WARDEN_SMTP_SENDER", WD_CFGT_STR,
-	    0, VMAX, NULL, ACCT, 0 },
+	    0, 254, NULL, MAILER, MAILER },
 	[WD_CFG_SMTP_STARTTLS] = { "WARDEN_SMTP_STARTTLS", WD_CFGT_BOOL,
-	    0, 1, "false", ACCT, 0 },
+	    0, 1, "false", MAILER, 0 },
 	[WD_CFG_URL] = { "WARDEN_URL", WD_CFGT_STR,
 	    0, VMAX, NULL, ACCT, 0 },
 	/* failed sign-ins per (account, address) per 15 minutes: never more
@@ -133,6 +135,14 @@ static const struct cfgdef defs[] = {
 	 * no credential */
 	[WD_CFG_RATE_LIMIT] = { "WARDEN_RATE_LIMIT", WD_CFGT_INT,
 	    1, 1000000, "60", ACCT, 0 },
+	/* the mailer (issue 9): templates directory; retry backoff in
+	 * seconds, doubling from MIN per failed attempt up to MAX */
+	[WD_CFG_MAIL_TEMPLATES] = { "WARDEN_MAIL_TEMPLATES", WD_CFGT_STR,
+	    0, VMAX, "templates", MAILER, 0 },
+	[WD_CFG_MAIL_RETRY_MIN] = { "WARDEN_MAIL_RETRY_MIN", WD_CFGT_INT,
+	    1, 3600, "10", MAILER, 0 },
+	[WD_CFG_MAIL_RETRY_MAX] = { "WARDEN_MAIL_RETRY_MAX", WD_CFGT_INT,
+	    1, 86400, "600", MAILER, 0 },
 };
 _Static_assert(sizeof(defs) / sizeof(defs[0]) == WD_CFG__MAX, "cfg rows");
 

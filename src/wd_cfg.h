@@ -55,6 +55,9 @@ enum wd_cfgkey {
 	WD_CFG_REFRESH_REUSE_INTERVAL,
 	WD_CFG_SESSION_MAX_AGE,
 	WD_CFG_RATE_LIMIT,
+	WD_CFG_MAIL_TEMPLATES,
+	WD_CFG_MAIL_RETRY_MIN,
+	WD_CFG_MAIL_RETRY_MAX,
 	WD_CFG__MAX
 };
 
@@ -64,7 +67,8 @@ enum wd_cfgkey {
 #define WD_BIN_ACCT	0x04u	/* register login refresh logout activate
 				 * user jwks (wd_svc) */
 #define WD_BIN_STORAGE	0x08u	/* cgi-bin/storage */
-#define WD_BIN__ALL	0x0fu
+#define WD_BIN_MAILER	0x10u	/* cgi-bin/mailer */
+#define WD_BIN__ALL	0x1fu
 
 /*
  * How wd_cfg_check reads a value, and what the row's [min, max] bounds:

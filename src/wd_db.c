@@ -49,6 +49,7 @@ wd_db_cleanup(struct wd_db *db)
 		wd_freezero(db->url, strlen(db->url));
 	db->url = NULL;
 	db->in_tx = 0;
+	db->listening = 0;
 }
 
 /*
@@ -103,6 +104,7 @@ get(struct wd_db *db)
 		return NULL;
 	if (db->conn != NULL)
 		PQfinish(db->conn);
+	db->listening = 0;	/* a LISTEN dies with its connection */
 	db->conn = PQconnectdbParams(kw, val, 1);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		wd_log(NULL, WD_LOG_WARN, "db", "cannot connect: %s",
@@ -284,4 +286,94 @@ void
 wd_db_free(struct wd_dbres *r)
 {
 	PQclear(RES(r));
+}
+
+/* ---- notifications (the mailer; wd_revoke keeps its raw connection) -- */
+
+static int
+channel_ok(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') ||
+		    (i > 0 && s[i] >= '0' && s[i] <= '9')) || i >= 63)
+			return 0;
+	return i > 0;
+}
+
+enum wd_err
+wd_db_listen(struct wd_db *db, const char *channel)
+{
+	char	 sql[80];
+
+	if (db->in_tx || !channel_ok(channel)) {
+		wd_log(NULL, WD_LOG_ERR, "db", "listen: bad channel or open "
+		    "transaction");
+		return WD_E_INTERNAL;
+	}
+	/* an identifier cannot be a parameter: channel_ok made it a plain
+	 * lower-case name, which needs no quoting */
+	snprintf(sql, sizeof(sql), "LISTEN %s", channel);
+	if (wd_db_exec(db, sql, 0, NULL, NULL) != WD_OK)
+		return WD_E_DBDOWN;
+	db->listening = 1;
+	return WD_OK;
+}
+
+/* Takes what libpq has queued; returns how many. */
+static int
+take_notifies(PGconn *c)
+{
+	PGnotify	*n;
+	int		 k = 0;
+
+	while ((n = PQnotifies(c)) != NULL) {
+		PQfreemem(n);
+		k++;
+	}
+	return k;
+}
+
+enum wd_err
+wd_db_wait(struct wd_db *db, int timeout_ms, int *notified)
+{
+	struct pollfd	 pfd;
+	PGconn		*c = db->conn;
+	int		 k, i, r;
+
+	if (notified != NULL)
+		*notified = 0;
+	if (db->in_tx)
+		return WD_E_INTERNAL;
+	if (c == NULL || !db->listening || PQstatus(c) != CONNECTION_OK)
+		goto down;
+	/* statements since the last wait may have queued some already */
+	k = take_notifies(c);
+	if (k == 0) {
+		pfd.fd = PQsocket(c);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (pfd.fd < 0)
+			goto down;
+		r = poll(&pfd, 1, timeout_ms > 0 ? timeout_ms : 0);
+		/* a server shutting down sends an error, then closes: keep
+		 * reading while readable, to see the EOF now (as live()) */
+		for (i = 0; r > 0 && i < 4; i++) {
+			if (PQconsumeInput(c) == 0 ||
+			    PQstatus(c) != CONNECTION_OK)
+				goto down;
+			pfd.revents = 0;
+			r = poll(&pfd, 1, 0);
+		}
+		k = take_notifies(c);
+	}
+	if (PQstatus(c) != CONNECTION_OK)
+		goto down;
+	if (notified != NULL)
+		*notified = k;
+	return WD_OK;
+down:
+	db->listening = 0;
+	return WD_E_DBDOWN;
 }

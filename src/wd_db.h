@@ -25,6 +25,8 @@ struct wd_db {
 	PGconn	*conn;	/* owned; NULL until first use */
 	char	*url;	/* owned; wiped on cleanup (may hold a password) */
 	int	 in_tx;	/* between wd_db_begin and wd_db_end */
+	int	 listening;	/* wd_db_listen ran on conn (reset when a
+				 * new connection replaces it) */
 };
 
 /* The rows of one statement: opaque, read through the accessors below,
@@ -87,6 +89,27 @@ enum wd_err	wd_db_begin(struct wd_db *db);
  * returning rc when no transaction is open.
  */
 enum wd_err	wd_db_end(struct wd_db *db, enum wd_err rc);
+
+/*
+ * LISTEN on channel ([a-z_][a-z0-9_]{0,62}, else WD_E_INTERNAL) on db's
+ * connection, (re)connecting as needed, outside any transaction. The
+ * caller then looks for the work the notifications announce (one may
+ * have come before the LISTEN). WD_E_DBDOWN when the server cannot be
+ * reached.
+ */
+enum wd_err	wd_db_listen(struct wd_db *db, const char *channel);
+
+/*
+ * Waits at most timeout_ms (0: just looks) for notifications on the
+ * connection wd_db_listen set up, and consumes them; *notified (may be
+ * NULL) is the number received (payloads are not returned: a listener
+ * rescans its table). A signal ends the wait early with WD_OK.
+ * WD_E_DBDOWN when there is no LISTEN any more: the connection broke, or
+ * a statement since has replaced it with a new one (notifications may
+ * have been missed); the caller calls wd_db_listen again and rescans.
+ * Outside a transaction only (WD_E_INTERNAL otherwise).
+ */
+enum wd_err	wd_db_wait(struct wd_db *db, int timeout_ms, int *notified);
 
 /* Accessors; row and col must be in range. Values are borrowed from r. */
 int		wd_db_rows(const struct wd_dbres *r);

@@ -96,4 +96,18 @@
 /* Storage I/O chunk: one FastCGI record is at most 64 KiB. */
 #define WD_STORE_CHUNK		(64 * 1024)
 
+/* Mail (issue 9). A template is a short text an operator edits; values
+ * are a link, a ticket, an address (at most 16, 2 KiB each). A rendered
+ * message is built in a buffer capped at WD_MAX_MAIL, so a template that
+ * repeats a long value fails (too big) instead of growing without bound;
+ * 128 KiB is eight full templates. RFC 5322 §2.1.1 caps a line at 998
+ * bytes; a subject of 256 bytes stays on readable lines once encoded. */
+#define WD_MAX_MAIL_TEMPLATE	(16 * 1024)
+#define WD_MAX_MAIL_VARS	16
+#define WD_MAX_MAIL_NAME	32
+#define WD_MAX_MAIL_VALUE	2048
+#define WD_MAX_MAIL_SUBJECT	256
+#define WD_MAX_MAIL_LINE	998
+#define WD_MAX_MAIL		(128 * 1024)
+
 #endif

@@ -38,8 +38,10 @@ class Stack:
         os.chmod(self.run, 0o755)
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
+        self.smtp_port = free_port()    # the stack's mail catcher
         self.env = dict(os.environ, WARDEN_RUN_DIR=self.run,
-                        WARDEN_PORT=str(self.port), WARDEN_BIN=self.bindir)
+                        WARDEN_PORT=str(self.port), WARDEN_BIN=self.bindir,
+                        WARDEN_SMTP_PORT=str(self.smtp_port))
 
     def sh(self, *args, check=True):
         return subprocess.run(["sh", os.path.join(REPO, "lighttpd",

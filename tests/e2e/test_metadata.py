@@ -351,7 +351,7 @@ def test_activation_outputs_match(t):
         t.check("the fields null here are nullable in AuthSession",
                 {"jwt_token", "jwt_expires_in", "refresh_token"} <= nullable,
                 nullable)
-        msgs = sink.for_rcpt(addr)
+        msgs = sink.wait_rcpt(addr)
         tk = msgs[0]["headers"].get("x-ticket", "") if msgs else ""
         t.check("activation mail with ticket", tk != "", msgs)
         st, _, o = post_action(s, "activate", {"ticket": tk})

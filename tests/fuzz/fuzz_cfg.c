@@ -178,7 +178,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const unsigned	 bins[] = { WD_BIN_HOOK, WD_BIN_HEALTH,
-				    WD_BIN_ACCT, WD_BIN_STORAGE, WD_BIN__ALL };
+				    WD_BIN_ACCT, WD_BIN_STORAGE,
+				    WD_BIN_MAILER, WD_BIN__ALL };
 	struct wd_cfg		 c, c2;
 	char			 err[128], err2[128];
 	char			*t;

@@ -692,10 +692,13 @@ test_load_from(void)
 #define JS	"WARDEN_JWT_SECRET='" SECRET "'\n"
 #define AS	"WARDEN_ACTION_SECRET=0123456789abcdef\n"
 #define BASE	DB JS AS	/* what every binary requires */
+#define SMTP	"WARDEN_SMTP_URL=smtp://relay:25\n" \
+		"WARDEN_SMTP_SENDER=warden@example.com\n"	/* the mailer's */
 #define HOOK_	WD_BIN_HOOK
 #define HEALTH_	WD_BIN_HEALTH
 #define ACCT_	WD_BIN_ACCT
 #define STORE_	WD_BIN_STORAGE
+#define MAILER_	WD_BIN_MAILER
 #define ALL_	WD_BIN__ALL
 
 /* 33 entries; the first 32 are the most a list holds */
@@ -747,7 +750,32 @@ static const struct check_case check_cases[] = {
 	    DB JS "WARDEN_ACTION_SECRET=0123456789abcde\n",
 	    "WARDEN_ACTION_SECRET: needs at least 16 bytes" },
 	{ "no binary", 0, BASE, "wd_cfg_check: no such binary" },
-	{ "unknown binary bit", 0x10u, BASE, "wd_cfg_check: no such binary" },
+	{ "unknown binary bit", WD_BIN__ALL + 1u, BASE,
+	    "wd_cfg_check: no such binary" },
+	/* the mailer (issue 9) */
+	{ "SMTP_URL required by the mailer", MAILER_,
+	    DB "WARDEN_SMTP_SENDER=w@example.com\n", RQ("SMTP_URL") },
+	{ "SMTP_SENDER required by the mailer", MAILER_,
+	    DB "WARDEN_SMTP_URL=smtp://relay\n", RQ("SMTP_SENDER") },
+	{ "DATABASE_URL required by the mailer", MAILER_, SMTP,
+	    RQ("DATABASE_URL") },
+	{ "the mailer needs no JWT or action secret", MAILER_, DB SMTP,
+	    NULL },
+	{ "accounts need no SMTP (the mailer sends)", ACCT_, BASE, NULL },
+	{ "SMTP_SENDER over 254 bytes", MAILER_, DB SMTP
+	    "WARDEN_SMTP_SENDER=" N63 N63 N63 N63 "@xy\n",
+	    "WARDEN_SMTP_SENDER: must be at most 254 bytes" },
+	{ "retry min 0", MAILER_, DB SMTP "WARDEN_MAIL_RETRY_MIN=0\n",
+	    INT("MAIL_RETRY_MIN", "[1, 3600]") },
+	{ "retry min 3601", MAILER_, DB SMTP "WARDEN_MAIL_RETRY_MIN=3601\n",
+	    INT("MAIL_RETRY_MIN", "[1, 3600]") },
+	{ "retry max 0", MAILER_, DB SMTP "WARDEN_MAIL_RETRY_MAX=0\n",
+	    INT("MAIL_RETRY_MAX", "[1, 86400]") },
+	{ "retry max a day and a second", MAILER_,
+	    DB SMTP "WARDEN_MAIL_RETRY_MAX=86401\n",
+	    INT("MAIL_RETRY_MAX", "[1, 86400]") },
+	{ "accounts ignore the mailer's keys", ACCT_, BASE
+	    "WARDEN_MAIL_RETRY_MIN=x\nWARDEN_SMTP_STARTTLS=on\n", NULL },
 	/* INT */
 	{ "int 0 below min", ACCT_, BASE "WARDEN_JWT_EXPIRES_IN=0\n",
 	    INT("JWT_EXPIRES_IN", "[1, 1440]") },
@@ -841,10 +869,10 @@ static const struct check_case check_cases[] = {
 	    BOOL("AUTO_ACTIVATE") },
 	{ "bool cookie secure yes", ACCT_,
 	    BASE "WARDEN_COOKIE_SECURE=yes\n", BOOL("COOKIE_SECURE") },
-	{ "bool starttls on", ACCT_, BASE "WARDEN_SMTP_STARTTLS=on\n",
+	{ "bool starttls on", MAILER_, DB SMTP "WARDEN_SMTP_STARTTLS=on\n",
 	    BOOL("SMTP_STARTTLS") },
-	{ "bool starttls True", ACCT_, BASE "WARDEN_SMTP_STARTTLS=True\n",
-	    BOOL("SMTP_STARTTLS") },
+	{ "bool starttls True", MAILER_,
+	    DB SMTP "WARDEN_SMTP_STARTTLS=True\n", BOOL("SMTP_STARTTLS") },
 	/* ROLES */
 	{ "roles with a blank inside", ACCT_,
 	    BASE "WARDEN_ALLOWED_ROLES='us er'\n", ENT("ALLOWED_ROLES") },
@@ -909,7 +937,7 @@ static const struct check_case check_cases[] = {
 	{ "hook needs no action secret", HOOK_, DB JS, NULL },
 	{ "storage needs no action secret", STORE_, DB JS, NULL },
 	{ "accounts with the required three", ACCT_, BASE, NULL },
-	{ "every binary at once", ALL_, BASE, NULL },
+	{ "every binary at once", ALL_, BASE SMTP, NULL },
 	{ "hook ignores the accounts' keys", HOOK_, DB JS
 	    "WARDEN_JWT_EXPIRES_IN=" SECRET "\nWARDEN_AUTO_ACTIVATE=yes\n"
 	    "WARDEN_ALLOWED_ROLES='a b'\nWARDEN_ACTION_SECRET=short\n"
@@ -1020,6 +1048,8 @@ test_parse_bool(void)
 	/* "1" is on for every boolean key, and so is "true" */
 	static const enum wd_cfgkey keys[] = { WD_CFG_AUTO_ACTIVATE,
 	    WD_CFG_COOKIE_SECURE, WD_CFG_SMTP_STARTTLS };
+	static const unsigned bins[] = { WD_BIN_ACCT, WD_BIN_ACCT,
+	    WD_BIN_MAILER };
 	size_t	 i, j;
 	char	 name[128];
 
@@ -1040,10 +1070,12 @@ test_parse_bool(void)
 			cfg.val[WD_CFG_JWT_SECRET] = wd_xstrdup("x");
 			cfg.val[WD_CFG_ACTION_SECRET] =
 			    wd_xstrdup("0123456789abcdef");
+			cfg.val[WD_CFG_SMTP_URL] = wd_xstrdup("smtp://r");
+			cfg.val[WD_CFG_SMTP_SENDER] = wd_xstrdup("w@x.org");
 			cfg.val[keys[j]] = wd_xstrdup(words[i].s);
 			snprintf(name, sizeof(name), "%s=%s reads %d",
 			    wd_cfg_name(keys[j]), words[i].s, words[i].out);
-			CHECK(M, name, wd_cfg_check(&cfg, WD_BIN_ACCT, NULL,
+			CHECK(M, name, wd_cfg_check(&cfg, bins[j], NULL,
 			    0) == WD_OK && wd_cfg_flag(&cfg, keys[j]) ==
 			    words[i].out);
 			/* the mailer reads it with the same parser */
@@ -1109,8 +1141,7 @@ test_values(void)
 	    wd_cfg_int(&cfg, WD_CFG_LOGIN_MAX_FAILURES_IP) == 100);
 	CHECK(M, "values: default flags off",
 	    wd_cfg_flag(&cfg, WD_CFG_AUTO_ACTIVATE) == 0 &&
-	    wd_cfg_flag(&cfg, WD_CFG_COOKIE_SECURE) == 0 &&
-	    wd_cfg_flag(&cfg, WD_CFG_SMTP_STARTTLS) == 0);
+	    wd_cfg_flag(&cfg, WD_CFG_COOKIE_SECURE) == 0);
 	CHECK(M, "values: default ALLOWED_ROLES user,me",
 	    list_is(&cfg, WD_CFG_ALLOWED_ROLES, "user,me"));
 	CHECK(M, "values: default DEFAULT_ROLE user",
@@ -1328,15 +1359,22 @@ test_init(void)
 	CHECK(M, "init: temp file", f != NULL);
 	if (f == NULL)
 		return;
-	fputs(BASE "WARDEN_SMTP_STARTTLS=1\n", f);
+	fputs(BASE SMTP "WARDEN_SMTP_STARTTLS=1\n", f);
 	fclose(f);
 	setenv("WARDEN_CONFIG", path, 1);
 	CHECK(M, "init: accounts", wd_cfg_init(&cfg, WD_BIN_ACCT, err,
-	    sizeof(err)) == WD_OK && wd_cfg_flag(&cfg, WD_CFG_SMTP_STARTTLS));
+	    sizeof(err)) == WD_OK);
+	wd_cfg_cleanup(&cfg);
+	CHECK(M, "init: mailer", wd_cfg_init(&cfg, WD_BIN_MAILER, err,
+	    sizeof(err)) == WD_OK && wd_cfg_flag(&cfg, WD_CFG_SMTP_STARTTLS) &&
+	    wd_cfg_int(&cfg, WD_CFG_MAIL_RETRY_MIN) == 10 &&
+	    wd_cfg_int(&cfg, WD_CFG_MAIL_RETRY_MAX) == 600 &&
+	    strcmp(wd_cfg_str(&cfg, WD_CFG_MAIL_TEMPLATES), "templates") == 0);
 	wd_cfg_cleanup(&cfg);
 	setenv("WARDEN_SMTP_STARTTLS", "yes", 1);
 	CHECK(M, "init: the environment is checked too",
-	    wd_cfg_init(&cfg, WD_BIN_ACCT, err, sizeof(err)) == WD_E_CONFIG &&
+	    wd_cfg_init(&cfg, WD_BIN_MAILER, err, sizeof(err)) ==
+	    WD_E_CONFIG &&
 	    strcmp(err, "WARDEN_SMTP_STARTTLS: must be true, false, 1 or 0")
 	    == 0);
 	wd_cfg_cleanup(&cfg);
