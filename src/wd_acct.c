@@ -35,8 +35,8 @@ wd_sess_cleanup(struct wd_sess *o)
 	explicit_bzero(o, sizeof(*o));
 }
 
-static enum wd_err
-audit(struct wd_svc *s, const struct wd_client *cl, const char *event,
+enum wd_err
+wd_acct_audit(struct wd_svc *s, const struct wd_client *cl, const char *event,
     const char *uid)
 {
 	const char	*p[4] = { event, uid, cl->ip, cl->ua };
@@ -63,12 +63,6 @@ audit1(struct wd_svc *s, const struct wd_client *cl, const char *event,
 	    "'UTF8')), NULLIF($3, '')::inet, NULLIF($4, ''))", 4, p, NULL);
 }
 
-/* Where a new refresh token comes from: NULL fields for a new session. */
-struct origin {
-	const char	*family;	/* the session (sid) */
-	const char	*parent;	/* the token it replaces (clear) */
-	const char	*started;	/* the session's start (timestamptz) */
-};
 
 /*
  * Mints the access token for account_id inside the open transaction and
@@ -76,9 +70,9 @@ struct origin {
  * the successor of from->parent. The claims are wd_jwt_mint's business;
  * this reads what goes in them.
  */
-static enum wd_err
-issue(struct wd_svc *s, const char *account_id, const struct origin *from,
-    struct wd_sess *o)
+enum wd_err
+wd_acct_issue(struct wd_svc *s, const char *account_id,
+    const struct wd_origin *from, struct wd_sess *o)
 {
 	const char		*family = from == NULL ? NULL : from->family;
 	enum wd_err		 rc;
@@ -296,11 +290,11 @@ out:
 	return rc;
 }
 
-/* The activation mail for ticket, queued in the open transaction. */
-static enum wd_err
-activation_mail(struct wd_svc *s, const char *rcpt, const char *ticket)
+enum wd_err
+wd_acct_mail(struct wd_svc *s, const char *tmpl, const char *rcpt,
+    const char *path, const char *ticket)
 {
-	static const char *const names[] = { "link", "ticket", "email" };
+	static const char *const names[] = { "ticket", "email", "link" };
 	const char	*values[3], *base = wd_cfg_str(&s->cfg,
 			    WD_CFG_SERVER_URL);
 	char		 link[2048];
@@ -309,15 +303,75 @@ activation_mail(struct wd_svc *s, const char *rcpt, const char *ticket)
 
 	if (base == NULL || base[0] == '\0')
 		base = wd_cfg_str(&s->cfg, WD_CFG_URL);
-	n = snprintf(link, sizeof(link), "%s/auth/activate?ticket=%s",
-	    base == NULL ? "" : base, ticket);
+	n = snprintf(link, sizeof(link), "%s%s?ticket=%s",
+	    base == NULL ? "" : base, path == NULL ? "" : path, ticket);
 	if (n < 0 || (size_t)n >= sizeof(link))
 		return WD_E_INTERNAL;
-	values[0] = link;
-	values[1] = ticket;
-	values[2] = rcpt;
-	rc = wd_outbox_add(&s->db, "activate", rcpt, names, values, 3);
+	values[0] = ticket;
+	values[1] = rcpt;
+	values[2] = link;
+	rc = wd_outbox_add(&s->db, tmpl, rcpt, names, values,
+	    path == NULL ? 2 : 3);
 	explicit_bzero(link, sizeof(link));
+	return rc;
+}
+
+enum wd_err
+wd_acct_ticket_new(struct wd_svc *s, const char *account_id,
+    const char *purpose, long minutes, const char *new_email, char *out)
+{
+	char		 mins[24];
+	const char	*p[5];
+	enum wd_err	 rc;
+
+	rc = wd_rand_uuid(out);
+	if (rc != WD_OK)
+		return rc;
+	snprintf(mins, sizeof(mins), "%ld", minutes);
+	p[0] = out;
+	p[1] = account_id;
+	p[2] = purpose;
+	p[3] = mins;
+	p[4] = new_email;
+	/* one live ticket per purpose: a new request ends the old one */
+	rc = wd_db_exec(&s->db, "DELETE FROM auth.tickets WHERE account_id = "
+	    "$1::uuid AND purpose = $2", 2, p + 1, NULL);
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, "INSERT INTO auth.tickets (ticket_hash, "
+		    "account_id, purpose, expires_at, new_email) VALUES ("
+		    TOKEN_HASH ", $2, $3, now() + make_interval(mins => "
+		    "$4::int), $5)", 5, p, NULL);
+	return rc;
+}
+
+enum wd_err
+wd_acct_ticket_take(struct wd_svc *s, const char *ticket,
+    const char *purpose, struct wd_ticket *t)
+{
+	const char	*p[2] = { ticket, purpose };
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+
+	memset(t, 0, sizeof(*t));
+	if (ticket == NULL || !wd_is_uuid(ticket, strlen(ticket)))
+		return WD_E_UNAUTH;
+	/* single use and purpose-bound: gone as it is spent; a ticket of
+	 * another purpose is not touched */
+	rc = wd_db_exec(&s->db, "DELETE FROM auth.tickets t USING "
+	    "auth.accounts a WHERE t.ticket_hash = " TOKEN_HASH " AND "
+	    "t.purpose = $2 AND t.expires_at > now() AND a.id = t.account_id "
+	    "RETURNING a.id, a.user_id, a.email, t.new_email", 2, p, &res);
+	if (rc == WD_OK && wd_db_rows(res) != 1)
+		rc = WD_E_UNAUTH;
+	if (rc == WD_OK) {
+		snprintf(t->acct, sizeof(t->acct), "%s", wd_db_val(res, 0, 0));
+		snprintf(t->uid, sizeof(t->uid), "%s", wd_db_val(res, 0, 1));
+		snprintf(t->email, sizeof(t->email), "%s",
+		    wd_db_val(res, 0, 2));
+		snprintf(t->new_email, sizeof(t->new_email), "%s",
+		    wd_db_val(res, 0, 3));
+	}
+	wd_db_free(res);
 	return rc;
 }
 
@@ -354,8 +408,6 @@ wd_acct_register(struct wd_svc *s, const struct wd_client *cl,
 	rc = wd_pw_hash(r->pw, r->pwlen, hash);
 	if (rc != WD_OK)
 		goto out;
-	if (!s->auto_activate && (rc = wd_rand_uuid(ticket)) != WD_OK)
-		goto out;
 	rc = wd_db_begin(&s->db);
 	if (rc != WD_OK)
 		goto out;
@@ -371,13 +423,9 @@ wd_acct_register(struct wd_svc *s, const struct wd_client *cl,
 	p[2] = hash;
 	p[3] = s->auto_activate ? "true" : "false";
 	p[4] = def;
-	p[5] = ticket[0] != '\0' ? ticket : NULL;
 	rc = wd_db_exec(&s->db, "INSERT INTO auth.accounts (user_id, email, "
-	    "password_hash, active, default_role, ticket_hash, ticket_purpose, "
-	    "ticket_expires_at) VALUES ($1, $2, $3, $4, $5, "
-	    "sha256(convert_to($6, 'UTF8')), CASE WHEN $6 IS NULL THEN NULL "
-	    "ELSE 'activate' END, CASE WHEN $6 IS NULL THEN NULL ELSE now() + "
-	    "interval '60 minutes' END) RETURNING id", 6, p, &res);
+	    "password_hash, active, default_role) VALUES ($1, $2, $3, $4, $5) "
+	    "RETURNING id", 5, p, &res);
 	if (rc == WD_E_CONFLICT) {
 		/* no more than HBP's message: that the address is taken */
 		*msg = "Account already exists.";
@@ -391,18 +439,22 @@ wd_acct_register(struct wd_svc *s, const struct wd_client *cl,
 	rc = wd_db_exec(&s->db, "INSERT INTO auth.account_roles (account_id, "
 	    "role) SELECT $1, unnest($2::text[])", 2, p, NULL);
 	if (rc == WD_OK)
-		rc = audit(s, cl, "register", uid);
+		rc = wd_acct_audit(s, cl, "register", uid);
 	if (rc != WD_OK)
 		goto out;
 	if (s->auto_activate)
-		rc = issue(s, acct, NULL, o);
+		rc = wd_acct_issue(s, acct, NULL, o);
 	else {
 		snprintf(o->user_id, sizeof(o->user_id), "%s", uid);
 		snprintf(o->email, sizeof(o->email), "%s", r->email);
 		o->display_name = wd_xstrdup(r->email);
 		/* queued in this transaction: the mailer sends it after
 		 * COMMIT, and retries while the relay is down */
-		rc = activation_mail(s, r->email, ticket);
+		rc = wd_acct_ticket_new(s, acct, "activate", WD_TICKET_MINUTES,
+		    NULL, ticket);
+		if (rc == WD_OK)
+			rc = wd_acct_mail(s, "activate", r->email,
+			    "/auth/activate", ticket);
 	}
 out:
 	rc = wd_db_end(&s->db, rc);
@@ -474,9 +526,9 @@ wd_acct_login(struct wd_svc *s, const struct wd_client *cl,
 		if (rc != WD_OK)
 			goto out;
 	}
-	rc = audit(s, cl, "login", uid);
+	rc = wd_acct_audit(s, cl, "login", uid);
 	if (rc == WD_OK)
-		rc = issue(s, acct, NULL, o);
+		rc = wd_acct_issue(s, acct, NULL, o);
 out:
 	rc = wd_db_end(&s->db, rc);
 	/* after wd_db_end: hash points into res */
@@ -488,32 +540,40 @@ out:
 	return rc;
 }
 
-/* Revokes session families: their refresh tokens go, and their sids are
+/*
+ * Revokes session families: their refresh tokens go, and their sids are
  * published for the webhook (trigger NOTIFY, sql/002). where selects the
- * families from auth.refresh_tokens with $1. */
-static enum wd_err
-revoke(struct wd_svc *s, const char *where, const char *arg)
+ * families from auth.refresh_tokens with the n parameters p ($1..$n).
+ */
+enum wd_err
+wd_acct_revoke(struct wd_svc *s, const char *where, const char *const *p,
+    int n)
 {
-	char		 mins[24];
-	const char	*p[2] = { arg, mins };
-	char		 sql[512];
+	char		 mins[24], sql[640];
+	const char	*q[4];
 	enum wd_err	 rc;
+	int		 i;
 
+	if (n < 0 || n > 3)
+		return WD_E_INTERNAL;
+	for (i = 0; i < n; i++)
+		q[i] = p[i];
 	/* a revoked sid must outlive every access token of the session */
 	snprintf(mins, sizeof(mins), "%ld", s->jwt_min +
 	    (s->key.skew + 59) / 60 + 1);
+	q[n] = mins;
 	snprintf(sql, sizeof(sql), "INSERT INTO auth.revoked_sessions "
 	    "(family_id, expires_at) SELECT DISTINCT family_id, now() + "
-	    "make_interval(mins => $2::int) FROM auth.refresh_tokens WHERE %s "
+	    "make_interval(mins => $%d::int) FROM auth.refresh_tokens WHERE %s "
 	    "ON CONFLICT (family_id) DO UPDATE SET expires_at = "
-	    "EXCLUDED.expires_at", where);
-	rc = wd_db_exec(&s->db, sql, 2, p, NULL);
+	    "EXCLUDED.expires_at", n + 1, where);
+	rc = wd_db_exec(&s->db, sql, n + 1, q, NULL);
 	if (rc != WD_OK)
 		return rc;
 	snprintf(sql, sizeof(sql), "DELETE FROM auth.refresh_tokens WHERE "
 	    "family_id IN (SELECT family_id FROM auth.refresh_tokens WHERE "
 	    "%s)", where);
-	return wd_db_exec(&s->db, sql, 1, p, NULL);
+	return wd_db_exec(&s->db, sql, n, q, NULL);
 }
 
 /*
@@ -526,9 +586,9 @@ reused(struct wd_svc *s, const struct wd_client *cl, const char *fam,
 {
 	enum wd_err	 rc;
 
-	rc = revoke(s, "family_id = $1::uuid", fam);
+	rc = wd_acct_revoke(s, "family_id = $1::uuid", &fam, 1);
 	if (rc == WD_OK)
-		rc = audit(s, cl, "refresh_reuse", uid);
+		rc = wd_acct_audit(s, cl, "refresh_reuse", uid);
 	rc = wd_db_end(&s->db, rc);	/* commits only a complete revoke */
 	return rc == WD_OK ? WD_E_UNAUTH : rc;
 }
@@ -606,7 +666,7 @@ wd_acct_refresh(struct wd_svc *s, const struct wd_client *cl,
 {
 	enum wd_err	 rc;
 	struct rtok	 t;
-	struct origin	 from;
+	struct wd_origin	 from;
 	const char	*p[1] = { token };
 
 	*msg = MSG_BADREFRESH;
@@ -631,12 +691,12 @@ wd_acct_refresh(struct wd_svc *s, const struct wd_client *cl,
 	else
 		rc = WD_OK;
 	if (rc == WD_OK)
-		rc = audit(s, cl, t.used ? "refresh_again" : "refresh", t.uid);
+		rc = wd_acct_audit(s, cl, t.used ? "refresh_again" : "refresh", t.uid);
 	from.family = t.fam;
 	from.parent = token;
 	from.started = t.started;
 	if (rc == WD_OK)
-		rc = issue(s, t.acct, &from, o);
+		rc = wd_acct_issue(s, t.acct, &from, o);
 	if (rc == WD_OK)
 		*msg = NULL;
 out:
@@ -649,6 +709,7 @@ wd_acct_logout(struct wd_svc *s, const struct wd_client *cl,
 {
 	enum wd_err	 rc;
 	struct rtok	 t;
+	const char	*which;
 
 	*msg = MSG_BADREFRESH;
 	rc = lock_token(s, token, &t);
@@ -660,12 +721,13 @@ wd_acct_logout(struct wd_svc *s, const struct wd_client *cl,
 		/* a rotated token: a copy is in other hands (as in refresh) */
 		return reused(s, cl, t.fam, t.uid);
 	}
+	which = all ? t.acct : t.fam;
 	if (all)
-		rc = revoke(s, "account_id = $1::uuid", t.acct);
+		rc = wd_acct_revoke(s, "account_id = $1::uuid", &which, 1);
 	else
-		rc = revoke(s, "family_id = $1::uuid", t.fam);
+		rc = wd_acct_revoke(s, "family_id = $1::uuid", &which, 1);
 	if (rc == WD_OK)
-		rc = audit(s, cl, all ? "logout_all" : "logout", t.uid);
+		rc = wd_acct_audit(s, cl, all ? "logout_all" : "logout", t.uid);
 	if (rc == WD_OK)
 		*msg = NULL;
 out:
@@ -676,34 +738,23 @@ enum wd_err
 wd_acct_activate(struct wd_svc *s, const struct wd_client *cl,
     const char *ticket, const char **msg)
 {
-	enum wd_err	 rc;
-	struct wd_dbres	*res = NULL;
-	const char	*p[1] = { ticket };
+	struct wd_ticket	 t;
+	const char		*p[1];
+	enum wd_err		 rc;
 
 	*msg = MSG_BADTICKET;
-	rc = WD_E_UNAUTH;
-	if (!wd_is_uuid(ticket, strlen(ticket)))
-		goto out;
 	rc = wd_db_begin(&s->db);
 	if (rc != WD_OK)
-		goto out;
-	/* single use and purpose-bound: the ticket is cleared as it is
-	 * spent, and only an activation ticket activates */
-	rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET active = true, ticket_hash = "
-	    "NULL, ticket_purpose = NULL, ticket_expires_at = NULL WHERE "
-	    "ticket_hash = " TOKEN_HASH " AND ticket_purpose = 'activate' AND "
-	    "ticket_expires_at > now() AND NOT active RETURNING user_id", 1, p,
-	    &res);
-	if (rc != WD_OK)
-		goto out;
-	rc = WD_E_UNAUTH;
-	if (wd_db_rows(res) != 1)
-		goto out;
-	rc = audit(s, cl, "activate", wd_db_val(res, 0, 0));
+		return rc;
+	rc = wd_acct_ticket_take(s, ticket, "activate", &t);
+	p[0] = t.acct;
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET active = "
+		    "true WHERE id = $1", 1, p, NULL);
+	if (rc == WD_OK)
+		rc = wd_acct_audit(s, cl, "activate", t.uid);
 	if (rc == WD_OK)
 		*msg = NULL;
-out:
-	wd_db_free(res);
 	return wd_db_end(&s->db, rc);
 }
 

@@ -67,6 +67,59 @@ enum wd_err	wd_acct_logout(struct wd_svc *s, const struct wd_client *cl,
 		    const char *token, int all, const char **msg);
 enum wd_err	wd_acct_activate(struct wd_svc *s, const struct wd_client *cl,
 		    const char *ticket, const char **msg);
+/* Where a new refresh token comes from: NULL fields for a new session. */
+struct wd_origin {
+	const char	*family;	/* the session (sid) */
+	const char	*parent;	/* the token it replaces (clear) */
+	const char	*started;	/* the session's start (timestamptz) */
+};
+
+/*
+ * Building blocks for the lifecycle (wd_life.c); each runs inside the
+ * transaction the caller opened (wd_db_begin).
+ * wd_acct_issue: mints the access token for account_id and stores a new
+ * refresh token, of a new session (from NULL) or from's.
+ * wd_acct_audit: one audit row (event, user, the caller's address).
+ * wd_acct_revoke: revokes the session families that where (SQL over
+ * auth.refresh_tokens with the n <= 3 parameters p as $1..$n) selects;
+ * the webhook and storage see it within a second.
+ * wd_acct_mail: queues template tmpl to rcpt with the ticket and, when
+ * path is not NULL, the link WARDEN_SERVER_URL + path + "?ticket=".
+ */
+enum wd_err	wd_acct_issue(struct wd_svc *s, const char *account_id,
+		    const struct wd_origin *from, struct wd_sess *o);
+enum wd_err	wd_acct_audit(struct wd_svc *s, const struct wd_client *cl,
+		    const char *event, const char *uid);
+enum wd_err	wd_acct_revoke(struct wd_svc *s, const char *where,
+		    const char *const *p, int n);
+enum wd_err	wd_acct_mail(struct wd_svc *s, const char *tmpl,
+		    const char *rcpt, const char *path, const char *ticket);
+
+#define WD_TICKET_MINUTES	60	/* emailed tickets (API.md §5) */
+
+/* A spent ticket: whose it was. */
+struct wd_ticket {
+	char	 acct[WD_UUID_LEN + 1];
+	char	 uid[WD_UUID_LEN + 1];
+	char	 email[WD_EMAIL_MAX + 1];
+	char	 new_email[WD_EMAIL_MAX + 1];	/* purpose "email"; else "" */
+};
+
+/*
+ * A new ticket of purpose for account_id (valid minutes; new_email for
+ * an email change, else NULL) into out (WD_UUID_LEN + 1), stored only as
+ * its sha256; an earlier one of the same purpose ends. In the caller's
+ * transaction.
+ */
+enum wd_err	wd_acct_ticket_new(struct wd_svc *s, const char *account_id,
+		    const char *purpose, long minutes, const char *new_email,
+		    char *out);
+/* Spends ticket if it is live and of purpose (in the caller's
+ * transaction); WD_E_UNAUTH otherwise (malformed, unknown, expired,
+ * spent, another purpose). */
+enum wd_err	wd_acct_ticket_take(struct wd_svc *s, const char *ticket,
+		    const char *purpose, struct wd_ticket *t);
+
 /* WD_OK if user_id's account exists and is active and session sid (""
  * for none) is not revoked; WD_E_UNAUTH otherwise. */
 enum wd_err	wd_acct_alive(struct wd_svc *s, const char *user_id,
