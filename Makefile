@@ -6,7 +6,7 @@
 #   make bench      benchmarks (not tests)
 #   make fuzz       run each libFuzzer target for FUZZ_TIME seconds
 
-PKGS	 = libpq json-c libjwt libcurl libxcrypt fcgi libcrypto
+PKGS	 = libpq json-c libjwt libcurl libxcrypt fcgi libcrypto libqrencode
 CC	?= cc
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -D_DEFAULT_SOURCE -MMD -MP \
@@ -39,7 +39,7 @@ UNIT	= $(patsubst tests/unit/%.c,$(B)/tests/%,\
 DEBS	= gcc make pkg-config libfcgi-dev libpq-dev libjson-c-dev \
 	  libjwt-dev libcurl4-openssl-dev libcrypt-dev libssl-dev \
 	  postgresql lighttpd nginx-light spawn-fcgi python3 openssl curl \
-	  clang libclang-rt-14-dev wrk procps
+	  clang libclang-rt-14-dev wrk procps libqrencode-dev
 
 .PHONY: all deps lint test unit-san fuzz-build fuzz start stop run bench \
 	clean
