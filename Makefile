@@ -39,7 +39,8 @@ UNIT	= $(patsubst tests/unit/%.c,$(B)/tests/%,\
 DEBS	= gcc make pkg-config libfcgi-dev libpq-dev libjson-c-dev \
 	  libjwt-dev libcurl4-openssl-dev libcrypt-dev libssl-dev \
 	  postgresql lighttpd nginx-light spawn-fcgi python3 openssl curl \
-	  clang libclang-rt-14-dev wrk procps libqrencode-dev
+	  clang libclang-rt-14-dev wrk procps libqrencode-dev \
+	  zbar-tools librsvg2-bin
 
 .PHONY: all deps lint test unit-san fuzz-build fuzz start stop run bench \
 	clean
