@@ -1,11 +1,19 @@
 /*
- * activate: GET /auth/activate (HBP v2) and /actions/activate (Hasura
- * Action). The operation is wd_op_activate (src/wd_api.c).
+ * activate: the activation link. GET /auth/activate?ticket= only shows a
+ * page whose form POSTs the ticket (mail scanners follow links); POST
+ * /auth/activate (that form, or JSON) and /actions/activate activate.
+ * The operation is wd_op_activate (src/wd_api.c).
  */
 #include "wd_dialect.h"
+#include "wd_page.h"
+
+static const struct wd_page page = {
+	"/auth/activate", "Activate your account", "Activate", 0
+};
 
 static const struct wd_route routes[] = {
-	WD_ACCT_ROUTE("/auth/activate", "GET", wd_dialect_hbp2,
+	{ "/auth/activate", "GET HEAD", wd_page_serve, &page },
+	WD_ACCT_ROUTE("/auth/activate", "POST", wd_dialect_hbp2,
 	    wd_op_activate),
 	WD_ACCT_ROUTE("/actions/activate", "POST", wd_dialect_action,
 	    wd_op_activate),

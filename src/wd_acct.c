@@ -482,8 +482,9 @@ wd_acct_login(struct wd_svc *s, const struct wd_client *cl,
 	/* read without a lock, and hash outside any transaction: a row
 	 * lock held through the hash would serialise logins to one account,
 	 * which both slows them and tells an observer the email exists */
-	rc = wd_db_read(&s->db, "SELECT id, user_id, password_hash, active "
-	    "FROM auth.accounts WHERE lower(email::text) = $1", 1, p, &res);
+	rc = wd_db_read(&s->db, "SELECT id, user_id, password_hash, active, "
+	    "mfa_enabled FROM auth.accounts WHERE lower(email::text) = $1", 1,
+	    p, &res);
 	if (rc != WD_OK)
 		goto out;
 	found = wd_db_rows(res) == 1;
@@ -525,6 +526,15 @@ wd_acct_login(struct wd_svc *s, const struct wd_client *cl,
 		explicit_bzero(nh, sizeof(nh));
 		if (rc != WD_OK)
 			goto out;
+	}
+	if (wd_db_bool(res, 0, 4)) {
+		/* two-factor: no session yet, a short single-use ticket for
+		 * POST /auth/mfa/totp with the code */
+		rc = wd_acct_ticket_new(s, acct, "mfa", WD_MFA_TICKET_MINUTES,
+		    NULL, o->mfa_ticket);
+		if (rc == WD_OK)
+			rc = wd_acct_audit(s, cl, "login_password", uid);
+		goto out;
 	}
 	rc = wd_acct_audit(s, cl, "login", uid);
 	if (rc == WD_OK)

@@ -37,6 +37,9 @@ struct wd_sess {
 	char	 user_id[WD_UUID_LEN + 1];
 	char	 email[WD_EMAIL_MAX + 1];
 	char	*display_name;			/* owned; may be NULL */
+	char	 mfa_ticket[WD_UUID_LEN + 1];	/* login: "" or the ticket
+						 * that /auth/mfa/totp needs
+						 * (then no jwt) */
 };
 
 void		wd_sess_cleanup(struct wd_sess *o);
@@ -96,6 +99,7 @@ enum wd_err	wd_acct_mail(struct wd_svc *s, const char *tmpl,
 		    const char *rcpt, const char *path, const char *ticket);
 
 #define WD_TICKET_MINUTES	60	/* emailed tickets (API.md §5) */
+#define WD_MFA_TICKET_MINUTES	5	/* between password and TOTP code */
 
 /* A spent ticket: whose it was. */
 struct wd_ticket {

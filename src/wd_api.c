@@ -15,6 +15,7 @@
 #include "wd_acct.h"
 #include "wd_auth.h"
 #include "wd_json.h"
+#include "wd_life.h"
 #include "wd_limits.h"
 #include "wd_mem.h"
 #include "wd_op.h"
@@ -154,7 +155,8 @@ op_login(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
 		(void)wd_throttle_hit(&s->db, key, WD_THROTTLE_FAIL_WINDOW, 0,
 		    &left);
 	if (rc == WD_OK)
-		out->kind = WD_RES_SESSION;
+		out->kind = out->sess.mfa_ticket[0] != '\0' ? WD_RES_MFA :
+		    WD_RES_SESSION;
 	return rc;
 }
 
@@ -208,6 +210,142 @@ op_user(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
 	    &out->json);
 	if (rc == WD_OK)
 		out->kind = WD_RES_JSON;
+	return rc;
+}
+
+/* ---- the account lifecycle (issue #9) ---- */
+
+static enum wd_err
+op_change_password(struct wd_svc *s, const struct wd_areq *in,
+    struct wd_ares *out)
+{
+	const char	*old, *pw;
+	size_t		 oldlen, pwlen;
+
+	old = wd_areq_str(in, WD_FLD_OLD_PASSWORD, &oldlen);
+	pw = wd_areq_str(in, WD_FLD_NEW_PASSWORD, &pwlen);
+	out->kind = WD_RES_EMPTY;
+	return wd_life_password_change(s, &in->who, in->uid, in->sid, old,
+	    oldlen, pw, pwlen, &out->msg);
+}
+
+static enum wd_err
+op_reset_request(struct wd_svc *s, const struct wd_areq *in,
+    struct wd_ares *out)
+{
+	char		 email[WD_EMAIL_MAX + 1];
+	enum wd_err	 rc;
+
+	rc = email_arg(in, email, out);
+	if (rc != WD_OK)
+		return rc;
+	out->kind = WD_RES_EMPTY;
+	return wd_life_reset_request(s, &in->who, email, &out->msg);
+}
+
+static enum wd_err
+op_reset_confirm(struct wd_svc *s, const struct wd_areq *in,
+    struct wd_ares *out)
+{
+	const char	*t = wd_areq_str(in, WD_FLD_TICKET, NULL), *pw;
+	size_t		 pwlen;
+
+	pw = wd_areq_str(in, WD_FLD_NEW_PASSWORD, &pwlen);
+	out->kind = WD_RES_EMPTY;
+	return wd_life_reset_confirm(s, &in->who, t, pw, pwlen, &out->msg);
+}
+
+static enum wd_err
+op_email_request(struct wd_svc *s, const struct wd_areq *in,
+    struct wd_ares *out)
+{
+	out->kind = WD_RES_EMPTY;
+	return wd_life_email_request(s, &in->who, in->uid,
+	    wd_areq_str(in, WD_FLD_NEW_EMAIL, NULL), &out->msg);
+}
+
+static enum wd_err
+op_email_confirm(struct wd_svc *s, const struct wd_areq *in,
+    struct wd_ares *out)
+{
+	out->kind = WD_RES_EMPTY;
+	return wd_life_email_confirm(s, &in->who,
+	    wd_areq_str(in, WD_FLD_TICKET, NULL), &out->msg);
+}
+
+static enum wd_err
+op_email_direct(struct wd_svc *s, const struct wd_areq *in,
+    struct wd_ares *out)
+{
+	out->kind = WD_RES_EMPTY;
+	return wd_life_email_direct(s, &in->who, in->uid,
+	    wd_areq_str(in, WD_FLD_NEW_EMAIL, NULL), &out->msg);
+}
+
+static enum wd_err
+op_delete_user(struct wd_svc *s, const struct wd_areq *in,
+    struct wd_ares *out)
+{
+	const char	*pw;
+	size_t		 pwlen;
+
+	pw = wd_areq_str(in, WD_FLD_PASSWORD, &pwlen);
+	out->kind = WD_RES_EMPTY;
+	return wd_life_delete(s, &in->who, in->uid, pw, pwlen, &out->msg);
+}
+
+static enum wd_err
+op_mfa_generate(struct wd_svc *s, const struct wd_areq *in,
+    struct wd_ares *out)
+{
+	enum wd_err	 rc;
+
+	rc = wd_life_mfa_generate(s, &in->who, in->uid, &out->json,
+	    &out->msg);
+	if (rc == WD_OK)
+		out->kind = WD_RES_JSON;
+	return rc;
+}
+
+static enum wd_err
+mfa_set(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out,
+    int enable)
+{
+	const char	*code;
+	size_t		 len;
+
+	code = wd_areq_str(in, WD_FLD_CODE, &len);
+	out->kind = WD_RES_EMPTY;
+	return wd_life_mfa_set(s, &in->who, in->uid, code, len, enable,
+	    &out->msg);
+}
+
+static enum wd_err
+op_mfa_enable(struct wd_svc *s, const struct wd_areq *in,
+    struct wd_ares *out)
+{
+	return mfa_set(s, in, out, 1);
+}
+
+static enum wd_err
+op_mfa_disable(struct wd_svc *s, const struct wd_areq *in,
+    struct wd_ares *out)
+{
+	return mfa_set(s, in, out, 0);
+}
+
+static enum wd_err
+op_mfa_totp(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
+{
+	const char	*code;
+	size_t		 len;
+	enum wd_err	 rc;
+
+	code = wd_areq_str(in, WD_FLD_CODE, &len);
+	rc = wd_life_mfa_login(s, &in->who, wd_areq_str(in, WD_FLD_TICKET,
+	    NULL), code, len, &out->sess, &out->msg);
+	if (rc == WD_OK)
+		out->kind = WD_RES_SESSION;
 	return rc;
 }
 
@@ -412,9 +550,64 @@ const struct wd_op wd_op_logout = { "logout", op_logout, {
 
 const struct wd_op wd_op_activate = { "activate", op_activate, {
 	[WD_FLD_TICKET] = TOKEN,
-}, WD_OP_REDIRECTS | WD_OP_THROTTLED };
+}, WD_OP_REDIRECTS | WD_OP_THROTTLED | WD_OP_LINK };
 
 const struct wd_op wd_op_user = { "user", op_user, { { 0, 0, 0 } },
     WD_OP_USER };
 
 const struct wd_op wd_op_jwks = { "jwks", op_jwks, { { 0, 0, 0 } }, 0 };
+
+#define PW		STR(WD_PW_MAX, 1)
+#define CODE		STR(16, 1)
+
+const struct wd_op wd_op_change_password = { "change_password",
+    op_change_password, {
+	[WD_FLD_OLD_PASSWORD] = PW,
+	[WD_FLD_NEW_PASSWORD] = PW,
+}, WD_OP_USER };
+
+const struct wd_op wd_op_reset_request = { "request_password_change",
+    op_reset_request, {
+	[WD_FLD_EMAIL] = STR(1024, 1),
+}, WD_OP_THROTTLED };
+
+const struct wd_op wd_op_reset_confirm = { "confirm_password_change",
+    op_reset_confirm, {
+	[WD_FLD_TICKET] = TOKEN,
+	[WD_FLD_NEW_PASSWORD] = PW,
+}, WD_OP_THROTTLED | WD_OP_LINK };
+
+const struct wd_op wd_op_email_request = { "request_email_change",
+    op_email_request, {
+	[WD_FLD_NEW_EMAIL] = STR(1024, 1),
+}, WD_OP_USER };
+
+const struct wd_op wd_op_email_confirm = { "confirm_email_change",
+    op_email_confirm, {
+	[WD_FLD_TICKET] = TOKEN,
+}, WD_OP_THROTTLED | WD_OP_LINK };
+
+const struct wd_op wd_op_email_direct = { "change_email", op_email_direct, {
+	[WD_FLD_NEW_EMAIL] = STR(1024, 1),
+}, WD_OP_USER };
+
+const struct wd_op wd_op_delete_user = { "delete_user", op_delete_user, {
+	[WD_FLD_PASSWORD] = PW,
+}, WD_OP_USER };
+
+const struct wd_op wd_op_mfa_generate = { "mfa_generate", op_mfa_generate,
+    { { 0, 0, 0 } }, WD_OP_USER };
+
+const struct wd_op wd_op_mfa_enable = { "mfa_enable", op_mfa_enable, {
+	[WD_FLD_CODE] = CODE,
+}, WD_OP_USER };
+
+const struct wd_op wd_op_mfa_disable = { "mfa_disable", op_mfa_disable, {
+	[WD_FLD_CODE] = CODE,
+}, WD_OP_USER };
+
+const struct wd_op wd_op_mfa_totp = { "mfa_totp", op_mfa_totp, {
+	[WD_FLD_TICKET] = TOKEN,
+	[WD_FLD_CODE] = CODE,
+	[WD_FLD_COOKIE] = BOOL,
+}, WD_OP_THROTTLED };

@@ -143,6 +143,16 @@ static const struct cfgdef defs[] = {
 	    1, 3600, "10", MAILER, 0 },
 	[WD_CFG_MAIL_RETRY_MAX] = { "WARDEN_MAIL_RETRY_MAX", WD_CFGT_INT,
 	    1, 86400, "600", MAILER, 0 },
+	/* email changes only through a ticket to the new address; false
+	 * allows POST /auth/change-email */
+	[WD_CFG_VERIFY_EMAILS] = { "WARDEN_VERIFY_EMAILS", WD_CFGT_BOOL,
+	    0, 1, "true", ACCT, 0 },
+	/* seals TOTP secrets at rest: 64 hex digits (wd_seal); unset, the
+	 * MFA routes answer 503 */
+	[WD_CFG_MFA_KEY] = { "WARDEN_MFA_KEY", WD_CFGT_SECRET,
+	    64, 64, NULL, ACCT, 0 },
+	[WD_CFG_MFA_ISSUER] = { "WARDEN_MFA_ISSUER", WD_CFGT_STR,
+	    1, 64, "Warden", ACCT, 0 },
 };
 _Static_assert(sizeof(defs) / sizeof(defs[0]) == WD_CFG__MAX, "cfg rows");
 

@@ -58,6 +58,10 @@ enum wd_cfgkey {
 	WD_CFG_MAIL_TEMPLATES,
 	WD_CFG_MAIL_RETRY_MIN,
 	WD_CFG_MAIL_RETRY_MAX,
+	/* the account lifecycle (issue #9) */
+	WD_CFG_VERIFY_EMAILS,
+	WD_CFG_MFA_KEY,
+	WD_CFG_MFA_ISSUER,
 	WD_CFG__MAX
 };
 

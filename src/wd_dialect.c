@@ -452,7 +452,7 @@ hbp2_answer(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 		r = json_object_new_object();
 		json_object_object_add(r, "mfa", json_object_new_boolean(1));
 		json_object_object_add(r, "ticket",
-		    json_object_new_string(out->mfa_ticket));
+		    json_object_new_string(out->sess.mfa_ticket));
 		send_json(rq, 200, r, &h);
 		json_object_put(r);
 		break;
@@ -568,7 +568,7 @@ action_answer(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 		json_object_object_add(ext, "code",
 		    json_object_new_string("mfa-required"));
 		json_object_object_add(ext, "ticket",
-		    json_object_new_string(out->mfa_ticket));
+		    json_object_new_string(out->sess.mfa_ticket));
 		json_object_object_add(r, "extensions", ext);
 	} else {
 		status = 200;

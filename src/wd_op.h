@@ -73,7 +73,8 @@ enum wd_reskind {
 	WD_RES_EMPTY,		/* done, nothing to say (REST 204) */
 	WD_RES_SESSION,		/* sess */
 	WD_RES_JSON,		/* json */
-	WD_RES_MFA,		/* sign-in needs a TOTP code: mfa_ticket */
+	WD_RES_MFA,		/* sign-in needs a TOTP code:
+				 * sess.mfa_ticket */
 	WD_RES__MAX
 };
 
@@ -89,7 +90,6 @@ struct wd_ares {
 	const char		*msg;		/* on error: the message, or
 						 * NULL for the table's */
 	long			 retry_after;	/* WD_E_RATELIMIT: seconds */
-	char			 mfa_ticket[WD_UUID_LEN + 1];
 };
 
 #define WD_OP_CLEARS_COOKIE	0x1u	/* REST success clears the refresh
@@ -124,6 +124,18 @@ extern const struct wd_op wd_op_logout;
 extern const struct wd_op wd_op_activate;
 extern const struct wd_op wd_op_user;
 extern const struct wd_op wd_op_jwks;
+/* the account lifecycle (issue #9) */
+extern const struct wd_op wd_op_change_password;
+extern const struct wd_op wd_op_reset_request;
+extern const struct wd_op wd_op_reset_confirm;
+extern const struct wd_op wd_op_email_request;
+extern const struct wd_op wd_op_email_confirm;
+extern const struct wd_op wd_op_email_direct;
+extern const struct wd_op wd_op_delete_user;
+extern const struct wd_op wd_op_mfa_generate;
+extern const struct wd_op wd_op_mfa_enable;
+extern const struct wd_op wd_op_mfa_disable;
+extern const struct wd_op wd_op_mfa_totp;
 
 /*
  * Runs op on in: the throttles first for a WD_OP_THROTTLED op (429 with

@@ -203,6 +203,19 @@ wd_svc_init(struct wd_svc *s, const char *prog, char *err, size_t errsz)
 	if (origins(s, err, errsz) != WD_OK || reserved(s, err, errsz) !=
 	    WD_OK)
 		return WD_E_CONFIG;
+	s->verify_emails = wd_cfg_flag(c, WD_CFG_VERIFY_EMAILS);
+	s->mfa_issuer = wd_cfg_str(c, WD_CFG_MFA_ISSUER);
+	if (wd_cfg_isset(c, WD_CFG_MFA_KEY) &&
+	    wd_cfg_str(c, WD_CFG_MFA_KEY)[0] != '\0') {
+		const char	*k = wd_cfg_str(c, WD_CFG_MFA_KEY), *why = "";
+
+		if (wd_seal_key_parse(k, strlen(k), &s->mfa_key, &why) !=
+		    WD_OK) {
+			ERRF("WARDEN_MFA_KEY: %s", why);
+			return WD_E_CONFIG;
+		}
+		s->has_mfa_key = 1;
+	}
 	if (s->key.sign == NULL) {
 		ERRF("WARDEN_JWT_SECRET: an RS* key must be the private key "
 		    "to sign tokens");
@@ -230,6 +243,7 @@ wd_svc_cleanup(struct wd_svc *s)
 {
 	if (s == NULL)
 		return;
+	wd_seal_key_cleanup(&s->mfa_key);
 	wd_db_cleanup(&s->db);
 	wd_jwt_key_cleanup(&s->key);
 	wd_cfg_cleanup(&s->cfg);

@@ -13,6 +13,7 @@
 #include "wd_db.h"
 #include "wd_http.h"
 #include "wd_jwt.h"
+#include "wd_seal.h"
 
 #define WD_SVC_MAX_LIST	WD_CFG_MAX_LIST	/* roles or custom fields */
 #define WD_SVC_MAX_ORIGINS	16	/* allowed browser origins */
@@ -48,6 +49,11 @@ struct wd_svc {
 	size_t			 nproxies;
 	char			 origins[WD_SVC_MAX_ORIGINS][WD_SVC_ORIGIN];
 	size_t			 norigins;	/* the public URL's first */
+	/* the account lifecycle (issue #9) */
+	int			 verify_emails;
+	int			 has_mfa_key;
+	struct wd_seal_key	 mfa_key;
+	const char		*mfa_issuer;
 };
 
 /*

@@ -13,11 +13,24 @@ from smtp_sink import SmtpSink
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 META = os.path.join(REPO, "metadata")
-ACTIONS = ("register", "login", "refresh", "logout", "activate")
+ACTIONS = ("register", "login", "refresh", "logout", "activate",
+           # the account lifecycle (issue #9)
+           "change_password", "request_password_change",
+           "confirm_password_change", "request_email_change",
+           "confirm_email_change", "change_email", "mfa_generate",
+           "mfa_enable", "mfa_disable", "mfa_totp", "delete_user")
 # who may call which action (API.md §6, issue #5)
 ACTION_ROLES = {"register": {"anonymous"}, "login": {"anonymous"},
                 "refresh": {"anonymous", "user"}, "logout": {"user"},
-                "activate": {"anonymous"}}
+                "activate": {"anonymous"},
+                "change_password": {"user"},
+                "request_password_change": {"anonymous"},
+                "confirm_password_change": {"anonymous"},
+                "request_email_change": {"user"},
+                "confirm_email_change": {"anonymous"},
+                "change_email": {"user"}, "mfa_generate": {"user"},
+                "mfa_enable": {"user"}, "mfa_disable": {"user"},
+                "mfa_totp": {"anonymous"}, "delete_user": {"user"}}
 SECRET_COLUMNS = {"password_hash", "ticket_hash", "ticket_purpose",
                   "ticket_expires_at"}
 TRACKED = {"public.users", "auth.accounts", "auth.roles",
@@ -162,7 +175,7 @@ def test_actions_declared(t):
     types = parse_sdl(os.path.join(META, "actions.graphql"))
     muts = types.get("Mutation", {})
     names = [x["name"] for x in a.get("actions") or []]
-    t.check("actions.yaml declares exactly the five actions",
+    t.check("actions.yaml declares exactly the actions Warden serves",
             sorted(names) == sorted(ACTIONS), names)
     t.check("actions.graphql: the same Mutation fields, no Query",
             set(muts) == set(ACTIONS) and "Query" not in types, list(muts))
@@ -193,12 +206,27 @@ def test_actions_declared(t):
         "login": {"email": "String!", "password": "String!"},
         "refresh": {"refresh_token": "String!"},
         "logout": {"refresh_token": "String!", "all": "Boolean"},
-        "activate": {"ticket": "String!"}}, args)
-    t.check("outputs: AuthSession for register/login/refresh, AuthOk else",
-            {n: muts[n][1] for n in muts} == {
-                "register": "AuthSession", "login": "AuthSession",
-                "refresh": "AuthSession", "logout": "AuthOk",
-                "activate": "AuthOk"}, muts)
+        "activate": {"ticket": "String!"},
+        "change_password": {"old_password": "String!",
+                            "new_password": "String!"},
+        "request_password_change": {"email": "String!"},
+        "confirm_password_change": {"ticket": "String!",
+                                    "new_password": "String!"},
+        "request_email_change": {"new_email": "String!"},
+        "confirm_email_change": {"ticket": "String!"},
+        "change_email": {"new_email": "String!"},
+        "mfa_generate": {},
+        "mfa_enable": {"code": "String!"},
+        "mfa_disable": {"code": "String!"},
+        "mfa_totp": {"ticket": "String!", "code": "String!"},
+        "delete_user": {"password": "String!"}}, args)
+    want = {n: "AuthOk" for n in ACTIONS}
+    want.update({"register": "AuthSession", "login": "AuthSession",
+                 "refresh": "AuthSession", "mfa_totp": "AuthSession",
+                 "mfa_generate": "MfaSecret"})
+    t.check("outputs: AuthSession for sign-ins, MfaSecret for "
+            "mfa_generate, AuthOk else",
+            {n: muts[n][1] for n in muts} == want, muts)
 
 
 def test_handler_routes_served(t):

@@ -1,0 +1,621 @@
+/*
+ * wd_life.c: the account lifecycle (wd_life.h). Passwords are verified
+ * and hashed outside any transaction (50 ms of CPU holds no lock), and
+ * the write that follows is conditioned on the hash it verified, so a
+ * concurrent change is not overwritten. Wrong passwords and TOTP codes
+ * count against (account, address) like failed sign-ins (wd_throttle).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wd_email.h"
+#include "wd_life.h"
+#include "wd_log.h"
+#include "wd_mem.h"
+#include "wd_outbox.h"
+#include "wd_pw.h"
+#include "wd_qr.h"
+#include "wd_throttle.h"
+#include "wd_totp.h"
+
+#define MSG_BADPW	"Incorrect password."
+#define MSG_BADCODE	"Invalid two-factor code."
+#define MSG_BADTICKET	"Invalid or expired ticket."
+#define MSG_SHORTPW	"Password is too short."
+#define MSG_THROTTLED	"Too many failed attempts; try again later."
+
+/* The caller's account, as the lifecycle needs it. */
+struct acc {
+	char	 id[WD_UUID_LEN + 1];
+	char	 email[WD_EMAIL_MAX + 1];
+	char	*hash;			/* owned; NULL: no password */
+	int	 mfa;			/* enabled */
+	char	*sealed;		/* owned; the TOTP secret or NULL */
+	uint64_t last_step;
+};
+
+static void
+acc_cleanup(struct acc *a)
+{
+	if (a->hash != NULL)
+		wd_freezero(a->hash, strlen(a->hash));
+	free(a->sealed);
+	explicit_bzero(a, sizeof(*a));
+}
+
+/* Reads the account of user (by user id) or, with by_acct, of account
+ * id; FOR UPDATE inside a transaction. WD_E_UNAUTH when gone. */
+static enum wd_err
+load(struct wd_svc *s, const char *who, int by_acct, int lock, struct acc *a)
+{
+	const char	*p[1] = { who };
+	struct wd_dbres	*res = NULL;
+	char		 sql[320];
+	enum wd_err	 rc;
+
+	memset(a, 0, sizeof(*a));
+	snprintf(sql, sizeof(sql), "SELECT id, email, password_hash, "
+	    "mfa_enabled, otp_secret, otp_last_step FROM auth.accounts "
+	    "WHERE %s = $1::uuid%s", by_acct ? "id" : "user_id",
+	    lock ? " FOR UPDATE" : "");
+	rc = lock ? wd_db_exec(&s->db, sql, 1, p, &res) :
+	    wd_db_read(&s->db, sql, 1, p, &res);
+	if (rc == WD_OK && wd_db_rows(res) != 1)
+		rc = WD_E_UNAUTH;
+	if (rc != WD_OK)
+		goto out;
+	snprintf(a->id, sizeof(a->id), "%s", wd_db_val(res, 0, 0));
+	snprintf(a->email, sizeof(a->email), "%s", wd_db_val(res, 0, 1));
+	a->hash = wd_db_null(res, 0, 2) ? NULL :
+	    wd_xstrdup(wd_db_val(res, 0, 2));
+	a->mfa = wd_db_bool(res, 0, 3);
+	a->sealed = wd_db_null(res, 0, 4) ? NULL :
+	    wd_xstrdup(wd_db_val(res, 0, 4));
+	a->last_step = strtoull(wd_db_val(res, 0, 5), NULL, 10);
+out:
+	wd_db_free(res);
+	return rc;
+}
+
+/* The throttle bucket of what (a password, a code) for account id. */
+static void
+bucket(char *key, size_t n, const char *what, const char *id,
+    const struct wd_client *cl)
+{
+	snprintf(key, n, "%s|%s|%s", what, id, cl->via_hasura ? "" : cl->ip);
+}
+
+/* Verifies the caller's password, throttled per (account, address). */
+static enum wd_err
+check_pw(struct wd_svc *s, const struct wd_client *cl, const struct acc *a,
+    const char *pw, size_t len, const char **msg)
+{
+	char		 key[WD_THROTTLE_MAX_KEY];
+	long		 left;
+	enum wd_err	 rc;
+	int		 ok = 0;
+
+	bucket(key, sizeof(key), "password", a->id, cl);
+	rc = wd_throttle_over(&s->db, key, WD_THROTTLE_FAIL_WINDOW,
+	    s->max_fail, &left);
+	if (rc == WD_E_RATELIMIT)
+		*msg = MSG_THROTTLED;
+	if (rc != WD_OK)
+		return rc;
+	rc = wd_pw_verify(pw, len, a->hash, &ok);
+	if (rc == WD_OK && !ok) {
+		(void)wd_throttle_hit(&s->db, key, WD_THROTTLE_FAIL_WINDOW, 0,
+		    &left);
+		*msg = MSG_BADPW;
+		rc = WD_E_UNAUTH;
+	}
+	return rc;
+}
+
+/* Hashes a new password after the length policy. */
+static enum wd_err
+new_hash(struct wd_svc *s, const char *pw, size_t len, char *hash,
+    const char **msg)
+{
+	if (pw == NULL || len < (size_t)s->min_pw) {
+		*msg = MSG_SHORTPW;
+		return WD_E_BADREQ;
+	}
+	return wd_pw_hash(pw, len, hash);
+}
+
+enum wd_err
+wd_life_password_change(struct wd_svc *s, const struct wd_client *cl,
+    const char *uid, const char *sid, const char *old, size_t oldlen,
+    const char *pw, size_t pwlen, const char **msg)
+{
+	struct acc	 a;
+	char		 hash[WD_PW_HASH_MAX] = "";
+	const char	*p[3];
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+
+	*msg = NULL;
+	rc = load(s, uid, 0, 0, &a);
+	if (rc == WD_OK)
+		rc = check_pw(s, cl, &a, old, oldlen, msg);
+	if (rc == WD_OK)
+		rc = new_hash(s, pw, pwlen, hash, msg);
+	if (rc != WD_OK)
+		goto out;
+	rc = wd_db_begin(&s->db);
+	if (rc != WD_OK)
+		goto out;
+	p[0] = a.id;
+	p[1] = hash;
+	p[2] = a.hash;
+	/* only over the hash that was verified */
+	rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET password_hash = $2 "
+	    "WHERE id = $1 AND password_hash = $3", 3, p, &res);
+	if (rc == WD_OK && wd_db_affected(res) != 1)
+		rc = WD_E_CONFLICT;
+	p[1] = sid[0] == '\0' ? NULL : sid;
+	/* every other session: a thief's ends with the change */
+	if (rc == WD_OK)
+		rc = wd_acct_revoke(s, "account_id = $1::uuid AND family_id IS "
+		    "DISTINCT FROM $2::uuid", p, 2);
+	if (rc == WD_OK)
+		rc = wd_acct_audit(s, cl, "password_change", uid);
+	rc = wd_db_end(&s->db, rc);
+out:
+	wd_db_free(res);
+	explicit_bzero(hash, sizeof(hash));
+	acc_cleanup(&a);
+	return rc;
+}
+
+enum wd_err
+wd_life_reset_request(struct wd_svc *s, const struct wd_client *cl,
+    const char *email, const char **msg)
+{
+	const char	*p[1] = { email };
+	struct wd_dbres	*res = NULL;
+	char		 ticket[WD_UUID_LEN + 1] = "", acct[WD_UUID_LEN + 1];
+	char		 uid[WD_UUID_LEN + 1];
+	enum wd_err	 rc;
+
+	*msg = NULL;
+	rc = wd_db_begin(&s->db);
+	if (rc != WD_OK)
+		return rc;
+	rc = wd_db_exec(&s->db, "SELECT id, user_id FROM auth.accounts WHERE "
+	    "lower(email::text) = $1 AND active", 1, p, &res);
+	/* nothing to do, and nothing said, for an unknown address */
+	if (rc != WD_OK || wd_db_rows(res) != 1)
+		goto out;
+	snprintf(acct, sizeof(acct), "%s", wd_db_val(res, 0, 0));
+	snprintf(uid, sizeof(uid), "%s", wd_db_val(res, 0, 1));
+	rc = wd_acct_ticket_new(s, acct, "reset", WD_TICKET_MINUTES, NULL,
+	    ticket);
+	if (rc == WD_OK)
+		rc = wd_acct_mail(s, "reset-password", email,
+		    "/auth/change-password/change", ticket);
+	if (rc == WD_OK)
+		rc = wd_acct_audit(s, cl, "password_reset_request", uid);
+out:
+	wd_db_free(res);
+	explicit_bzero(ticket, sizeof(ticket));
+	return wd_db_end(&s->db, rc);
+}
+
+enum wd_err
+wd_life_reset_confirm(struct wd_svc *s, const struct wd_client *cl,
+    const char *ticket, const char *pw, size_t pwlen, const char **msg)
+{
+	struct wd_ticket	 t;
+	char			 hash[WD_PW_HASH_MAX] = "";
+	const char		*p[2];
+	enum wd_err		 rc;
+
+	*msg = NULL;
+	rc = new_hash(s, pw, pwlen, hash, msg);
+	if (rc != WD_OK)
+		goto out;
+	rc = wd_db_begin(&s->db);
+	if (rc != WD_OK)
+		goto out;
+	rc = wd_acct_ticket_take(s, ticket, "reset", &t);
+	if (rc == WD_E_UNAUTH)
+		*msg = MSG_BADTICKET;
+	p[0] = t.acct;
+	p[1] = hash;
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET "
+		    "password_hash = $2 WHERE id = $1", 2, p, NULL);
+	/* whoever knew the old password is signed out everywhere */
+	if (rc == WD_OK)
+		rc = wd_acct_revoke(s, "account_id = $1::uuid", p, 1);
+	if (rc == WD_OK)
+		rc = wd_acct_audit(s, cl, "password_reset", t.uid);
+	rc = wd_db_end(&s->db, rc);
+out:
+	explicit_bzero(hash, sizeof(hash));
+	return rc;
+}
+
+/* The new address, normalised into out; WD_E_BADREQ with *msg. */
+static enum wd_err
+new_email(const char *e, const struct acc *a, char *out, const char **msg)
+{
+	if (e == NULL || wd_email_normalize(e, strlen(e), out) != WD_OK) {
+		*msg = "\"new_email\" must be a valid email";
+		return WD_E_BADREQ;
+	}
+	if (strcmp(out, a->email) == 0) {
+		*msg = "That is the account's email address already.";
+		return WD_E_BADREQ;
+	}
+	return WD_OK;
+}
+
+enum wd_err
+wd_life_email_request(struct wd_svc *s, const struct wd_client *cl,
+    const char *uid, const char *email, const char **msg)
+{
+	static const char *const names[] = { "email", "new_email" };
+	struct acc	 a;
+	char		 ne[WD_EMAIL_MAX + 1], ticket[WD_UUID_LEN + 1] = "";
+	const char	*values[2];
+	enum wd_err	 rc;
+
+	*msg = NULL;
+	rc = wd_db_begin(&s->db);
+	if (rc != WD_OK)
+		return rc;
+	rc = load(s, uid, 0, 1, &a);
+	if (rc == WD_OK)
+		rc = new_email(email, &a, ne, msg);
+	/* whether the new address is free is checked when it is confirmed
+	 * (it must be free then): asking reveals nothing about it */
+	if (rc == WD_OK)
+		rc = wd_acct_ticket_new(s, a.id, "email", WD_TICKET_MINUTES, ne,
+		    ticket);
+	if (rc == WD_OK)
+		rc = wd_acct_mail(s, "change-email", ne,
+		    "/auth/change-email/change", ticket);
+	values[0] = a.email;
+	values[1] = ne;
+	if (rc == WD_OK)
+		rc = wd_outbox_add(&s->db, "notify-email-change", a.email,
+		    names, values, 2);
+	if (rc == WD_OK)
+		rc = wd_acct_audit(s, cl, "email_change_request", uid);
+	explicit_bzero(ticket, sizeof(ticket));
+	acc_cleanup(&a);
+	return wd_db_end(&s->db, rc);
+}
+
+/* Sets the address of account id; WD_E_CONFLICT when it is taken. */
+static enum wd_err
+set_email(struct wd_svc *s, const char *id, const char *email,
+    const char **msg)
+{
+	const char	*p[2] = { id, email };
+	enum wd_err	 rc;
+
+	rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET email = $2, "
+	    "new_email = NULL WHERE id = $1", 2, p, NULL);
+	if (rc == WD_E_CONFLICT)
+		*msg = "That email address is taken.";
+	return rc;
+}
+
+enum wd_err
+wd_life_email_confirm(struct wd_svc *s, const struct wd_client *cl,
+    const char *ticket, const char **msg)
+{
+	struct wd_ticket	 t;
+	enum wd_err		 rc;
+
+	*msg = NULL;
+	rc = wd_db_begin(&s->db);
+	if (rc != WD_OK)
+		return rc;
+	rc = wd_acct_ticket_take(s, ticket, "email", &t);
+	if (rc == WD_E_UNAUTH)
+		*msg = MSG_BADTICKET;
+	if (rc == WD_OK && t.new_email[0] == '\0')
+		rc = WD_E_INTERNAL;
+	if (rc == WD_OK)
+		rc = set_email(s, t.acct, t.new_email, msg);
+	if (rc == WD_OK)
+		rc = wd_acct_audit(s, cl, "email_change", t.uid);
+	return wd_db_end(&s->db, rc);
+}
+
+enum wd_err
+wd_life_email_direct(struct wd_svc *s, const struct wd_client *cl,
+    const char *uid, const char *email, const char **msg)
+{
+	struct acc	 a;
+	char		 ne[WD_EMAIL_MAX + 1];
+	enum wd_err	 rc;
+
+	*msg = NULL;
+	if (s->verify_emails) {
+		*msg = "Email changes need confirmation: use "
+		    "/auth/change-email/request.";
+		return WD_E_FORBIDDEN;
+	}
+	rc = wd_db_begin(&s->db);
+	if (rc != WD_OK)
+		return rc;
+	rc = load(s, uid, 0, 1, &a);
+	if (rc == WD_OK)
+		rc = new_email(email, &a, ne, msg);
+	if (rc == WD_OK)
+		rc = set_email(s, a.id, ne, msg);
+	if (rc == WD_OK)
+		rc = wd_acct_audit(s, cl, "email_change", uid);
+	acc_cleanup(&a);
+	return wd_db_end(&s->db, rc);
+}
+
+enum wd_err
+wd_life_delete(struct wd_svc *s, const struct wd_client *cl,
+    const char *uid, const char *pw, size_t pwlen, const char **msg)
+{
+	struct acc	 a;
+	const char	*p[1];
+	enum wd_err	 rc;
+
+	*msg = NULL;
+	rc = load(s, uid, 0, 0, &a);
+	if (rc == WD_OK)
+		rc = check_pw(s, cl, &a, pw, pwlen, msg);
+	if (rc != WD_OK)
+		goto out;
+	rc = wd_db_begin(&s->db);
+	if (rc != WD_OK)
+		goto out;
+	p[0] = a.id;
+	/* sessions first: the revocation needs the refresh tokens' rows */
+	rc = wd_acct_revoke(s, "account_id = $1::uuid", p, 1);
+	p[0] = uid;
+	/* the user row cascades to the account, its roles, tickets, MFA
+	 * secret and refresh tokens; audit_log keeps its rows */
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, "DELETE FROM public.users WHERE id = "
+		    "$1::uuid", 1, p, NULL);
+	if (rc == WD_OK)
+		rc = wd_acct_audit(s, cl, "account_delete", uid);
+	rc = wd_db_end(&s->db, rc);
+out:
+	acc_cleanup(&a);
+	return rc;
+}
+
+/* ---- TOTP two-factor ---- */
+
+static enum wd_err
+need_key(const struct wd_svc *s, const char **msg)
+{
+	if (s->has_mfa_key)
+		return WD_OK;
+	*msg = "Two-factor sign-in is not configured (WARDEN_MFA_KEY).";
+	return WD_E_UNAVAILABLE;
+}
+
+enum wd_err
+wd_life_mfa_generate(struct wd_svc *s, const struct wd_client *cl,
+    const char *uid, struct json_object **out, const char **msg)
+{
+	struct acc	 a;
+	char		 b32[WD_TOTP_SECRET_B32_LEN + 1] = "";
+	unsigned char	 key[WD_TOTP_MAX_KEY];
+	char		 sealed[WD_SEAL_MAX_TEXT + 1], url[WD_TOTP_URL_MAX + 1];
+	char		*img = NULL;
+	const char	*p[2];
+	size_t		 klen = 0, n;
+	enum wd_err	 rc;
+
+	*msg = NULL;
+	*out = NULL;
+	rc = need_key(s, msg);
+	if (rc != WD_OK)
+		return rc;
+	rc = wd_db_begin(&s->db);
+	if (rc != WD_OK)
+		return rc;
+	rc = load(s, uid, 0, 1, &a);
+	/* a new secret would silently break the one in use */
+	if (rc == WD_OK && a.mfa) {
+		*msg = "MFA is already enabled.";
+		rc = WD_E_CONFLICT;
+	}
+	if (rc == WD_OK)
+		rc = wd_totp_secret_new(b32);
+	if (rc == WD_OK)
+		rc = wd_totp_b32_decode(b32, strlen(b32), key, sizeof(key),
+		    &klen);
+	/* bound to the account: a sealed secret copied to another row
+	 * does not open there */
+	if (rc == WD_OK)
+		rc = wd_seal(&s->mfa_key, key, klen, a.id, strlen(a.id), sealed,
+		    sizeof(sealed), &n);
+	if (rc == WD_OK)
+		rc = wd_totp_url(s->mfa_issuer, a.email, b32, url, sizeof(url),
+		    &n);
+	if (rc == WD_OK)
+		rc = wd_qr_data_url(url, n, &img, &n);
+	p[0] = a.id;
+	p[1] = sealed;
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET otp_secret = "
+		    "$2, otp_last_step = 0 WHERE id = $1", 2, p, NULL);
+	if (rc == WD_OK)
+		rc = wd_acct_audit(s, cl, "mfa_generate", uid);
+	if (rc == WD_OK) {
+		*out = json_object_new_object();
+		json_object_object_add(*out, "image_url",
+		    json_object_new_string(img));
+		json_object_object_add(*out, "otp_secret",
+		    json_object_new_string(b32));
+		json_object_object_add(*out, "otpauth_url",
+		    json_object_new_string(url));
+	}
+	rc = wd_db_end(&s->db, rc);
+	if (rc != WD_OK) {
+		json_object_put(*out);
+		*out = NULL;
+	}
+	free(img);
+	explicit_bzero(b32, sizeof(b32));
+	explicit_bzero(key, sizeof(key));
+	explicit_bzero(url, sizeof(url));
+	acc_cleanup(&a);
+	return rc;
+}
+
+/*
+ * Checks code against a's secret (in the caller's transaction, a locked
+ * row) and records its step, so it is accepted once. Throttled per
+ * (account, address); a wrong code is counted by code_failed after the
+ * transaction (which rolls back) has ended.
+ */
+static enum wd_err
+check_code(struct wd_svc *s, const struct wd_client *cl, const struct acc *a,
+    const char *code, size_t codelen, const char **msg)
+{
+	unsigned char	 key[WD_TOTP_MAX_KEY];
+	char		 step[24], thr[WD_THROTTLE_MAX_KEY];
+	const char	*p[2];
+	size_t		 klen = 0;
+	uint64_t	 matched = 0;
+	long		 left;
+	enum wd_err	 rc;
+
+	bucket(thr, sizeof(thr), "totp", a->id, cl);
+	rc = wd_throttle_over(&s->db, thr, WD_THROTTLE_FAIL_WINDOW,
+	    s->max_fail, &left);
+	if (rc == WD_E_RATELIMIT)
+		*msg = MSG_THROTTLED;
+	if (rc != WD_OK)
+		return rc;
+	if (a->sealed == NULL) {
+		*msg = "OTP secret is not set.";
+		return WD_E_BADREQ;
+	}
+	rc = wd_open(&s->mfa_key, a->sealed, strlen(a->sealed), a->id,
+	    strlen(a->id), key, sizeof(key), &klen);
+	if (rc != WD_OK) {
+		wd_log(NULL, WD_LOG_ERR, "life", "TOTP secret does not open "
+		    "(WARDEN_MFA_KEY changed?)");
+		rc = WD_E_INTERNAL;
+		goto out;
+	}
+	rc = wd_totp_check(key, klen, code, codelen, (int64_t)time(NULL),
+	    a->last_step, &matched);
+	if (rc != WD_OK) {
+		*msg = MSG_BADCODE;
+		rc = WD_E_UNAUTH;
+		goto out;
+	}
+	snprintf(step, sizeof(step), "%llu", (unsigned long long)matched);
+	p[0] = a->id;
+	p[1] = step;
+	rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET otp_last_step = "
+	    "$2::bigint WHERE id = $1", 2, p, NULL);
+out:
+	explicit_bzero(key, sizeof(key));
+	return rc;
+}
+
+/* Counts a wrong code of account id, outside any transaction. */
+static void
+code_failed(struct wd_svc *s, const struct wd_client *cl, const char *id,
+    enum wd_err rc, const char *msg)
+{
+	char	 thr[WD_THROTTLE_MAX_KEY];
+	long	 left;
+
+	if (rc != WD_E_UNAUTH || msg == NULL || strcmp(msg, MSG_BADCODE) != 0)
+		return;
+	bucket(thr, sizeof(thr), "totp", id, cl);
+	(void)wd_throttle_hit(&s->db, thr, WD_THROTTLE_FAIL_WINDOW, 0, &left);
+}
+
+enum wd_err
+wd_life_mfa_set(struct wd_svc *s, const struct wd_client *cl,
+    const char *uid, const char *code, size_t codelen, int enable,
+    const char **msg)
+{
+	struct acc	 a;
+	const char	*p[1];
+	enum wd_err	 rc;
+
+	*msg = NULL;
+	rc = need_key(s, msg);
+	if (rc != WD_OK)
+		return rc;
+	rc = wd_db_begin(&s->db);
+	if (rc != WD_OK)
+		return rc;
+	rc = load(s, uid, 0, 1, &a);
+	if (rc == WD_OK && a.mfa == enable) {
+		*msg = enable ? "MFA is already enabled." :
+		    "MFA is already disabled.";
+		rc = WD_E_BADREQ;
+	}
+	if (rc == WD_OK)
+		rc = check_code(s, cl, &a, code, codelen, msg);
+	p[0] = a.id;
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, enable ? "UPDATE auth.accounts SET "
+		    "mfa_enabled = true WHERE id = $1" : "UPDATE auth.accounts "
+		    "SET mfa_enabled = false, otp_secret = NULL WHERE id = $1",
+		    1, p, NULL);
+	if (rc == WD_OK)
+		rc = wd_acct_audit(s, cl, enable ? "mfa_enable" :
+		    "mfa_disable", uid);
+	rc = wd_db_end(&s->db, rc);
+	code_failed(s, cl, a.id, rc, *msg);
+	acc_cleanup(&a);
+	return rc;
+}
+
+enum wd_err
+wd_life_mfa_login(struct wd_svc *s, const struct wd_client *cl,
+    const char *ticket, const char *code, size_t codelen, struct wd_sess *o,
+    const char **msg)
+{
+	struct wd_ticket	 t;
+	struct acc		 a;
+	enum wd_err		 rc;
+
+	*msg = NULL;
+	memset(&a, 0, sizeof(a));
+	rc = need_key(s, msg);
+	if (rc != WD_OK)
+		return rc;
+	rc = wd_db_begin(&s->db);
+	if (rc != WD_OK)
+		return rc;
+	/* spent only if the code checks out: a wrong code rolls back */
+	rc = wd_acct_ticket_take(s, ticket, "mfa", &t);
+	if (rc == WD_E_UNAUTH)
+		*msg = MSG_BADTICKET;
+	if (rc == WD_OK)
+		rc = load(s, t.acct, 1, 1, &a);
+	if (rc == WD_OK && !a.mfa) {
+		*msg = "MFA is not enabled.";
+		rc = WD_E_BADREQ;
+	}
+	if (rc == WD_OK)
+		rc = check_code(s, cl, &a, code, codelen, msg);
+	if (rc == WD_OK)
+		rc = wd_acct_audit(s, cl, "login", t.uid);
+	if (rc == WD_OK)
+		rc = wd_acct_issue(s, t.acct, NULL, o);
+	rc = wd_db_end(&s->db, rc);
+	code_failed(s, cl, a.id, rc, *msg);
+	acc_cleanup(&a);
+	return rc;
+}

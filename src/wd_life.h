@@ -1,0 +1,87 @@
+/*
+ * wd_life.h: the account lifecycle against PostgreSQL (API.md §5, issue
+ * #9): password change and reset, email change, TOTP two-factor, account
+ * deletion. Like wd_acct: every write in one transaction, so a refused
+ * request leaves nothing behind; tickets single-use, purpose-bound and
+ * stored hashed; mail queued in the same transaction (wd_outbox).
+ *
+ * Each returns WD_OK or an error with *msg a static user-facing message
+ * (or NULL for the error table's default). uid is the signed-in caller
+ * (checked by wd_op_run), sid its session ("" when unknown: an action).
+ * Passwords are (ptr, len), already type- and size-checked.
+ */
+#ifndef WD_LIFE_H
+#define WD_LIFE_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "wd_acct.h"
+#include "wd_svc.h"
+
+/* Old password checked; the new one stored; every other session of the
+ * account revoked. */
+enum wd_err	wd_life_password_change(struct wd_svc *s,
+		    const struct wd_client *cl, const char *uid,
+		    const char *sid, const char *old, size_t oldlen,
+		    const char *pw, size_t pwlen, const char **msg);
+
+/* A reset ticket mailed when email is an active account; WD_OK either
+ * way (the answer says nothing about the address). */
+enum wd_err	wd_life_reset_request(struct wd_svc *s,
+		    const struct wd_client *cl, const char *email,
+		    const char **msg);
+
+/* The reset ticket spent, the new password stored, every session of the
+ * account revoked. */
+enum wd_err	wd_life_reset_confirm(struct wd_svc *s,
+		    const struct wd_client *cl, const char *ticket,
+		    const char *pw, size_t pwlen, const char **msg);
+
+/* A ticket mailed to new_email (normalised), a notice to the current
+ * address. */
+enum wd_err	wd_life_email_request(struct wd_svc *s,
+		    const struct wd_client *cl, const char *uid,
+		    const char *new_email, const char **msg);
+
+/* The email-change ticket spent and the address changed (WD_E_CONFLICT
+ * when another account took it meanwhile: nothing changes, the ticket
+ * stays). */
+enum wd_err	wd_life_email_confirm(struct wd_svc *s,
+		    const struct wd_client *cl, const char *ticket,
+		    const char **msg);
+
+/* The address changed at once (only with WARDEN_VERIFY_EMAILS=false;
+ * WD_E_FORBIDDEN otherwise). */
+enum wd_err	wd_life_email_direct(struct wd_svc *s,
+		    const struct wd_client *cl, const char *uid,
+		    const char *new_email, const char **msg);
+
+/* Password checked; the account, its roles, tickets, MFA secret and
+ * sessions gone in one transaction (sessions revoked for the webhook);
+ * an audit row stays. */
+enum wd_err	wd_life_delete(struct wd_svc *s, const struct wd_client *cl,
+		    const char *uid, const char *pw, size_t pwlen,
+		    const char **msg);
+
+/*
+ * A new TOTP secret for uid (not yet enabled; refused while MFA is
+ * enabled), sealed at rest. *out (caller-owned): {"image_url",
+ * "otp_secret", "otpauth_url"}.
+ */
+enum wd_err	wd_life_mfa_generate(struct wd_svc *s,
+		    const struct wd_client *cl, const char *uid,
+		    struct json_object **out, const char **msg);
+
+/* Turns MFA on (enable) or off with a valid code, accepted once. */
+enum wd_err	wd_life_mfa_set(struct wd_svc *s, const struct wd_client *cl,
+		    const char *uid, const char *code, size_t codelen,
+		    int enable, const char **msg);
+
+/* Finishes a sign-in: the MFA ticket from login and a valid code give
+ * the session o. Failures per account are throttled like passwords. */
+enum wd_err	wd_life_mfa_login(struct wd_svc *s, const struct wd_client *cl,
+		    const char *ticket, const char *code, size_t codelen,
+		    struct wd_sess *o, const char **msg);
+
+#endif
