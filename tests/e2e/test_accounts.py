@@ -543,21 +543,30 @@ def test_activation_by_email(t):
         t.check("mail body links to /auth/activate",
                 "%s/auth/activate?ticket=%s" % (s.url, ticket) in m["body"],
                 m["body"][:300])
-        th = count(s, "SELECT count(*) FROM auth.accounts WHERE ticket_hash "
-                   "= sha256(convert_to('%s','UTF8'))" % ticket)
+        th = count(s, "SELECT count(*) FROM auth.tickets WHERE ticket_hash "
+                   "= sha256(convert_to('%s','UTF8')) AND purpose = "
+                   "'activate'" % ticket)
         t.check("ticket stored hashed", th == 1, th)
         st, _, e = login(s, addr, "wrong password")
         t.check("inactive + wrong password: 401 (password first)",
                 st == 401, (st, e))
         st, _, e = login(s, addr)
         t.check("inactive + right password: refused", st == 403, (st, e))
-        st, _, a = get(s, "/auth/activate?ticket=" + str(uuid.uuid4()))
+        st, _, a = post(s, "/auth/activate", {"ticket": str(uuid.uuid4())})
         t.check("activate with unknown ticket: 401", st == 401, (st, a))
-        st, _, a = get(s, "/auth/activate?ticket=" + ticket)
-        t.check("activate 200", st == 200, (st, a))
+        # issue 9: the emailed link is safe to prefetch
+        st, h, page = s.request("GET", "/auth/activate?ticket=" + ticket, [])
+        t.check("GET of the link: a page whose form posts the ticket",
+                st == 200 and h.get("content-type", "").startswith(
+                    "text/html") and b'method="post"' in page and
+                ticket.encode() in page, (st, h, page[:200]))
+        st, _, e = login(s, addr)
+        t.check("...and the GET changed nothing", st == 403, (st, e))
+        st, _, a = post(s, "/auth/activate", {"ticket": ticket})
+        t.check("activate (POST) 200", st == 200, (st, a))
         st, _, b = login(s, addr)
         t.check("login after activation", st == 200, (st, b))
-        st, _, a = get(s, "/auth/activate?ticket=" + ticket)
+        st, _, a = post(s, "/auth/activate", {"ticket": ticket})
         t.check("ticket single-use", st == 401, (st, a))
         s.reconfigure(WARDEN_AUTO_ACTIVATE="false",
                       WARDEN_SMTP_URL="smtp://127.0.0.1:%d" % sink.port,
@@ -568,10 +577,12 @@ def test_activation_by_email(t):
         addr2 = email()
         register(s, addr2)
         tk = sink.wait_rcpt(addr2)[0]["headers"]["x-ticket"]
-        st, h, _ = s.request("GET", "/auth/activate?ticket=" + tk, [])
-        t.check("activate redirects to success URL", st == 302 and
-                h.get("location") == "https://app.example/ok", (st, h))
-        st, h, _ = s.request("GET", "/auth/activate?ticket=" + tk, [])
+        form = [("Content-Type", "application/x-www-form-urlencoded")]
+        st, h, _ = s.request("POST", "/auth/activate", form, "ticket=" + tk)
+        t.check("the page's form activates and redirects to success URL",
+                st == 302 and h.get("location") == "https://app.example/ok",
+                (st, h))
+        st, h, _ = s.request("POST", "/auth/activate", form, "ticket=" + tk)
         t.check("spent ticket redirects to error URL", st == 302 and
                 h.get("location") == "https://app.example/fail", (st, h))
         # no SMTP server: the account is created and its mail waits in

@@ -1,0 +1,399 @@
+"""Issue #9: the account lifecycle against the real stack and its mail
+catcher: password change and reset, email change, TOTP two-factor,
+account deletion, prefetch-safe links; each as REST and as a Hasura
+Action; bad input leaves nothing behind."""
+import base64
+import glob
+import hashlib
+import hmac
+import json
+import os
+import struct
+import time
+import uuid
+
+from smtp_sink import parse
+from test_accounts import (UUID_RE, action, claims, count, email, get,
+                           hook_status, login, post, register, wait_hook)
+
+PW = "correct horse"
+NEW = "battery staple"
+
+
+def mails(s, addr):
+    out = []
+    for f in glob.glob(os.path.join(s.run, "mail", "*.eml")):
+        with open(f, "rb") as fh:
+            m = parse(fh.read())
+        if m["headers"].get("to") == addr:
+            out.append(m)
+    return out
+
+
+def wait_mail(s, addr, subject_word, secs=15.0):
+    """The newest mail to addr whose subject holds subject_word."""
+    end = time.time() + secs
+    while time.time() < end:
+        ms = [m for m in mails(s, addr)
+              if subject_word in m["headers"].get("subject", "")]
+        if ms:
+            return ms[-1]
+        time.sleep(0.1)
+    return None
+
+
+def totp(secret, off=0):
+    """RFC 6238 (SHA-1, 6 digits, 30 s), written here from the RFC."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    ctr = int(time.time() // 30) + off
+    h = hmac.new(key, struct.pack(">Q", ctr), hashlib.sha1).digest()
+    o = h[-1] & 15
+    return "%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) %
+                     1000000)
+
+
+def bearer(b):
+    return [("Authorization", "Bearer " + b["jwt_token"])]
+
+
+def api(s, method, path, body, headers=()):
+    h = [("Content-Type", "application/json")] + list(headers)
+    st, hd, raw = s.request(method, path, h, json.dumps(body))
+    try:
+        return st, hd, json.loads(raw) if raw else None
+    except ValueError:
+        return st, hd, raw
+
+
+def account(s, addr=None):
+    addr = addr or email()
+    st, _, b = register(s, addr)
+    return addr, b
+
+
+def test_change_password(t):
+    s = t.s
+    addr, b = account(s)
+    st, _, other = login(s, addr)
+    st, _, r = api(s, "POST", "/auth/change-password",
+                   {"old_password": "wrong one", "new_password": NEW},
+                   bearer(b))
+    t.check("wrong old password: 401, nothing changed", st == 401 and
+            login(s, addr)[0] == 200, (st, r))
+    st, _, r = api(s, "POST", "/auth/change-password",
+                   {"old_password": PW, "new_password": "short"}, bearer(b))
+    t.check("too short a new password: 400", st == 400, (st, r))
+    st, _, r = api(s, "POST", "/auth/change-password",
+                   {"old_password": PW, "new_password": NEW})
+    t.check("no Bearer: 401", st == 401, (st, r))
+    st, _, r = api(s, "POST", "/auth/change-password",
+                   {"old_password": PW, "new_password": NEW}, bearer(b))
+    t.check("change-password: 204", st == 204, (st, r))
+    t.check("old password refused, new one accepted",
+            login(s, addr)[0] == 401 and login(s, addr, NEW)[0] == 200)
+    t.check("every other session revoked at the webhook within 1 s",
+            wait_hook(s, other["jwt_token"], 401))
+    st, _, _ = get(s, "/auth/token/refresh?refresh_token=" +
+                   other["refresh_token"])
+    t.check("...and cannot refresh", st == 401, st)
+    st, _, _ = get(s, "/auth/token/refresh?refresh_token=" +
+                   b["refresh_token"])
+    t.check("the session that changed it lives on", st == 200, st)
+    n = count(s, "SELECT count(*) FROM auth.audit_log a JOIN auth.accounts "
+              "c ON c.user_id = a.user_id WHERE c.email = '%s' AND "
+              "a.event = 'password_change'" % addr)
+    t.check("audited", n == 1, n)
+    st, _, r = action(s, "change_password",
+                      {"old_password": NEW, "new_password": PW},
+                      session={"x-hasura-role": "user",
+                               "x-hasura-user-id": b["user"]["id"]})
+    t.check("as an action, for the session's user: {ok:true}",
+            st == 200 and r == {"ok": True}, (st, r))
+    t.check("...the password changed back", login(s, addr)[0] == 200)
+    st, _, r = action(s, "change_password",
+                      {"old_password": PW, "new_password": NEW},
+                      session={"x-hasura-role": "anonymous"})
+    t.check("action without a user in the session: 401", st == 401,
+            (st, r))
+
+
+def test_password_reset(t):
+    s = t.s
+    ghost = email()
+    st, _, r = api(s, "POST", "/auth/change-password/request",
+                   {"email": ghost})
+    t.check("reset request for an unknown email: 204", st == 204, (st, r))
+    addr, b = account(s)
+    st, _, r = api(s, "POST", "/auth/change-password/request",
+                   {"email": addr.upper()})
+    t.check("reset request for an account: the same 204", st == 204,
+            (st, r))
+    m = wait_mail(s, addr, "password")
+    t.check("a reset mail with X-Ticket", m is not None and
+            UUID_RE.match(m["headers"].get("x-ticket", "")), m)
+    t.check("nothing was mailed for the unknown address",
+            not mails(s, ghost))
+    if m is None:
+        return
+    tk = m["headers"]["x-ticket"]
+    link = "/auth/change-password/change?ticket=" + tk
+    t.check("the mail links to the reset page", link in m["body"],
+            m["body"][:300])
+    st, h, page = s.request("GET", link, [])
+    t.check("GET of the link: a form with a new password field",
+            st == 200 and b'name="new_password"' in page and
+            b'method="post"' in page, (st, page[:200]))
+    n = count(s, "SELECT count(*) FROM auth.tickets WHERE ticket_hash = "
+              "sha256(convert_to('%s', 'UTF8'))" % tk)
+    t.check("...the GET spent nothing", n == 1, n)
+    st, _, r = api(s, "POST", "/auth/change-password/change",
+                   {"ticket": str(uuid.uuid4()), "new_password": NEW})
+    t.check("unknown ticket: 401", st == 401, (st, r))
+    st, _, r = api(s, "POST", "/auth/change-password/change",
+                   {"ticket": tk, "new_password": "x"})
+    t.check("weak new password: 400, ticket kept", st == 400 and
+            count(s, "SELECT count(*) FROM auth.tickets WHERE ticket_hash "
+                  "= sha256(convert_to('%s', 'UTF8'))" % tk) == 1, (st, r))
+    st, _, r = api(s, "POST", "/auth/change-password/change",
+                   {"ticket": tk, "new_password": NEW})
+    t.check("reset with the ticket: 204", st == 204, (st, r))
+    t.check("new password works", login(s, addr, NEW)[0] == 200)
+    t.check("every session revoked at the webhook within 1 s",
+            wait_hook(s, b["jwt_token"], 401))
+    st, _, r = api(s, "POST", "/auth/change-password/change",
+                   {"ticket": tk, "new_password": PW})
+    t.check("the ticket is single-use", st == 401, (st, r))
+    # the page's form, as a person submits it
+    api(s, "POST", "/auth/change-password/request", {"email": addr})
+    m2 = None
+    end = time.time() + 15
+    while time.time() < end:
+        ms = [x for x in mails(s, addr) if "password" in
+              x["headers"].get("subject", "") and
+              x["headers"].get("x-ticket") != tk]
+        if ms:
+            m2 = ms[-1]
+            break
+        time.sleep(0.1)
+    t.check("a second reset mail", m2 is not None)
+    if m2 is not None:
+        st, h, page = s.request(
+            "POST", "/auth/change-password/change",
+            [("Content-Type", "application/x-www-form-urlencoded")],
+            "ticket=%s&new_password=correct+horse" % m2["headers"]
+            ["x-ticket"])
+        t.check("the form post: a done page", st == 200 and
+                h.get("content-type", "").startswith("text/html"),
+                (st, page[:200]))
+        t.check("...and the password is the form's", login(s, addr)[0] ==
+                200)
+    st, _, r = action(s, "request_password_change", {"email": ghost})
+    t.check("action request_password_change: ok", st == 200 and
+            r == {"ok": True}, (st, r))
+
+
+def test_ticket_purpose(t):
+    s = t.s
+    s.reconfigure(WARDEN_AUTO_ACTIVATE="false")
+    addr = email()
+    register(s, addr)
+    m = wait_mail(s, addr, "Confirm")
+    t.check("activation mail", m is not None)
+    if m is None:
+        return
+    tk = m["headers"]["x-ticket"]
+    st, _, r = api(s, "POST", "/auth/change-password/change",
+                   {"ticket": tk, "new_password": NEW})
+    t.check("an activation ticket does not reset a password", st == 401,
+            (st, r))
+    st, _, r = api(s, "POST", "/auth/change-email/change", {"ticket": tk})
+    t.check("...nor change an email", st == 401, (st, r))
+    st, _, r = post(s, "/auth/activate", {"ticket": tk})
+    t.check("...it still activates", st == 200, (st, r))
+
+
+def test_change_email(t):
+    s = t.s
+    addr, b = account(s)
+    new = email()
+    st, _, r = api(s, "POST", "/auth/change-email", {"new_email": new},
+                   bearer(b))
+    t.check("direct change refused while WARDEN_VERIFY_EMAILS is true: "
+            "403", st == 403, (st, r))
+    st, _, r = api(s, "POST", "/auth/change-email/request",
+                   {"new_email": "not an email"}, bearer(b))
+    t.check("invalid new email: 400", st == 400, (st, r))
+    st, _, r = api(s, "POST", "/auth/change-email/request",
+                   {"new_email": new}, bearer(b))
+    t.check("request: 204", st == 204, (st, r))
+    m = wait_mail(s, new, "email")
+    n = wait_mail(s, addr, "change")
+    t.check("a ticket to the new address", m is not None and
+            UUID_RE.match(m["headers"].get("x-ticket", "")), m)
+    t.check("a notice to the old one, without the ticket",
+            n is not None and "x-ticket" not in n["headers"] and
+            (m is None or m["headers"]["x-ticket"] not in n["body"]), n)
+    if m is None:
+        return
+    tk = m["headers"]["x-ticket"]
+    st, _, page = s.request("GET", "/auth/change-email/change?ticket=" + tk,
+                            [])
+    t.check("GET of the link: a page, nothing changed", st == 200 and
+            login(s, addr)[0] == 200, st)
+    taker = email()
+    register(s, taker)
+    s.psql("UPDATE auth.accounts SET email = '%s' WHERE email = '%s'" %
+           (new, taker))
+    st, _, r = api(s, "POST", "/auth/change-email/change", {"ticket": tk})
+    t.check("the new address taken meanwhile: 409, nothing changed",
+            st == 409 and login(s, addr)[0] == 200, (st, r))
+    s.psql("DELETE FROM public.users WHERE id IN (SELECT user_id FROM "
+           "auth.accounts WHERE email = '%s')" % new)
+    st, _, r = api(s, "POST", "/auth/change-email/change", {"ticket": tk})
+    t.check("confirm: 204", st == 204, (st, r))
+    t.check("sign in with the new address, not the old",
+            login(s, new)[0] == 200 and login(s, addr)[0] == 401)
+    st, _, r = api(s, "POST", "/auth/change-email/change", {"ticket": tk})
+    t.check("ticket single-use", st == 401, (st, r))
+    s.reconfigure(WARDEN_VERIFY_EMAILS="false")
+    newer = email()
+    _, _, b2 = login(s, new)
+    st, _, r = api(s, "POST", "/auth/change-email", {"new_email": newer},
+                   bearer(b2))
+    t.check("direct change with WARDEN_VERIFY_EMAILS=false: 204",
+            st == 204 and login(s, newer)[0] == 200, (st, r))
+    other, _ = account(s)
+    st, _, r = api(s, "POST", "/auth/change-email", {"new_email": other},
+                   bearer(b2))
+    t.check("direct change to a taken address: 409", st == 409, (st, r))
+
+
+def test_mfa(t):
+    s = t.s
+    addr, b = account(s)
+    st, _, g = api(s, "POST", "/auth/mfa/generate", {}, bearer(b))
+    t.check("generate: 200 with image_url, otp_secret, otpauth_url",
+            st == 200 and g["image_url"].startswith(
+                "data:image/svg+xml;base64,") and
+            g["otpauth_url"].startswith("otpauth://totp/") and
+            "secret=" + g["otp_secret"] in g["otpauth_url"], (st, g))
+    if st != 200:
+        return
+    svg = base64.b64decode(g["image_url"].split(",", 1)[1])
+    t.check("the image is an SVG", svg.startswith(b"<svg") or
+            b"<svg" in svg[:200], svg[:80])
+    sealed = s.psql("SELECT otp_secret FROM auth.accounts WHERE email = "
+                    "'%s'" % addr).stdout.strip()
+    t.check("the secret is stored sealed, not in clear",
+            sealed and g["otp_secret"] not in sealed and
+            sealed.startswith("v1:"), sealed)
+    sec = g["otp_secret"]
+    st, _, r = api(s, "POST", "/auth/mfa/enable", {"code": "000000"},
+                   bearer(b))
+    t.check("enable with a wrong code: 401",
+            st == 401 or totp(sec) == "000000", (st, r))
+    st, _, r = api(s, "POST", "/auth/mfa/enable", {"code": totp(sec, -1)},
+                   bearer(b))
+    t.check("enable with a code (previous step): 204", st == 204, (st, r))
+    st, _, r = api(s, "POST", "/auth/mfa/generate", {}, bearer(b))
+    t.check("generate while enabled: refused", st == 409, (st, r))
+    st, _, r = login(s, addr)
+    t.check("login answers {mfa:true, ticket}", st == 200 and
+            r.get("mfa") is True and UUID_RE.match(r.get("ticket", "")) and
+            "jwt_token" not in r, (st, r))
+    tk = r.get("ticket", "")
+    st, _, r = api(s, "POST", "/auth/mfa/totp",
+                   {"ticket": tk, "code": "12345a"})
+    t.check("a code that is not 6 digits: 4xx", 400 <= st < 500, (st, r))
+    st, _, r = api(s, "POST", "/auth/mfa/totp",
+                   {"ticket": tk, "code": totp(sec, -1)})
+    t.check("a code already used (its step is spent): 401", st == 401,
+            (st, r))
+    st, _, r = api(s, "POST", "/auth/mfa/totp",
+                   {"ticket": tk, "code": totp(sec), "cookie": False})
+    t.check("ticket + current code: a session", st == 200 and
+            isinstance(r.get("jwt_token"), str) and
+            UUID_RE.match(r.get("refresh_token", "")), (st, r))
+    st, _, r2 = api(s, "POST", "/auth/mfa/totp",
+                    {"ticket": tk, "code": totp(sec, 1)})
+    t.check("the MFA ticket is single-use", st == 401, (st, r2))
+    st, _, rr = login(s, addr)
+    st, _, r3 = api(s, "POST", "/auth/mfa/totp",
+                    {"ticket": rr.get("ticket", ""), "code": totp(sec)})
+    t.check("the same code again (replay): 401", st == 401, (st, r3))
+    st, _, x = api(s, "POST", "/auth/mfa/disable", {"code": totp(sec, 1)},
+                   [("Authorization", "Bearer " + r["jwt_token"])])
+    t.check("disable with the next step's code: 204", st == 204, (st, x))
+    st, _, r = login(s, addr)
+    t.check("login without MFA again", st == 200 and
+            isinstance(r.get("jwt_token"), str), (st, r))
+    n = count(s, "SELECT count(*) FROM auth.accounts WHERE email = '%s' "
+              "AND otp_secret IS NULL AND NOT mfa_enabled" % addr)
+    t.check("the secret is gone after disable", n == 1, n)
+    # as actions: the ticket travels in the error's extensions
+    addr2, b2 = account(s)
+    sess = {"x-hasura-role": "user", "x-hasura-user-id": b2["user"]["id"]}
+    st, _, g2 = action(s, "mfa_generate", {}, session=sess)
+    t.check("action mfa_generate: the MfaSecret fields", st == 200 and
+            set(g2) == {"image_url", "otp_secret", "otpauth_url"}, (st, g2))
+    st, _, r = action(s, "mfa_enable", {"code": totp(g2["otp_secret"])},
+                      session=sess)
+    t.check("action mfa_enable: ok", st == 200 and r == {"ok": True},
+            (st, r))
+    st, _, r = action(s, "login", {"email": addr2, "password": PW})
+    tk2 = (r.get("extensions") or {}).get("ticket", "")
+    t.check("action login with MFA: 4xx mfa-required with the ticket",
+            400 <= st < 500 and r["extensions"]["code"] == "mfa-required" and
+            UUID_RE.match(tk2), (st, r))
+    st, _, r = action(s, "mfa_totp", {"ticket": tk2,
+                                      "code": totp(g2["otp_secret"], 1)})
+    t.check("action mfa_totp: an AuthSession", st == 200 and
+            isinstance(r.get("jwt_token"), str), (st, r))
+
+
+def test_mfa_failures_throttled(t):
+    s = t.s
+    s.reconfigure(WARDEN_LOGIN_MAX_FAILURES="3")
+    addr, b = account(s)
+    st, _, g = api(s, "POST", "/auth/mfa/generate", {}, bearer(b))
+    sec = g["otp_secret"]
+    api(s, "POST", "/auth/mfa/enable", {"code": totp(sec)}, bearer(b))
+    _, _, r = login(s, addr)
+    wrong = "%06d" % ((int(totp(sec, 1)) + 1) % 1000000)
+    sts = [api(s, "POST", "/auth/mfa/totp",
+               {"ticket": r["ticket"], "code": wrong})[0] for _ in range(4)]
+    t.check("wrong codes: 401 three times, then 429", sts == [401, 401,
+                                                             401, 429], sts)
+
+
+def test_delete_account(t):
+    s = t.s
+    addr, b = account(s)
+    uid = b["user"]["id"]
+    st, _, r = api(s, "DELETE", "/auth/user", {"password": "wrong one"},
+                   bearer(b))
+    t.check("wrong password: 401, nothing deleted", st == 401 and
+            count(s, "SELECT count(*) FROM auth.accounts WHERE user_id = "
+                  "'%s'" % uid) == 1, (st, r))
+    api(s, "POST", "/auth/change-password/request", {"email": addr})
+    st, _, r = api(s, "DELETE", "/auth/user", {"password": PW}, bearer(b))
+    t.check("DELETE /auth/user: 204", st == 204, (st, r))
+    for tbl, col in (("public.users", "id"), ("auth.accounts", "user_id")):
+        n = count(s, "SELECT count(*) FROM %s WHERE %s = '%s'" % (tbl, col,
+                                                                 uid))
+        t.check("%s row gone" % tbl, n == 0, n)
+    n = count(s, "SELECT count(*) FROM auth.refresh_tokens r WHERE NOT "
+              "EXISTS (SELECT 1 FROM auth.accounts a WHERE a.id = "
+              "r.account_id)")
+    t.check("no refresh token, ticket or role without its account",
+            n == 0 and count(s, "SELECT count(*) FROM auth.tickets t WHERE "
+                             "NOT EXISTS (SELECT 1 FROM auth.accounts a "
+                             "WHERE a.id = t.account_id)") == 0, n)
+    t.check("the webhook refuses its token within 1 s",
+            wait_hook(s, b["jwt_token"], 401))
+    n = count(s, "SELECT count(*) FROM auth.audit_log WHERE user_id = '%s' "
+              "AND event = 'account_delete'" % uid)
+    t.check("an audit row stays", n == 1, n)
+    t.check("the address can register again", register(s, addr)[0] == 200)
+    st, _, r = api(s, "DELETE", "/auth/user", {"password": PW}, bearer(b))
+    t.check("the deleted account's token: 401", st == 401, (st, r))
