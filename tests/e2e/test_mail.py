@@ -140,67 +140,75 @@ def test_catcher_stores_activation_mail(t):
 
 def test_relay_down_then_back(t):
     s = t.s
-    inactive(s, WARDEN_MAIL_RETRY_MIN="1", WARDEN_MAIL_RETRY_MAX="1")
-    t.check("catcher stopped", kill(s, "mailcatcher.pid"))
-    addrs = [email() for _ in range(3)]
-    slow = 0.0
-    for a in addrs:
-        t0 = time.time()
-        st, _, b = register(s, a)
-        slow = max(slow, time.time() - t0)
-        t.check("relay down: register 200", st == 200, (st, b))
-    t.check("relay down: register answers promptly", slow < 2.0, slow)
-    time.sleep(3)
-    rows = [outbox(s, a, "sent_at IS NULL, attempts > 1, last_error")
-            for a in addrs]
-    t.check("relay down: rows kept, retried, error kind recorded",
-            rows == ["t|t|relay-down"] * 3, rows)
-    log = open(os.path.join(s.run, "log", "mailer.log")).read()
-    t.check("mailer log names no recipient or ticket",
-            not any(a in log for a in addrs) and "ticket=" not in log and
-            "relay-down" in log, log[-300:])
-    r = s.sh("start", check=False)
-    t.check("make start brings the catcher back", r.returncode == 0 and
-            pid(s, "mailcatcher.pid"), r.stderr)
-    got = wait_mails(s, addrs, settle=3.0)
-    t.check("relay back: every mail arrives exactly once",
-            all(len(got[a]) == 1 for a in addrs),
-            {a: len(v) for a, v in got.items()})
-    ids = [m["headers"].get("message-id") for v in got.values() for m in v]
-    t.check("distinct Message-IDs", len(set(ids)) == len(ids), ids)
-    t.check("rows marked sent, variables wiped",
-            [outbox(s, a, "sent_at IS NOT NULL AND vars IS NULL")
-             for a in addrs] == ["t"] * 3)
+    try:
+        inactive(s, WARDEN_MAIL_RETRY_MIN="1", WARDEN_MAIL_RETRY_MAX="1")
+        t.check("catcher stopped", kill(s, "mailcatcher.pid"))
+        addrs = [email() for _ in range(3)]
+        slow = 0.0
+        for a in addrs:
+            t0 = time.time()
+            st, _, b = register(s, a)
+            slow = max(slow, time.time() - t0)
+            t.check("relay down: register 200", st == 200, (st, b))
+        t.check("relay down: register answers promptly", slow < 2.0, slow)
+        time.sleep(3)
+        rows = [outbox(s, a, "sent_at IS NULL, attempts > 1, last_error")
+                for a in addrs]
+        t.check("relay down: rows kept, retried, error kind recorded",
+                rows == ["t|t|relay-down"] * 3, rows)
+        log = open(os.path.join(s.run, "log", "mailer.log")).read()
+        t.check("mailer log names no recipient or ticket",
+                not any(a in log for a in addrs) and "ticket=" not in log and
+                "relay-down" in log, log[-300:])
+        r = s.sh("start", check=False)
+        t.check("make start brings the catcher back", r.returncode == 0 and
+                pid(s, "mailcatcher.pid"), r.stderr)
+        got = wait_mails(s, addrs, settle=3.0)
+        t.check("relay back: every mail arrives exactly once",
+                all(len(got[a]) == 1 for a in addrs),
+                {a: len(v) for a, v in got.items()})
+        ids = [m["headers"].get("message-id") for v in got.values() for m in v]
+        t.check("distinct Message-IDs", len(set(ids)) == len(ids), ids)
+        t.check("rows marked sent, variables wiped",
+                [outbox(s, a, "sent_at IS NOT NULL AND vars IS NULL")
+                 for a in addrs] == ["t"] * 3)
+    finally:
+        # whatever happened, leave the catcher and the mailer running
+        s.sh("start", check=False)
 
 
 def test_mailer_restart_loses_nothing(t):
     s = t.s
-    inactive(s, WARDEN_MAIL_RETRY_MIN="1", WARDEN_MAIL_RETRY_MAX="1")
-    t.check("mailer stopped (SIGTERM)", kill(s, "mailer.pid"))
-    a1 = [email() for _ in range(3)]
-    for a in a1:
-        register(s, a)
-    r = s.sh("start", check=False)
-    t.check("mailer started again", r.returncode == 0, r.stderr)
-    got = wait_mails(s, a1)
-    t.check("queued while the mailer was down: each sent once",
-            all(len(got[a]) == 1 for a in a1),
-            {a: len(v) for a, v in got.items()})
-    # and killed outright while its relay is down (rows in backoff)
-    kill(s, "mailcatcher.pid")
-    a2 = [email() for _ in range(3)]
-    for a in a2:
-        register(s, a)
-    time.sleep(1.5)
-    t.check("mailer killed (SIGKILL) while retrying",
-            kill(s, "mailer.pid", signal.SIGKILL))
-    r = s.sh("start", check=False)
-    t.check("catcher and mailer started again", r.returncode == 0,
-            r.stderr)
-    got = wait_mails(s, a2, settle=3.0)
-    t.check("nothing lost, nothing twice after SIGKILL",
-            all(len(got[a]) == 1 for a in a2),
-            {a: len(v) for a, v in got.items()})
+    try:
+        inactive(s, WARDEN_MAIL_RETRY_MIN="1", WARDEN_MAIL_RETRY_MAX="1")
+        t.check("mailer stopped (SIGTERM)", kill(s, "mailer.pid"))
+        a1 = [email() for _ in range(3)]
+        for a in a1:
+            register(s, a)
+        r = s.sh("start", check=False)
+        t.check("mailer started again", r.returncode == 0, r.stderr)
+        got = wait_mails(s, a1)
+        t.check("queued while the mailer was down: each sent once",
+                all(len(got[a]) == 1 for a in a1),
+                {a: len(v) for a, v in got.items()})
+        # and killed outright while its relay is down (rows in backoff)
+        kill(s, "mailcatcher.pid")
+        a2 = [email() for _ in range(3)]
+        for a in a2:
+            register(s, a)
+        time.sleep(1.5)
+        t.check("mailer killed (SIGKILL) while retrying",
+                kill(s, "mailer.pid", signal.SIGKILL))
+        r = s.sh("start", check=False)
+        t.check("catcher and mailer started again", r.returncode == 0,
+                r.stderr)
+        got = wait_mails(s, a2, settle=3.0)
+        t.check("nothing lost, nothing twice after SIGKILL",
+                all(len(got[a]) == 1 for a in a2),
+                {a: len(v) for a, v in got.items()})
+    finally:
+        # whatever happened, leave the catcher and the mailer running
+        s.sh("start", check=False)
 
 
 def test_two_mailers_never_send_one_row(t):
