@@ -237,7 +237,8 @@ mail_files() {
 		[ -f "$RUN/templates/${f##*/}" ] || cp "$f" "$RUN/templates/"
 	done
 	for f in "$REPO/tools/mailcatcher.py" "$BIN/mailer"; do
-		cp "$f" "$RUN/bin/.new" && mv -f "$RUN/bin/.new" "$RUN/bin/${f##*/}"
+		cp "$f" "$RUN/bin/.new" &&
+			mv -f "$RUN/bin/.new" "$RUN/bin/${f##*/}"
 	done
 	chmod 755 "$RUN/bin" "$RUN/bin/mailer" "$RUN/templates"
 	chmod 644 "$RUN/bin/mailcatcher.py"
@@ -262,7 +263,8 @@ start_mail() {
 	if ! pid_of "$RUN/mailer.pid" >/dev/null; then
 		setsid $AS env -i $SYSPATH WARDEN_CONFIG="$RUN/warden.env" \
 			sh -c 'echo $$ >"$1"; exec "$2"' sh "$RUN/mailer.pid" \
-			"$RUN/bin/mailer" </dev/null >>"$RUN/log/mailer.log" 2>&1 &
+			"$RUN/bin/mailer" </dev/null \
+			>>"$RUN/log/mailer.log" 2>&1 &
 	fi
 	i=0
 	while ! { pid_of "$RUN/mailcatcher.pid" && pid_of "$RUN/mailer.pid"; } \
@@ -270,8 +272,8 @@ start_mail() {
 		sleep 0.1; i=$((i + 1))
 	done
 	sleep 0.2	# a mailer refusing its configuration exits at once
-	pid_of "$RUN/mailcatcher.pid" >/dev/null ||
-		die "mail catcher did not start: $(tail -n 1 "$RUN/log/mailcatcher.log")"
+	pid_of "$RUN/mailcatcher.pid" >/dev/null || die "mail catcher did" \
+		"not start: $(tail -n 1 "$RUN/log/mailcatcher.log")"
 	pid_of "$RUN/mailer.pid" >/dev/null ||
 		die "mailer did not start: $(tail -n 1 "$RUN/log/mailer.log")"
 }
@@ -301,8 +303,8 @@ do_start() {
 	say "  private   http://127.0.0.1:$PORT/private/<file> from $RUN/private"
 	say "  config    $RUN/warden.env  (database owner: psql '$OWNERURL')"
 	say "  logs      $RUN/log/"
-	say "  mail      $RUN/mail/<n>.eml  (catcher smtp://127.0.0.1:$SMTP_PORT;" \
-		"templates $RUN/templates)"
+	say "  mail      $RUN/mail/<n>.eml" \
+		"(SMTP 127.0.0.1:$SMTP_PORT, templates $RUN/templates)"
 	say "try: curl -i http://127.0.0.1:$PORT/hook"
 }
 

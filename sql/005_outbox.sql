@@ -11,7 +11,8 @@ CREATE TABLE auth.outbox (
 	id		bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	template	text NOT NULL CHECK (template ~ '^[a-z0-9-]{1,64}$'),
 	recipient	text NOT NULL CHECK (length(recipient) <= 254 AND
-			    recipient ~ '^[^@[:space:]<>",]+@[^@[:space:]<>",]+$'),
+			    recipient ~
+			    '^[^@[:space:]<>",]+@[^@[:space:]<>",]+$'),
 	vars		jsonb CHECK (vars IS NULL OR
 			    jsonb_typeof(vars) = 'object'),
 	created_at	timestamptz NOT NULL DEFAULT now(),

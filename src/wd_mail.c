@@ -205,7 +205,8 @@ lines_ok(const char *s, size_t n)
 }
 
 /*
- * The subject as a header: as it is when it is printable ASCII, else as
+ * The subject as a header: as it is when it is printable ASCII (without
+ * "=?"), else as
  * RFC 2047 "B" encoded words of at most 45 bytes (60 base64 characters,
  * 72 with the wrapper: under the 75 of §2), cut between UTF-8
  * sequences, one per folded line.
@@ -220,8 +221,10 @@ subject(struct wd_buf *out, const char *s, size_t n)
 	char			 enc[64];
 	int			 ascii = 1;
 
+	/* "=?" would be read as the start of an encoded word: encode it */
 	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] >= 0x80)
+		if ((unsigned char)s[i] >= 0x80 ||
+		    (s[i] == '=' && i + 1 < n && s[i + 1] == '?'))
 			ascii = 0;
 	rc = wd_buf_adds(out, "Subject: ");
 	if (ascii || rc != WD_OK) {
@@ -239,14 +242,14 @@ subject(struct wd_buf *out, const char *s, size_t n)
 		if (w == 0)
 			return WD_E_BADREQ;	/* not UTF-8: checked before */
 		for (j = 0, k = 0; j < w; j += 3) {
-			unsigned long	 v = (unsigned long)(unsigned char)s[i + j]
-					    << 16;
+			const unsigned char	*u = (const unsigned char *)s +
+						    i + j;
+			unsigned long		 v = (unsigned long)u[0] << 16;
 
 			if (j + 1 < w)
-				v |= (unsigned long)(unsigned char)s[i + j + 1]
-				    << 8;
+				v |= (unsigned long)u[1] << 8;
 			if (j + 2 < w)
-				v |= (unsigned char)s[i + j + 2];
+				v |= u[2];
 			enc[k++] = b64[v >> 18 & 63];
 			enc[k++] = b64[v >> 12 & 63];
 			enc[k++] = j + 1 < w ? b64[v >> 6 & 63] : '=';

@@ -26,7 +26,7 @@
 struct wd_mail {
 	const char		*tpl;	/* the template's text, tpllen bytes */
 	size_t			 tpllen;
-	const char		*from;	/* sender address (WARDEN_SMTP_SENDER) */
+	const char		*from;	/* sender (WARDEN_SMTP_SENDER) */
 	const char		*to;	/* recipient address */
 	const char		*msgid;	/* Message-ID, no angle brackets */
 	time_t			 date;
@@ -38,10 +38,11 @@ struct wd_mail {
 /*
  * Renders m into out (appended; out's max bounds the message): the
  * headers Date, From, To, Subject (RFC 2047 UTF-8 encoded words when it
- * is not plain ASCII), Message-ID, MIME-Version, Content-Type text/plain;
- * charset=utf-8, Content-Transfer-Encoding 8bit, and X-Ticket when a
- * variable "ticket" is given; an empty line; the body. Every line ends in
- * CRLF, including line breaks inside values; no line exceeds 998 bytes.
+ * is not plain ASCII or holds "=?"), Message-ID, MIME-Version,
+ * Content-Type text/plain; charset=utf-8, Content-Transfer-Encoding 8bit,
+ * and X-Ticket when a variable "ticket" is given; an empty line; the
+ * body. Every line ends in CRLF, including line breaks inside values; no
+ * line exceeds 998 bytes.
  *
  * Values go into the body as they are. In a header a value must not hold
  * a control character (CR and LF included): such a message is refused,

@@ -15,7 +15,7 @@
 
 /* A JSON string escapes a byte to at most 6 ("\u00XX"). */
 #define VARS_MAX	(WD_MAX_MAIL_VARS * \
-			    (6 * (WD_MAX_MAIL_NAME + WD_MAX_MAIL_VALUE) + 8) + 2)
+		    (6 * (WD_MAX_MAIL_NAME + WD_MAX_MAIL_VALUE) + 8) + 2)
 
 enum wd_err
 wd_outbox_add(struct wd_db *db, const char *tmpl, const char *rcpt,

@@ -693,7 +693,7 @@ test_load_from(void)
 #define AS	"WARDEN_ACTION_SECRET=0123456789abcdef\n"
 #define BASE	DB JS AS	/* what every binary requires */
 #define SMTP	"WARDEN_SMTP_URL=smtp://relay:25\n" \
-		"WARDEN_SMTP_SENDER=warden@example.com\n"	/* the mailer's */
+		"WARDEN_SMTP_SENDER=warden@example.com\n" /* the mailer's */
 #define HOOK_	WD_BIN_HOOK
 #define HEALTH_	WD_BIN_HEALTH
 #define ACCT_	WD_BIN_ACCT

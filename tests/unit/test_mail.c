@@ -67,8 +67,10 @@ static const struct render_case cases[] = {
 	    "\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4"
 	    "\n\nx\n", 0, WD_OK,
 	    HEAD "Subject: =?utf-8?B?w6TDpMOkw6TDpMOkw6TDpMOkw6TDpMOkw6TD"
-	    "pMOkw6TDpMOkw6TDpMOkw6Q=?=\r\n =?utf-8?B?w6TDpMOkw6TDpMOkw6TDpA==?=\r\n" MIME
-	    "\r\nx\r\n" },
+	    "pMOkw6TDpMOkw6TDpMOkw6Q=?=\r\n"
+	    " =?utf-8?B?w6TDpMOkw6TDpMOkw6TDpA==?=\r\n" MIME "\r\nx\r\n" },
+	{ "subject with =? is encoded", "Subject: a=?b\n\nx\n", 0, WD_OK,
+	    HEAD "Subject: =?utf-8?B?YT0/Yg==?=\r\n" MIME "\r\nx\r\n" },
 	/* bad templates */
 	{ "empty template", "", 0, WD_E_BADREQ, "no Subject line" },
 	{ "no Subject line", "Hello\n\nbody\n", 0, WD_E_BADREQ,
@@ -360,16 +362,22 @@ test_names(void)
 		{ "a@b.c\xc3\xa4", 0, 0 }, { "../etc/passwd", 0, 0 },
 		{ "Activate", 0, 0 }, { "a/b", 0, 0 }, { "a.txt", 0, 0 },
 		{ "a_b", 0, 0 },
-		{ "0123456789012345678901234567890123456789012345678901234567890"
-		  "1234", 0, 0 },
-		{ "012345678901234567890123456789012345678901234567890123456789"
-		  "012", 0, 1 },
+		/* 65 and 64 bytes */
+		{ "01234567890123456789012345678901"
+		  "234567890123456789012345678901234", 0, 0 },
+		{ "01234567890123456789012345678901"
+		  "23456789012345678901234567890123", 0, 1 },
 	};
 	size_t	 i;
 	char	 name[160];
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char	*q;
+
 		snprintf(name, sizeof(name), "addr_ok/tmpl_ok \"%s\"", c[i].s);
+		for (q = name; *q != '\0'; q++)	/* one line per case */
+			if ((unsigned char)*q < 0x20)
+				*q = '?';
 		CHECK(M, name, wd_mail_addr_ok(c[i].s) == c[i].addr &&
 		    wd_mail_tmpl_ok(c[i].s) == c[i].tmpl);
 	}
