@@ -128,7 +128,7 @@ def test_catcher_stores_activation_mail(t):
             outbox(s, addr, "sent_at IS NOT NULL, vars IS NULL, attempts, "
                    "last_error IS NULL") == "t|t|1|t",
             outbox(s, addr, "sent_at, vars, attempts, last_error"))
-    st, _, a = get(s, "/auth/activate?ticket=" + ticket)
+    st, _, a = post(s, "/auth/activate", {"ticket": ticket})
     t.check("activate with the mailed ticket", st == 200, (st, a))
     st, _, b = login(s, addr)
     t.check("login after activation", st == 200, (st, b))
