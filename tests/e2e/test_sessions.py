@@ -293,3 +293,34 @@ def test_login_during_outage(t):
     t.check("back after PostgreSQL returns", s.wait_healthy())
     st, _, _ = login(s, addr)
     t.check("login works again without restarting Warden", st == 200, st)
+
+
+def test_cluster_authenticates_roles(t):
+    """The binaries' OS user may be the app role only, never the schema
+    owner (a superuser). Only meaningful when the stack runs its
+    services as a user of their own, i.e. as root (CI); as one user
+    there is nothing to separate (README), so nothing is claimed."""
+    import os
+    import subprocess
+    s = t.s
+    if os.getuid() != 0:
+        return
+
+    def as_service(role):
+        return subprocess.run(
+            ["runuser", "-u", "warden", "--", "psql", "-X", "-At",
+             "postgresql:///warden?host=%s/sock&user=%s" % (s.run, role),
+             "-c", "SELECT current_user"],
+            capture_output=True, text=True, cwd="/")
+    r = as_service("warden")
+    t.check("the service user cannot connect as the schema owner",
+            r.returncode != 0 and "authentication failed" in r.stderr,
+            (r.returncode, r.stderr))
+    r = as_service("postgres")
+    t.check("...nor as any other role", r.returncode != 0, r.stderr)
+    r = as_service("warden_app")
+    t.check("it connects as warden_app", r.returncode == 0 and
+            r.stdout.strip() == "warden_app", (r.returncode, r.stderr))
+    r = s.psql("SELECT rolsuper FROM pg_roles WHERE rolname = 'warden_app'")
+    t.check("warden_app is no superuser", r.stdout.strip() == "f",
+            r.stdout)
