@@ -128,7 +128,12 @@ EOSQL
 }
 
 write_env() {
-	[ -f "$RUN/warden.env" ] && return 0
+	if [ -f "$RUN/warden.env" ]; then
+		# a run directory from before the account lifecycle (issue 9)
+		grep -q '^WARDEN_MFA_KEY=' "$RUN/warden.env" ||
+			echo "WARDEN_MFA_KEY='$(rand 32)'" >>"$RUN/warden.env"
+		return 0
+	fi
 	umask 077
 	cat >"$RUN/warden.env" <<EOC
 # Effective configuration of the stack (API.md §1); the binaries read it
@@ -145,6 +150,8 @@ WARDEN_AUTO_ACTIVATE='true'
 # (production defaults are lower, README "Sessions and abuse")
 WARDEN_RATE_LIMIT='1000'
 WARDEN_LOGIN_MAX_FAILURES_IP='5000'
+# seals TOTP secrets at rest (issue 9)
+WARDEN_MFA_KEY='$(rand 32)'
 EOC
 	[ "$(id -u)" = 0 ] && chown "$SVC:$SVC" "$RUN/warden.env"
 	return 0

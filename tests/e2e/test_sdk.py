@@ -39,3 +39,24 @@ def test_nhost_js_sdk_auth(t):
         verdict, _, rest = l.partition(" sdk: ")
         t.check(rest, verdict == "PASS", rest)
     t.check("sdk script exit 0", r.returncode == 0, r.stderr[-300:])
+
+
+def test_nhost_js_sdk_lifecycle(t):
+    """Issue 9: the lifecycle calls of nhost-js-sdk 3.1.0, unchanged."""
+    err = ensure_sdk()
+    t.check("nhost-js-sdk@3.1.0 installed", err is None, err)
+    if err is not None:
+        return
+    r = subprocess.run(["node", os.path.join(HERE, "sdk",
+                                             "nhost_lifecycle.js"),
+                        os.path.join(NPM_DIR, "node_modules"), t.s.url,
+                        t.s.run],
+                       capture_output=True, text=True, timeout=180)
+    lines = [l for l in r.stdout.splitlines()
+             if l.startswith(("PASS sdk: ", "FAIL sdk: "))]
+    t.check("lifecycle script ran its cases", len(lines) >= 18,
+            (r.returncode, r.stdout[-300:], r.stderr[-300:]))
+    for l in lines:
+        verdict, _, rest = l.partition(" sdk: ")
+        t.check(rest, verdict == "PASS", rest)
+    t.check("lifecycle script exit 0", r.returncode == 0, r.stderr[-300:])
