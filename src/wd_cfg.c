@@ -133,6 +133,11 @@ static const struct cfgdef defs[] = {
 	 * no credential */
 	[WD_CFG_RATE_LIMIT] = { "WARDEN_RATE_LIMIT", WD_CFGT_INT,
 	    1, 1000000, "60", ACCT, 0 },
+	/* seconds: the webhook's Cache-Control max-age for a token that
+	 * names a session is at most this (how long Hasura keeps a revoked
+	 * session's WebSocket open; README "Webhook and sessions") */
+	[WD_CFG_HOOK_MAX_AGE] = { "WARDEN_HOOK_MAX_AGE", WD_CFGT_INT,
+	    1, 86400, "60", HOOK, 0 },
 };
 _Static_assert(sizeof(defs) / sizeof(defs[0]) == WD_CFG__MAX, "cfg rows");
 
