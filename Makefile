@@ -16,7 +16,9 @@ CFLAGS	+= -std=c11 -D_DEFAULT_SOURCE -MMD -MP \
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDFLAGS	+= -Wl,--as-needed
-LDLIBS	+= $(PKG_LIBS)
+# -pthread: the revocation feed runs in its own thread (src/wd_revoke.c)
+CFLAGS	+= -pthread
+LDLIBS	+= $(PKG_LIBS) -pthread
 
 ifdef SANITIZE
 B	?= build/san
@@ -40,7 +42,7 @@ DEBS	= gcc make pkg-config libfcgi-dev libpq-dev libjson-c-dev \
 	  libjwt-dev libcurl4-openssl-dev libcrypt-dev libssl-dev \
 	  postgresql lighttpd nginx-light spawn-fcgi python3 openssl curl \
 	  clang libclang-rt-14-dev wrk procps libqrencode-dev \
-	  zbar-tools librsvg2-bin
+	  zbar-tools librsvg2-bin lighttpd-modules-lua
 
 .PHONY: all deps lint test unit-san fuzz-build fuzz start stop run bench \
 	clean
@@ -95,7 +97,7 @@ lint:
 
 # libFuzzer targets: clang, ASan+UBSan, library rebuilt for them.
 FZ	= build/fuzz
-FZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -g -O1 -Isrc \
+FZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -g -O1 -Isrc -pthread \
 	    -fsanitize=fuzzer-no-link,address,undefined \
 	    -fno-sanitize-recover=all
 FZ_OBJ	= $(SRC:src/%.c=$(FZ)/src/%.o)

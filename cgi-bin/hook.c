@@ -39,6 +39,7 @@ main(void)
 	h.cookie_name = wd_cfg_str(&cfg, WD_CFG_COOKIE_NAME);
 	h.revoked = wd_revoke_check;
 	h.revoked_arg = &rvk;
+	h.max_age = wd_cfg_int(&cfg, WD_CFG_HOOK_MAX_AGE);
 	rv = wd_http_serve("warden-hook", routes, 1, &h);
 	err[0] = '\0';
 out:

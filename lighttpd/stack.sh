@@ -181,6 +181,14 @@ install_rules() {
 	fi
 }
 
+# lighttpd's request-header filter (lighttpd/headers.lua), read by the
+# service user at request time: copied next to the config.
+install_lua() {
+	cp "$REPO/lighttpd/headers.lua" "$RUN/.headers.new" &&
+		mv -f "$RUN/.headers.new" "$RUN/headers.lua"
+	chmod 644 "$RUN/headers.lua"
+}
+
 # Values the lighttpd config takes from the effective configuration:
 # the X-Sendfile docroot and the upload size cap (KiB, + 1 MiB framing).
 storage_conf() {
@@ -210,6 +218,7 @@ start_web() {
 	fi
 	install_bins
 	install_rules
+	install_lua
 	write_conf
 	lighttpd -tt -f "$RUN/lighttpd.conf" >"$RUN/log/lighttpd.check" 2>&1 ||
 		die "bad lighttpd config: $(cat "$RUN/log/lighttpd.check")"

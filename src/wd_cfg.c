@@ -153,6 +153,11 @@ static const struct cfgdef defs[] = {
 	    64, 64, NULL, ACCT, 0 },
 	[WD_CFG_MFA_ISSUER] = { "WARDEN_MFA_ISSUER", WD_CFGT_STR,
 	    1, 64, "Warden", ACCT, 0 },
+	/* seconds: the webhook's Cache-Control max-age for a token that
+	 * names a session is at most this (how long Hasura keeps a revoked
+	 * session's WebSocket open; README "Webhook and sessions") */
+	[WD_CFG_HOOK_MAX_AGE] = { "WARDEN_HOOK_MAX_AGE", WD_CFGT_INT,
+	    1, 86400, "60", HOOK, 0 },
 };
 _Static_assert(sizeof(defs) / sizeof(defs[0]) == WD_CFG__MAX, "cfg rows");
 

@@ -56,6 +56,11 @@ static const struct wd_errinfo errtab[] = {	/* unsized on purpose */
 			    "The body must be application/json" },
 	[WD_E_ORIGIN]	= { 403, "Forbidden", "origin-not-allowed",
 			    "This origin may not use the session cookie" },
+	/* not a logout: Hasura reports a 503 from the webhook as an
+	 * internal error and clients retry (hasura.md §1.5) */
+	[WD_E_REVOKEUNAVAIL] = { 503, "Service Unavailable",
+			    "revocation-unavailable",
+			    "Cannot check the session right now; retry" },
 };
 _Static_assert(sizeof(errtab) / sizeof(errtab[0]) == WD_E__MAX,
     "errtab rows");

@@ -191,13 +191,47 @@ cache_put(const unsigned char *key, const struct wd_claims *c,
 	e->len = json->len;
 }
 
-/* WD_OK on a usable hit (o and json filled), WD_E_REVOKED when the
- * cached session was revoked since, WD_E_NOTFOUND otherwise. */
+/*
+ * Cache-Control's max-age: the seconds until exp, and for a token that
+ * names a session at most h->max_age, so a revoked session's WebSocket
+ * (closed by Hasura when the answer expires, hasura.md §1.7) does not
+ * outlive the revocation by a whole token lifetime.
+ */
+static long
+max_age(const struct wd_hook *h, int64_t exp, int has_sid, time_t now)
+{
+	long	 ma = exp > (int64_t)now ? (long)(exp - (int64_t)now) : 0;
+
+	if (has_sid && h->max_age > 0 && ma > h->max_age)
+		ma = h->max_age;
+	return ma;
+}
+
+/* The revocation check for sid: WD_OK, WD_E_REVOKED or
+ * WD_E_REVOKEUNAVAIL (anything else the callback says counts as that:
+ * fail closed, but never a logout for not knowing). */
+static enum wd_err
+session_ok(const struct wd_hook *h, const char *sid)
+{
+	enum wd_err	 rc;
+
+	if (sid == NULL || h->revoked == NULL)
+		return WD_OK;
+	rc = h->revoked(h->revoked_arg, sid);
+	if (rc == WD_OK || rc == WD_E_REVOKED)
+		return rc;
+	return WD_E_REVOKEUNAVAIL;
+}
+
+/* WD_OK on a usable hit (o and json filled), WD_E_REVOKED or
+ * WD_E_REVOKEUNAVAIL from the revocation check, WD_E_NOTFOUND
+ * otherwise. */
 static enum wd_err
 cache_get(const struct wd_hook *h, const unsigned char *key, time_t now,
     struct wd_hook_out *o, struct wd_buf *json)
 {
 	struct centry	*e = cache_slot(key);
+	enum wd_err	 rc;
 
 	if (e->exp == 0 || memcmp(e->key, key, 32) != 0)
 		return WD_E_NOTFOUND;
@@ -205,12 +239,12 @@ cache_get(const struct wd_hook *h, const unsigned char *key, time_t now,
 		e->exp = 0;
 		return WD_E_NOTFOUND;	/* the full check says why */
 	}
-	if (e->has_sid && h->revoked != NULL &&
-	    h->revoked(h->revoked_arg, e->sid))
-		return WD_E_REVOKED;
+	rc = session_ok(h, e->has_sid ? e->sid : NULL);
+	if (rc != WD_OK)
+		return rc;
 	memcpy(o->role, e->role, sizeof(o->role));
 	memcpy(o->user_id, e->user_id, sizeof(o->user_id));
-	o->max_age = e->exp > (int64_t)now ? (long)(e->exp - (int64_t)now) : 0;
+	o->max_age = max_age(h, e->exp, e->has_sid, now);
 	wd_buf_add(json, e->json, e->len);
 	session_tail(o->max_age, json);
 	return wd_buf_status(json);
@@ -246,9 +280,8 @@ wd_hook_eval(const struct wd_hook *h, const struct wd_hook_in *in,
 	rc = wd_jwt_verify(h->key, tok, toklen, now, &c);
 	if (rc != WD_OK)
 		goto out;
-	rc = WD_E_REVOKED;
-	if (c.sid != NULL && h->revoked != NULL &&
-	    h->revoked(h->revoked_arg, c.sid))
+	rc = session_ok(h, c.sid);
+	if (rc != WD_OK)
 		goto out;
 	/* the role: the client's request if allowed, else the default
 	 * (API.md §4); never one outside allowed-roles, never admin */
@@ -271,7 +304,7 @@ wd_hook_eval(const struct wd_hook *h, const struct wd_hook_in *in,
 	memcpy(o->role, role, rlen);
 	o->role[rlen] = '\0';
 	snprintf(o->user_id, sizeof(o->user_id), "%s", c.user_id);
-	o->max_age = c.exp > (int64_t)now ? (long)(c.exp - (int64_t)now) : 0;
+	o->max_age = max_age(h, c.exp, c.sid != NULL, now);
 	session_json(&c, o, json);
 	if (cacheable)
 		cache_put(key, &c, o, json);

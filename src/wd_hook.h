@@ -19,9 +19,14 @@ struct wd_hook {
 	const struct wd_jwt_key	*key;		/* borrowed */
 	const char		*anon_role;	/* "" = no anonymous access */
 	const char		*cookie_name;	/* "" = no cookie credential */
-	/* revocation check: returns 1 if sid is revoked; may be NULL */
-	int			(*revoked)(void *arg, const char *sid);
+	/* revocation check (wd_revoke_check): WD_OK, WD_E_REVOKED (401)
+	 * or WD_E_REVOKEUNAVAIL (503: cannot tell); may be NULL */
+	enum wd_err		(*revoked)(void *arg, const char *sid);
 	void			*revoked_arg;
+	/* WARDEN_HOOK_MAX_AGE: the largest Cache-Control max-age given to
+	 * a token that names a session (bounds how long Hasura keeps a
+	 * revoked session's WebSocket, and EE's answer cache); 0 = no cap */
+	long			 max_age;
 };
 
 /* The three headers that matter, as (ptr, len); ptr NULL when absent. */
@@ -38,14 +43,20 @@ struct wd_hook_out {
 	int	 anonymous;
 	char	 role[WD_MAX_ROLE + 1];
 	char	 user_id[WD_MAX_ID + 1];
-	long	 max_age;		/* seconds until exp; -1 anonymous */
+	long	 max_age;		/* seconds until exp, capped by
+					 * wd_hook.max_age for a token with
+					 * a sid; -1 anonymous */
 };
 
 /*
  * Decides the session for in at time now. On WD_OK fills o and writes
  * the webhook's JSON answer (a flat object of strings) into json.
  * no_anon (authorizer mode) turns "no credentials" into WD_E_UNAUTH.
- * Every error is a 401 kind: a bad token never falls back to anonymous.
+ * Every refusal of the caller is a 401 kind: a bad token never falls
+ * back to anonymous. The exceptions are not about the caller:
+ * WD_E_REVOKEUNAVAIL (503) when the token names a session and the
+ * revocation feed cannot vouch for it (a database outage is not a
+ * logout), and WD_E_TOOBIG when the answer does not fit json.
  */
 enum wd_err	wd_hook_eval(const struct wd_hook *h,
 		    const struct wd_hook_in *in, time_t now, int no_anon,

@@ -341,6 +341,164 @@ token_shape_ok(const char *t, size_t len)
 	return dots == 2 && seg > 0;
 }
 
+/* The value of a base64url character (RFC 4648 §5), or -1. */
+static int
+b64u_val(char ch)
+{
+	if (ch >= 'A' && ch <= 'Z')
+		return ch - 'A';
+	if (ch >= 'a' && ch <= 'z')
+		return ch - 'a' + 26;
+	if (ch >= '0' && ch <= '9')
+		return ch - '0' + 52;
+	if (ch == '-')
+		return 62;
+	if (ch == '_')
+		return 63;
+	return -1;
+}
+
+/*
+ * Decodes one segment strictly: RFC 7515 §2 base64url, the alphabet of
+ * RFC 4648 §5 and nothing else, no '=' padding (§2 omits it, and a JWS
+ * compact serialisation cannot carry it), no line breaks, and only the
+ * canonical spelling (RFC 4648 §3.5: the unused low bits of the last
+ * character are zero; a length of 4n + 1 characters encodes no whole
+ * byte). Each segment thus has exactly one text, and what we parse is
+ * exactly what was signed. Returns 1 with *outlen bytes in out, or 0.
+ * out holds outsz bytes; a segment of n characters needs n / 4 * 3 + 2.
+ */
+static int
+b64u_decode(const char *s, size_t n, unsigned char *out, size_t outsz,
+    size_t *outlen)
+{
+	uint32_t	 acc = 0;
+	size_t		 i, o = 0;
+	int		 v, bits = 0;
+
+	if (n % 4 == 1 || n / 4 * 3 + 2 > outsz)
+		return 0;
+	for (i = 0; i < n; i++) {
+		v = b64u_val(s[i]);
+		if (v < 0)
+			return 0;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	if (acc != 0)
+		return 0;	/* leftover bits set: not canonical */
+	*outlen = o;
+	return 1;
+}
+
+/*
+ * 1 if the JSON text p (already accepted by wd_json_parse) has a "\u0000"
+ * escape in a string or a name. json-c keeps such a string whole but a
+ * name only up to the NUL, and C strings end there: "exp\u0000x" would
+ * be our "exp" and another parser's "exp\0x".
+ */
+static int
+escaped_nul(const unsigned char *p, size_t n)
+{
+	size_t	 i;
+	int	 in = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!in) {
+			in = p[i] == '"';
+			continue;
+		}
+		if (p[i] == '"')
+			in = 0;
+		else if (p[i] == '\\') {
+			if (i + 6 <= n && p[i + 1] == 'u' &&
+			    memcmp(p + i + 2, "0000", 4) == 0)
+				return 1;
+			i++;	/* the escaped character */
+		}
+	}
+	return 0;
+}
+
+/*
+ * Decodes segment (n characters) and parses it with the strict parser:
+ * one JSON object, no repeated member, valid UTF-8, no NUL (raw or
+ * escaped), no trailing bytes. *out is owned by the caller. Returns 1,
+ * or 0 with *out NULL.
+ */
+static int
+segment_json(const char *seg, size_t n, struct json_object **out)
+{
+	unsigned char	 buf[WD_MAX_TOKEN / 4 * 3 + 2];
+	size_t		 len = 0;
+	int		 ok = 0;
+
+	*out = NULL;
+	if (b64u_decode(seg, n, buf, sizeof(buf), &len) &&
+	    !escaped_nul(buf, len) && wd_json_parse((const char *)buf, len,
+	    WD_MAX_JSON_DEPTH, out) == WD_OK &&
+	    json_object_is_type(*out, json_type_object))
+		ok = 1;
+	explicit_bzero(buf, sizeof(buf));
+	if (!ok) {
+		json_object_put(*out);
+		*out = NULL;
+	}
+	return ok;
+}
+
+/* The name of alg as RFC 7518 §3.1 spells it ("HS256"), or NULL. */
+static const char *
+alg_name(jwt_alg_t alg)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+		if (algs[i].alg == alg)
+			return algs[i].name;
+	return NULL;
+}
+
+/*
+ * The JOSE header (RFC 7515 §4), read by us, not through libjwt (whose
+ * enum compares "alg" case-insensitively and ignores "crit"):
+ * - "alg" a string equal byte for byte to the configured algorithm's
+ *   name ("hs256" is not HS256 to every verifier);
+ * - no "crit" at all: we implement no extension, and §4.1.11 says a
+ *   recipient that does not understand one must refuse the token;
+ * - "typ" absent or exactly "JWT", "kid" absent or a string (libjwt
+ *   would take "jwt" and a number).
+ * Other members are ignored, as §4 requires. Returns 1 if hdr passes.
+ */
+static int
+header_ok(const struct wd_jwt_key *k, struct json_object *hdr)
+{
+	struct json_object	*v;
+	const char		*want = alg_name(k->alg);
+
+	if (want == NULL ||
+	    !json_object_object_get_ex(hdr, "alg", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    (size_t)json_object_get_string_len(v) != strlen(want) ||
+	    memcmp(json_object_get_string(v), want, strlen(want)) != 0)
+		return 0;
+	if (json_object_object_get_ex(hdr, "crit", NULL))
+		return 0;
+	if (json_object_object_get_ex(hdr, "typ", &v) &&
+	    (!json_object_is_type(v, json_type_string) ||
+	    strcmp(json_object_get_string(v), "JWT") != 0))
+		return 0;
+	if (json_object_object_get_ex(hdr, "kid", &v) &&
+	    !json_object_is_type(v, json_type_string))
+		return 0;
+	return 1;
+}
+
 /* NumericDate (RFC 7519 §2): integer or fractional seconds. */
 static int
 numeric_date(struct json_object *o, const char *name, int64_t *out)
@@ -521,32 +679,47 @@ wd_jwt_verify(const struct wd_jwt_key *k, const char *tok, size_t len,
 	return rc;
 }
 
+/*
+ * One key. Both parsers must accept the token: ours reads the header and
+ * the payload (strictly, from the signed bytes themselves), libjwt
+ * checks the signature. The claims come from our parse, so no token
+ * means one thing to libjwt's parser and another to ours.
+ */
 static enum wd_err
 verify1(const struct wd_jwt_key *k, const char *tok, size_t len,
     time_t now, struct wd_claims *c)
 {
 	enum wd_err		 rc = WD_E_BADTOKEN;
 	char			 copy[WD_MAX_TOKEN + 1];
+	unsigned char		 sig[WD_MAX_TOKEN / 4 * 3 + 2];
 	jwt_t			*j = NULL;
-	char			*payload = NULL;
-	struct json_object	*v;
+	struct json_object	*hdr = NULL, *v;
+	const char		*d1, *d2;
+	size_t			 siglen;
 
 	memset(c, 0, sizeof(*c));
 	if (len == 0 || len > WD_MAX_TOKEN || !token_shape_ok(tok, len))
+		goto out;
+	d1 = memchr(tok, '.', len);
+	d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - tok));
+	if (!segment_json(tok, (size_t)(d1 - tok), &hdr) ||
+	    !header_ok(k, hdr))
+		goto out;
+	if (!segment_json(d1 + 1, (size_t)(d2 - d1 - 1), &c->root))
+		goto out;
+	/* the signature's text must be canonical too (libjwt's RS decoder
+	 * would take stray low bits) */
+	if (!b64u_decode(d2 + 1, len - (size_t)(d2 + 1 - tok), sig,
+	    sizeof(sig), &siglen))
 		goto out;
 	memcpy(copy, tok, len);
 	copy[len] = '\0';
 	if (jwt_decode(&j, copy, k->verify, (int)k->verify_len) != 0)
 		goto out;
-	/* the pin: a token naming another algorithm (none, HS with an RS
-	 * public key as secret) is rejected whatever libjwt concluded */
+	/* the pin, again through libjwt: a token naming another algorithm
+	 * (none, HS with an RS public key as secret) is rejected whatever
+	 * libjwt concluded */
 	if (jwt_get_alg(j) != k->alg)
-		goto out;
-	payload = jwt_get_grants_json(j, NULL);
-	if (payload == NULL ||
-	    wd_json_parse(payload, strlen(payload), WD_MAX_JSON_DEPTH,
-	    &c->root) != WD_OK ||
-	    !json_object_is_type(c->root, json_type_object))
 		goto out;
 	rc = check_registered(k, c->root, now, c);
 	if (rc != WD_OK)
@@ -568,7 +741,7 @@ verify1(const struct wd_jwt_key *k, const char *tok, size_t len,
 	rc = WD_OK;
 out:
 	explicit_bzero(copy, sizeof(copy));
-	free(payload);
+	json_object_put(hdr);
 	jwt_free(j);
 	if (rc != WD_OK)
 		wd_claims_cleanup(c);

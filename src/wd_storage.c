@@ -146,10 +146,13 @@ who(struct sreq *r)
 	if (rc != WD_OK)
 		return rc;
 	rc = wd_jwt_verify(r->s->key, tok, len, time(NULL), &r->c);
-	/* a logged-out session is refused here too, not only by the hook */
-	if (rc == WD_OK && r->c.sid != NULL && r->s->revoked != NULL &&
-	    r->s->revoked(r->s->revoked_arg, r->c.sid))
-		rc = WD_E_REVOKED;
+	/* a logged-out session is refused here too, not only by the hook;
+	 * a feed that cannot tell answers 503, never 401 (not a logout) */
+	if (rc == WD_OK && r->c.sid != NULL && r->s->revoked != NULL) {
+		rc = r->s->revoked(r->s->revoked_arg, r->c.sid);
+		if (rc != WD_OK && rc != WD_E_REVOKED)
+			rc = WD_E_REVOKEUNAVAIL;
+	}
 	if (rc == WD_OK)
 		r->ctx.claims = r->c.ns;
 	return rc;

@@ -44,8 +44,9 @@ struct wd_storage {
 	struct wd_store		*store;		/* borrowed */
 	uint64_t		 max_size;	/* bytes per object */
 	int			 sendfile;	/* fs: X-Sendfile downloads */
-	/* revoked sessions, as in the webhook (wd_revoke); may be NULL */
-	int			(*revoked)(void *arg, const char *sid);
+	/* revoked sessions, as in the webhook (wd_revoke_check: WD_OK,
+	 * WD_E_REVOKED or WD_E_REVOKEUNAVAIL); may be NULL */
+	enum wd_err		(*revoked)(void *arg, const char *sid);
 	void			*revoked_arg;
 };
 

@@ -451,16 +451,22 @@ def test_healthz_and_db_restart(t):
     st, h, b = get_hook(s, s.mint(payload()))
     t.check("hook keeps working with database down", st == 200, (st, b))
     # a token naming a session cannot be checked against revocations
-    # while the feed is down: refused after a 1 s grace
+    # while the feed is down: 503 after a 1 s grace, never 401 (an
+    # outage is not a logout; tests/e2e/test_outage.py measures it)
     sidtok = s.mint(payload(sid=str(uuid.uuid4())))
+    seen = set()
     end = time.time() + 4
     while time.time() < end:
         st, h, b = get_hook(s, sidtok)
-        if st == 401:
+        seen.add(st)
+        if st == 503:
             break
         time.sleep(0.1)
-    t.check("token with sid refused while revocation feed is down",
-            st == 401, (st, b))
+    t.check("token with sid: 503 revocation-unavailable while the feed "
+            "is down", st == 503 and json.loads(b)["code"] ==
+            "revocation-unavailable", (st, b))
+    t.check("token with sid: never 401 while the feed is down",
+            seen <= {200, 503}, seen)
     st, h, b = get_hook(s, s.mint(payload()))
     t.check("token without sid still accepted with database down",
             st == 200, (st, b))
@@ -478,6 +484,113 @@ def test_healthz_and_db_restart(t):
         time.sleep(0.1)
     t.check("token with sid accepted again once the feed is back", ok,
             (st, b))
+
+
+def test_hook_max_age(t):
+    """WARDEN_HOOK_MAX_AGE caps max-age for tokens that name a session
+    (default 60 s); a token without sid keeps its time to exp."""
+    s = t.s
+    uid = str(uuid.uuid4())
+    sidtok = s.mint(payload(uid, life=600, sid=str(uuid.uuid4())))
+    plain = s.mint(payload(uid, life=600))
+
+    def max_age(st, b):
+        if st != 200:
+            return None
+        cc = json.loads(b).get("Cache-Control", "")
+        return int(cc[8:]) if cc.startswith("max-age=") else None
+    st, h, b = get_hook(s, sidtok)
+    ma = max_age(st, b)
+    t.check("sid, default cap: max-age=%s (57..60)" % ma,
+            ma is not None and 57 <= ma <= 60, (st, b))
+    st, h, b = post_hook(s, client_headers(sidtok))
+    ma = max_age(st, b)
+    t.check("sid, default cap, POST: max-age=%s (57..60)" % ma,
+            ma is not None and 57 <= ma <= 60, (st, b))
+    st, h, b = get_hook(s, plain)
+    ma = max_age(st, b)
+    t.check("no sid: max-age=%s, the token's time left (597..600)" % ma,
+            ma is not None and 597 <= ma <= 600, (st, b))
+    s.reconfigure(WARDEN_HOOK_MAX_AGE="5")
+    st, h, b = get_hook(s, sidtok)
+    ma = max_age(st, b)
+    t.check("sid, WARDEN_HOOK_MAX_AGE=5: max-age=%s" % ma,
+            ma is not None and 2 <= ma <= 5, (st, b))
+    short = s.mint(payload(uid, life=3, sid=str(uuid.uuid4())))
+    st, h, b = get_hook(s, short)
+    ma = max_age(st, b)
+    t.check("sid, 3 s left under a cap of 5: max-age=%s" % ma,
+            ma is not None and ma <= 3, (st, b))
+    s.reconfigure(WARDEN_HOOK_MAX_AGE="3600")
+    sidtok = s.mint(payload(uid, life=600, sid=str(uuid.uuid4())))
+    st, h, b = get_hook(s, sidtok)
+    ma = max_age(st, b)
+    t.check("sid, cap above the lifetime: max-age=%s (597..600)" % ma,
+            ma is not None and 597 <= ma <= 600, (st, b))
+
+
+def test_underscore_headers_ignored(t):
+    """Header names exactly as Hasura forwards them: an underscore (or
+    any other non-dash) spelling never stands in for the dashed name in
+    GET mode, in authorizer mode, or for storage's admin secret
+    (lighttpd/headers.lua drops them, as nginx does by default)."""
+    s = t.s
+    uid = str(uuid.uuid4())
+    tok = s.mint(payload(uid, roles=("user", "me")))
+    for name in ("X_Hasura_Role", "x_hasura_role", "X-Hasura_Role",
+                 "X.Hasura.Role"):
+        st, h, b = get_hook(s, tok, extra=[(name, "me")])
+        ok_session(t, "GET %s: me ignored, default role" % name, st, h, b,
+                   uid, role="user")
+        # a role outside the allowed ones would be a 401 if it counted
+        st, h, b = get_hook(s, tok, extra=[(name, "manager")])
+        ok_session(t, "GET %s: manager ignored, not 401" % name, st, h, b,
+                   uid, role="user")
+    st, h, b = get_hook(s, tok, role="me",
+                        extra=[("X_Hasura_Role", "manager")])
+    ok_session(t, "GET X-Hasura-Role beside X_Hasura_Role: the dashed "
+               "one", st, h, b, uid, role="me")
+    st, h, b = post_hook(s, client_headers(tok, X_Hasura_Role="me"))
+    ok_session(t, "POST X_Hasura_Role ignored too", st, h, b, uid)
+    # the authorizer reads the role the same way
+    path = os.path.join(s.run, "private", "underscore.txt")
+    with open(path, "w") as f:
+        f.write("u\n")
+    os.chmod(path, 0o644)
+    st, h, b = s.request("GET", "/private/underscore.txt",
+                         [("Authorization", "Bearer " + tok),
+                          ("X_Hasura_Role", "manager")])
+    t.check("authorizer: X_Hasura_Role manager ignored (200, not 401)",
+            st == 200 and b == b"u\n", (st, b))
+    # storage: the admin secret only under its own name
+    secret = "u" * 40
+    s.reconfigure(WARDEN_ADMIN_SECRET=secret)
+    key = "user/%s/underscore.txt" % uid
+    boundary = "----wardenUnderscore"
+    body = ("--%s\r\nContent-Disposition: form-data; name=\"file\"; "
+            "filename=\"u.txt\"\r\nContent-Type: text/plain\r\n\r\n"
+            "mine\r\n--%s--\r\n" % (boundary, boundary))
+    st, _, b = s.request("POST", "/storage/o/" + key,
+                         [("Authorization", "Bearer " + tok),
+                          ("Content-Type", "multipart/form-data; "
+                           "boundary=" + boundary)], body)
+    t.check("storage: owner upload", st == 200, (st, b))
+    st, _, b = s.request("GET", "/storage/o/" + key,
+                         [("X-Warden-Admin-Secret", secret)])
+    t.check("storage: X-Warden-Admin-Secret reads it (control)",
+            st == 200 and b == b"mine", (st, b))
+    for name in ("X_Warden_Admin_Secret", "x_warden_admin_secret",
+                 "X-Warden_Admin-Secret"):
+        st, _, b = s.request("GET", "/storage/o/" + key, [(name, secret)])
+        t.check("storage: %s with the right secret ignored (403)" % name,
+                st == 403, (st, b))
+        # a wrong secret under the real name is refused; under this one
+        # it must not even be looked at
+        st, _, b = s.request("GET", "/storage/o/" + key,
+                             [("Authorization", "Bearer " + tok),
+                              (name, "wrong")])
+        t.check("storage: %s with a wrong secret ignored (owner 200)" %
+                name, st == 200 and b == b"mine", (st, b))
 
 
 def run_bin(s, env):
@@ -508,6 +621,11 @@ def test_bad_configuration_stops_binary(t):
          "WARDEN_JWT_SECRET"),
         ("missing config file", {"WARDEN_CONFIG": "/nonexistent/w.env"},
          "WARDEN_CONFIG"),
+        ("max-age 0", {"WARDEN_JWT_SECRET": s.base_env["WARDEN_JWT_SECRET"],
+                       "WARDEN_HOOK_MAX_AGE": "0"}, "WARDEN_HOOK_MAX_AGE"),
+        ("max-age not a number",
+         {"WARDEN_JWT_SECRET": s.base_env["WARDEN_JWT_SECRET"],
+          "WARDEN_HOOK_MAX_AGE": "60s"}, "WARDEN_HOOK_MAX_AGE"),
     ]
     for name, env, var in cases:
         r = run_bin(s, env)

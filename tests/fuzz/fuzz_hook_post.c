@@ -9,7 +9,10 @@
  * - wd_hook_eval: on WD_OK the answer re-parses strictly as a flat object
  *   of strings with exactly one X-Hasura-Role (any case), never "admin",
  *   equal to o.role; anonymous only when no credential was presented;
- *   on error the buffer is empty and the code is a 401 kind.
+ *   a token naming a session gets max-age at most FZ_MAX_AGE; on error
+ *   the buffer is empty and the code is a 401 kind, or 503
+ *   (WD_E_REVOKEUNAVAIL) only for the session the harness's revocation
+ *   check cannot vouch for (FZ_UNKNOWN), which never gets a 200.
  *
  * Harness-only extension: a top-level "fuzz_claims" (or
  * "fuzz_cookie_claims") object is signed with the harness key and sent
@@ -31,17 +34,36 @@
 #define FZ_ANON		"anonymous"
 #define FZ_COOKIE	"access_token"
 #define FZ_REVOKED	"revoked-session"
+#define FZ_UNKNOWN	"unknown-session"	/* the feed is down */
+#define FZ_MAX_AGE	600			/* WARDEN_HOOK_MAX_AGE */
 #define FZ_KEY		"{\"type\":\"HS256\",\"key\":" \
 			"\"warden-fuzz-hs256-key-0123456789abcdef\"}"
 
 static struct wd_jwt_key	fz_key;
 static struct wd_hook		fz_hook;
 
-static int
+static enum wd_err
 fz_revoked(void *arg, const char *sid)
 {
 	(void)arg;
-	return strcmp(sid, FZ_REVOKED) == 0;
+	if (strcmp(sid, FZ_REVOKED) == 0)
+		return WD_E_REVOKED;
+	if (strcmp(sid, FZ_UNKNOWN) == 0)
+		return WD_E_REVOKEUNAVAIL;
+	return WD_OK;
+}
+
+/* The claims' sid when it is a string, else NULL. */
+static const char *
+sid_of(struct json_object *claims)
+{
+	struct json_object	*sid;
+
+	if (claims == NULL ||
+	    !json_object_object_get_ex(claims, "sid", &sid) ||
+	    !json_object_is_type(sid, json_type_string))
+		return NULL;
+	return json_object_get_string(sid);
 }
 
 static void
@@ -66,6 +88,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fz_hook.cookie_name = FZ_COOKIE;
 	fz_hook.revoked = fz_revoked;
 	fz_hook.revoked_arg = NULL;
+	fz_hook.max_age = FZ_MAX_AGE;
 	atexit(fz_atexit);
 	return 0;
 }
@@ -145,12 +168,19 @@ check_eval(const struct wd_hook_in *in, int no_anon, enum wd_err rc,
 	size_t			 rlen;
 	char			 ma[64];
 
+	/* a session the feed cannot vouch for is never a 200 */
+	if (sid_of(claims) != NULL && strcmp(sid_of(claims), FZ_UNKNOWN) == 0)
+		CHECK(rc != WD_OK);
 	if (rc != WD_OK) {
-		/* every refusal is a 401 kind (respond maps TOOBIG too) */
+		/* every refusal is a 401 kind (respond maps TOOBIG too);
+		 * not knowing is 503, never 401, and only for that sid */
 		CHECK(rc == WD_E_UNAUTH || rc == WD_E_BADTOKEN ||
 		    rc == WD_E_EXPIRED || rc == WD_E_CLAIMS ||
 		    rc == WD_E_ROLE || rc == WD_E_REVOKED ||
-		    rc == WD_E_TOOBIG);
+		    rc == WD_E_TOOBIG || rc == WD_E_REVOKEUNAVAIL);
+		if (rc == WD_E_REVOKEUNAVAIL)
+			CHECK(claims == NULL || (sid_of(claims) != NULL &&
+			    strcmp(sid_of(claims), FZ_UNKNOWN) == 0));
 		CHECK(json->len == 0);
 		CHECK(json->p == NULL || json->p[0] == '\0');
 		return;
@@ -179,9 +209,11 @@ check_eval(const struct wd_hook_in *in, int no_anon, enum wd_err rc,
 	CHECK(rlen > 0 && printable(o->role, rlen));
 	CHECK(strcasecmp(o->role, "admin") != 0);
 	if (o->anonymous) {
-		/* only when no credential at all was presented */
+		/* only when no credential at all was presented (an empty
+		 * Authorization counts as none, API.md §4) */
 		CHECK(!no_anon);
-		CHECK(in->authz == NULL && !has_cookie(in));
+		CHECK((in->authz == NULL || in->authz_len == 0) &&
+		    !has_cookie(in));
 		CHECK(claims == NULL);
 		CHECK(strcmp(o->role, FZ_ANON) == 0);
 		CHECK(o->max_age == -1);
@@ -210,6 +242,9 @@ check_eval(const struct wd_hook_in *in, int no_anon, enum wd_err rc,
 		CHECK(!json_object_object_get_ex(claims, "sid", &sid) ||
 		    !json_object_is_type(sid, json_type_string) ||
 		    strcmp(json_object_get_string(sid), FZ_REVOKED) != 0);
+		/* WARDEN_HOOK_MAX_AGE caps a session's answer */
+		if (sid_of(claims) != NULL)
+			CHECK(o->max_age <= FZ_MAX_AGE);
 		/* never a role outside the token's allowed roles */
 		CHECK(json_object_object_get_ex(claims, FZ_NS, &ns));
 		roles = get_ci(ns, "x-hasura-allowed-roles");

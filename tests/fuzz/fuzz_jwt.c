@@ -8,7 +8,12 @@
  *    with each HS256 key and verified at several times, so exp, nbf,
  *    iss, aud and Hasura's claim rules are reached with fuzzed claims.
  *
- * Invariants: on WD_OK the claims are complete (user_id non-empty and
+ * Invariants: on WD_OK the token is strict (issue 10): each segment is
+ * the one canonical base64url text of its bytes (decoding and encoding
+ * again gives it back), the header and payload hold no NUL byte and
+ * parse as JSON objects with unique names, the header's "alg" is the
+ * key's algorithm byte for byte, there is no "crit", and the claims are
+ * equal to the decoded payload; the claims are complete (user_id non-empty and
  * short, default_role allowed, 1..WD_MAX_ROLES allowed roles, exp set and
  * equal to the payload's) and consistent with the key (now within
  * [nbf - skew, exp + skew], iss and aud match); on error c is zeroed; a
@@ -143,6 +148,126 @@ aud_names(struct json_object *v, const char *s)
 	return 0;
 }
 
+static const char	fz_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "abcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/*
+ * Decodes n base64url characters at s leniently (stray low bits are
+ * dropped) into a heap block of *outlen bytes, then encodes that again:
+ * the segment was canonical iff the text comes back. Returns the bytes
+ * (caller frees) or NULL when s has a character outside the alphabet or
+ * is not canonical.
+ */
+static unsigned char *
+fz_b64u(const char *s, size_t n, size_t *outlen)
+{
+	unsigned char	*out = malloc(n / 4 * 3 + 3);
+	uint32_t	 acc = 0;
+	size_t		 i, o = 0, e = 0;
+	int		 bits = 0;
+	const char	*q;
+
+	CHECK(out != NULL);
+	for (i = 0; i < n; i++) {
+		q = memchr(fz_b64, s[i], 64);
+		if (q == NULL || s[i] == '\0') {
+			free(out);
+			return NULL;
+		}
+		acc = (acc << 6) | (uint32_t)(q - fz_b64);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	/* encode again and compare */
+	for (i = 0; i + 3 <= o; i += 3) {
+		uint32_t	 v = (uint32_t)out[i] << 16 |
+		    (uint32_t)out[i + 1] << 8 | out[i + 2];
+
+		if (e + 4 > n || s[e] != fz_b64[v >> 18] ||
+		    s[e + 1] != fz_b64[(v >> 12) & 63] ||
+		    s[e + 2] != fz_b64[(v >> 6) & 63] ||
+		    s[e + 3] != fz_b64[v & 63])
+			goto bad;
+		e += 4;
+	}
+	if (o - i == 1) {
+		if (e + 2 != n || s[e] != fz_b64[out[i] >> 2] ||
+		    s[e + 1] != fz_b64[(out[i] & 3) << 4])
+			goto bad;
+	} else if (o - i == 2) {
+		if (e + 3 != n || s[e] != fz_b64[out[i] >> 2] ||
+		    s[e + 1] != fz_b64[((out[i] & 3) << 4) |
+		    (out[i + 1] >> 4)] ||
+		    s[e + 2] != fz_b64[(out[i + 1] & 15) << 2])
+			goto bad;
+	} else if (e != n)
+		goto bad;
+	*outlen = o;
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+/* The JSON object in a decoded segment, by the strict parser; NULL if
+ * it is not one. Repeated names are refused by wd_json_parse. */
+static struct json_object *
+fz_segment(const unsigned char *p, size_t n)
+{
+	struct json_object	*o = NULL;
+
+	if (memchr(p, '\0', n) != NULL || wd_json_parse((const char *)p, n,
+	    WD_MAX_JSON_DEPTH, &o) != WD_OK)
+		return NULL;
+	if (!json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* A token k accepted, seen from the outside (issue 10). */
+static void
+check_strict(const struct wd_jwt_key *k, const char *tok, size_t len,
+    const struct wd_claims *c)
+{
+	const char		*d1, *d2, *alg;
+	unsigned char		*h, *p, *sg;
+	size_t			 hl = 0, pl = 0, sl = 0;
+	struct json_object	*ho, *po, *v;
+
+	alg = k->alg == JWT_ALG_HS256 ? "HS256" :
+	    k->alg == JWT_ALG_HS384 ? "HS384" : NULL;
+	CHECK(alg != NULL);
+	d1 = memchr(tok, '.', len);
+	CHECK(d1 != NULL);
+	d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - tok));
+	CHECK(d2 != NULL);
+	CHECK(memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - tok)) == NULL);
+	h = fz_b64u(tok, (size_t)(d1 - tok), &hl);
+	p = fz_b64u(d1 + 1, (size_t)(d2 - d1 - 1), &pl);
+	sg = fz_b64u(d2 + 1, len - (size_t)(d2 + 1 - tok), &sl);
+	CHECK(h != NULL && p != NULL && sg != NULL);
+	ho = fz_segment(h, hl);
+	po = fz_segment(p, pl);
+	CHECK(ho != NULL && po != NULL);
+	CHECK(json_object_object_get_ex(ho, "alg", &v) &&
+	    json_object_is_type(v, json_type_string) &&
+	    (size_t)json_object_get_string_len(v) == strlen(alg) &&
+	    memcmp(json_object_get_string(v), alg, strlen(alg)) == 0);
+	CHECK(!json_object_object_get_ex(ho, "crit", NULL));
+	/* the claims are the payload, not some other parser's reading */
+	CHECK(json_object_equal(po, c->root));
+	json_object_put(ho);
+	json_object_put(po);
+	free(h);
+	free(p);
+	free(sg);
+}
+
 /* Checks a WD_OK result of verifying under k at now. */
 static void
 check_ok(const struct wd_jwt_key *k, const struct wd_claims *c, time_t now)
@@ -215,6 +340,7 @@ verify(const struct wd_jwt_key *k, const char *tok, size_t len, time_t now,
 		return rc;
 	}
 	check_ok(k, &c, now);
+	check_strict(k, tok, len, &c);
 	if (exp != NULL)
 		*exp = c.exp;
 	if (nbf_pos != NULL)

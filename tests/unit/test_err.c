@@ -109,6 +109,11 @@ test_specific(void)
 	    wd_err_info(WD_E_ROLE)->status == 401 &&
 	    wd_err_info(WD_E_REVOKED)->status == 401);
 	CHECK(M, "toobig is 413", wd_err_info(WD_E_TOOBIG)->status == 413);
+	/* a revocation feed that is down is not a logout (issue 10) */
+	CHECK(M, "revocation-unavailable is 503, not 401",
+	    wd_err_info(WD_E_REVOKEUNAVAIL)->status == 503 &&
+	    strcmp(wd_err_info(WD_E_REVOKEUNAVAIL)->code,
+	    "revocation-unavailable") == 0);
 	CHECK(M, "badjson code invalid-json",
 	    strcmp(wd_err_info(WD_E_BADJSON)->code, "invalid-json") == 0);
 	{

@@ -37,14 +37,18 @@ struct revlog {
 	char	 last[64];
 };
 
-static int
+static enum wd_err
 revoked_cb(void *arg, const char *sid)
 {
 	struct revlog	*r = arg;
 
 	r->calls++;
 	snprintf(r->last, sizeof(r->last), "%s", sid);
-	return strcmp(sid, "s-revoked") == 0;
+	if (strcmp(sid, "s-revoked") == 0)
+		return WD_E_REVOKED;
+	if (strcmp(sid, "s-unknown") == 0)
+		return WD_E_REVOKEUNAVAIL;
+	return WD_OK;
 }
 
 static char *
@@ -207,7 +211,7 @@ static void
 test_anonymous(void)
 {
 	struct wd_hook		 h = { &key, "anonymous", "access_token",
-				    NULL, NULL };
+				    NULL, NULL, 0 };
 	struct wd_hook_out	 o;
 	struct wd_buf		 js;
 	char			*tok = mint(GOOD);
@@ -255,7 +259,7 @@ static void
 test_session(void)
 {
 	struct wd_hook		 h = { &key, "anonymous", "access_token",
-				    NULL, NULL };
+				    NULL, NULL, 0 };
 	struct wd_hook_out	 o;
 	struct wd_buf		 js;
 	struct json_object	*r;
@@ -369,7 +373,7 @@ test_token_table(void)
 		{ "default role user", GOOD, NULL, WD_OK },
 	};
 	struct wd_hook		 h = { &key, "anonymous", "access_token",
-				    NULL, NULL };
+				    NULL, NULL, 0 };
 	struct wd_hook_out	 o;
 	struct wd_buf		 js;
 	size_t			 i;
@@ -402,7 +406,7 @@ static void
 test_nul_user_id(void)
 {
 	struct wd_hook		 h = { &key, "anonymous", "access_token",
-				    NULL, NULL };
+				    NULL, NULL, 0 };
 	struct wd_hook_out	 o;
 	struct wd_buf		 js;
 	char			*tok, *b;
@@ -432,7 +436,7 @@ static void
 test_escaping(void)
 {
 	struct wd_hook		 h = { &key, "anonymous", "access_token",
-				    NULL, NULL };
+				    NULL, NULL, 0 };
 	struct wd_hook_out	 o;
 	struct wd_buf		 js;
 	struct json_object	*r;
@@ -471,7 +475,7 @@ static void
 test_overflow(void)
 {
 	struct wd_hook		 h = { &key, "anonymous", "access_token",
-				    NULL, NULL };
+				    NULL, NULL, 0 };
 	struct wd_hook_out	 o;
 	struct wd_buf		 ref, js;
 	char			*tok = mint(GOOD), *b = bearer(tok);
@@ -522,7 +526,7 @@ test_credentials(void)
 {
 	struct revlog		 rl = { 0, "" };
 	struct wd_hook		 h = { &key, "anonymous", "access_token",
-				    revoked_cb, &rl };
+				    revoked_cb, &rl, 0 };
 	struct wd_hook_out	 o;
 	struct wd_buf		 js;
 	char			*tok = mint(GOOD);
@@ -597,6 +601,25 @@ test_credentials(void)
 	rl.calls = 0;
 	CHECK(M, "no sid -> revocation not consulted",
 	    eval(&h, b, NULL, NULL, 0, &o, &js) == WD_OK && rl.calls == 0);
+	/* the feed cannot tell: 503, never a 401 (not a logout) */
+	{
+		char	*ut = mint("{" EXP ",\"sid\":\"s-unknown\"," NS ":{"
+		    ROLES "," DEFR "," UID "}}");
+		char	*ub = bearer(ut);
+
+		rc = eval(&h, ub, NULL, NULL, 0, &o, &js);
+		CHECK(M, "feed down, sid -> WD_E_REVOKEUNAVAIL (503)",
+		    rc == WD_E_REVOKEUNAVAIL && js.len == 0 &&
+		    o.anonymous == 0 && wd_err_info(rc)->status == 503);
+		CHECK(M, "feed down, authorizer mode -> 503 too",
+		    eval(&h, ub, NULL, NULL, 1, &o, &js) ==
+		    WD_E_REVOKEUNAVAIL);
+		CHECK(M, "feed down, role asked -> 503 too",
+		    eval(&h, ub, NULL, "editor", 0, &o, &js) ==
+		    WD_E_REVOKEUNAVAIL);
+		free(ub);
+		free(ut);
+	}
 	h.revoked = NULL;
 	CHECK(M, "no revocation callback -> ok",
 	    eval(&h, rb, NULL, NULL, 0, &o, &js) == WD_OK);
@@ -606,6 +629,148 @@ test_credentials(void)
 	free(ob);
 	free(b);
 	free(tok);
+	wd_buf_cleanup(&js);
+}
+
+/*
+ * A revocation check whose answer the test sets: the cache must ask it
+ * on every hit, and pass a 503 on as it is.
+ */
+struct switchable {
+	enum wd_err	 answer;
+	int		 calls;
+};
+
+static enum wd_err
+switch_cb(void *arg, const char *sid)
+{
+	struct switchable	*sw = arg;
+
+	(void)sid;
+	sw->calls++;
+	return sw->answer;
+}
+
+static void
+test_feed_down_cached(void)
+{
+	struct switchable	 sw = { WD_OK, 0 };
+	struct wd_hook		 h = { &key, "anonymous", "access_token",
+				    switch_cb, &sw, 0 };
+	struct wd_hook_out	 o;
+	struct wd_buf		 js;
+	char			*tok, *b;
+
+	wd_buf_init(&js, WD_MAX_HOOK_RESP);
+	tok = mint("{" EXP ",\"sid\":\"s-cached\"," NS ":{" ROLES "," DEFR
+	    "," UID ",\"x-hasura-cached\":\"1\"}}");
+	b = bearer(tok);
+	CHECK(M, "cache: first answer ok (and cached)",
+	    eval(&h, b, NULL, NULL, 0, &o, &js) == WD_OK && sw.calls == 1);
+	CHECK(M, "cache: hit asks the revocation check again",
+	    eval(&h, b, NULL, NULL, 0, &o, &js) == WD_OK && sw.calls == 2);
+	sw.answer = WD_E_REVOKEUNAVAIL;
+	CHECK(M, "cache: hit while the feed is down -> 503, no answer",
+	    eval(&h, b, NULL, NULL, 0, &o, &js) == WD_E_REVOKEUNAVAIL &&
+	    js.len == 0 && sw.calls == 3);
+	sw.answer = WD_E_REVOKED;
+	CHECK(M, "cache: hit of a session revoked since -> 401",
+	    eval(&h, b, NULL, NULL, 0, &o, &js) == WD_E_REVOKED &&
+	    js.len == 0);
+	/* a callback answering something else still never gives a 200
+	 * nor a logout */
+	sw.answer = WD_E_INTERNAL;
+	CHECK(M, "cache: odd callback answer -> 503",
+	    eval(&h, b, NULL, NULL, 0, &o, &js) == WD_E_REVOKEUNAVAIL);
+	sw.answer = WD_OK;
+	CHECK(M, "cache: feed back -> ok again",
+	    eval(&h, b, NULL, NULL, 0, &o, &js) == WD_OK &&
+	    strcmp(o.user_id, "u1") == 0);
+	free(b);
+	free(tok);
+	wd_buf_cleanup(&js);
+}
+
+/*
+ * WARDEN_HOOK_MAX_AGE: a token naming a session gets max-age =
+ * min(seconds to exp, cap); one without a sid keeps the seconds to exp.
+ * Expected answers are written out as text.
+ */
+struct maxage_case {
+	const char	*name;
+	const char	*payload;
+	long		 cap;
+	time_t		 now;
+	const char	*want;		/* the Cache-Control value */
+	long		 want_o;	/* o.max_age */
+};
+
+#define SESS	"\"sid\":\"s-ma\","
+#define SUB	NS ":{" ROLES "," DEFR "," UID "}}"
+
+static void
+test_max_age(void)
+{
+	static const struct maxage_case cases[] = {
+		{ "max-age: sid, cap 60, an hour left", "{" EXP "," SESS SUB,
+		    60, NOW, "max-age=60", 60 },
+		{ "max-age: sid, cap 60, 59 s left", "{" EXP "," SESS SUB,
+		    60, 1700003541, "max-age=59", 59 },
+		{ "max-age: sid, cap 60, 60 s left", "{" EXP "," SESS SUB,
+		    60, 1700003540, "max-age=60", 60 },
+		{ "max-age: sid, cap 60, 61 s left", "{" EXP "," SESS SUB,
+		    60, 1700003539, "max-age=60", 60 },
+		{ "max-age: sid, cap 1", "{" EXP "," SESS SUB, 1, NOW,
+		    "max-age=1", 1 },
+		{ "max-age: sid, cap 86400 above the lifetime",
+		    "{" EXP "," SESS SUB, 86400, NOW, "max-age=3600", 3600 },
+		{ "max-age: sid, no cap (0)", "{" EXP "," SESS SUB, 0, NOW,
+		    "max-age=3600", 3600 },
+		{ "max-age: sid, at exp", "{" EXP "," SESS SUB, 60,
+		    1700003600, "max-age=0", 0 },
+		{ "max-age: no sid, cap 60, not capped", "{" EXP "," SUB, 60,
+		    NOW, "max-age=3600", 3600 },
+	};
+	struct wd_hook		 h = { &key, "anonymous", "access_token",
+				    NULL, NULL, 0 };
+	struct wd_hook_out	 o;
+	struct wd_buf		 js;
+	struct json_object	*r;
+	size_t			 i;
+	int			 pass;
+	char			 name[128];
+
+	wd_buf_init(&js, WD_MAX_HOOK_RESP);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct maxage_case *c = &cases[i];
+		char			*tok = mint(c->payload);
+		char			*b = bearer(tok);
+
+		h.max_age = c->cap;
+		/* twice: the second answer comes from the cache */
+		for (pass = 0; pass < 2; pass++) {
+			enum wd_err	 rc;
+
+			rc = wd_hook_eval(&h, &(struct wd_hook_in){ b,
+			    strlen(b), NULL, 0, NULL, 0 }, c->now, 0, &o,
+			    &js);
+			r = rc == WD_OK ? flat(&js) : NULL;
+			snprintf(name, sizeof(name), "%s%s", c->name,
+			    pass ? " (cached)" : "");
+			CHECK(M, name, rc == WD_OK && r != NULL &&
+			    sval(r, "Cache-Control") != NULL &&
+			    strcmp(sval(r, "Cache-Control"), c->want) == 0 &&
+			    o.max_age == c->want_o);
+			json_object_put(r);
+		}
+		free(b);
+		free(tok);
+	}
+	/* the cap applies to sessions only: the anonymous answer has none */
+	h.max_age = 60;
+	CHECK(M, "max-age: anonymous answer has no Cache-Control",
+	    eval(&h, NULL, NULL, NULL, 0, &o, &js) == WD_OK &&
+	    strstr(wd_buf_str(&js), "Cache-Control") == NULL);
 	wd_buf_cleanup(&js);
 }
 
@@ -780,7 +945,8 @@ test_post_in(void)
 	/* POST body through to a session */
 	{
 		struct wd_hook		 h = { &key, "anonymous",
-					    "access_token", NULL, NULL };
+					    "access_token", NULL, NULL,
+					    0 };
 		struct wd_hook_out	 o;
 		struct wd_hook_in	 in;
 		struct json_object	*body = NULL;
@@ -818,6 +984,8 @@ main(void)
 	test_nul_user_id();
 	test_overflow();
 	test_credentials();
+	test_feed_down_cached();
+	test_max_age();
 	test_post_in();
 	wd_jwt_key_cleanup(&key);
 	return WD_TEST_RESULT();

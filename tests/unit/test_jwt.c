@@ -957,6 +957,285 @@ test_none_and_wrong_key(void)
 	wd_jwt_key_cleanup(&other);
 }
 
+/* ---- strict tokens (issue 10) ------------------------------------------- */
+
+/*
+ * header.payload.HMAC-SHA256(SECRET) over two segment texts as given
+ * (base64url or not): the oracle is libcrypto's HMAC over exactly the
+ * bytes in the token, so only the property under test can fail it.
+ */
+static char *
+sign_segs(const char *h, const char *p)
+{
+	struct wd_buf	 b;
+	unsigned char	 mac[EVP_MAX_MD_SIZE];
+	unsigned int	 maclen = 0;
+	char		*sig, *tok;
+
+	wd_buf_init(&b, 65536);
+	(void)wd_buf_addf(&b, "%s.%s", h, p);
+	if (HMAC(EVP_sha256(), SECRET, (int)strlen(SECRET),
+	    (const unsigned char *)b.p, b.len, mac, &maclen) == NULL)
+		abort();
+	sig = b64url(mac, maclen);
+	(void)wd_buf_addf(&b, ".%s", sig);
+	tok = strdup(wd_buf_str(&b));
+	wd_buf_cleanup(&b);
+	free(sig);
+	if (tok == NULL)
+		abort();
+	return tok;
+}
+
+/* The same from JSON texts of given lengths (NUL bytes allowed). */
+static char *
+sign_texts(const char *hdr, size_t hlen, const char *pl, size_t plen)
+{
+	char	*h = b64url(hdr, hlen), *p = b64url(pl, plen), *tok;
+
+	tok = sign_segs(h, p);
+	free(h);
+	free(p);
+	return tok;
+}
+
+#define HS	"{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
+#define T(s)	(s), sizeof(s) - 1	/* a literal with its NULs */
+
+struct strict_case {
+	const char	*name;
+	const char	*hdr;
+	size_t		 hlen;
+	const char	*pl;
+	size_t		 plen;
+	enum wd_err	 want;
+};
+
+static const struct strict_case strict_cases[] = {
+	/* controls: the parsers agree, the token is good */
+	{ "strict: alg HS256, typ JWT", T(HS), T(GOOD), WD_OK },
+	{ "strict: alg HS256 alone", T("{\"alg\":\"HS256\"}"), T(GOOD),
+	    WD_OK },
+	{ "strict: kid and an unknown member are ignored",
+	    T("{\"alg\":\"HS256\",\"kid\":\"k1\",\"x5t\":\"q\"}"), T(GOOD),
+	    WD_OK },
+	{ "strict: alg spelled with \\u escapes is the same string",
+	    T("{\"alg\":\"HS\\u0032\\u0035\\u0036\"}"), T(GOOD), WD_OK },
+	{ "strict: payload with blanks around", T(HS), T(" \n" GOOD "\t"),
+	    WD_OK },
+	/* alg: byte for byte, not libjwt's case-insensitive enum */
+	{ "strict: alg hs256", T("{\"alg\":\"hs256\",\"typ\":\"JWT\"}"),
+	    T(GOOD), WD_E_BADTOKEN },
+	{ "strict: alg Hs256", T("{\"alg\":\"Hs256\"}"), T(GOOD),
+	    WD_E_BADTOKEN },
+	{ "strict: alg hS256", T("{\"alg\":\"hS256\"}"), T(GOOD),
+	    WD_E_BADTOKEN },
+	{ "strict: alg with a trailing blank", T("{\"alg\":\"HS256 \"}"),
+	    T(GOOD), WD_E_BADTOKEN },
+	{ "strict: alg with an escaped NUL",
+	    T("{\"alg\":\"HS256\\u0000\"}"), T(GOOD), WD_E_BADTOKEN },
+	{ "strict: alg a list", T("{\"alg\":[\"HS256\"]}"), T(GOOD),
+	    WD_E_BADTOKEN },
+	{ "strict: member ALG, no alg", T("{\"ALG\":\"HS256\"}"), T(GOOD),
+	    WD_E_BADTOKEN },
+	/* crit: none understood, so any is refused (RFC 7515 §4.1.11) */
+	{ "strict: crit [exp]", T("{\"alg\":\"HS256\",\"crit\":[\"exp\"]}"),
+	    T(GOOD), WD_E_BADTOKEN },
+	{ "strict: crit empty list", T("{\"alg\":\"HS256\",\"crit\":[]}"),
+	    T(GOOD), WD_E_BADTOKEN },
+	{ "strict: crit naming a present extension",
+	    T("{\"alg\":\"HS256\",\"crit\":[\"b64\"],\"b64\":false}"),
+	    T(GOOD), WD_E_BADTOKEN },
+	{ "strict: crit null", T("{\"alg\":\"HS256\",\"crit\":null}"),
+	    T(GOOD), WD_E_BADTOKEN },
+	/* repeated header members */
+	{ "strict: alg twice, same value",
+	    T("{\"alg\":\"HS256\",\"alg\":\"HS256\"}"), T(GOOD),
+	    WD_E_BADTOKEN },
+	{ "strict: alg twice, none then HS256",
+	    T("{\"alg\":\"none\",\"alg\":\"HS256\"}"), T(GOOD),
+	    WD_E_BADTOKEN },
+	{ "strict: typ twice", T("{\"alg\":\"HS256\",\"typ\":\"JWT\","
+	    "\"typ\":\"JWT\"}"), T(GOOD), WD_E_BADTOKEN },
+	/* typ and kid types */
+	{ "strict: typ jwt", T("{\"alg\":\"HS256\",\"typ\":\"jwt\"}"),
+	    T(GOOD), WD_E_BADTOKEN },
+	{ "strict: typ a number", T("{\"alg\":\"HS256\",\"typ\":5}"),
+	    T(GOOD), WD_E_BADTOKEN },
+	{ "strict: kid a number", T("{\"alg\":\"HS256\",\"kid\":5}"),
+	    T(GOOD), WD_E_BADTOKEN },
+	/* what the strict parser refuses, in the header */
+	{ "strict: header, bytes after a NUL",
+	    T("{\"alg\":\"HS256\"}\0{\"crit\":[\"x\"]}"), T(GOOD),
+	    WD_E_BADTOKEN },
+	{ "strict: header, a NUL inside",
+	    T("{\"alg\":\"HS256\"\0,\"crit\":[\"x\"]}"), T(GOOD),
+	    WD_E_BADTOKEN },
+	{ "strict: header, trailing bytes", T("{\"alg\":\"HS256\"} x"),
+	    T(GOOD), WD_E_BADTOKEN },
+	{ "strict: header, two objects", T("{\"alg\":\"HS256\"}{}"),
+	    T(GOOD), WD_E_BADTOKEN },
+	{ "strict: header, bad UTF-8",
+	    T("{\"alg\":\"HS256\",\"x\":\"\xff\"}"), T(GOOD),
+	    WD_E_BADTOKEN },
+	{ "strict: header, byte order mark",
+	    T("\xef\xbb\xbf{\"alg\":\"HS256\"}"), T(GOOD), WD_E_BADTOKEN },
+	{ "strict: header, single quotes", T("{'alg':'HS256'}"), T(GOOD),
+	    WD_E_BADTOKEN },
+	{ "strict: header an array", T("[\"HS256\"]"), T(GOOD),
+	    WD_E_BADTOKEN },
+	/* repeated payload claims: last-wins would differ between parsers */
+	{ "strict: exp twice", T(HS), T("{\"exp\":1700003600,\"exp\":1,"
+	    GOODNS "}"), WD_E_BADTOKEN },
+	{ "strict: exp twice, same value", T(HS), T("{" EXP "," EXP ","
+	    GOODNS "}"), WD_E_BADTOKEN },
+	{ "strict: x-hasura-user-id twice", T(HS), T("{" EXP "," NS ":{"
+	    ROLES "," DEFR "," UID ",\"x-hasura-user-id\":\"u2\"}}"),
+	    WD_E_BADTOKEN },
+	{ "strict: claims namespace twice", T(HS), T("{" EXP "," GOODNS
+	    "," NS ":{" ROLES "," DEFR ",\"x-hasura-user-id\":\"u2\"}}"),
+	    WD_E_BADTOKEN },
+	{ "strict: sid twice", T(HS), T("{" EXP ",\"sid\":\"a\","
+	    "\"sid\":\"b\"," GOODNS "}"), WD_E_BADTOKEN },
+	{ "strict: nested repeat inside an unused claim", T(HS),
+	    T("{" EXP ",\"x\":{\"a\":1,\"a\":2}," GOODNS "}"),
+	    WD_E_BADTOKEN },
+	/* NULs in the payload */
+	{ "strict: payload, bytes after a NUL", T(HS),
+	    T(GOOD "\0{\"exp\":1}"), WD_E_BADTOKEN },
+	{ "strict: payload, a NUL inside a value", T(HS), T("{" EXP ","
+	    NS ":{" ROLES "," DEFR ",\"x-hasura-user-id\":\"u1\0x\"}}"),
+	    WD_E_BADTOKEN },
+	{ "strict: payload, escaped NUL in the user id", T(HS), T("{" EXP
+	    "," NS ":{" ROLES "," DEFR ",\"x-hasura-user-id\":"
+	    "\"u1\\u0000x\"}}"), WD_E_BADTOKEN },
+	{ "strict: payload, escaped NUL in a claim name", T(HS),
+	    T("{" EXP ",\"exp\\u0000x\":1," GOODNS "}"), WD_E_BADTOKEN },
+	{ "strict: payload, escaped NUL in an unused claim", T(HS),
+	    T("{" EXP ",\"note\":\"\\u0000\"," GOODNS "}"), WD_E_BADTOKEN },
+	/* and everything else the strict parser refuses */
+	{ "strict: payload, trailing bytes", T(HS), T(GOOD " x"),
+	    WD_E_BADTOKEN },
+	{ "strict: payload, bad UTF-8", T(HS), T("{" EXP ",\"n\":\"\xc3\","
+	    GOODNS "}"), WD_E_BADTOKEN },
+	{ "strict: payload, overlong UTF-8", T(HS), T("{" EXP ",\"n\":"
+	    "\"\xc0\xaf\"," GOODNS "}"), WD_E_BADTOKEN },
+	{ "strict: payload, lone surrogate escape", T(HS), T("{" EXP
+	    ",\"n\":\"\\ud800\"," GOODNS "}"), WD_E_BADTOKEN },
+	{ "strict: payload, NaN", T(HS), T("{" EXP ",\"n\":NaN," GOODNS
+	    "}"), WD_E_BADTOKEN },
+	{ "strict: payload, leading zero", T(HS), T("{\"exp\":01700003600,"
+	    GOODNS "}"), WD_E_BADTOKEN },
+	{ "strict: payload, raw control character", T(HS), T("{" EXP
+	    ",\"n\":\"a\tb\"," GOODNS "}"), WD_E_BADTOKEN },
+};
+
+/* Segments: base64url exactly as RFC 7515 §2 spells it, one text each. */
+static void
+test_strict_segments(void)
+{
+	char		*h = b64url(HS, strlen(HS)), *p, *tok, *bad;
+	char		 pl[256], name[96];
+	size_t		 n, lead;
+	int		 seen[3] = { 0, 0, 0 };
+	const char	*al = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_";
+
+	/* leading blanks move the payload's length through n % 3 == 0,
+	 * 1 and 2 (encoded lengths 4k, 4k + 2, 4k + 3) */
+	for (lead = 0; lead < 3; lead++) {
+		snprintf(pl, sizeof(pl), "%.*s%s", (int)lead, "   ", GOOD);
+		p = b64url(pl, strlen(pl));
+		n = strlen(p);
+		tok = sign_segs(h, p);
+		snprintf(name, sizeof(name), "strict: canonical segment of "
+		    "%zu characters (n %% 4 = %zu)", n, n % 4);
+		CHECK(M, name, verify_str(&keys[K_HS], tok, NOW) == WD_OK);
+		free(tok);
+		seen[n % 4 == 0 ? 0 : n % 4 - 1] = 1;
+		if (n % 4 != 0) {
+			/* the next character keeps every data bit and sets
+			 * an unused one: same bytes, another text */
+			bad = strdup(p);
+			bad[n - 1] = al[strchr(al, p[n - 1]) - al + 1];
+			tok = sign_segs(h, bad);
+			snprintf(name, sizeof(name), "strict: unused low bits "
+			    "set in a %zu-character segment", n);
+			CHECK(M, name, verify_str(&keys[K_HS], tok, NOW) ==
+			    WD_E_BADTOKEN);
+			free(tok);
+			/* RFC 4648 padding, signed as sent */
+			snprintf(pl, sizeof(pl), "%s%s", p, n % 4 == 2 ? "==" :
+			    "=");
+			tok = sign_segs(h, pl);
+			snprintf(name, sizeof(name), "strict: '=' padding on "
+			    "a %zu-character segment", n);
+			CHECK(M, name, verify_str(&keys[K_HS], tok, NOW) ==
+			    WD_E_BADTOKEN);
+			free(tok);
+			free(bad);
+		}
+		/* 4k + 1 characters encode no whole byte */
+		snprintf(pl, sizeof(pl), "%sA%s", p, n % 4 == 0 ? "" :
+		    n % 4 == 2 ? "AA" : "A");
+		tok = sign_segs(h, pl);
+		snprintf(name, sizeof(name), "strict: a segment of 4k + 1 "
+		    "characters (%zu)", strlen(pl));
+		CHECK(M, name, strlen(pl) % 4 == 1 &&
+		    verify_str(&keys[K_HS], tok, NOW) == WD_E_BADTOKEN);
+		free(tok);
+		free(p);
+	}
+	CHECK(M, "strict: lengths 4k, 4k + 2 and 4k + 3 all tried",
+	    seen[0] && seen[1] && seen[2]);
+	/* the signature's text: 32 bytes are 43 characters, the last one
+	 * with two unused bits */
+	p = b64url(GOOD, strlen(GOOD));
+	tok = sign_segs(h, p);
+	n = strlen(tok);
+	tok[n - 1] = al[(strchr(al, tok[n - 1]) - al) | 1];
+	CHECK(M, "strict: signature with unused low bits set",
+	    verify_str(&keys[K_HS], tok, NOW) == WD_E_BADTOKEN);
+	free(tok);
+	free(p);
+	/* the header in standard base64: '+' and '/' are not base64url */
+	{
+		const char	*hh = "{\"alg\":\"HS256\",\"k\":\"\xfb\xff\"}";
+
+		p = b64url(GOOD, strlen(GOOD));
+		bad = b64url(hh, strlen(hh));
+		CHECK(M, "strict: header fixture has '-' or '_'",
+		    strpbrk(bad, "-_") != NULL);
+		for (n = 0; bad[n] != '\0'; n++)
+			bad[n] = bad[n] == '-' ? '+' : bad[n] == '_' ? '/' :
+			    bad[n];
+		tok = sign_segs(bad, p);
+		CHECK(M, "strict: header in standard base64 ('+', '/')",
+		    verify_str(&keys[K_HS], tok, NOW) == WD_E_BADTOKEN);
+		free(tok);
+		free(bad);
+		free(p);
+	}
+	free(h);
+}
+
+static void
+test_strict(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(strict_cases) / sizeof(strict_cases[0]);
+	    i++) {
+		const struct strict_case *sc = &strict_cases[i];
+		char	*tok = sign_texts(sc->hdr, sc->hlen, sc->pl, sc->plen);
+
+		CHECK(M, sc->name, verify_str(&keys[K_HS], tok, NOW) ==
+		    sc->want);
+		free(tok);
+	}
+	test_strict_segments();
+}
+
 /* ---- RSA ---------------------------------------------------------------- */
 
 struct rsa_ctx {
@@ -1873,6 +2152,7 @@ main(void)
 	test_shape();
 	test_hs_algs();
 	test_none_and_wrong_key();
+	test_strict();
 	CHECK(M, "exp INT64_MAX with allowed_skew: no overflow (isolated)",
 	    isolated(exp_int64_max));
 	rsa_setup(&r);
