@@ -2,10 +2,15 @@
 --
 -- Refresh tokens remember the token they replaced, so a rotated token
 -- presented again within WARDEN_REFRESH_REUSE_INTERVAL (two tabs racing, a
--- retried request) can be told from a stolen copy: it is a reuse only
--- once one of its successors has itself been used. And every token of a
+-- retried request) can be told from a stolen copy: it is a reuse once its
+-- successor has itself been used. And every token of a
 -- session carries the session's start, for WARDEN_SESSION_MAX_AGE.
 ALTER TABLE auth.refresh_tokens ADD COLUMN parent_hash bytea;
+-- set when the token is rotated: its successor is derived from the token
+-- itself and this salt (wd_acct.c), so a replay within the interval is
+-- answered with the same successor, as GoTrue does, although tokens are
+-- stored only hashed; the salt alone derives nothing
+ALTER TABLE auth.refresh_tokens ADD COLUMN successor_salt text;
 ALTER TABLE auth.refresh_tokens ADD COLUMN session_started_at timestamptz
 	NOT NULL DEFAULT now();
 CREATE INDEX refresh_tokens_parent ON auth.refresh_tokens (parent_hash)

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "wd_acct.h"
 #include "wd_buf.h"
 #include "wd_json.h"
@@ -80,7 +82,8 @@ wd_acct_issue(struct wd_svc *s, const char *account_id,
 	struct wd_dbres		*r = NULL;
 	struct json_object	*roles = NULL;
 	struct wd_jwt_mint	 m = { 0 };
-	const char		*rv[WD_SVC_MAX_LIST], *cv[WD_SVC_MAX_LIST];
+	/* the allowed roles and the default one (wd_svc_init) */
+	const char		*rv[WD_SVC_MAX_LIST + 1], *cv[WD_SVC_MAX_LIST];
 	char			 fam[WD_UUID_LEN + 1], mins[24];
 	const char		*p[6];
 	size_t			 i, nr;
@@ -114,7 +117,7 @@ wd_acct_issue(struct wd_svc *s, const char *account_id,
 	    &roles) != WD_OK || !json_object_is_type(roles, json_type_array))
 		goto out;
 	nr = json_object_array_length(roles);
-	if (nr > WD_SVC_MAX_LIST)
+	if (nr > WD_SVC_MAX_LIST + 1)
 		goto out;
 	for (i = 0; i < nr; i++)
 		rv[i] = json_object_get_string(json_object_array_get_idx(roles,
@@ -140,8 +143,11 @@ wd_acct_issue(struct wd_svc *s, const char *account_id,
 	if (rc != WD_OK)
 		goto out;
 	o->expires_ms = s->jwt_min * 60 * 1000;
-	rc = wd_rand_uuid(o->refresh);
-	if (rc != WD_OK)
+	if (from != NULL && from->token != NULL)
+		snprintf(o->refresh, sizeof(o->refresh), "%s", from->token);
+	else
+		rc = wd_rand_uuid(o->refresh);
+	if (rc != WD_OK || (from != NULL && from->stored))
 		goto out;
 	snprintf(mins, sizeof(mins), "%ld", s->refresh_min);
 	p[0] = o->refresh;
@@ -383,7 +389,7 @@ wd_acct_register(struct wd_svc *s, const struct wd_client *cl,
 	struct wd_dbres	*res = NULL;
 	char		 hash[WD_PW_HASH_MAX] = "", uid[WD_UUID_LEN + 1];
 	char		 acct[WD_UUID_LEN + 1], ticket[WD_UUID_LEN + 1] = "";
-	const char	*def, *roles[WD_SVC_MAX_LIST], *p[6];
+	const char	*def, *roles[WD_SVC_MAX_LIST + 1], *p[6];
 	struct wd_buf	 arr;
 
 	wd_buf_init(&arr, 4096);
@@ -609,6 +615,7 @@ struct rtok {
 	char	 acct[WD_UUID_LEN + 1];
 	char	 uid[WD_UUID_LEN + 1];
 	char	 started[64];	/* the session's start (timestamptz) */
+	char	 salt[33];	/* successor_salt once rotated */
 	int	 used;		/* rotated already */
 	int	 live;		/* not expired */
 	int	 active;	/* the account is active */
@@ -648,7 +655,8 @@ lock_token(struct wd_svc *s, const char *token, struct rtok *t)
 	    "$2::int) AND NOT EXISTS (SELECT 1 FROM auth.refresh_tokens c "
 	    "WHERE c.parent_hash = r.token_hash AND c.used_at IS NOT NULL), "
 	    "r.session_started_at > now() - make_interval(secs => $3::int), "
-	    "r.session_started_at::text FROM auth.refresh_tokens r JOIN "
+	    "r.session_started_at::text, COALESCE(r.successor_salt, '') "
+	    "FROM auth.refresh_tokens r JOIN "
 	    "auth.accounts a ON a.id = r.account_id WHERE r.token_hash = "
 	    TOKEN_HASH " FOR UPDATE OF r", 3, p, &res);
 	if (rc == WD_OK && wd_db_rows(res) != 1)
@@ -665,9 +673,35 @@ lock_token(struct wd_svc *s, const char *token, struct rtok *t)
 	t->grace = wd_db_bool(res, 0, 7);
 	t->young = wd_db_bool(res, 0, 8);
 	snprintf(t->started, sizeof(t->started), "%s", wd_db_val(res, 0, 9));
+	snprintf(t->salt, sizeof(t->salt), "%s", wd_db_val(res, 0, 10));
 out:
 	wd_db_free(res);
 	return rc;
+}
+
+/*
+ * The successor of a refresh token: derived from the token itself and
+ * the salt drawn when it was rotated, so the same successor can be given
+ * again within the reuse interval (GoTrue's semantics) although only
+ * hashes are stored. Without the token the salt derives nothing.
+ */
+static void
+successor(const char *token, const char *salt, char *out)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 n = 0;
+	EVP_MD_CTX	*ctx = EVP_MD_CTX_new();
+
+	if (ctx == NULL || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
+	    !EVP_DigestUpdate(ctx, "warden successor|", 17) ||
+	    !EVP_DigestUpdate(ctx, token, strlen(token)) ||
+	    !EVP_DigestUpdate(ctx, "|", 1) ||
+	    !EVP_DigestUpdate(ctx, salt, strlen(salt)) ||
+	    !EVP_DigestFinal_ex(ctx, md, &n) || n < 16)
+		abort();	/* libcrypto out of memory */
+	EVP_MD_CTX_free(ctx);
+	wd_uuid_format(md, out);
+	explicit_bzero(md, sizeof(md));
 }
 
 enum wd_err
@@ -676,14 +710,18 @@ wd_acct_refresh(struct wd_svc *s, const struct wd_client *cl,
 {
 	enum wd_err	 rc;
 	struct rtok	 t;
-	struct wd_origin	 from;
-	const char	*p[1] = { token };
+	struct wd_origin from;
+	unsigned char	 raw[16];
+	char		 salt[33], next[WD_UUID_LEN + 1];
+	const char	*p[2] = { token, salt };
+	int		 i;
 
 	*msg = MSG_BADREFRESH;
+	memset(&from, 0, sizeof(from));
 	rc = lock_token(s, token, &t);
 	if (rc != WD_OK)
 		goto out;
-	if (t.used && !t.grace) {
+	if (t.used && (!t.grace || t.salt[0] == '\0')) {
 		/* a rotated token came back after its successor was used, or
 		 * long after its rotation: someone holds a copy */
 		return reused(s, cl, t.fam, t.uid);
@@ -691,25 +729,36 @@ wd_acct_refresh(struct wd_svc *s, const struct wd_client *cl,
 	rc = WD_E_UNAUTH;
 	if (!t.live || !t.active || t.revoked || !t.young)
 		goto out;
-	/* within the reuse interval the token is given another successor (two
-	 * tabs racing, a retried request) and keeps its rotation time, so
-	 * the interval does not slide */
-	if (!t.used)
-		rc = wd_db_exec(&s->db, "UPDATE auth.refresh_tokens SET "
-		    "used_at = now() WHERE token_hash = " TOKEN_HASH, 1, p,
-		    NULL);
-	else
+	if (t.used) {
+		/* within the interval, before the successor was used (two
+		 * tabs racing, a retried request): the same successor again,
+		 * so both holders share one token and a later copy collides */
+		snprintf(salt, sizeof(salt), "%s", t.salt);
+		from.stored = 1;
 		rc = WD_OK;
-	if (rc == WD_OK)
-		rc = wd_acct_audit(s, cl, t.used ? "refresh_again" : "refresh", t.uid);
+	} else {
+		rc = wd_rand_bytes(raw, sizeof(raw));
+		for (i = 0; rc == WD_OK && i < 16; i++)
+			snprintf(salt + 2 * i, 3, "%02x", raw[i]);
+		if (rc == WD_OK)
+			rc = wd_db_exec(&s->db, "UPDATE auth.refresh_tokens SET "
+			    "used_at = now(), successor_salt = $2 WHERE "
+			    "token_hash = " TOKEN_HASH, 2, p, NULL);
+	}
+	if (rc != WD_OK)
+		goto out;
+	successor(token, salt, next);
+	rc = wd_acct_audit(s, cl, t.used ? "refresh_again" : "refresh", t.uid);
 	from.family = t.fam;
 	from.parent = token;
 	from.started = t.started;
+	from.token = next;
 	if (rc == WD_OK)
 		rc = wd_acct_issue(s, t.acct, &from, o);
 	if (rc == WD_OK)
 		*msg = NULL;
 out:
+	explicit_bzero(next, sizeof(next));
 	return wd_db_end(&s->db, rc);
 }
 

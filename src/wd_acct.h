@@ -22,6 +22,8 @@
 /* Who is calling, for audit rows and throttles. */
 struct wd_client {
 	char	 ip[64];		/* REMOTE_ADDR; "" when unknown */
+	char	 bucket[64];		/* what throttles count for ip
+					 * (wd_addr_bucket) */
 	char	 ua[WD_MAX_UA + 1];	/* printable ASCII only */
 	int	 via_hasura;		/* a Hasura Action: the peer is Hasura,
 					 * shared by every user, so no limit
@@ -75,6 +77,10 @@ struct wd_origin {
 	const char	*family;	/* the session (sid) */
 	const char	*parent;	/* the token it replaces (clear) */
 	const char	*started;	/* the session's start (timestamptz) */
+	const char	*token;		/* the new refresh token, or NULL for a
+					 * random one */
+	int		 stored;	/* token is stored already: mint the
+					 * access token only */
 };
 
 /*

@@ -130,15 +130,46 @@ normal(const char *s, size_t len, char *out)
 }
 
 void
+wd_addr_bucket(const char *ip, char *out)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0xff, 0xff };
+	struct wd_cidr	 a;
+	char		 t[WD_ADDR_MAX_TEXT];
+
+	if (ip == NULL || !parse_ip(ip, strlen(ip), &a)) {
+		snprintf(out, WD_ADDR_MAX_TEXT, "unknown");
+		return;
+	}
+	if (a.v6 && memcmp(a.addr, mapped, sizeof(mapped)) == 0) {
+		inet_ntop(AF_INET, a.addr + 12, out, WD_ADDR_MAX_TEXT);
+		return;
+	}
+	if (!a.v6) {
+		inet_ntop(AF_INET, a.addr, out, WD_ADDR_MAX_TEXT);
+		return;
+	}
+	memset(a.addr + 8, 0, 8);
+	/* INET6_ADDRSTRLEN (46) and "/64" fit WD_ADDR_MAX_TEXT */
+	if (inet_ntop(AF_INET6, a.addr, t, 48) == NULL)
+		t[0] = '\0';
+	t[47] = '\0';
+	snprintf(out, WD_ADDR_MAX_TEXT, "%.47s/64", t);
+}
+
+void
 wd_addr_client(const char *remote, const char *xff,
     const struct wd_cidr *nets, size_t n, char *out)
 {
 	const char	*end, *b, *p;
 	size_t		 len;
 
-	snprintf(out, WD_ADDR_MAX_TEXT, "%s", remote == NULL ? "" : remote);
-	if (remote == NULL || xff == NULL ||
-	    !wd_cidr_match(nets, n, remote, strlen(remote)))
+	/* the peer itself, in normal form ("" when it is not an address,
+	 * which no audit row or throttle would take) */
+	out[0] = '\0';
+	if (remote == NULL || !normal(remote, strlen(remote), out))
+		return;
+	if (xff == NULL || !wd_cidr_match(nets, n, remote, strlen(remote)))
 		return;
 	len = strlen(xff);
 	if (len > WD_ADDR_MAX_XFF) {

@@ -46,4 +46,13 @@ int		wd_cidr_match(const struct wd_cidr *nets, size_t n,
 void		wd_addr_client(const char *remote, const char *xff,
 		    const struct wd_cidr *nets, size_t n, char *out);
 
+/*
+ * What a throttle counts for the client address ip (normalised text, as
+ * wd_addr_client gives): an IPv4 address itself (a v4-mapped IPv6 one as
+ * IPv4), an IPv6 address as its /64 (one host has a whole /64 to pick
+ * from), and "unknown" for anything else, so a missing address is counted
+ * too rather than let through. out: WD_ADDR_MAX_TEXT bytes.
+ */
+void		wd_addr_bucket(const char *ip, char *out);
+
 #endif

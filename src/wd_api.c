@@ -121,8 +121,7 @@ op_register(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
 static const char *
 address(const struct wd_areq *in)
 {
-	return in->who.via_hasura || in->who.ip[0] == '\0' ? NULL :
-	    in->who.ip;
+	return in->who.via_hasura ? NULL : in->who.bucket;
 }
 
 static enum wd_err
@@ -139,9 +138,13 @@ op_login(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
 		return rc;
 	/* failures per (account, address), existing account or not: a
 	 * stranger's failures never stop the owner at another address */
-	snprintf(key, sizeof(key), "login|%s|%s", email, a == NULL ? "" : a);
-	rc = wd_throttle_over(&s->db, key, WD_THROTTLE_FAIL_WINDOW,
-	    s->max_fail, &out->retry_after);
+	snprintf(key, sizeof(key), "login|%s|%s", email, a == NULL ?
+	    "action" : a);
+	/* an action has no client address: one count per account for every
+	 * Hasura caller, so a higher one, or anybody could lock its owner
+	 * out of the action (the REST route keeps its own count) */
+	rc = wd_throttle_over(&s->db, key, WD_THROTTLE_FAIL_WINDOW, a == NULL ?
+	    s->max_fail * 10 : s->max_fail, &out->retry_after);
 	if (rc == WD_E_RATELIMIT) {
 		out->msg = "Too many failed sign-ins; try again later.";
 		wd_log(NULL, WD_LOG_WARN, "acct", "login throttled");

@@ -80,6 +80,7 @@ client(const struct wd_svc *s, struct wd_req *rq, struct wd_areq *in,
 
 	wd_addr_client(ip, wd_http_param(rq, "HTTP_X_FORWARDED_FOR"),
 	    s->proxies, s->nproxies, who->ip);
+	wd_addr_bucket(who->ip, who->bucket);
 	in->secure = s->cookie_secure || (ip != NULL && xp != NULL &&
 	    strcasecmp(xp, "https") == 0 && wd_cidr_match(s->proxies,
 	    s->nproxies, ip, strlen(ip)));
@@ -200,6 +201,12 @@ check(const struct wd_op *op, enum wd_fld f, struct json_object *v,
 	    (size_t)json_object_get_string_len(v) > sp->max)
 		snprintf(in->msgbuf, sizeof(in->msgbuf), "\"%s\" is longer "
 		    "than %zu bytes", names[f], sp->max);
+	/* "\u0000" would cut the C string a handler reads */
+	else if (sp->type == json_type_string &&
+	    memchr(json_object_get_string(v), '\0',
+	    (size_t)json_object_get_string_len(v)) != NULL)
+		snprintf(in->msgbuf, sizeof(in->msgbuf), "\"%s\" must not "
+		    "contain NUL", names[f]);
 	else {
 		in->f[f] = v;
 		return WD_OK;
@@ -280,10 +287,13 @@ rest_token(struct wd_req *rq, const struct wd_op *op, struct wd_areq *in,
 }
 
 /* Cookie mode: the refresh token comes in, or will go out in, the
- * cookie (API.md §5.1). */
+ * cookie (API.md §5.1); a logout always clears it, so a cross-site form
+ * cannot sign a victim out either. */
 static int
 uses_cookie(const struct wd_op *op, const struct wd_areq *in)
 {
+	if (op->flags & WD_OP_CLEARS_COOKIE)
+		return 1;
 	return in->cookie && (op->in[WD_FLD_COOKIE].type != json_type_null ||
 	    op->in[WD_FLD_REFRESH_TOKEN].type != json_type_null);
 }

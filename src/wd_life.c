@@ -25,6 +25,8 @@
 #define MSG_BADTICKET	"Invalid or expired ticket."
 #define MSG_SHORTPW	"Password is too short."
 #define MSG_THROTTLED	"Too many failed attempts; try again later."
+#define WD_LIFE_MAIL_MAX 5	/* reset or email-change mails an hour, per
+				 * address or account */
 
 /* The caller's account, as the lifecycle needs it. */
 struct acc {
@@ -34,6 +36,7 @@ struct acc {
 	int	 mfa;			/* enabled */
 	char	*sealed;		/* owned; the TOTP secret or NULL */
 	uint64_t last_step;
+	int	 active;
 };
 
 static void
@@ -57,7 +60,7 @@ load(struct wd_svc *s, const char *who, int by_acct, int lock, struct acc *a)
 
 	memset(a, 0, sizeof(*a));
 	snprintf(sql, sizeof(sql), "SELECT id, email, password_hash, "
-	    "mfa_enabled, otp_secret, otp_last_step FROM auth.accounts "
+	    "mfa_enabled, otp_secret, otp_last_step, active FROM auth.accounts "
 	    "WHERE %s = $1::uuid%s", by_acct ? "id" : "user_id",
 	    lock ? " FOR UPDATE" : "");
 	rc = lock ? wd_db_exec(&s->db, sql, 1, p, &res) :
@@ -74,6 +77,7 @@ load(struct wd_svc *s, const char *who, int by_acct, int lock, struct acc *a)
 	a->sealed = wd_db_null(res, 0, 4) ? NULL :
 	    wd_xstrdup(wd_db_val(res, 0, 4));
 	a->last_step = strtoull(wd_db_val(res, 0, 5), NULL, 10);
+	a->active = wd_db_bool(res, 0, 6);
 out:
 	wd_db_free(res);
 	return rc;
@@ -84,7 +88,8 @@ static void
 bucket(char *key, size_t n, const char *what, const char *id,
     const struct wd_client *cl)
 {
-	snprintf(key, n, "%s|%s|%s", what, id, cl->via_hasura ? "" : cl->ip);
+	snprintf(key, n, "%s|%s|%s", what, id, cl->via_hasura ? "" :
+	    cl->bucket);
 }
 
 /* Verifies the caller's password, throttled per (account, address). */
@@ -111,6 +116,38 @@ check_pw(struct wd_svc *s, const struct wd_client *cl, const struct acc *a,
 		*msg = MSG_BADPW;
 		rc = WD_E_UNAUTH;
 	}
+	return rc;
+}
+
+/*
+ * Ends the account's pending tickets of other purposes: after a password
+ * or address change, a reset or email-change ticket (possibly asked for
+ * by whoever held the old credentials) must not outlive it.
+ */
+static enum wd_err
+end_tickets(struct wd_svc *s, const char *acct)
+{
+	const char	*p[1] = { acct };
+
+	return wd_db_exec(&s->db, "DELETE FROM auth.tickets WHERE account_id "
+	    "= $1::uuid AND purpose IN ('reset', 'email', 'mfa')", 1, p, NULL);
+}
+
+/* Counts one more mail of kind for subject (an address or an account);
+ * WD_E_RATELIMIT past WD_LIFE_MAIL_MAX an hour, so nobody can make us
+ * mail an inbox at will. Outside any transaction. */
+static enum wd_err
+mail_quota(struct wd_svc *s, const char *kind, const char *subject,
+    const char **msg)
+{
+	char		 key[WD_THROTTLE_MAX_KEY];
+	long		 left;
+	enum wd_err	 rc;
+
+	snprintf(key, sizeof(key), "mail|%s|%s", kind, subject);
+	rc = wd_throttle_hit(&s->db, key, 3600, WD_LIFE_MAIL_MAX, &left);
+	if (rc == WD_E_RATELIMIT)
+		*msg = "Too many requests for this address; try again later.";
 	return rc;
 }
 
@@ -162,6 +199,8 @@ wd_life_password_change(struct wd_svc *s, const struct wd_client *cl,
 		rc = wd_acct_revoke(s, "account_id = $1::uuid AND family_id IS "
 		    "DISTINCT FROM $2::uuid", p, 2);
 	if (rc == WD_OK)
+		rc = end_tickets(s, a.id);
+	if (rc == WD_OK)
 		rc = wd_acct_audit(s, cl, "password_change", uid);
 	rc = wd_db_end(&s->db, rc);
 out:
@@ -182,13 +221,21 @@ wd_life_reset_request(struct wd_svc *s, const struct wd_client *cl,
 	enum wd_err	 rc;
 
 	*msg = NULL;
+	rc = mail_quota(s, "reset", email, msg);
+	if (rc != WD_OK)
+		return rc;
 	rc = wd_db_begin(&s->db);
 	if (rc != WD_OK)
 		return rc;
 	rc = wd_db_exec(&s->db, "SELECT id, user_id FROM auth.accounts WHERE "
 	    "lower(email::text) = $1 AND active", 1, p, &res);
-	/* nothing to do, and nothing said, for an unknown address */
-	if (rc != WD_OK || wd_db_rows(res) != 1)
+	/* nothing to do, and nothing said, for an unknown address; but a
+	 * write either way, so the commit takes as long */
+	if (rc == WD_OK && wd_db_rows(res) != 1) {
+		rc = wd_acct_audit(s, cl, "password_reset_request", NULL);
+		goto out;
+	}
+	if (rc != WD_OK)
 		goto out;
 	snprintf(acct, sizeof(acct), "%s", wd_db_val(res, 0, 0));
 	snprintf(uid, sizeof(uid), "%s", wd_db_val(res, 0, 1));
@@ -233,6 +280,8 @@ wd_life_reset_confirm(struct wd_svc *s, const struct wd_client *cl,
 	if (rc == WD_OK)
 		rc = wd_acct_revoke(s, "account_id = $1::uuid", p, 1);
 	if (rc == WD_OK)
+		rc = end_tickets(s, t.acct);
+	if (rc == WD_OK)
 		rc = wd_acct_audit(s, cl, "password_reset", t.uid);
 	rc = wd_db_end(&s->db, rc);
 out:
@@ -266,6 +315,9 @@ wd_life_email_request(struct wd_svc *s, const struct wd_client *cl,
 	enum wd_err	 rc;
 
 	*msg = NULL;
+	rc = mail_quota(s, "email", uid, msg);
+	if (rc != WD_OK)
+		return rc;
 	rc = wd_db_begin(&s->db);
 	if (rc != WD_OK)
 		return rc;
@@ -325,6 +377,8 @@ wd_life_email_confirm(struct wd_svc *s, const struct wd_client *cl,
 		rc = WD_E_INTERNAL;
 	if (rc == WD_OK)
 		rc = set_email(s, t.acct, t.new_email, msg);
+	if (rc == WD_OK)
+		rc = end_tickets(s, t.acct);
 	if (rc == WD_OK)
 		rc = wd_acct_audit(s, cl, "email_change", t.uid);
 	return wd_db_end(&s->db, rc);
@@ -477,12 +531,12 @@ wd_life_mfa_generate(struct wd_svc *s, const struct wd_client *cl,
 /*
  * Checks code against a's secret (in the caller's transaction, a locked
  * row) and records its step, so it is accepted once. Throttled per
- * (account, address); a wrong code is counted by code_failed after the
- * transaction (which rolls back) has ended.
+ * account; a wrong code is counted by code_failed after the transaction
+ * (which rolls back) has ended.
  */
 static enum wd_err
-check_code(struct wd_svc *s, const struct wd_client *cl, const struct acc *a,
-    const char *code, size_t codelen, const char **msg)
+check_code(struct wd_svc *s, const struct acc *a, const char *code,
+    size_t codelen, const char **msg)
 {
 	unsigned char	 key[WD_TOTP_MAX_KEY];
 	char		 step[24], thr[WD_THROTTLE_MAX_KEY];
@@ -492,7 +546,10 @@ check_code(struct wd_svc *s, const struct wd_client *cl, const struct acc *a,
 	long		 left;
 	enum wd_err	 rc;
 
-	bucket(thr, sizeof(thr), "totp", a->id, cl);
+	/* per account, whatever the address: whoever is guessing knows the
+	 * password already (or holds a session), so a lock-out of the
+	 * second factor is the lesser harm (a million codes, three valid) */
+	snprintf(thr, sizeof(thr), "totp|%s", a->id);
 	rc = wd_throttle_over(&s->db, thr, WD_THROTTLE_FAIL_WINDOW,
 	    s->max_fail, &left);
 	if (rc == WD_E_RATELIMIT)
@@ -530,15 +587,15 @@ out:
 
 /* Counts a wrong code of account id, outside any transaction. */
 static void
-code_failed(struct wd_svc *s, const struct wd_client *cl, const char *id,
-    enum wd_err rc, const char *msg)
+code_failed(struct wd_svc *s, const char *id, enum wd_err rc,
+    const char *msg)
 {
 	char	 thr[WD_THROTTLE_MAX_KEY];
 	long	 left;
 
 	if (rc != WD_E_UNAUTH || msg == NULL || strcmp(msg, MSG_BADCODE) != 0)
 		return;
-	bucket(thr, sizeof(thr), "totp", id, cl);
+	snprintf(thr, sizeof(thr), "totp|%s", id);
 	(void)wd_throttle_hit(&s->db, thr, WD_THROTTLE_FAIL_WINDOW, 0, &left);
 }
 
@@ -565,7 +622,7 @@ wd_life_mfa_set(struct wd_svc *s, const struct wd_client *cl,
 		rc = WD_E_BADREQ;
 	}
 	if (rc == WD_OK)
-		rc = check_code(s, cl, &a, code, codelen, msg);
+		rc = check_code(s, &a, code, codelen, msg);
 	p[0] = a.id;
 	if (rc == WD_OK)
 		rc = wd_db_exec(&s->db, enable ? "UPDATE auth.accounts SET "
@@ -576,7 +633,7 @@ wd_life_mfa_set(struct wd_svc *s, const struct wd_client *cl,
 		rc = wd_acct_audit(s, cl, enable ? "mfa_enable" :
 		    "mfa_disable", uid);
 	rc = wd_db_end(&s->db, rc);
-	code_failed(s, cl, a.id, rc, *msg);
+	code_failed(s, a.id, rc, *msg);
 	acc_cleanup(&a);
 	return rc;
 }
@@ -608,14 +665,17 @@ wd_life_mfa_login(struct wd_svc *s, const struct wd_client *cl,
 		*msg = "MFA is not enabled.";
 		rc = WD_E_BADREQ;
 	}
+	/* deactivated since the password step */
+	if (rc == WD_OK && !a.active)
+		rc = WD_E_FORBIDDEN;
 	if (rc == WD_OK)
-		rc = check_code(s, cl, &a, code, codelen, msg);
+		rc = check_code(s, &a, code, codelen, msg);
 	if (rc == WD_OK)
 		rc = wd_acct_audit(s, cl, "login", t.uid);
 	if (rc == WD_OK)
 		rc = wd_acct_issue(s, t.acct, NULL, o);
 	rc = wd_db_end(&s->db, rc);
-	code_failed(s, cl, a.id, rc, *msg);
+	code_failed(s, a.id, rc, *msg);
 	acc_cleanup(&a);
 	return rc;
 }

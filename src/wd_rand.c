@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/random.h>
 
 #include "wd_rand.h"
@@ -34,13 +35,20 @@ wd_rand_uuid(char *out)
 	rc = wd_rand_bytes(b, sizeof(b));
 	if (rc != WD_OK)
 		return rc;
+	wd_uuid_format(b, out);
+	explicit_bzero(b, sizeof(b));
+	return WD_OK;
+}
+
+void
+wd_uuid_format(unsigned char *b, char *out)
+{
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);	/* version 4 */
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);	/* RFC 4122 variant */
 	snprintf(out, WD_UUID_LEN + 1,
 	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
 	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
 	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-	return WD_OK;
 }
 
 int

@@ -138,9 +138,36 @@ test_match(void)
 	    "192.168.1.1", 11));
 }
 
+static void
+test_bucket(void)
+{
+	static const char *const cases[][3] = {
+		{ "bucket: IPv4 as itself", "198.51.100.7", "198.51.100.7" },
+		{ "bucket: IPv6 as its /64", "2001:db8:1:2:3:4:5:6",
+		    "2001:db8:1:2::/64" },
+		{ "bucket: two hosts of one /64 share it", "2001:db8:1:2::9",
+		    "2001:db8:1:2::/64" },
+		{ "bucket: v4-mapped IPv6 as IPv4", "::ffff:192.0.2.1",
+		    "192.0.2.1" },
+		{ "bucket: empty address counted as unknown", "", "unknown" },
+		{ "bucket: not an address counted as unknown", "x", "unknown" },
+	};
+	char	 out[WD_ADDR_MAX_TEXT];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		wd_addr_bucket(cases[i][1], out);
+		CHECK(M, cases[i][0], strcmp(out, cases[i][2]) == 0);
+	}
+	wd_addr_client("not-an-address", NULL, NULL, 0, out);
+	CHECK(M, "client: a peer that is no address gives \"\"",
+	    out[0] == '\0');
+}
+
 int
 main(void)
 {
+	test_bucket();
 	test_parse();
 	test_client();
 	test_match();
