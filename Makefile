@@ -4,6 +4,7 @@
 #   make test       everything: unit tests and fuzz corpora under
 #                   ASan/UBSan, end-to-end tests against the real stack
 #   make bench      benchmarks (not tests)
+#   make routes     lighttpd/nginx.conf.example from the route table
 #   make fuzz       run each libFuzzer target for FUZZ_TIME seconds
 
 PKGS	 = libpq json-c libjwt libcurl libxcrypt fcgi libcrypto libqrencode
@@ -45,7 +46,7 @@ DEBS	= gcc make pkg-config libfcgi-dev libpq-dev libjson-c-dev \
 	  zbar-tools librsvg2-bin lighttpd-modules-lua
 
 .PHONY: all deps lint test unit-san fuzz-build fuzz start stop run bench \
-	clean
+	routes clean
 all: $(LIB) $(CGI) $(TOOLS) $(UNIT)
 
 $(B)/src/%.o: src/%.c
@@ -134,6 +135,13 @@ run: deps all
 	@sh lighttpd/stack.sh run
 bench: deps all
 	@sh tests/bench/run.sh $(B)
+
+# The nginx example is generated from lighttpd/routes (the lighttpd route
+# section is generated at every start); the e2e suite checks it is current.
+routes:
+	@python3 lighttpd/routes.py nginx >lighttpd/nginx.conf.example.tmp || \
+	    { rm -f lighttpd/nginx.conf.example.tmp; exit 1; }
+	@mv lighttpd/nginx.conf.example.tmp lighttpd/nginx.conf.example
 
 clean:
 	rm -rf build

@@ -200,15 +200,25 @@ storage_conf() {
 	SKB=$((SMAX / 1024 + 1024))
 }
 
+# The route section (@ROUTES@) comes from the route table, through
+# lighttpd/routes.py; then the placeholders of both are filled in.
 write_conf() {
 	storage_conf
+	python3 "$REPO/lighttpd/routes.py" lighttpd "$REPO/lighttpd/routes" \
+		>"$RUN/routes.conf.tmp" || die "bad route table lighttpd/routes"
+	# multi-line values: substitute whole lines with awk, not sed
+	awk -v u="$USERLINE" -v rf="$RUN/routes.conf.tmp" '
+		$0 == "@USERLINE@" { print u; next }
+		$0 == "@ROUTES@" {
+			while ((getline l < rf) > 0) print l
+			close(rf); next
+		}
+		{ print }' "$REPO/lighttpd/warden.conf.in" |
 	sed -e "s|@RUN@|$RUN|g" -e "s|@PORT@|$PORT|g" -e "s|@BIN@|$RUN/bin|g" \
 		-e "s|@STORAGE_DIR@|$SDIR|g" -e "s|@STORAGE_MAX_KB@|$SKB|g" \
-		"$REPO/lighttpd/warden.conf.in" >"$RUN/lighttpd.conf.tmp"
-	# the user lines span two lines: substitute with awk, not sed
-	awk -v u="$USERLINE" '{ if ($0 == "@USERLINE@") print u; else print }' \
-		"$RUN/lighttpd.conf.tmp" >"$RUN/lighttpd.conf"
-	rm -f "$RUN/lighttpd.conf.tmp"
+		>"$RUN/lighttpd.conf.tmp"
+	mv -f "$RUN/lighttpd.conf.tmp" "$RUN/lighttpd.conf"
+	rm -f "$RUN/routes.conf.tmp"
 }
 
 start_web() {

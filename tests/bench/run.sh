@@ -5,8 +5,9 @@
 #   1. builds the ceilings into $1/bench/: tests/bench/null_responder.c
 #      (the webhook's) and tests/bench/crypt_loop.c (login's: the hash)
 #   2. tests/bench/bench.py starts the real stack, adds the null responder
-#      under the same lighttpd, and runs wrk and its own clients against
-#      each endpoint, one after the other
+#      under the same lighttpd and under a bare one-route lighttpd beside
+#      it, and runs wrk and its own clients against each endpoint
+# BENCH_ONLY=hook runs the webhook part alone (about a minute).
 # Exits non-zero only if the benchmark could not run.
 B=${1:-build}
 cd "$(dirname "$0")/../.." || exit 2
@@ -25,5 +26,6 @@ cc -O2 -Wall -Wextra -Werror $(pkg-config --cflags libxcrypt) \
 
 python3 tests/bench/bench.py "$B/bin" "$B/bench/null_responder" \
 	"$B/bench/crypt_loop" || exit $?
+[ "${BENCH_ONLY:-}" = hook ] && exit 0
 # storage (issue #4): 1 MiB download vs static, 1 GiB upload/download RSS
 exec sh tests/bench/storage.sh "$B"

@@ -1,9 +1,11 @@
 """Warden behind nginx: lighttpd/nginx.conf.example as shipped, with the
-binaries started by spawn-fcgi instead of lighttpd. Uses the running
+binaries started by spawn-fcgi instead of lighttpd, one pool per line of
+the example's recipe (lighttpd/routes.py nginx_pools). Uses the running
 stack's warden.env and PostgreSQL; nginx, its sockets, pid file, logs and
 temporary files all live under the stack's run directory (nothing in
 /etc/nginx or /var/lib/nginx), and everything started here is stopped
-again before the test returns."""
+again before the test returns. Also checks that the committed example is
+what lighttpd/routes.py makes of the route table."""
 import copy
 import json
 import os
@@ -11,11 +13,16 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import uuid
 
 from stack import REPO, free_port
+from test_accounts import action, email, get, login, register
 from test_hook import UA, payload
+
+sys.path.insert(0, os.path.join(REPO, "lighttpd"))
+import routes  # noqa: E402
 
 SVC = "warden"
 ENV0 = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
@@ -108,6 +115,28 @@ def _log_tail(path, n=1500):
         return str(e)
 
 
+def test_nginx_example_generated(t):
+    """lighttpd/nginx.conf.example is generated (`make routes`): the
+    committed file must be what the route table gives today."""
+    rows = routes.load()
+    want = routes.nginx(rows)
+    with open(routes.NGINX_OUT) as f:
+        have = f.read()
+    diff = [(i + 1, a, b) for i, (a, b) in
+            enumerate(zip(have.split("\n"), want.split("\n"))) if a != b]
+    t.check("nginx.conf.example is up to date with lighttpd/routes "
+            "(make routes)", have == want,
+            diff[:1] or "lengths %d vs %d" % (len(have), len(want)))
+    pools = routes.pools(rows)
+    for r in rows:
+        if pools[r.binary].sendfile:
+            t.check("nginx example leaves out %s (X-Sendfile)" % r.route,
+                    "location ^~ %s " % r.route not in want)
+        else:
+            t.check("nginx example has a location for %s" % r.route,
+                    "location ^~ %s {" % r.route in want)
+
+
 def test_nginx_spawn_fcgi(t):
     s = t.s
     nginx = shutil.which("nginx", path=ENV0["PATH"])
@@ -144,12 +173,12 @@ def test_nginx_spawn_fcgi(t):
         if os.getuid() == 0:
             shutil.chown(fcgi, SVC, SVC)
 
-        children += _spawn(t, fcgi, "hook", os.path.join(s.run, "bin", "hook"),
-                           children=2)
-        children += _spawn(t, fcgi, "healthz",
-                           os.path.join(s.run, "bin", "healthz"))
-        children += _spawn(t, fcgi, "authz", os.path.join(s.run, "bin", "hook"),
-                           extra_env=["WARDEN_ANON_ROLE="])
+        rows = routes.load()
+        pools = routes.nginx_pools(rows)
+        for name, binary, procs, env, _ in pools:
+            children += _spawn(t, fcgi, name,
+                               os.path.join(s.run, "bin", binary),
+                               extra_env=env, children=procs)
 
         with open(os.path.join(REPO, "lighttpd", "nginx.conf.example")) as f:
             text = f.read()
@@ -240,6 +269,47 @@ def test_nginx_spawn_fcgi(t):
         st, h, b = view.request("GET", "/hook/x", hdrs)
         t.check("GET /hook/x: not the hook", st == 404, (st, b))
 
+        # every route reaches its binary: an answer of its own (JSON, or
+        # healthz's text), not nginx's 404 page or a 502 for a missing
+        # socket
+        for r in rows:
+            if r.authorizer or routes.pools(rows)[r.binary].sendfile:
+                continue
+            st, h, b = view.request("GET", r.route, [])
+            t.check("GET %s reaches %s" % (r.route, r.binary),
+                    st not in (502, 504) and b"<html" not in b,
+                    (st, b[:200]))
+        st, h, b = view.request("GET", "/storage/o/public/x", [])
+        t.check("/storage/ is not served under nginx (X-Sendfile)",
+                st == 404 and b"<html" in b, (st, b[:200]))
+
+        # accounts -----------------------------------------------------
+        addr = email()
+        st, _, o = register(view, addr)
+        t.check("POST /auth/register: session", st == 200 and
+                bool((o or {}).get("jwt_token")), (st, o))
+        st, _, o = login(view, addr)
+        t.check("POST /auth/login: session", st == 200 and
+                bool((o or {}).get("refresh_token")), (st, o))
+        rt = (o or {}).get("refresh_token", "")
+        jwt = (o or {}).get("jwt_token", "")
+        st, _, o = get(view, "/auth/token/refresh?refresh_token=" + rt)
+        t.check("GET /auth/token/refresh: new session", st == 200 and
+                (o or {}).get("refresh_token") not in (None, rt), (st, o))
+        st, _, o = get(view, "/auth/user",
+                       [("Authorization", "Bearer " + jwt)])
+        t.check("GET /auth/user: the profile", st == 200 and
+                (o or {}).get("email") == addr, (st, o))
+        st, _, o = action(view, "login", {"email": addr,
+                                          "password": "correct horse"})
+        t.check("POST /actions/login: the action's answer", st == 200 and
+                bool((o or {}).get("jwt_token")), (st, o))
+        st, _, o = action(view, "login", {"email": addr,
+                                          "password": "correct horse"},
+                          secret="wrong-secret-wrong-secret")
+        t.check("POST /actions/login with a wrong secret: refused",
+                400 <= st < 500, (st, o))
+
         # /private/ through auth_request -------------------------------
         priv = os.path.join(s.run, "private")
         path = os.path.join(priv, "nginx-report.txt")
@@ -268,7 +338,7 @@ def test_nginx_spawn_fcgi(t):
                                 [("Authorization", "Bearer " + exp)])
         t.check("private with expired token: 401", st == 401, (st, b))
         for p in ("/private/../warden.env", "/warden.env",
-                  "/private/%2e%2e/warden.env", "/_warden_authz"):
+                  "/private/%2e%2e/warden.env", "/_warden_authz_hook"):
             st, h, b = view.request("GET", p,
                                     [("Authorization", "Bearer " + tok)])
             t.check("%s not served" % p, st in (400, 401, 404) and
@@ -281,8 +351,8 @@ def test_nginx_spawn_fcgi(t):
         if proc is not None:
             _stop_nginx(proc, pidfile)
             t.check("nginx stopped", proc.poll() is not None, proc.pid)
-        exes = (os.path.join(s.run, "bin", "hook"),
-                os.path.join(s.run, "bin", "healthz"))
+        exes = tuple(os.path.join(s.run, "bin", r.binary)
+                     for r in routes.load())
         for pid in children:
             if any(_proc_is(pid, e) for e in exes):
                 try:

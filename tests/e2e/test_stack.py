@@ -1,5 +1,13 @@
-"""make start / make stop behaviour (API.md §1) on the test's own stack."""
+"""make start / make stop behaviour (API.md §1) on the test's own stack,
+and the routes lighttpd/routes.py generates from lighttpd/routes."""
 import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from stack import REPO
 
 
 def test_start_is_idempotent(t):
@@ -24,7 +32,6 @@ def test_env_file_contract(t):
         t.check("warden.env has " + k, bool(env.get(k)), sorted(env))
     t.check("WARDEN_URL points at the stack",
             env.get("WARDEN_URL") == s.url, env.get("WARDEN_URL"))
-    import subprocess
     r = subprocess.run(["psql", "-X", "-At", env["WARDEN_DATABASE_URL"],
                         "-c", "SELECT rolsuper, rolcreaterole FROM pg_roles "
                         "WHERE rolname = current_user"],
@@ -57,3 +64,166 @@ def test_stop_and_start_again(t):
     r = s.psql("SELECT count(*) > 0 FROM public.warden_migrations")
     t.check("data kept across stop/start", r.stdout.strip() == "t",
             r.stdout)
+
+
+# routes (lighttpd/routes, lighttpd/routes.py) ------------------------------
+sys.path.insert(0, os.path.join(REPO, "lighttpd"))
+import routes  # noqa: E402
+
+
+def _children(pid):
+    """{executable name: count} of the processes whose parent is pid."""
+    out = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                ppid = int(f.read().rpartition(")")[2].split()[1])
+            if ppid != pid:
+                continue
+            exe = os.path.basename(os.readlink("/proc/%s/exe" % d))
+        except OSError:
+            continue
+        exe = exe.removesuffix(" (deleted)")
+        out[exe] = out.get(exe, 0) + 1
+    return out
+
+
+def test_routes_one_pool_per_binary(t):
+    """All routes of a binary share its pool: lighttpd runs exactly the
+    pool sizes of the table, however many routes each binary has."""
+    s = t.s
+    rows = routes.load()
+    want = {p.binary: p.procs for p in routes.pools(rows).values()}
+    pid = int(open(os.path.join(s.run, "lighttpd.pid")).read().strip())
+    have = _children(pid)
+    t.check("lighttpd runs one pool per binary (%d processes for %d "
+            "routes)" % (sum(want.values()), len(rows)), have == want,
+            (have, want))
+    for r in rows:
+        if r.authorizer:
+            continue
+        st, h, b = s.request("GET", r.route, [])
+        t.check("GET %s reaches %s" % (r.route, r.binary),
+                st not in (500, 502, 503, 504) and b"<html" not in b.lower(),
+                (st, b[:200]))
+
+
+def _parse(conf):
+    """The generated section as lighttpd reads it: [(test, [(route,
+    binary)])], the global fastcgi.server first; test(url) tells whether
+    a block's condition holds (=^ prefix, or =~ "^(a|b)")."""
+    out = []
+    for line in conf.split("\n"):
+        m = re.match(r'^\$HTTP\["url"\] (=\^|=~) "(.*)" \{$', line)
+        if m and m.group(1) == "=^":
+            out.append((lambda u, p=m.group(2): u.startswith(p), []))
+        elif m:
+            alt = re.fullmatch(r"\^\((.*)\)", m.group(2)).group(1)
+            alts = [a.replace("[.]", ".") for a in alt.split("|")]
+            out.append((lambda u, a=alts: any(u.startswith(x) for x in a),
+                        []))
+        elif line == "fastcgi.server = (":
+            out.append((lambda u: True, []))
+        m = re.match(r'^\t+"(/[^"]*)" => \(\($', line)
+        if m:
+            out[-1][1].append([m.group(1), None])
+        m = re.match(r'^\t+"socket" => "@RUN@/sock/([^"]+)\.sock",$', line)
+        if m:
+            out[-1][1][-1][1] = m.group(1)
+    return out
+
+
+def _route(blocks, url):
+    """What lighttpd does: the last block whose condition holds, then
+    that block's first entry whose route is a prefix of the URL."""
+    hit = []
+    for test, entries in blocks:
+        if test(url):
+            hit = entries
+    for route, binary in hit:
+        if url.startswith(route):
+            return binary
+    return None
+
+
+def test_routes_generator(t):
+    tmp = tempfile.mkdtemp(prefix="warden-routes-")
+    try:
+        def table(text):
+            path = os.path.join(tmp, "routes")
+            with open(path, "w") as f:
+                f.write(text)
+            return path
+
+        bad = {
+            "3 columns": "/a a 1\n",
+            "duplicate route": "/a a 1 -\n/a b 1 -\n",
+            "first row without procs": "/a a - -\n",
+            "other procs on a later row": "/a a 1 -\n/b a 2 -\n",
+            "procs 0": "/a a 0 -\n",
+            "unknown flag": "/a a 1 gzip\n",
+            "route without /": "a a 1 -\n",
+            "route with a quote": '/a" a 1 -\n',
+            "binary with a slash": "/a ../a 1 -\n",
+            "authorizer overlapping a route": "/p/ a 1 authorizer\n"
+                                              "/p/x b 1 -\n",
+            "authorizer not a directory": "/p a 1 authorizer\n",
+        }
+        for what, text in bad.items():
+            try:
+                routes.load(table(text))
+                t.check("table refused: " + what, False, text)
+            except routes.TableError as e:
+                t.check("table refused: " + what, "routes:" in str(e), e)
+
+        # overlapping prefixes and binaries with several routes: every
+        # URL must reach the longest matching route's binary, as nginx's
+        # ^~ locations do, and no block may hold a binary twice (else
+        # lighttpd spawns a second pool)
+        rows = routes.load(table(
+            "/a    one   1 -\n"
+            "/a/b  two   1 -\n"
+            "/c    two   - -\n"
+            "/a/b/c one  - -\n"
+            "/d    one   - -\n"
+            "/a/x  one   - -\n"
+            "/e/   three 2 sendfile\n"
+            "/e/f  three - -\n"
+            "/x/p  one   - -\n"
+            "/x/q  two   - -\n"
+            "/y.z  four  1 -\n"
+            "/y.z/w one  - -\n"))
+        bl = routes.blocks(rows)
+        t.check("no block holds a binary twice",
+                all(len({r.binary for r in b}) == len(b) for b in bl),
+                [[r.route for r in b] for b in bl])
+        conf = routes.lighttpd(rows)
+        parsed = _parse(conf)
+        t.check("the section has the blocks", len(parsed) == len(bl),
+                conf)
+        for url in ("/a", "/a/", "/a/b", "/a/bz", "/a/b/c", "/a/b/c/d",
+                    "/c", "/d/x", "/a/x", "/a/xy", "/e/", "/e/f", "/e/g",
+                    "/x/p", "/x/q", "/x/r", "/x", "/y.z", "/yaz",
+                    "/y.z/w", "/yaz/w", "/z"):
+            cand = [r for r in rows if url.startswith(r.route)]
+            want = max(cand, key=lambda r: len(r.route)).binary \
+                if cand else None
+            got = _route(parsed, url)
+            t.check("the generated section routes %s to %s" % (url, want),
+                    got == want, got)
+        t.check("one x-sendfile pool, on every route of it",
+                conf.count('"x-sendfile" => "enable"') == 2, conf)
+        path = os.path.join(tmp, "t.conf")
+        with open(path, "w") as f:
+            f.write('server.modules = ( "mod_fastcgi" )\n'
+                    'server.document-root = "/tmp"\nserver.port = 1\n' +
+                    conf.replace("@RUN@", tmp).replace("@BIN@", "/bin")
+                    .replace("@STORAGE_DIR@", tmp))
+        r = subprocess.run(["lighttpd", "-tt", "-f", path],
+                           capture_output=True, text=True)
+        t.check("lighttpd -tt accepts the generated section",
+                r.returncode == 0, r.stdout + r.stderr)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

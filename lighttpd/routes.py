@@ -1,0 +1,411 @@
+#!/usr/bin/env python3
+"""Warden's route table (lighttpd/routes) to web server configuration.
+
+    routes.py lighttpd [TABLE]   the fastcgi.server section that stack.sh
+                                 puts in place of @ROUTES@ in warden.conf.in
+    routes.py nginx [TABLE]      lighttpd/nginx.conf.example, made from
+                                 lighttpd/nginx.conf.in
+    routes.py pools [TABLE]      one line per lighttpd pool: binary procs
+
+The output keeps the placeholders @RUN@, @BIN@ and @STORAGE_DIR@
+(lighttpd) or @RUN@ and @PORT@ (nginx) for stack.sh, or the reader, to
+fill in. A malformed table is one line on stderr naming file:line, and
+exit status 1; nothing is printed on stdout then.
+
+One pool per binary. lighttpd gives two fastcgi.server entries one pool
+of processes when their "socket" and "bin-path" are equal (gw_backend.c,
+unixsocket_is_dup), but only when the first entry is in a configuration
+block read earlier: within one fastcgi.server list every entry spawns its
+own processes. So a binary's first route goes into the global list, its
+second into a conditional block, its third into another, and so on.
+lighttpd routes a request through the last matching block and, in it,
+the first matching entry; of two overlapping routes the longer is written
+first, and never lands in an earlier block than the shorter, so the
+longest matching route always wins, as in nginx."""
+import os
+import re
+import sys
+import textwrap
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+TABLE = os.path.join(HERE, "routes")
+NGINX_IN = os.path.join(HERE, "nginx.conf.in")
+NGINX_OUT = os.path.join(HERE, "nginx.conf.example")
+
+FLAGS = ("sendfile", "authorizer")
+MAX_PROCS = 64
+# a route goes into a lighttpd regular expression and an nginx location
+# unquoted: only characters that are literal in both (and "." as [.])
+ROUTE_RE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+BINARY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+class TableError(Exception):
+    pass
+
+
+class Row:
+    def __init__(self, where, route, binary, procs, flags):
+        self.where = where          # "file:line", for errors
+        self.route = route
+        self.binary = binary
+        self.procs = procs          # int, or None for "-"
+        self.flags = flags          # frozenset of FLAGS
+        self.authorizer = "authorizer" in flags
+
+
+class Pool:
+    """The processes of one binary: size from its first row; sendfile
+    if any of its rows asks for it (lighttpd's x-sendfile is a property
+    of the pool, not of a route)."""
+
+    def __init__(self, binary, procs):
+        self.binary = binary
+        self.procs = procs
+        self.sendfile = False
+        self.rows = []
+
+
+def load(path=TABLE):
+    """The rows of the table at path, validated; raises TableError."""
+    rows = []
+    with open(path) as f:
+        for n, text in enumerate(f, 1):
+            where = "%s:%d" % (path, n)
+            cols = text.split("#", 1)[0].split()
+            if not cols:
+                continue
+            if len(cols) != 4:
+                raise TableError("%s: want 4 columns (route binary procs "
+                                 "flags), got %d" % (where, len(cols)))
+            route, binary, procs, flags = cols
+            if not ROUTE_RE.match(route):
+                raise TableError("%s: route %r: must start with / and "
+                                 "hold only A-Z a-z 0-9 . _ ~ - /"
+                                 % (where, route))
+            if not BINARY_RE.match(binary):
+                raise TableError("%s: binary %r: want a file name "
+                                 "[a-z0-9_-]" % (where, binary))
+            if procs == "-":
+                p = None
+            elif procs.isdigit() and 1 <= int(procs) <= MAX_PROCS:
+                p = int(procs)
+            else:
+                raise TableError("%s: procs %r: want 1-%d or -"
+                                 % (where, procs, MAX_PROCS))
+            fl = frozenset() if flags == "-" else frozenset(flags.split(","))
+            bad = sorted(x for x in fl if x not in FLAGS)
+            if bad or "" in fl:
+                raise TableError("%s: unknown flag %r (known: %s)"
+                                 % (where, (bad or [""])[0],
+                                    ", ".join(FLAGS)))
+            rows.append(Row(where, route, binary, p, fl))
+    check(rows)
+    return rows
+
+
+def check(rows):
+    seen = {}
+    first = {}
+    for r in rows:
+        if r.route in seen:
+            raise TableError("%s: route %s already in %s"
+                             % (r.where, r.route, seen[r.route].where))
+        seen[r.route] = r
+        if r.binary not in first:
+            if r.procs is None:
+                raise TableError("%s: first row of %s: procs sets the "
+                                 "pool's size, want a number"
+                                 % (r.where, r.binary))
+            first[r.binary] = r
+        elif r.procs is not None and r.procs != first[r.binary].procs:
+            raise TableError("%s: procs %d: the pool of %s has %d (%s); "
+                             "write - here" % (r.where, r.procs, r.binary,
+                                               first[r.binary].procs,
+                                               first[r.binary].where))
+    for r in rows:
+        if not r.authorizer:
+            continue
+        if not r.route.endswith("/"):
+            raise TableError("%s: authorizer route %s: want a directory "
+                             "(ending in /)" % (r.where, r.route))
+        for o in rows:
+            if o is not r and (o.route.startswith(r.route) or
+                               r.route.startswith(o.route)):
+                raise TableError("%s: authorizer route %s overlaps %s (%s)"
+                                 % (r.where, r.route, o.route, o.where))
+    if not rows:
+        raise TableError("no routes")
+
+
+def pools(rows):
+    """binary -> Pool, in the order of the binaries' first rows."""
+    out = {}
+    for r in rows:
+        if r.binary not in out:
+            out[r.binary] = Pool(r.binary, r.procs)
+        p = out[r.binary]
+        p.rows.append(r)
+        p.sendfile = p.sendfile or "sendfile" in r.flags
+    return out
+
+
+def blocks(rows):
+    """The responder routes as lighttpd blocks: a list of lists of rows,
+    the global fastcgi.server first. No block holds two routes of one
+    binary, and a route's block is never before that of a shorter route
+    it extends. Otherwise table order: a binary's first route is global."""
+    resp = [r for r in rows if not r.authorizer]
+    # depth: how many other routes are prefixes of this one; placing by
+    # depth places every route after the routes it extends
+    depth = {r.route: sum(1 for o in resp if o is not r and
+                          r.route.startswith(o.route)) for r in resp}
+    out = []
+    at = {}             # route -> its block, for the routes placed so far
+    for r in sorted(resp, key=lambda r: depth[r.route]):
+        k = max((b for route, b in at.items() if r.route.startswith(route)),
+                default=0)
+        while k < len(out) and any(o.binary == r.binary for o in out[k]):
+            k += 1
+        if k == len(out):
+            out.append([])
+        out[k].append(r)
+        at[r.route] = k
+    for b in out:
+        # lighttpd takes a block's first matching entry: the deeper of two
+        # overlapping routes first; the rest stay in table order
+        b.sort(key=lambda r: -depth[r.route])
+    return out
+
+
+# lighttpd ----------------------------------------------------------------
+def lighttpd_host(pool, authorizer, tab):
+    """One fastcgi.server entry's host. Every route of a pool gets the same
+    settings (lighttpd keeps those of whichever entry it reads first);
+    only "mode" belongs to the route."""
+    out = [
+        '"socket" => "@RUN@/sock/%s.sock",' % pool.binary,
+        '"bin-path" => "@BIN@/%s",' % pool.binary,
+        '"bin-environment" => ( "WARDEN_CONFIG" => "@RUN@/warden.env" ),',
+        '"bin-copy-environment" => ( "PATH" ),',
+        '"max-procs" => %d,' % pool.procs,
+        '"check-local" => "disable",',
+    ]
+    if pool.sendfile:
+        out += ['"x-sendfile" => "enable",',
+                '"x-sendfile-docroot" => ( "@STORAGE_DIR@" ),']
+    if authorizer:
+        out.append('"mode" => "authorizer",')
+    return [tab + x for x in out]
+
+
+def lighttpd_server(rows, ps, tab):
+    out = [tab + "fastcgi.server = ("]
+    for r in rows:
+        out.append(tab + '\t"%s" => ((' % r.route)
+        out += lighttpd_host(ps[r.binary], r.authorizer, tab + "\t\t")
+        out.append(tab + "\t)),")
+    out.append(tab + ")")
+    return out
+
+
+def condition(bl, k):
+    """The condition of block k (> 0): true exactly when the request must
+    be routed within it. The cheapest is a prefix test (=^, a memcmp),
+    with the longest prefix common to the block's routes, when no route
+    of another block overlaps that prefix (the block would otherwise
+    capture that route's requests, or lose its own to it); else a regular
+    expression of its routes (a PCRE match on every request: measured in
+    lighttpd 1.4.69, about 470 instructions against 170)."""
+    b = bl[k]
+    pre = os.path.commonprefix([r.route for r in b])
+    others = [r for i, o in enumerate(bl) if i != k for r in o]
+    overlap = any(r.route.startswith(pre) or pre.startswith(r.route)
+                  for r in others)
+    if len(b) == 1 or not overlap:
+        return '$HTTP["url"] =^ "%s"' % pre
+    alt = "|".join(r.route.replace(".", "[.]") for r in b)
+    return '$HTTP["url"] =~ "^(%s)"' % alt
+
+
+def lighttpd(rows):
+    ps = pools(rows)
+    bl = blocks(rows)
+    sizes = ", ".join("%s %d" % (p.binary, p.procs) for p in ps.values())
+    out = textwrap.wrap("Generated by lighttpd/routes.py from lighttpd/routes "
+                        "(one row per route): edit that table, not this "
+                        "section. One pool per binary, %d FastCGI processes "
+                        "in all: %s. The binaries get only the environment "
+                        "listed here." % (sum(p.procs for p in ps.values()),
+                                          sizes),
+                        width=76, initial_indent="# ",
+                        subsequent_indent="# ")
+    out += lighttpd_server(bl[0], ps, "") if bl else []
+    if len(bl) > 1:
+        out += ["",
+                "# Further routes of binaries above. lighttpd shares a pool "
+                "between entries",
+                "# with the same socket and bin-path only across blocks, "
+                "never within one",
+                "# fastcgi.server list: hence one block per route "
+                "rank."]
+    for k, b in enumerate(bl[1:], 1):
+        out += [condition(bl, k) + " {"] + lighttpd_server(b, ps, "\t") + \
+            ["}"]
+    for r in rows:
+        if not r.authorizer:
+            continue
+        out += ["",
+                "# %s: static files from the run directory, each request "
+                "first checked" % r.route,
+                "# by %s as a FastCGI authorizer (the pool above: the mode "
+                "belongs to the" % r.binary,
+                "# route); lighttpd serves the file only after a 200.",
+                '$HTTP["url"] =^ "%s" {' % r.route,
+                '\tserver.document-root = "@RUN@"']
+        out += lighttpd_server([r], ps, "\t") + ["}"]
+    return "\n".join(out) + "\n"
+
+
+# nginx -------------------------------------------------------------------
+def nginx_pools(rows):
+    """[(name, binary, procs, extra environment, routes)] of the
+    spawn-fcgi pools of the nginx example: each binary without sendfile,
+    and for each authorizer a second pool <binary>-authz."""
+    out = []
+    ps = pools(rows)
+    for p in ps.values():
+        if p.sendfile:
+            continue
+        resp = [r for r in p.rows if not r.authorizer]
+        if resp:
+            out.append((p.binary, p.binary, p.procs, [], resp))
+        if any(r.authorizer for r in p.rows):
+            out.append((p.binary + "-authz", p.binary, p.procs,
+                        ["WARDEN_ANON_ROLE="], []))
+    return out
+
+
+def nginx_spawn(rows):
+    out = []
+    for name, binary, procs, env, _ in nginx_pools(rows):
+        if env:
+            out.append("#   # the authorizer: %s once more, with anonymous "
+                       "access switched off" % binary)
+            out.append('#   # (see "location = /_warden_authz_%s" below '
+                       "for why)" % binary)
+        out += ["#   spawn-fcgi -s @RUN@/fcgi/%s.sock -u warden -g warden "
+                "\\" % name,
+                "#       -U warden -G warden -M 0660 -F %d -P "
+                "@RUN@/fcgi/%s.pid -- \\" % (procs, name)]
+        if env:
+            out += ["#       /usr/bin/env -i WARDEN_CONFIG=@RUN@/warden.env "
+                    "%s \\" % " ".join(env),
+                    "#       /path/build/bin/%s" % binary]
+        else:
+            out.append("#       /usr/bin/env -i WARDEN_CONFIG=@RUN@/warden.env"
+                       " /path/build/bin/%s" % binary)
+    for p in pools(rows).values():
+        if p.sendfile:
+            out += ["#   # no pool for %s (%s): it answers downloads with"
+                    % (p.binary, " ".join(r.route for r in p.rows)),
+                    "#   # X-Sendfile, which nginx does not implement "
+                    "(X-Accel-Redirect",
+                    "#   # takes a URI, not a file name); nginx answers 404 "
+                    "there"]
+    return out
+
+
+def nginx_locations(rows):
+    out = []
+    ps = pools(rows)
+    for r in rows:
+        p = ps[r.binary]
+        if p.sendfile:
+            continue
+        if not r.authorizer:
+            out += ["\t\tlocation ^~ %s {" % r.route,
+                    "\t\t\tfastcgi_pass unix:@RUN@/fcgi/%s.sock;" % r.binary,
+                    "\t\t}"]
+            continue
+        resp = [o for o in p.rows if not o.authorizer]
+        if not resp:
+            raise TableError("%s: nginx: the authorizer %s needs a "
+                             "responder route too (its subrequest goes "
+                             "there)" % (r.where, r.binary))
+        out += ["\t\t# static files, gated by the token check",
+                "\t\tlocation ^~ %s {" % r.route,
+                "\t\t\troot @RUN@;",
+                "\t\t\tauth_request /_warden_authz_%s;" % r.binary,
+                "\t\t\t# never list the directory",
+                "\t\t\tautoindex off;",
+                "\t\t}"]
+    done = set()
+    for r in rows:
+        p = ps[r.binary]
+        if not r.authorizer or p.sendfile or r.binary in done:
+            continue
+        done.add(r.binary)
+        uri = [o for o in p.rows if not o.authorizer][0].route
+        out += ["",
+                "\t\t# the subrequest: GET %s, the client's headers, no "
+                "body" % uri,
+                "\t\tlocation = /_warden_authz_%s {" % r.binary,
+                "\t\t\tinternal;",
+                "\t\t\tfastcgi_pass unix:@RUN@/fcgi/%s-authz.sock;"
+                % r.binary,
+                "\t\t\tfastcgi_pass_request_body off;",
+                "\t\t\tfastcgi_param REQUEST_METHOD GET;",
+                "\t\t\tfastcgi_param REQUEST_URI %s;" % uri,
+                '\t\t\tfastcgi_param QUERY_STRING "";',
+                '\t\t\tfastcgi_param CONTENT_LENGTH "";',
+                '\t\t\tfastcgi_param CONTENT_TYPE "";',
+                "\t\t\tfastcgi_param SERVER_PROTOCOL $server_protocol;",
+                "\t\t\tfastcgi_param GATEWAY_INTERFACE CGI/1.1;",
+                "\t\t\tfastcgi_param SERVER_SOFTWARE nginx;",
+                "\t\t\tfastcgi_param REMOTE_ADDR $remote_addr;",
+                "\t\t\tfastcgi_param SERVER_PORT $server_port;",
+                "\t\t\tfastcgi_param SERVER_NAME $server_name;",
+                "\t\t}"]
+    return out
+
+
+def nginx(rows, template=NGINX_IN):
+    with open(template) as f:
+        text = f.read()
+    parts = {"@@SPAWN@@": nginx_spawn(rows),
+             "@@LOCATIONS@@": nginx_locations(rows)}
+    out = []
+    for line in text.split("\n"):
+        key = line.strip()
+        out += parts.pop(key) if key in parts else [line]
+    if parts:
+        raise TableError("%s: no line %s" % (template, " ".join(parts)))
+    return "\n".join(out)
+
+
+def main(argv):
+    if len(argv) not in (2, 3) or argv[1] not in ("lighttpd", "nginx",
+                                                  "pools"):
+        print("usage: routes.py lighttpd|nginx|pools [TABLE]",
+              file=sys.stderr)
+        return 2
+    try:
+        rows = load(argv[2] if len(argv) == 3 else TABLE)
+        if argv[1] == "lighttpd":
+            text = lighttpd(rows)
+        elif argv[1] == "nginx":
+            text = nginx(rows)
+        else:
+            text = "".join("%s %d\n" % (p.binary, p.procs)
+                           for p in pools(rows).values())
+    except (TableError, OSError) as e:
+        print("routes.py: %s" % e, file=sys.stderr)
+        return 1
+    sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
