@@ -160,17 +160,24 @@ def test_database_outage_under_load(t):
             "the stop %s (limit 0.5 s)" % ("%.0f ms" % (slow * 1000)
                                            if slow is not None else "-"),
             slow is not None and slow < 0.5, slow)
-    # recovery: the first 200 after the start, with only 200s from then
+    # recovery: each process's feed reconnects on its own backoff, so
+    # the first 200 comes from the quickest and the last 503 from the
+    # slowest; the promise is about the slowest
     back = next((x for x in seen if x[1] == 200 and x[0] >= t_start0),
                 None)
-    rec = back[0] - t_start1 if back else None
-    t.check("200 again %s after the start (limit 1 s + %.1f)" % (
-        "%.2f s" % rec if rec is not None else "never", SLACK),
-        rec is not None and rec <= 1.0 + SLACK, (t_start1, back))
-    if back:
-        tail = counts(seen, back[0], float("inf"))
-        t.check("after recovery: all 200 (%s)" % fmt(tail),
-                set(tail) == {200}, tail)
+    last503 = max((x[0] for x in seen if x[1] == 503 and x[0] >= t_start0),
+                  default=t_start0)
+    done = max(last503, back[0]) if back else float("inf")
+    rec = done - t_start1
+    t.check("back to 200: first %s, every process %.2f s after the start "
+            "completed (%.2f s after it began; limit 1 s + %.1f)" % (
+                "%.2f s" % (back[0] - t_start1) if back else "never",
+                rec, done - t_start0, SLACK),
+            back is not None and rec <= 1.0 + SLACK, (t_start1, back,
+                                                      last503))
+    tail = counts(seen, t_start1 + 1.0 + SLACK, float("inf"))
+    t.check("from 1 s (+ %.1f) after the start: only 200 (%s)" % (
+        SLACK, fmt(tail)), set(tail) == {200}, tail)
     c = counts(cold.seen, 0, float("inf"))
     t.check("token without sid: 200 throughout (%s)" % fmt(c),
             set(c) == {200}, c)
