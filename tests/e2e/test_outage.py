@@ -193,3 +193,44 @@ def test_database_outage_under_load(t):
         scode == "revocation-unavailable", storage)
     st, _, b = s.request("GET", "/healthz", [])
     t.check("healthz back", st == 200, (st, b))
+
+
+def test_revocation_while_feed_reconnects(t):
+    """The feed's connections are cut (pg_terminate_backend) and a
+    session is revoked at once, while the feed may be between
+    connections: the reload on reconnect (LISTEN first, then the load)
+    must not lose it. Refused within 1 s (+ slack), 401."""
+    s = t.s
+    sid = str(uuid.uuid4())
+    tok = s.mint(payload(life=600, sid=sid))
+    st, _, b = s.request("GET", "/hook", [("Authorization", "Bearer " + tok)])
+    t.check("session accepted before", st == 200, (st, b))
+    r = s.psql("SELECT count(pg_terminate_backend(pid)) FROM "
+               "pg_stat_activity WHERE application_name = "
+               "'warden-revoke'")
+    n = int(r.stdout.strip() or 0)
+    r2 = s.psql("INSERT INTO auth.revoked_sessions (family_id, expires_at) "
+                "VALUES ('%s', now() + interval '1 hour')" % sid)
+    t0 = time.time()
+    t.check("feed connections cut (%d) and the session revoked" % n,
+            n >= 1 and r2.returncode == 0, (r.stdout, r.stderr, r2.stderr))
+    seen = set()
+    st = None
+    while time.time() < t0 + 1.0 + SLACK:
+        st, _, b = s.request("GET", "/hook",
+                             [("Authorization", "Bearer " + tok)])
+        seen.add(st)
+        if st == 401:
+            break
+        time.sleep(0.02)
+    # both hook processes must know: ask a few more times
+    rest = set()
+    for _ in range(10):
+        st2, _, _ = s.request("GET", "/hook",
+                              [("Authorization", "Bearer " + tok)])
+        rest.add(st2)
+    t.check("revoked session refused %.2f s after the revocation "
+            "(statuses %s, then %s)" % (time.time() - t0, sorted(seen),
+                                         sorted(rest)),
+            st == 401 and rest == {401} and seen <= {200, 401},
+            (seen, rest))
