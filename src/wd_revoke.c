@@ -245,12 +245,14 @@ wait_fd(struct wd_revoke *r, int fd, short ev, int64_t deadline)
 static PGconn *
 feed_connect(struct wd_revoke *r, char *why, size_t whysz)
 {
-	/* the URL as given, plus TCP keepalives; the heartbeat is what
-	 * bounds how long a silently dead peer goes unnoticed */
+	/* the URL as given, plus TCP keepalives (the heartbeat is what
+	 * bounds how long a silently dead peer goes unnoticed) and a name
+	 * in pg_stat_activity unless the URL gives one */
 	static const char *const kw[] = { "dbname", "keepalives",
 	    "keepalives_idle", "keepalives_interval", "keepalives_count",
-	    NULL };
-	const char		*val[] = { r->url, "1", "10", "3", "3", NULL };
+	    "fallback_application_name", NULL };
+	const char		*val[] = { r->url, "1", "10", "3", "3",
+				    "warden-revoke", NULL };
 	int64_t			 deadline;
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
 	PGconn			*c;
@@ -322,8 +324,11 @@ query(struct wd_revoke *r, PGconn *c, const char *sql,
 		*res = NULL;
 	if (PQsendQuery(c, sql) == 0)
 		return 0;
+	/* libpq: while the output does not drain, also read what the
+	 * server sends, or both sides can wait on each other */
 	while ((f = PQflush(c)) == 1)
-		if (wait_fd(r, PQsocket(c), POLLOUT, deadline) <= 0)
+		if (wait_fd(r, PQsocket(c), POLLOUT | POLLIN, deadline) <= 0 ||
+		    !consume(c))
 			return 0;
 	if (f < 0)
 		return 0;
@@ -468,6 +473,11 @@ feed(void *arg)
 			listen_loop(r, c);
 		}
 		first_done(r);
+		if (stopping(r)) {
+			if (c != NULL)
+				PQfinish(c);
+			break;
+		}
 		/* one line per outage, not one per attempt */
 		if (!down || !said) {
 			if (c != NULL)
