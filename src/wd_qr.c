@@ -14,6 +14,7 @@
 #include <qrencode.h>
 
 #include "wd_mem.h"
+#include "wd_buf.h"
 #include "wd_qr.h"
 #include "wd_totp.h"
 
@@ -41,44 +42,6 @@ svg_bound(size_t w)
 }
 
 /* A bounded builder that remembers its first overflow (as wd_totp.c). */
-struct sb {
-	char	*p;
-	size_t	 cap;
-	size_t	 len;
-	int	 over;
-};
-
-static void
-sb_add(struct sb *b, const char *s, size_t n)
-{
-	if (b->over || b->cap - b->len <= n) {	/* keep room for the NUL */
-		b->over = 1;
-		return;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-sb_adds(struct sb *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static void
-sb_num(struct sb *b, size_t v)
-{
-	char	 d[24];
-	size_t	 i = sizeof(d);
-
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
-	sb_add(b, d + i, sizeof(d) - i);
-}
-
 static int
 dark(const QRcode *qr, size_t row, size_t col)
 {
@@ -90,7 +53,7 @@ static enum wd_err
 render(const QRcode *qr, char **svg, size_t *svglen)
 {
 	enum wd_err	 rc = WD_E_INTERNAL;
-	struct sb	 b = { NULL, 0, 0, 0 };
+	struct wd_buf	 b;
 	size_t		 w, n, row, col, end, pen;
 	int		 first;
 
@@ -98,22 +61,20 @@ render(const QRcode *qr, char **svg, size_t *svglen)
 		goto out;
 	w = (size_t)qr->width;
 	n = w + 2 * WD_QR_QUIET;
-	b.cap = svg_bound(w) + 1;
-	b.p = wd_xmalloc(b.cap);
-	b.p[0] = '\0';
-	sb_adds(&b, SVG_HEAD1);
-	sb_num(&b, n * WD_QR_SCALE);
-	sb_adds(&b, SVG_HEAD2);
-	sb_num(&b, n * WD_QR_SCALE);
-	sb_adds(&b, SVG_HEAD3);
-	sb_num(&b, n);
-	sb_adds(&b, " ");
-	sb_num(&b, n);
-	sb_adds(&b, SVG_HEAD4);
-	sb_num(&b, n);
-	sb_adds(&b, SVG_HEAD5);
-	sb_num(&b, n);
-	sb_adds(&b, SVG_HEAD6);
+	wd_buf_init(&b, svg_bound(w));
+	wd_buf_adds(&b, SVG_HEAD1);
+	wd_buf_addf(&b, "%zu", (size_t)(n * WD_QR_SCALE));
+	wd_buf_adds(&b, SVG_HEAD2);
+	wd_buf_addf(&b, "%zu", (size_t)(n * WD_QR_SCALE));
+	wd_buf_adds(&b, SVG_HEAD3);
+	wd_buf_addf(&b, "%zu", (size_t)(n));
+	wd_buf_adds(&b, " ");
+	wd_buf_addf(&b, "%zu", (size_t)(n));
+	wd_buf_adds(&b, SVG_HEAD4);
+	wd_buf_addf(&b, "%zu", (size_t)(n));
+	wd_buf_adds(&b, SVG_HEAD5);
+	wd_buf_addf(&b, "%zu", (size_t)(n));
+	wd_buf_adds(&b, SVG_HEAD6);
 	/*
 	 * One horizontal stroke, 1 module thick, per run of dark modules,
 	 * along the row's centre line: the row's first run moves there
@@ -130,30 +91,31 @@ render(const QRcode *qr, char **svg, size_t *svglen)
 			for (end = col; end < w && dark(qr, row, end); end++)
 				continue;
 			if (first) {
-				sb_adds(&b, "M");
-				sb_num(&b, col + WD_QR_QUIET);
-				sb_adds(&b, " ");
-				sb_num(&b, row + WD_QR_QUIET);
-				sb_adds(&b, ".5h");
+				wd_buf_adds(&b, "M");
+				wd_buf_addf(&b, "%zu", (size_t)(col + WD_QR_QUIET));
+				wd_buf_adds(&b, " ");
+				wd_buf_addf(&b, "%zu", (size_t)(row + WD_QR_QUIET));
+				wd_buf_adds(&b, ".5h");
 			} else {
-				sb_adds(&b, "m");
-				sb_num(&b, col - pen);
-				sb_adds(&b, " 0h");
+				wd_buf_adds(&b, "m");
+				wd_buf_addf(&b, "%zu", (size_t)(col - pen));
+				wd_buf_adds(&b, " 0h");
 			}
-			sb_num(&b, end - col);
+			wd_buf_addf(&b, "%zu", (size_t)(end - col));
 			pen = end;
 			first = 0;
 		}
 	}
-	sb_adds(&b, SVG_TAIL);
-	if (b.over)
+	wd_buf_adds(&b, SVG_TAIL);
+	if (wd_buf_status(&b) != WD_OK)
 		goto out;
+	/* the buffer's memory becomes the caller's */
 	*svg = b.p;
 	*svglen = b.len;
 	b.p = NULL;
 	rc = WD_OK;
 out:
-	free(b.p);
+	wd_buf_cleanup(&b);
 	return rc;
 }
 

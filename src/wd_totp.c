@@ -13,6 +13,7 @@
 #include <openssl/hmac.h>
 
 #include "wd_rand.h"
+#include "wd_buf.h"
 #include "wd_totp.h"
 #include "wd_util.h"
 
@@ -274,34 +275,9 @@ out:
  * A bounded string builder that remembers its first overflow: appends
  * after it do nothing, and the caller checks once at the end.
  */
-struct sb {
-	char	*p;
-	size_t	 cap;
-	size_t	 len;
-	int	 over;
-};
-
-static void
-sb_add(struct sb *b, const char *s, size_t n)
-{
-	if (b->over || b->cap - b->len <= n) {	/* keep room for the NUL */
-		b->over = 1;
-		return;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-sb_adds(struct sb *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
 /* RFC 3986 §2.3 unreserved characters stay; every other byte is %XX. */
 static void
-sb_pct(struct sb *b, const char *s)
+pct(struct wd_buf *b, const char *s)
 {
 	static const char	 hex[] = "0123456789ABCDEF";
 	char			 e[3];
@@ -312,13 +288,13 @@ sb_pct(struct sb *b, const char *s)
 		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
 		    c == '_' || c == '~') {
-			sb_add(b, s, 1);
+			wd_buf_add(b, s, 1);
 			continue;
 		}
 		e[0] = '%';
 		e[1] = hex[c >> 4];
 		e[2] = hex[c & 0x0f];
-		sb_add(b, e, 3);
+		wd_buf_add(b, e, 3);
 	}
 }
 
@@ -368,8 +344,9 @@ wd_totp_url(const char *issuer, const char *label, const char *secret,
     char *out, size_t cap, size_t *olen)
 {
 	enum wd_err	 rc = WD_E_BADREQ;
-	struct sb	 b = { out, cap, 0, 0 };
+	struct wd_buf	 b;
 
+	wd_buf_init(&b, cap > 0 ? cap - 1 : 0);
 	if (cap > 0)
 		out[0] = '\0';
 	if (olen != NULL)
@@ -383,24 +360,29 @@ wd_totp_url(const char *issuer, const char *label, const char *secret,
 	}
 	/* Google Authenticator Key Uri Format: the label is issuer ':'
 	 * account, and the issuer parameter repeats the issuer */
-	sb_adds(&b, "otpauth://totp/");
-	sb_pct(&b, issuer);
-	sb_adds(&b, ":");
-	sb_pct(&b, label);
-	sb_adds(&b, "?secret=");
-	sb_adds(&b, secret);
-	sb_adds(&b, "&issuer=");
-	sb_pct(&b, issuer);
-	sb_adds(&b, "&algorithm=SHA1&digits=6&period=30");
-	if (b.over) {
+	wd_buf_adds(&b, "otpauth://totp/");
+	pct(&b, issuer);
+	wd_buf_adds(&b, ":");
+	pct(&b, label);
+	wd_buf_adds(&b, "?secret=");
+	wd_buf_adds(&b, secret);
+	wd_buf_adds(&b, "&issuer=");
+	pct(&b, issuer);
+	wd_buf_adds(&b, "&algorithm=SHA1&digits=6&period=30");
+	if (wd_buf_status(&b) != WD_OK) {
 		rc = WD_E_TOOBIG;
 		goto out;
 	}
+	memcpy(out, b.p, b.len);
+	out[b.len] = '\0';
 	if (olen != NULL)
 		*olen = b.len;
 	rc = WD_OK;
 out:
 	if (rc != WD_OK && cap > 0)
 		explicit_bzero(out, cap);	/* it held the secret */
+	if (b.p != NULL)
+		explicit_bzero(b.p, b.cap);
+	wd_buf_cleanup(&b);
 	return rc;
 }
