@@ -53,7 +53,7 @@ static enum wd_err
 render(const QRcode *qr, char **svg, size_t *svglen)
 {
 	enum wd_err	 rc = WD_E_INTERNAL;
-	struct wd_buf	 b;
+	struct wd_buf	 b = { 0 };
 	size_t		 w, n, row, col, end, pen;
 	int		 first;
 
