@@ -39,6 +39,11 @@ MAX_PROCS = 64
 # unquoted: only characters that are literal in both (and "." as [.])
 ROUTE_RE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 BINARY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# An authorizer route serves the run directory's files under its path
+# (document-root is the run directory): never one of the directories the
+# stack keeps there (stack.sh, tests/bench), secrets and database included.
+RUN_OWN = ("bin", "sock", "pg", "log", "storage", "www", "mail", "fcgi",
+           "nginx", "bare")
 
 
 class TableError(Exception):
@@ -80,16 +85,19 @@ def load(path=TABLE):
                 raise TableError("%s: want 4 columns (route binary procs "
                                  "flags), got %d" % (where, len(cols)))
             route, binary, procs, flags = cols
-            if not ROUTE_RE.match(route):
+            if not ROUTE_RE.match(route) or \
+                    any(x in (".", "..") for x in route.split("/")):
                 raise TableError("%s: route %r: must start with / and "
-                                 "hold only A-Z a-z 0-9 . _ ~ - /"
-                                 % (where, route))
+                                 "hold only A-Z a-z 0-9 . _ ~ - /, no . or "
+                                 ".. segment (servers match normalised "
+                                 "paths)" % (where, route))
             if not BINARY_RE.match(binary):
                 raise TableError("%s: binary %r: want a file name "
                                  "[a-z0-9_-]" % (where, binary))
             if procs == "-":
                 p = None
-            elif procs.isdigit() and 1 <= int(procs) <= MAX_PROCS:
+            elif re.fullmatch(r"[0-9]{1,3}", procs) and \
+                    1 <= int(procs) <= MAX_PROCS:
                 p = int(procs)
             else:
                 raise TableError("%s: procs %r: want 1-%d or -"
@@ -127,9 +135,13 @@ def check(rows):
     for r in rows:
         if not r.authorizer:
             continue
-        if not r.route.endswith("/"):
+        if not r.route.endswith("/") or r.route == "/":
             raise TableError("%s: authorizer route %s: want a directory "
                              "(ending in /)" % (r.where, r.route))
+        if r.route.split("/")[1] in RUN_OWN:
+            raise TableError("%s: authorizer route %s: would serve the run "
+                             "directory's own %s" % (r.where, r.route,
+                                                     r.route.split("/")[1]))
         for o in rows:
             if o is not r and (o.route.startswith(r.route) or
                                r.route.startswith(o.route)):

@@ -171,6 +171,11 @@ def test_routes_generator(t):
             "authorizer overlapping a route": "/p/ a 1 authorizer\n"
                                               "/p/x b 1 -\n",
             "authorizer not a directory": "/p a 1 authorizer\n",
+            "authorizer on the database": "/pg/ a 1 authorizer\n",
+            "authorizer on the sockets": "/sock/x/ a 1 authorizer\n",
+            "authorizer on the whole run directory": "/ a 1 authorizer\n",
+            "procs not a number": "/a a 1x -\n",
+            "route with a .. segment": "/a/../b a 1 -\n",
         }
         for what, text in bad.items():
             try:
