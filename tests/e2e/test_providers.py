@@ -1,0 +1,406 @@
+"""Issue 12: sign-in with GitHub, Google and any OpenID Connect provider
+(API.md §5.2), against the test provider of idp.py on 127.0.0.1: the
+authorization code flow with PKCE, state bound to a cookie, nonce; ID
+token checks; accounts, linking by verified email only; redirects; a
+provider that is down."""
+import http.client
+import json
+import time
+import urllib.parse
+import uuid
+
+from idp import IdP
+
+SUCCESS = "http://app.test/signed-in"
+FAILURE = "http://app.test/failed"
+
+
+def configure(t, idp, **extra):
+    env = dict(
+        WARDEN_PROVIDER_OIDC_CLIENT_ID=idp.client_id,
+        WARDEN_PROVIDER_OIDC_CLIENT_SECRET=idp.client_secret,
+        WARDEN_PROVIDER_OIDC_ISSUER=idp.url,
+        WARDEN_PROVIDER_GITHUB_CLIENT_ID=idp.client_id,
+        WARDEN_PROVIDER_GITHUB_CLIENT_SECRET=idp.client_secret,
+        WARDEN_PROVIDER_GITHUB_AUTHORIZE_URL=idp.url +
+        "/login/oauth/authorize",
+        WARDEN_PROVIDER_GITHUB_TOKEN_URL=idp.url +
+        "/login/oauth/access_token",
+        WARDEN_PROVIDER_GITHUB_USERINFO_URL=idp.url + "/user",
+        WARDEN_PROVIDER_SUCCESS_REDIRECT=SUCCESS,
+        WARDEN_PROVIDER_FAILURE_REDIRECT=FAILURE,
+        WARDEN_ALLOWED_REDIRECT_URLS="http://app.test/ok/, "
+        "http://localhost:3000/app")
+    env.update(extra)
+    t.s.reconfigure(**env)
+
+
+def oidc_user(verified=True, email=None):
+    sub = str(uuid.uuid4())
+    return {"sub": sub, "email": email or "oidc-%s@example.com" % sub[:8],
+            "email_verified": verified, "name": "Olga OIDC",
+            "picture": "https://img.example/olga.png"}
+
+
+def gh_user(verified=True, email=None):
+    n = int(time.time() * 1000) % 10**9
+    e = email or "gh-%d@example.com" % n
+    return {"id": n, "login": "octo%d" % n, "name": "Octo Cat",
+            "picture": "https://avatars.example/octo.png",
+            "emails": [{"email": "other-%d@example.com" % n,
+                        "primary": False, "verified": True},
+                       {"email": e, "primary": True, "verified": verified}]}
+
+
+def idp_get(url):
+    """One GET to the provider, redirects not followed."""
+    u = urllib.parse.urlsplit(url)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    c.request("GET", u.path + ("?" + u.query if u.query else ""))
+    r = c.getresponse()
+    r.read()
+    loc = r.getheader("Location")
+    c.close()
+    return r.status, loc
+
+
+def start(s, prov="oidc", query=""):
+    st, h, _ = s.request("GET", "/auth/providers/%s%s" % (prov, query))
+    cookie = (h.get("set-cookie") or "").split(";")[0]
+    return st, h.get("location") or "", cookie, h.get("set-cookie") or ""
+
+
+def callback(s, cb, cookie):
+    u = urllib.parse.urlsplit(cb)
+    hdrs = {"Cookie": cookie} if cookie else {}
+    st, h, _ = s.request("GET", u.path + "?" + u.query, hdrs)
+    return st, h.get("location") or ""
+
+
+def signin(s, prov="oidc", query=""):
+    """The whole dance; returns (status, final Location, callback URL,
+    cookie)."""
+    st, loc, cookie, _ = start(s, prov, query)
+    if st != 302:
+        return st, loc, None, cookie
+    st, cb = idp_get(loc)
+    if st != 302:
+        return st, cb, None, cookie
+    st, fin = callback(s, cb, cookie)
+    return st, fin, cb, cookie
+
+
+def qparam(url, name):
+    q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+    return q.get(name)
+
+
+def refresh(s, rt):
+    st, _, b = s.request("GET", "/auth/token/refresh?refresh_token=" + rt)
+    try:
+        b = json.loads(b)
+    except ValueError:
+        b = None
+    return st, b
+
+
+def one(s, sql):
+    return s.psql(sql).stdout.strip()
+
+
+def test_oidc_signin(t):
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp)
+        u = oidc_user()
+        idp.user = u
+        st, loc, cookie, sc = start(s)
+        t.check("start: 302", st == 302, (st, loc))
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(loc).query))
+        t.check("...to the discovered authorization endpoint",
+                loc.startswith(idp.url + "/authorize?"), loc)
+        t.check("...with state, nonce, PKCE S256 and our callback",
+                len(q.get("state", "")) >= 43 and
+                len(q.get("nonce", "")) >= 43 and
+                q.get("code_challenge_method") == "S256" and
+                len(q.get("code_challenge", "")) == 43 and
+                q.get("redirect_uri") == s.url +
+                "/auth/providers/oidc/callback" and
+                "openid" in q.get("scope", ""), q)
+        t.check("...state cookie HttpOnly, short-lived, path-bound",
+                "HttpOnly" in sc and "Max-Age=600" in sc and
+                "Path=/auth/providers/" in sc and
+                cookie == "wd_oauth_state=" + q.get("state", ""), sc)
+        st, cb = idp_get(loc)
+        st, fin = callback(s, cb, cookie)
+        rt = qparam(fin, "refresh_token")
+        t.check("callback: 302 to the success URL with a refresh token",
+                st == 302 and fin.startswith(SUCCESS + "?refresh_token=")
+                and rt is not None, (st, fin))
+        if rt is None:
+            return
+        uid = one(s, "SELECT a.user_id FROM auth.identities i JOIN "
+                  "auth.accounts a ON a.id = i.account_id WHERE "
+                  "i.provider = 'oidc' AND i.subject = '%s'" % u["sub"])
+        t.check("an identity row for (provider, subject)", len(uid) == 36,
+                uid)
+        row = one(s, "SELECT a.active, a.email, a.password_hash IS NULL, "
+                  "a.default_role, u.display_name, u.avatar_url FROM "
+                  "auth.accounts a JOIN public.users u ON u.id = a.user_id "
+                  "WHERE a.user_id = '%s'" % uid)
+        t.check("new account: active, email, default role, name, avatar",
+                row == "t|%s|t|user|Olga OIDC|https://img.example/olga.png"
+                % u["email"], row)
+        t.check("audit row provider_register",
+                one(s, "SELECT count(*) FROM auth.audit_log WHERE event = "
+                    "'provider_register' AND user_id = '%s'" % uid) == "1")
+        t.check("the URL token expires within 60 s and is single-use",
+                one(s, "SELECT expires_at <= now() + interval '61 s' AND "
+                    "single_use FROM auth.refresh_tokens r JOIN "
+                    "auth.accounts a ON a.id = r.account_id WHERE "
+                    "a.user_id = '%s'" % uid) == "t")
+        st, b = refresh(s, rt)
+        t.check("the URL token refreshes into a session", st == 200 and
+                b and b.get("jwt_token") and b["user"]["id"] == uid, (st, b))
+        st2, _ = refresh(s, rt)
+        t.check("...once: replayed at once it is refused", st2 == 401, st2)
+        if b and b.get("refresh_token"):
+            st3, _ = refresh(s, b["refresh_token"])
+            t.check("...and its reuse revoked the session", st3 == 401, st3)
+        t.check("no provider token kept: no state row left",
+                one(s, "SELECT count(*) FROM auth.provider_requests WHERE "
+                    "provider = 'oidc' AND expires_at > now()") == "0")
+        # the replayed callback (same state, same code)
+        st, fin2 = callback(s, cb, cookie)
+        t.check("replayed callback: failure redirect invalid-state",
+                st == 302 and fin2 == FAILURE + "?error=invalid-state",
+                (st, fin2))
+
+        # second sign-in: the same account
+        st, fin, _, _ = signin(s)
+        rt2 = qparam(fin, "refresh_token")
+        t.check("second sign-in: success", st == 302 and rt2, (st, fin))
+        st, b = refresh(s, rt2 or "x")
+        t.check("...into the same account", st == 200 and
+                b["user"]["id"] == uid, (st, b))
+        t.check("...no second account or identity",
+                one(s, "SELECT count(*) FROM auth.accounts WHERE email = "
+                    "'%s'" % u["email"]) == "1" and
+                one(s, "SELECT count(*) FROM auth.identities WHERE "
+                    "subject = '%s'" % u["sub"]) == "1")
+        t.check("...audit provider_signin",
+                one(s, "SELECT count(*) FROM auth.audit_log WHERE event = "
+                    "'provider_signin' AND user_id = '%s'" % uid) == "1")
+
+        # ES256 key
+        idp.sign_with = idp.keys[1]
+        idp.user = oidc_user()
+        st, fin, _, _ = signin(s)
+        t.check("an ES256 ID token (P-256 JWK) signs in",
+                st == 302 and qparam(fin, "refresh_token"), (st, fin))
+        idp.sign_with = idp.keys[0]
+    finally:
+        idp.close()
+
+
+def test_oidc_link_and_refuse(t):
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp)
+        # an account registered with a password
+        e1 = "link-%s@example.com" % uuid.uuid4().hex[:8]
+        st, _, _ = s.request("POST", "/auth/register", {
+            "Content-Type": "application/json"},
+            json.dumps({"email": e1, "password": "correct horse 1"}))
+        t.check("setup: registered", st == 200, st)
+        uid = one(s, "SELECT user_id FROM auth.accounts WHERE email = "
+                  "'%s'" % e1)
+        idp.user = oidc_user(verified=False, email=e1.upper())
+        st, fin, _, _ = signin(s)
+        t.check("unverified email colliding with an account: "
+                "email-not-verified", st == 302 and
+                fin == FAILURE + "?error=email-not-verified", (st, fin))
+        t.check("...nothing merged, no identity",
+                one(s, "SELECT count(*) FROM auth.identities WHERE "
+                    "subject = '%s'" % idp.user["sub"]) == "0")
+        idp.user = oidc_user(verified=True, email=e1)
+        st, fin, _, _ = signin(s)
+        rt = qparam(fin, "refresh_token")
+        t.check("verified email: linked", st == 302 and rt, (st, fin))
+        st, b = refresh(s, rt or "x")
+        t.check("...to the existing account", st == 200 and
+                b["user"]["id"] == uid, (st, b))
+        t.check("...audit provider_link",
+                one(s, "SELECT count(*) FROM auth.audit_log WHERE event = "
+                    "'provider_link' AND user_id = '%s'" % uid) == "1")
+        t.check("...the password still works", s.request(
+            "POST", "/auth/login", {"Content-Type": "application/json"},
+            json.dumps({"email": e1, "password": "correct horse 1"}))[0]
+            == 200)
+        # unverified, no collision: an account without that address
+        u = oidc_user(verified=False)
+        idp.user = u
+        st, fin, _, _ = signin(s)
+        t.check("unverified email, no collision: signed in",
+                st == 302 and qparam(fin, "refresh_token"), (st, fin))
+        t.check("...the unverified address is not stored",
+                one(s, "SELECT count(*) FROM auth.accounts WHERE email = "
+                    "'%s'" % u["email"]) == "0")
+    finally:
+        idp.close()
+
+
+def test_oidc_state_and_tokens(t):
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp)
+        before = one(s, "SELECT count(*) FROM auth.accounts")
+        idp.user = oidc_user()
+        # missing state cookie
+        st, loc, cookie, _ = start(s)
+        _, cb = idp_get(loc)
+        st, fin = callback(s, cb, None)
+        t.check("no state cookie: invalid-state",
+                fin == FAILURE + "?error=invalid-state", (st, fin))
+        # a wrong cookie
+        st, fin = callback(s, cb, "wd_oauth_state=" + "A" * 43)
+        t.check("wrong state cookie: invalid-state",
+                fin == FAILURE + "?error=invalid-state", (st, fin))
+        # state in the query altered to the cookie of another start
+        _, loc2, cookie2, _ = start(s)
+        _, cb2 = idp_get(loc2)
+        st, fin = callback(s, cb2, cookie)
+        t.check("state of another sign-in: invalid-state",
+                fin == FAILURE + "?error=invalid-state", (st, fin))
+        # missing state in the query
+        u = urllib.parse.urlsplit(cb2)
+        q = dict(urllib.parse.parse_qsl(u.query))
+        st, h, _ = s.request("GET", u.path + "?code=" + q["code"],
+                             {"Cookie": cookie2})
+        t.check("no state in the query: invalid-state",
+                h.get("location") == FAILURE + "?error=invalid-state",
+                (st, h.get("location")))
+        # the right pair, but the code was spent by nobody: replayed code
+        # (the provider refuses a code twice)
+        _, loc3, cookie3, _ = start(s)
+        _, cb3 = idp_get(loc3)
+        code3 = dict(urllib.parse.parse_qsl(
+            urllib.parse.urlsplit(cb3).query))["code"]
+        st, fin = callback(s, cb3, cookie3)
+        t.check("a fresh pair signs in", qparam(fin, "refresh_token"), fin)
+        _, loc4, cookie4, _ = start(s)
+        st4 = dict(urllib.parse.parse_qsl(
+            urllib.parse.urlsplit(loc4).query))["state"]
+        st, h, _ = s.request("GET", "/auth/providers/oidc/callback?code=" +
+                             code3 + "&state=" + st4, {"Cookie": cookie4})
+        t.check("replayed code: refused (provider-denied)",
+                h.get("location") == FAILURE + "?error=provider-denied",
+                (st, h.get("location")))
+        # ?error= from the provider
+        _, loc5, cookie5, _ = start(s)
+        st5 = dict(urllib.parse.parse_qsl(
+            urllib.parse.urlsplit(loc5).query))["state"]
+        st, h, _ = s.request("GET", "/auth/providers/oidc/callback?error="
+                             "access_denied&state=" + st5,
+                             {"Cookie": cookie5})
+        t.check("provider answered error: provider-denied",
+                h.get("location") == FAILURE + "?error=provider-denied",
+                (st, h.get("location")))
+        after_ok = one(s, "SELECT count(*) FROM auth.accounts")
+        t.check("only the one good sign-in created an account",
+                int(after_ok) == int(before) + 1, (before, after_ok))
+
+        for mode, name in (("nonce", "wrong nonce"),
+                           ("otherkey", "signed by another key"),
+                           ("unknownkid", "unknown kid"),
+                           ("expired", "expired"),
+                           ("audience", "for another audience"),
+                           ("issuer", "from another issuer"),
+                           ("none", "alg none"),
+                           ("hs256", "HS256 with the client secret")):
+            idp.mode = mode
+            idp.user = oidc_user()
+            st, fin, _, _ = signin(s)
+            t.check("ID token %s: invalid-id-token" % name,
+                    st == 302 and fin == FAILURE + "?error=invalid-id-token",
+                    (st, fin))
+            t.check("...nothing created (%s)" % name,
+                    one(s, "SELECT count(*) FROM auth.identities WHERE "
+                        "subject = '%s'" % idp.user["sub"]) == "0")
+        idp.mode = None
+        t.check("no account from any bad ID token",
+                one(s, "SELECT count(*) FROM auth.accounts") == after_ok)
+    finally:
+        idp.close()
+
+
+def test_redirects_and_outage(t):
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp)
+        idp.user = oidc_user()
+        for bad in ("http://evil.test/", "http://app.test.evil.test/ok/",
+                    "http://app.test/okay", "http://app.test@evil.test/ok/",
+                    "//evil.test/ok/", "javascript:alert(1)",
+                    "http://localhost:3000/application",
+                    "http://app.test/ok/\\@evil.test"):
+            st, loc, _, _ = start(s, query="?redirect_to=" +
+                                  urllib.parse.quote(bad, safe=""))
+            t.check("redirect_to %s refused" % bad,
+                    st == 302 and loc == FAILURE +
+                    "?error=redirect-not-allowed", (st, loc))
+        for good in ("http://app.test/ok/x?y=1", "http://localhost:3000/app",
+                     "http://localhost:3000/app/deep"):
+            st, fin, _, _ = signin(s, query="?redirect_to=" +
+                                   urllib.parse.quote(good, safe=""))
+            want = good + ("&" if "?" in good else "?") + "refresh_token="
+            t.check("redirect_to %s allowed" % good,
+                    st == 302 and fin.startswith(want), (st, fin))
+        # GitHub-shaped flow on the same server
+        gu = gh_user()
+        idp.user = gu
+        st, fin, _, _ = signin(s, "github")
+        rt = qparam(fin, "refresh_token")
+        t.check("github: signed in", st == 302 and rt, (st, fin))
+        row = one(s, "SELECT a.email, u.display_name FROM auth.identities "
+                  "i JOIN auth.accounts a ON a.id = i.account_id JOIN "
+                  "public.users u ON u.id = a.user_id WHERE i.provider = "
+                  "'github' AND i.subject = '%d'" % gu["id"])
+        t.check("github: primary verified email, name",
+                row == "%s|Octo Cat" % gu["emails"][1]["email"], row)
+        gu2 = gh_user(verified=False, email=gu["emails"][1]["email"])
+        gu2["id"] += 1
+        idp.user = gu2
+        st, fin, _, _ = signin(s, "github")
+        t.check("github: unverified primary colliding: email-not-verified",
+                fin == FAILURE + "?error=email-not-verified", (st, fin))
+        st, _, _, _ = start(s, "nosuch")
+        t.check("unknown provider: 404", st == 404, st)
+        # the provider goes down
+        before = one(s, "SELECT count(*) FROM auth.accounts")
+        idp.user = oidc_user()
+        st, loc, cookie, _ = start(s)
+        _, cb = idp_get(loc)
+        idp.down = True
+        st, fin = callback(s, cb, cookie)
+        t.check("provider down at the token endpoint: provider-unavailable",
+                st == 302 and fin == FAILURE + "?error=provider-unavailable",
+                (st, fin))
+        t.check("...nothing created",
+                one(s, "SELECT count(*) FROM auth.accounts") == before)
+        idp.down = False
+        idp.close()
+        configure(t, idp, WARDEN_PROVIDER_OIDC_ISSUER="http://127.0.0.1:9")
+        st, loc, _, _ = start(s)
+        t.check("provider unreachable for discovery: provider-unavailable",
+                st == 302 and loc == FAILURE +
+                "?error=provider-unavailable", (st, loc))
+    finally:
+        try:
+            idp.close()
+        except Exception:
+            pass
