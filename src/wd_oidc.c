@@ -48,7 +48,9 @@ wd_oidc_b64u_enc(const void *vp, size_t n, char *out, size_t outsz)
 	size_t			 i, o = 0;
 	unsigned long		 v;
 
-	if (n > (SIZE_MAX - 3) / 4 || outsz < (n + 2) / 3 * 4 + 1)
+	/* 4 characters per 3 bytes, 2 or 3 for a last 1 or 2 */
+	if (n > (SIZE_MAX - 3) / 4 ||
+	    outsz < n / 3 * 4 + (n % 3 == 0 ? 0 : n % 3 + 1) + 1)
 		return WD_E_TOOBIG;
 	for (i = 0; i + 2 < n; i += 3) {
 		v = (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8 |
@@ -209,6 +211,10 @@ wd_oidc_fetch(const char *url, const char *form, const char *bearer,
 	if (cc != CURLE_OK)
 		goto out;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	/* 4xx: the server refused us (a spent code, a bad token); 5xx and
+	 * the rest: it is not working */
+	if (status >= 400 && status < 500)
+		rc = WD_E_UNAUTH;
 	if (status != 200)
 		goto out;
 	rc = wd_buf_status(out);

@@ -96,8 +96,8 @@ enum wd_err	wd_oidc_pkce_s256(const char *verifier, char *out);
  * NULL; Accept: application/json; Authorization: Bearer bearer when not
  * NULL. http and https only, no redirects followed, WD_OIDC_TIMEOUT. The
  * body goes into out (capped at WD_OIDC_MAX_DOC: WD_E_TOOBIG beyond).
- * WD_E_UNAVAILABLE when the server cannot be reached or does not answer
- * 200.
+ * WD_E_UNAUTH when it answers 4xx, WD_E_UNAVAILABLE when it cannot be
+ * reached or answers anything else but 200.
  */
 enum wd_err	wd_oidc_fetch(const char *url, const char *form,
 		    const char *bearer, struct wd_buf *out);
