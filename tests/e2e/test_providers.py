@@ -404,3 +404,85 @@ def test_redirects_and_outage(t):
             idp.close()
         except Exception:
             pass
+
+
+class CookieClient:
+    """A browser's part: follows redirects across hosts, keeps cookies
+    (http.cookiejar), stops at the first URL off 127.0.0.1 (the app)."""
+
+    def __init__(self):
+        import http.cookiejar
+        import urllib.request
+        self.jar = http.cookiejar.CookieJar()
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *a, **k):
+                return None
+        self.op = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
+
+    def follow(self, url, hops=10):
+        import urllib.error
+        for _ in range(hops):
+            if urllib.parse.urlsplit(url).hostname != "127.0.0.1":
+                return url
+            try:
+                r = self.op.open(url, timeout=10)
+                return "%d %s" % (r.status, url)
+            except urllib.error.HTTPError as e:
+                if e.code not in (301, 302, 303, 307):
+                    return "%d %s" % (e.code, url)
+                url = urllib.parse.urljoin(url, e.headers["Location"])
+        return None
+
+
+def test_nhost_js_sdk_provider_login(t):
+    import os
+    import subprocess
+    from test_sdk import NPM_DIR, HERE, ensure_sdk
+    err = ensure_sdk()
+    t.check("nhost-js-sdk@3.1.0 installed", err is None, err)
+    if err is not None:
+        return
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp)
+        u = oidc_user()
+        idp.user = u
+        script = os.path.join(HERE, "sdk", "nhost_provider.js")
+        mods = os.path.join(NPM_DIR, "node_modules")
+        r = subprocess.run(["node", script, mods, s.url, "start", "oidc"],
+                           capture_output=True, text=True, timeout=60)
+        nav = [l[9:] for l in r.stdout.splitlines()
+               if l.startswith("NAVIGATE ")]
+        t.check("login({provider}) navigates to /auth/providers/oidc",
+                nav == [s.url + "/auth/providers/oidc"],
+                (r.stdout[-300:], r.stderr[-300:]))
+        if not nav:
+            return
+        fin = CookieClient().follow(nav[0])
+        t.check("a cookie-keeping client ends on the success URL",
+                fin is not None and fin.startswith(SUCCESS +
+                                                   "?refresh_token="), fin)
+        if not fin or not fin.startswith(SUCCESS):
+            return
+        r = subprocess.run(["node", script, mods, s.url, "finish", fin],
+                           capture_output=True, text=True, timeout=60)
+        lines = [l for l in r.stdout.splitlines()
+                 if l.startswith(("PASS sdk: ", "FAIL sdk: "))]
+        t.check("sdk provider script ran its cases", len(lines) >= 4,
+                (r.stdout[-300:], r.stderr[-300:]))
+        for l in lines:
+            verdict, _, rest = l.partition(" sdk: ")
+            t.check(rest, verdict == "PASS", rest)
+        users = [l[5:] for l in r.stdout.splitlines() if l.startswith("USER ")]
+        uid = one(s, "SELECT a.user_id FROM auth.identities i JOIN "
+                  "auth.accounts a ON a.id = i.account_id WHERE "
+                  "i.subject = '%s'" % u["sub"])
+        t.check("...as the user the provider signed in",
+                users == [uid] and len(uid) == 36, (users, uid))
+        st, _ = refresh(s, qparam(fin, "refresh_token"))
+        t.check("...and the URL's token is spent", st == 401, st)
+    finally:
+        idp.close()
