@@ -486,3 +486,135 @@ def test_nhost_js_sdk_provider_login(t):
         t.check("...and the URL's token is spent", st == 401, st)
     finally:
         idp.close()
+
+
+# ---- a real OpenID Connect provider: npm oidc-provider ----
+
+OIDC_PROVIDER = "oidc-provider@8.8.1"   # 8.x: Node 18 (bookworm) and 20
+
+
+def ensure_oidc_provider():
+    import os
+    import shutil
+    import subprocess
+    from test_sdk import NPM_DIR
+    mod = os.path.join(NPM_DIR, "node_modules", "oidc-provider",
+                       "package.json")
+    if os.path.isfile(mod) and '"version": "8.8.1"' in open(mod).read():
+        return None
+    if shutil.which("npm") is None:
+        return "npm not found"
+    os.makedirs(NPM_DIR, exist_ok=True)
+    r = subprocess.run(["npm", "install", "--prefix", NPM_DIR, "--no-audit",
+                        "--no-fund", "--silent", OIDC_PROVIDER],
+                       capture_output=True, text=True, timeout=300)
+    return None if r.returncode == 0 else r.stderr[-500:]
+
+
+class NodeOP:
+    """oidc-provider in a Node process (tests/e2e/oidc/provider.mjs)."""
+
+    def __init__(self, s, client_id="warden-op", secret="op-secret-1234"):
+        import os
+        import socket
+        import subprocess
+        from test_sdk import NPM_DIR, HERE
+        self.client_id, self.client_secret = client_id, secret
+        so = socket.socket()
+        so.bind(("127.0.0.1", 0))
+        port = so.getsockname()[1]
+        so.close()
+        self.url = "http://127.0.0.1:%d" % port
+        self.p = subprocess.Popen(
+            ["node", os.path.join(HERE, "oidc", "provider.mjs"),
+             os.path.join(NPM_DIR, "node_modules"), str(port), client_id,
+             secret, s.url + "/auth/providers/oidc/callback"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        end = time.time() + 20
+        self.ready = False
+        while time.time() < end:
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                c.request("GET", "/.well-known/openid-configuration")
+                self.ready = c.getresponse().status == 200
+                c.close()
+                if self.ready:
+                    break
+            except OSError:
+                pass
+            if self.p.poll() is not None:
+                break
+            time.sleep(0.2)
+
+    def set_user(self, u):
+        c = http.client.HTTPConnection("127.0.0.1",
+                                       int(self.url.rsplit(":", 1)[1]),
+                                       timeout=5)
+        c.request("POST", "/test/user", json.dumps(u),
+                  {"Content-Type": "application/json"})
+        st = c.getresponse().status
+        c.close()
+        return st == 204
+
+    def close(self):
+        self.p.terminate()
+        try:
+            self.p.wait(5)
+        except Exception:
+            self.p.kill()
+            self.p.wait(5)
+        return self.p.stderr.read()[-400:]
+
+
+def test_oidc_provider_npm(t):
+    err = ensure_oidc_provider()
+    t.check(OIDC_PROVIDER + " installed", err is None, err)
+    if err is not None:
+        return
+    s = t.s
+    op = NodeOP(s)
+    try:
+        t.check("oidc-provider listens", op.ready, op.p.poll())
+        if not op.ready:
+            return
+        configure(t, op)
+        u = oidc_user()
+        op.set_user(u)
+        fin = CookieClient().follow(s.url + "/auth/providers/oidc")
+        rt = qparam(fin or "", "refresh_token")
+        t.check("oidc-provider: full sign-in creates an account",
+                fin and fin.startswith(SUCCESS + "?refresh_token=") and rt,
+                fin)
+        row = one(s, "SELECT a.active, a.email, u.display_name, "
+                  "u.avatar_url FROM auth.identities i JOIN auth.accounts a "
+                  "ON a.id = i.account_id JOIN public.users u ON u.id = "
+                  "a.user_id WHERE i.provider = 'oidc' AND i.subject = "
+                  "'%s'" % u["sub"])
+        t.check("...active, email, name and picture from the ID token",
+                row == "t|%s|Olga OIDC|https://img.example/olga.png" %
+                u["email"], row)
+        st, b = refresh(s, rt or "x")
+        t.check("...the URL token refreshes into a session", st == 200, st)
+        uid = b["user"]["id"] if st == 200 else None
+        fin = CookieClient().follow(s.url + "/auth/providers/oidc")
+        st, b = refresh(s, qparam(fin or "", "refresh_token") or "x")
+        t.check("oidc-provider: second sign-in finds the account",
+                st == 200 and b["user"]["id"] == uid, (fin, st))
+        # linking by verified email, refusal of an unverified collision
+        e1 = "op-link-%s@example.com" % uuid.uuid4().hex[:8]
+        st, _, _ = s.request("POST", "/auth/register", {
+            "Content-Type": "application/json"},
+            json.dumps({"email": e1, "password": "correct horse 1"}))
+        op.set_user(oidc_user(verified=False, email=e1))
+        fin = CookieClient().follow(s.url + "/auth/providers/oidc")
+        t.check("oidc-provider: unverified colliding email refused",
+                fin == FAILURE + "?error=email-not-verified", fin)
+        op.set_user(oidc_user(verified=True, email=e1))
+        fin = CookieClient().follow(s.url + "/auth/providers/oidc")
+        st, b = refresh(s, qparam(fin or "", "refresh_token") or "x")
+        t.check("oidc-provider: verified email links to the account",
+                st == 200 and b["user"]["email"] == e1, (fin, st))
+    finally:
+        tail = op.close()
+        if not op.ready:
+            t.check("oidc-provider stderr", False, tail)
