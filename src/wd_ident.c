@@ -165,6 +165,10 @@ wd_ident_signin(struct wd_svc *s, const struct wd_client *cl,
 		rc = wd_db_exec(&s->db, "INSERT INTO auth.identities "
 		    "(account_id, provider, subject, email) VALUES ($1, $2, $3, "
 		    "$4)", 4, p, NULL);
+		/* the same identity signing in twice at once: not an email
+		 * conflict; the user tries again */
+		if (rc == WD_E_CONFLICT)
+			rc = WD_E_INTERNAL;
 		if (rc != WD_OK)
 			goto out;
 	}

@@ -563,7 +563,8 @@ check_claims(struct json_object *c, const struct wd_oidc_expect *e,
 	int			 found = 0;
 
 	s = jstr(c, "iss", WD_OIDC_MAX_URL);
-	if (s == NULL || strcmp(s, e->iss) != 0)
+	if (s == NULL || (strcmp(s, e->iss) != 0 && (e->iss2 == NULL ||
+	    strcmp(s, e->iss2) != 0)))
 		return WD_E_CLAIMS;
 	if (!json_object_object_get_ex(c, "aud", &aud))
 		return WD_E_CLAIMS;

@@ -68,6 +68,8 @@ void		wd_oidc_profile_cleanup(struct wd_oidc_profile *p);
 /* What an ID token must say (OIDC Core §3.1.3.7). */
 struct wd_oidc_expect {
 	const char	*iss;
+	const char	*iss2;		/* another spelling accepted, or NULL
+					 * (Google: "accounts.google.com") */
 	const char	*aud;		/* our client_id */
 	const char	*nonce;
 	time_t		 now;

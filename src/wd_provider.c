@@ -38,20 +38,24 @@ struct prov {
 	enum kind	 kind;
 	enum wd_cfgkey	 base;		/* its WD_CFG_PROVIDER_<P>_CLIENT_ID */
 	const char	*issuer;	/* default; NULL: configured */
+	const char	*iss2;		/* the default issuer's other spelling
+					 * in ID tokens, or NULL */
 	const char	*authorize, *token, *userinfo;	/* GitHub's */
 	const char	*scope;
 };
 
 static const struct prov provs[] = {
-	{ "github", K_GITHUB, WD_CFG_PROVIDER_GITHUB_CLIENT_ID, NULL,
+	{ "github", K_GITHUB, WD_CFG_PROVIDER_GITHUB_CLIENT_ID, NULL, NULL,
 	    "https://github.com/login/oauth/authorize",
 	    "https://github.com/login/oauth/access_token",
 	    "https://api.github.com/user", "read:user user:email" },
 	{ "google", K_OIDC, WD_CFG_PROVIDER_GOOGLE_CLIENT_ID,
-	    "https://accounts.google.com", NULL, NULL, NULL,
+	    /* Google's ID tokens say either (its OIDC documentation) */
+	    "https://accounts.google.com", "accounts.google.com", NULL, NULL,
+	    NULL,
 	    "openid email profile" },
 	{ "oidc", K_OIDC, WD_CFG_PROVIDER_OIDC_CLIENT_ID, NULL, NULL, NULL,
-	    NULL, "openid email profile" },
+	    NULL, NULL, "openid email profile" },
 };
 #define NPROVS	(sizeof(provs) / sizeof(provs[0]))
 
@@ -523,6 +527,7 @@ oidc_profile(struct wd_svc *s, const struct prov *p, struct cache *c,
 	if (idtok == NULL)
 		return WD_E_BADTOKEN;
 	e.iss = iss != NULL ? iss : p->issuer;
+	e.iss2 = iss != NULL ? NULL : p->iss2;
 	e.aud = pcfg(s, p, WD_CFGP_CLIENT_ID);
 	e.nonce = pd->nonce;
 	e.now = time(NULL);

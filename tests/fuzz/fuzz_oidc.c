@@ -59,7 +59,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static const struct wd_oidc_expect	 expect = { ISS, AUD, NONCE,
+static const struct wd_oidc_expect	 expect = { ISS, NULL, AUD, NONCE,
     (time_t)1700000000 };
 
 /* 1 if needle stands in (p, n). */
@@ -90,7 +90,7 @@ signed_payload(const char *p, size_t n)
 	struct wd_oidc_profile	 prof;
 	EVP_MD_CTX		*md;
 	unsigned char		 sig[256];
-	size_t			 sl = sizeof(sig), tl;
+	size_t			 sl = sizeof(sig), tl, m;
 	char			*t;
 
 	if (n > 4096)
@@ -107,9 +107,10 @@ signed_payload(const char *p, size_t n)
 	CHECK(EVP_DigestSign(md, sig, &sl, (unsigned char *)t, strlen(t)) ==
 	    1);
 	EVP_MD_CTX_free(md);
-	strcat(t, ".");
-	CHECK(wd_oidc_b64u_enc(sig, sl, t + strlen(t), tl - strlen(t)) ==
-	    WD_OK);
+	m = strlen(t);
+	t[m++] = '.';
+	t[m] = '\0';
+	CHECK(wd_oidc_b64u_enc(sig, sl, t + m, tl - m) == WD_OK);
 	if (wd_oidc_idtoken_verify(&ks, t, strlen(t), &expect, &prof) ==
 	    WD_OK) {
 		CHECK(prof.sub[0] != '\0' && strlen(prof.sub) <= 255);

@@ -154,8 +154,7 @@ sign(EVP_PKEY *k, const char *hdr, const char *pay)
 		wd_oidc_b64u_enc(sig, sl, s, sizeof(s));
 	}
 	EVP_MD_CTX_free(md);
-	strcat(out, ".");	/* test code: sizes computed above */
-	strcat(out, s);
+	snprintf(out + n - 1, sizeof(s) + 1, ".%s", s);
 	return out;
 }
 
@@ -225,6 +224,11 @@ static const struct tok_case {
 	    "{\"iss\":\"" ISS "\",\"aud\":[\"" AUD "\",\"c2\"],\"azp\":\"c2\","
 	    "\"sub\":\"u1\",\"exp\":1700000300,\"iat\":1700000000,"
 	    "\"nonce\":\"" NONCE "\"}", WD_E_CLAIMS },
+	{ "the other spelling, not configured", 0,
+	    "{\"alg\":\"RS256\",\"kid\":\"r1\"}",
+	    "{\"iss\":\"id.example\",\"aud\":\"" AUD "\",\"sub\":\"u1\","
+	    "\"exp\":1700000300,\"iat\":1700000000,\"nonce\":\"" NONCE "\"}",
+	    WD_E_CLAIMS },
 	{ "another issuer", 0, "{\"alg\":\"RS256\",\"kid\":\"r1\"}",
 	    "{\"iss\":\"https://id.example/\",\"aud\":\"" AUD "\",\"sub\":\"u1\","
 	    "\"exp\":1700000300,\"iat\":1700000000,\"nonce\":\"" NONCE "\"}",
@@ -252,7 +256,7 @@ static void
 test_idtoken(void)
 {
 	struct wd_oidc_jwks	 ks = { 0 };
-	struct wd_oidc_expect	 e = { ISS, AUD, NONCE, NOW };
+	struct wd_oidc_expect	 e = { ISS, NULL, AUD, NONCE, NOW };
 	struct wd_oidc_profile	 p;
 	EVP_PKEY		*keys[4];
 	char			*t;
@@ -289,6 +293,15 @@ test_idtoken(void)
 		}
 		free(t);
 	}
+	e.iss2 = "id.example";
+	t = sign(rsa, "{\"alg\":\"RS256\",\"kid\":\"r1\"}",
+	    "{\"iss\":\"id.example\",\"aud\":\"" AUD "\",\"sub\":\"u1\","
+	    "\"exp\":1700000300,\"iat\":1700000000,\"nonce\":\"" NONCE "\"}");
+	CHECK(M, "the issuer's other spelling when configured (Google)",
+	    wd_oidc_idtoken_verify(&ks, t, strlen(t), &e, &p) == WD_OK);
+	wd_oidc_profile_cleanup(&p);
+	free(t);
+	e.iss2 = NULL;
 	CHECK(M, "four parts refused", wd_oidc_idtoken_verify(&ks,
 	    "a.b.c.d", 7, &e, &p) == WD_E_BADTOKEN);
 	CHECK(M, "empty refused", wd_oidc_idtoken_verify(&ks, "", 0, &e, &p)
