@@ -367,6 +367,11 @@ endpoints(struct wd_svc *s, const struct prov *p, struct cache *c,
 	return rc;
 }
 
+static void	client(const struct wd_svc *, struct wd_req *,
+		    struct wd_client *);
+static enum wd_err throttle(struct wd_svc *, const struct wd_client *,
+		    const char *);
+
 /* ---- GET /auth/providers/<p> ---- */
 
 static enum wd_err
@@ -378,10 +383,19 @@ start(struct wd_svc *s, struct wd_req *rq, const struct prov *p,
 	char		 cb[WD_OIDC_MAX_URL + 64], secs[16];
 	char		 to[WD_PROVIDER_MAX_REDIRECT + 1];
 	const char	*az, *tk, *ui, *q[6];
+	struct wd_client cl;
 	struct wd_hdrs	 h;
 	struct wd_buf	 b;
 	enum wd_err	 rc;
 
+	/* each start writes a row: requests per (route, address), as the
+	 * other routes that take no credential */
+	client(s, rq, &cl);
+	rc = throttle(s, &cl, "provider_start");
+	if (rc == WD_E_RATELIMIT)
+		return fail(s, rq, p->name, PE_THROTTLED);
+	if (rc != WD_OK)
+		return rc;
 	rc = wd_http_query(rq, "redirect_to", to, sizeof(to));
 	if (rc == WD_E_NOTFOUND)
 		to[0] = '\0';
@@ -593,7 +607,7 @@ client(const struct wd_svc *s, struct wd_req *rq, struct wd_client *cl)
 /* The callback's throttle, as login's: requests per (route, address),
  * then failures per address. */
 static enum wd_err
-throttle(struct wd_svc *s, const struct wd_client *cl)
+throttle(struct wd_svc *s, const struct wd_client *cl, const char *route)
 {
 	char		 key[WD_THROTTLE_MAX_KEY];
 	long		 left;
@@ -601,7 +615,7 @@ throttle(struct wd_svc *s, const struct wd_client *cl)
 
 	if (cl->ip[0] == '\0')
 		return WD_OK;
-	snprintf(key, sizeof(key), "rate|provider_callback|%s", cl->ip);
+	snprintf(key, sizeof(key), "rate|%s|%s", route, cl->ip);
 	rc = wd_throttle_hit(&s->db, key, WD_THROTTLE_RATE_WINDOW,
 	    s->rate_limit, &left);
 	snprintf(key, sizeof(key), "fail|%s", cl->ip);
@@ -652,7 +666,7 @@ callback(struct wd_svc *s, struct wd_req *rq, const struct prov *p,
 
 	memset(&pd, 0, sizeof(pd));
 	client(s, rq, &cl);
-	rc = throttle(s, &cl);
+	rc = throttle(s, &cl, "provider_callback");
 	if (rc == WD_E_RATELIMIT)
 		return cb_fail(s, rq, &cl, p, PE_THROTTLED);
 	if (rc != WD_OK)

@@ -618,3 +618,36 @@ def test_oidc_provider_npm(t):
         tail = op.close()
         if not op.ready:
             t.check("oidc-provider stderr", False, tail)
+
+
+def test_provider_throttles(t):
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp, WARDEN_RATE_LIMIT="3")
+        idp.user = oidc_user()
+        locs = [s.request("GET", "/auth/providers/oidc",
+                          source="127.0.0.77")[1].get("location", "")
+                for _ in range(4)]
+        t.check("start: three per minute per address, then throttled",
+                all(l.startswith(idp.url) for l in locs[:3]) and
+                locs[3] == FAILURE + "?error=too-many-requests", locs)
+        before = one(s, "SELECT count(*) FROM auth.audit_log WHERE event = "
+                     "'provider_failed:invalid-state'")
+        locs = [s.request("GET", "/auth/providers/oidc/callback?code=x&"
+                          "state=y", {"Cookie": "wd_oauth_state=y"},
+                          source="127.0.0.78")[1].get("location", "")
+                for _ in range(4)]
+        t.check("callback: throttled like login",
+                locs[:3] == [FAILURE + "?error=invalid-state"] * 3 and
+                locs[3] == FAILURE + "?error=too-many-requests", locs)
+        after = one(s, "SELECT count(*) FROM auth.audit_log WHERE event = "
+                    "'provider_failed:invalid-state'")
+        t.check("failed callbacks are audited", int(after) ==
+                int(before) + 3, (before, after))
+        t.check("...and counted as failures of the address",
+                one(s, "SELECT coalesce(sum(hits), 0) FROM auth.throttle "
+                    "WHERE bucket = sha256(convert_to('fail|127.0.0.78', "
+                    "'UTF8'))") == "3")
+    finally:
+        idp.close()
