@@ -651,3 +651,35 @@ def test_provider_throttles(t):
                     "'UTF8'))") == "3")
     finally:
         idp.close()
+
+
+def test_oidc_key_rotation(t):
+    """The JWKS is cached; a token with an unknown kid fetches it again
+    (at most every 10 s), so a provider's key rotation is picked up."""
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp)
+        idp.user = oidc_user()
+        st, fin, _, _ = signin(s)
+        t.check("first sign-in (JWKS cached)", qparam(fin, "refresh_token"),
+                fin)
+        n0 = sum(1 for m, p in idp.requests if p == "/jwks")
+        idp.user = oidc_user()
+        st, fin, _, _ = signin(s)
+        n1 = sum(1 for m, p in idp.requests if p == "/jwks")
+        t.check("second sign-in uses the cached JWKS", n1 == n0 and
+                qparam(fin, "refresh_token"), (n0, n1, fin))
+        from idp import Key
+        new = Key("RS256", "k3")
+        idp.keys.append(new)
+        idp.sign_with = new
+        time.sleep(10.5)
+        idp.user = oidc_user()
+        st, fin, _, _ = signin(s)
+        n2 = sum(1 for m, p in idp.requests if p == "/jwks")
+        t.check("a rotated key: the JWKS is fetched again and the token "
+                "verifies", n2 == n1 + 1 and qparam(fin, "refresh_token"),
+                (n1, n2, fin))
+    finally:
+        idp.close()
