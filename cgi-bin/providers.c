@@ -20,7 +20,8 @@ main(void)
 	int	 rc;
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "warden-providers: cannot initialise libcurl\n");
+		fprintf(stderr, "warden-providers: cannot initialise "
+		    "libcurl\n");
 		return 1;
 	}
 	rc = wd_svc_main("warden-providers", routes,

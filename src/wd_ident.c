@@ -118,7 +118,8 @@ wd_ident_signin(struct wd_svc *s, const struct wd_client *cl,
     const char *provider, const struct wd_oidc_profile *prof,
     struct wd_sess *o, enum wd_ident_how *how)
 {
-	char		 acct[WD_UUID_LEN + 1], email[WD_EMAIL_MAX + 1] = "";
+	char		 acct[WD_UUID_LEN + 1];
+	char		 email[WD_EMAIL_MAX + 1] = "";
 	char		 secs[16];
 	const char	*p[4];
 	int		 active = 0, has_email = 0;
@@ -163,8 +164,8 @@ wd_ident_signin(struct wd_svc *s, const struct wd_client *cl,
 		p[2] = prof->sub;
 		p[3] = has_email ? email : NULL;
 		rc = wd_db_exec(&s->db, "INSERT INTO auth.identities "
-		    "(account_id, provider, subject, email) VALUES ($1, $2, $3, "
-		    "$4)", 4, p, NULL);
+		    "(account_id, provider, subject, email) VALUES ($1, $2, "
+		    "$3, $4)", 4, p, NULL);
 		/* the same identity signing in twice at once: not an email
 		 * conflict; the user tries again */
 		if (rc == WD_E_CONFLICT)

@@ -11,9 +11,9 @@
 #include "wd_acct.h"
 #include "wd_oidc.h"
 
-#define WD_IDENT_URL_TOKEN_SECS	60	/* the refresh token of the success
-					 * redirect (nhost-js-sdk exchanges it
-					 * at once) */
+/* seconds the refresh token of the success redirect lives (nhost-js-sdk
+ * exchanges it at once) */
+#define WD_IDENT_URL_TOKEN_SECS	60
 
 /* How a sign-in went. */
 enum wd_ident_how {

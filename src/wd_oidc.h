@@ -15,16 +15,16 @@
 #include "wd_buf.h"
 #include "wd_err.h"
 
-#define WD_OIDC_MAX_DOC		65536	/* a provider's JSON answer: Google's
-					 * discovery is 1.3 KiB, its JWKS 1.5 */
+/* a provider's JSON answer: Google's discovery is 1.3 KiB, its JWKS 1.5 */
+#define WD_OIDC_MAX_DOC		65536
 #define WD_OIDC_MAX_TOKEN	16384	/* an ID token: a few claims and a
 					 * signature of <= 512 bytes */
 #define WD_OIDC_MAX_KEYS	16	/* keys kept from one JWKS */
 #define WD_OIDC_MAX_URL		1024	/* an endpoint URL */
 #define WD_OIDC_MAX_KID		128
-#define WD_OIDC_MAX_SUB		255	/* OIDC Core §2: sub <= 255 ASCII */
+#define WD_OIDC_MAX_SUB		255	/* OIDC Core §2: <= 255 ASCII */
 #define WD_OIDC_TIMEOUT		10	/* seconds for a whole fetch */
-#define WD_OIDC_SKEW		60	/* seconds of clock skew allowed */
+#define WD_OIDC_SKEW		60	/* seconds of clock skew */
 #define WD_OIDC_B64_RAND	43	/* base64url of 32 random bytes */
 
 enum wd_oidc_alg {
@@ -68,8 +68,8 @@ void		wd_oidc_profile_cleanup(struct wd_oidc_profile *p);
 /* What an ID token must say (OIDC Core §3.1.3.7). */
 struct wd_oidc_expect {
 	const char	*iss;
-	const char	*iss2;		/* another spelling accepted, or NULL
-					 * (Google: "accounts.google.com") */
+	const char	*iss2;	/* another spelling accepted, or NULL
+				 * (Google: "accounts.google.com") */
 	const char	*aud;		/* our client_id */
 	const char	*nonce;
 	time_t		 now;
@@ -106,8 +106,8 @@ enum wd_err	wd_oidc_fetch(const char *url, const char *form,
 
 /* The discovery document (OIDC Discovery §4.3): issuer must equal iss
  * exactly; the endpoints must be http(s) URLs. WD_E_BADREQ otherwise. */
-enum wd_err	wd_oidc_disc_parse(const char *p, size_t len, const char *iss,
-		    struct wd_oidc_disc *d);
+enum wd_err	wd_oidc_disc_parse(const char *p, size_t len,
+		    const char *iss, struct wd_oidc_disc *d);
 
 /* A JWKS (RFC 7517 §5): keeps up to WD_OIDC_MAX_KEYS usable keys (RSA of
  * 2048 to 8192 bits, EC P-256; "use" absent or "sig"); others are

@@ -36,10 +36,10 @@ enum kind {
 struct prov {
 	const char	*name;
 	enum kind	 kind;
-	enum wd_cfgkey	 base;		/* its WD_CFG_PROVIDER_<P>_CLIENT_ID */
+	enum wd_cfgkey	 base;	/* WD_CFG_PROVIDER_<P>_CLIENT_ID */
 	const char	*issuer;	/* default; NULL: configured */
-	const char	*iss2;		/* the default issuer's other spelling
-					 * in ID tokens, or NULL */
+	const char	*iss2;	/* the default issuer's other spelling in
+				 * ID tokens, or NULL */
 	const char	*authorize, *token, *userinfo;	/* GitHub's */
 	const char	*scope;
 };
@@ -102,7 +102,9 @@ _Static_assert(sizeof(perrs) / sizeof(perrs[0]) == PE__MAX, "perr rows");
 static const char *
 pcfg(const struct wd_svc *s, const struct prov *p, enum wd_cfgprov k)
 {
-	const char	*v = wd_cfg_str(&s->cfg, (enum wd_cfgkey)(p->base + k));
+	const char	*v;
+
+	v = wd_cfg_str(&s->cfg, (enum wd_cfgkey)(p->base + k));
 
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
@@ -156,7 +158,8 @@ wd_provider_cookie(const char *hdr, const char *name, char *out,
 			found = 1;
 			v = c + nl + 1;
 			vl = (size_t)(e - v);
-			while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+			while (vl > 0 && (v[vl - 1] == ' ' ||
+			    v[vl - 1] == '\t'))
 				vl--;
 			if (vl >= outsz)
 				return WD_E_BADREQ;
@@ -246,7 +249,8 @@ add_enc(struct wd_buf *b, const char *s)
 		    c == '_' || c == '~')
 			(void)wd_buf_add(b, s, 1);
 		else
-			(void)wd_buf_addf(b, "%%%c%c", hex[c >> 4], hex[c & 15]);
+			(void)wd_buf_addf(b, "%%%c%c", hex[c >> 4],
+			    hex[c & 15]);
 	}
 }
 
@@ -272,10 +276,11 @@ redirect(struct wd_req *rq, struct wd_hdrs *h, const char *url)
 static enum wd_err
 fail(struct wd_svc *s, struct wd_req *rq, const char *prov, enum perr pe)
 {
-	const char	*u = wd_cfg_str(&s->cfg, WD_CFG_PROVIDER_FAILURE_REDIRECT);
+	const char	*u;
 	struct wd_hdrs	 h;
 	struct wd_buf	 b;
 
+	u = wd_cfg_str(&s->cfg, WD_CFG_PROVIDER_FAILURE_REDIRECT);
 	wd_http_log(rq, WD_LOG_INFO, "provider", "sign-in failed provider=%s "
 	    "code=%s", prov, perrs[pe].code);
 	wd_hdrs_init(&h);
@@ -378,8 +383,10 @@ static enum wd_err
 start(struct wd_svc *s, struct wd_req *rq, const struct prov *p,
     struct cache *c)
 {
-	char		 state[WD_OIDC_B64_RAND + 1], ver[WD_OIDC_B64_RAND + 1];
-	char		 chal[WD_OIDC_B64_RAND + 1], nonce[WD_OIDC_B64_RAND + 1];
+	char		 state[WD_OIDC_B64_RAND + 1];
+	char		 ver[WD_OIDC_B64_RAND + 1];
+	char		 chal[WD_OIDC_B64_RAND + 1];
+	char		 nonce[WD_OIDC_B64_RAND + 1];
 	char		 cb[WD_OIDC_MAX_URL + 64], secs[16];
 	char		 to[WD_PROVIDER_MAX_REDIRECT + 1];
 	const char	*az, *tk, *ui, *q[6];
@@ -655,7 +662,8 @@ callback(struct wd_svc *s, struct wd_req *rq, const struct prov *p,
 	struct wd_hdrs		 h;
 	struct wd_buf		 b;
 	enum wd_ident_how	 how;
-	char			 qs[WD_OIDC_B64_RAND + 2], cs[WD_OIDC_B64_RAND + 2];
+	char			 qs[WD_OIDC_B64_RAND + 2];
+	char			 cs[WD_OIDC_B64_RAND + 2];
 	char			 code[WD_PROVIDER_MAX_CODE + 1];
 	char			 cb[WD_OIDC_MAX_URL + 64];
 	char			*access = NULL, *idtok = NULL;
@@ -732,8 +740,9 @@ callback(struct wd_svc *s, struct wd_req *rq, const struct prov *p,
 		rc = wd_buf_status(&b);
 	}
 	if (rc == WD_OK) {
-		wd_http_log(rq, WD_LOG_INFO, "provider", "signed in provider=%s "
-		    "user_id=%s how=%d", p->name, o.user_id, (int)how);
+		wd_http_log(rq, WD_LOG_INFO, "provider", "signed in "
+		    "provider=%s user_id=%s how=%d", p->name, o.user_id,
+		    (int)how);
 		redirect(rq, &h, wd_buf_str(&b));
 		sent = 1;
 	}

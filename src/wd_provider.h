@@ -37,8 +37,8 @@ int		wd_provider_redirect_ok(const char *list, const char *url);
  * (outsz, NUL added). WD_E_NOTFOUND when absent, WD_E_BADREQ when
  * repeated or too long.
  */
-enum wd_err	wd_provider_cookie(const char *hdr, const char *name, char *out,
-		    size_t outsz);
+enum wd_err	wd_provider_cookie(const char *hdr, const char *name,
+		    char *out, size_t outsz);
 
 /*
  * Parses the path after "/auth/providers/" ((p, n) bytes): a provider
