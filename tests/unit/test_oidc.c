@@ -199,7 +199,8 @@ static const struct tok_case {
 	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"u1\","
 	    "\"exp\":1700000300,\"iat\":1700000000,\"nonce\":\"" NONCE "\"}",
 	    WD_E_BADTOKEN },
-	{ "ES256 header on the RSA key", 0, "{\"alg\":\"ES256\",\"kid\":\"r1\"}",
+	{ "ES256 header on the RSA key", 0,
+	    "{\"alg\":\"ES256\",\"kid\":\"r1\"}",
 	    "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"u1\","
 	    "\"exp\":1700000300,\"iat\":1700000000,\"nonce\":\"" NONCE "\"}",
 	    WD_E_NOTFOUND },
@@ -230,7 +231,8 @@ static const struct tok_case {
 	    "\"exp\":1700000300,\"iat\":1700000000,\"nonce\":\"" NONCE "\"}",
 	    WD_E_CLAIMS },
 	{ "another issuer", 0, "{\"alg\":\"RS256\",\"kid\":\"r1\"}",
-	    "{\"iss\":\"https://id.example/\",\"aud\":\"" AUD "\",\"sub\":\"u1\","
+	    "{\"iss\":\"https://id.example/\",\"aud\":\"" AUD "\","
+	    "\"sub\":\"u1\","
 	    "\"exp\":1700000300,\"iat\":1700000000,\"nonce\":\"" NONCE "\"}",
 	    WD_E_CLAIMS },
 	{ "wrong nonce", 0, "{\"alg\":\"RS256\",\"kid\":\"r1\"}",
@@ -335,7 +337,8 @@ test_docs(void)
 	    strlen(ok), "https://id.example/", &d) == WD_E_BADREQ);
 	CHECK(M, "discovery: javascript: endpoint refused", wd_oidc_disc_parse(
 	    L("{\"issuer\":\"i\",\"authorization_endpoint\":\"javascript:x\","
-	    "\"token_endpoint\":\"https://t\",\"jwks_uri\":\"https://k\"}"), "i", &d) == WD_E_BADREQ);
+	    "\"token_endpoint\":\"https://t\",\"jwks_uri\":\"https://k\"}"),
+	    "i", &d) == WD_E_BADREQ);
 	CHECK(M, "token answer: bearer", wd_oidc_token_parse(
 	    L("{\"access_token\":\"at\",\"token_type\":\"bearer\","
 	    "\"id_token\":\"x.y.z\"}"), &a, &it) == WD_OK &&
@@ -353,7 +356,8 @@ test_docs(void)
 	    strcmp(p.sub, "42") == 0 && strcmp(p.name, "octo") == 0);
 	CHECK(M, "github user: string id refused", wd_oidc_github_user(
 	    L("{\"id\":\"42\"}"), &p) == WD_E_BADREQ);
-	CHECK(M, "github emails: the primary, unverified", wd_oidc_github_emails(
+	CHECK(M, "github emails: the primary, unverified",
+	    wd_oidc_github_emails(
 	    L("[{\"email\":\"a@x.io\",\"primary\":false,\"verified\":true},"
 	    "{\"email\":\"b@x.io\",\"primary\":true,\"verified\":false}]"),
 	    &p) == WD_OK && strcmp(p.email, "b@x.io") == 0 &&
@@ -400,14 +404,16 @@ static const struct {
 static void
 test_provider_parsers(void)
 {
-	const char	*list = " https://app.example/cb , http://localhost:3000";
+	const char	*list =
+	    " https://app.example/cb , http://localhost:3000";
 	char		 v[16], name[33];
 	size_t		 i;
 	int		 cb;
 
 	for (i = 0; i < sizeof(redirs) / sizeof(redirs[0]); i++)
 		CHECK(M, redirs[i].ok ? "redirect allowed" : "redirect refused",
-		    wd_provider_redirect_ok(list, redirs[i].url) == redirs[i].ok);
+		    wd_provider_redirect_ok(list, redirs[i].url) ==
+		    redirs[i].ok);
 	CHECK(M, "redirect: empty list allows nothing",
 	    !wd_provider_redirect_ok("", "https://app.example/cb"));
 	for (i = 0; i < sizeof(cookies) / sizeof(cookies[0]); i++)
