@@ -17,8 +17,19 @@ static const struct wd_route routes[] = {
 int
 main(void)
 {
-	int	 rc;
+	struct wd_cfg	 c = { 0 };
+	char		 err[256];
+	int		 rc;
 
+	/* the providers' keys, checked once before serving (wd_svc checks
+	 * the rest again) */
+	if (wd_cfg_init(&c, WD_BIN_ACCT, err, sizeof(err)) == WD_OK &&
+	    wd_provider_check(&c, err, sizeof(err)) != WD_OK) {
+		fprintf(stderr, "warden-providers: %s\n", err);
+		wd_cfg_cleanup(&c);
+		return 1;
+	}
+	wd_cfg_cleanup(&c);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "warden-providers: cannot initialise "
 		    "libcurl\n");

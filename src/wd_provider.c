@@ -765,6 +765,85 @@ out:
 	return cb_fail(s, rq, &cl, p, pe);
 }
 
+static int
+cfg_url(const struct wd_cfg *c, enum wd_cfgkey k)
+{
+	const char	*u = wd_cfg_str(c, k);
+
+	return u == NULL || u[0] == '\0' || origin_len(u, strlen(u)) > 0;
+}
+
+enum wd_err
+wd_provider_check(const struct wd_cfg *c, char *err, size_t errsz)
+{
+	const struct prov	*p;
+	enum wd_cfgkey		 k;
+	const char		*v, *e;
+	size_t			 i, n;
+	int			 on = 0;
+
+	for (i = 0; i < NPROVS; i++) {
+		p = &provs[i];
+		v = wd_cfg_str(c, p->base);
+		if (v == NULL || v[0] == '\0')
+			continue;
+		on = 1;
+		for (k = p->base + WD_CFGP_ISSUER; k <= p->base +
+		    WD_CFGP_USERINFO_URL; k++)
+			if (!cfg_url(c, k))
+				goto bad_url;
+		v = wd_cfg_str(c, p->base + WD_CFGP_ISSUER);
+		if (p->kind == K_OIDC && p->issuer == NULL &&
+		    (v == NULL || v[0] == '\0')) {
+			k = p->base + WD_CFGP_ISSUER;
+			snprintf(err, errsz, "%s: required with %s",
+			    wd_cfg_name(k), wd_cfg_name(p->base));
+			return WD_E_CONFIG;
+		}
+		v = wd_cfg_str(c, p->base + WD_CFGP_CLIENT_SECRET);
+		if (p->issuer != NULL || p->kind == K_GITHUB) {
+			if (v == NULL || v[0] == '\0') {
+				snprintf(err, errsz, "%s: required with %s",
+				    wd_cfg_name(p->base + WD_CFGP_CLIENT_SECRET),
+				    wd_cfg_name(p->base));
+				return WD_E_CONFIG;
+			}
+		}
+	}
+	if (!on)
+		return WD_OK;
+	v = wd_cfg_str(c, WD_CFG_SERVER_URL);
+	if (v == NULL || v[0] == '\0')
+		v = wd_cfg_str(c, WD_CFG_URL);
+	k = WD_CFG_SERVER_URL;
+	if (v == NULL || origin_len(v, strlen(v)) == 0)
+		goto bad_url;
+	k = WD_CFG_PROVIDER_SUCCESS_REDIRECT;
+	v = wd_cfg_str(c, k);
+	if (v == NULL || origin_len(v, strlen(v)) == 0)
+		goto bad_url;
+	k = WD_CFG_PROVIDER_FAILURE_REDIRECT;
+	if (!cfg_url(c, k))
+		goto bad_url;
+	k = WD_CFG_ALLOWED_REDIRECT_URLS;
+	for (v = wd_cfg_str(c, k); v != NULL && *v != '\0';
+	    v = *e == ',' ? e + 1 : e) {
+		while (*v == ' ' || *v == '\t')
+			v++;
+		e = v + strcspn(v, ",");
+		n = (size_t)(e - v);
+		while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+			n--;
+		if (n > 0 && origin_len(v, n) == 0)
+			goto bad_url;
+	}
+	return WD_OK;
+bad_url:
+	snprintf(err, errsz, "%s: must be an http:// or https:// URL with a "
+	    "host", wd_cfg_name(k));
+	return WD_E_CONFIG;
+}
+
 enum wd_err
 wd_provider_serve(void *ctx, struct wd_req *rq, const void *arg)
 {

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "wd_cfg.h"
 #include "wd_err.h"
 #include "wd_http.h"
 
@@ -18,6 +19,18 @@
 #define WD_PROVIDER_MAX_CODE	2048	/* an authorization code */
 #define WD_PROVIDER_MAX_REDIRECT 2048	/* redirect_to */
 #define WD_PROVIDER_COOKIE	"wd_oauth_state"
+
+/*
+ * Checks the providers' configuration at start: for each provider whose
+ * client id is set, an http(s) issuer for OpenID Connect (Google has a
+ * default), http(s) endpoint overrides, a client secret for GitHub and
+ * Google; with any provider on, a public URL (WARDEN_SERVER_URL or
+ * WARDEN_URL) and an http(s) WARDEN_PROVIDER_SUCCESS_REDIRECT; entries of
+ * WARDEN_ALLOWED_REDIRECT_URLS that are http(s) URLs with a host. On
+ * error one line in err naming the variable; WD_E_CONFIG.
+ */
+enum wd_err	wd_provider_check(const struct wd_cfg *c, char *err,
+		    size_t errsz);
 
 /* The wd_route handler of the prefix /auth/providers/ (ctx: wd_svc). */
 enum wd_err	wd_provider_serve(void *ctx, struct wd_req *rq,

@@ -683,3 +683,41 @@ def test_oidc_key_rotation(t):
                 (n1, n2, fin))
     finally:
         idp.close()
+
+
+def test_provider_config_checked_at_start(t):
+    import subprocess
+    s = t.s
+    base = {"PATH": "/usr/bin:/bin", "WARDEN_DATABASE_URL":
+            "postgresql:///x", "WARDEN_JWT_SECRET": json.dumps(s.secret()),
+            "WARDEN_ACTION_SECRET": "0123456789abcdef0123",
+            "WARDEN_URL": "http://127.0.0.1:1",
+            "WARDEN_PROVIDER_SUCCESS_REDIRECT": SUCCESS}
+    cases = [
+        ("generic OIDC without an issuer", "WARDEN_PROVIDER_OIDC_ISSUER",
+         {"WARDEN_PROVIDER_OIDC_CLIENT_ID": "x"}),
+        ("an issuer that is no URL", "WARDEN_PROVIDER_OIDC_ISSUER",
+         {"WARDEN_PROVIDER_OIDC_CLIENT_ID": "x",
+          "WARDEN_PROVIDER_OIDC_ISSUER": "id.example"}),
+        ("GitHub without a secret", "WARDEN_PROVIDER_GITHUB_CLIENT_SECRET",
+         {"WARDEN_PROVIDER_GITHUB_CLIENT_ID": "x"}),
+        ("a token URL that is no URL", "WARDEN_PROVIDER_GITHUB_TOKEN_URL",
+         {"WARDEN_PROVIDER_GITHUB_CLIENT_ID": "x",
+          "WARDEN_PROVIDER_GITHUB_CLIENT_SECRET": "y",
+          "WARDEN_PROVIDER_GITHUB_TOKEN_URL": "file:///etc/passwd"}),
+        ("no success redirect", "WARDEN_PROVIDER_SUCCESS_REDIRECT",
+         {"WARDEN_PROVIDER_GOOGLE_CLIENT_ID": "x",
+          "WARDEN_PROVIDER_GOOGLE_CLIENT_SECRET": "y",
+          "WARDEN_PROVIDER_SUCCESS_REDIRECT": ""}),
+        ("an allowed redirect that is no URL",
+         "WARDEN_ALLOWED_REDIRECT_URLS",
+         {"WARDEN_PROVIDER_GOOGLE_CLIENT_ID": "x",
+          "WARDEN_PROVIDER_GOOGLE_CLIENT_SECRET": "y",
+          "WARDEN_ALLOWED_REDIRECT_URLS": "https://a.example/, /relative"}),
+    ]
+    for name, var, env in cases:
+        r = subprocess.run([s.run + "/bin/providers"], env=dict(base, **env),
+                           capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL, timeout=10)
+        t.check("bad configuration stops the binary naming it: " + name,
+                r.returncode == 1 and var in r.stderr, r.stderr)
