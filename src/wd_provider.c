@@ -254,6 +254,23 @@ add_enc(struct wd_buf *b, const char *s)
 	}
 }
 
+/*
+ * url with name=value added to its query, before any fragment: the SDK
+ * reads window.location.search, and a fragment is never sent anywhere.
+ * value is [A-Za-z0-9-] (a code from perrs, a uuid).
+ */
+static void
+add_param(struct wd_buf *b, const char *url, const char *name,
+    const char *value)
+{
+	size_t	 n = strcspn(url, "#");
+
+	(void)wd_buf_add(b, url, n);
+	(void)wd_buf_addf(b, "%c%s=%s", memchr(url, '?', n) != NULL ? '&' :
+	    '?', name, value);
+	(void)wd_buf_adds(b, url + n);
+}
+
 static void
 state_cookie(const struct wd_svc *s, struct wd_hdrs *h, const char *val)
 {
@@ -290,9 +307,7 @@ fail(struct wd_svc *s, struct wd_req *rq, const char *prov, enum perr pe)
 		return WD_OK;
 	}
 	wd_buf_init(&b, WD_PROVIDER_MAX_REDIRECT + 64);
-	(void)wd_buf_adds(&b, u);
-	(void)wd_buf_addf(&b, "%cerror=%s", strchr(u, '?') ? '&' : '?',
-	    perrs[pe].code);
+	add_param(&b, u, "error", perrs[pe].code);
 	if (wd_buf_status(&b) == WD_OK)
 		redirect(rq, &h, wd_buf_str(&b));
 	else
@@ -734,9 +749,7 @@ callback(struct wd_svc *s, struct wd_req *rq, const struct prov *p,
 		pe = PE_INTERNAL;
 		rc = WD_E_INTERNAL;
 	} else {
-		(void)wd_buf_adds(&b, to);
-		(void)wd_buf_addf(&b, "%crefresh_token=%s", strchr(to, '?') ?
-		    '&' : '?', o.refresh);
+		add_param(&b, to, "refresh_token", o.refresh);
 		rc = wd_buf_status(&b);
 	}
 	if (rc == WD_OK) {

@@ -360,6 +360,14 @@ def test_redirects_and_outage(t):
             want = good + ("&" if "?" in good else "?") + "refresh_token="
             t.check("redirect_to %s allowed" % good,
                     st == 302 and fin.startswith(want), (st, fin))
+        good = "http://app.test/ok/page?a=1#section"
+        st, fin, _, _ = signin(s, query="?redirect_to=" +
+                               urllib.parse.quote(good, safe=""))
+        t.check("redirect_to with a fragment: the token goes in the query",
+                st == 302 and fin.startswith(
+                    "http://app.test/ok/page?a=1&refresh_token=") and
+                fin.endswith("#section") and
+                len(qparam(fin, "refresh_token") or "") == 36, (st, fin))
         # GitHub-shaped flow on the same server
         gu = gh_user()
         idp.user = gu
