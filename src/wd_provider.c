@@ -289,6 +289,26 @@ redirect(struct wd_req *rq, struct wd_hdrs *h, const char *url)
 	wd_http_send(rq, 302, h, NULL, NULL, 0);
 }
 
+/* API.md §5's error object, with our stable code (email-not-verified
+ * is none of the error table's). */
+static void
+json_error(struct wd_req *rq, enum perr pe, const struct wd_hdrs *h)
+{
+	const struct wd_errinfo	*ei = wd_err_info(perrs[pe].e);
+	char			 body[512];
+	int			 n;
+
+	n = snprintf(body, sizeof(body), "{\"statusCode\":%d,\"error\":"
+	    "\"%s\",\"message\":\"Sign-in with the provider failed: %s\","
+	    "\"code\":\"%s\"}", ei->status, wd_err_reason(ei->status),
+	    perrs[pe].code, perrs[pe].code);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		wd_http_error(rq, WD_E_INTERNAL, NULL);
+	else
+		wd_http_send(rq, ei->status, h, "application/json", body,
+		    (size_t)n);
+}
+
 /* The failure answer: the failure URL with ?error=, else JSON. */
 static enum wd_err
 fail(struct wd_svc *s, struct wd_req *rq, const char *prov, enum perr pe)
@@ -303,7 +323,7 @@ fail(struct wd_svc *s, struct wd_req *rq, const char *prov, enum perr pe)
 	wd_hdrs_init(&h);
 	state_cookie(s, &h, "");
 	if (u == NULL || u[0] == '\0') {
-		wd_http_error_hdrs(rq, perrs[pe].e, perrs[pe].code, &h);
+		json_error(rq, pe, &h);
 		return WD_OK;
 	}
 	wd_buf_init(&b, WD_PROVIDER_MAX_REDIRECT + 64);

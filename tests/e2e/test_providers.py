@@ -729,3 +729,31 @@ def test_provider_config_checked_at_start(t):
                            stdin=subprocess.DEVNULL, timeout=10)
         t.check("bad configuration stops the binary naming it: " + name,
                 r.returncode == 1 and var in r.stderr, r.stderr)
+
+
+def test_failure_as_json_without_failure_url(t):
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp, WARDEN_PROVIDER_FAILURE_REDIRECT=None)
+        st, h, b = s.request("GET", "/auth/providers/oidc/callback?code=x&"
+                             "state=y")
+        b = json.loads(b or b"null")
+        t.check("no failure URL: invalid-state as a JSON error",
+                st == 400 and b.get("code") == "invalid-state" and
+                b.get("statusCode") == 400, (st, b))
+        e1 = "json-%s@example.com" % uuid.uuid4().hex[:8]
+        s.request("POST", "/auth/register", {
+            "Content-Type": "application/json"},
+            json.dumps({"email": e1, "password": "correct horse 1"}))
+        idp.user = oidc_user(verified=False, email=e1)
+        st, loc, cookie, _ = start(s)
+        _, cb = idp_get(loc)
+        u = urllib.parse.urlsplit(cb)
+        st, h, b = s.request("GET", u.path + "?" + u.query,
+                             {"Cookie": cookie})
+        b = json.loads(b or b"null")
+        t.check("no failure URL: email-not-verified as a JSON error (409)",
+                st == 409 and b.get("code") == "email-not-verified", (st, b))
+    finally:
+        idp.close()
