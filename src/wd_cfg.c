@@ -170,6 +170,17 @@ static const struct cfgdef defs[] = {
 	PROV(GITHUB),
 	PROV(GOOGLE),
 	PROV(OIDC),
+	PROV(OIDC2),
+	PROV(OIDC3),
+	PROV(OIDC4),
+#define NAME(P, def)							\
+	[WD_CFG_PROVIDER_##P##_NAME] = { "WARDEN_PROVIDER_" #P "_NAME",	\
+	    WD_CFGT_STR, 1, 32, def, ACCT, 0 }
+	NAME(OIDC, "oidc"),
+	NAME(OIDC2, "oidc2"),
+	NAME(OIDC3, "oidc3"),
+	NAME(OIDC4, "oidc4"),
+#undef NAME
 #undef PROV
 	/* comma list of URL prefixes a sign-in may return to: origin exact,
 	 * path a prefix (checked by wd_provider) */

@@ -42,20 +42,32 @@ struct prov {
 				 * ID tokens, or NULL */
 	const char	*authorize, *token, *userinfo;	/* GitHub's */
 	const char	*scope;
+	int		 named;		/* a generic slot: its route name is
+					 * namekey's value */
+	enum wd_cfgkey	 namekey;
 };
 
 static const struct prov provs[] = {
 	{ "github", K_GITHUB, WD_CFG_PROVIDER_GITHUB_CLIENT_ID, NULL, NULL,
 	    "https://github.com/login/oauth/authorize",
 	    "https://github.com/login/oauth/access_token",
-	    "https://api.github.com/user", "read:user user:email" },
+	    "https://api.github.com/user", "read:user user:email", 0,
+	    WD_CFG__MAX },
 	{ "google", K_OIDC, WD_CFG_PROVIDER_GOOGLE_CLIENT_ID,
 	    /* Google's ID tokens say either (its OIDC documentation) */
 	    "https://accounts.google.com", "accounts.google.com", NULL, NULL,
 	    NULL,
-	    "openid email profile" },
-	{ "oidc", K_OIDC, WD_CFG_PROVIDER_OIDC_CLIENT_ID, NULL, NULL, NULL,
-	    NULL, NULL, "openid email profile" },
+	    "openid email profile", 0, WD_CFG__MAX },
+	/* generic OpenID Connect: four slots, each named by the operator
+	 * (WARDEN_PROVIDER_OIDC<n>_NAME, the route /auth/providers/<name>) */
+#define GENERIC(P)							\
+	{ NULL, K_OIDC, WD_CFG_PROVIDER_##P##_CLIENT_ID, NULL, NULL, NULL,	\
+	    NULL, NULL, "openid email profile", 1, WD_CFG_PROVIDER_##P##_NAME }
+	GENERIC(OIDC),
+	GENERIC(OIDC2),
+	GENERIC(OIDC3),
+	GENERIC(OIDC4),
+#undef GENERIC
 };
 #define NPROVS	(sizeof(provs) / sizeof(provs[0]))
 
@@ -98,6 +110,13 @@ static const struct {
 	[PE_INTERNAL] = { "internal-error", WD_E_INTERNAL },
 };
 _Static_assert(sizeof(perrs) / sizeof(perrs[0]) == PE__MAX, "perr rows");
+
+/* The route name of p: fixed, or a generic slot's configured one. */
+static const char *
+pname(const struct wd_cfg *c, const struct prov *p)
+{
+	return p->named ? wd_cfg_str(c, p->namekey) : p->name;
+}
 
 static const char *
 pcfg(const struct wd_svc *s, const struct prov *p, enum wd_cfgprov k)
@@ -798,6 +817,31 @@ out:
 	return cb_fail(s, rq, &cl, p, pe);
 }
 
+/* 1 if the name of generic slot i is a route name that no other
+ * configured provider has. */
+static int
+name_ok(const struct wd_cfg *c, size_t i)
+{
+	const char	*n = pname(c, &provs[i]), *v;
+	size_t		 j, len;
+	char		 tmp[33];
+	int		 cb;
+
+	len = n == NULL ? 0 : strlen(n);
+	if (len == 0 || wd_provider_path(n, len, tmp, &cb) != WD_OK || cb)
+		return 0;
+	for (j = 0; j < NPROVS; j++) {
+		if (j == i)
+			continue;
+		v = wd_cfg_str(c, provs[j].base);
+		/* fixed names are taken whether configured or not */
+		if ((!provs[j].named || (v != NULL && v[0] != '\0')) &&
+		    strcmp(pname(c, &provs[j]), n) == 0)
+			return 0;
+	}
+	return 1;
+}
+
 static int
 cfg_url(const struct wd_cfg *c, enum wd_cfgkey k)
 {
@@ -821,6 +865,12 @@ wd_provider_check(const struct wd_cfg *c, char *err, size_t errsz)
 		if (v == NULL || v[0] == '\0')
 			continue;
 		on = 1;
+		if (p->named && !name_ok(c, i)) {
+			snprintf(err, errsz, "%s: must be [a-z0-9]{1,32} and "
+			    "differ from every other provider's name",
+			    wd_cfg_name(p->namekey));
+			return WD_E_CONFIG;
+		}
 		for (k = p->base + WD_CFGP_ISSUER; k <= p->base +
 		    WD_CFGP_USERINFO_URL; k++)
 			if (!cfg_url(c, k))
@@ -881,6 +931,7 @@ enum wd_err
 wd_provider_serve(void *ctx, struct wd_req *rq, const void *arg)
 {
 	struct wd_svc	*s = ctx;
+	struct prov	 cur;
 	char		 name[33];
 	int		 cbk;
 	size_t		 i, pl = sizeof(PREFIX) - 1;
@@ -892,12 +943,14 @@ wd_provider_serve(void *ctx, struct wd_req *rq, const void *arg)
 	    wd_provider_path(rq->uri + pl, rq->path_len - pl, name, &cbk) !=
 	    WD_OK)
 		return WD_E_NOTFOUND;
-	for (i = 0; i < NPROVS; i++)
-		if (strcmp(provs[i].name, name) == 0)
-			break;
-	/* an unconfigured provider does not exist */
-	if (i == NPROVS || pcfg(s, &provs[i], WD_CFGP_CLIENT_ID) == NULL)
-		return WD_E_NOTFOUND;
-	return cbk ? callback(s, rq, &provs[i], &caches[i]) :
-	    start(s, rq, &provs[i], &caches[i]);
+	for (i = 0; i < NPROVS; i++) {
+		cur = provs[i];
+		cur.name = pname(&s->cfg, &provs[i]);
+		/* an unconfigured provider does not exist */
+		if (strcmp(cur.name, name) == 0 &&
+		    pcfg(s, &cur, WD_CFGP_CLIENT_ID) != NULL)
+			return cbk ? callback(s, rq, &cur, &caches[i]) :
+			    start(s, rq, &cur, &caches[i]);
+	}
+	return WD_E_NOTFOUND;
 }

@@ -722,6 +722,21 @@ def test_provider_config_checked_at_start(t):
          {"WARDEN_PROVIDER_GOOGLE_CLIENT_ID": "x",
           "WARDEN_PROVIDER_GOOGLE_CLIENT_SECRET": "y",
           "WARDEN_ALLOWED_REDIRECT_URLS": "https://a.example/, /relative"}),
+        ("a generic slot named like GitHub", "WARDEN_PROVIDER_OIDC2_NAME",
+         {"WARDEN_PROVIDER_OIDC2_CLIENT_ID": "x",
+          "WARDEN_PROVIDER_OIDC2_ISSUER": "https://id.example",
+          "WARDEN_PROVIDER_OIDC2_NAME": "github"}),
+        ("two generic slots of one name", "WARDEN_PROVIDER_OIDC2_NAME",
+         {"WARDEN_PROVIDER_OIDC2_CLIENT_ID": "x",
+          "WARDEN_PROVIDER_OIDC2_ISSUER": "https://id.example",
+          "WARDEN_PROVIDER_OIDC2_NAME": "corp",
+          "WARDEN_PROVIDER_OIDC3_CLIENT_ID": "x",
+          "WARDEN_PROVIDER_OIDC3_ISSUER": "https://id2.example",
+          "WARDEN_PROVIDER_OIDC3_NAME": "corp"}),
+        ("a generic slot's name with a slash", "WARDEN_PROVIDER_OIDC4_NAME",
+         {"WARDEN_PROVIDER_OIDC4_CLIENT_ID": "x",
+          "WARDEN_PROVIDER_OIDC4_ISSUER": "https://id.example",
+          "WARDEN_PROVIDER_OIDC4_NAME": "a/callback"}),
     ]
     for name, var, env in cases:
         r = subprocess.run([s.run + "/bin/providers"], env=dict(base, **env),
@@ -757,3 +772,42 @@ def test_failure_as_json_without_failure_url(t):
                 st == 409 and b.get("code") == "email-not-verified", (st, b))
     finally:
         idp.close()
+
+
+def test_named_generic_providers(t):
+    """Several generic OpenID Connect providers, each under its own route
+    name (WARDEN_PROVIDER_OIDC<n>_NAME)."""
+    s = t.s
+    a, b = IdP(), IdP(client_id="warden-b")
+    try:
+        configure(t, a, WARDEN_PROVIDER_OIDC2_CLIENT_ID=b.client_id,
+                  WARDEN_PROVIDER_OIDC2_CLIENT_SECRET=b.client_secret,
+                  WARDEN_PROVIDER_OIDC2_ISSUER=b.url,
+                  WARDEN_PROVIDER_OIDC2_NAME="keycloak")
+        u = oidc_user()
+        b.user = u
+        st, loc, _, _ = start(s, "keycloak")
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(loc).query))
+        t.check("/auth/providers/keycloak goes to its own issuer",
+                loc.startswith(b.url + "/authorize?") and
+                q.get("client_id") == "warden-b" and
+                q.get("redirect_uri") == s.url +
+                "/auth/providers/keycloak/callback", loc)
+        st, fin, _, _ = signin(s, "keycloak")
+        t.check("keycloak: signed in", qparam(fin, "refresh_token"), fin)
+        t.check("...identity recorded under its route name",
+                one(s, "SELECT provider FROM auth.identities WHERE "
+                    "subject = '%s'" % u["sub"]) == "keycloak")
+        # the same subject at the other provider is another identity
+        a.user = dict(u, email="other-" + u["email"])
+        st, fin, _, _ = signin(s, "oidc")
+        t.check("the same sub at another provider: another account",
+                qparam(fin, "refresh_token") and
+                one(s, "SELECT count(DISTINCT account_id) FROM "
+                    "auth.identities WHERE subject = '%s'" % u["sub"]) ==
+                "2", fin)
+        st, _, _, _ = start(s, "oidc3")
+        t.check("an unconfigured slot: 404", st == 404, st)
+    finally:
+        a.close()
+        b.close()
