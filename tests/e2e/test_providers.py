@@ -9,7 +9,14 @@ import time
 import urllib.parse
 import uuid
 
-from idp import IdP
+try:
+    from idp import IdP
+except ImportError as _e:    # python3-cryptography (Makefile DEBS) missing
+    _why = str(_e)
+
+    def IdP(*_a, **_k):
+        raise RuntimeError("tests/e2e/idp.py needs python3-cryptography: " +
+                           _why)
 
 SUCCESS = "http://app.test/signed-in"
 FAILURE = "http://app.test/failed"
