@@ -11,7 +11,7 @@
 #include "wd_svc.h"
 
 static const struct wd_route routes[] = {
-	{ "/auth/providers/", "GET HEAD", wd_provider_serve, NULL },
+	{ "/auth/providers/", "GET", wd_provider_serve, NULL },
 };
 
 int

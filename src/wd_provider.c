@@ -937,7 +937,8 @@ wd_provider_serve(void *ctx, struct wd_req *rq, const void *arg)
 	size_t		 i, pl = sizeof(PREFIX) - 1;
 
 	(void)arg;
-	if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0)
+	/* GET only: both routes have effects (a state row, a sign-in) */
+	if (strcmp(rq->method, "GET") != 0)
 		return WD_E_METHOD;
 	if (rq->path_len < pl || memcmp(rq->uri, PREFIX, pl) != 0 ||
 	    wd_provider_path(rq->uri + pl, rq->path_len - pl, name, &cbk) !=

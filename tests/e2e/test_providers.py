@@ -818,3 +818,19 @@ def test_named_generic_providers(t):
     finally:
         a.close()
         b.close()
+
+
+def test_provider_routes_are_get_only(t):
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp)
+        n = one(s, "SELECT count(*) FROM auth.provider_requests")
+        for m in ("HEAD", "POST"):
+            st, _, _ = s.request(m, "/auth/providers/oidc",
+                                 body="" if m == "POST" else None)
+            t.check("%s /auth/providers/oidc: 405" % m, st == 405, st)
+        t.check("...and no state row written",
+                one(s, "SELECT count(*) FROM auth.provider_requests") == n)
+    finally:
+        idp.close()
