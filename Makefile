@@ -41,7 +41,8 @@ UNIT	= $(patsubst tests/unit/%.c,$(B)/tests/%,\
 # Debian (bookworm) packages the build, the stack and the tests need.
 DEBS	= gcc make pkg-config libfcgi-dev libpq-dev libjson-c-dev \
 	  libjwt-dev libcurl4-openssl-dev libcrypt-dev libssl-dev \
-	  postgresql lighttpd nginx-light spawn-fcgi python3 openssl curl \
+	  postgresql lighttpd nginx-light spawn-fcgi python3 python3-cryptography \
+	  openssl curl \
 	  clang libclang-rt-14-dev wrk procps libqrencode-dev \
 	  zbar-tools librsvg2-bin lighttpd-modules-lua
 

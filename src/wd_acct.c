@@ -647,13 +647,15 @@ lock_token(struct wd_svc *s, const char *token, struct rtok *t)
 	if (rc != WD_OK)
 		return rc;
 	/* grace (GoTrue's reuse interval): the token was rotated less than
-	 * $2 seconds ago and none of its successors has been used since */
+	 * $2 seconds ago and none of its successors has been used since;
+	 * a single-use token (a provider sign-in's, issue 12) has none */
 	rc = wd_db_exec(&s->db, "SELECT r.family_id, r.account_id, a.user_id, "
 	    "r.used_at IS NOT NULL, r.expires_at > now(), a.active, EXISTS "
 	    "(SELECT 1 FROM auth.revoked_sessions v WHERE v.family_id = "
 	    "r.family_id), r.used_at > now() - make_interval(secs => "
-	    "$2::int) AND NOT EXISTS (SELECT 1 FROM auth.refresh_tokens c "
-	    "WHERE c.parent_hash = r.token_hash AND c.used_at IS NOT NULL), "
+	    "$2::int) AND NOT r.single_use AND NOT EXISTS (SELECT 1 FROM "
+	    "auth.refresh_tokens c WHERE c.parent_hash = r.token_hash AND "
+	    "c.used_at IS NOT NULL), "
 	    "r.session_started_at > now() - make_interval(secs => $3::int), "
 	    "r.session_started_at::text, COALESCE(r.successor_salt, '') "
 	    "FROM auth.refresh_tokens r JOIN "

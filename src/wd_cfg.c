@@ -158,6 +158,45 @@ static const struct cfgdef defs[] = {
 	 * session's WebSocket open; README "Webhook and sessions") */
 	[WD_CFG_HOOK_MAX_AGE] = { "WARDEN_HOOK_MAX_AGE", WD_CFGT_INT,
 	    1, 86400, "60", HOOK, 0 },
+	/* sign-in with an identity provider (issue 12, API.md §5.2) */
+#define PROV(P)								\
+	[WD_CFG_PROVIDER_##P##_CLIENT_ID] = { "WARDEN_PROVIDER_" #P	\
+	    "_CLIENT_ID", WD_CFGT_STR, 0, 512, NULL, ACCT, 0 },		\
+	[WD_CFG_PROVIDER_##P##_CLIENT_SECRET] = { "WARDEN_PROVIDER_" #P	\
+	    "_CLIENT_SECRET", WD_CFGT_SECRET, 0, 512, NULL, ACCT, 0 },	\
+	[WD_CFG_PROVIDER_##P##_ISSUER] = { "WARDEN_PROVIDER_" #P	\
+	    "_ISSUER", WD_CFGT_STR, 0, 1024, NULL, ACCT, 0 },		\
+	[WD_CFG_PROVIDER_##P##_AUTHORIZE_URL] = { "WARDEN_PROVIDER_" #P	\
+	    "_AUTHORIZE_URL", WD_CFGT_STR, 0, 1024, NULL, ACCT, 0 },	\
+	[WD_CFG_PROVIDER_##P##_TOKEN_URL] = { "WARDEN_PROVIDER_" #P	\
+	    "_TOKEN_URL", WD_CFGT_STR, 0, 1024, NULL, ACCT, 0 },		\
+	[WD_CFG_PROVIDER_##P##_USERINFO_URL] = { "WARDEN_PROVIDER_" #P	\
+	    "_USERINFO_URL", WD_CFGT_STR, 0, 1024, NULL, ACCT, 0 }
+	PROV(GITHUB),
+	PROV(GOOGLE),
+	PROV(OIDC),
+	PROV(OIDC2),
+	PROV(OIDC3),
+	PROV(OIDC4),
+#define NAME(P, def)							\
+	[WD_CFG_PROVIDER_##P##_NAME] = { "WARDEN_PROVIDER_" #P "_NAME",	\
+	    WD_CFGT_STR, 1, 32, def, ACCT, 0 }
+	NAME(OIDC, "oidc"),
+	NAME(OIDC2, "oidc2"),
+	NAME(OIDC3, "oidc3"),
+	NAME(OIDC4, "oidc4"),
+#undef NAME
+#undef PROV
+	/* comma list of URL prefixes a sign-in may return to: origin exact,
+	 * path a prefix (checked by wd_provider) */
+	[WD_CFG_ALLOWED_REDIRECT_URLS] = { "WARDEN_ALLOWED_REDIRECT_URLS",
+	    WD_CFGT_STR, 0, VMAX, "", ACCT, 0 },
+	[WD_CFG_PROVIDER_SUCCESS_REDIRECT] = {
+	    "WARDEN_PROVIDER_SUCCESS_REDIRECT", WD_CFGT_STR, 0, 2048, NULL,
+	    ACCT, 0 },
+	[WD_CFG_PROVIDER_FAILURE_REDIRECT] = {
+	    "WARDEN_PROVIDER_FAILURE_REDIRECT", WD_CFGT_STR, 0, 2048, NULL,
+	    ACCT, 0 },
 };
 _Static_assert(sizeof(defs) / sizeof(defs[0]) == WD_CFG__MAX, "cfg rows");
 

@@ -1,0 +1,39 @@
+/*
+ * wd_ident.h: accounts signed in through an identity provider (issue 12,
+ * API.md §5.2): one auth.identities row per (provider, subject). An
+ * identity is linked to an existing account only through an email the
+ * provider marks verified; an unverified email that collides with an
+ * account is refused, never merged.
+ */
+#ifndef WD_IDENT_H
+#define WD_IDENT_H
+
+#include "wd_acct.h"
+#include "wd_oidc.h"
+
+/* seconds the refresh token of the success redirect lives (nhost-js-sdk
+ * exchanges it at once) */
+#define WD_IDENT_URL_TOKEN_SECS	60
+
+/* How a sign-in went. */
+enum wd_ident_how {
+	WD_IDENT_FOUND,		/* the identity was known */
+	WD_IDENT_LINKED,	/* new identity, existing account (verified
+				 * email) */
+	WD_IDENT_CREATED,	/* new identity, new account */
+	WD_IDENT__MAX
+};
+
+/*
+ * Finds or creates the account of (provider, prof->sub) and issues a
+ * session into o whose refresh token is single-use and lives
+ * WD_IDENT_URL_TOKEN_SECS; writes the audit row. One transaction: on
+ * any error nothing is left. WD_E_CONFLICT when an unverified email
+ * collides with an account (email-not-verified), WD_E_FORBIDDEN when the
+ * account is not active.
+ */
+enum wd_err	wd_ident_signin(struct wd_svc *s, const struct wd_client *cl,
+		    const char *provider, const struct wd_oidc_profile *prof,
+		    struct wd_sess *o, enum wd_ident_how *how);
+
+#endif

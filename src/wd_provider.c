@@ -1,0 +1,957 @@
+/*
+ * wd_provider.c: the provider sign-in routes (wd_provider.h). Trust
+ * boundary: the browser brings the query (state, code, redirect_to) and
+ * the state cookie; the provider's answers come over the back channel
+ * and are parsed by wd_oidc. Nothing is trusted before the state has
+ * been matched with the cookie and taken, once, from the database.
+ * Every failure lands on the failure URL as ?error=<code> (never on
+ * redirect_to), and a redirect target is the configured success URL or
+ * an allow-listed redirect_to: never an open redirect.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "wd_ident.h"
+#include "wd_log.h"
+#include "wd_mem.h"
+#include "wd_oidc.h"
+#include "wd_provider.h"
+#include "wd_svc.h"
+#include "wd_throttle.h"
+#include "wd_util.h"
+
+#define PREFIX		"/auth/providers/"
+#define DISC_TTL	3600	/* seconds a discovery document is kept */
+#define JWKS_MIN_AGE	10	/* seconds before an unknown kid may fetch
+				 * the JWKS again */
+
+enum kind {
+	K_GITHUB,	/* plain OAuth 2.0, profile from the API */
+	K_OIDC,		/* OpenID Connect: ID token */
+};
+
+struct prov {
+	const char	*name;
+	enum kind	 kind;
+	enum wd_cfgkey	 base;	/* WD_CFG_PROVIDER_<P>_CLIENT_ID */
+	const char	*issuer;	/* default; NULL: configured */
+	const char	*iss2;	/* the default issuer's other spelling in
+				 * ID tokens, or NULL */
+	const char	*authorize, *token, *userinfo;	/* GitHub's */
+	const char	*scope;
+	int		 named;		/* a generic slot: its route name is
+					 * namekey's value */
+	enum wd_cfgkey	 namekey;
+};
+
+static const struct prov provs[] = {
+	{ "github", K_GITHUB, WD_CFG_PROVIDER_GITHUB_CLIENT_ID, NULL, NULL,
+	    "https://github.com/login/oauth/authorize",
+	    "https://github.com/login/oauth/access_token",
+	    "https://api.github.com/user", "read:user user:email", 0,
+	    WD_CFG__MAX },
+	{ "google", K_OIDC, WD_CFG_PROVIDER_GOOGLE_CLIENT_ID,
+	    /* Google's ID tokens say either (its OIDC documentation) */
+	    "https://accounts.google.com", "accounts.google.com", NULL, NULL,
+	    NULL,
+	    "openid email profile", 0, WD_CFG__MAX },
+	/* generic OpenID Connect: four slots, each named by the operator
+	 * (WARDEN_PROVIDER_OIDC<n>_NAME, the route /auth/providers/<name>) */
+#define GENERIC(P)							\
+	{ NULL, K_OIDC, WD_CFG_PROVIDER_##P##_CLIENT_ID, NULL, NULL, NULL,	\
+	    NULL, NULL, "openid email profile", 1, WD_CFG_PROVIDER_##P##_NAME }
+	GENERIC(OIDC),
+	GENERIC(OIDC2),
+	GENERIC(OIDC3),
+	GENERIC(OIDC4),
+#undef GENERIC
+};
+#define NPROVS	(sizeof(provs) / sizeof(provs[0]))
+
+/* Per process and provider: the discovery document and the JWKS. */
+struct cache {
+	struct wd_oidc_disc	 disc;
+	time_t			 disc_at;	/* 0: none */
+	struct wd_oidc_jwks	 jwks;
+};
+static struct cache caches[NPROVS];
+
+/* The stable codes of ?error= on the failure redirect. */
+enum perr {
+	PE_STATE,
+	PE_REQUEST,
+	PE_DENIED,
+	PE_UNAVAILABLE,
+	PE_TOKEN,
+	PE_EMAIL,
+	PE_DISABLED,
+	PE_THROTTLED,
+	PE_REDIRECT,
+	PE_INTERNAL,
+	PE__MAX
+};
+
+static const struct {
+	const char	*code;
+	enum wd_err	 e;	/* when there is no failure URL */
+} perrs[] = {
+	[PE_STATE] = { "invalid-state", WD_E_BADREQ },
+	[PE_REQUEST] = { "invalid-request", WD_E_BADREQ },
+	[PE_DENIED] = { "provider-denied", WD_E_UNAUTH },
+	[PE_UNAVAILABLE] = { "provider-unavailable", WD_E_UNAVAILABLE },
+	[PE_TOKEN] = { "invalid-id-token", WD_E_UNAUTH },
+	[PE_EMAIL] = { "email-not-verified", WD_E_CONFLICT },
+	[PE_DISABLED] = { "account-disabled", WD_E_FORBIDDEN },
+	[PE_THROTTLED] = { "too-many-requests", WD_E_RATELIMIT },
+	[PE_REDIRECT] = { "redirect-not-allowed", WD_E_BADREQ },
+	[PE_INTERNAL] = { "internal-error", WD_E_INTERNAL },
+};
+_Static_assert(sizeof(perrs) / sizeof(perrs[0]) == PE__MAX, "perr rows");
+
+/* The route name of p: fixed, or a generic slot's configured one. */
+static const char *
+pname(const struct wd_cfg *c, const struct prov *p)
+{
+	return p->named ? wd_cfg_str(c, p->namekey) : p->name;
+}
+
+static const char *
+pcfg(const struct wd_svc *s, const struct prov *p, enum wd_cfgprov k)
+{
+	const char	*v;
+
+	v = wd_cfg_str(&s->cfg, (enum wd_cfgkey)(p->base + k));
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* ---- small parsers (fuzzed: tests/fuzz/fuzz_provider.c) ---- */
+
+enum wd_err
+wd_provider_path(const char *p, size_t n, char *name, int *callback)
+{
+	size_t	 i;
+
+	*callback = 0;
+	for (i = 0; i < n && i < 33 && ((p[i] >= 'a' && p[i] <= 'z') ||
+	    (p[i] >= '0' && p[i] <= '9')); i++)
+		;
+	if (i == 0 || i > 32)
+		return WD_E_NOTFOUND;
+	if (i < n) {
+		if (n - i != sizeof("/callback") - 1 ||
+		    memcmp(p + i, "/callback", n - i) != 0)
+			return WD_E_NOTFOUND;
+		*callback = 1;
+	}
+	memcpy(name, p, i);
+	name[i] = '\0';
+	return WD_OK;
+}
+
+enum wd_err
+wd_provider_cookie(const char *hdr, const char *name, char *out,
+    size_t outsz)
+{
+	size_t		 nl = strlen(name), vl;
+	const char	*c = hdr, *e, *v;
+	int		 found = 0;
+
+	if (hdr == NULL)
+		return WD_E_NOTFOUND;
+	while (*c != '\0') {
+		while (*c == ' ' || *c == '\t' || *c == ';')
+			c++;
+		e = strchr(c, ';');
+		if (e == NULL)
+			e = c + strlen(c);
+		if ((size_t)(e - c) > nl && memcmp(c, name, nl) == 0 &&
+		    c[nl] == '=') {
+			/* a second copy (one set by a sibling domain) is
+			 * refused, not chosen from */
+			if (found)
+				return WD_E_BADREQ;
+			found = 1;
+			v = c + nl + 1;
+			vl = (size_t)(e - v);
+			while (vl > 0 && (v[vl - 1] == ' ' ||
+			    v[vl - 1] == '\t'))
+				vl--;
+			if (vl >= outsz)
+				return WD_E_BADREQ;
+			memcpy(out, v, vl);
+			out[vl] = '\0';
+		}
+		c = e;
+	}
+	return found ? WD_OK : WD_E_NOTFOUND;
+}
+
+/* The length of the origin "scheme://host[:port]" of u, or 0 when u is
+ * not an http(s) URL we accept. */
+static size_t
+origin_len(const char *u, size_t n)
+{
+	size_t	 i, s;
+
+	if (n >= 8 && strncmp(u, "https://", 8) == 0)
+		s = 8;
+	else if (n >= 7 && strncmp(u, "http://", 7) == 0)
+		s = 7;
+	else
+		return 0;
+	for (i = s; i < n && u[i] != '/' && u[i] != '?' && u[i] != '#'; i++)
+		if (u[i] == '@')	/* userinfo: "https://good@evil" */
+			return 0;
+	return i > s ? i : 0;
+}
+
+static int
+entry_ok(const char *e, size_t en, const char *url, size_t un)
+{
+	size_t	 eo = origin_len(e, en), uo = origin_len(url, un);
+
+	if (eo == 0 || eo != uo || strncasecmp(e, url, eo) != 0)
+		return 0;
+	/* the path: a prefix, ending at a segment boundary */
+	if (un < en || memcmp(e + eo, url + eo, en - eo) != 0)
+		return 0;
+	if (en == eo || e[en - 1] == '/' || un == en)
+		return 1;
+	return url[en] == '/' || url[en] == '?' || url[en] == '#';
+}
+
+int
+wd_provider_redirect_ok(const char *list, const char *url)
+{
+	const char	*c, *e;
+	size_t		 un, i, n;
+
+	if (list == NULL || url == NULL)
+		return 0;
+	un = strlen(url);
+	for (i = 0; i < un; i++)
+		if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7f ||
+		    url[i] == '\\')
+			return 0;
+	for (c = list; *c != '\0'; c = *e == ',' ? e + 1 : e) {
+		while (*c == ' ' || *c == '\t')
+			c++;
+		e = strchr(c, ',');
+		if (e == NULL)
+			e = c + strlen(c);
+		n = (size_t)(e - c);
+		while (n > 0 && (c[n - 1] == ' ' || c[n - 1] == '\t'))
+			n--;
+		if (n > 0 && entry_ok(c, n, url, un))
+			return 1;
+	}
+	return 0;
+}
+
+/* ---- answers ---- */
+
+/* Percent-encodes s for a query string or a form body. */
+static void
+add_enc(struct wd_buf *b, const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	unsigned char		 c;
+
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~')
+			(void)wd_buf_add(b, s, 1);
+		else
+			(void)wd_buf_addf(b, "%%%c%c", hex[c >> 4],
+			    hex[c & 15]);
+	}
+}
+
+/*
+ * url with name=value added to its query, before any fragment: the SDK
+ * reads window.location.search, and a fragment is never sent anywhere.
+ * value is [A-Za-z0-9-] (a code from perrs, a uuid).
+ */
+static void
+add_param(struct wd_buf *b, const char *url, const char *name,
+    const char *value)
+{
+	size_t	 n = strcspn(url, "#");
+
+	(void)wd_buf_add(b, url, n);
+	(void)wd_buf_addf(b, "%c%s=%s", memchr(url, '?', n) != NULL ? '&' :
+	    '?', name, value);
+	(void)wd_buf_adds(b, url + n);
+}
+
+static void
+state_cookie(const struct wd_svc *s, struct wd_hdrs *h, const char *val)
+{
+	char	 c[256];
+
+	snprintf(c, sizeof(c), WD_PROVIDER_COOKIE "=%s; Path=" PREFIX
+	    "; Max-Age=%d; HttpOnly; SameSite=Lax%s", val, val[0] == '\0' ?
+	    0 : WD_PROVIDER_STATE_SECS, s->cookie_secure ? "; Secure" : "");
+	wd_hdrs_add(h, "Set-Cookie", c);
+}
+
+static void
+redirect(struct wd_req *rq, struct wd_hdrs *h, const char *url)
+{
+	wd_hdrs_add(h, "Location", url);
+	wd_http_send(rq, 302, h, NULL, NULL, 0);
+}
+
+/* API.md §5's error object, with our stable code (email-not-verified
+ * is none of the error table's). */
+static void
+json_error(struct wd_req *rq, enum perr pe, const struct wd_hdrs *h)
+{
+	const struct wd_errinfo	*ei = wd_err_info(perrs[pe].e);
+	char			 body[512];
+	int			 n;
+
+	n = snprintf(body, sizeof(body), "{\"statusCode\":%d,\"error\":"
+	    "\"%s\",\"message\":\"Sign-in with the provider failed: %s\","
+	    "\"code\":\"%s\"}", ei->status, wd_err_reason(ei->status),
+	    perrs[pe].code, perrs[pe].code);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		wd_http_error(rq, WD_E_INTERNAL, NULL);
+	else
+		wd_http_send(rq, ei->status, h, "application/json", body,
+		    (size_t)n);
+}
+
+/* The failure answer: the failure URL with ?error=, else JSON. */
+static enum wd_err
+fail(struct wd_svc *s, struct wd_req *rq, const char *prov, enum perr pe)
+{
+	const char	*u;
+	struct wd_hdrs	 h;
+	struct wd_buf	 b;
+
+	u = wd_cfg_str(&s->cfg, WD_CFG_PROVIDER_FAILURE_REDIRECT);
+	wd_http_log(rq, WD_LOG_INFO, "provider", "sign-in failed provider=%s "
+	    "code=%s", prov, perrs[pe].code);
+	wd_hdrs_init(&h);
+	state_cookie(s, &h, "");
+	if (u == NULL || u[0] == '\0') {
+		json_error(rq, pe, &h);
+		return WD_OK;
+	}
+	wd_buf_init(&b, WD_PROVIDER_MAX_REDIRECT + 64);
+	add_param(&b, u, "error", perrs[pe].code);
+	if (wd_buf_status(&b) == WD_OK)
+		redirect(rq, &h, wd_buf_str(&b));
+	else
+		wd_http_error(rq, WD_E_INTERNAL, NULL);
+	wd_buf_cleanup(&b);
+	return WD_OK;
+}
+
+/* WARDEN_SERVER_URL (or WARDEN_URL) + "/auth/providers/<p>/callback". */
+static enum wd_err
+callback_url(const struct wd_svc *s, const struct prov *p, char *out,
+    size_t outsz)
+{
+	const char	*base = wd_cfg_str(&s->cfg, WD_CFG_SERVER_URL);
+	int		 n;
+
+	if (base == NULL || base[0] == '\0')
+		base = wd_cfg_str(&s->cfg, WD_CFG_URL);
+	if (base == NULL || base[0] == '\0')
+		return WD_E_INTERNAL;
+	n = snprintf(out, outsz, "%s" PREFIX "%s/callback", base, p->name);
+	return n < 0 || (size_t)n >= outsz ? WD_E_INTERNAL : WD_OK;
+}
+
+/* ---- the provider's endpoints ---- */
+
+/* Discovery for an OIDC provider (cached DISC_TTL), with the configured
+ * endpoint overrides applied. */
+static enum wd_err
+endpoints(struct wd_svc *s, const struct prov *p, struct cache *c,
+    const char **authz, const char **token, const char **userinfo)
+{
+	const char	*iss = pcfg(s, p, WD_CFGP_ISSUER);
+	char		 url[WD_OIDC_MAX_URL + 64];
+	struct wd_buf	 b;
+	enum wd_err	 rc = WD_OK;
+	time_t		 now = time(NULL);
+	int		 n;
+
+	if (iss == NULL)
+		iss = p->issuer;
+	if (p->kind == K_OIDC && (c->disc_at == 0 ||
+	    now - c->disc_at > DISC_TTL)) {
+		if (iss == NULL)
+			return WD_E_INTERNAL;
+		/* OIDC Discovery §4: issuer without a trailing slash */
+		n = snprintf(url, sizeof(url), "%.*s/.well-known/"
+		    "openid-configuration", (int)(strlen(iss) -
+		    (iss[strlen(iss) - 1] == '/')), iss);
+		if (n < 0 || (size_t)n >= sizeof(url))
+			return WD_E_INTERNAL;
+		wd_buf_init(&b, WD_OIDC_MAX_DOC);
+		rc = wd_oidc_fetch(url, NULL, NULL, &b);
+		if (rc == WD_OK)
+			rc = wd_oidc_disc_parse(b.p, b.len, iss, &c->disc);
+		if (rc == WD_OK)
+			rc = wd_oidc_fetch(c->disc.jwks, NULL, NULL, &b);
+		if (rc == WD_OK)
+			rc = wd_oidc_jwks_parse(b.p, b.len, &c->jwks);
+		wd_buf_cleanup(&b);
+		if (rc != WD_OK) {
+			c->disc_at = 0;
+			return WD_E_UNAVAILABLE;
+		}
+		c->disc_at = now;
+		c->jwks.fetched = now;
+	}
+	*authz = pcfg(s, p, WD_CFGP_AUTHORIZE_URL);
+	*token = pcfg(s, p, WD_CFGP_TOKEN_URL);
+	*userinfo = pcfg(s, p, WD_CFGP_USERINFO_URL);
+	if (*authz == NULL)
+		*authz = p->kind == K_OIDC ? c->disc.authorize : p->authorize;
+	if (*token == NULL)
+		*token = p->kind == K_OIDC ? c->disc.token : p->token;
+	if (*userinfo == NULL)
+		*userinfo = p->kind == K_OIDC ? c->disc.userinfo : p->userinfo;
+	return rc;
+}
+
+static void	client(const struct wd_svc *, struct wd_req *,
+		    struct wd_client *);
+static enum wd_err throttle(struct wd_svc *, const struct wd_client *,
+		    const char *);
+
+/* ---- GET /auth/providers/<p> ---- */
+
+static enum wd_err
+start(struct wd_svc *s, struct wd_req *rq, const struct prov *p,
+    struct cache *c)
+{
+	char		 state[WD_OIDC_B64_RAND + 1];
+	char		 ver[WD_OIDC_B64_RAND + 1];
+	char		 chal[WD_OIDC_B64_RAND + 1];
+	char		 nonce[WD_OIDC_B64_RAND + 1];
+	char		 cb[WD_OIDC_MAX_URL + 64], secs[16];
+	char		 to[WD_PROVIDER_MAX_REDIRECT + 1];
+	const char	*az, *tk, *ui, *q[6];
+	struct wd_client cl;
+	struct wd_hdrs	 h;
+	struct wd_buf	 b;
+	enum wd_err	 rc;
+
+	/* each start writes a row: requests per (route, address), as the
+	 * other routes that take no credential */
+	client(s, rq, &cl);
+	rc = throttle(s, &cl, "provider_start");
+	if (rc == WD_E_RATELIMIT)
+		return fail(s, rq, p->name, PE_THROTTLED);
+	if (rc != WD_OK)
+		return rc;
+	rc = wd_http_query(rq, "redirect_to", to, sizeof(to));
+	if (rc == WD_E_NOTFOUND)
+		to[0] = '\0';
+	else if (rc != WD_OK || !wd_provider_redirect_ok(wd_cfg_str(&s->cfg,
+	    WD_CFG_ALLOWED_REDIRECT_URLS), to))
+		return fail(s, rq, p->name, PE_REDIRECT);
+	if (callback_url(s, p, cb, sizeof(cb)) != WD_OK)
+		return fail(s, rq, p->name, PE_INTERNAL);
+	if (endpoints(s, p, c, &az, &tk, &ui) != WD_OK)
+		return fail(s, rq, p->name, PE_UNAVAILABLE);
+	if (wd_oidc_random(state) != WD_OK || wd_oidc_random(ver) != WD_OK ||
+	    wd_oidc_random(nonce) != WD_OK ||
+	    wd_oidc_pkce_s256(ver, chal) != WD_OK)
+		return fail(s, rq, p->name, PE_INTERNAL);
+	snprintf(secs, sizeof(secs), "%d", WD_PROVIDER_STATE_SECS);
+	q[0] = state;
+	q[1] = p->name;
+	q[2] = ver;
+	q[3] = nonce;
+	q[4] = to[0] == '\0' ? NULL : to;
+	q[5] = secs;
+	rc = wd_db_exec(&s->db, "INSERT INTO auth.provider_requests "
+	    "(state_hash, provider, verifier, nonce, redirect_to, expires_at) "
+	    "VALUES (sha256(convert_to($1, 'UTF8')), $2, $3, $4, $5, now() + "
+	    "make_interval(secs => $6::int))", 6, q, NULL);
+	/* now and then, the abandoned ones go */
+	if (rc == WD_OK && state[0] < 'C')
+		(void)wd_db_exec(&s->db, "DELETE FROM auth.provider_requests "
+		    "WHERE expires_at < now()", 0, NULL, NULL);
+	if (rc != WD_OK)
+		return rc == WD_E_DBDOWN ? rc : fail(s, rq, p->name,
+		    PE_INTERNAL);
+	wd_buf_init(&b, WD_MAX_RESP_HEADERS - 512);
+	(void)wd_buf_adds(&b, az);
+	(void)wd_buf_adds(&b, strchr(az, '?') ? "&" : "?");
+	(void)wd_buf_adds(&b, "response_type=code&client_id=");
+	add_enc(&b, pcfg(s, p, WD_CFGP_CLIENT_ID));
+	(void)wd_buf_adds(&b, "&redirect_uri=");
+	add_enc(&b, cb);
+	(void)wd_buf_adds(&b, "&scope=");
+	add_enc(&b, p->scope);
+	(void)wd_buf_addf(&b, "&state=%s&code_challenge=%s"
+	    "&code_challenge_method=S256", state, chal);
+	if (p->kind == K_OIDC)
+		(void)wd_buf_addf(&b, "&nonce=%s", nonce);
+	wd_hdrs_init(&h);
+	state_cookie(s, &h, state);
+	if (wd_buf_status(&b) == WD_OK)
+		redirect(rq, &h, wd_buf_str(&b));
+	else
+		rc = fail(s, rq, p->name, PE_INTERNAL);
+	wd_buf_cleanup(&b);
+	explicit_bzero(ver, sizeof(ver));
+	return WD_OK;
+}
+
+/* ---- GET /auth/providers/<p>/callback ---- */
+
+/* What the callback took from the database for its state. */
+struct pending {
+	char	 verifier[WD_OIDC_B64_RAND + 1];
+	char	 nonce[WD_OIDC_B64_RAND + 1];
+	char	 to[WD_PROVIDER_MAX_REDIRECT + 1];
+};
+
+/* Takes the sign-in of state (once: the row goes). WD_E_UNAUTH when
+ * unknown, of another provider or expired. */
+static enum wd_err
+take_state(struct wd_svc *s, const struct prov *p, const char *state,
+    struct pending *pd)
+{
+	const char	*q[2] = { state, p->name };
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+
+	rc = wd_db_exec(&s->db, "DELETE FROM auth.provider_requests WHERE "
+	    "state_hash = sha256(convert_to($1, 'UTF8')) AND provider = $2 "
+	    "RETURNING verifier, nonce, redirect_to, expires_at > now()", 2, q,
+	    &res);
+	if (rc == WD_OK && (wd_db_rows(res) != 1 || !wd_db_bool(res, 0, 3)))
+		rc = WD_E_UNAUTH;
+	if (rc == WD_OK) {
+		snprintf(pd->verifier, sizeof(pd->verifier), "%s",
+		    wd_db_val(res, 0, 0));
+		snprintf(pd->nonce, sizeof(pd->nonce), "%s",
+		    wd_db_val(res, 0, 1));
+		snprintf(pd->to, sizeof(pd->to), "%s", wd_db_null(res, 0, 2) ?
+		    "" : wd_db_val(res, 0, 2));
+	}
+	wd_db_free(res);
+	return rc;
+}
+
+/* Exchanges code (RFC 6749 §4.1.3, RFC 7636 §4.5) into *access and, for
+ * OIDC, *idtok. */
+static enum wd_err
+exchange(struct wd_svc *s, const struct prov *p, const char *tk,
+    const char *code, const char *cb, const struct pending *pd,
+    char **access, char **idtok)
+{
+	struct wd_buf	 f, b;
+	const char	*sec = pcfg(s, p, WD_CFGP_CLIENT_SECRET);
+	enum wd_err	 rc;
+
+	wd_buf_init(&f, 8192);
+	wd_buf_init(&b, WD_OIDC_MAX_DOC);
+	(void)wd_buf_adds(&f, "grant_type=authorization_code&code=");
+	add_enc(&f, code);
+	(void)wd_buf_adds(&f, "&redirect_uri=");
+	add_enc(&f, cb);
+	(void)wd_buf_adds(&f, "&client_id=");
+	add_enc(&f, pcfg(s, p, WD_CFGP_CLIENT_ID));
+	if (sec != NULL) {
+		(void)wd_buf_adds(&f, "&client_secret=");
+		add_enc(&f, sec);
+	}
+	(void)wd_buf_addf(&f, "&code_verifier=%s", pd->verifier);
+	rc = wd_buf_status(&f);
+	if (rc == WD_OK)
+		rc = wd_oidc_fetch(tk, wd_buf_str(&f), NULL, &b);
+	if (rc == WD_OK)
+		rc = wd_oidc_token_parse(b.p, b.len, access, idtok);
+	else if (rc != WD_E_UNAVAILABLE)
+		rc = WD_E_BADREQ;
+	if (f.p != NULL)
+		explicit_bzero(f.p, f.len);
+	wd_buf_cleanup(&f);
+	wd_buf_cleanup(&b);
+	return rc;
+}
+
+/* The profile behind an OIDC sign-in: the verified ID token. */
+static enum wd_err
+oidc_profile(struct wd_svc *s, const struct prov *p, struct cache *c,
+    const char *idtok, const struct pending *pd,
+    struct wd_oidc_profile *prof)
+{
+	struct wd_oidc_expect	 e;
+	const char		*iss = pcfg(s, p, WD_CFGP_ISSUER);
+	struct wd_buf		 b;
+	enum wd_err		 rc;
+
+	if (idtok == NULL)
+		return WD_E_BADTOKEN;
+	e.iss = iss != NULL ? iss : p->issuer;
+	e.iss2 = iss != NULL ? NULL : p->iss2;
+	e.aud = pcfg(s, p, WD_CFGP_CLIENT_ID);
+	e.nonce = pd->nonce;
+	e.now = time(NULL);
+	rc = wd_oidc_idtoken_verify(&c->jwks, idtok, strlen(idtok), &e, prof);
+	if (rc != WD_E_NOTFOUND || e.now - c->jwks.fetched < JWKS_MIN_AGE)
+		return rc;
+	/* an unknown kid: the provider may have rotated its keys */
+	wd_buf_init(&b, WD_OIDC_MAX_DOC);
+	rc = wd_oidc_fetch(c->disc.jwks, NULL, NULL, &b);
+	if (rc == WD_OK)
+		rc = wd_oidc_jwks_parse(b.p, b.len, &c->jwks);
+	wd_buf_cleanup(&b);
+	if (rc != WD_OK) {
+		c->disc_at = 0;
+		return WD_E_UNAVAILABLE;
+	}
+	c->jwks.fetched = e.now;
+	return wd_oidc_idtoken_verify(&c->jwks, idtok, strlen(idtok), &e,
+	    prof);
+}
+
+/* GitHub: GET /user and GET /user/emails with the access token. */
+static enum wd_err
+github_profile(const char *ui, const char *access,
+    struct wd_oidc_profile *prof)
+{
+	char		 url[WD_OIDC_MAX_URL + 16];
+	struct wd_buf	 b;
+	enum wd_err	 rc;
+	int		 n;
+
+	n = snprintf(url, sizeof(url), "%s/emails", ui);
+	if (n < 0 || (size_t)n >= sizeof(url))
+		return WD_E_INTERNAL;
+	wd_buf_init(&b, WD_OIDC_MAX_DOC);
+	rc = wd_oidc_fetch(ui, NULL, access, &b);
+	if (rc == WD_OK)
+		rc = wd_oidc_github_user(b.p, b.len, prof);
+	if (rc == WD_OK)
+		rc = wd_oidc_fetch(url, NULL, access, &b);
+	if (rc == WD_OK)
+		rc = wd_oidc_github_emails(b.p, b.len, prof);
+	wd_buf_cleanup(&b);
+	return rc;
+}
+
+static void
+client(const struct wd_svc *s, struct wd_req *rq, struct wd_client *cl)
+{
+	const char	*ua = wd_http_param(rq, "HTTP_USER_AGENT");
+	char		*u;
+
+	memset(cl, 0, sizeof(*cl));
+	wd_addr_client(wd_http_param(rq, "REMOTE_ADDR"),
+	    wd_http_param(rq, "HTTP_X_FORWARDED_FOR"), s->proxies,
+	    s->nproxies, cl->ip);
+	snprintf(cl->ua, sizeof(cl->ua), "%s", ua == NULL ? "" : ua);
+	for (u = cl->ua; *u != '\0'; u++)
+		if ((unsigned char)*u < 0x20 || (unsigned char)*u > 0x7e)
+			*u = '?';
+}
+
+/* The callback's throttle, as login's: requests per (route, address),
+ * then failures per address. */
+static enum wd_err
+throttle(struct wd_svc *s, const struct wd_client *cl, const char *route)
+{
+	char		 key[WD_THROTTLE_MAX_KEY];
+	long		 left;
+	enum wd_err	 rc;
+
+	if (cl->ip[0] == '\0')
+		return WD_OK;
+	snprintf(key, sizeof(key), "rate|%s|%s", route, cl->ip);
+	rc = wd_throttle_hit(&s->db, key, WD_THROTTLE_RATE_WINDOW,
+	    s->rate_limit, &left);
+	snprintf(key, sizeof(key), "fail|%s", cl->ip);
+	if (rc == WD_OK)
+		rc = wd_throttle_over(&s->db, key, WD_THROTTLE_FAIL_WINDOW,
+		    s->max_fail_ip, &left);
+	return rc;
+}
+
+/* A failed callback: counted against the address, audited, answered. */
+static enum wd_err
+cb_fail(struct wd_svc *s, struct wd_req *rq, const struct wd_client *cl,
+    const struct prov *p, enum perr pe)
+{
+	char	 key[WD_THROTTLE_MAX_KEY];
+	char	 ev[64];
+	long	 left;
+
+	if (cl->ip[0] != '\0' && pe != PE_UNAVAILABLE && pe != PE_THROTTLED) {
+		snprintf(key, sizeof(key), "fail|%s", cl->ip);
+		(void)wd_throttle_hit(&s->db, key, WD_THROTTLE_FAIL_WINDOW, 0,
+		    &left);
+	}
+	snprintf(ev, sizeof(ev), "provider_failed:%s", perrs[pe].code);
+	(void)wd_acct_audit(s, cl, ev, NULL);
+	return fail(s, rq, p->name, pe);
+}
+
+static enum wd_err
+callback(struct wd_svc *s, struct wd_req *rq, const struct prov *p,
+    struct cache *c)
+{
+	struct wd_client	 cl;
+	struct pending		 pd;
+	struct wd_oidc_profile	 prof = { 0 };
+	struct wd_sess		 o = { 0 };
+	struct wd_hdrs		 h;
+	struct wd_buf		 b;
+	enum wd_ident_how	 how;
+	char			 qs[WD_OIDC_B64_RAND + 2];
+	char			 cs[WD_OIDC_B64_RAND + 2];
+	char			 code[WD_PROVIDER_MAX_CODE + 1];
+	char			 cb[WD_OIDC_MAX_URL + 64];
+	char			*access = NULL, *idtok = NULL;
+	const char		*az, *tk, *ui, *to;
+	enum perr		 pe = PE_INTERNAL;
+	enum wd_err		 rc;
+	int			 sent = 0;
+
+	memset(&pd, 0, sizeof(pd));
+	client(s, rq, &cl);
+	rc = throttle(s, &cl, "provider_callback");
+	if (rc == WD_E_RATELIMIT)
+		return cb_fail(s, rq, &cl, p, PE_THROTTLED);
+	if (rc != WD_OK)
+		return rc;
+	/* the state: in the query, in our cookie, equal, and ours once */
+	if (wd_http_query(rq, "state", qs, sizeof(qs)) != WD_OK ||
+	    wd_provider_cookie(wd_http_param(rq, "HTTP_COOKIE"),
+	    WD_PROVIDER_COOKIE, cs, sizeof(cs)) != WD_OK ||
+	    !wd_ct_eq(qs, strlen(qs), cs, strlen(cs)))
+		return cb_fail(s, rq, &cl, p, PE_STATE);
+	rc = take_state(s, p, qs, &pd);
+	if (rc == WD_E_DBDOWN)
+		return rc;
+	if (rc != WD_OK)
+		return cb_fail(s, rq, &cl, p, PE_STATE);
+	/* RFC 6749 §4.1.2.1: the user said no, or the provider failed */
+	if (wd_http_query(rq, "error", code, sizeof(code)) != WD_E_NOTFOUND)
+		return cb_fail(s, rq, &cl, p, PE_DENIED);
+	if (wd_http_query(rq, "code", code, sizeof(code)) != WD_OK ||
+	    code[0] == '\0')
+		return cb_fail(s, rq, &cl, p, PE_REQUEST);
+	if (callback_url(s, p, cb, sizeof(cb)) != WD_OK)
+		goto out;
+	pe = PE_UNAVAILABLE;
+	if (endpoints(s, p, c, &az, &tk, &ui) != WD_OK)
+		goto out;
+	rc = exchange(s, p, tk, code, cb, &pd, &access, &idtok);
+	if (rc != WD_OK) {
+		pe = rc == WD_E_UNAVAILABLE ? PE_UNAVAILABLE : PE_DENIED;
+		goto out;
+	}
+	if (p->kind == K_OIDC)
+		rc = oidc_profile(s, p, c, idtok, &pd, &prof);
+	else if (ui != NULL)
+		rc = github_profile(ui, access, &prof);
+	else
+		rc = WD_E_INTERNAL;
+	/* the provider's tokens are not kept */
+	if (rc != WD_OK) {
+		pe = rc == WD_E_UNAVAILABLE ? PE_UNAVAILABLE :
+		    p->kind == K_OIDC ? PE_TOKEN : PE_DENIED;
+		goto out;
+	}
+	rc = wd_ident_signin(s, &cl, p->name, &prof, &o, &how);
+	if (rc == WD_E_DBDOWN)
+		goto out;
+	pe = rc == WD_E_CONFLICT ? PE_EMAIL : rc == WD_E_FORBIDDEN ?
+	    PE_DISABLED : PE_INTERNAL;
+	if (rc != WD_OK)
+		goto out;
+	to = pd.to[0] != '\0' ? pd.to : wd_cfg_str(&s->cfg,
+	    WD_CFG_PROVIDER_SUCCESS_REDIRECT);
+	wd_hdrs_init(&h);
+	state_cookie(s, &h, "");
+	wd_buf_init(&b, WD_PROVIDER_MAX_REDIRECT + 128);
+	if (to == NULL || to[0] == '\0') {
+		pe = PE_INTERNAL;
+		rc = WD_E_INTERNAL;
+	} else {
+		add_param(&b, to, "refresh_token", o.refresh);
+		rc = wd_buf_status(&b);
+	}
+	if (rc == WD_OK) {
+		wd_http_log(rq, WD_LOG_INFO, "provider", "signed in "
+		    "provider=%s user_id=%s how=%d", p->name, o.user_id,
+		    (int)how);
+		redirect(rq, &h, wd_buf_str(&b));
+		sent = 1;
+	}
+	if (b.p != NULL)
+		explicit_bzero(b.p, b.len);
+	wd_buf_cleanup(&b);
+out:
+	if (access != NULL)
+		wd_freezero(access, strlen(access));
+	if (idtok != NULL)
+		wd_freezero(idtok, strlen(idtok));
+	wd_oidc_profile_cleanup(&prof);
+	wd_sess_cleanup(&o);
+	explicit_bzero(&pd, sizeof(pd));
+	explicit_bzero(code, sizeof(code));
+	if (sent)
+		return WD_OK;
+	if (rc == WD_E_DBDOWN)
+		return rc;
+	return cb_fail(s, rq, &cl, p, pe);
+}
+
+/* 1 if the name of generic slot i is a route name that no other
+ * configured provider has. */
+static int
+name_ok(const struct wd_cfg *c, size_t i)
+{
+	const char	*n = pname(c, &provs[i]), *v;
+	size_t		 j, len;
+	char		 tmp[33];
+	int		 cb;
+
+	len = n == NULL ? 0 : strlen(n);
+	if (len == 0 || wd_provider_path(n, len, tmp, &cb) != WD_OK || cb)
+		return 0;
+	for (j = 0; j < NPROVS; j++) {
+		if (j == i)
+			continue;
+		v = wd_cfg_str(c, provs[j].base);
+		/* fixed names are taken whether configured or not */
+		if ((!provs[j].named || (v != NULL && v[0] != '\0')) &&
+		    strcmp(pname(c, &provs[j]), n) == 0)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+cfg_url(const struct wd_cfg *c, enum wd_cfgkey k)
+{
+	const char	*u = wd_cfg_str(c, k);
+
+	return u == NULL || u[0] == '\0' || origin_len(u, strlen(u)) > 0;
+}
+
+enum wd_err
+wd_provider_check(const struct wd_cfg *c, char *err, size_t errsz)
+{
+	const struct prov	*p;
+	enum wd_cfgkey		 k;
+	const char		*v, *e;
+	size_t			 i, n;
+	int			 on = 0;
+
+	for (i = 0; i < NPROVS; i++) {
+		p = &provs[i];
+		v = wd_cfg_str(c, p->base);
+		if (v == NULL || v[0] == '\0')
+			continue;
+		on = 1;
+		if (p->named && !name_ok(c, i)) {
+			snprintf(err, errsz, "%s: must be [a-z0-9]{1,32} and "
+			    "differ from every other provider's name",
+			    wd_cfg_name(p->namekey));
+			return WD_E_CONFIG;
+		}
+		for (k = p->base + WD_CFGP_ISSUER; k <= p->base +
+		    WD_CFGP_USERINFO_URL; k++)
+			if (!cfg_url(c, k))
+				goto bad_url;
+		v = wd_cfg_str(c, p->base + WD_CFGP_ISSUER);
+		if (p->kind == K_OIDC && p->issuer == NULL &&
+		    (v == NULL || v[0] == '\0')) {
+			k = p->base + WD_CFGP_ISSUER;
+			snprintf(err, errsz, "%s: required with %s",
+			    wd_cfg_name(k), wd_cfg_name(p->base));
+			return WD_E_CONFIG;
+		}
+		v = wd_cfg_str(c, p->base + WD_CFGP_CLIENT_SECRET);
+		if (p->issuer != NULL || p->kind == K_GITHUB) {
+			if (v == NULL || v[0] == '\0') {
+				snprintf(err, errsz, "%s: required with %s",
+				    wd_cfg_name(p->base + WD_CFGP_CLIENT_SECRET),
+				    wd_cfg_name(p->base));
+				return WD_E_CONFIG;
+			}
+		}
+	}
+	if (!on)
+		return WD_OK;
+	v = wd_cfg_str(c, WD_CFG_SERVER_URL);
+	if (v == NULL || v[0] == '\0')
+		v = wd_cfg_str(c, WD_CFG_URL);
+	k = WD_CFG_SERVER_URL;
+	if (v == NULL || origin_len(v, strlen(v)) == 0)
+		goto bad_url;
+	k = WD_CFG_PROVIDER_SUCCESS_REDIRECT;
+	v = wd_cfg_str(c, k);
+	if (v == NULL || origin_len(v, strlen(v)) == 0)
+		goto bad_url;
+	k = WD_CFG_PROVIDER_FAILURE_REDIRECT;
+	if (!cfg_url(c, k))
+		goto bad_url;
+	k = WD_CFG_ALLOWED_REDIRECT_URLS;
+	for (v = wd_cfg_str(c, k); v != NULL && *v != '\0';
+	    v = *e == ',' ? e + 1 : e) {
+		while (*v == ' ' || *v == '\t')
+			v++;
+		e = v + strcspn(v, ",");
+		n = (size_t)(e - v);
+		while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+			n--;
+		if (n > 0 && origin_len(v, n) == 0)
+			goto bad_url;
+	}
+	return WD_OK;
+bad_url:
+	snprintf(err, errsz, "%s: must be an http:// or https:// URL with a "
+	    "host", wd_cfg_name(k));
+	return WD_E_CONFIG;
+}
+
+enum wd_err
+wd_provider_serve(void *ctx, struct wd_req *rq, const void *arg)
+{
+	struct wd_svc	*s = ctx;
+	struct prov	 cur;
+	char		 name[33];
+	int		 cbk;
+	size_t		 i, pl = sizeof(PREFIX) - 1;
+
+	(void)arg;
+	/* GET only: both routes have effects (a state row, a sign-in) */
+	if (strcmp(rq->method, "GET") != 0)
+		return WD_E_METHOD;
+	if (rq->path_len < pl || memcmp(rq->uri, PREFIX, pl) != 0 ||
+	    wd_provider_path(rq->uri + pl, rq->path_len - pl, name, &cbk) !=
+	    WD_OK)
+		return WD_E_NOTFOUND;
+	for (i = 0; i < NPROVS; i++) {
+		cur = provs[i];
+		cur.name = pname(&s->cfg, &provs[i]);
+		/* an unconfigured provider does not exist */
+		if (strcmp(cur.name, name) == 0 &&
+		    pcfg(s, &cur, WD_CFGP_CLIENT_ID) != NULL)
+			return cbk ? callback(s, rq, &cur, &caches[i]) :
+			    start(s, rq, &cur, &caches[i]);
+	}
+	return WD_E_NOTFOUND;
+}

@@ -1,0 +1,836 @@
+"""Issue 12: sign-in with GitHub, Google and any OpenID Connect provider
+(API.md §5.2), against the test provider of idp.py on 127.0.0.1: the
+authorization code flow with PKCE, state bound to a cookie, nonce; ID
+token checks; accounts, linking by verified email only; redirects; a
+provider that is down."""
+import http.client
+import json
+import time
+import urllib.parse
+import uuid
+
+try:
+    from idp import IdP
+except ImportError as _e:    # python3-cryptography (Makefile DEBS) missing
+    _why = str(_e)
+
+    def IdP(*_a, **_k):
+        raise RuntimeError("tests/e2e/idp.py needs python3-cryptography: " +
+                           _why)
+
+SUCCESS = "http://app.test/signed-in"
+FAILURE = "http://app.test/failed"
+
+
+def configure(t, idp, **extra):
+    env = dict(
+        WARDEN_PROVIDER_OIDC_CLIENT_ID=idp.client_id,
+        WARDEN_PROVIDER_OIDC_CLIENT_SECRET=idp.client_secret,
+        WARDEN_PROVIDER_OIDC_ISSUER=idp.url,
+        WARDEN_PROVIDER_GITHUB_CLIENT_ID=idp.client_id,
+        WARDEN_PROVIDER_GITHUB_CLIENT_SECRET=idp.client_secret,
+        WARDEN_PROVIDER_GITHUB_AUTHORIZE_URL=idp.url +
+        "/login/oauth/authorize",
+        WARDEN_PROVIDER_GITHUB_TOKEN_URL=idp.url +
+        "/login/oauth/access_token",
+        WARDEN_PROVIDER_GITHUB_USERINFO_URL=idp.url + "/user",
+        WARDEN_PROVIDER_SUCCESS_REDIRECT=SUCCESS,
+        WARDEN_PROVIDER_FAILURE_REDIRECT=FAILURE,
+        WARDEN_ALLOWED_REDIRECT_URLS="http://app.test/ok/, "
+        "http://localhost:3000/app")
+    env.update(extra)
+    t.s.reconfigure(**env)
+
+
+def oidc_user(verified=True, email=None):
+    sub = str(uuid.uuid4())
+    return {"sub": sub, "email": email or "oidc-%s@example.com" % sub[:8],
+            "email_verified": verified, "name": "Olga OIDC",
+            "picture": "https://img.example/olga.png"}
+
+
+def gh_user(verified=True, email=None):
+    n = int(time.time() * 1000) % 10**9
+    e = email or "gh-%d@example.com" % n
+    return {"id": n, "login": "octo%d" % n, "name": "Octo Cat",
+            "picture": "https://avatars.example/octo.png",
+            "emails": [{"email": "other-%d@example.com" % n,
+                        "primary": False, "verified": True},
+                       {"email": e, "primary": True, "verified": verified}]}
+
+
+def idp_get(url):
+    """One GET to the provider, redirects not followed."""
+    u = urllib.parse.urlsplit(url)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    c.request("GET", u.path + ("?" + u.query if u.query else ""))
+    r = c.getresponse()
+    r.read()
+    loc = r.getheader("Location")
+    c.close()
+    return r.status, loc
+
+
+def start(s, prov="oidc", query=""):
+    st, h, _ = s.request("GET", "/auth/providers/%s%s" % (prov, query))
+    cookie = (h.get("set-cookie") or "").split(";")[0]
+    return st, h.get("location") or "", cookie, h.get("set-cookie") or ""
+
+
+def callback(s, cb, cookie):
+    u = urllib.parse.urlsplit(cb)
+    hdrs = {"Cookie": cookie} if cookie else {}
+    st, h, _ = s.request("GET", u.path + "?" + u.query, hdrs)
+    return st, h.get("location") or ""
+
+
+def signin(s, prov="oidc", query=""):
+    """The whole dance; returns (status, final Location, callback URL,
+    cookie)."""
+    st, loc, cookie, _ = start(s, prov, query)
+    if st != 302:
+        return st, loc, None, cookie
+    st, cb = idp_get(loc)
+    if st != 302:
+        return st, cb, None, cookie
+    st, fin = callback(s, cb, cookie)
+    return st, fin, cb, cookie
+
+
+def qparam(url, name):
+    q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+    return q.get(name)
+
+
+def refresh(s, rt):
+    st, _, b = s.request("GET", "/auth/token/refresh?refresh_token=" + rt)
+    try:
+        b = json.loads(b)
+    except ValueError:
+        b = None
+    return st, b
+
+
+def one(s, sql):
+    return s.psql(sql).stdout.strip()
+
+
+def test_oidc_signin(t):
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp)
+        u = oidc_user()
+        idp.user = u
+        st, loc, cookie, sc = start(s)
+        t.check("start: 302", st == 302, (st, loc))
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(loc).query))
+        t.check("...to the discovered authorization endpoint",
+                loc.startswith(idp.url + "/authorize?"), loc)
+        t.check("...with state, nonce, PKCE S256 and our callback",
+                len(q.get("state", "")) >= 43 and
+                len(q.get("nonce", "")) >= 43 and
+                q.get("code_challenge_method") == "S256" and
+                len(q.get("code_challenge", "")) == 43 and
+                q.get("redirect_uri") == s.url +
+                "/auth/providers/oidc/callback" and
+                "openid" in q.get("scope", ""), q)
+        t.check("...state cookie HttpOnly, short-lived, path-bound",
+                "HttpOnly" in sc and "Max-Age=600" in sc and
+                "Path=/auth/providers/" in sc and
+                cookie == "wd_oauth_state=" + q.get("state", ""), sc)
+        st, cb = idp_get(loc)
+        st, fin = callback(s, cb, cookie)
+        rt = qparam(fin, "refresh_token")
+        t.check("callback: 302 to the success URL with a refresh token",
+                st == 302 and fin.startswith(SUCCESS + "?refresh_token=")
+                and rt is not None, (st, fin))
+        if rt is None:
+            return
+        uid = one(s, "SELECT a.user_id FROM auth.identities i JOIN "
+                  "auth.accounts a ON a.id = i.account_id WHERE "
+                  "i.provider = 'oidc' AND i.subject = '%s'" % u["sub"])
+        t.check("an identity row for (provider, subject)", len(uid) == 36,
+                uid)
+        row = one(s, "SELECT a.active, a.email, a.password_hash IS NULL, "
+                  "a.default_role, u.display_name, u.avatar_url FROM "
+                  "auth.accounts a JOIN public.users u ON u.id = a.user_id "
+                  "WHERE a.user_id = '%s'" % uid)
+        t.check("new account: active, email, default role, name, avatar",
+                row == "t|%s|t|user|Olga OIDC|https://img.example/olga.png"
+                % u["email"], row)
+        t.check("audit row provider_register",
+                one(s, "SELECT count(*) FROM auth.audit_log WHERE event = "
+                    "'provider_register' AND user_id = '%s'" % uid) == "1")
+        t.check("the URL token expires within 60 s and is single-use",
+                one(s, "SELECT expires_at <= now() + interval '61 s' AND "
+                    "single_use FROM auth.refresh_tokens r JOIN "
+                    "auth.accounts a ON a.id = r.account_id WHERE "
+                    "a.user_id = '%s'" % uid) == "t")
+        st, b = refresh(s, rt)
+        t.check("the URL token refreshes into a session", st == 200 and
+                b and b.get("jwt_token") and b["user"]["id"] == uid, (st, b))
+        st2, _ = refresh(s, rt)
+        t.check("...once: replayed at once it is refused", st2 == 401, st2)
+        if b and b.get("refresh_token"):
+            st3, _ = refresh(s, b["refresh_token"])
+            t.check("...and its reuse revoked the session", st3 == 401, st3)
+        t.check("no provider token kept: no state row left",
+                one(s, "SELECT count(*) FROM auth.provider_requests WHERE "
+                    "provider = 'oidc' AND expires_at > now()") == "0")
+        # the replayed callback (same state, same code)
+        st, fin2 = callback(s, cb, cookie)
+        t.check("replayed callback: failure redirect invalid-state",
+                st == 302 and fin2 == FAILURE + "?error=invalid-state",
+                (st, fin2))
+
+        # second sign-in: the same account
+        st, fin, _, _ = signin(s)
+        rt2 = qparam(fin, "refresh_token")
+        t.check("second sign-in: success", st == 302 and rt2, (st, fin))
+        st, b = refresh(s, rt2 or "x")
+        t.check("...into the same account", st == 200 and
+                b["user"]["id"] == uid, (st, b))
+        t.check("...no second account or identity",
+                one(s, "SELECT count(*) FROM auth.accounts WHERE email = "
+                    "'%s'" % u["email"]) == "1" and
+                one(s, "SELECT count(*) FROM auth.identities WHERE "
+                    "subject = '%s'" % u["sub"]) == "1")
+        t.check("...audit provider_signin",
+                one(s, "SELECT count(*) FROM auth.audit_log WHERE event = "
+                    "'provider_signin' AND user_id = '%s'" % uid) == "1")
+
+        # ES256 key
+        idp.sign_with = idp.keys[1]
+        idp.user = oidc_user()
+        st, fin, _, _ = signin(s)
+        t.check("an ES256 ID token (P-256 JWK) signs in",
+                st == 302 and qparam(fin, "refresh_token"), (st, fin))
+        idp.sign_with = idp.keys[0]
+    finally:
+        idp.close()
+
+
+def test_oidc_link_and_refuse(t):
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp)
+        # an account registered with a password
+        e1 = "link-%s@example.com" % uuid.uuid4().hex[:8]
+        st, _, _ = s.request("POST", "/auth/register", {
+            "Content-Type": "application/json"},
+            json.dumps({"email": e1, "password": "correct horse 1"}))
+        t.check("setup: registered", st == 200, st)
+        uid = one(s, "SELECT user_id FROM auth.accounts WHERE email = "
+                  "'%s'" % e1)
+        idp.user = oidc_user(verified=False, email=e1.upper())
+        st, fin, _, _ = signin(s)
+        t.check("unverified email colliding with an account: "
+                "email-not-verified", st == 302 and
+                fin == FAILURE + "?error=email-not-verified", (st, fin))
+        t.check("...nothing merged, no identity",
+                one(s, "SELECT count(*) FROM auth.identities WHERE "
+                    "subject = '%s'" % idp.user["sub"]) == "0")
+        idp.user = oidc_user(verified=True, email=e1)
+        st, fin, _, _ = signin(s)
+        rt = qparam(fin, "refresh_token")
+        t.check("verified email: linked", st == 302 and rt, (st, fin))
+        st, b = refresh(s, rt or "x")
+        t.check("...to the existing account", st == 200 and
+                b["user"]["id"] == uid, (st, b))
+        t.check("...audit provider_link",
+                one(s, "SELECT count(*) FROM auth.audit_log WHERE event = "
+                    "'provider_link' AND user_id = '%s'" % uid) == "1")
+        t.check("...the password still works", s.request(
+            "POST", "/auth/login", {"Content-Type": "application/json"},
+            json.dumps({"email": e1, "password": "correct horse 1"}))[0]
+            == 200)
+        # unverified, no collision: an account without that address
+        u = oidc_user(verified=False)
+        idp.user = u
+        st, fin, _, _ = signin(s)
+        t.check("unverified email, no collision: signed in",
+                st == 302 and qparam(fin, "refresh_token"), (st, fin))
+        t.check("...the unverified address is not stored",
+                one(s, "SELECT count(*) FROM auth.accounts WHERE email = "
+                    "'%s'" % u["email"]) == "0")
+    finally:
+        idp.close()
+
+
+def test_oidc_state_and_tokens(t):
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp)
+        before = one(s, "SELECT count(*) FROM auth.accounts")
+        idp.user = oidc_user()
+        # missing state cookie
+        st, loc, cookie, _ = start(s)
+        _, cb = idp_get(loc)
+        st, fin = callback(s, cb, None)
+        t.check("no state cookie: invalid-state",
+                fin == FAILURE + "?error=invalid-state", (st, fin))
+        # a wrong cookie
+        st, fin = callback(s, cb, "wd_oauth_state=" + "A" * 43)
+        t.check("wrong state cookie: invalid-state",
+                fin == FAILURE + "?error=invalid-state", (st, fin))
+        # state in the query altered to the cookie of another start
+        _, loc2, cookie2, _ = start(s)
+        _, cb2 = idp_get(loc2)
+        st, fin = callback(s, cb2, cookie)
+        t.check("state of another sign-in: invalid-state",
+                fin == FAILURE + "?error=invalid-state", (st, fin))
+        # missing state in the query
+        u = urllib.parse.urlsplit(cb2)
+        q = dict(urllib.parse.parse_qsl(u.query))
+        st, h, _ = s.request("GET", u.path + "?code=" + q["code"],
+                             {"Cookie": cookie2})
+        t.check("no state in the query: invalid-state",
+                h.get("location") == FAILURE + "?error=invalid-state",
+                (st, h.get("location")))
+        # the right pair, but the code was spent by nobody: replayed code
+        # (the provider refuses a code twice)
+        _, loc3, cookie3, _ = start(s)
+        _, cb3 = idp_get(loc3)
+        code3 = dict(urllib.parse.parse_qsl(
+            urllib.parse.urlsplit(cb3).query))["code"]
+        st, fin = callback(s, cb3, cookie3)
+        t.check("a fresh pair signs in", qparam(fin, "refresh_token"), fin)
+        _, loc4, cookie4, _ = start(s)
+        st4 = dict(urllib.parse.parse_qsl(
+            urllib.parse.urlsplit(loc4).query))["state"]
+        st, h, _ = s.request("GET", "/auth/providers/oidc/callback?code=" +
+                             code3 + "&state=" + st4, {"Cookie": cookie4})
+        t.check("replayed code: refused (provider-denied)",
+                h.get("location") == FAILURE + "?error=provider-denied",
+                (st, h.get("location")))
+        # ?error= from the provider
+        _, loc5, cookie5, _ = start(s)
+        st5 = dict(urllib.parse.parse_qsl(
+            urllib.parse.urlsplit(loc5).query))["state"]
+        st, h, _ = s.request("GET", "/auth/providers/oidc/callback?error="
+                             "access_denied&state=" + st5,
+                             {"Cookie": cookie5})
+        t.check("provider answered error: provider-denied",
+                h.get("location") == FAILURE + "?error=provider-denied",
+                (st, h.get("location")))
+        after_ok = one(s, "SELECT count(*) FROM auth.accounts")
+        t.check("only the one good sign-in created an account",
+                int(after_ok) == int(before) + 1, (before, after_ok))
+
+        for mode, name in (("nonce", "wrong nonce"),
+                           ("otherkey", "signed by another key"),
+                           ("unknownkid", "unknown kid"),
+                           ("expired", "expired"),
+                           ("audience", "for another audience"),
+                           ("issuer", "from another issuer"),
+                           ("none", "alg none"),
+                           ("hs256", "HS256 with the client secret")):
+            idp.mode = mode
+            idp.user = oidc_user()
+            st, fin, _, _ = signin(s)
+            t.check("ID token %s: invalid-id-token" % name,
+                    st == 302 and fin == FAILURE + "?error=invalid-id-token",
+                    (st, fin))
+            t.check("...nothing created (%s)" % name,
+                    one(s, "SELECT count(*) FROM auth.identities WHERE "
+                        "subject = '%s'" % idp.user["sub"]) == "0")
+        idp.mode = None
+        t.check("no account from any bad ID token",
+                one(s, "SELECT count(*) FROM auth.accounts") == after_ok)
+    finally:
+        idp.close()
+
+
+def test_redirects_and_outage(t):
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp)
+        idp.user = oidc_user()
+        for bad in ("http://evil.test/", "http://app.test.evil.test/ok/",
+                    "http://app.test/okay", "http://app.test@evil.test/ok/",
+                    "//evil.test/ok/", "javascript:alert(1)",
+                    "http://localhost:3000/application",
+                    "http://app.test/ok/\\@evil.test"):
+            st, loc, _, _ = start(s, query="?redirect_to=" +
+                                  urllib.parse.quote(bad, safe=""))
+            t.check("redirect_to %s refused" % bad,
+                    st == 302 and loc == FAILURE +
+                    "?error=redirect-not-allowed", (st, loc))
+        for good in ("http://app.test/ok/x?y=1", "http://localhost:3000/app",
+                     "http://localhost:3000/app/deep"):
+            st, fin, _, _ = signin(s, query="?redirect_to=" +
+                                   urllib.parse.quote(good, safe=""))
+            want = good + ("&" if "?" in good else "?") + "refresh_token="
+            t.check("redirect_to %s allowed" % good,
+                    st == 302 and fin.startswith(want), (st, fin))
+        good = "http://app.test/ok/page?a=1#section"
+        st, fin, _, _ = signin(s, query="?redirect_to=" +
+                               urllib.parse.quote(good, safe=""))
+        t.check("redirect_to with a fragment: the token goes in the query",
+                st == 302 and fin.startswith(
+                    "http://app.test/ok/page?a=1&refresh_token=") and
+                fin.endswith("#section") and
+                len(qparam(fin, "refresh_token") or "") == 36, (st, fin))
+        # GitHub-shaped flow on the same server
+        gu = gh_user()
+        idp.user = gu
+        st, fin, _, _ = signin(s, "github")
+        rt = qparam(fin, "refresh_token")
+        t.check("github: signed in", st == 302 and rt, (st, fin))
+        row = one(s, "SELECT a.email, u.display_name FROM auth.identities "
+                  "i JOIN auth.accounts a ON a.id = i.account_id JOIN "
+                  "public.users u ON u.id = a.user_id WHERE i.provider = "
+                  "'github' AND i.subject = '%d'" % gu["id"])
+        t.check("github: primary verified email, name",
+                row == "%s|Octo Cat" % gu["emails"][1]["email"], row)
+        gu2 = gh_user(verified=False, email=gu["emails"][1]["email"])
+        gu2["id"] += 1
+        idp.user = gu2
+        st, fin, _, _ = signin(s, "github")
+        t.check("github: unverified primary colliding: email-not-verified",
+                fin == FAILURE + "?error=email-not-verified", (st, fin))
+        st, _, _, _ = start(s, "nosuch")
+        t.check("unknown provider: 404", st == 404, st)
+        # the provider goes down
+        before = one(s, "SELECT count(*) FROM auth.accounts")
+        idp.user = oidc_user()
+        st, loc, cookie, _ = start(s)
+        _, cb = idp_get(loc)
+        idp.down = True
+        st, fin = callback(s, cb, cookie)
+        t.check("provider down at the token endpoint: provider-unavailable",
+                st == 302 and fin == FAILURE + "?error=provider-unavailable",
+                (st, fin))
+        t.check("...nothing created",
+                one(s, "SELECT count(*) FROM auth.accounts") == before)
+        idp.down = False
+        idp.close()
+        configure(t, idp, WARDEN_PROVIDER_OIDC_ISSUER="http://127.0.0.1:9")
+        st, loc, _, _ = start(s)
+        t.check("provider unreachable for discovery: provider-unavailable",
+                st == 302 and loc == FAILURE +
+                "?error=provider-unavailable", (st, loc))
+    finally:
+        try:
+            idp.close()
+        except Exception:
+            pass
+
+
+class CookieClient:
+    """A browser's part: follows redirects across hosts, keeps cookies
+    (http.cookiejar), stops at the first URL off 127.0.0.1 (the app)."""
+
+    def __init__(self):
+        import http.cookiejar
+        import urllib.request
+        self.jar = http.cookiejar.CookieJar()
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *a, **k):
+                return None
+        self.op = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
+
+    def follow(self, url, hops=10):
+        import urllib.error
+        for _ in range(hops):
+            if urllib.parse.urlsplit(url).hostname != "127.0.0.1":
+                return url
+            try:
+                r = self.op.open(url, timeout=10)
+                return "%d %s" % (r.status, url)
+            except urllib.error.HTTPError as e:
+                if e.code not in (301, 302, 303, 307):
+                    return "%d %s" % (e.code, url)
+                url = urllib.parse.urljoin(url, e.headers["Location"])
+        return None
+
+
+def test_nhost_js_sdk_provider_login(t):
+    import os
+    import subprocess
+    from test_sdk import NPM_DIR, HERE, ensure_sdk
+    err = ensure_sdk()
+    t.check("nhost-js-sdk@3.1.0 installed", err is None, err)
+    if err is not None:
+        return
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp)
+        u = oidc_user()
+        idp.user = u
+        script = os.path.join(HERE, "sdk", "nhost_provider.js")
+        mods = os.path.join(NPM_DIR, "node_modules")
+        r = subprocess.run(["node", script, mods, s.url, "start", "oidc"],
+                           capture_output=True, text=True, timeout=60)
+        nav = [l[9:] for l in r.stdout.splitlines()
+               if l.startswith("NAVIGATE ")]
+        t.check("login({provider}) navigates to /auth/providers/oidc",
+                nav == [s.url + "/auth/providers/oidc"],
+                (r.stdout[-300:], r.stderr[-300:]))
+        if not nav:
+            return
+        fin = CookieClient().follow(nav[0])
+        t.check("a cookie-keeping client ends on the success URL",
+                fin is not None and fin.startswith(SUCCESS +
+                                                   "?refresh_token="), fin)
+        if not fin or not fin.startswith(SUCCESS):
+            return
+        r = subprocess.run(["node", script, mods, s.url, "finish", fin],
+                           capture_output=True, text=True, timeout=60)
+        lines = [l for l in r.stdout.splitlines()
+                 if l.startswith(("PASS sdk: ", "FAIL sdk: "))]
+        t.check("sdk provider script ran its cases", len(lines) >= 4,
+                (r.stdout[-300:], r.stderr[-300:]))
+        for l in lines:
+            verdict, _, rest = l.partition(" sdk: ")
+            t.check(rest, verdict == "PASS", rest)
+        users = [l[5:] for l in r.stdout.splitlines() if l.startswith("USER ")]
+        uid = one(s, "SELECT a.user_id FROM auth.identities i JOIN "
+                  "auth.accounts a ON a.id = i.account_id WHERE "
+                  "i.subject = '%s'" % u["sub"])
+        t.check("...as the user the provider signed in",
+                users == [uid] and len(uid) == 36, (users, uid))
+        st, _ = refresh(s, qparam(fin, "refresh_token"))
+        t.check("...and the URL's token is spent", st == 401, st)
+    finally:
+        idp.close()
+
+
+# ---- a real OpenID Connect provider: npm oidc-provider ----
+
+OIDC_PROVIDER = "oidc-provider@8.8.1"   # 8.x: Node 18 (bookworm) and 20
+
+
+def ensure_oidc_provider():
+    import os
+    import shutil
+    import subprocess
+    from test_sdk import NPM_DIR
+    mod = os.path.join(NPM_DIR, "node_modules", "oidc-provider",
+                       "package.json")
+    if os.path.isfile(mod) and '"version": "8.8.1"' in open(mod).read():
+        return None
+    if shutil.which("npm") is None:
+        return "npm not found"
+    os.makedirs(NPM_DIR, exist_ok=True)
+    r = subprocess.run(["npm", "install", "--prefix", NPM_DIR, "--no-audit",
+                        "--no-fund", "--silent", OIDC_PROVIDER],
+                       capture_output=True, text=True, timeout=300)
+    return None if r.returncode == 0 else r.stderr[-500:]
+
+
+class NodeOP:
+    """oidc-provider in a Node process (tests/e2e/oidc/provider.mjs)."""
+
+    def __init__(self, s, client_id="warden-op", secret="op-secret-1234"):
+        import os
+        import socket
+        import subprocess
+        from test_sdk import NPM_DIR, HERE
+        self.client_id, self.client_secret = client_id, secret
+        so = socket.socket()
+        so.bind(("127.0.0.1", 0))
+        port = so.getsockname()[1]
+        so.close()
+        self.url = "http://127.0.0.1:%d" % port
+        self.p = subprocess.Popen(
+            ["node", os.path.join(HERE, "oidc", "provider.mjs"),
+             os.path.join(NPM_DIR, "node_modules"), str(port), client_id,
+             secret, s.url + "/auth/providers/oidc/callback"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        end = time.time() + 20
+        self.ready = False
+        while time.time() < end:
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                c.request("GET", "/.well-known/openid-configuration")
+                self.ready = c.getresponse().status == 200
+                c.close()
+                if self.ready:
+                    break
+            except OSError:
+                pass
+            if self.p.poll() is not None:
+                break
+            time.sleep(0.2)
+
+    def set_user(self, u):
+        c = http.client.HTTPConnection("127.0.0.1",
+                                       int(self.url.rsplit(":", 1)[1]),
+                                       timeout=5)
+        c.request("POST", "/test/user", json.dumps(u),
+                  {"Content-Type": "application/json"})
+        st = c.getresponse().status
+        c.close()
+        return st == 204
+
+    def close(self):
+        self.p.terminate()
+        try:
+            self.p.wait(5)
+        except Exception:
+            self.p.kill()
+            self.p.wait(5)
+        return self.p.stderr.read()[-400:]
+
+
+def test_oidc_provider_npm(t):
+    err = ensure_oidc_provider()
+    t.check(OIDC_PROVIDER + " installed", err is None, err)
+    if err is not None:
+        return
+    s = t.s
+    op = NodeOP(s)
+    try:
+        t.check("oidc-provider listens", op.ready, op.p.poll())
+        if not op.ready:
+            return
+        configure(t, op)
+        u = oidc_user()
+        op.set_user(u)
+        fin = CookieClient().follow(s.url + "/auth/providers/oidc")
+        rt = qparam(fin or "", "refresh_token")
+        t.check("oidc-provider: full sign-in creates an account",
+                fin and fin.startswith(SUCCESS + "?refresh_token=") and rt,
+                fin)
+        row = one(s, "SELECT a.active, a.email, u.display_name, "
+                  "u.avatar_url FROM auth.identities i JOIN auth.accounts a "
+                  "ON a.id = i.account_id JOIN public.users u ON u.id = "
+                  "a.user_id WHERE i.provider = 'oidc' AND i.subject = "
+                  "'%s'" % u["sub"])
+        t.check("...active, email, name and picture from the ID token",
+                row == "t|%s|Olga OIDC|https://img.example/olga.png" %
+                u["email"], row)
+        st, b = refresh(s, rt or "x")
+        t.check("...the URL token refreshes into a session", st == 200, st)
+        uid = b["user"]["id"] if st == 200 else None
+        fin = CookieClient().follow(s.url + "/auth/providers/oidc")
+        st, b = refresh(s, qparam(fin or "", "refresh_token") or "x")
+        t.check("oidc-provider: second sign-in finds the account",
+                st == 200 and b["user"]["id"] == uid, (fin, st))
+        # linking by verified email, refusal of an unverified collision
+        e1 = "op-link-%s@example.com" % uuid.uuid4().hex[:8]
+        st, _, _ = s.request("POST", "/auth/register", {
+            "Content-Type": "application/json"},
+            json.dumps({"email": e1, "password": "correct horse 1"}))
+        op.set_user(oidc_user(verified=False, email=e1))
+        fin = CookieClient().follow(s.url + "/auth/providers/oidc")
+        t.check("oidc-provider: unverified colliding email refused",
+                fin == FAILURE + "?error=email-not-verified", fin)
+        op.set_user(oidc_user(verified=True, email=e1))
+        fin = CookieClient().follow(s.url + "/auth/providers/oidc")
+        st, b = refresh(s, qparam(fin or "", "refresh_token") or "x")
+        t.check("oidc-provider: verified email links to the account",
+                st == 200 and b["user"]["email"] == e1, (fin, st))
+    finally:
+        tail = op.close()
+        if not op.ready:
+            t.check("oidc-provider stderr", False, tail)
+
+
+def test_provider_throttles(t):
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp, WARDEN_RATE_LIMIT="3")
+        idp.user = oidc_user()
+        locs = [s.request("GET", "/auth/providers/oidc",
+                          source="127.0.0.77")[1].get("location", "")
+                for _ in range(4)]
+        t.check("start: three per minute per address, then throttled",
+                all(l.startswith(idp.url) for l in locs[:3]) and
+                locs[3] == FAILURE + "?error=too-many-requests", locs)
+        before = one(s, "SELECT count(*) FROM auth.audit_log WHERE event = "
+                     "'provider_failed:invalid-state'")
+        locs = [s.request("GET", "/auth/providers/oidc/callback?code=x&"
+                          "state=y", {"Cookie": "wd_oauth_state=y"},
+                          source="127.0.0.78")[1].get("location", "")
+                for _ in range(4)]
+        t.check("callback: throttled like login",
+                locs[:3] == [FAILURE + "?error=invalid-state"] * 3 and
+                locs[3] == FAILURE + "?error=too-many-requests", locs)
+        after = one(s, "SELECT count(*) FROM auth.audit_log WHERE event = "
+                    "'provider_failed:invalid-state'")
+        t.check("failed callbacks are audited", int(after) ==
+                int(before) + 3, (before, after))
+        t.check("...and counted as failures of the address",
+                one(s, "SELECT coalesce(sum(hits), 0) FROM auth.throttle "
+                    "WHERE bucket = sha256(convert_to('fail|127.0.0.78', "
+                    "'UTF8'))") == "3")
+    finally:
+        idp.close()
+
+
+def test_oidc_key_rotation(t):
+    """The JWKS is cached; a token with an unknown kid fetches it again
+    (at most every 10 s), so a provider's key rotation is picked up."""
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp)
+        idp.user = oidc_user()
+        st, fin, _, _ = signin(s)
+        t.check("first sign-in (JWKS cached)", qparam(fin, "refresh_token"),
+                fin)
+        n0 = sum(1 for m, p in idp.requests if p == "/jwks")
+        idp.user = oidc_user()
+        st, fin, _, _ = signin(s)
+        n1 = sum(1 for m, p in idp.requests if p == "/jwks")
+        t.check("second sign-in uses the cached JWKS", n1 == n0 and
+                qparam(fin, "refresh_token"), (n0, n1, fin))
+        from idp import Key
+        new = Key("RS256", "k3")
+        idp.keys.append(new)
+        idp.sign_with = new
+        time.sleep(10.5)
+        idp.user = oidc_user()
+        st, fin, _, _ = signin(s)
+        n2 = sum(1 for m, p in idp.requests if p == "/jwks")
+        t.check("a rotated key: the JWKS is fetched again and the token "
+                "verifies", n2 == n1 + 1 and qparam(fin, "refresh_token"),
+                (n1, n2, fin))
+    finally:
+        idp.close()
+
+
+def test_provider_config_checked_at_start(t):
+    import subprocess
+    s = t.s
+    base = {"PATH": "/usr/bin:/bin", "WARDEN_DATABASE_URL":
+            "postgresql:///x", "WARDEN_JWT_SECRET": json.dumps(s.secret()),
+            "WARDEN_ACTION_SECRET": "0123456789abcdef0123",
+            "WARDEN_URL": "http://127.0.0.1:1",
+            "WARDEN_PROVIDER_SUCCESS_REDIRECT": SUCCESS}
+    cases = [
+        ("generic OIDC without an issuer", "WARDEN_PROVIDER_OIDC_ISSUER",
+         {"WARDEN_PROVIDER_OIDC_CLIENT_ID": "x"}),
+        ("an issuer that is no URL", "WARDEN_PROVIDER_OIDC_ISSUER",
+         {"WARDEN_PROVIDER_OIDC_CLIENT_ID": "x",
+          "WARDEN_PROVIDER_OIDC_ISSUER": "id.example"}),
+        ("GitHub without a secret", "WARDEN_PROVIDER_GITHUB_CLIENT_SECRET",
+         {"WARDEN_PROVIDER_GITHUB_CLIENT_ID": "x"}),
+        ("a token URL that is no URL", "WARDEN_PROVIDER_GITHUB_TOKEN_URL",
+         {"WARDEN_PROVIDER_GITHUB_CLIENT_ID": "x",
+          "WARDEN_PROVIDER_GITHUB_CLIENT_SECRET": "y",
+          "WARDEN_PROVIDER_GITHUB_TOKEN_URL": "file:///etc/passwd"}),
+        ("no success redirect", "WARDEN_PROVIDER_SUCCESS_REDIRECT",
+         {"WARDEN_PROVIDER_GOOGLE_CLIENT_ID": "x",
+          "WARDEN_PROVIDER_GOOGLE_CLIENT_SECRET": "y",
+          "WARDEN_PROVIDER_SUCCESS_REDIRECT": ""}),
+        ("an allowed redirect that is no URL",
+         "WARDEN_ALLOWED_REDIRECT_URLS",
+         {"WARDEN_PROVIDER_GOOGLE_CLIENT_ID": "x",
+          "WARDEN_PROVIDER_GOOGLE_CLIENT_SECRET": "y",
+          "WARDEN_ALLOWED_REDIRECT_URLS": "https://a.example/, /relative"}),
+        ("a generic slot named like GitHub", "WARDEN_PROVIDER_OIDC2_NAME",
+         {"WARDEN_PROVIDER_OIDC2_CLIENT_ID": "x",
+          "WARDEN_PROVIDER_OIDC2_ISSUER": "https://id.example",
+          "WARDEN_PROVIDER_OIDC2_NAME": "github"}),
+        ("two generic slots of one name", "WARDEN_PROVIDER_OIDC2_NAME",
+         {"WARDEN_PROVIDER_OIDC2_CLIENT_ID": "x",
+          "WARDEN_PROVIDER_OIDC2_ISSUER": "https://id.example",
+          "WARDEN_PROVIDER_OIDC2_NAME": "corp",
+          "WARDEN_PROVIDER_OIDC3_CLIENT_ID": "x",
+          "WARDEN_PROVIDER_OIDC3_ISSUER": "https://id2.example",
+          "WARDEN_PROVIDER_OIDC3_NAME": "corp"}),
+        ("a generic slot's name with a slash", "WARDEN_PROVIDER_OIDC4_NAME",
+         {"WARDEN_PROVIDER_OIDC4_CLIENT_ID": "x",
+          "WARDEN_PROVIDER_OIDC4_ISSUER": "https://id.example",
+          "WARDEN_PROVIDER_OIDC4_NAME": "a/callback"}),
+    ]
+    for name, var, env in cases:
+        r = subprocess.run([s.run + "/bin/providers"], env=dict(base, **env),
+                           capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL, timeout=10)
+        t.check("bad configuration stops the binary naming it: " + name,
+                r.returncode == 1 and var in r.stderr, r.stderr)
+
+
+def test_failure_as_json_without_failure_url(t):
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp, WARDEN_PROVIDER_FAILURE_REDIRECT=None)
+        st, h, b = s.request("GET", "/auth/providers/oidc/callback?code=x&"
+                             "state=y")
+        b = json.loads(b or b"null")
+        t.check("no failure URL: invalid-state as a JSON error",
+                st == 400 and b.get("code") == "invalid-state" and
+                b.get("statusCode") == 400, (st, b))
+        e1 = "json-%s@example.com" % uuid.uuid4().hex[:8]
+        s.request("POST", "/auth/register", {
+            "Content-Type": "application/json"},
+            json.dumps({"email": e1, "password": "correct horse 1"}))
+        idp.user = oidc_user(verified=False, email=e1)
+        st, loc, cookie, _ = start(s)
+        _, cb = idp_get(loc)
+        u = urllib.parse.urlsplit(cb)
+        st, h, b = s.request("GET", u.path + "?" + u.query,
+                             {"Cookie": cookie})
+        b = json.loads(b or b"null")
+        t.check("no failure URL: email-not-verified as a JSON error (409)",
+                st == 409 and b.get("code") == "email-not-verified", (st, b))
+    finally:
+        idp.close()
+
+
+def test_named_generic_providers(t):
+    """Several generic OpenID Connect providers, each under its own route
+    name (WARDEN_PROVIDER_OIDC<n>_NAME)."""
+    s = t.s
+    a, b = IdP(), IdP(client_id="warden-b")
+    try:
+        configure(t, a, WARDEN_PROVIDER_OIDC2_CLIENT_ID=b.client_id,
+                  WARDEN_PROVIDER_OIDC2_CLIENT_SECRET=b.client_secret,
+                  WARDEN_PROVIDER_OIDC2_ISSUER=b.url,
+                  WARDEN_PROVIDER_OIDC2_NAME="keycloak")
+        u = oidc_user()
+        b.user = u
+        st, loc, _, _ = start(s, "keycloak")
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(loc).query))
+        t.check("/auth/providers/keycloak goes to its own issuer",
+                loc.startswith(b.url + "/authorize?") and
+                q.get("client_id") == "warden-b" and
+                q.get("redirect_uri") == s.url +
+                "/auth/providers/keycloak/callback", loc)
+        st, fin, _, _ = signin(s, "keycloak")
+        t.check("keycloak: signed in", qparam(fin, "refresh_token"), fin)
+        t.check("...identity recorded under its route name",
+                one(s, "SELECT provider FROM auth.identities WHERE "
+                    "subject = '%s'" % u["sub"]) == "keycloak")
+        # the same subject at the other provider is another identity
+        a.user = dict(u, email="other-" + u["email"])
+        st, fin, _, _ = signin(s, "oidc")
+        t.check("the same sub at another provider: another account",
+                qparam(fin, "refresh_token") and
+                one(s, "SELECT count(DISTINCT account_id) FROM "
+                    "auth.identities WHERE subject = '%s'" % u["sub"]) ==
+                "2", fin)
+        st, _, _, _ = start(s, "oidc3")
+        t.check("an unconfigured slot: 404", st == 404, st)
+    finally:
+        a.close()
+        b.close()
+
+
+def test_provider_routes_are_get_only(t):
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp)
+        n = one(s, "SELECT count(*) FROM auth.provider_requests")
+        for m in ("HEAD", "POST"):
+            st, _, _ = s.request(m, "/auth/providers/oidc",
+                                 body="" if m == "POST" else None)
+            t.check("%s /auth/providers/oidc: 405" % m, st == 405, st)
+        t.check("...and no state row written",
+                one(s, "SELECT count(*) FROM auth.provider_requests") == n)
+    finally:
+        idp.close()
