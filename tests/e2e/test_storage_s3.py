@@ -15,6 +15,7 @@ import time
 import uuid
 
 import test_storage as ts
+import test_storage_slow as slow
 
 REPO = ts.REPO
 NPM_DIR = os.path.join(REPO, "build", "npm")
@@ -106,6 +107,9 @@ def test_s3_backend(t):
             t.prefix = "%s.%s" % (prefix, name[5:])
             getattr(ts, name)(t)
             s.reconfigure()
+        t.prefix = prefix + ".slow_clients"
+        slow.slow_clients(t, s, "s3")
+        s.reconfigure()
         t.prefix = prefix + ".s3_down"
         s3_down(t, srv)
         t.prefix = prefix + ".bad_config"
