@@ -182,14 +182,17 @@ install_rules() {
 }
 
 # Values the lighttpd config takes from the effective configuration:
-# the X-Sendfile docroot and the upload size cap (KiB, + 1 MiB framing).
+# the X-Sendfile docroot and the upload size cap (KiB, rounded up, + the
+# 160 KiB of multipart framing cgi-bin/storage allows, WD_MAX_MP_OVERHEAD):
+# lighttpd buffers a storage body whole before the binary sees it, so its
+# cap is the one that refuses an oversize body unread.
 storage_conf() {
 	SDIR=$(. "$RUN/warden.env" >/dev/null 2>&1
 		echo "${WARDEN_STORAGE_DIR:-$RUN/storage}")
 	SMAX=$(. "$RUN/warden.env" >/dev/null 2>&1
 		echo "${WARDEN_STORAGE_MAX_SIZE:-1073741824}")
 	case "$SMAX" in ''|*[!0-9]*) SMAX=1073741824 ;; esac
-	SKB=$((SMAX / 1024 + 1024))
+	SKB=$(((SMAX + 1023) / 1024 + 160))
 }
 
 write_conf() {

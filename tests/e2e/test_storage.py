@@ -475,13 +475,15 @@ def test_oversize_and_abort(t):
     st, _, b = upload(s, k[11:], os.urandom(1024 * 1024), tok, raw=True)
     t.check("exactly the cap -> 200", st == 200, (st, b[:100]))
     s.request("DELETE", k, auth(tok))
-    # raw: Content-Length over the cap is refused before the body
+    # raw: Content-Length over the cap plus the multipart framing is
+    # refused before the body (lighttpd buffers storage bodies whole,
+    # issue #11, so its own cap is the one that answers unread)
     head = ("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
             "Content-Type: application/octet-stream\r\n"
-            "Content-Length: %d\r\n\r\n" % (k, tok, 1024 * 1024 + 1)
-            ).encode()
+            "Content-Length: %d\r\n\r\n" % (k, tok, 1024 * 1024 +
+                                              161 * 1024 + 1)).encode()
     st = raw_request(s, head, b"")
-    t.check("raw over the cap -> 413 unread", st == 413, st)
+    t.check("raw over the cap and framing -> 413 unread", st == 413, st)
     st, _, b = upload(s, k[11:], os.urandom(1024 * 1024 + 1), tok,
                       raw=True)
     t.check("raw over the cap, body sent -> 413 JSON",
