@@ -132,6 +132,9 @@ write_env() {
 		# a run directory from before the account lifecycle (issue 9)
 		grep -q '^WARDEN_MFA_KEY=' "$RUN/warden.env" ||
 			echo "WARDEN_MFA_KEY='$(rand 32)'" >>"$RUN/warden.env"
+		# ... and from before signed storage URLs (issue 11)
+		grep -q '^WARDEN_SIGNING_KEY=' "$RUN/warden.env" ||
+			echo "WARDEN_SIGNING_KEY='$(rand 32)'" >>"$RUN/warden.env"
 		return 0
 	fi
 	umask 077
@@ -152,6 +155,8 @@ WARDEN_RATE_LIMIT='1000'
 WARDEN_LOGIN_MAX_FAILURES_IP='5000'
 # seals TOTP secrets at rest (issue 9)
 WARDEN_MFA_KEY='$(rand 32)'
+# signs storage URLs, POST /storage/sign/<key> (issue 11)
+WARDEN_SIGNING_KEY='$(rand 32)'
 EOC
 	[ "$(id -u)" = 0 ] && chown "$SVC:$SVC" "$RUN/warden.env"
 	return 0

@@ -783,7 +783,8 @@ wd_storage_init(struct wd_storage *s, char *err, size_t errsz)
 	s->max_size = (uint64_t)wd_cfg_int(c, WD_CFG_STORAGE_MAX_SIZE);
 	/* lighttpd's x-sendfile for this route is configured with the
 	 * storage directory as its only allowed docroot */
-	s->sendfile = s->own_store.kind == WD_STORE_FS;
+	s->sendfile = s->own_store.kind == WD_STORE_FS &&
+	    wd_cfg_flag(c, WD_CFG_STORAGE_SENDFILE);
 	return WD_OK;
 }
 

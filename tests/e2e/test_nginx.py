@@ -16,6 +16,7 @@ import uuid
 
 from stack import REPO, free_port
 from test_hook import UA, payload
+import test_storage_slow as slow
 
 SVC = "warden"
 ENV0 = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
@@ -150,6 +151,10 @@ def test_nginx_spawn_fcgi(t):
                            os.path.join(s.run, "bin", "healthz"))
         children += _spawn(t, fcgi, "authz", os.path.join(s.run, "bin", "hook"),
                            extra_env=["WARDEN_ANON_ROLE="])
+        children += _spawn(t, fcgi, "storage",
+                           os.path.join(s.run, "bin", "storage"),
+                           extra_env=["WARDEN_STORAGE_SENDFILE=false"],
+                           children=4)
 
         with open(os.path.join(REPO, "lighttpd", "nginx.conf.example")) as f:
             text = f.read()
@@ -273,6 +278,8 @@ def test_nginx_spawn_fcgi(t):
                                     [("Authorization", "Bearer " + tok)])
             t.check("%s not served" % p, st in (400, 401, 404) and
                     b"WARDEN_" not in b, (st, b[:200]))
+        # storage: slow clients hold no binary (issue #11) ------------
+        slow.slow_clients(t, view, "nginx")
         t.check("nginx error log has no crit/emerg",
                 not re.search(r"\[(crit|alert|emerg)\]",
                               _log_tail(errlog, 100000)),
@@ -282,7 +289,8 @@ def test_nginx_spawn_fcgi(t):
             _stop_nginx(proc, pidfile)
             t.check("nginx stopped", proc.poll() is not None, proc.pid)
         exes = (os.path.join(s.run, "bin", "hook"),
-                os.path.join(s.run, "bin", "healthz"))
+                os.path.join(s.run, "bin", "healthz"),
+                os.path.join(s.run, "bin", "storage"))
         for pid in children:
             if any(_proc_is(pid, e) for e in exes):
                 try:
