@@ -14,6 +14,7 @@
 static const struct wd_route routes[] = {
 	{ "/storage/o/", NULL, wd_storage_serve, NULL },
 	{ "/storage/m/", NULL, wd_storage_serve, NULL },
+	{ "/storage/sign/", NULL, wd_storage_serve, NULL },
 };
 
 int

@@ -56,6 +56,8 @@ static const struct wd_errinfo errtab[] = {	/* unsized on purpose */
 			    "The body must be application/json" },
 	[WD_E_ORIGIN]	= { 403, "Forbidden", "origin-not-allowed",
 			    "This origin may not use the session cookie" },
+	[WD_E_QUOTA]	= { 413, "Payload Too Large", "quota-exceeded",
+			    "This upload would exceed the owner's quota" },
 };
 _Static_assert(sizeof(errtab) / sizeof(errtab[0]) == WD_E__MAX,
     "errtab rows");

@@ -33,6 +33,7 @@ enum wd_err {
 	WD_E_STOREDOWN,		/* 503: storage backend unreachable (storage) */
 	WD_E_MEDIATYPE,		/* 415: a JSON route got another body */
 	WD_E_ORIGIN,		/* 403: cross-site cookie request */
+	WD_E_QUOTA,		/* 413: owner's storage quota (storage) */
 	WD_E__MAX
 };
 

@@ -18,11 +18,13 @@
 #include "wd_mem.h"
 #include "wd_multipart.h"
 #include "wd_range.h"
+#include "wd_sign.h"
 #include "wd_skey.h"
 #include "wd_storage.h"
 #include "wd_util.h"
 
 #define PREFIX_LEN	11	/* "/storage/o/" */
+#define SIGN_LEN	14	/* "/storage/sign/" */
 
 /* Columns every query returns, in this order (see fill_obj). */
 #define COLS	"blob, size, content_type, owner, token::text, " \
@@ -319,6 +321,36 @@ dl_data(void *arg, const char *p, size_t len)
 }
 
 /*
+ * Percent-encodes (s, n) as a URL path into buf (size sz, NUL added):
+ * every byte but unreserved characters and '/'. WD_E_TOOBIG when short.
+ */
+static enum wd_err
+pct_path(const char *s, size_t n, char *buf, size_t sz, size_t *outn)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	size_t			 o = 0, i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char	 c = (unsigned char)s[i];
+
+		if (o + 4 > sz)
+			return WD_E_TOOBIG;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '/' || c == '.' ||
+		    c == '-' || c == '_' || c == '~')
+			buf[o++] = (char)c;
+		else {
+			buf[o++] = '%';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		}
+	}
+	buf[o] = '\0';
+	*outn = o;
+	return WD_OK;
+}
+
+/*
  * The X-Sendfile value for path: the path itself for a whole object, or
  * lighttpd's X-Sendfile2 "<url-encoded path> <first>-<last>" for a range
  * (mod_fastcgi, http_response_xsendfile2: it decodes the path and sends
@@ -329,32 +361,50 @@ static enum wd_err
 sendfile_hdr(const char *path, int partial, uint64_t off, uint64_t len,
     char *buf, size_t sz)
 {
-	static const char	 hex[] = "0123456789ABCDEF";
-	size_t			 n = 0;
-	int			 k;
+	size_t	 n = 0;
+	int	 k;
 
 	if (!partial) {
 		k = snprintf(buf, sz, "%s", path);
 		return k < 0 || (size_t)k >= sz ? WD_E_TOOBIG : WD_OK;
 	}
-	for (; *path != '\0'; path++) {
-		unsigned char	 c = (unsigned char)*path;
-
-		if (n + 4 > sz)
-			return WD_E_TOOBIG;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '/' || c == '.' ||
-		    c == '-' || c == '_')
-			buf[n++] = (char)c;
-		else {
-			buf[n++] = '%';
-			buf[n++] = hex[c >> 4];
-			buf[n++] = hex[c & 15];
-		}
-	}
+	if (pct_path(path, strlen(path), buf, sz, &n) != WD_OK)
+		return WD_E_TOOBIG;
 	k = snprintf(buf + n, sz - n, " %llu-%llu", (unsigned long long)off,
 	    (unsigned long long)(off + len - 1));
 	return k < 0 || (size_t)k >= sz - n ? WD_E_TOOBIG : WD_OK;
+}
+
+/* Query parameters of a signed URL (POST /storage/sign/<key>). */
+#define SIG_EXP		"X-Warden-Expires"
+#define SIG_SIG		"X-Warden-Signature"
+#define SIG_OP		"read"
+
+/*
+ * A signed URL read: 0 when the query carries no signature parameter,
+ * else 1 with *rc WD_OK when the signature is good for the object's
+ * current version and not expired, WD_E_FORBIDDEN otherwise (a missing
+ * object, an overwritten or deleted one, an expired or altered URL).
+ */
+static int
+signed_read(struct sreq *r, const struct obj *o, enum wd_err *rc)
+{
+	char		 e[24], sig[WD_SIGN_HEX + 2];
+	enum wd_err	 re, rs;
+	uint64_t	 exp;
+
+	re = wd_http_query(r->rq, SIG_EXP, e, sizeof(e));
+	rs = wd_http_query(r->rq, SIG_SIG, sig, sizeof(sig));
+	if (re == WD_E_NOTFOUND && rs == WD_E_NOTFOUND)
+		return 0;
+	*rc = WD_E_FORBIDDEN;
+	if (re != WD_OK || rs != WD_OK || r->s->sign_key == NULL ||
+	    !o->found || wd_parse_u64(e, strlen(e), UINT64_MAX, &exp) !=
+	    WD_OK)
+		return 1;
+	*rc = wd_sign_check(r->s->sign_key, r->s->sign_key_len, SIG_OP,
+	    r->key, r->klen, o->blob, exp, sig, (uint64_t)time(NULL));
+	return 1;
 }
 
 static void
@@ -373,8 +423,12 @@ get_object(struct sreq *r)
 
 	wd_hdrs_init(&hdr);
 	rc = lookup(r, &o);
-	if (rc == WD_OK)
+	/* a signed URL stands instead of the rules for exactly the version
+	 * it was signed for; a bad one is refused, never anonymous */
+	if (rc == WD_OK && !(!r->meta && signed_read(r, &o, &rc)))
 		rc = authorize(r, WD_RULES_GET, r->key, r->klen, &o, &pub);
+	else
+		pub = 0;
 	if (rc == WD_OK && !o.found)
 		rc = WD_E_NOTFOUND;
 	if (rc != WD_OK) {
@@ -696,6 +750,79 @@ delete_object(struct sreq *r)
 	}
 }
 
+/* ---- signed URLs ---- */
+
+/*
+ * POST /storage/sign/<key> {"expires_in": seconds}: needs read on the
+ * object; answers a URL that reads exactly this version until it expires
+ * (API.md §7).
+ */
+static void
+sign_object(struct sreq *r)
+{
+	static const struct wd_json_field f[] = {
+		{ "expires_in", json_type_int, 0, 1 },
+	};
+	struct json_object	*body = NULL, *v[1];
+	struct wd_buf		 b;
+	struct obj		 o;
+	struct tm		 tm;
+	char			 mac[WD_SIGN_HEX + 1], path[3 * WD_MAX_SKEY + 1];
+	char			 iso[32];
+	enum wd_err		 rc;
+	int64_t			 in;
+	time_t			 exp;
+	size_t			 plen;
+	int			 pub;
+
+	wd_buf_init(&b, 8 * 1024);
+	rc = WD_E_UNAVAILABLE;		/* no key configured: no URLs */
+	if (r->s->sign_key == NULL)
+		goto out;
+	rc = r->dir ? WD_E_NOTFOUND : wd_http_read_body(r->rq, 1024);
+	if (rc == WD_OK)
+		rc = wd_json_parse(r->rq->body.p, r->rq->body.len, 4, &body);
+	if (rc == WD_OK)
+		rc = wd_json_fields(body, f, 1, v, NULL);
+	if (rc != WD_OK)
+		goto out;
+	in = json_object_get_int64(v[0]);
+	rc = WD_E_BADREQ;
+	if (in < 1 || in > r->s->sign_max_age)
+		goto out;
+	rc = lookup(r, &o);
+	if (rc == WD_OK)
+		rc = authorize(r, WD_RULES_GET, r->key, r->klen, &o, &pub);
+	if (rc == WD_OK && !o.found)
+		rc = WD_E_NOTFOUND;
+	if (rc != WD_OK)
+		goto out;
+	exp = time(NULL) + (time_t)in;
+	rc = wd_sign_mac(r->s->sign_key, r->s->sign_key_len, SIG_OP, r->key,
+	    r->klen, o.blob, (uint64_t)exp, mac);
+	if (rc == WD_OK)
+		rc = pct_path(r->key, r->klen, path, sizeof(path), &plen);
+	if (rc != WD_OK)
+		goto out;
+	gmtime_r(&exp, &tm);
+	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	wd_buf_addf(&b, "{\"url\":\"/storage/o/%s?" SIG_EXP "=%lld&"
+	    SIG_SIG "=%s\",\"expires_at\":\"%s\"}", path, (long long)exp,
+	    mac, iso);
+	rc = wd_buf_status(&b);
+	if (rc == WD_OK) {
+		wd_http_log(r->rq, WD_LOG_INFO, "storage", "signed user=%s "
+		    "expires_in=%lld", r->anon ? "-" : r->c.user_id,
+		    (long long)in);
+		wd_http_send(r->rq, 200, NULL, "application/json", b.p, b.len);
+	}
+out:
+	if (rc != WD_OK)
+		wd_http_error(r->rq, rc, NULL);
+	json_object_put(body);
+	wd_buf_cleanup(&b);
+}
+
 /* ---- list ---- */
 
 static void
@@ -781,6 +908,11 @@ wd_storage_init(struct wd_storage *s, char *err, size_t errsz)
 	s->db = &s->own_db;
 	s->store = &s->own_store;
 	s->max_size = (uint64_t)wd_cfg_int(c, WD_CFG_STORAGE_MAX_SIZE);
+	s->sign_key = wd_cfg_str(c, WD_CFG_SIGNING_KEY);
+	if (s->sign_key != NULL && s->sign_key[0] == '\0')
+		s->sign_key = NULL;
+	s->sign_key_len = s->sign_key == NULL ? 0 : strlen(s->sign_key);
+	s->sign_max_age = wd_cfg_int(c, WD_CFG_SIGNED_URL_MAX_AGE);
 	/* lighttpd's x-sendfile for this route is configured with the
 	 * storage directory as its only allowed docroot */
 	s->sendfile = s->own_store.kind == WD_STORE_FS &&
@@ -809,6 +941,8 @@ wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 	struct sreq	*r;
 	const char	*m = rq->method;
 	enum wd_err	 rc;
+	size_t		 plen = PREFIX_LEN;
+	int		 sign = 0;
 
 	/* the key buffer and claims live on the heap, not the stack */
 	r = wd_xcalloc(1, sizeof(*r));
@@ -817,24 +951,31 @@ wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 	r->ctx.query = rq->query;
 	r->ctx.query_len = strlen(rq->query);
 	rc = WD_E_NOTFOUND;
-	if (rq->path_len < PREFIX_LEN || (strncmp(rq->uri, "/storage/o/",
-	    PREFIX_LEN) != 0 && strncmp(rq->uri, "/storage/m/",
-	    PREFIX_LEN) != 0))
+	if (rq->path_len >= SIGN_LEN && strncmp(rq->uri, "/storage/sign/",
+	    SIGN_LEN) == 0) {
+		sign = 1;
+		plen = SIGN_LEN;
+	} else if (rq->path_len < PREFIX_LEN || (strncmp(rq->uri,
+	    "/storage/o/", PREFIX_LEN) != 0 && strncmp(rq->uri,
+	    "/storage/m/", PREFIX_LEN) != 0))
 		goto out;
-	r->meta = rq->uri[9] == 'm';
-	rc = wd_skey_decode(rq->uri + PREFIX_LEN, rq->path_len - PREFIX_LEN,
+	r->meta = !sign && rq->uri[9] == 'm';
+	rc = wd_skey_decode(rq->uri + plen, rq->path_len - plen,
 	    r->key, sizeof(r->key), &r->klen, &r->dir);
 	if (rc != WD_OK)
 		goto out;
 	rc = WD_E_METHOD;
-	if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 &&
+	if (sign ? strcmp(m, "POST") != 0 :
+	    (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 &&
 	    (r->meta || (strcmp(m, "POST") != 0 && strcmp(m, "PUT") != 0 &&
-	    strcmp(m, "DELETE") != 0)))
+	    strcmp(m, "DELETE") != 0))))
 		goto out;
 	rc = who(r);
 	if (rc != WD_OK)
 		goto out;
-	if (m[0] == 'P')
+	if (sign)
+		sign_object(r);
+	else if (m[0] == 'P')
 		put_object(r);
 	else if (m[0] == 'D')
 		delete_object(r);

@@ -8,6 +8,8 @@
  *	GET|HEAD   /storage/m/<key>	metadata JSON
  *	GET|HEAD   /storage/m/<dir>/	JSON array of the objects under the
  *					exact prefix <dir>/, each checked
+ *	POST       /storage/sign/<key>	{"expires_in": s}: a signed URL
+ *					reading this version (issue #11)
  *
  * Every decision goes through the compiled rules (wd_rules.h); no match
  * is 403. A presented token that does not verify is 401, never
@@ -44,6 +46,9 @@ struct wd_storage {
 	struct wd_store		*store;		/* borrowed */
 	uint64_t		 max_size;	/* bytes per object */
 	int			 sendfile;	/* fs: X-Sendfile downloads */
+	const char		*sign_key;	/* NULL: no signed URLs */
+	size_t			 sign_key_len;
+	long			 sign_max_age;	/* seconds */
 	/* revoked sessions, as in the webhook (wd_revoke); may be NULL */
 	int			(*revoked)(void *arg, const char *sid);
 	void			*revoked_arg;

@@ -14,7 +14,8 @@ N_UP = 200
 N_DOWN = 200
 SIZE = 2 * 1024 * 1024      # well past socket buffers and lighttpd's
                             # 64 KiB streaming window
-SETTLE = 3.0                # seconds for the server to absorb the stalls
+SETTLE = 1.0                # seconds for the server to absorb the stalls,
+SETTLE_MAX = 15.0           # at most (lighttpd drops idle uploads at 20)
 LIMIT = 1.0                 # each ordinary request answers within this
 
 
@@ -66,7 +67,17 @@ def slow_clients(t, s, label):
             socks.append(_open(s.port, head, rcvbuf=4096))
         t.check("%s: %d stalled connections open" % (label, len(socks)),
                 len(socks) == N_UP + N_DOWN, len(socks))
+        # Serving 200 downloads once takes a while (on s3 every one is
+        # fetched from s3rver); a held process never comes back. So wait
+        # (bounded) until the one-time work is done, then measure.
+        end = time.monotonic() + SETTLE_MAX
         time.sleep(SETTLE)
+        while time.monotonic() < end:
+            st, _, dt = _timed(s, "GET", "/storage/m/user/%s/" % uid,
+                               ts.auth(tok))
+            if st == 200 and dt < LIMIT / 4:
+                break
+            time.sleep(0.5)
         worst = 0.0
         bad = []
         for rnd in range(3):
