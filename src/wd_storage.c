@@ -554,13 +554,74 @@ row_blob(struct sreq *r, char *blob, size_t n)
 	return rc;
 }
 
+/* ---- quota (issue #11) ---- */
+
+/*
+ * Reserves n bytes for owner against the quota, counting the bytes the
+ * upload replaces (oldsz) as freed: WD_OK with the reservation's id in
+ * rid, WD_E_QUOTA when used + live reservations + n - oldsz would pass
+ * the quota. The owner's usage row is locked by the first statement, so
+ * the second (a fresh snapshot, READ COMMITTED) sees every reservation
+ * and row change committed before: concurrent uploads of one owner are
+ * checked one after the other.
+ */
+static enum wd_err
+quota_reserve(struct sreq *r, const char *owner, uint64_t n, uint64_t oldsz,
+    char *rid, size_t ridsz)
+{
+	char		 ns[24], os[24], qs[24];
+	const char	*p[4] = { owner, ns, os, qs };
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+
+	snprintf(ns, sizeof(ns), "%llu", (unsigned long long)n);
+	snprintf(os, sizeof(os), "%llu", (unsigned long long)oldsz);
+	snprintf(qs, sizeof(qs), "%llu", (unsigned long long)r->s->quota);
+	rc = wd_db_begin(r->s->db);
+	if (rc != WD_OK)
+		return rc;
+	rc = wd_db_exec(r->s->db, "INSERT INTO storage.usage AS u (owner) "
+	    "VALUES ($1) ON CONFLICT (owner) DO UPDATE SET used = u.used",
+	    1, p, NULL);
+	if (rc == WD_OK)
+		rc = wd_db_exec(r->s->db, "INSERT INTO storage.reservations "
+		    "(owner, bytes) SELECT $1, $2::bigint WHERE "
+		    "(SELECT used FROM storage.usage WHERE owner = $1) - "
+		    "$3::bigint + $2::bigint + COALESCE((SELECT sum(bytes) "
+		    "FROM storage.reservations WHERE owner = $1 AND "
+		    "created_at > now() - interval '1 hour'), 0) <= $4::bigint "
+		    "RETURNING id", 4, p, &res);
+	if (rc == WD_OK && wd_db_rows(res) != 1)
+		rc = WD_E_QUOTA;
+	if (rc == WD_OK)
+		snprintf(rid, ridsz, "%s", wd_db_val(res, 0, 0));
+	wd_db_free(res);
+	/* a lost COMMIT leaves at most a reservation that expires */
+	return wd_db_end(r->s->db, rc);
+}
+
+/* Drops reservation rid (best effort: it expires after an hour). */
+static void
+quota_release(struct sreq *r, const char *rid)
+{
+	const char	*p[1] = { rid };
+
+	if (rid[0] == '\0')
+		return;
+	if (wd_db_exec(r->s->db, "DELETE FROM storage.reservations WHERE "
+	    "id = $1", 1, p, NULL) != WD_OK)
+		wd_http_log(r->rq, WD_LOG_WARN, "storage", "reservation %s "
+		    "left to expire", rid);
+}
+
 /* Writes the row for a stored blob: a create inserts only if the key is
  * still free, an update replaces only the version the rules saw.
  * WD_E_CONFLICT when another request won the race. *unknown is set when
  * the write may have committed although it failed (the blob must stay). */
 static enum wd_err
 put_row(struct sreq *r, const struct obj *old, const char *blob,
-    uint64_t size, const char *ctype, struct obj *o, int *unknown)
+    uint64_t size, const char *ctype, const char *rid, struct obj *o,
+    int *unknown)
 {
 	char		 sz[24], now[WD_BLOB_LEN + 1];
 	const char	*p[5];
@@ -574,6 +635,13 @@ put_row(struct sreq *r, const struct obj *old, const char *blob,
 	p[1] = blob;
 	p[2] = sz;
 	p[3] = ctype;
+	/* with a reservation, the row and its release commit together: the
+	 * quota check never counts these bytes twice, nor not at all */
+	if (rid[0] != '\0') {
+		rc = wd_db_begin(r->s->db);
+		if (rc != WD_OK)
+			return rc;
+	}
 	if (old->found) {
 		p[4] = old->blob;
 		rc = wd_db_exec(r->s->db, "UPDATE storage.objects SET "
@@ -592,6 +660,14 @@ put_row(struct sreq *r, const struct obj *old, const char *blob,
 	if (rc == WD_OK && !fill_obj(res, 0, 0, o))
 		rc = WD_E_INTERNAL;
 	wd_db_free(res);
+	if (rid[0] != '\0') {
+		const char	*q[1] = { rid };
+
+		if (rc == WD_OK)
+			rc = wd_db_exec(r->s->db, "DELETE FROM "
+			    "storage.reservations WHERE id = $1", 1, q, NULL);
+		rc = wd_db_end(r->s->db, rc);
+	}
 	if (rc == WD_E_DBDOWN) {
 		if (row_blob(r, now, sizeof(now)) != WD_OK)
 			*unknown = 1;
@@ -608,9 +684,9 @@ put_object(struct sreq *r)
 	struct wd_mp		*mp = NULL;
 	struct ul		 u;
 	struct obj		 old, o;
-	char			 bnd[WD_MAX_MP_BOUNDARY + 1];
+	char			 bnd[WD_MAX_MP_BOUNDARY + 1], rid[24] = "";
 	char			*buf = NULL;
-	const char		*ct, *ctype;
+	const char		*ct, *ctype, *owner;
 	size_t			 blen, got;
 	uint64_t		 cl, left;
 	enum wd_err		 rc;
@@ -642,6 +718,17 @@ put_object(struct sreq *r)
 		    WD_RULES_CREATE, r->key, r->klen, &old, &pub);
 	if (rc != WD_OK)
 		goto out;
+	/* the quota is the owner's (the first uploader's, kept by
+	 * updates); checked before a byte is stored. A multipart body is
+	 * counted whole (the file plus its framing). */
+	owner = old.found ? (old.has_owner ? old.owner : NULL) :
+	    (r->anon ? NULL : r->c.user_id);
+	if (r->s->quota > 0 && owner != NULL) {
+		rc = quota_reserve(r, owner, cl, old.found ? old.size : 0,
+		    rid, sizeof(rid));
+		if (rc != WD_OK)
+			goto out;
+	}
 	rc = wd_store_put_begin(r->s->store, &put);
 	if (rc != WD_OK)
 		goto out;
@@ -673,7 +760,9 @@ put_object(struct sreq *r)
 	begun = 0;
 	if (rc != WD_OK)
 		goto out;
-	rc = put_row(r, &old, put.blob, put.size, ctype, &o, &unknown);
+	rc = put_row(r, &old, put.blob, put.size, ctype, rid, &o, &unknown);
+	if (rc == WD_OK || unknown)
+		rid[0] = '\0';		/* released with the row */
 	if (rc != WD_OK) {
 		/* the row failed: the object must not stay behind, unless
 		 * the row may point at it (a sweep finds it, issue #11) */
@@ -693,6 +782,7 @@ put_object(struct sreq *r)
 out:
 	if (begun)
 		wd_store_put_abort(&put);
+	quota_release(r, rid);
 	if (rc != WD_OK)
 		wd_http_error(r->rq, rc, rc == WD_E_NOTFOUND && r->dir ?
 		    "A key ending in / is a directory" : NULL);
@@ -913,6 +1003,7 @@ wd_storage_init(struct wd_storage *s, char *err, size_t errsz)
 		s->sign_key = NULL;
 	s->sign_key_len = s->sign_key == NULL ? 0 : strlen(s->sign_key);
 	s->sign_max_age = wd_cfg_int(c, WD_CFG_SIGNED_URL_MAX_AGE);
+	s->quota = (uint64_t)wd_cfg_int(c, WD_CFG_STORAGE_QUOTA);
 	/* lighttpd's x-sendfile for this route is configured with the
 	 * storage directory as its only allowed docroot */
 	s->sendfile = s->own_store.kind == WD_STORE_FS &&

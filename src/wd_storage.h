@@ -49,6 +49,7 @@ struct wd_storage {
 	const char		*sign_key;	/* NULL: no signed URLs */
 	size_t			 sign_key_len;
 	long			 sign_max_age;	/* seconds */
+	uint64_t		 quota;		/* bytes per owner; 0: none */
 	/* revoked sessions, as in the webhook (wd_revoke); may be NULL */
 	int			(*revoked)(void *arg, const char *sid);
 	void			*revoked_arg;
