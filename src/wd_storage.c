@@ -21,6 +21,7 @@
 #include "wd_sign.h"
 #include "wd_skey.h"
 #include "wd_storage.h"
+#include "wd_throttle.h"
 #include "wd_util.h"
 
 #define PREFIX_LEN	11	/* "/storage/o/" */
@@ -126,10 +127,32 @@ who(struct sreq *r)
 	adm = wd_http_param(r->rq, "HTTP_X_WARDEN_ADMIN_SECRET");
 	if (adm != NULL && r->s->admin_secret != NULL &&
 	    r->s->admin_secret[0] != '\0') {
+		const char	*ip = wd_http_param(r->rq, "REMOTE_ADDR");
+		char		 tk[WD_THROTTLE_MAX_KEY];
+		long		 left = 0;
+
+		/* guesses are counted per address (issue #11); over the
+		 * limit even the right secret waits, so guessing learns
+		 * nothing. A throttle that cannot be read fails closed. */
+		snprintf(tk, sizeof(tk), "storage-admin|%s",
+		    ip == NULL ? "" : ip);
+		rc = wd_throttle_over(r->s->db, tk, WD_THROTTLE_FAIL_WINDOW,
+		    WD_STORAGE_ADMIN_FAILS, &left);
+		if (rc != WD_OK) {
+			if (rc == WD_E_RATELIMIT)
+				wd_http_log(r->rq, WD_LOG_WARN, "storage",
+				    "admin secret throttled");
+			return rc;
+		}
 		/* configured: a wrong secret is refused, not ignored */
 		if (!wd_ct_eq(adm, strlen(adm), r->s->admin_secret,
-		    strlen(r->s->admin_secret)))
+		    strlen(r->s->admin_secret))) {
+			(void)wd_throttle_hit(r->s->db, tk,
+			    WD_THROTTLE_FAIL_WINDOW, 0, &left);
+			wd_http_log(r->rq, WD_LOG_WARN, "storage",
+			    "wrong admin secret");
 			return WD_E_FORBIDDEN;
+		}
 		r->admin = 1;
 	}
 	authz = wd_http_param(r->rq, "HTTP_AUTHORIZATION");
