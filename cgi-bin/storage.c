@@ -5,11 +5,13 @@
  * in src/wd_storage.c.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include <curl/curl.h>
 
 #include "wd_http.h"
 #include "wd_storage.h"
+#include "wd_util.h"
 
 static const struct wd_route routes[] = {
 	{ "/storage/o/", NULL, wd_storage_serve, NULL },
@@ -17,8 +19,29 @@ static const struct wd_route routes[] = {
 	{ "/storage/sign/", NULL, wd_storage_serve, NULL },
 };
 
+/* `storage gc [MINUTES]`: the orphan sweep, for cron or a timer. */
+static int
+gc(struct wd_storage *s, int argc, char *argv[])
+{
+	uint64_t	 min = 60;
+	unsigned	 removed, kept;
+	enum wd_err	 rc;
+
+	if (argc == 3 && wd_parse_u64(argv[2], strlen(argv[2]), 525600,
+	    &min) != WD_OK) {
+		fprintf(stderr, "usage: storage gc [MINUTES]\n");
+		return 1;
+	}
+	rc = wd_storage_gc(s, (long)min * 60, &removed, &kept);
+	printf("warden-storage gc: removed %u, kept %u\n", removed, kept);
+	if (rc != WD_OK)
+		fprintf(stderr, "warden-storage gc: %s\n",
+		    wd_err_info(rc)->code);
+	return rc == WD_OK ? 0 : 1;
+}
+
 int
-main(void)
+main(int argc, char *argv[])
 {
 	struct wd_storage	 s;
 	char			 err[512] = "";
@@ -30,6 +53,8 @@ main(void)
 	}
 	if (wd_storage_init(&s, err, sizeof(err)) != WD_OK)
 		fprintf(stderr, "warden-storage: %s\n", err);
+	else if (argc >= 2 && argc <= 3 && strcmp(argv[1], "gc") == 0)
+		rv = gc(&s, argc, argv);
 	else
 		rv = wd_http_serve("warden-storage", routes,
 		    sizeof(routes) / sizeof(routes[0]), &s);

@@ -996,6 +996,64 @@ out:
 	wd_buf_cleanup(&b);
 }
 
+/* ---- the sweep (issue #11) ---- */
+
+struct gc {
+	struct wd_storage	*s;
+	time_t			 before;
+	unsigned		 removed, kept;
+};
+
+static enum wd_err
+gc_blob(void *arg, const char *blob, time_t mtime)
+{
+	struct gc	*g = arg;
+	const char	*p[1] = { blob };
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+	int		 used;
+
+	if (mtime > g->before) {	/* an upload may still write its row */
+		g->kept++;
+		return WD_OK;
+	}
+	rc = wd_db_read(g->s->db, "SELECT 1 FROM storage.objects WHERE "
+	    "blob = $1", 1, p, &res);
+	used = rc == WD_OK && wd_db_rows(res) > 0;
+	wd_db_free(res);
+	if (rc != WD_OK)
+		return rc;	/* unknown: stop, remove nothing more */
+	if (used) {
+		g->kept++;
+		return WD_OK;
+	}
+	if (wd_store_remove(g->s->store, blob) == WD_OK) {
+		wd_log(NULL, WD_LOG_INFO, "storage", "swept orphan blob=%s",
+		    blob);
+		g->removed++;
+	}
+	return WD_OK;
+}
+
+enum wd_err
+wd_storage_gc(struct wd_storage *s, long min_age, unsigned *removed,
+    unsigned *kept)
+{
+	struct gc	 g = { s, time(NULL) - min_age, 0, 0 };
+	enum wd_err	 rc;
+
+	*removed = *kept = 0;
+	/* reservations a crashed request left behind (they stopped
+	 * counting after an hour already) */
+	rc = wd_db_exec(s->db, "DELETE FROM storage.reservations WHERE "
+	    "created_at < now() - interval '1 hour'", 0, NULL, NULL);
+	if (rc == WD_OK)
+		rc = wd_store_list(s->store, gc_blob, &g);
+	*removed = g.removed;
+	*kept = g.kept;
+	return rc;
+}
+
 enum wd_err
 wd_storage_init(struct wd_storage *s, char *err, size_t errsz)
 {

@@ -4,6 +4,7 @@
  * are the client's and are never interpreted.
  */
 #define _GNU_SOURCE		/* O_TMPFILE (open(2)) */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "wd_limits.h"
 #include "wd_mem.h"
 #include "wd_store.h"
+#include "wd_util.h"
 
 #define SPOOL_DEFAULT	"/var/tmp"
 
@@ -340,4 +342,51 @@ wd_store_remove(struct wd_store *st, const char *blob)
 	if (unlink(path) != 0 && errno != ENOENT)
 		return WD_E_INTERNAL;
 	return WD_OK;
+}
+
+/* 1 if s is exactly two lower-case hex digits (an fs shard). */
+static int
+shard_valid(const char *s)
+{
+	return strlen(s) == 2 && wd_hexval(s[0]) >= 0 &&
+	    wd_hexval(s[1]) >= 0 && (s[0] < 'A' || s[0] > 'F') &&
+	    (s[1] < 'A' || s[1] > 'F');
+}
+
+enum wd_err
+wd_store_list(struct wd_store *st, wd_store_blob_fn fn, void *arg)
+{
+	DIR		*top, *sub;
+	struct dirent	*d, *e;
+	struct stat	 sb;
+	char		 path[1200];
+	enum wd_err	 rc = WD_OK;
+
+	if (st->kind != WD_STORE_FS)
+		return WD_E_NOTFOUND;
+	top = opendir(st->dir);
+	if (top == NULL)
+		return WD_E_INTERNAL;
+	while (rc == WD_OK && (d = readdir(top)) != NULL) {
+		if (!shard_valid(d->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", st->dir, d->d_name);
+		sub = opendir(path);
+		if (sub == NULL)
+			continue;
+		while (rc == WD_OK && (e = readdir(sub)) != NULL) {
+			/* only names we make, in the shard they belong to */
+			if (!wd_store_blob_valid(e->d_name) ||
+			    strncmp(e->d_name, d->d_name, 2) != 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s/%s", st->dir,
+			    d->d_name, e->d_name);
+			if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+				continue;
+			rc = fn(arg, e->d_name, sb.st_mtime);
+		}
+		closedir(sub);
+	}
+	closedir(top);
+	return rc;
 }

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "wd_cfg.h"
 #include "wd_err.h"
@@ -95,6 +96,18 @@ enum wd_err	wd_store_remove(struct wd_store *st, const char *blob);
  */
 enum wd_err	wd_store_path(const struct wd_store *st, const char *blob,
 		    char *buf, size_t sz);
+
+/* Receives one stored blob and its modification time (wd_store_list). */
+typedef enum wd_err (*wd_store_blob_fn)(void *arg, const char *blob,
+		    time_t mtime);
+
+/*
+ * fs only: calls fn for every blob file under the storage directory
+ * (names we make, in their own shard; nothing else is reported). Stops
+ * at fn's first error and returns it. WD_E_NOTFOUND for other backends.
+ */
+enum wd_err	wd_store_list(struct wd_store *st, wd_store_blob_fn fn,
+		    void *arg);
 
 /* 1 if s is exactly WD_BLOB_LEN lower-case hex digits. */
 int		wd_store_blob_valid(const char *s);
