@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "wd_mem.h"
@@ -217,7 +218,72 @@ struct getctx {
 	void		*arg;
 	int		*started;
 	enum wd_err	 stop;
+	uint64_t	 off, len;	/* what was asked */
+	uint64_t	 got;		/* object bytes passed to fn */
+	char		 crange[96];	/* Content-Range of the answer */
+	char		 clen[32];	/* Content-Length of the answer */
 };
+
+/* Keeps the Content-Range and Content-Length of the last answer. */
+static size_t
+header_cb(char *p, size_t sz, size_t n, void *arg)
+{
+	struct getctx	*g = arg;
+	size_t		 len = sz * n, k, v;
+	char		*dst = NULL;
+	size_t		 dsz = 0;
+
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		g->crange[0] = g->clen[0] = '\0';	/* a new answer */
+		return len;
+	}
+	if (len > 14 && strncasecmp(p, "Content-Range:", 14) == 0) {
+		k = 14;
+		dst = g->crange;
+		dsz = sizeof(g->crange);
+	} else if (len > 15 && strncasecmp(p, "Content-Length:", 15) == 0) {
+		k = 15;
+		dst = g->clen;
+		dsz = sizeof(g->clen);
+	}
+	if (dst == NULL)
+		return len;
+	while (k < len && (p[k] == ' ' || p[k] == '\t'))
+		k++;
+	v = len;
+	while (v > k && (p[v - 1] == '\r' || p[v - 1] == '\n' ||
+	    p[v - 1] == ' '))
+		v--;
+	if (v - k < dsz) {
+		memcpy(dst, p + k, v - k);
+		dst[v - k] = '\0';
+	}
+	return len;
+}
+
+/*
+ * The answer carries exactly the bytes asked for: 206 with
+ * "bytes off-last/..." and Content-Length len. Anything else (a 200
+ * with the whole object, another range, a proxy's page) is refused
+ * before a byte reaches the client.
+ */
+static int
+answer_matches(const struct getctx *g, long st)
+{
+	char	 want[64];
+	int	 n;
+
+	if (st != 206)
+		return 0;
+	n = snprintf(want, sizeof(want), "bytes %llu-%llu/",
+	    (unsigned long long)g->off,
+	    (unsigned long long)(g->off + g->len - 1));
+	if (n < 0 || (size_t)n >= sizeof(want) ||
+	    strncmp(g->crange, want, (size_t)n) != 0)
+		return 0;
+	n = snprintf(want, sizeof(want), "%llu", (unsigned long long)g->len);
+	return g->clen[0] == '\0' || strcmp(g->clen, want) == 0;
+}
 
 static size_t
 write_cb(char *p, size_t sz, size_t n, void *arg)
@@ -229,7 +295,17 @@ write_cb(char *p, size_t sz, size_t n, void *arg)
 	curl_easy_getinfo(g->s3->curl, CURLINFO_RESPONSE_CODE, &st);
 	if (st < 200 || st >= 300)
 		return sz * n;
+	if (!*g->started && !answer_matches(g, st)) {
+		g->stop = WD_E_STOREDOWN;
+		return 0;
+	}
+	/* never more than asked, whatever the server sends */
+	if (sz * n > g->len - g->got) {
+		g->stop = WD_E_STOREDOWN;
+		return 0;
+	}
 	*g->started = 1;
+	g->got += sz * n;
 	g->stop = g->fn(g->arg, p, sz * n);
 	return g->stop == WD_OK ? sz * n : 0;
 }
@@ -239,30 +315,45 @@ wd_s3_get(struct wd_s3 *s3, const char *name, uint64_t off, uint64_t len,
     wd_s3_data_fn fn, void *arg, int *started)
 {
 	struct curl_slist	*h = NULL;
-	struct getctx		 g = { s3, fn, arg, started, WD_OK };
+	struct getctx		 g;
 	char			 url[1024], range[64];
 	enum wd_err		 rc;
 	CURLcode		 cc;
 
 	*started = 0;
+	memset(&g, 0, sizeof(g));
+	g.s3 = s3;
+	g.fn = fn;
+	g.arg = arg;
+	g.started = started;
+	g.off = off;
+	g.len = len;
 	rc = wd_s3_url(s3, name, url, sizeof(url));
 	if (rc != WD_OK)
 		return rc;
 	if (len == 0)
 		return WD_OK;
-	if (off != 0 || len != UINT64_MAX)
-		snprintf(range, sizeof(range), "bytes=%llu-%llu",
-		    (unsigned long long)off,
-		    (unsigned long long)(off + len - 1));
-	h = wd_s3_headers(s3, off != 0 || len != UINT64_MAX ? range : NULL);
+	/* always a range: the answer can then be checked against it */
+	if (len == UINT64_MAX || off > UINT64_MAX - len)
+		return WD_E_INTERNAL;
+	snprintf(range, sizeof(range), "bytes=%llu-%llu",
+	    (unsigned long long)off, (unsigned long long)(off + len - 1));
+	h = wd_s3_headers(s3, range);
 	setup(s3, url, h);
 	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(s3->curl, CURLOPT_WRITEDATA, &g);
+	curl_easy_setopt(s3->curl, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(s3->curl, CURLOPT_HEADERDATA, &g);
 	cc = curl_easy_perform(s3->curl);
 	curl_slist_free_all(h);
 	if (g.stop != WD_OK)
 		return g.stop;
-	return result(s3, cc);
+	rc = result(s3, cc);
+	/* a 2xx with fewer bytes than asked (connection cut, a lying
+	 * server): the caller must not finish the answer as complete */
+	if (rc == WD_OK && g.got != len)
+		rc = WD_E_STOREDOWN;
+	return rc;
 }
 
 enum wd_err
