@@ -170,6 +170,10 @@ static const struct cfgdef defs[] = {
 	/* bytes per owner; 0 (the default): unlimited, nothing counted */
 	[WD_CFG_STORAGE_QUOTA] = { "WARDEN_STORAGE_QUOTA", WD_CFGT_INT,
 	    0, 1L << 50, "0", STORE, 0 },
+	/* s3: bytes per multipart part, held in memory while it fills;
+	 * AWS wants >= 5 MiB (all parts but the last), s3rver takes less */
+	[WD_CFG_S3_PART_SIZE] = { "WARDEN_S3_PART_SIZE", WD_CFGT_INT,
+	    1024, 1L << 30, "5242880", STORE, 0 },
 };
 _Static_assert(sizeof(defs) / sizeof(defs[0]) == WD_CFG__MAX, "cfg rows");
 

@@ -13,6 +13,7 @@
 
 #include "wd_mem.h"
 #include "wd_s3.h"
+#include "wd_util.h"
 
 /* Connect and stall limits: a dead S3 must turn into a 503 quickly, a
  * slow client download must not be cut. */
@@ -222,6 +223,7 @@ struct getctx {
 	uint64_t	 got;		/* object bytes passed to fn */
 	char		 crange[96];	/* Content-Range of the answer */
 	char		 clen[32];	/* Content-Length of the answer */
+	int		 done;		/* stopped after the last byte */
 };
 
 /* Keeps the Content-Range and Content-Length of the last answer. */
@@ -262,27 +264,37 @@ header_cb(char *p, size_t sz, size_t n, void *arg)
 }
 
 /*
- * The answer carries exactly the bytes asked for: 206 with
- * "bytes off-last/..." and Content-Length len. Anything else (a 200
- * with the whole object, another range, a proxy's page) is refused
- * before a byte reaches the client.
+ * The answer carries the bytes asked for: 206 with "bytes A-B/T" where A
+ * is the offset asked and B at least the last byte asked (a server may
+ * send more: s3rver answers "bytes=0-0" with the whole object; the
+ * surplus is never passed on), and a Content-Length of B - A + 1. A 200
+ * with the whole object, another offset, a shorter range or a proxy's
+ * page is refused before a byte reaches the client.
  */
 static int
 answer_matches(const struct getctx *g, long st)
 {
-	char	 want[64];
-	int	 n;
+	const char	*p = g->crange, *e;
+	uint64_t	 a, b, cl;
 
-	if (st != 206)
+	if (st != 206 || strncmp(p, "bytes ", 6) != 0)
 		return 0;
-	n = snprintf(want, sizeof(want), "bytes %llu-%llu/",
-	    (unsigned long long)g->off,
-	    (unsigned long long)(g->off + g->len - 1));
-	if (n < 0 || (size_t)n >= sizeof(want) ||
-	    strncmp(g->crange, want, (size_t)n) != 0)
+	p += 6;
+	e = strchr(p, '-');
+	if (e == NULL || wd_parse_u64(p, (size_t)(e - p), UINT64_MAX, &a) !=
+	    WD_OK)
 		return 0;
-	n = snprintf(want, sizeof(want), "%llu", (unsigned long long)g->len);
-	return g->clen[0] == '\0' || strcmp(g->clen, want) == 0;
+	p = e + 1;
+	e = strchr(p, '/');
+	if (e == NULL || wd_parse_u64(p, (size_t)(e - p), UINT64_MAX, &b) !=
+	    WD_OK)
+		return 0;
+	if (a != g->off || b < a || b - a < g->len - 1)
+		return 0;
+	if (g->clen[0] != '\0' && (wd_parse_u64(g->clen, strlen(g->clen),
+	    UINT64_MAX, &cl) != WD_OK || cl != b - a + 1))
+		return 0;
+	return 1;
 }
 
 static size_t
@@ -290,6 +302,7 @@ write_cb(char *p, size_t sz, size_t n, void *arg)
 {
 	struct getctx	*g = arg;
 	long		 st = 0;
+	size_t		 k = sz * n;
 
 	/* an error answer's body is S3's XML, not the object */
 	curl_easy_getinfo(g->s3->curl, CURLINFO_RESPONSE_CODE, &st);
@@ -299,15 +312,21 @@ write_cb(char *p, size_t sz, size_t n, void *arg)
 		g->stop = WD_E_STOREDOWN;
 		return 0;
 	}
-	/* never more than asked, whatever the server sends */
-	if (sz * n > g->len - g->got) {
-		g->stop = WD_E_STOREDOWN;
+	/* never more than asked, whatever the server sends: once the
+	 * range is complete the transfer is stopped (g->done) */
+	if (k > g->len - g->got)
+		k = (size_t)(g->len - g->got);
+	*g->started = 1;
+	g->got += k;
+	if (k > 0)
+		g->stop = g->fn(g->arg, p, k);
+	if (g->stop != WD_OK)
+		return 0;
+	if (g->got == g->len && k < sz * n) {
+		g->done = 1;
 		return 0;
 	}
-	*g->started = 1;
-	g->got += sz * n;
-	g->stop = g->fn(g->arg, p, sz * n);
-	return g->stop == WD_OK ? sz * n : 0;
+	return sz * n;
 }
 
 enum wd_err
@@ -348,7 +367,7 @@ wd_s3_get(struct wd_s3 *s3, const char *name, uint64_t off, uint64_t len,
 	curl_slist_free_all(h);
 	if (g.stop != WD_OK)
 		return g.stop;
-	rc = result(s3, cc);
+	rc = g.done ? WD_OK : result(s3, cc);
 	/* a 2xx with fewer bytes than asked (connection cut, a lying
 	 * server): the caller must not finish the answer as complete */
 	if (rc == WD_OK && g.got != len)
@@ -370,6 +389,272 @@ wd_s3_delete(struct wd_s3 *s3, const char *name)
 	setup(s3, url, h);
 	curl_easy_setopt(s3->curl, CURLOPT_CUSTOMREQUEST, "DELETE");
 	curl_easy_setopt(s3->curl, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, discard);
+	rc = result(s3, curl_easy_perform(s3->curl));
+	curl_slist_free_all(h);
+	return rc;
+}
+
+/* ---- multipart upload (issue #11): parts of a bounded size ---- */
+
+/* An answer body kept for its few fields (UploadId, <Error>). */
+struct small {
+	char	 p[4096];
+	size_t	 len;
+	char	 etag[WD_S3_MAX_ETAG + 1];
+};
+
+static size_t
+small_cb(char *p, size_t sz, size_t n, void *arg)
+{
+	struct small	*b = arg;
+	size_t		 len = sz * n, k;
+
+	k = len < sizeof(b->p) - 1 - b->len ? len : sizeof(b->p) - 1 - b->len;
+	memcpy(b->p + b->len, p, k);
+	b->len += k;
+	b->p[b->len] = '\0';
+	return len;
+}
+
+static size_t
+etag_cb(char *p, size_t sz, size_t n, void *arg)
+{
+	struct small	*b = arg;
+	size_t		 len = sz * n, k = 5, v;
+
+	if (len <= 5 || strncasecmp(p, "ETag:", 5) != 0)
+		return len;
+	while (k < len && (p[k] == ' ' || p[k] == '\t'))
+		k++;
+	v = len;
+	while (v > k && (p[v - 1] == '\r' || p[v - 1] == '\n' ||
+	    p[v - 1] == ' '))
+		v--;
+	if (v - k <= WD_S3_MAX_ETAG && memchr(p + k, '<', v - k) == NULL &&
+	    memchr(p + k, '&', v - k) == NULL) {
+		memcpy(b->etag, p + k, v - k);
+		b->etag[v - k] = '\0';
+	}
+	return len;
+}
+
+struct membody {
+	const char	*p;
+	size_t		 left;
+};
+
+static size_t
+read_mem(char *p, size_t sz, size_t n, void *arg)
+{
+	struct membody	*m = arg;
+	size_t		 k = sz * n < m->left ? sz * n : m->left;
+
+	memcpy(p, m->p, k);
+	m->p += k;
+	m->left -= k;
+	return k;
+}
+
+/* url + "?" + query (the upload id escaped). */
+static enum wd_err
+mpu_url(struct wd_s3 *s3, const char *name, const char *q1,
+    const char *id, char *buf, size_t sz)
+{
+	char	*esc = NULL;
+	int	 n;
+	size_t	 ul;
+
+	if (wd_s3_url(s3, name, buf, sz) != WD_OK)
+		return WD_E_INTERNAL;
+	ul = strlen(buf);
+	if (id != NULL) {
+		esc = curl_easy_escape(s3->curl, id, 0);
+		if (esc == NULL)
+			return WD_E_INTERNAL;
+	}
+	n = snprintf(buf + ul, sz - ul, "?%s%s", q1, esc == NULL ? "" : esc);
+	curl_free(esc);
+	return n < 0 || (size_t)n >= sz - ul ? WD_E_TOOBIG : WD_OK;
+}
+
+/* The text of <tag>...</tag> in an answer, or WD_E_INTERNAL. */
+static enum wd_err
+xml_field(const char *body, const char *tag, char *out, size_t sz)
+{
+	char		 open_[64];
+	const char	*a, *e;
+
+	snprintf(open_, sizeof(open_), "<%s>", tag);
+	a = strstr(body, open_);
+	if (a == NULL)
+		return WD_E_INTERNAL;
+	a += strlen(open_);
+	e = strchr(a, '<');
+	if (e == NULL || e == a || (size_t)(e - a) >= sz)
+		return WD_E_INTERNAL;
+	memcpy(out, a, (size_t)(e - a));
+	out[e - a] = '\0';
+	return WD_OK;
+}
+
+enum wd_err
+wd_s3_mpu_begin(struct wd_s3 *s3, const char *name, char *id, size_t idsz)
+{
+	struct curl_slist	*h;
+	struct small		 b;
+	char			 url[1100];
+	enum wd_err		 rc;
+
+	memset(&b, 0, sizeof(b));
+	id[0] = '\0';
+	rc = mpu_url(s3, name, "uploads=", NULL, url, sizeof(url));
+	if (rc != WD_OK)
+		return rc;
+	h = wd_s3_headers(s3, NULL);
+	setup(s3, url, h);
+	curl_easy_setopt(s3->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(s3->curl, CURLOPT_POSTFIELDS, "");
+	curl_easy_setopt(s3->curl, CURLOPT_POSTFIELDSIZE, 0L);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, small_cb);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEDATA, &b);
+	rc = result(s3, curl_easy_perform(s3->curl));
+	curl_slist_free_all(h);
+	if (rc == WD_OK)
+		rc = xml_field(b.p, "UploadId", id, idsz);
+	return rc;
+}
+
+enum wd_err
+wd_s3_mpu_part(struct wd_s3 *s3, const char *name, const char *id,
+    unsigned part, const void *buf, size_t len, char *etag, size_t etsz)
+{
+	struct curl_slist	*h;
+	struct small		 b;
+	struct membody		 m = { buf, len };
+	char			 url[1400], q[48];
+	enum wd_err		 rc;
+
+	memset(&b, 0, sizeof(b));
+	snprintf(q, sizeof(q), "partNumber=%u&uploadId=", part);
+	rc = mpu_url(s3, name, q, id, url, sizeof(url));
+	if (rc != WD_OK)
+		return rc;
+	h = wd_s3_headers(s3, NULL);
+	setup(s3, url, h);
+	curl_easy_setopt(s3->curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(s3->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(s3->curl, CURLOPT_READFUNCTION, read_mem);
+	curl_easy_setopt(s3->curl, CURLOPT_READDATA, &m);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(s3->curl, CURLOPT_HEADERFUNCTION, etag_cb);
+	curl_easy_setopt(s3->curl, CURLOPT_HEADERDATA, &b);
+	rc = result(s3, curl_easy_perform(s3->curl));
+	curl_slist_free_all(h);
+	if (rc == WD_OK && (b.etag[0] == '\0' || strlen(b.etag) >= etsz))
+		rc = WD_E_INTERNAL;	/* no ETag: cannot complete */
+	if (rc == WD_OK)
+		snprintf(etag, etsz, "%s", b.etag);
+	return rc;
+}
+
+enum wd_err
+wd_s3_mpu_complete(struct wd_s3 *s3, const char *name, const char *id,
+    const char *etags, size_t stride, unsigned n)
+{
+	struct curl_slist	*h, *t;
+	struct small		 b;
+	char			 url[1400], *xml;
+	size_t			 cap, len = 0;
+	unsigned		 i;
+	enum wd_err		 rc;
+	int			 k;
+
+	memset(&b, 0, sizeof(b));
+	rc = mpu_url(s3, name, "uploadId=", id, url, sizeof(url));
+	if (rc != WD_OK)
+		return rc;
+	/* <Part><PartNumber>N</PartNumber><ETag>E</ETag></Part>: 64 bytes
+	 * of markup and digits per part, plus the etag */
+	cap = 128 + (size_t)n * (64 + stride);
+	xml = wd_xmalloc(cap);
+	k = snprintf(xml, cap, "<CompleteMultipartUpload>");
+	len = (size_t)k;
+	for (i = 0; i < n; i++) {
+		k = snprintf(xml + len, cap - len, "<Part><PartNumber>%u"
+		    "</PartNumber><ETag>%s</ETag></Part>", i + 1,
+		    etags + (size_t)i * stride);
+		if (k < 0 || (size_t)k >= cap - len) {
+			free(xml);
+			return WD_E_INTERNAL;
+		}
+		len += (size_t)k;
+	}
+	k = snprintf(xml + len, cap - len, "</CompleteMultipartUpload>");
+	if (k < 0 || (size_t)k >= cap - len) {
+		free(xml);
+		return WD_E_INTERNAL;
+	}
+	len += (size_t)k;
+	h = wd_s3_headers(s3, NULL);
+	if (h != NULL && (t = curl_slist_append(h, "Content-Type: "
+	    "application/xml")) != NULL)
+		h = t;
+	setup(s3, url, h);
+	curl_easy_setopt(s3->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(s3->curl, CURLOPT_POSTFIELDS, xml);
+	curl_easy_setopt(s3->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)len);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, small_cb);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEDATA, &b);
+	rc = result(s3, curl_easy_perform(s3->curl));
+	curl_slist_free_all(h);
+	free(xml);
+	/* S3 may answer 200 and then report a failure in the body */
+	if (rc == WD_OK && (strstr(b.p, "<Error>") != NULL ||
+	    strstr(b.p, "CompleteMultipartUploadResult") == NULL))
+		rc = WD_E_STOREDOWN;
+	return rc;
+}
+
+enum wd_err
+wd_s3_mpu_abort(struct wd_s3 *s3, const char *name, const char *id)
+{
+	struct curl_slist	*h;
+	char			 url[1400];
+	enum wd_err		 rc;
+
+	rc = mpu_url(s3, name, "uploadId=", id, url, sizeof(url));
+	if (rc != WD_OK)
+		return rc;
+	h = wd_s3_headers(s3, NULL);
+	setup(s3, url, h);
+	curl_easy_setopt(s3->curl, CURLOPT_CUSTOMREQUEST, "DELETE");
+	curl_easy_setopt(s3->curl, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, discard);
+	rc = result(s3, curl_easy_perform(s3->curl));
+	curl_slist_free_all(h);
+	return rc;
+}
+
+enum wd_err
+wd_s3_put_buf(struct wd_s3 *s3, const char *name, const void *buf,
+    size_t len)
+{
+	struct curl_slist	*h;
+	struct membody		 m = { buf, len };
+	char			 url[1024];
+	enum wd_err		 rc;
+
+	rc = wd_s3_url(s3, name, url, sizeof(url));
+	if (rc != WD_OK)
+		return rc;
+	h = wd_s3_headers(s3, NULL);
+	setup(s3, url, h);
+	curl_easy_setopt(s3->curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(s3->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(s3->curl, CURLOPT_READFUNCTION, read_mem);
+	curl_easy_setopt(s3->curl, CURLOPT_READDATA, &m);
 	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, discard);
 	rc = result(s3, curl_easy_perform(s3->curl));
 	curl_slist_free_all(h);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "wd_limits.h"
+#include "wd_log.h"
 #include "wd_mem.h"
 #include "wd_store.h"
 #include "wd_util.h"
@@ -54,6 +55,16 @@ wd_store_init(struct wd_store *st, const struct wd_cfg *cfg, char *err,
 			return rc;
 		if (dir == NULL || dir[0] == '\0')
 			dir = SPOOL_DEFAULT;
+		st->part_size = (size_t)wd_cfg_int(cfg,
+		    WD_CFG_S3_PART_SIZE);
+		/* S3 takes at most 10000 parts */
+		if ((uint64_t)wd_cfg_int(cfg, WD_CFG_STORAGE_MAX_SIZE) /
+		    st->part_size + 1 > WD_S3_MAX_PARTS) {
+			snprintf(err, errsz, "WARDEN_S3_PART_SIZE: too small "
+			    "for WARDEN_STORAGE_MAX_SIZE (10000 parts)");
+			wd_s3_cleanup(&st->s3);
+			return WD_E_CONFIG;
+		}
 	} else if (be == NULL || strcmp(be, "fs") == 0) {
 		st->kind = WD_STORE_FS;
 		if (dir == NULL || dir[0] == '\0') {
@@ -147,16 +158,15 @@ wd_store_put_begin(struct wd_store *st, struct wd_store_put *p)
 	p->st = st;
 	p->fd = -1;
 	new_blob(p->blob);
-	if (st->kind == WD_STORE_FS) {
-		if (blob_path(st, p->blob, 1, dir, sizeof(dir)) != WD_OK)
-			return WD_E_INTERNAL;
-		if (mkdir(dir, 0750) != 0 && errno != EEXIST)
-			return WD_E_INTERNAL;
-	} else {
-		n = snprintf(dir, sizeof(dir), "%s", st->dir);
-		if (n < 0 || (size_t)n >= sizeof(dir))
-			return WD_E_INTERNAL;
+	if (st->kind == WD_STORE_S3) {
+		/* nothing on disk: parts go to S3 as they fill */
+		p->part = wd_xmalloc(st->part_size);
+		return WD_OK;
 	}
+	if (blob_path(st, p->blob, 1, dir, sizeof(dir)) != WD_OK)
+		return WD_E_INTERNAL;
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+		return WD_E_INTERNAL;
 	/* unnamed: nothing to clean up if we die mid-upload */
 	p->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0640);
 	if (p->fd >= 0)
@@ -185,11 +195,60 @@ wd_store_put_begin(struct wd_store *st, struct wd_store_put *p)
 	return WD_OK;
 }
 
+/* s3: sends the filled part, starting the multipart upload first. */
+static enum wd_err
+flush_part(struct wd_store_put *p)
+{
+	struct wd_s3	*s3 = &p->st->s3;
+	const size_t	 es = WD_S3_MAX_ETAG + 1;
+	char		 id[WD_S3_MAX_UPLOAD_ID];
+	enum wd_err	 rc;
+
+	if (p->upload_id == NULL) {
+		rc = wd_s3_mpu_begin(s3, p->blob, id, sizeof(id));
+		if (rc != WD_OK)
+			return rc;
+		p->upload_id = wd_xstrdup(id);
+	}
+	if (p->nparts >= WD_S3_MAX_PARTS)
+		return WD_E_TOOBIG;
+	p->etags = wd_xrealloc(p->etags, (p->nparts + 1) * es);
+	rc = wd_s3_mpu_part(s3, p->blob, p->upload_id, p->nparts + 1,
+	    p->part, p->plen, p->etags + p->nparts * es, es);
+	if (rc != WD_OK)
+		return rc;
+	p->nparts++;
+	p->plen = 0;
+	return WD_OK;
+}
+
 enum wd_err
 wd_store_put_write(struct wd_store_put *p, const void *buf, size_t len)
 {
 	const char	*c = buf;
 	ssize_t		 n;
+	enum wd_err	 rc;
+
+	while (p->part != NULL && len > 0) {
+		size_t	 k = p->st->part_size - p->plen;
+
+		if (k > len)
+			k = len;
+		memcpy(p->part + p->plen, c, k);
+		p->plen += k;
+		p->size += k;
+		c += k;
+		len -= k;
+		/* a full part goes out only when more bytes follow, so
+		 * the last part is never empty */
+		if (p->plen == p->st->part_size && len > 0) {
+			rc = flush_part(p);
+			if (rc != WD_OK)
+				return rc;
+		}
+	}
+	if (p->part != NULL)
+		return WD_OK;
 
 	while (len > 0) {
 		n = write(p->fd, c, len);
@@ -223,6 +282,19 @@ wd_store_put_abort(struct wd_store_put *p)
 		unlink(path);
 		p->named = 0;
 	}
+	/* an unfinished multipart upload: its parts must not linger
+	 * (S3 bills them); a failed abort is left to a bucket lifecycle
+	 * rule (AbortIncompleteMultipartUpload) */
+	if (p->upload_id != NULL && wd_s3_mpu_abort(&p->st->s3, p->blob,
+	    p->upload_id) != WD_OK)
+		wd_log(NULL, WD_LOG_WARN, "storage", "multipart abort failed "
+		    "blob=%s", p->blob);
+	free(p->upload_id);
+	p->upload_id = NULL;
+	free(p->part);
+	p->part = NULL;
+	free(p->etags);
+	p->etags = NULL;
 }
 
 static enum wd_err
@@ -267,10 +339,19 @@ wd_store_put_commit(struct wd_store_put *p)
 
 	if (p->st->kind == WD_STORE_FS)
 		rc = commit_fs(p);
-	else if (lseek(p->fd, 0, SEEK_SET) != 0)
-		rc = WD_E_INTERNAL;
-	else
-		rc = wd_s3_put(&p->st->s3, p->blob, p->fd, p->size);
+	else if (p->upload_id == NULL)		/* one part: one PUT */
+		rc = wd_s3_put_buf(&p->st->s3, p->blob, p->part, p->plen);
+	else {
+		rc = flush_part(p);
+		if (rc == WD_OK)
+			rc = wd_s3_mpu_complete(&p->st->s3, p->blob,
+			    p->upload_id, p->etags, WD_S3_MAX_ETAG + 1,
+			    p->nparts);
+		if (rc == WD_OK) {
+			free(p->upload_id);	/* done: nothing to abort */
+			p->upload_id = NULL;
+		}
+	}
 	wd_store_put_abort(p);
 	return rc;
 }

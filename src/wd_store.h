@@ -9,9 +9,11 @@
  *       unnamed O_TMPFILE in that directory (a named temporary file where
  *       the filesystem lacks O_TMPFILE), fsync'd, linked in and the
  *       directory fsync'd: an aborted or failed upload leaves nothing.
- *   s3: the upload is spooled to an unnamed temporary file (its size is
- *       only known at the end of a multipart body), then PUT to
- *       <bucket>/<32 hex>; downloads stream from S3 to the client.
+ *   s3: <bucket>/<32 hex>. The upload streams as an S3 multipart upload
+ *       in parts of WARDEN_S3_PART_SIZE bytes (one part in memory at a
+ *       time), completed at commit and aborted on any failure; an object
+ *       smaller than one part is one PUT. Downloads stream from S3 to
+ *       the client, checked against the range asked.
  */
 #ifndef WD_STORE_H
 #define WD_STORE_H
@@ -34,17 +36,26 @@ enum wd_store_kind {
 
 struct wd_store {
 	enum wd_store_kind	 kind;
-	char			*dir;	/* fs: objects; s3: spool; owned */
+	char			*dir;	/* fs: objects; s3: unused; owned */
 	struct wd_s3		 s3;
+	size_t			 part_size;	/* s3: bytes per part */
 };
 
 struct wd_store_put {
 	struct wd_store	*st;
-	int		 fd;		/* -1 when closed */
+	int		 fd;		/* fs: -1 when closed */
 	int		 named;		/* fallback: tmp has a name */
 	char		 tmp[64];	/* fallback temporary name */
 	uint64_t	 size;
 	char		 blob[WD_BLOB_LEN + 1];
+	/* s3: the part being filled (part_size bytes), the multipart
+	 * upload once a first part is full, and the parts' ETags
+	 * (nparts * (WD_S3_MAX_ETAG + 1) bytes); all owned */
+	char		*part;
+	size_t		 plen;
+	char		*upload_id;	/* NULL: no multipart upload */
+	char		*etags;
+	unsigned	 nparts;
 };
 
 /* Receives object bytes; a non-WD_OK return stops the read. */

@@ -110,6 +110,9 @@ def test_s3_backend(t):
         t.prefix = prefix + ".slow_clients"
         slow.slow_clients(t, s, "s3")
         s.reconfigure()
+        t.prefix = prefix + ".multipart"
+        multipart_parts(t, srv)
+        s.reconfigure()
         t.prefix = prefix + ".s3_down"
         s3_down(t, srv)
         t.prefix = prefix + ".bad_config"
@@ -124,6 +127,79 @@ def test_s3_backend(t):
             # s3rver is ours: stop it even if the stack did not restart
             srv.stop()
             shutil.rmtree(srv.dir, ignore_errors=True)
+
+
+def multipart_parts(t, srv):
+    """Uploads stream as S3 multipart uploads in WARDEN_S3_PART_SIZE
+    parts (issue #11); a failure mid-upload keeps the previous version."""
+    import threading
+    s = t.s
+    s.reconfigure(WARDEN_S3_PART_SIZE="65536",
+                  WARDEN_STORAGE_MAX_SIZE=str(16 * 1024 * 1024))
+    uid = str(uuid.uuid4())
+    tok = ts.token(s, uid)
+    key = "user/%s/parts.bin" % uid
+    data = os.urandom(1024 * 1024 + 123)      # 17 parts
+    blobs = ts.blobs(s)
+    st, _, b = ts.upload(s, key, data, tok, raw=True)
+    t.check("raw 1 MiB + 123 in 64 KiB parts: 200", st == 200, (st, b))
+    t.check("one S3 object per upload", ts.blobs(s) == blobs + 1,
+            (ts.blobs(s), blobs))
+    st, _, got = s.request("GET", "/storage/o/" + key, ts.auth(tok))
+    t.check("parts read back whole", st == 200 and got == data,
+            (st, len(got)))
+    st, _, got = s.request("GET", "/storage/o/" + key, dict(
+        ts.auth(tok), Range="bytes=65530-65545"))
+    t.check("range across a part boundary", st == 206 and
+            got == data[65530:65546], (st, len(got)))
+    form = os.urandom(300 * 1024)
+    st, _, b = ts.upload(s, key, form, tok)
+    t.check("multipart form in parts: 200", st == 200, (st, b))
+    st, _, got = s.request("GET", "/storage/o/" + key, ts.auth(tok))
+    t.check("form upload read back", got == form, len(got))
+    exact = os.urandom(65536)
+    st, _, b = ts.upload(s, key, exact, tok, raw=True)
+    st, _, got = s.request("GET", "/storage/o/" + key, ts.auth(tok))
+    t.check("exactly one part: one PUT, read back", st == 200 and
+            got == exact, (st, len(got)))
+    # a body that breaks after parts went out: 400, previous intact
+    ct, body = ts.multipart(os.urandom(200 * 1024))
+    body = body[:-8]                  # no closing boundary
+    rows, blobs = ts.rows(s), ts.blobs(s)
+    st, _, b = s.request("POST", "/storage/o/" + key, dict(
+        ts.auth(tok), **{"Content-Type": ct}), body)
+    t.check("broken form after 3 parts: 400", st == 400, (st, b))
+    st, _, got = s.request("GET", "/storage/o/" + key, ts.auth(tok))
+    t.check("previous version still served", got == exact, len(got))
+    t.check("no object completed", ts.rows(s) == rows and
+            ts.blobs(s) == blobs, (ts.rows(s), rows, ts.blobs(s), blobs))
+    # S3 stopped mid-upload: 503, nothing completed, previous version
+    s.reconfigure(WARDEN_S3_PART_SIZE="4096",
+                  WARDEN_STORAGE_MAX_SIZE=str(16 * 1024 * 1024))
+    big = os.urandom(8 * 1024 * 1024)     # 2048 parts: seconds
+    res = {}
+
+    def up():
+        try:
+            res["r"] = ts.upload(s, key, big, tok, raw=True)
+        except OSError as e:
+            res["r"] = (None, {}, repr(e).encode())
+
+    th = threading.Thread(target=up)
+    th.start()
+    time.sleep(0.8)
+    srv.stop()
+    th.join(60)
+    st, _, b = res.get("r", (None, {}, b""))
+    t.check("S3 stopped mid-upload: 503 storage-unavailable",
+            st == 503 and ts.code(b) == "storage-unavailable", (st, b))
+    t.check("s3rver restarted", srv.start())
+    st, _, got = s.request("GET", "/storage/o/" + key, ts.auth(tok))
+    t.check("after the outage: previous version served", st == 200 and
+            got == exact, (st, len(got)))
+    t.check("no object completed by the cut upload",
+            ts.rows(s) == rows and ts.blobs(s) == blobs,
+            (ts.rows(s), rows, ts.blobs(s), blobs))
 
 
 def s3_down(t, srv):
