@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "wd_buf.h"
 #include "wd_mem.h"
 #include "wd_s3.h"
 #include "wd_util.h"
@@ -658,5 +660,144 @@ wd_s3_put_buf(struct wd_s3 *s3, const char *name, const void *buf,
 	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, discard);
 	rc = result(s3, curl_easy_perform(s3->curl));
 	curl_slist_free_all(h);
+	return rc;
+}
+
+/* ---- listing, for the sweep (issue #11) ---- */
+
+static size_t
+buf_cb(char *p, size_t sz, size_t n, void *arg)
+{
+	/* a page past the cap marks the buffer failed: the page is
+	 * refused as a whole, never half-read */
+	(void)wd_buf_add(arg, p, sz * n);
+	return sz * n;
+}
+
+/* "2026-11-28T04:55:28.000Z" to Unix seconds; -1 when malformed. */
+static time_t
+iso_time(const char *s, size_t n)
+{
+	static const struct {
+		size_t	 at, len;
+		uint64_t max;
+	} f[6] = {
+		{ 0, 4, 9999 }, { 5, 2, 12 }, { 8, 2, 31 },
+		{ 11, 2, 23 }, { 14, 2, 59 }, { 17, 2, 60 },
+	};
+	struct tm	 tm;
+	uint64_t	 v[6];
+	size_t		 i;
+
+	if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':' || s[n - 1] != 'Z')
+		return (time_t)-1;
+	for (i = 0; i < 6; i++)
+		if (wd_parse_u64(s + f[i].at, f[i].len, f[i].max, &v[i]) !=
+		    WD_OK)
+			return (time_t)-1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (int)v[0] - 1900;
+	tm.tm_mon = (int)v[1] - 1;
+	tm.tm_mday = (int)v[2];
+	tm.tm_hour = (int)v[3];
+	tm.tm_min = (int)v[4];
+	tm.tm_sec = (int)v[5];
+	return timegm(&tm);
+}
+
+/* The text between <tag> and </tag> at or after p, before end. */
+static const char *
+xml_in(const char *p, const char *end, const char *tag, size_t *len)
+{
+	char		 o[32], c[32];
+	const char	*a, *e;
+
+	snprintf(o, sizeof(o), "<%s>", tag);
+	snprintf(c, sizeof(c), "</%s>", tag);
+	a = strstr(p, o);
+	if (a == NULL || a >= end)
+		return NULL;
+	a += strlen(o);
+	e = strstr(a, c);
+	if (e == NULL || e > end)
+		return NULL;
+	*len = (size_t)(e - a);
+	return a;
+}
+
+enum wd_err
+wd_s3_list(struct wd_s3 *s3, wd_s3_list_fn fn, void *arg)
+{
+	struct curl_slist	*h;
+	struct wd_buf		 b;
+	char			 url[2048], tok[1024], key[WD_S3_MAX_KEY + 1];
+	const char		*p, *end, *v;
+	char			*esc;
+	enum wd_err		 rc = WD_OK;
+	size_t			 n, pages = 0;
+	time_t			 t;
+	int			 more = 1, k;
+
+	tok[0] = '\0';
+	wd_buf_init(&b, WD_S3_MAX_LIST_PAGE);
+	while (rc == WD_OK && more && pages++ < WD_S3_MAX_LIST_PAGES) {
+		/* parameters in SigV4's canonical (sorted) order */
+		esc = tok[0] == '\0' ? NULL :
+		    curl_easy_escape(s3->curl, tok, 0);
+		k = snprintf(url, sizeof(url), "%s/%s?%s%s%slist-type=2&"
+		    "max-keys=1000", s3->base, s3->bucket,
+		    esc != NULL ? "continuation-token=" : "",
+		    esc != NULL ? esc : "", esc != NULL ? "&" : "");
+		curl_free(esc);
+		if (k < 0 || (size_t)k >= sizeof(url)) {
+			rc = WD_E_TOOBIG;
+			break;
+		}
+		wd_buf_reset(&b);
+		h = wd_s3_headers(s3, NULL);
+		setup(s3, url, h);
+		curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, buf_cb);
+		curl_easy_setopt(s3->curl, CURLOPT_WRITEDATA, &b);
+		rc = result(s3, curl_easy_perform(s3->curl));
+		curl_slist_free_all(h);
+		if (rc == WD_OK)
+			rc = wd_buf_add(&b, "", 1);	/* NUL */
+		if (rc == WD_OK)
+			rc = wd_buf_status(&b);
+		if (rc != WD_OK)
+			break;
+		end = b.p + b.len - 1;
+		for (p = b.p; rc == WD_OK; ) {
+			const char	*ce;
+			size_t		 cl;
+
+			p = xml_in(p, end, "Contents", &cl);
+			if (p == NULL)
+				break;
+			ce = p + cl;
+			v = xml_in(p, ce, "Key", &n);
+			if (v != NULL && n <= WD_S3_MAX_KEY) {
+				memcpy(key, v, n);
+				key[n] = '\0';
+				v = xml_in(p, ce, "LastModified", &n);
+				t = v == NULL ? (time_t)-1 : iso_time(v, n);
+				/* no time: treat as new, never removed */
+				rc = fn(arg, key, t == (time_t)-1 ?
+				    time(NULL) : t);
+			}
+			p = ce;
+		}
+		v = xml_in(b.p, end, "IsTruncated", &n);
+		more = v != NULL && n == 4 && strncmp(v, "true", 4) == 0;
+		v = xml_in(b.p, end, "NextContinuationToken", &n);
+		if (more && (v == NULL || n == 0 || n >= sizeof(tok)))
+			rc = WD_E_INTERNAL;	/* cannot go on */
+		else if (more) {
+			memcpy(tok, v, n);
+			tok[n] = '\0';
+		}
+	}
+	wd_buf_cleanup(&b);
 	return rc;
 }

@@ -70,8 +70,8 @@ void		wd_storage_cleanup(struct wd_storage *s);
  * file is older than min_age seconds (younger ones may belong to an
  * upload about to write its row), and expired quota reservations.
  * Never removes a blob a row points at: each is looked up right before
- * its removal, and a lookup that fails stops the sweep. fs only for now
- * (WD_E_NOTFOUND on S3). Counts go to *removed and *kept.
+ * its removal, and a lookup that fails stops the sweep. fs and S3.
+ * Counts go to *removed and *kept.
  */
 enum wd_err	wd_storage_gc(struct wd_storage *s, long min_age,
 		    unsigned *removed, unsigned *kept);

@@ -434,6 +434,22 @@ shard_valid(const char *s)
 	    (s[1] < 'A' || s[1] > 'F');
 }
 
+struct s3list {
+	wd_store_blob_fn	 fn;
+	void			*arg;
+};
+
+/* s3: only names we make are blobs; other keys are not ours to touch */
+static enum wd_err
+s3_entry(void *arg, const char *key, time_t mtime)
+{
+	struct s3list	*l = arg;
+
+	if (!wd_store_blob_valid(key))
+		return WD_OK;
+	return l->fn(l->arg, key, mtime);
+}
+
 enum wd_err
 wd_store_list(struct wd_store *st, wd_store_blob_fn fn, void *arg)
 {
@@ -443,8 +459,11 @@ wd_store_list(struct wd_store *st, wd_store_blob_fn fn, void *arg)
 	char		 path[1200];
 	enum wd_err	 rc = WD_OK;
 
-	if (st->kind != WD_STORE_FS)
-		return WD_E_NOTFOUND;
+	if (st->kind == WD_STORE_S3) {
+		struct s3list	 l = { fn, arg };
+
+		return wd_s3_list(&st->s3, s3_entry, &l);
+	}
 	top = opendir(st->dir);
 	if (top == NULL)
 		return WD_E_INTERNAL;

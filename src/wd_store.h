@@ -113,9 +113,10 @@ typedef enum wd_err (*wd_store_blob_fn)(void *arg, const char *blob,
 		    time_t mtime);
 
 /*
- * fs only: calls fn for every blob file under the storage directory
- * (names we make, in their own shard; nothing else is reported). Stops
- * at fn's first error and returns it. WD_E_NOTFOUND for other backends.
+ * Calls fn for every blob: fs, every blob file under the storage
+ * directory (names we make, in their own shard); s3, every key of the
+ * bucket that is a blob id (ListObjectsV2). Nothing else is reported.
+ * Stops at fn's first error and returns it.
  */
 enum wd_err	wd_store_list(struct wd_store *st, wd_store_blob_fn fn,
 		    void *arg);

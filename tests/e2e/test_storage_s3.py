@@ -113,6 +113,8 @@ def test_s3_backend(t):
         t.prefix = prefix + ".multipart"
         multipart_parts(t, srv)
         s.reconfigure()
+        t.prefix = prefix + ".gc"
+        s3_gc(t, srv)
         t.prefix = prefix + ".s3_down"
         s3_down(t, srv)
         t.prefix = prefix + ".bad_config"
@@ -200,6 +202,52 @@ def multipart_parts(t, srv):
     t.check("no object completed by the cut upload",
             ts.rows(s) == rows and ts.blobs(s) == blobs,
             (ts.rows(s), rows, ts.blobs(s), blobs))
+
+
+def _s3(srv, method, name, body=None):
+    """A direct request to s3rver (it checks the access key id only)."""
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+    c.request(method, "/%s/%s" % (BUCKET, name), body=body, headers={
+        "Authorization": "AWS S3RVER:unchecked",
+        "Date": time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime())})
+    r = c.getresponse()
+    r.read()
+    c.close()
+    return r.status
+
+
+def s3_gc(t, srv):
+    """`storage gc` on S3: orphans (blob names no row points at) go,
+    live blobs and keys that are not blob names stay."""
+    from test_storage_gc import run_gc
+    s = t.s
+    uid = str(uuid.uuid4())
+    tok = ts.token(s, uid)
+    key = "user/%s/gc.txt" % uid
+    st, _, b = ts.upload(s, key, b"live in s3", tok)
+    blob = (ts.j(b) or {}).get("etag", "").strip('"')
+    orphan = uuid.uuid4().hex
+    t.check("orphan put into the bucket",
+            _s3(srv, "PUT", orphan, b"orphan") == 200)
+    t.check("foreign key put into the bucket",
+            _s3(srv, "PUT", "other/file.txt", b"not ours") == 200)
+    r = run_gc(s, "60")
+    t.check("gc 60: young orphan kept", r.returncode == 0 and
+            _s3(srv, "HEAD", orphan) == 200, (r.stdout, r.stderr))
+    time.sleep(1.1)
+    r = run_gc(s, "0")
+    t.check("gc 0: exits 0", r.returncode == 0, (r.stdout, r.stderr))
+    t.check("gc 0: orphan removed", _s3(srv, "HEAD", orphan) == 404,
+            r.stdout)
+    t.check("gc 0: live blob kept", _s3(srv, "HEAD", blob) == 200,
+            r.stdout)
+    t.check("gc 0: foreign key left alone",
+            _s3(srv, "HEAD", "other/file.txt") == 200, r.stdout)
+    st, _, got = s.request("GET", "/storage/o/" + key, ts.auth(tok))
+    t.check("object still served", st == 200 and got == b"live in s3",
+            (st, got))
+    _s3(srv, "DELETE", "other/file.txt")
 
 
 def s3_down(t, srv):
