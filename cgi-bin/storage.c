@@ -1,6 +1,7 @@
 /*
- * storage: GET|HEAD|POST|PUT|DELETE /storage/o/<key>, GET /storage/m/...
- * (API.md §7, issue #4). Compiles the rules file once at start; a rule
+ * storage: GET|HEAD|POST|PUT|DELETE /storage/o/<key>, GET /storage/m/...,
+ * POST /storage/sign/<key> (API.md §7, issues #4 and #11); run as
+ * `storage gc [MINUTES]` it sweeps orphaned blobs and exits. Compiles the rules file once at start; a rule
  * that does not compile stops the binary with file:line:col. Logic lives
  * in src/wd_storage.c.
  */
