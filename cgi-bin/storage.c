@@ -1,23 +1,48 @@
 /*
- * storage: GET|HEAD|POST|PUT|DELETE /storage/o/<key>, GET /storage/m/...
- * (API.md §7, issue #4). Compiles the rules file once at start; a rule
+ * storage: GET|HEAD|POST|PUT|DELETE /storage/o/<key>, GET /storage/m/...,
+ * POST /storage/sign/<key> (API.md §7, issues #4 and #11); run as
+ * `storage gc [MINUTES]` it sweeps orphaned blobs and exits. Compiles the rules file once at start; a rule
  * that does not compile stops the binary with file:line:col. Logic lives
  * in src/wd_storage.c.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include <curl/curl.h>
 
 #include "wd_http.h"
 #include "wd_storage.h"
+#include "wd_util.h"
 
 static const struct wd_route routes[] = {
 	{ "/storage/o/", NULL, wd_storage_serve, NULL },
 	{ "/storage/m/", NULL, wd_storage_serve, NULL },
+	{ "/storage/sign/", NULL, wd_storage_serve, NULL },
 };
 
+/* `storage gc [MINUTES]`: the orphan sweep, for cron or a timer. */
+static int
+gc(struct wd_storage *s, int argc, char *argv[])
+{
+	uint64_t	 min = 60;
+	unsigned	 removed, kept;
+	enum wd_err	 rc;
+
+	if (argc == 3 && wd_parse_u64(argv[2], strlen(argv[2]), 525600,
+	    &min) != WD_OK) {
+		fprintf(stderr, "usage: storage gc [MINUTES]\n");
+		return 1;
+	}
+	rc = wd_storage_gc(s, (long)min * 60, &removed, &kept);
+	printf("warden-storage gc: removed %u, kept %u\n", removed, kept);
+	if (rc != WD_OK)
+		fprintf(stderr, "warden-storage gc: %s\n",
+		    wd_err_info(rc)->code);
+	return rc == WD_OK ? 0 : 1;
+}
+
 int
-main(void)
+main(int argc, char *argv[])
 {
 	struct wd_storage	 s;
 	char			 err[512] = "";
@@ -29,6 +54,8 @@ main(void)
 	}
 	if (wd_storage_init(&s, err, sizeof(err)) != WD_OK)
 		fprintf(stderr, "warden-storage: %s\n", err);
+	else if (argc >= 2 && argc <= 3 && strcmp(argv[1], "gc") == 0)
+		rv = gc(&s, argc, argv);
 	else
 		rv = wd_http_serve("warden-storage", routes,
 		    sizeof(routes) / sizeof(routes[0]), &s);

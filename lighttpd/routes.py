@@ -281,18 +281,46 @@ def lighttpd(rows):
 
 
 # nginx -------------------------------------------------------------------
+def BUFFERED(route, binary):
+    """The location of a pool that lighttpd lets answer with X-Sendfile:
+    under nginx slow clients must cost it no process either (issue 11)."""
+    return [
+        "\t\t# %s (issue #11): slow clients cost no %s process." % (
+            route, binary),
+        "\t\t# nginx reads a whole request body before it passes it on",
+        "\t\t# (fastcgi_request_buffering; beyond client_body_buffer_size",
+        "\t\t# into client_body_temp_path) and takes a whole answer from",
+        "\t\t# the binary at once (fastcgi_buffering; beyond the buffers",
+        "\t\t# into fastcgi_temp_path), so a client that trickles its",
+        "\t\t# upload or never reads holds only an nginx connection and",
+        "\t\t# disk. fastcgi_max_temp_file_size must be at least",
+        "\t\t# WARDEN_STORAGE_MAX_SIZE: past it nginx would hand the rest",
+        "\t\t# over at the client's pace and hold the binary.",
+        "\t\t# client_max_body_size: WARDEN_STORAGE_MAX_SIZE plus the",
+        "\t\t# 160 KiB of multipart framing the binary allows.",
+        "\t\tlocation ^~ %s {" % route,
+        "\t\t\tfastcgi_pass unix:@RUN@/fcgi/%s.sock;" % binary,
+        "\t\t\tfastcgi_request_buffering on;",
+        "\t\t\tfastcgi_buffering on;",
+        "\t\t\tfastcgi_max_temp_file_size 2048m;",
+        "\t\t\tclient_max_body_size 1025m;",
+        "\t\t}"]
+
+
 def nginx_pools(rows):
     """[(name, binary, procs, extra environment, routes)] of the
-    spawn-fcgi pools of the nginx example: each binary without sendfile,
-    and for each authorizer a second pool <binary>-authz."""
+    spawn-fcgi pools of the nginx example: each binary (one that answers
+    with X-Sendfile under lighttpd is told to send files itself, which
+    nginx buffers: WARDEN_STORAGE_SENDFILE=false), and for each
+    authorizer a second pool <binary>-authz."""
     out = []
     ps = pools(rows)
     for p in ps.values():
-        if p.sendfile:
-            continue
         resp = [r for r in p.rows if not r.authorizer]
         if resp:
-            out.append((p.binary, p.binary, p.procs, [], resp))
+            out.append((p.binary, p.binary, p.procs,
+                        ["WARDEN_STORAGE_SENDFILE=false"] if p.sendfile
+                        else [], resp))
         if any(r.authorizer for r in p.rows):
             out.append((p.binary + "-authz", p.binary, p.procs,
                         ["WARDEN_ANON_ROLE="], []))
@@ -302,7 +330,12 @@ def nginx_pools(rows):
 def nginx_spawn(rows):
     out = []
     for name, binary, procs, env, _ in nginx_pools(rows):
-        if env:
+        if env and env[0].startswith("WARDEN_STORAGE_SENDFILE"):
+            out.append("#   # %s: nginx has no X-Sendfile, so the binary "
+                       "sends fs objects" % binary)
+            out.append('#   # itself and nginx buffers them (see "location '
+                       '%s" below)' % pools(rows)[binary].rows[0].route)
+        elif env:
             out.append("#   # the authorizer: %s once more, with anonymous "
                        "access switched off" % binary)
             out.append('#   # (see "location = /_warden_authz_%s" below '
@@ -318,14 +351,6 @@ def nginx_spawn(rows):
         else:
             out.append("#       /usr/bin/env -i WARDEN_CONFIG=@RUN@/warden.env"
                        " /path/build/bin/%s" % binary)
-    for p in pools(rows).values():
-        if p.sendfile:
-            out += ["#   # no pool for %s (%s): it answers downloads with"
-                    % (p.binary, " ".join(r.route for r in p.rows)),
-                    "#   # X-Sendfile, which nginx does not implement "
-                    "(X-Accel-Redirect",
-                    "#   # takes a URI, not a file name); nginx answers 404 "
-                    "there"]
     return out
 
 
@@ -334,6 +359,9 @@ def nginx_locations(rows):
     ps = pools(rows)
     for r in rows:
         p = ps[r.binary]
+        if p.sendfile and not r.authorizer:
+            out += BUFFERED(r.route, r.binary)
+            continue
         if p.sendfile:
             continue
         if not r.authorizer:

@@ -132,6 +132,9 @@ write_env() {
 		# a run directory from before the account lifecycle (issue 9)
 		grep -q '^WARDEN_MFA_KEY=' "$RUN/warden.env" ||
 			echo "WARDEN_MFA_KEY='$(rand 32)'" >>"$RUN/warden.env"
+		# ... and from before signed storage URLs (issue 11)
+		grep -q '^WARDEN_SIGNING_KEY=' "$RUN/warden.env" ||
+			echo "WARDEN_SIGNING_KEY='$(rand 32)'" >>"$RUN/warden.env"
 		return 0
 	fi
 	umask 077
@@ -152,6 +155,8 @@ WARDEN_RATE_LIMIT='1000'
 WARDEN_LOGIN_MAX_FAILURES_IP='5000'
 # seals TOTP secrets at rest (issue 9)
 WARDEN_MFA_KEY='$(rand 32)'
+# signs storage URLs, POST /storage/sign/<key> (issue 11)
+WARDEN_SIGNING_KEY='$(rand 32)'
 EOC
 	[ "$(id -u)" = 0 ] && chown "$SVC:$SVC" "$RUN/warden.env"
 	return 0
@@ -190,14 +195,17 @@ install_lua() {
 }
 
 # Values the lighttpd config takes from the effective configuration:
-# the X-Sendfile docroot and the upload size cap (KiB, + 1 MiB framing).
+# the X-Sendfile docroot and the upload size cap (KiB, rounded up, + the
+# 160 KiB of multipart framing cgi-bin/storage allows, WD_MAX_MP_OVERHEAD):
+# lighttpd buffers a storage body whole before the binary sees it, so its
+# cap is the one that refuses an oversize body unread.
 storage_conf() {
 	SDIR=$(. "$RUN/warden.env" >/dev/null 2>&1
 		echo "${WARDEN_STORAGE_DIR:-$RUN/storage}")
 	SMAX=$(. "$RUN/warden.env" >/dev/null 2>&1
 		echo "${WARDEN_STORAGE_MAX_SIZE:-1073741824}")
 	case "$SMAX" in ''|*[!0-9]*) SMAX=1073741824 ;; esac
-	SKB=$((SMAX / 1024 + 1024))
+	SKB=$(((SMAX + 1023) / 1024 + 160))
 }
 
 # The route section (@ROUTES@) comes from the route table, through

@@ -62,8 +62,10 @@ static const struct cfgdef defs[] = {
 	    0, VMAX, "access_token", HOOK | STORE, 0 },
 	[WD_CFG_ACTION_SECRET] = { "WARDEN_ACTION_SECRET", WD_CFGT_SECRET,
 	    16, VMAX, NULL, ACCT, ACCT },
+	/* a guessable admin secret is every object: at least 32 bytes, and
+	 * wrong ones are throttled per address (issue #11) */
 	[WD_CFG_ADMIN_SECRET] = { "WARDEN_ADMIN_SECRET", WD_CFGT_SECRET,
-	    0, VMAX, NULL, STORE, 0 },
+	    32, VMAX, NULL, STORE, 0 },
 	[WD_CFG_DEFAULT_ROLE] = { "WARDEN_DEFAULT_ROLE", WD_CFGT_ROLES,
 	    1, 1, "user", ACCT, 0 },
 	[WD_CFG_ALLOWED_ROLES] = { "WARDEN_ALLOWED_ROLES", WD_CFGT_ROLES,
@@ -197,6 +199,25 @@ static const struct cfgdef defs[] = {
 	[WD_CFG_PROVIDER_FAILURE_REDIRECT] = {
 	    "WARDEN_PROVIDER_FAILURE_REDIRECT", WD_CFGT_STR, 0, 2048, NULL,
 	    ACCT, 0 },
+	/* storage (issue #11): fs reads handed to lighttpd (X-Sendfile,
+	 * X-Sendfile2 for ranges); false behind nginx, which then buffers
+	 * the answer itself (lighttpd/nginx.conf.example) */
+	[WD_CFG_STORAGE_SENDFILE] = { "WARDEN_STORAGE_SENDFILE", WD_CFGT_BOOL,
+	    0, 1, "true", STORE, 0 },
+	/* HMAC-SHA256 key of signed URLs; unset, POST /storage/sign/ is 503
+	 * and no signed URL is accepted */
+	[WD_CFG_SIGNING_KEY] = { "WARDEN_SIGNING_KEY", WD_CFGT_SECRET,
+	    32, VMAX, NULL, STORE, 0 },
+	/* seconds: the longest expires_in a signed URL may ask for */
+	[WD_CFG_SIGNED_URL_MAX_AGE] = { "WARDEN_SIGNED_URL_MAX_AGE",
+	    WD_CFGT_INT, 1, 604800, "3600", STORE, 0 },
+	/* bytes per owner; 0 (the default): unlimited, nothing counted */
+	[WD_CFG_STORAGE_QUOTA] = { "WARDEN_STORAGE_QUOTA", WD_CFGT_INT,
+	    0, 1L << 50, "0", STORE, 0 },
+	/* s3: bytes per multipart part, held in memory while it fills;
+	 * AWS wants >= 5 MiB (all parts but the last), s3rver takes less */
+	[WD_CFG_S3_PART_SIZE] = { "WARDEN_S3_PART_SIZE", WD_CFGT_INT,
+	    1024, 1L << 30, "5242880", STORE, 0 },
 };
 _Static_assert(sizeof(defs) / sizeof(defs[0]) == WD_CFG__MAX, "cfg rows");
 

@@ -61,6 +61,8 @@ static const struct wd_errinfo errtab[] = {	/* unsized on purpose */
 	[WD_E_REVOKEUNAVAIL] = { 503, "Service Unavailable",
 			    "revocation-unavailable",
 			    "Cannot check the session right now; retry" },
+	[WD_E_QUOTA]	= { 413, "Payload Too Large", "quota-exceeded",
+			    "This upload would exceed the owner's quota" },
 };
 _Static_assert(sizeof(errtab) / sizeof(errtab[0]) == WD_E__MAX,
     "errtab rows");

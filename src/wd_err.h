@@ -35,6 +35,7 @@ enum wd_err {
 	WD_E_ORIGIN,		/* 403: cross-site cookie request */
 	WD_E_REVOKEUNAVAIL,	/* 503: cannot tell whether a session was
 				 * revoked (the revocation feed is down) */
+	WD_E_QUOTA,		/* 413: owner's storage quota (storage) */
 	WD_E__MAX
 };
 

@@ -59,6 +59,10 @@
 
 /* A percent-encoded key can be at most three times its decoded size. */
 #define WD_MAX_SKEY_RAW		(3 * WD_MAX_SKEY)
+/* wrong X-Warden-Admin-Secret values per address per 15 minutes before
+ * storage refuses every admin attempt from it (429), issue #11: with a
+ * secret of >= 32 bytes this only stops noise, never a real guesser */
+#define WD_STORAGE_ADMIN_FAILS	10
 
 /* The rules file: a few dozen patterns fit in a few KiB. */
 #define WD_MAX_RULES_FILE	(256 * 1024)

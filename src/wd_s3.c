@@ -8,10 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "wd_buf.h"
 #include "wd_mem.h"
 #include "wd_s3.h"
+#include "wd_util.h"
 
 /* Connect and stall limits: a dead S3 must turn into a 503 quickly, a
  * slow client download must not be cut. */
@@ -217,21 +221,114 @@ struct getctx {
 	void		*arg;
 	int		*started;
 	enum wd_err	 stop;
+	uint64_t	 off, len;	/* what was asked */
+	uint64_t	 got;		/* object bytes passed to fn */
+	char		 crange[96];	/* Content-Range of the answer */
+	char		 clen[32];	/* Content-Length of the answer */
+	int		 done;		/* stopped after the last byte */
 };
+
+/* Keeps the Content-Range and Content-Length of the last answer. */
+static size_t
+header_cb(char *p, size_t sz, size_t n, void *arg)
+{
+	struct getctx	*g = arg;
+	size_t		 len = sz * n, k, v;
+	char		*dst = NULL;
+	size_t		 dsz = 0;
+
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		g->crange[0] = g->clen[0] = '\0';	/* a new answer */
+		return len;
+	}
+	if (len > 14 && strncasecmp(p, "Content-Range:", 14) == 0) {
+		k = 14;
+		dst = g->crange;
+		dsz = sizeof(g->crange);
+	} else if (len > 15 && strncasecmp(p, "Content-Length:", 15) == 0) {
+		k = 15;
+		dst = g->clen;
+		dsz = sizeof(g->clen);
+	}
+	if (dst == NULL)
+		return len;
+	while (k < len && (p[k] == ' ' || p[k] == '\t'))
+		k++;
+	v = len;
+	while (v > k && (p[v - 1] == '\r' || p[v - 1] == '\n' ||
+	    p[v - 1] == ' '))
+		v--;
+	if (v - k < dsz) {
+		memcpy(dst, p + k, v - k);
+		dst[v - k] = '\0';
+	}
+	return len;
+}
+
+/*
+ * The answer carries the bytes asked for: 206 with "bytes A-B/T" where A
+ * is the offset asked and B at least the last byte asked (a server may
+ * send more: s3rver answers "bytes=0-0" with the whole object; the
+ * surplus is never passed on), and a Content-Length of B - A + 1. A 200
+ * with the whole object, another offset, a shorter range or a proxy's
+ * page is refused before a byte reaches the client.
+ */
+static int
+answer_matches(const struct getctx *g, long st)
+{
+	const char	*p = g->crange, *e;
+	uint64_t	 a, b, cl;
+
+	if (st != 206 || strncmp(p, "bytes ", 6) != 0)
+		return 0;
+	p += 6;
+	e = strchr(p, '-');
+	if (e == NULL || wd_parse_u64(p, (size_t)(e - p), UINT64_MAX, &a) !=
+	    WD_OK)
+		return 0;
+	p = e + 1;
+	e = strchr(p, '/');
+	if (e == NULL || wd_parse_u64(p, (size_t)(e - p), UINT64_MAX, &b) !=
+	    WD_OK)
+		return 0;
+	if (a != g->off || b < a || b - a < g->len - 1)
+		return 0;
+	if (g->clen[0] != '\0' && (wd_parse_u64(g->clen, strlen(g->clen),
+	    UINT64_MAX, &cl) != WD_OK || cl != b - a + 1))
+		return 0;
+	return 1;
+}
 
 static size_t
 write_cb(char *p, size_t sz, size_t n, void *arg)
 {
 	struct getctx	*g = arg;
 	long		 st = 0;
+	size_t		 k = sz * n;
 
 	/* an error answer's body is S3's XML, not the object */
 	curl_easy_getinfo(g->s3->curl, CURLINFO_RESPONSE_CODE, &st);
 	if (st < 200 || st >= 300)
 		return sz * n;
+	if (!*g->started && !answer_matches(g, st)) {
+		g->stop = WD_E_STOREDOWN;
+		return 0;
+	}
+	/* never more than asked, whatever the server sends: once the
+	 * range is complete the transfer is stopped (g->done) */
+	if (k > g->len - g->got)
+		k = (size_t)(g->len - g->got);
 	*g->started = 1;
-	g->stop = g->fn(g->arg, p, sz * n);
-	return g->stop == WD_OK ? sz * n : 0;
+	g->got += k;
+	if (k > 0)
+		g->stop = g->fn(g->arg, p, k);
+	if (g->stop != WD_OK)
+		return 0;
+	if (g->got == g->len && k < sz * n) {
+		g->done = 1;
+		return 0;
+	}
+	return sz * n;
 }
 
 enum wd_err
@@ -239,30 +336,45 @@ wd_s3_get(struct wd_s3 *s3, const char *name, uint64_t off, uint64_t len,
     wd_s3_data_fn fn, void *arg, int *started)
 {
 	struct curl_slist	*h = NULL;
-	struct getctx		 g = { s3, fn, arg, started, WD_OK };
+	struct getctx		 g;
 	char			 url[1024], range[64];
 	enum wd_err		 rc;
 	CURLcode		 cc;
 
 	*started = 0;
+	memset(&g, 0, sizeof(g));
+	g.s3 = s3;
+	g.fn = fn;
+	g.arg = arg;
+	g.started = started;
+	g.off = off;
+	g.len = len;
 	rc = wd_s3_url(s3, name, url, sizeof(url));
 	if (rc != WD_OK)
 		return rc;
 	if (len == 0)
 		return WD_OK;
-	if (off != 0 || len != UINT64_MAX)
-		snprintf(range, sizeof(range), "bytes=%llu-%llu",
-		    (unsigned long long)off,
-		    (unsigned long long)(off + len - 1));
-	h = wd_s3_headers(s3, off != 0 || len != UINT64_MAX ? range : NULL);
+	/* always a range: the answer can then be checked against it */
+	if (len == UINT64_MAX || off > UINT64_MAX - len)
+		return WD_E_INTERNAL;
+	snprintf(range, sizeof(range), "bytes=%llu-%llu",
+	    (unsigned long long)off, (unsigned long long)(off + len - 1));
+	h = wd_s3_headers(s3, range);
 	setup(s3, url, h);
 	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(s3->curl, CURLOPT_WRITEDATA, &g);
+	curl_easy_setopt(s3->curl, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(s3->curl, CURLOPT_HEADERDATA, &g);
 	cc = curl_easy_perform(s3->curl);
 	curl_slist_free_all(h);
 	if (g.stop != WD_OK)
 		return g.stop;
-	return result(s3, cc);
+	rc = g.done ? WD_OK : result(s3, cc);
+	/* a 2xx with fewer bytes than asked (connection cut, a lying
+	 * server): the caller must not finish the answer as complete */
+	if (rc == WD_OK && g.got != len)
+		rc = WD_E_STOREDOWN;
+	return rc;
 }
 
 enum wd_err
@@ -282,5 +394,410 @@ wd_s3_delete(struct wd_s3 *s3, const char *name)
 	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, discard);
 	rc = result(s3, curl_easy_perform(s3->curl));
 	curl_slist_free_all(h);
+	return rc;
+}
+
+/* ---- multipart upload (issue #11): parts of a bounded size ---- */
+
+/* An answer body kept for its few fields (UploadId, <Error>). */
+struct small {
+	char	 p[4096];
+	size_t	 len;
+	char	 etag[WD_S3_MAX_ETAG + 1];
+};
+
+static size_t
+small_cb(char *p, size_t sz, size_t n, void *arg)
+{
+	struct small	*b = arg;
+	size_t		 len = sz * n, k;
+
+	k = len < sizeof(b->p) - 1 - b->len ? len : sizeof(b->p) - 1 - b->len;
+	memcpy(b->p + b->len, p, k);
+	b->len += k;
+	b->p[b->len] = '\0';
+	return len;
+}
+
+static size_t
+etag_cb(char *p, size_t sz, size_t n, void *arg)
+{
+	struct small	*b = arg;
+	size_t		 len = sz * n, k = 5, v;
+
+	if (len <= 5 || strncasecmp(p, "ETag:", 5) != 0)
+		return len;
+	while (k < len && (p[k] == ' ' || p[k] == '\t'))
+		k++;
+	v = len;
+	while (v > k && (p[v - 1] == '\r' || p[v - 1] == '\n' ||
+	    p[v - 1] == ' '))
+		v--;
+	if (v - k <= WD_S3_MAX_ETAG && memchr(p + k, '<', v - k) == NULL &&
+	    memchr(p + k, '&', v - k) == NULL) {
+		memcpy(b->etag, p + k, v - k);
+		b->etag[v - k] = '\0';
+	}
+	return len;
+}
+
+struct membody {
+	const char	*p;
+	size_t		 left;
+};
+
+static size_t
+read_mem(char *p, size_t sz, size_t n, void *arg)
+{
+	struct membody	*m = arg;
+	size_t		 k = sz * n < m->left ? sz * n : m->left;
+
+	memcpy(p, m->p, k);
+	m->p += k;
+	m->left -= k;
+	return k;
+}
+
+/* url + "?" + query (the upload id escaped). */
+static enum wd_err
+mpu_url(struct wd_s3 *s3, const char *name, const char *q1,
+    const char *id, char *buf, size_t sz)
+{
+	char	*esc = NULL;
+	int	 n;
+	size_t	 ul;
+
+	if (wd_s3_url(s3, name, buf, sz) != WD_OK)
+		return WD_E_INTERNAL;
+	ul = strlen(buf);
+	if (id != NULL) {
+		esc = curl_easy_escape(s3->curl, id, 0);
+		if (esc == NULL)
+			return WD_E_INTERNAL;
+	}
+	n = snprintf(buf + ul, sz - ul, "?%s%s", q1, esc == NULL ? "" : esc);
+	curl_free(esc);
+	return n < 0 || (size_t)n >= sz - ul ? WD_E_TOOBIG : WD_OK;
+}
+
+/* The text of <tag>...</tag> in an answer, or WD_E_INTERNAL. */
+static enum wd_err
+xml_field(const char *body, const char *tag, char *out, size_t sz)
+{
+	char		 open_[64];
+	const char	*a, *e;
+
+	snprintf(open_, sizeof(open_), "<%s>", tag);
+	a = strstr(body, open_);
+	if (a == NULL)
+		return WD_E_INTERNAL;
+	a += strlen(open_);
+	e = strchr(a, '<');
+	if (e == NULL || e == a || (size_t)(e - a) >= sz)
+		return WD_E_INTERNAL;
+	memcpy(out, a, (size_t)(e - a));
+	out[e - a] = '\0';
+	return WD_OK;
+}
+
+enum wd_err
+wd_s3_mpu_begin(struct wd_s3 *s3, const char *name, char *id, size_t idsz)
+{
+	struct curl_slist	*h;
+	struct small		 b;
+	char			 url[1100];
+	enum wd_err		 rc;
+
+	memset(&b, 0, sizeof(b));
+	id[0] = '\0';
+	rc = mpu_url(s3, name, "uploads=", NULL, url, sizeof(url));
+	if (rc != WD_OK)
+		return rc;
+	h = wd_s3_headers(s3, NULL);
+	setup(s3, url, h);
+	curl_easy_setopt(s3->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(s3->curl, CURLOPT_POSTFIELDS, "");
+	curl_easy_setopt(s3->curl, CURLOPT_POSTFIELDSIZE, 0L);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, small_cb);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEDATA, &b);
+	rc = result(s3, curl_easy_perform(s3->curl));
+	curl_slist_free_all(h);
+	if (rc == WD_OK)
+		rc = xml_field(b.p, "UploadId", id, idsz);
+	return rc;
+}
+
+enum wd_err
+wd_s3_mpu_part(struct wd_s3 *s3, const char *name, const char *id,
+    unsigned part, const void *buf, size_t len, char *etag, size_t etsz)
+{
+	struct curl_slist	*h;
+	struct small		 b;
+	struct membody		 m = { buf, len };
+	char			 url[1400], q[48];
+	enum wd_err		 rc;
+
+	memset(&b, 0, sizeof(b));
+	snprintf(q, sizeof(q), "partNumber=%u&uploadId=", part);
+	rc = mpu_url(s3, name, q, id, url, sizeof(url));
+	if (rc != WD_OK)
+		return rc;
+	h = wd_s3_headers(s3, NULL);
+	setup(s3, url, h);
+	curl_easy_setopt(s3->curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(s3->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(s3->curl, CURLOPT_READFUNCTION, read_mem);
+	curl_easy_setopt(s3->curl, CURLOPT_READDATA, &m);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(s3->curl, CURLOPT_HEADERFUNCTION, etag_cb);
+	curl_easy_setopt(s3->curl, CURLOPT_HEADERDATA, &b);
+	rc = result(s3, curl_easy_perform(s3->curl));
+	curl_slist_free_all(h);
+	if (rc == WD_OK && (b.etag[0] == '\0' || strlen(b.etag) >= etsz))
+		rc = WD_E_INTERNAL;	/* no ETag: cannot complete */
+	if (rc == WD_OK)
+		snprintf(etag, etsz, "%s", b.etag);
+	return rc;
+}
+
+enum wd_err
+wd_s3_mpu_complete(struct wd_s3 *s3, const char *name, const char *id,
+    const char *etags, size_t stride, unsigned n)
+{
+	struct curl_slist	*h, *t;
+	struct small		 b;
+	char			 url[1400], *xml;
+	size_t			 cap, len = 0;
+	unsigned		 i;
+	enum wd_err		 rc;
+	int			 k;
+
+	memset(&b, 0, sizeof(b));
+	rc = mpu_url(s3, name, "uploadId=", id, url, sizeof(url));
+	if (rc != WD_OK)
+		return rc;
+	/* <Part><PartNumber>N</PartNumber><ETag>E</ETag></Part>: 64 bytes
+	 * of markup and digits per part, plus the etag */
+	cap = 128 + (size_t)n * (64 + stride);
+	xml = wd_xmalloc(cap);
+	k = snprintf(xml, cap, "<CompleteMultipartUpload>");
+	len = (size_t)k;
+	for (i = 0; i < n; i++) {
+		k = snprintf(xml + len, cap - len, "<Part><PartNumber>%u"
+		    "</PartNumber><ETag>%s</ETag></Part>", i + 1,
+		    etags + (size_t)i * stride);
+		if (k < 0 || (size_t)k >= cap - len) {
+			free(xml);
+			return WD_E_INTERNAL;
+		}
+		len += (size_t)k;
+	}
+	k = snprintf(xml + len, cap - len, "</CompleteMultipartUpload>");
+	if (k < 0 || (size_t)k >= cap - len) {
+		free(xml);
+		return WD_E_INTERNAL;
+	}
+	len += (size_t)k;
+	h = wd_s3_headers(s3, NULL);
+	if (h != NULL && (t = curl_slist_append(h, "Content-Type: "
+	    "application/xml")) != NULL)
+		h = t;
+	setup(s3, url, h);
+	curl_easy_setopt(s3->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(s3->curl, CURLOPT_POSTFIELDS, xml);
+	curl_easy_setopt(s3->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)len);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, small_cb);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEDATA, &b);
+	rc = result(s3, curl_easy_perform(s3->curl));
+	curl_slist_free_all(h);
+	free(xml);
+	/* S3 may answer 200 and then report a failure in the body */
+	if (rc == WD_OK && (strstr(b.p, "<Error>") != NULL ||
+	    strstr(b.p, "CompleteMultipartUploadResult") == NULL))
+		rc = WD_E_STOREDOWN;
+	return rc;
+}
+
+enum wd_err
+wd_s3_mpu_abort(struct wd_s3 *s3, const char *name, const char *id)
+{
+	struct curl_slist	*h;
+	char			 url[1400];
+	enum wd_err		 rc;
+
+	rc = mpu_url(s3, name, "uploadId=", id, url, sizeof(url));
+	if (rc != WD_OK)
+		return rc;
+	h = wd_s3_headers(s3, NULL);
+	setup(s3, url, h);
+	curl_easy_setopt(s3->curl, CURLOPT_CUSTOMREQUEST, "DELETE");
+	curl_easy_setopt(s3->curl, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, discard);
+	rc = result(s3, curl_easy_perform(s3->curl));
+	curl_slist_free_all(h);
+	return rc;
+}
+
+enum wd_err
+wd_s3_put_buf(struct wd_s3 *s3, const char *name, const void *buf,
+    size_t len)
+{
+	struct curl_slist	*h;
+	struct membody		 m = { buf, len };
+	char			 url[1024];
+	enum wd_err		 rc;
+
+	rc = wd_s3_url(s3, name, url, sizeof(url));
+	if (rc != WD_OK)
+		return rc;
+	h = wd_s3_headers(s3, NULL);
+	setup(s3, url, h);
+	curl_easy_setopt(s3->curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(s3->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(s3->curl, CURLOPT_READFUNCTION, read_mem);
+	curl_easy_setopt(s3->curl, CURLOPT_READDATA, &m);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, discard);
+	rc = result(s3, curl_easy_perform(s3->curl));
+	curl_slist_free_all(h);
+	return rc;
+}
+
+/* ---- listing, for the sweep (issue #11) ---- */
+
+static size_t
+buf_cb(char *p, size_t sz, size_t n, void *arg)
+{
+	/* a page past the cap marks the buffer failed: the page is
+	 * refused as a whole, never half-read */
+	(void)wd_buf_add(arg, p, sz * n);
+	return sz * n;
+}
+
+/* "2026-11-28T04:55:28.000Z" to Unix seconds; -1 when malformed. */
+static time_t
+iso_time(const char *s, size_t n)
+{
+	static const struct {
+		size_t	 at, len;
+		uint64_t max;
+	} f[6] = {
+		{ 0, 4, 9999 }, { 5, 2, 12 }, { 8, 2, 31 },
+		{ 11, 2, 23 }, { 14, 2, 59 }, { 17, 2, 60 },
+	};
+	struct tm	 tm;
+	uint64_t	 v[6];
+	size_t		 i;
+
+	if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':' || s[n - 1] != 'Z')
+		return (time_t)-1;
+	for (i = 0; i < 6; i++)
+		if (wd_parse_u64(s + f[i].at, f[i].len, f[i].max, &v[i]) !=
+		    WD_OK)
+			return (time_t)-1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (int)v[0] - 1900;
+	tm.tm_mon = (int)v[1] - 1;
+	tm.tm_mday = (int)v[2];
+	tm.tm_hour = (int)v[3];
+	tm.tm_min = (int)v[4];
+	tm.tm_sec = (int)v[5];
+	return timegm(&tm);
+}
+
+/* The text between <tag> and </tag> at or after p, before end. */
+static const char *
+xml_in(const char *p, const char *end, const char *tag, size_t *len)
+{
+	char		 o[32], c[32];
+	const char	*a, *e;
+
+	snprintf(o, sizeof(o), "<%s>", tag);
+	snprintf(c, sizeof(c), "</%s>", tag);
+	a = strstr(p, o);
+	if (a == NULL || a >= end)
+		return NULL;
+	a += strlen(o);
+	e = strstr(a, c);
+	if (e == NULL || e > end)
+		return NULL;
+	*len = (size_t)(e - a);
+	return a;
+}
+
+enum wd_err
+wd_s3_list(struct wd_s3 *s3, wd_s3_list_fn fn, void *arg)
+{
+	struct curl_slist	*h;
+	struct wd_buf		 b;
+	char			 url[2048], tok[1024], key[WD_S3_MAX_KEY + 1];
+	const char		*p, *end, *v;
+	char			*esc;
+	enum wd_err		 rc = WD_OK;
+	size_t			 n, pages = 0;
+	time_t			 t;
+	int			 more = 1, k;
+
+	tok[0] = '\0';
+	wd_buf_init(&b, WD_S3_MAX_LIST_PAGE);
+	while (rc == WD_OK && more && pages++ < WD_S3_MAX_LIST_PAGES) {
+		/* parameters in SigV4's canonical (sorted) order */
+		esc = tok[0] == '\0' ? NULL :
+		    curl_easy_escape(s3->curl, tok, 0);
+		k = snprintf(url, sizeof(url), "%s/%s?%s%s%slist-type=2&"
+		    "max-keys=1000", s3->base, s3->bucket,
+		    esc != NULL ? "continuation-token=" : "",
+		    esc != NULL ? esc : "", esc != NULL ? "&" : "");
+		curl_free(esc);
+		if (k < 0 || (size_t)k >= sizeof(url)) {
+			rc = WD_E_TOOBIG;
+			break;
+		}
+		wd_buf_reset(&b);
+		h = wd_s3_headers(s3, NULL);
+		setup(s3, url, h);
+		curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, buf_cb);
+		curl_easy_setopt(s3->curl, CURLOPT_WRITEDATA, &b);
+		rc = result(s3, curl_easy_perform(s3->curl));
+		curl_slist_free_all(h);
+		if (rc == WD_OK)
+			rc = wd_buf_add(&b, "", 1);	/* NUL */
+		if (rc == WD_OK)
+			rc = wd_buf_status(&b);
+		if (rc != WD_OK)
+			break;
+		end = b.p + b.len - 1;
+		for (p = b.p; rc == WD_OK; ) {
+			const char	*ce;
+			size_t		 cl;
+
+			p = xml_in(p, end, "Contents", &cl);
+			if (p == NULL)
+				break;
+			ce = p + cl;
+			v = xml_in(p, ce, "Key", &n);
+			if (v != NULL && n <= WD_S3_MAX_KEY) {
+				memcpy(key, v, n);
+				key[n] = '\0';
+				v = xml_in(p, ce, "LastModified", &n);
+				t = v == NULL ? (time_t)-1 : iso_time(v, n);
+				/* no time: treat as new, never removed */
+				rc = fn(arg, key, t == (time_t)-1 ?
+				    time(NULL) : t);
+			}
+			p = ce;
+		}
+		v = xml_in(b.p, end, "IsTruncated", &n);
+		more = v != NULL && n == 4 && strncmp(v, "true", 4) == 0;
+		v = xml_in(b.p, end, "NextContinuationToken", &n);
+		if (more && (v == NULL || n == 0 || n >= sizeof(tok)))
+			rc = WD_E_INTERNAL;	/* cannot go on */
+		else if (more) {
+			memcpy(tok, v, n);
+			tok[n] = '\0';
+		}
+	}
+	wd_buf_cleanup(&b);
 	return rc;
 }

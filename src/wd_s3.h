@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <curl/curl.h>
 
 #include "wd_err.h"
@@ -70,5 +71,45 @@ enum wd_err	wd_s3_get(struct wd_s3 *s3, const char *name, uint64_t off,
 
 /* DELETE name (S3 answers 204 whether or not it existed). */
 enum wd_err	wd_s3_delete(struct wd_s3 *s3, const char *name);
+
+/* PUT name with the len bytes at buf (an object of one part). */
+enum wd_err	wd_s3_put_buf(struct wd_s3 *s3, const char *name,
+		    const void *buf, size_t len);
+
+/*
+ * Multipart upload (CreateMultipartUpload, UploadPart,
+ * CompleteMultipartUpload, AbortMultipartUpload). begin writes the
+ * upload id to id (idsz bytes); part sends part number part (1..10000)
+ * from buf and writes its ETag to etag; complete sends the n ETags,
+ * etags[i * stride] for part i + 1, and checks the answer's body (S3 can
+ * report a failure with 200); abort drops the parts. Errors as wd_s3_put.
+ */
+/*
+ * Lists the bucket (ListObjectsV2, pages of 1000), calling fn with each
+ * key and its LastModified (now when S3 gives none, so nothing unknown
+ * looks old); stops at fn's first error and returns it. A page over
+ * WD_S3_MAX_LIST_PAGE bytes, or a truncated page without a continuation
+ * token, is WD_E_TOOBIG / WD_E_INTERNAL.
+ */
+#define WD_S3_MAX_KEY		1024
+#define WD_S3_MAX_LIST_PAGE	(4 * 1024 * 1024)	/* 1000 entries */
+#define WD_S3_MAX_LIST_PAGES	100000			/* 10^8 objects */
+typedef enum wd_err (*wd_s3_list_fn)(void *arg, const char *key,
+		    time_t mtime);
+enum wd_err	wd_s3_list(struct wd_s3 *s3, wd_s3_list_fn fn, void *arg);
+
+#define WD_S3_MAX_UPLOAD_ID	1024
+#define WD_S3_MAX_ETAG		128
+#define WD_S3_MAX_PARTS		10000
+enum wd_err	wd_s3_mpu_begin(struct wd_s3 *s3, const char *name, char *id,
+		    size_t idsz);
+enum wd_err	wd_s3_mpu_part(struct wd_s3 *s3, const char *name,
+		    const char *id, unsigned part, const void *buf, size_t len,
+		    char *etag, size_t etsz);
+enum wd_err	wd_s3_mpu_complete(struct wd_s3 *s3, const char *name,
+		    const char *id, const char *etags, size_t stride,
+		    unsigned n);
+enum wd_err	wd_s3_mpu_abort(struct wd_s3 *s3, const char *name,
+		    const char *id);
 
 #endif

@@ -11,7 +11,49 @@
 #include "wd_skey.h"
 #include "wd_util.h"
 
+/*
+ * Invisible or reordering code points refused like control characters
+ * (issue #11): the Unicode format characters (general category Cf, as
+ * of Unicode 15: bidirectional overrides and isolates such as U+202E
+ * make "evil\u202Etxt.exe" display as "evilexe.txt", zero-width ones
+ * make two keys look alike) and the line and paragraph separators.
+ */
+static const struct {
+	unsigned long	 lo, hi;
+} invisible[] = {
+	{ 0x00ad, 0x00ad },	/* soft hyphen */
+	{ 0x0600, 0x0605 },	/* Arabic number signs */
+	{ 0x061c, 0x061c },	/* Arabic letter mark (bidi) */
+	{ 0x06dd, 0x06dd },
+	{ 0x070f, 0x070f },
+	{ 0x0890, 0x0891 },
+	{ 0x08e2, 0x08e2 },
+	{ 0x180e, 0x180e },	/* Mongolian vowel separator */
+	{ 0x200b, 0x200f },	/* zero width space .. RLM */
+	{ 0x2028, 0x202e },	/* separators, LRE RLE PDF LRO RLO */
+	{ 0x2060, 0x2064 },	/* word joiner, invisible operators */
+	{ 0x2066, 0x206f },	/* isolates LRI RLI FSI PDI, deprecated */
+	{ 0xfeff, 0xfeff },	/* zero width no-break space, BOM */
+	{ 0xfff9, 0xfffb },	/* interlinear annotation */
+	{ 0x110bd, 0x110bd },
+	{ 0x110cd, 0x110cd },
+	{ 0x13430, 0x1343f },	/* Egyptian hieroglyph format controls */
+	{ 0x1bca0, 0x1bca3 },	/* shorthand format controls */
+	{ 0x1d173, 0x1d17a },	/* musical symbol format controls */
+	{ 0xe0001, 0xe0001 },	/* language tag */
+	{ 0xe0020, 0xe007f },	/* tag characters */
+};
 
+static int
+is_invisible(unsigned long cp)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(invisible) / sizeof(invisible[0]); i++)
+		if (cp >= invisible[i].lo && cp <= invisible[i].hi)
+			return 1;
+	return 0;
+}
 
 enum wd_err
 wd_skey_valid(const char *key, size_t len, int *is_dir)
@@ -28,7 +70,8 @@ wd_skey_valid(const char *key, size_t len, int *is_dir)
 		if (n == 0)
 			return WD_E_BADKEY;
 		/* C0, DEL, C1: invisible in logs and listings */
-		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+		    is_invisible(cp))
 			return WD_E_BADKEY;
 		if (cp != '/')
 			continue;

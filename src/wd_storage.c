@@ -18,11 +18,14 @@
 #include "wd_mem.h"
 #include "wd_multipart.h"
 #include "wd_range.h"
+#include "wd_sign.h"
 #include "wd_skey.h"
 #include "wd_storage.h"
+#include "wd_throttle.h"
 #include "wd_util.h"
 
 #define PREFIX_LEN	11	/* "/storage/o/" */
+#define SIGN_LEN	14	/* "/storage/sign/" */
 
 /* Columns every query returns, in this order (see fill_obj). */
 #define COLS	"blob, size, content_type, owner, token::text, " \
@@ -124,10 +127,32 @@ who(struct sreq *r)
 	adm = wd_http_param(r->rq, "HTTP_X_WARDEN_ADMIN_SECRET");
 	if (adm != NULL && r->s->admin_secret != NULL &&
 	    r->s->admin_secret[0] != '\0') {
+		const char	*ip = wd_http_param(r->rq, "REMOTE_ADDR");
+		char		 tk[WD_THROTTLE_MAX_KEY];
+		long		 left = 0;
+
+		/* guesses are counted per address (issue #11); over the
+		 * limit even the right secret waits, so guessing learns
+		 * nothing. A throttle that cannot be read fails closed. */
+		snprintf(tk, sizeof(tk), "storage-admin|%s",
+		    ip == NULL ? "" : ip);
+		rc = wd_throttle_over(r->s->db, tk, WD_THROTTLE_FAIL_WINDOW,
+		    WD_STORAGE_ADMIN_FAILS, &left);
+		if (rc != WD_OK) {
+			if (rc == WD_E_RATELIMIT)
+				wd_http_log(r->rq, WD_LOG_WARN, "storage",
+				    "admin secret throttled");
+			return rc;
+		}
 		/* configured: a wrong secret is refused, not ignored */
 		if (!wd_ct_eq(adm, strlen(adm), r->s->admin_secret,
-		    strlen(r->s->admin_secret)))
+		    strlen(r->s->admin_secret))) {
+			(void)wd_throttle_hit(r->s->db, tk,
+			    WD_THROTTLE_FAIL_WINDOW, 0, &left);
+			wd_http_log(r->rq, WD_LOG_WARN, "storage",
+			    "wrong admin secret");
 			return WD_E_FORBIDDEN;
+		}
 		r->admin = 1;
 	}
 	authz = wd_http_param(r->rq, "HTTP_AUTHORIZATION");
@@ -321,6 +346,93 @@ dl_data(void *arg, const char *p, size_t len)
 	return wd_http_write(d->r->rq, p, len);
 }
 
+/*
+ * Percent-encodes (s, n) as a URL path into buf (size sz, NUL added):
+ * every byte but unreserved characters and '/'. WD_E_TOOBIG when short.
+ */
+static enum wd_err
+pct_path(const char *s, size_t n, char *buf, size_t sz, size_t *outn)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	size_t			 o = 0, i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char	 c = (unsigned char)s[i];
+
+		if (o + 4 > sz)
+			return WD_E_TOOBIG;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '/' || c == '.' ||
+		    c == '-' || c == '_' || c == '~')
+			buf[o++] = (char)c;
+		else {
+			buf[o++] = '%';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		}
+	}
+	buf[o] = '\0';
+	*outn = o;
+	return WD_OK;
+}
+
+/*
+ * The X-Sendfile value for path: the path itself for a whole object, or
+ * lighttpd's X-Sendfile2 "<url-encoded path> <first>-<last>" for a range
+ * (mod_fastcgi, http_response_xsendfile2: it decodes the path and sends
+ * exactly those bytes; the status and Content-Range are ours).
+ * WD_E_TOOBIG when buf is short.
+ */
+static enum wd_err
+sendfile_hdr(const char *path, int partial, uint64_t off, uint64_t len,
+    char *buf, size_t sz)
+{
+	size_t	 n = 0;
+	int	 k;
+
+	if (!partial) {
+		k = snprintf(buf, sz, "%s", path);
+		return k < 0 || (size_t)k >= sz ? WD_E_TOOBIG : WD_OK;
+	}
+	if (pct_path(path, strlen(path), buf, sz, &n) != WD_OK)
+		return WD_E_TOOBIG;
+	k = snprintf(buf + n, sz - n, " %llu-%llu", (unsigned long long)off,
+	    (unsigned long long)(off + len - 1));
+	return k < 0 || (size_t)k >= sz - n ? WD_E_TOOBIG : WD_OK;
+}
+
+/* Query parameters of a signed URL (POST /storage/sign/<key>). */
+#define SIG_EXP		"X-Warden-Expires"
+#define SIG_SIG		"X-Warden-Signature"
+#define SIG_OP		"read"
+
+/*
+ * A signed URL read: 0 when the query carries no signature parameter,
+ * else 1 with *rc WD_OK when the signature is good for the object's
+ * current version and not expired, WD_E_FORBIDDEN otherwise (a missing
+ * object, an overwritten or deleted one, an expired or altered URL).
+ */
+static int
+signed_read(struct sreq *r, const struct obj *o, enum wd_err *rc)
+{
+	char		 e[24], sig[WD_SIGN_HEX + 2];
+	enum wd_err	 re, rs;
+	uint64_t	 exp;
+
+	re = wd_http_query(r->rq, SIG_EXP, e, sizeof(e));
+	rs = wd_http_query(r->rq, SIG_SIG, sig, sizeof(sig));
+	if (re == WD_E_NOTFOUND && rs == WD_E_NOTFOUND)
+		return 0;
+	*rc = WD_E_FORBIDDEN;
+	if (re != WD_OK || rs != WD_OK || r->s->sign_key == NULL ||
+	    !o->found || wd_parse_u64(e, strlen(e), UINT64_MAX, &exp) !=
+	    WD_OK)
+		return 1;
+	*rc = wd_sign_check(r->s->sign_key, r->s->sign_key_len, SIG_OP,
+	    r->key, r->klen, o->blob, exp, sig, (uint64_t)time(NULL));
+	return 1;
+}
+
 static void
 get_object(struct sreq *r)
 {
@@ -328,7 +440,7 @@ get_object(struct sreq *r)
 	struct wd_range	 rg = { 0, 0 };
 	struct dl	 d = { r, 200, NULL, 0 };
 	struct wd_hdrs	 hdr;
-	char		 num[64], path[1024];
+	char		 num[64], path[1024], xs[3 * 1024 + 64];
 	const char	*inm, *rh, *ir, *cc;
 	enum wd_err	 rc;
 	uint64_t	 off = 0, len;
@@ -337,8 +449,12 @@ get_object(struct sreq *r)
 
 	wd_hdrs_init(&hdr);
 	rc = lookup(r, &o);
-	if (rc == WD_OK)
+	/* a signed URL stands instead of the rules for exactly the version
+	 * it was signed for; a bad one is refused, never anonymous */
+	if (rc == WD_OK && !(!r->meta && signed_read(r, &o, &rc)))
 		rc = authorize(r, WD_RULES_GET, r->key, r->klen, &o, &pub);
+	else
+		pub = 0;
 	if (rc == WD_OK && !o.found)
 		rc = WD_E_NOTFOUND;
 	if (rc != WD_OK) {
@@ -389,14 +505,19 @@ get_object(struct sreq *r)
 	wd_hdrs_add(&hdr, "X-Content-Type-Options", "nosniff");
 	wd_hdrs_add(&hdr, "Content-Security-Policy",
 	    "sandbox; default-src 'none'");
-	if (!head && rh == NULL && len > 0 && r->s->sendfile &&
+	if (!head && len > 0 && r->s->sendfile &&
 	    wd_store_path(r->s->store, o.blob, path, sizeof(path)) ==
 	    WD_OK) {
-		/* lighttpd sends the file itself (mod_fastcgi x-sendfile):
-		 * no object byte passes through this process */
-		wd_hdrs_add(&hdr, "X-Sendfile", path);
-		wd_http_head(r->rq, 200, &hdr);
-		return;
+		/* lighttpd sends the file itself (mod_fastcgi x-sendfile),
+		 * ranges too: no object byte passes through this process,
+		 * so a client that never reads holds no storage process */
+		if (sendfile_hdr(path, partial, off, len, xs, sizeof(xs)) ==
+		    WD_OK) {
+			wd_hdrs_add(&hdr, partial ? "X-Sendfile2" :
+			    "X-Sendfile", xs);
+			wd_http_head(r->rq, status, &hdr);
+			return;
+		}
 	}
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)len);
 	wd_hdrs_add(&hdr, "Content-Length", num);
@@ -459,13 +580,74 @@ row_blob(struct sreq *r, char *blob, size_t n)
 	return rc;
 }
 
+/* ---- quota (issue #11) ---- */
+
+/*
+ * Reserves n bytes for owner against the quota, counting the bytes the
+ * upload replaces (oldsz) as freed: WD_OK with the reservation's id in
+ * rid, WD_E_QUOTA when used + live reservations + n - oldsz would pass
+ * the quota. The owner's usage row is locked by the first statement, so
+ * the second (a fresh snapshot, READ COMMITTED) sees every reservation
+ * and row change committed before: concurrent uploads of one owner are
+ * checked one after the other.
+ */
+static enum wd_err
+quota_reserve(struct sreq *r, const char *owner, uint64_t n, uint64_t oldsz,
+    char *rid, size_t ridsz)
+{
+	char		 ns[24], os[24], qs[24];
+	const char	*p[4] = { owner, ns, os, qs };
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+
+	snprintf(ns, sizeof(ns), "%llu", (unsigned long long)n);
+	snprintf(os, sizeof(os), "%llu", (unsigned long long)oldsz);
+	snprintf(qs, sizeof(qs), "%llu", (unsigned long long)r->s->quota);
+	rc = wd_db_begin(r->s->db);
+	if (rc != WD_OK)
+		return rc;
+	rc = wd_db_exec(r->s->db, "INSERT INTO storage.usage AS u (owner) "
+	    "VALUES ($1) ON CONFLICT (owner) DO UPDATE SET used = u.used",
+	    1, p, NULL);
+	if (rc == WD_OK)
+		rc = wd_db_exec(r->s->db, "INSERT INTO storage.reservations "
+		    "(owner, bytes) SELECT $1, $2::bigint WHERE "
+		    "(SELECT used FROM storage.usage WHERE owner = $1) - "
+		    "$3::bigint + $2::bigint + COALESCE((SELECT sum(bytes) "
+		    "FROM storage.reservations WHERE owner = $1 AND "
+		    "created_at > now() - interval '1 hour'), 0) <= $4::bigint "
+		    "RETURNING id", 4, p, &res);
+	if (rc == WD_OK && wd_db_rows(res) != 1)
+		rc = WD_E_QUOTA;
+	if (rc == WD_OK)
+		snprintf(rid, ridsz, "%s", wd_db_val(res, 0, 0));
+	wd_db_free(res);
+	/* a lost COMMIT leaves at most a reservation that expires */
+	return wd_db_end(r->s->db, rc);
+}
+
+/* Drops reservation rid (best effort: it expires after an hour). */
+static void
+quota_release(struct sreq *r, const char *rid)
+{
+	const char	*p[1] = { rid };
+
+	if (rid[0] == '\0')
+		return;
+	if (wd_db_exec(r->s->db, "DELETE FROM storage.reservations WHERE "
+	    "id = $1", 1, p, NULL) != WD_OK)
+		wd_http_log(r->rq, WD_LOG_WARN, "storage", "reservation %s "
+		    "left to expire", rid);
+}
+
 /* Writes the row for a stored blob: a create inserts only if the key is
  * still free, an update replaces only the version the rules saw.
  * WD_E_CONFLICT when another request won the race. *unknown is set when
  * the write may have committed although it failed (the blob must stay). */
 static enum wd_err
 put_row(struct sreq *r, const struct obj *old, const char *blob,
-    uint64_t size, const char *ctype, struct obj *o, int *unknown)
+    uint64_t size, const char *ctype, const char *rid, struct obj *o,
+    int *unknown)
 {
 	char		 sz[24], now[WD_BLOB_LEN + 1];
 	const char	*p[5];
@@ -479,6 +661,13 @@ put_row(struct sreq *r, const struct obj *old, const char *blob,
 	p[1] = blob;
 	p[2] = sz;
 	p[3] = ctype;
+	/* with a reservation, the row and its release commit together: the
+	 * quota check never counts these bytes twice, nor not at all */
+	if (rid[0] != '\0') {
+		rc = wd_db_begin(r->s->db);
+		if (rc != WD_OK)
+			return rc;
+	}
 	if (old->found) {
 		p[4] = old->blob;
 		rc = wd_db_exec(r->s->db, "UPDATE storage.objects SET "
@@ -497,6 +686,14 @@ put_row(struct sreq *r, const struct obj *old, const char *blob,
 	if (rc == WD_OK && !fill_obj(res, 0, 0, o))
 		rc = WD_E_INTERNAL;
 	wd_db_free(res);
+	if (rid[0] != '\0') {
+		const char	*q[1] = { rid };
+
+		if (rc == WD_OK)
+			rc = wd_db_exec(r->s->db, "DELETE FROM "
+			    "storage.reservations WHERE id = $1", 1, q, NULL);
+		rc = wd_db_end(r->s->db, rc);
+	}
 	if (rc == WD_E_DBDOWN) {
 		if (row_blob(r, now, sizeof(now)) != WD_OK)
 			*unknown = 1;
@@ -513,9 +710,9 @@ put_object(struct sreq *r)
 	struct wd_mp		*mp = NULL;
 	struct ul		 u;
 	struct obj		 old, o;
-	char			 bnd[WD_MAX_MP_BOUNDARY + 1];
+	char			 bnd[WD_MAX_MP_BOUNDARY + 1], rid[24] = "";
 	char			*buf = NULL;
-	const char		*ct, *ctype;
+	const char		*ct, *ctype, *owner;
 	size_t			 blen, got;
 	uint64_t		 cl, left;
 	enum wd_err		 rc;
@@ -547,6 +744,17 @@ put_object(struct sreq *r)
 		    WD_RULES_CREATE, r->key, r->klen, &old, &pub);
 	if (rc != WD_OK)
 		goto out;
+	/* the quota is the owner's (the first uploader's, kept by
+	 * updates); checked before a byte is stored. A multipart body is
+	 * counted whole (the file plus its framing). */
+	owner = old.found ? (old.has_owner ? old.owner : NULL) :
+	    (r->anon ? NULL : r->c.user_id);
+	if (r->s->quota > 0 && owner != NULL) {
+		rc = quota_reserve(r, owner, cl, old.found ? old.size : 0,
+		    rid, sizeof(rid));
+		if (rc != WD_OK)
+			goto out;
+	}
 	rc = wd_store_put_begin(r->s->store, &put);
 	if (rc != WD_OK)
 		goto out;
@@ -578,7 +786,9 @@ put_object(struct sreq *r)
 	begun = 0;
 	if (rc != WD_OK)
 		goto out;
-	rc = put_row(r, &old, put.blob, put.size, ctype, &o, &unknown);
+	rc = put_row(r, &old, put.blob, put.size, ctype, rid, &o, &unknown);
+	if (rc == WD_OK || unknown)
+		rid[0] = '\0';		/* released with the row */
 	if (rc != WD_OK) {
 		/* the row failed: the object must not stay behind, unless
 		 * the row may point at it (a sweep finds it, issue #11) */
@@ -598,6 +808,7 @@ put_object(struct sreq *r)
 out:
 	if (begun)
 		wd_store_put_abort(&put);
+	quota_release(r, rid);
 	if (rc != WD_OK)
 		wd_http_error(r->rq, rc, rc == WD_E_NOTFOUND && r->dir ?
 		    "A key ending in / is a directory" : NULL);
@@ -653,6 +864,79 @@ delete_object(struct sreq *r)
 		wd_hdrs_add(&h, "Cache-Control", "no-store");
 		wd_http_head(r->rq, 204, &h);
 	}
+}
+
+/* ---- signed URLs ---- */
+
+/*
+ * POST /storage/sign/<key> {"expires_in": seconds}: needs read on the
+ * object; answers a URL that reads exactly this version until it expires
+ * (API.md §7).
+ */
+static void
+sign_object(struct sreq *r)
+{
+	static const struct wd_json_field f[] = {
+		{ "expires_in", json_type_int, 0, 1 },
+	};
+	struct json_object	*body = NULL, *v[1];
+	struct wd_buf		 b;
+	struct obj		 o;
+	struct tm		 tm;
+	char			 mac[WD_SIGN_HEX + 1], path[3 * WD_MAX_SKEY + 1];
+	char			 iso[32];
+	enum wd_err		 rc;
+	int64_t			 in;
+	time_t			 exp;
+	size_t			 plen;
+	int			 pub;
+
+	wd_buf_init(&b, 8 * 1024);
+	rc = WD_E_UNAVAILABLE;		/* no key configured: no URLs */
+	if (r->s->sign_key == NULL)
+		goto out;
+	rc = r->dir ? WD_E_NOTFOUND : wd_http_read_body(r->rq, 1024);
+	if (rc == WD_OK)
+		rc = wd_json_parse(r->rq->body.p, r->rq->body.len, 4, &body);
+	if (rc == WD_OK)
+		rc = wd_json_fields(body, f, 1, v, NULL);
+	if (rc != WD_OK)
+		goto out;
+	in = json_object_get_int64(v[0]);
+	rc = WD_E_BADREQ;
+	if (in < 1 || in > r->s->sign_max_age)
+		goto out;
+	rc = lookup(r, &o);
+	if (rc == WD_OK)
+		rc = authorize(r, WD_RULES_GET, r->key, r->klen, &o, &pub);
+	if (rc == WD_OK && !o.found)
+		rc = WD_E_NOTFOUND;
+	if (rc != WD_OK)
+		goto out;
+	exp = time(NULL) + (time_t)in;
+	rc = wd_sign_mac(r->s->sign_key, r->s->sign_key_len, SIG_OP, r->key,
+	    r->klen, o.blob, (uint64_t)exp, mac);
+	if (rc == WD_OK)
+		rc = pct_path(r->key, r->klen, path, sizeof(path), &plen);
+	if (rc != WD_OK)
+		goto out;
+	gmtime_r(&exp, &tm);
+	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	wd_buf_addf(&b, "{\"url\":\"/storage/o/%s?" SIG_EXP "=%lld&"
+	    SIG_SIG "=%s\",\"expires_at\":\"%s\"}", path, (long long)exp,
+	    mac, iso);
+	rc = wd_buf_status(&b);
+	if (rc == WD_OK) {
+		wd_http_log(r->rq, WD_LOG_INFO, "storage", "signed user=%s "
+		    "expires_in=%lld", r->anon ? "-" : r->c.user_id,
+		    (long long)in);
+		wd_http_send(r->rq, 200, NULL, "application/json", b.p, b.len);
+	}
+out:
+	if (rc != WD_OK)
+		wd_http_error(r->rq, rc, NULL);
+	json_object_put(body);
+	wd_buf_cleanup(&b);
 }
 
 /* ---- list ---- */
@@ -715,6 +999,64 @@ out:
 	wd_buf_cleanup(&b);
 }
 
+/* ---- the sweep (issue #11) ---- */
+
+struct gc {
+	struct wd_storage	*s;
+	time_t			 before;
+	unsigned		 removed, kept;
+};
+
+static enum wd_err
+gc_blob(void *arg, const char *blob, time_t mtime)
+{
+	struct gc	*g = arg;
+	const char	*p[1] = { blob };
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+	int		 used;
+
+	if (mtime > g->before) {	/* an upload may still write its row */
+		g->kept++;
+		return WD_OK;
+	}
+	rc = wd_db_read(g->s->db, "SELECT 1 FROM storage.objects WHERE "
+	    "blob = $1", 1, p, &res);
+	used = rc == WD_OK && wd_db_rows(res) > 0;
+	wd_db_free(res);
+	if (rc != WD_OK)
+		return rc;	/* unknown: stop, remove nothing more */
+	if (used) {
+		g->kept++;
+		return WD_OK;
+	}
+	if (wd_store_remove(g->s->store, blob) == WD_OK) {
+		wd_log(NULL, WD_LOG_INFO, "storage", "swept orphan blob=%s",
+		    blob);
+		g->removed++;
+	}
+	return WD_OK;
+}
+
+enum wd_err
+wd_storage_gc(struct wd_storage *s, long min_age, unsigned *removed,
+    unsigned *kept)
+{
+	struct gc	 g = { s, time(NULL) - min_age, 0, 0 };
+	enum wd_err	 rc;
+
+	*removed = *kept = 0;
+	/* reservations a crashed request left behind (they stopped
+	 * counting after an hour already) */
+	rc = wd_db_exec(s->db, "DELETE FROM storage.reservations WHERE "
+	    "created_at < now() - interval '1 hour'", 0, NULL, NULL);
+	if (rc == WD_OK)
+		rc = wd_store_list(s->store, gc_blob, &g);
+	*removed = g.removed;
+	*kept = g.kept;
+	return rc;
+}
+
 enum wd_err
 wd_storage_init(struct wd_storage *s, char *err, size_t errsz)
 {
@@ -740,9 +1082,16 @@ wd_storage_init(struct wd_storage *s, char *err, size_t errsz)
 	s->db = &s->own_db;
 	s->store = &s->own_store;
 	s->max_size = (uint64_t)wd_cfg_int(c, WD_CFG_STORAGE_MAX_SIZE);
+	s->sign_key = wd_cfg_str(c, WD_CFG_SIGNING_KEY);
+	if (s->sign_key != NULL && s->sign_key[0] == '\0')
+		s->sign_key = NULL;
+	s->sign_key_len = s->sign_key == NULL ? 0 : strlen(s->sign_key);
+	s->sign_max_age = wd_cfg_int(c, WD_CFG_SIGNED_URL_MAX_AGE);
+	s->quota = (uint64_t)wd_cfg_int(c, WD_CFG_STORAGE_QUOTA);
 	/* lighttpd's x-sendfile for this route is configured with the
 	 * storage directory as its only allowed docroot */
-	s->sendfile = s->own_store.kind == WD_STORE_FS;
+	s->sendfile = s->own_store.kind == WD_STORE_FS &&
+	    wd_cfg_flag(c, WD_CFG_STORAGE_SENDFILE);
 	return WD_OK;
 }
 
@@ -767,6 +1116,8 @@ wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 	struct sreq	*r;
 	const char	*m = rq->method;
 	enum wd_err	 rc;
+	size_t		 plen = PREFIX_LEN;
+	int		 sign = 0;
 
 	/* the key buffer and claims live on the heap, not the stack */
 	r = wd_xcalloc(1, sizeof(*r));
@@ -775,24 +1126,31 @@ wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 	r->ctx.query = rq->query;
 	r->ctx.query_len = strlen(rq->query);
 	rc = WD_E_NOTFOUND;
-	if (rq->path_len < PREFIX_LEN || (strncmp(rq->uri, "/storage/o/",
-	    PREFIX_LEN) != 0 && strncmp(rq->uri, "/storage/m/",
-	    PREFIX_LEN) != 0))
+	if (rq->path_len >= SIGN_LEN && strncmp(rq->uri, "/storage/sign/",
+	    SIGN_LEN) == 0) {
+		sign = 1;
+		plen = SIGN_LEN;
+	} else if (rq->path_len < PREFIX_LEN || (strncmp(rq->uri,
+	    "/storage/o/", PREFIX_LEN) != 0 && strncmp(rq->uri,
+	    "/storage/m/", PREFIX_LEN) != 0))
 		goto out;
-	r->meta = rq->uri[9] == 'm';
-	rc = wd_skey_decode(rq->uri + PREFIX_LEN, rq->path_len - PREFIX_LEN,
+	r->meta = !sign && rq->uri[9] == 'm';
+	rc = wd_skey_decode(rq->uri + plen, rq->path_len - plen,
 	    r->key, sizeof(r->key), &r->klen, &r->dir);
 	if (rc != WD_OK)
 		goto out;
 	rc = WD_E_METHOD;
-	if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 &&
+	if (sign ? strcmp(m, "POST") != 0 :
+	    (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 &&
 	    (r->meta || (strcmp(m, "POST") != 0 && strcmp(m, "PUT") != 0 &&
-	    strcmp(m, "DELETE") != 0)))
+	    strcmp(m, "DELETE") != 0))))
 		goto out;
 	rc = who(r);
 	if (rc != WD_OK)
 		goto out;
-	if (m[0] == 'P')
+	if (sign)
+		sign_object(r);
+	else if (m[0] == 'P')
 		put_object(r);
 	else if (m[0] == 'D')
 		delete_object(r);

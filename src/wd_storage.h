@@ -8,6 +8,8 @@
  *	GET|HEAD   /storage/m/<key>	metadata JSON
  *	GET|HEAD   /storage/m/<dir>/	JSON array of the objects under the
  *					exact prefix <dir>/, each checked
+ *	POST       /storage/sign/<key>	{"expires_in": s}: a signed URL
+ *					reading this version (issue #11)
  *
  * Every decision goes through the compiled rules (wd_rules.h); no match
  * is 403. A presented token that does not verify is 401, never
@@ -44,6 +46,10 @@ struct wd_storage {
 	struct wd_store		*store;		/* borrowed */
 	uint64_t		 max_size;	/* bytes per object */
 	int			 sendfile;	/* fs: X-Sendfile downloads */
+	const char		*sign_key;	/* NULL: no signed URLs */
+	size_t			 sign_key_len;
+	long			 sign_max_age;	/* seconds */
+	uint64_t		 quota;		/* bytes per owner; 0: none */
 	/* revoked sessions, as in the webhook (wd_revoke_check: WD_OK,
 	 * WD_E_REVOKED or WD_E_REVOKEUNAVAIL); may be NULL */
 	enum wd_err		(*revoked)(void *arg, const char *sid);
@@ -59,6 +65,17 @@ struct wd_storage {
 enum wd_err	wd_storage_init(struct wd_storage *s, char *err,
 		    size_t errsz);
 void		wd_storage_cleanup(struct wd_storage *s);
+
+/*
+ * The sweep (`storage gc`): removes every blob no row points at whose
+ * file is older than min_age seconds (younger ones may belong to an
+ * upload about to write its row), and expired quota reservations.
+ * Never removes a blob a row points at: each is looked up right before
+ * its removal, and a lookup that fails stops the sweep. fs and S3.
+ * Counts go to *removed and *kept.
+ */
+enum wd_err	wd_storage_gc(struct wd_storage *s, long min_age,
+		    unsigned *removed, unsigned *kept);
 
 /* The wd_route handler (ctx: the struct wd_storage) for every path under
  * /storage/. Always answers. */

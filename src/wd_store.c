@@ -4,6 +4,7 @@
  * are the client's and are never interpreted.
  */
 #define _GNU_SOURCE		/* O_TMPFILE (open(2)) */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,8 +15,10 @@
 #include <unistd.h>
 
 #include "wd_limits.h"
+#include "wd_log.h"
 #include "wd_mem.h"
 #include "wd_store.h"
+#include "wd_util.h"
 
 #define SPOOL_DEFAULT	"/var/tmp"
 
@@ -52,6 +55,16 @@ wd_store_init(struct wd_store *st, const struct wd_cfg *cfg, char *err,
 			return rc;
 		if (dir == NULL || dir[0] == '\0')
 			dir = SPOOL_DEFAULT;
+		st->part_size = (size_t)wd_cfg_int(cfg,
+		    WD_CFG_S3_PART_SIZE);
+		/* S3 takes at most 10000 parts */
+		if ((uint64_t)wd_cfg_int(cfg, WD_CFG_STORAGE_MAX_SIZE) /
+		    st->part_size + 1 > WD_S3_MAX_PARTS) {
+			snprintf(err, errsz, "WARDEN_S3_PART_SIZE: too small "
+			    "for WARDEN_STORAGE_MAX_SIZE (10000 parts)");
+			wd_s3_cleanup(&st->s3);
+			return WD_E_CONFIG;
+		}
 	} else if (be == NULL || strcmp(be, "fs") == 0) {
 		st->kind = WD_STORE_FS;
 		if (dir == NULL || dir[0] == '\0') {
@@ -145,16 +158,15 @@ wd_store_put_begin(struct wd_store *st, struct wd_store_put *p)
 	p->st = st;
 	p->fd = -1;
 	new_blob(p->blob);
-	if (st->kind == WD_STORE_FS) {
-		if (blob_path(st, p->blob, 1, dir, sizeof(dir)) != WD_OK)
-			return WD_E_INTERNAL;
-		if (mkdir(dir, 0750) != 0 && errno != EEXIST)
-			return WD_E_INTERNAL;
-	} else {
-		n = snprintf(dir, sizeof(dir), "%s", st->dir);
-		if (n < 0 || (size_t)n >= sizeof(dir))
-			return WD_E_INTERNAL;
+	if (st->kind == WD_STORE_S3) {
+		/* nothing on disk: parts go to S3 as they fill */
+		p->part = wd_xmalloc(st->part_size);
+		return WD_OK;
 	}
+	if (blob_path(st, p->blob, 1, dir, sizeof(dir)) != WD_OK)
+		return WD_E_INTERNAL;
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+		return WD_E_INTERNAL;
 	/* unnamed: nothing to clean up if we die mid-upload */
 	p->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0640);
 	if (p->fd >= 0)
@@ -183,11 +195,60 @@ wd_store_put_begin(struct wd_store *st, struct wd_store_put *p)
 	return WD_OK;
 }
 
+/* s3: sends the filled part, starting the multipart upload first. */
+static enum wd_err
+flush_part(struct wd_store_put *p)
+{
+	struct wd_s3	*s3 = &p->st->s3;
+	const size_t	 es = WD_S3_MAX_ETAG + 1;
+	char		 id[WD_S3_MAX_UPLOAD_ID];
+	enum wd_err	 rc;
+
+	if (p->upload_id == NULL) {
+		rc = wd_s3_mpu_begin(s3, p->blob, id, sizeof(id));
+		if (rc != WD_OK)
+			return rc;
+		p->upload_id = wd_xstrdup(id);
+	}
+	if (p->nparts >= WD_S3_MAX_PARTS)
+		return WD_E_TOOBIG;
+	p->etags = wd_xrealloc(p->etags, (p->nparts + 1) * es);
+	rc = wd_s3_mpu_part(s3, p->blob, p->upload_id, p->nparts + 1,
+	    p->part, p->plen, p->etags + p->nparts * es, es);
+	if (rc != WD_OK)
+		return rc;
+	p->nparts++;
+	p->plen = 0;
+	return WD_OK;
+}
+
 enum wd_err
 wd_store_put_write(struct wd_store_put *p, const void *buf, size_t len)
 {
 	const char	*c = buf;
 	ssize_t		 n;
+	enum wd_err	 rc;
+
+	while (p->part != NULL && len > 0) {
+		size_t	 k = p->st->part_size - p->plen;
+
+		if (k > len)
+			k = len;
+		memcpy(p->part + p->plen, c, k);
+		p->plen += k;
+		p->size += k;
+		c += k;
+		len -= k;
+		/* a full part goes out only when more bytes follow, so
+		 * the last part is never empty */
+		if (p->plen == p->st->part_size && len > 0) {
+			rc = flush_part(p);
+			if (rc != WD_OK)
+				return rc;
+		}
+	}
+	if (p->part != NULL)
+		return WD_OK;
 
 	while (len > 0) {
 		n = write(p->fd, c, len);
@@ -221,6 +282,19 @@ wd_store_put_abort(struct wd_store_put *p)
 		unlink(path);
 		p->named = 0;
 	}
+	/* an unfinished multipart upload: its parts must not linger
+	 * (S3 bills them); a failed abort is left to a bucket lifecycle
+	 * rule (AbortIncompleteMultipartUpload) */
+	if (p->upload_id != NULL && wd_s3_mpu_abort(&p->st->s3, p->blob,
+	    p->upload_id) != WD_OK)
+		wd_log(NULL, WD_LOG_WARN, "storage", "multipart abort failed "
+		    "blob=%s", p->blob);
+	free(p->upload_id);
+	p->upload_id = NULL;
+	free(p->part);
+	p->part = NULL;
+	free(p->etags);
+	p->etags = NULL;
 }
 
 static enum wd_err
@@ -265,10 +339,19 @@ wd_store_put_commit(struct wd_store_put *p)
 
 	if (p->st->kind == WD_STORE_FS)
 		rc = commit_fs(p);
-	else if (lseek(p->fd, 0, SEEK_SET) != 0)
-		rc = WD_E_INTERNAL;
-	else
-		rc = wd_s3_put(&p->st->s3, p->blob, p->fd, p->size);
+	else if (p->upload_id == NULL)		/* one part: one PUT */
+		rc = wd_s3_put_buf(&p->st->s3, p->blob, p->part, p->plen);
+	else {
+		rc = flush_part(p);
+		if (rc == WD_OK)
+			rc = wd_s3_mpu_complete(&p->st->s3, p->blob,
+			    p->upload_id, p->etags, WD_S3_MAX_ETAG + 1,
+			    p->nparts);
+		if (rc == WD_OK) {
+			free(p->upload_id);	/* done: nothing to abort */
+			p->upload_id = NULL;
+		}
+	}
 	wd_store_put_abort(p);
 	return rc;
 }
@@ -340,4 +423,70 @@ wd_store_remove(struct wd_store *st, const char *blob)
 	if (unlink(path) != 0 && errno != ENOENT)
 		return WD_E_INTERNAL;
 	return WD_OK;
+}
+
+/* 1 if s is exactly two lower-case hex digits (an fs shard). */
+static int
+shard_valid(const char *s)
+{
+	return strlen(s) == 2 && wd_hexval(s[0]) >= 0 &&
+	    wd_hexval(s[1]) >= 0 && (s[0] < 'A' || s[0] > 'F') &&
+	    (s[1] < 'A' || s[1] > 'F');
+}
+
+struct s3list {
+	wd_store_blob_fn	 fn;
+	void			*arg;
+};
+
+/* s3: only names we make are blobs; other keys are not ours to touch */
+static enum wd_err
+s3_entry(void *arg, const char *key, time_t mtime)
+{
+	struct s3list	*l = arg;
+
+	if (!wd_store_blob_valid(key))
+		return WD_OK;
+	return l->fn(l->arg, key, mtime);
+}
+
+enum wd_err
+wd_store_list(struct wd_store *st, wd_store_blob_fn fn, void *arg)
+{
+	DIR		*top, *sub;
+	struct dirent	*d, *e;
+	struct stat	 sb;
+	char		 path[1200];
+	enum wd_err	 rc = WD_OK;
+
+	if (st->kind == WD_STORE_S3) {
+		struct s3list	 l = { fn, arg };
+
+		return wd_s3_list(&st->s3, s3_entry, &l);
+	}
+	top = opendir(st->dir);
+	if (top == NULL)
+		return WD_E_INTERNAL;
+	while (rc == WD_OK && (d = readdir(top)) != NULL) {
+		if (!shard_valid(d->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", st->dir, d->d_name);
+		sub = opendir(path);
+		if (sub == NULL)
+			continue;
+		while (rc == WD_OK && (e = readdir(sub)) != NULL) {
+			/* only names we make, in the shard they belong to */
+			if (!wd_store_blob_valid(e->d_name) ||
+			    strncmp(e->d_name, d->d_name, 2) != 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s/%s", st->dir,
+			    d->d_name, e->d_name);
+			if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+				continue;
+			rc = fn(arg, e->d_name, sb.st_mtime);
+		}
+		closedir(sub);
+	}
+	closedir(top);
+	return rc;
 }

@@ -9,15 +9,18 @@
  *       unnamed O_TMPFILE in that directory (a named temporary file where
  *       the filesystem lacks O_TMPFILE), fsync'd, linked in and the
  *       directory fsync'd: an aborted or failed upload leaves nothing.
- *   s3: the upload is spooled to an unnamed temporary file (its size is
- *       only known at the end of a multipart body), then PUT to
- *       <bucket>/<32 hex>; downloads stream from S3 to the client.
+ *   s3: <bucket>/<32 hex>. The upload streams as an S3 multipart upload
+ *       in parts of WARDEN_S3_PART_SIZE bytes (one part in memory at a
+ *       time), completed at commit and aborted on any failure; an object
+ *       smaller than one part is one PUT. Downloads stream from S3 to
+ *       the client, checked against the range asked.
  */
 #ifndef WD_STORE_H
 #define WD_STORE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "wd_cfg.h"
 #include "wd_err.h"
@@ -33,17 +36,26 @@ enum wd_store_kind {
 
 struct wd_store {
 	enum wd_store_kind	 kind;
-	char			*dir;	/* fs: objects; s3: spool; owned */
+	char			*dir;	/* fs: objects; s3: unused; owned */
 	struct wd_s3		 s3;
+	size_t			 part_size;	/* s3: bytes per part */
 };
 
 struct wd_store_put {
 	struct wd_store	*st;
-	int		 fd;		/* -1 when closed */
+	int		 fd;		/* fs: -1 when closed */
 	int		 named;		/* fallback: tmp has a name */
 	char		 tmp[64];	/* fallback temporary name */
 	uint64_t	 size;
 	char		 blob[WD_BLOB_LEN + 1];
+	/* s3: the part being filled (part_size bytes), the multipart
+	 * upload once a first part is full, and the parts' ETags
+	 * (nparts * (WD_S3_MAX_ETAG + 1) bytes); all owned */
+	char		*part;
+	size_t		 plen;
+	char		*upload_id;	/* NULL: no multipart upload */
+	char		*etags;
+	unsigned	 nparts;
 };
 
 /* Receives object bytes; a non-WD_OK return stops the read. */
@@ -95,6 +107,19 @@ enum wd_err	wd_store_remove(struct wd_store *st, const char *blob);
  */
 enum wd_err	wd_store_path(const struct wd_store *st, const char *blob,
 		    char *buf, size_t sz);
+
+/* Receives one stored blob and its modification time (wd_store_list). */
+typedef enum wd_err (*wd_store_blob_fn)(void *arg, const char *blob,
+		    time_t mtime);
+
+/*
+ * Calls fn for every blob: fs, every blob file under the storage
+ * directory (names we make, in their own shard); s3, every key of the
+ * bucket that is a blob id (ListObjectsV2). Nothing else is reported.
+ * Stops at fn's first error and returns it.
+ */
+enum wd_err	wd_store_list(struct wd_store *st, wd_store_blob_fn fn,
+		    void *arg);
 
 /* 1 if s is exactly WD_BLOB_LEN lower-case hex digits. */
 int		wd_store_blob_valid(const char *s);

@@ -15,6 +15,7 @@ import time
 import uuid
 
 import test_storage as ts
+import test_storage_slow as slow
 
 REPO = ts.REPO
 NPM_DIR = os.path.join(REPO, "build", "npm")
@@ -106,6 +107,14 @@ def test_s3_backend(t):
             t.prefix = "%s.%s" % (prefix, name[5:])
             getattr(ts, name)(t)
             s.reconfigure()
+        t.prefix = prefix + ".slow_clients"
+        slow.slow_clients(t, s, "s3")
+        s.reconfigure()
+        t.prefix = prefix + ".multipart"
+        multipart_parts(t, srv)
+        s.reconfigure()
+        t.prefix = prefix + ".gc"
+        s3_gc(t, srv)
         t.prefix = prefix + ".s3_down"
         s3_down(t, srv)
         t.prefix = prefix + ".bad_config"
@@ -120,6 +129,134 @@ def test_s3_backend(t):
             # s3rver is ours: stop it even if the stack did not restart
             srv.stop()
             shutil.rmtree(srv.dir, ignore_errors=True)
+
+
+def multipart_parts(t, srv):
+    """Uploads stream as S3 multipart uploads in WARDEN_S3_PART_SIZE
+    parts (issue #11); a failure mid-upload keeps the previous version."""
+    import threading
+    s = t.s
+    s.reconfigure(WARDEN_S3_PART_SIZE="65536",
+                  WARDEN_STORAGE_MAX_SIZE=str(16 * 1024 * 1024))
+    uid = str(uuid.uuid4())
+    tok = ts.token(s, uid)
+    key = "user/%s/parts.bin" % uid
+    data = os.urandom(1024 * 1024 + 123)      # 17 parts
+    blobs = ts.blobs(s)
+    st, _, b = ts.upload(s, key, data, tok, raw=True)
+    t.check("raw 1 MiB + 123 in 64 KiB parts: 200", st == 200, (st, b))
+    t.check("one S3 object per upload", ts.blobs(s) == blobs + 1,
+            (ts.blobs(s), blobs))
+    st, _, got = s.request("GET", "/storage/o/" + key, ts.auth(tok))
+    t.check("parts read back whole", st == 200 and got == data,
+            (st, len(got)))
+    st, _, got = s.request("GET", "/storage/o/" + key, dict(
+        ts.auth(tok), Range="bytes=65530-65545"))
+    t.check("range across a part boundary", st == 206 and
+            got == data[65530:65546], (st, len(got)))
+    form = os.urandom(300 * 1024)
+    st, _, b = ts.upload(s, key, form, tok)
+    t.check("multipart form in parts: 200", st == 200, (st, b))
+    st, _, got = s.request("GET", "/storage/o/" + key, ts.auth(tok))
+    t.check("form upload read back", got == form, len(got))
+    exact = os.urandom(65536)
+    st, _, b = ts.upload(s, key, exact, tok, raw=True)
+    st, _, got = s.request("GET", "/storage/o/" + key, ts.auth(tok))
+    t.check("exactly one part: one PUT, read back", st == 200 and
+            got == exact, (st, len(got)))
+    # a body that breaks after parts went out: 400, previous intact
+    ct, body = ts.multipart(os.urandom(200 * 1024))
+    body = body[:-8]                  # no closing boundary
+    rows, blobs = ts.rows(s), ts.blobs(s)
+    st, _, b = s.request("POST", "/storage/o/" + key, dict(
+        ts.auth(tok), **{"Content-Type": ct}), body)
+    t.check("broken form after 3 parts: 400", st == 400, (st, b))
+    st, _, got = s.request("GET", "/storage/o/" + key, ts.auth(tok))
+    t.check("previous version still served", got == exact, len(got))
+    t.check("no object completed", ts.rows(s) == rows and
+            ts.blobs(s) == blobs, (ts.rows(s), rows, ts.blobs(s), blobs))
+    # S3 stopped mid-upload: 503, nothing completed, previous version
+    s.reconfigure(WARDEN_S3_PART_SIZE="4096",
+                  WARDEN_STORAGE_MAX_SIZE=str(16 * 1024 * 1024))
+    big = os.urandom(8 * 1024 * 1024)     # 2048 parts: seconds
+    res = {}
+
+    def up():
+        try:
+            res["r"] = ts.upload(s, key, big, tok, raw=True)
+        except OSError as e:
+            res["r"] = (None, {}, repr(e).encode())
+
+    th = threading.Thread(target=up)
+    th.start()
+    time.sleep(0.8)
+    srv.stop()
+    th.join(60)
+    st, _, b = res.get("r", (None, {}, b""))
+    t.check("S3 stopped mid-upload: 503 storage-unavailable",
+            st == 503 and ts.code(b) == "storage-unavailable", (st, b))
+    t.check("s3rver restarted", srv.start())
+    st, _, got = s.request("GET", "/storage/o/" + key, ts.auth(tok))
+    t.check("after the outage: previous version served", st == 200 and
+            got == exact, (st, len(got)))
+    t.check("no object completed by the cut upload",
+            ts.rows(s) == rows and ts.blobs(s) == blobs,
+            (ts.rows(s), rows, ts.blobs(s), blobs))
+
+
+def _s3(srv, method, name, body=None):
+    """A direct, SigV4-signed request to s3rver (curl's own signer);
+    returns the status."""
+    cmd = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+           "--max-time", "10", "--aws-sigv4", "aws:amz:us-east-1:s3",
+           "--user", "S3RVER:S3RVER",
+           "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD"]
+    if method == "HEAD":
+        cmd += ["-I"]
+    elif method == "PUT":
+        cmd += ["-X", "PUT", "--data-binary", "@-"]
+    else:
+        cmd += ["-X", method]
+    cmd += ["http://127.0.0.1:%d/%s/%s" % (srv.port, BUCKET, name)]
+    r = subprocess.run(cmd, input=body or b"", capture_output=True,
+                       timeout=20)
+    try:
+        return int(r.stdout.decode()[-3:])
+    except ValueError:
+        return None
+
+
+def s3_gc(t, srv):
+    """`storage gc` on S3: orphans (blob names no row points at) go,
+    live blobs and keys that are not blob names stay."""
+    from test_storage_gc import run_gc
+    s = t.s
+    uid = str(uuid.uuid4())
+    tok = ts.token(s, uid)
+    key = "user/%s/gc.txt" % uid
+    st, _, b = ts.upload(s, key, b"live in s3", tok)
+    blob = (ts.j(b) or {}).get("etag", "").strip('"')
+    orphan = uuid.uuid4().hex
+    t.check("orphan put into the bucket",
+            _s3(srv, "PUT", orphan, b"orphan") == 200)
+    t.check("foreign key put into the bucket",
+            _s3(srv, "PUT", "other/file.txt", b"not ours") == 200)
+    r = run_gc(s, "60")
+    t.check("gc 60: young orphan kept", r.returncode == 0 and
+            _s3(srv, "HEAD", orphan) == 200, (r.stdout, r.stderr))
+    time.sleep(1.1)
+    r = run_gc(s, "0")
+    t.check("gc 0: exits 0", r.returncode == 0, (r.stdout, r.stderr))
+    t.check("gc 0: orphan removed", _s3(srv, "HEAD", orphan) == 404,
+            r.stdout)
+    t.check("gc 0: live blob kept", _s3(srv, "HEAD", blob) == 200,
+            r.stdout)
+    t.check("gc 0: foreign key left alone",
+            _s3(srv, "HEAD", "other/file.txt") == 200, r.stdout)
+    st, _, got = s.request("GET", "/storage/o/" + key, ts.auth(tok))
+    t.check("object still served", st == 200 and got == b"live in s3",
+            (st, got))
+    _s3(srv, "DELETE", "other/file.txt")
 
 
 def s3_down(t, srv):

@@ -5,7 +5,10 @@
  * outlen, has no NUL, control byte, empty/"."/".." segment or leading
  * '/'; is_dir agrees with the trailing '/'; validating the decoded key
  * again accepts it with the same is_dir (decoding is idempotent on a
- * key without '%'); the input is an exact-size heap copy so any read
+ * key without '%'); it holds none of the UTF-8 byte sequences of the
+ * bidi and zero-width characters U+200B..U+200F, U+202A..U+202E,
+ * U+2066..U+2069, U+FEFF (issue #11), matched as bytes, not decoded;
+ * the input is an exact-size heap copy so any read
  * past len is caught by ASan.
  */
 
@@ -40,6 +43,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    out[seg + 1] == '.'));
 				seg = i + 1;
 			}
+		}
+		for (i = 0; i + 3 <= olen; i++) {
+			const unsigned char	*u =
+			    (const unsigned char *)out + i;
+
+			CHECK(!(u[0] == 0xe2 && u[1] == 0x80 &&
+			    ((u[2] >= 0x8b && u[2] <= 0x8f) ||
+			    (u[2] >= 0xaa && u[2] <= 0xae))));
+			CHECK(!(u[0] == 0xe2 && u[1] == 0x81 &&
+			    u[2] >= 0xa6 && u[2] <= 0xa9));
+			CHECK(!(u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf));
 		}
 		CHECK(wd_skey_valid(out, olen, &dir2) == WD_OK);
 		CHECK(dir2 == dir);

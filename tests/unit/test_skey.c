@@ -71,6 +71,34 @@ test_table(void)
 		{ "\xf4\x90\x80\x80", 0, WD_E_BADKEY, NULL, 0 },
 		{ "\xc3", 0, WD_E_BADKEY, NULL, 0 },		/* truncated */
 		{ "\x80", 0, WD_E_BADKEY, NULL, 0 },
+		/* format and bidi characters (issue #11) */
+		{ "evil%E2%80%AEtxt.exe", 0, WD_E_BADKEY, NULL, 0 },
+		{ "evil\xe2\x80\xaetxt.exe", 0, WD_E_BADKEY, NULL, 0 },
+		{ "a\xe2\x80\xaa" "b", 0, WD_E_BADKEY, NULL, 0 },	/* LRE */
+		{ "a\xe2\x80\x8b" "b", 0, WD_E_BADKEY, NULL, 0 },	/* ZWSP */
+		{ "a\xe2\x80\x8c" "b", 0, WD_E_BADKEY, NULL, 0 },	/* ZWNJ */
+		{ "a\xe2\x80\x8d" "b", 0, WD_E_BADKEY, NULL, 0 },	/* ZWJ */
+		{ "a\xe2\x80\x8e" "b", 0, WD_E_BADKEY, NULL, 0 },	/* LRM */
+		{ "a\xe2\x80\x8f" "b", 0, WD_E_BADKEY, NULL, 0 },	/* RLM */
+		{ "a\xe2\x80\xa8" "b", 0, WD_E_BADKEY, NULL, 0 },	/* LS */
+		{ "a\xe2\x80\xa9" "b", 0, WD_E_BADKEY, NULL, 0 },	/* PS */
+		{ "a\xe2\x81\xa0" "b", 0, WD_E_BADKEY, NULL, 0 },	/* WJ */
+		{ "a\xe2\x81\xa6" "b", 0, WD_E_BADKEY, NULL, 0 },	/* LRI */
+		{ "a\xe2\x81\xa7" "b", 0, WD_E_BADKEY, NULL, 0 },	/* RLI */
+		{ "a\xe2\x81\xa8" "b", 0, WD_E_BADKEY, NULL, 0 },	/* FSI */
+		{ "a\xe2\x81\xa9" "b", 0, WD_E_BADKEY, NULL, 0 },	/* PDI */
+		{ "%EF%BB%BFa", 0, WD_E_BADKEY, NULL, 0 },		/* BOM */
+		{ "a\xc2\xad" "b", 0, WD_E_BADKEY, NULL, 0 },	/* SHY */
+		{ "a\xd8\x9c" "b", 0, WD_E_BADKEY, NULL, 0 },	/* ALM */
+		{ "a\xf3\xa0\x80\x81" "b", 0, WD_E_BADKEY, NULL, 0 },	/* tag */
+		{ "a\xf3\xa0\x81\xbf" "b", 0, WD_E_BADKEY, NULL, 0 },	/* tag */
+		/* neighbours stay valid */
+		{ "a\xe2\x80\x8a" "b", 0, WD_OK, NULL, 0 },	/* hair space */
+		{ "a\xe2\x80\xaf" "b", 0, WD_OK, NULL, 0 },	/* NNBSP */
+		{ "a\xe2\x81\xa5" "b", 0, WD_OK, NULL, 0 },	/* unassigned */
+		{ "a\xef\xbb\xbe", 0, WD_OK, NULL, 0 },		/* U+FEFE */
+		{ "\xd8\xa7\xd9\x84", 0, WD_OK, NULL, 0 },	/* Arabic */
+		{ "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d", 0, WD_OK, NULL, 0 },
 	};
 	char	 out[WD_MAX_SKEY + 1], name[128];
 	size_t	 i, olen;

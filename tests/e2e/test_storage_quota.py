@@ -1,0 +1,94 @@
+"""Storage quota per owner (API.md §7, issue #11): WARDEN_STORAGE_QUOTA
+bytes; an upload that would take its owner past it is 413 quota-exceeded
+before a byte is stored, also under concurrent uploads by one owner."""
+import threading
+import uuid
+
+import test_storage as ts
+
+
+def used(s, uid):
+    r = s.psql("SELECT coalesce(sum(size), 0) FROM storage.objects "
+               "WHERE owner = '%s'" % uid)
+    return int(r.stdout.strip() or -1)
+
+
+def counter(s, uid):
+    r = s.psql("SELECT used FROM storage.usage WHERE owner = '%s'" % uid)
+    return int(r.stdout.strip() or 0)
+
+
+def test_quota(t):
+    s = t.s
+    s.reconfigure(WARDEN_STORAGE_QUOTA="1000")
+    uid = str(uuid.uuid4())
+    tok = ts.token(s, uid)
+    k = "user/%s/" % uid
+    st, _, b = ts.upload(s, k + "a", b"a" * 600, tok, raw=True)
+    t.check("600 of 1000: 200", st == 200, (st, b))
+    st, _, b = ts.upload(s, k + "b", b"b" * 400, tok, raw=True)
+    t.check("exactly the quota: 200", st == 200, (st, b))
+    rows, blobs = ts.rows(s), ts.blobs(s)
+    st, _, b = ts.upload(s, k + "c", b"c", tok, raw=True)
+    t.check("one byte past: 413 quota-exceeded", st == 413 and
+            ts.code(b) == "quota-exceeded", (st, b))
+    t.check("nothing stored", ts.rows(s) == rows and ts.blobs(s) == blobs,
+            (ts.rows(s), rows, ts.blobs(s), blobs))
+    st, _, b = ts.upload(s, k + "c", b"c", tok)
+    t.check("multipart one byte past: 413", st == 413 and
+            ts.code(b) == "quota-exceeded", (st, b))
+    st, _, b = ts.upload(s, k + "a", b"A" * 600, tok, raw=True)
+    t.check("overwrite with the same size at the quota: 200", st == 200,
+            (st, b))
+    st, _, b = ts.upload(s, k + "a", b"A" * 601, tok, raw=True)
+    t.check("overwrite one byte larger: 413", st == 413, (st, b))
+    st, _, got = s.request("GET", "/storage/o/" + k + "a", ts.auth(tok))
+    t.check("previous version intact", got == b"A" * 600, len(got))
+    st, _, b = ts.upload(s, k + "a", b"A" * 100, tok, raw=True)
+    t.check("overwrite smaller: 200", st == 200, (st, b))
+    st, _, b = ts.upload(s, k + "c", b"c" * 500, tok, raw=True)
+    t.check("freed bytes usable again: 200", st == 200, (st, b))
+    st, _, _ = s.request("DELETE", "/storage/o/" + k + "b", ts.auth(tok))
+    st, _, b = ts.upload(s, k + "d", b"d" * 400, tok, raw=True)
+    t.check("after a delete: 200", st == 200, (st, b))
+    t.check("usage counter equals the owner's objects",
+            counter(s, uid) == used(s, uid) == 1000,
+            (counter(s, uid), used(s, uid)))
+    other = str(uuid.uuid4())
+    st, _, b = ts.upload(s, "user/%s/x" % other, b"x" * 1000,
+                         ts.token(s, other), raw=True)
+    t.check("another owner has a quota of their own", st == 200, (st, b))
+    r = s.psql("SELECT count(*) FROM storage.reservations WHERE owner IN "
+               "('%s', '%s')" % (uid, other))
+    t.check("no reservation left behind", r.stdout.strip() == "0",
+            r.stdout)
+
+    # concurrent uploads by one owner: never past the quota
+    uid = str(uuid.uuid4())
+    tok = ts.token(s, uid)
+    res = [None] * 12
+
+    def up(i):
+        try:
+            st, _, b = ts.upload(s, "user/%s/c%d" % (uid, i), b"z" * 300,
+                                 tok, raw=True)
+            res[i] = (st, ts.code(b))
+        except OSError as e:
+            res[i] = (None, repr(e))
+
+    ths = [threading.Thread(target=up, args=(i,)) for i in range(12)]
+    for th in ths:
+        th.start()
+    for th in ths:
+        th.join(30)
+    ok = [r for r in res if r and r[0] == 200]
+    refused = [r for r in res if r and r[0] == 413 and
+               r[1] == "quota-exceeded"]
+    t.check("12 concurrent uploads of 300 under 1000: 3 stored, 9 refused",
+            len(ok) == 3 and len(refused) == 9, res)
+    t.check("concurrent: stored bytes within the quota",
+            used(s, uid) == 900 and counter(s, uid) == 900,
+            (used(s, uid), counter(s, uid)))
+    s.reconfigure()
+    st, _, b = ts.upload(s, "user/%s/big" % uid, b"q" * 5000, tok, raw=True)
+    t.check("quota unset: unlimited", st == 200, (st, b))
