@@ -359,11 +359,18 @@ do_start() {
 	start_web
 	start_mail
 	wait_healthy
+	# blobs that an upload cut short left behind (issue 11): swept at
+	# every start; production runs `storage gc` from a timer (README)
+	$AS env -i PATH=/usr/bin:/bin WARDEN_CONFIG="$RUN/warden.env" \
+		"$RUN/bin/storage" gc >>"$RUN/log/storage-gc.log" 2>&1 ||
+		say "storage gc failed, see $RUN/log/storage-gc.log"
 	say "running"
 	say "  webhook   http://127.0.0.1:$PORT/hook   (HASURA_GRAPHQL_AUTH_HOOK)"
 	say "  health    http://127.0.0.1:$PORT/healthz"
-	say "  accounts  http://127.0.0.1:$PORT/auth/{register,login,logout,user,jwks,token/refresh,activate}"
-	say "  actions   http://127.0.0.1:$PORT/actions/{register,login,refresh,logout,activate}"
+	say "  accounts  http://127.0.0.1:$PORT/auth/{register,login,logout,user,jwks,token/refresh,activate,change-password,change-email,mfa/...}"
+	say "  actions   http://127.0.0.1:$PORT/actions/<name> (metadata/actions.yaml)"
+	say "  providers http://127.0.0.1:$PORT/auth/providers/<p> (README)"
+	say "  storage   http://127.0.0.1:$PORT/storage/o/<key>"
 	say "  private   http://127.0.0.1:$PORT/private/<file> from $RUN/private"
 	say "  config    $RUN/warden.env  (database owner: psql '$OWNERURL')"
 	say "  logs      $RUN/log/"
