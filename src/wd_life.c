@@ -448,13 +448,16 @@ out:
 
 /* ---- TOTP two-factor ---- */
 
+/* Opens the transaction of an MFA operation; refused (503) without the
+ * key that seals the secrets. */
 static enum wd_err
-need_key(const struct wd_svc *s, const char **msg)
+mfa_begin(struct wd_svc *s, const char **msg)
 {
-	if (s->has_mfa_key)
-		return WD_OK;
-	*msg = "Two-factor sign-in is not configured (WARDEN_MFA_KEY).";
-	return WD_E_UNAVAILABLE;
+	if (!s->has_mfa_key) {
+		*msg = "Two-factor sign-in is not configured (WARDEN_MFA_KEY).";
+		return WD_E_UNAVAILABLE;
+	}
+	return wd_db_begin(&s->db);
 }
 
 enum wd_err
@@ -472,10 +475,7 @@ wd_life_mfa_generate(struct wd_svc *s, const struct wd_client *cl,
 
 	*msg = NULL;
 	*out = NULL;
-	rc = need_key(s, msg);
-	if (rc != WD_OK)
-		return rc;
-	rc = wd_db_begin(&s->db);
+	rc = mfa_begin(s, msg);
 	if (rc != WD_OK)
 		return rc;
 	rc = load(s, uid, 0, 1, &a);
@@ -609,10 +609,7 @@ wd_life_mfa_set(struct wd_svc *s, const struct wd_client *cl,
 	enum wd_err	 rc;
 
 	*msg = NULL;
-	rc = need_key(s, msg);
-	if (rc != WD_OK)
-		return rc;
-	rc = wd_db_begin(&s->db);
+	rc = mfa_begin(s, msg);
 	if (rc != WD_OK)
 		return rc;
 	rc = load(s, uid, 0, 1, &a);
@@ -649,10 +646,7 @@ wd_life_mfa_login(struct wd_svc *s, const struct wd_client *cl,
 
 	*msg = NULL;
 	memset(&a, 0, sizeof(a));
-	rc = need_key(s, msg);
-	if (rc != WD_OK)
-		return rc;
-	rc = wd_db_begin(&s->db);
+	rc = mfa_begin(s, msg);
 	if (rc != WD_OK)
 		return rc;
 	/* spent only if the code checks out: a wrong code rolls back */

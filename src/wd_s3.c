@@ -377,16 +377,13 @@ wd_s3_get(struct wd_s3 *s3, const char *name, uint64_t off, uint64_t len,
 	return rc;
 }
 
-enum wd_err
-wd_s3_delete(struct wd_s3 *s3, const char *name)
+/* DELETE of url (an object, or a multipart upload to abort). */
+static enum wd_err
+delete_url(struct wd_s3 *s3, const char *url)
 {
-	struct curl_slist	*h = NULL;
-	char			 url[1024];
+	struct curl_slist	*h;
 	enum wd_err		 rc;
 
-	rc = wd_s3_url(s3, name, url, sizeof(url));
-	if (rc != WD_OK)
-		return rc;
 	h = wd_s3_headers(s3, NULL);
 	setup(s3, url, h);
 	curl_easy_setopt(s3->curl, CURLOPT_CUSTOMREQUEST, "DELETE");
@@ -395,6 +392,18 @@ wd_s3_delete(struct wd_s3 *s3, const char *name)
 	rc = result(s3, curl_easy_perform(s3->curl));
 	curl_slist_free_all(h);
 	return rc;
+}
+
+enum wd_err
+wd_s3_delete(struct wd_s3 *s3, const char *name)
+{
+	char		 url[1024];
+	enum wd_err	 rc;
+
+	rc = wd_s3_url(s3, name, url, sizeof(url));
+	if (rc != WD_OK)
+		return rc;
+	return delete_url(s3, url);
 }
 
 /* ---- multipart upload (issue #11): parts of a bounded size ---- */
@@ -622,21 +631,13 @@ wd_s3_mpu_complete(struct wd_s3 *s3, const char *name, const char *id,
 enum wd_err
 wd_s3_mpu_abort(struct wd_s3 *s3, const char *name, const char *id)
 {
-	struct curl_slist	*h;
-	char			 url[1400];
-	enum wd_err		 rc;
+	char		 url[1400];
+	enum wd_err	 rc;
 
 	rc = mpu_url(s3, name, "uploadId=", id, url, sizeof(url));
 	if (rc != WD_OK)
 		return rc;
-	h = wd_s3_headers(s3, NULL);
-	setup(s3, url, h);
-	curl_easy_setopt(s3->curl, CURLOPT_CUSTOMREQUEST, "DELETE");
-	curl_easy_setopt(s3->curl, CURLOPT_NOBODY, 1L);
-	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, discard);
-	rc = result(s3, curl_easy_perform(s3->curl));
-	curl_slist_free_all(h);
-	return rc;
+	return delete_url(s3, url);
 }
 
 enum wd_err
