@@ -341,61 +341,6 @@ token_shape_ok(const char *t, size_t len)
 	return dots == 2 && seg > 0;
 }
 
-/* The value of a base64url character (RFC 4648 §5), or -1. */
-static int
-b64u_val(char ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '-')
-		return 62;
-	if (ch == '_')
-		return 63;
-	return -1;
-}
-
-/*
- * Decodes one segment strictly: RFC 7515 §2 base64url, the alphabet of
- * RFC 4648 §5 and nothing else, no '=' padding (§2 omits it, and a JWS
- * compact serialisation cannot carry it), no line breaks, and only the
- * canonical spelling (RFC 4648 §3.5: the unused low bits of the last
- * character are zero; a length of 4n + 1 characters encodes no whole
- * byte). Each segment thus has exactly one text, and what we parse is
- * exactly what was signed. Returns 1 with *outlen bytes in out, or 0.
- * out holds outsz bytes; a segment of n characters needs n / 4 * 3 + 2.
- */
-static int
-b64u_decode(const char *s, size_t n, unsigned char *out, size_t outsz,
-    size_t *outlen)
-{
-	uint32_t	 acc = 0;
-	size_t		 i, o = 0;
-	int		 v, bits = 0;
-
-	if (n % 4 == 1 || n / 4 * 3 + 2 > outsz)
-		return 0;
-	for (i = 0; i < n; i++) {
-		v = b64u_val(s[i]);
-		if (v < 0)
-			return 0;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	if (acc != 0)
-		return 0;	/* leftover bits set: not canonical */
-	*outlen = o;
-	return 1;
-}
-
 /*
  * 1 if the JSON text p (already accepted by wd_json_parse) has a "\u0000"
  * escape in a string or a name. json-c keeps such a string whole but a
@@ -439,7 +384,9 @@ segment_json(const char *seg, size_t n, struct json_object **out)
 	int		 ok = 0;
 
 	*out = NULL;
-	if (b64u_decode(seg, n, buf, sizeof(buf), &len) &&
+	/* strict (wd_b64u_decode): each segment has exactly one text, so
+	 * what we parse is exactly what was signed (RFC 7515 §2) */
+	if (wd_b64u_decode(seg, n, buf, sizeof(buf), &len) == WD_OK &&
 	    !escaped_nul(buf, len) && wd_json_parse((const char *)buf, len,
 	    WD_MAX_JSON_DEPTH, out) == WD_OK &&
 	    json_object_is_type(*out, json_type_object))
@@ -709,8 +656,8 @@ verify1(const struct wd_jwt_key *k, const char *tok, size_t len,
 		goto out;
 	/* the signature's text must be canonical too (libjwt's RS decoder
 	 * would take stray low bits) */
-	if (!b64u_decode(d2 + 1, len - (size_t)(d2 + 1 - tok), sig,
-	    sizeof(sig), &siglen))
+	if (wd_b64u_decode(d2 + 1, len - (size_t)(d2 + 1 - tok), sig,
+	    sizeof(sig), &siglen) != WD_OK)
 		goto out;
 	memcpy(copy, tok, len);
 	copy[len] = '\0';

@@ -21,6 +21,7 @@
 #include "wd_json.h"
 #include "wd_mem.h"
 #include "wd_oidc.h"
+#include "wd_util.h"
 #include "wd_rand.h"
 
 #define JSON_DEPTH	8
@@ -36,91 +37,6 @@ wd_oidc_profile_cleanup(struct wd_oidc_profile *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* ---- base64url ---- */
-
-static const char b64u[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-enum wd_err
-wd_oidc_b64u_enc(const void *vp, size_t n, char *out, size_t outsz)
-{
-	const unsigned char	*p = vp;
-	size_t			 i, o = 0;
-	unsigned long		 v;
-
-	/* 4 characters per 3 bytes, 2 or 3 for a last 1 or 2 */
-	if (n > (SIZE_MAX - 3) / 4 ||
-	    outsz < n / 3 * 4 + (n % 3 == 0 ? 0 : n % 3 + 1) + 1)
-		return WD_E_TOOBIG;
-	for (i = 0; i + 2 < n; i += 3) {
-		v = (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8 |
-		    p[i + 2];
-		out[o++] = b64u[(v >> 18) & 63];
-		out[o++] = b64u[(v >> 12) & 63];
-		out[o++] = b64u[(v >> 6) & 63];
-		out[o++] = b64u[v & 63];
-	}
-	if (n - i == 1) {
-		v = (unsigned long)p[i] << 16;
-		out[o++] = b64u[(v >> 18) & 63];
-		out[o++] = b64u[(v >> 12) & 63];
-	} else if (n - i == 2) {
-		v = (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8;
-		out[o++] = b64u[(v >> 18) & 63];
-		out[o++] = b64u[(v >> 12) & 63];
-		out[o++] = b64u[(v >> 6) & 63];
-	}
-	out[o] = '\0';
-	return WD_OK;
-}
-
-static int
-b64val(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-enum wd_err
-wd_oidc_b64u_dec(const char *s, size_t n, unsigned char *out, size_t outsz,
-    size_t *outlen)
-{
-	unsigned long	 acc = 0;
-	size_t		 i, o = 0;
-	int		 bits = 0, v;
-
-	*outlen = 0;
-	if (n % 4 == 1)
-		return WD_E_BADREQ;
-	if (n / 4 * 3 + (n % 4 == 0 ? 0 : n % 4 - 1) > outsz)
-		return WD_E_TOOBIG;
-	for (i = 0; i < n; i++) {
-		v = b64val(s[i]);
-		if (v < 0)
-			return WD_E_BADREQ;
-		acc = (acc << 6 | (unsigned long)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)(acc >> bits);
-		}
-	}
-	/* the bits left over must be zero (a canonical encoding) */
-	if (bits > 0 && (acc & ((1ul << bits) - 1)) != 0)
-		return WD_E_BADREQ;
-	*outlen = o;
-	return WD_OK;
-}
-
 enum wd_err
 wd_oidc_random(char *out)
 {
@@ -129,7 +45,7 @@ wd_oidc_random(char *out)
 
 	rc = wd_rand_bytes(r, sizeof(r));
 	if (rc == WD_OK)
-		rc = wd_oidc_b64u_enc(r, sizeof(r), out, WD_OIDC_B64_RAND + 1);
+		rc = wd_b64u_encode(r, sizeof(r), out, WD_OIDC_B64_RAND + 1);
 	explicit_bzero(r, sizeof(r));
 	return rc;
 }
@@ -143,7 +59,7 @@ wd_oidc_pkce_s256(const char *verifier, char *out)
 	if (EVP_Digest(verifier, strlen(verifier), d, &dl, EVP_sha256(),
 	    NULL) != 1 || dl != sizeof(d))
 		return WD_E_INTERNAL;
-	return wd_oidc_b64u_enc(d, sizeof(d), out, WD_OIDC_B64_RAND + 1);
+	return wd_b64u_encode(d, sizeof(d), out, WD_OIDC_B64_RAND + 1);
 }
 
 /* ---- HTTP ---- */
@@ -313,7 +229,7 @@ jbn(struct json_object *o, const char *name, size_t max, size_t exact)
 	size_t		 n;
 
 	if (s == NULL || max > sizeof(b) ||
-	    wd_oidc_b64u_dec(s, strlen(s), b, max, &n) != WD_OK || n == 0 ||
+	    wd_b64u_decode(s, strlen(s), b, max, &n) != WD_OK || n == 0 ||
 	    (exact != 0 && n != exact))
 		return NULL;
 	return BN_bin2bn(b, (int)n, NULL);
@@ -365,8 +281,8 @@ ec_key(struct json_object *o)
 	ys = jstr(o, "y", 43);
 	if (crv == NULL || strcmp(crv, "P-256") != 0 || xs == NULL ||
 	    ys == NULL ||
-	    wd_oidc_b64u_dec(xs, strlen(xs), pt + 1, 32, &nx) != WD_OK ||
-	    wd_oidc_b64u_dec(ys, strlen(ys), pt + 33, 32, &ny) != WD_OK ||
+	    wd_b64u_decode(xs, strlen(xs), pt + 1, 32, &nx) != WD_OK ||
+	    wd_b64u_decode(ys, strlen(ys), pt + 33, 32, &ny) != WD_OK ||
 	    nx != 32 || ny != 32)
 		return NULL;
 	pt[0] = 0x04;	/* SEC 1 §2.3.3: uncompressed point */
@@ -532,7 +448,7 @@ part_obj(const char *s, size_t n, struct json_object **o)
 
 	*o = NULL;
 	b = wd_xmalloc(n / 4 * 3 + 3);
-	rc = wd_oidc_b64u_dec(s, n, b, n / 4 * 3 + 3, &bl);
+	rc = wd_b64u_decode(s, n, b, n / 4 * 3 + 3, &bl);
 	if (rc == WD_OK)
 		rc = parse_obj((const char *)b, bl, o);
 	free(b);
@@ -662,7 +578,7 @@ wd_oidc_idtoken_verify(const struct wd_oidc_jwks *ks, const char *tok,
 		rc = WD_E_NOTFOUND;
 		goto out;
 	}
-	if (wd_oidc_b64u_dec(d2 + 1, len - (size_t)(d2 + 1 - tok), sig,
+	if (wd_b64u_decode(d2 + 1, len - (size_t)(d2 + 1 - tok), sig,
 	    sizeof(sig), &siglen) != WD_OK || siglen == 0)
 		goto out;
 	if (!verify_sig(k, tok, (size_t)(d2 - tok), sig, siglen))

@@ -75,16 +75,6 @@ struct wd_oidc_expect {
 	time_t		 now;
 };
 
-/*
- * base64url without padding (RFC 4648 §5). enc: out holds
- * 4 * ceil(n / 3) + 1 bytes at least, else WD_E_TOOBIG. dec: strict (no
- * padding, no other byte, zero trailing bits), at most outsz bytes.
- */
-enum wd_err	wd_oidc_b64u_enc(const void *p, size_t n, char *out,
-		    size_t outsz);
-enum wd_err	wd_oidc_b64u_dec(const char *s, size_t n, unsigned char *out,
-		    size_t outsz, size_t *outlen);
-
 /* 32 random bytes as base64url (state, nonce, PKCE verifier); out holds
  * WD_OIDC_B64_RAND + 1 bytes. */
 enum wd_err	wd_oidc_random(char *out);

@@ -22,77 +22,6 @@
 #define RAW_MAX		(WD_SEAL_NONCE_LEN + WD_SEAL_MAX_PLAIN + \
 			    WD_SEAL_TAG_LEN)
 
-static const char b64u_alpha[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* Value of base64url character c (RFC 4648 §5), or -1. */
-static int
-b64u_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-/* Unpadded base64url of (in, n) into out, which has room for
- * (4 * n + 2) / 3 bytes; returns the length written (no NUL). */
-static size_t
-b64u_encode(const unsigned char *in, size_t n, char *out)
-{
-	unsigned	 acc = 0, bits = 0;
-	size_t		 i, o = 0;
-
-	for (i = 0; i < n; i++) {
-		acc = (acc << 8 | in[i]) & 0x3fff;	/* <= 13 bits live */
-		bits += 8;
-		while (bits >= 6) {
-			bits -= 6;
-			out[o++] = b64u_alpha[(acc >> bits) & 0x3f];
-		}
-	}
-	if (bits > 0)
-		out[o++] = b64u_alpha[(acc << (6 - bits)) & 0x3f];
-	return o;
-}
-
-/*
- * Strict unpadded base64url of (s, n) into out (cap bytes): no '=', no
- * other byte, not a length of 1 past a multiple of 4, zero unused bits
- * (RFC 4648 §3.5). Returns the byte count, or (size_t)-1.
- */
-static size_t
-b64u_decode(const char *s, size_t n, unsigned char *out, size_t cap)
-{
-	unsigned	 acc = 0, bits = 0;
-	size_t		 i, o = 0;
-	int		 v;
-
-	if (n % 4 == 1 || n / 4 * 3 + (n % 4) * 3 / 4 > cap)
-		return (size_t)-1;
-	for (i = 0; i < n; i++) {
-		v = b64u_val((unsigned char)s[i]);
-		if (v < 0)
-			return (size_t)-1;
-		acc = (acc << 6 | (unsigned)v) & 0x3fff;	/* <= 13 bits */
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)(acc >> bits);
-		}
-	}
-	if ((acc & ((1u << bits) - 1)) != 0)
-		return (size_t)-1;
-	return o;
-}
-
 enum wd_err
 wd_seal_key_parse(const char *s, size_t n, struct wd_seal_key *key,
     const char **why)
@@ -171,6 +100,7 @@ wd_seal(const struct wd_seal_key *key, const void *plain, size_t plen,
 	enum wd_err	 rc = WD_E_BADREQ;
 	EVP_CIPHER_CTX	*ctx = NULL;
 	unsigned char	 raw[RAW_MAX];
+	char		 txt[(RAW_MAX + 2) / 3 * 4 + 1];
 	unsigned char	*nonce = raw, *ct = raw + WD_SEAL_NONCE_LEN;
 	size_t		 pre = strlen(WD_SEAL_PREFIX), m;
 	int		 l = 0, fl = 0;
@@ -204,9 +134,15 @@ wd_seal(const struct wd_seal_key *key, const void *plain, size_t plen,
 	    ct + plen))
 		goto out;
 	memcpy(out, WD_SEAL_PREFIX, pre);
-	m = b64u_encode(raw, WD_SEAL_NONCE_LEN + plen + WD_SEAL_TAG_LEN,
-	    out + pre);
-	out[pre + m] = '\0';
+	/* encoded aside: the encoder asks room for whole quanta, cap is
+	 * exact */
+	if (wd_b64u_encode(raw, WD_SEAL_NONCE_LEN + plen + WD_SEAL_TAG_LEN,
+	    txt, sizeof(txt)) != WD_OK)
+		goto out;
+	m = strlen(txt);
+	if (pre + m + 1 > cap)
+		goto out;
+	memcpy(out + pre, txt, m + 1);
 	if (pre + m != WD_SEAL_TEXT_LEN(plen))
 		goto out;
 	if (olen != NULL)
@@ -236,8 +172,8 @@ wd_open(const struct wd_seal_key *key, const char *s, size_t n,
 	if (n < pre || n > WD_SEAL_MAX_TEXT || adlen > WD_SEAL_MAX_AD ||
 	    (ad == NULL && adlen > 0) || memcmp(s, WD_SEAL_PREFIX, pre) != 0)
 		goto out;
-	m = b64u_decode(s + pre, n - pre, raw, sizeof(raw));
-	if (m == (size_t)-1 || m < WD_SEAL_NONCE_LEN + 1 + WD_SEAL_TAG_LEN)
+	if (wd_b64u_decode(s + pre, n - pre, raw, sizeof(raw), &m) != WD_OK ||
+	    m < WD_SEAL_NONCE_LEN + 1 + WD_SEAL_TAG_LEN)
 		goto out;
 	plen = m - WD_SEAL_NONCE_LEN - WD_SEAL_TAG_LEN;
 	if (plen > cap) {

@@ -176,3 +176,88 @@ wd_query_get(const char *q, const char *name, char *out, size_t outsz)
 	}
 	return found ? WD_OK : WD_E_NOTFOUND;
 }
+
+/* ---- base64url (RFC 4648 §5), unpadded ---- */
+
+static const char b64u_alpha[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+enum wd_err
+wd_b64u_encode(const void *vp, size_t n, char *out, size_t outsz)
+{
+	const unsigned char	*p = vp;
+	size_t			 i, o = 0;
+	unsigned long		 v;
+
+	/* 4 characters per 3 bytes, 2 or 3 for a last 1 or 2 */
+	if (n > (SIZE_MAX - 3) / 4 ||
+	    outsz < n / 3 * 4 + (n % 3 == 0 ? 0 : n % 3 + 1) + 1)
+		return WD_E_TOOBIG;
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8 |
+		    p[i + 2];
+		out[o++] = b64u_alpha[(v >> 18) & 63];
+		out[o++] = b64u_alpha[(v >> 12) & 63];
+		out[o++] = b64u_alpha[(v >> 6) & 63];
+		out[o++] = b64u_alpha[v & 63];
+	}
+	if (n - i == 1) {
+		v = (unsigned long)p[i] << 16;
+		out[o++] = b64u_alpha[(v >> 18) & 63];
+		out[o++] = b64u_alpha[(v >> 12) & 63];
+	} else if (n - i == 2) {
+		v = (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8;
+		out[o++] = b64u_alpha[(v >> 18) & 63];
+		out[o++] = b64u_alpha[(v >> 12) & 63];
+		out[o++] = b64u_alpha[(v >> 6) & 63];
+	}
+	out[o] = '\0';
+	return WD_OK;
+}
+
+static int
+b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+enum wd_err
+wd_b64u_decode(const char *s, size_t n, unsigned char *out, size_t outsz,
+    size_t *outlen)
+{
+	unsigned long	 acc = 0;
+	size_t		 i, o = 0;
+	int		 bits = 0, v;
+
+	*outlen = 0;
+	if (n % 4 == 1)
+		return WD_E_BADREQ;
+	if (n / 4 * 3 + (n % 4 == 0 ? 0 : n % 4 - 1) > outsz)
+		return WD_E_TOOBIG;
+	for (i = 0; i < n; i++) {
+		v = b64val(s[i]);
+		if (v < 0)
+			return WD_E_BADREQ;
+		acc = (acc << 6 | (unsigned long)v) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	/* the bits left over must be zero (a canonical encoding) */
+	if (bits > 0 && (acc & ((1ul << bits) - 1)) != 0)
+		return WD_E_BADREQ;
+	*outlen = o;
+	return WD_OK;
+}

@@ -61,4 +61,17 @@ int		wd_strcaseeq(const char *a, size_t alen, const char *b);
 enum wd_err	wd_query_get(const char *q, const char *name, char *out,
 		    size_t outsz);
 
+/*
+ * base64url without padding (RFC 4648 §5), as JWS segments, PKCE and
+ * sealed secrets use it. encode: out holds 4 * ceil(n / 3) + 1 bytes at
+ * least (the text and a NUL), else WD_E_TOOBIG. decode: strict, so each
+ * byte string has exactly one text (no padding, no other byte, not a
+ * length of 4k + 1, zero unused bits: RFC 4648 §3.5), WD_E_BADREQ
+ * otherwise; at most outsz bytes, else WD_E_TOOBIG.
+ */
+enum wd_err	wd_b64u_encode(const void *p, size_t n, char *out,
+		    size_t outsz);
+enum wd_err	wd_b64u_decode(const char *s, size_t n, unsigned char *out,
+		    size_t outsz, size_t *outlen);
+
 #endif

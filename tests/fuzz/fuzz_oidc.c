@@ -23,6 +23,7 @@
 #include <openssl/evp.h>
 
 #include "wd_oidc.h"
+#include "wd_util.h"
 #include "wd_fuzz.h"
 
 #define ISS	"https://id.example"
@@ -46,12 +47,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK(key != NULL);
 	EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &bn);
 	len = BN_bn2bin(bn, b);
-	CHECK(wd_oidc_b64u_enc(b, (size_t)len, n, sizeof(n)) == WD_OK);
+	CHECK(wd_b64u_encode(b, (size_t)len, n, sizeof(n)) == WD_OK);
 	BN_free(bn);
 	bn = NULL;
 	EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &bn);
 	len = BN_bn2bin(bn, b);
-	CHECK(wd_oidc_b64u_enc(b, (size_t)len, e, sizeof(e)) == WD_OK);
+	CHECK(wd_b64u_encode(b, (size_t)len, e, sizeof(e)) == WD_OK);
 	BN_free(bn);
 	snprintf(jw, sizeof(jw), "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"k1\","
 	    "\"n\":\"%s\",\"e\":\"%s\"}]}", n, e);
@@ -100,7 +101,7 @@ signed_payload(const char *p, size_t n)
 	CHECK(t != NULL);
 	memcpy(t, hdr, sizeof(hdr) - 1);
 	t[sizeof(hdr) - 1] = '.';
-	CHECK(wd_oidc_b64u_enc(p, n, t + sizeof(hdr), tl - sizeof(hdr)) ==
+	CHECK(wd_b64u_encode(p, n, t + sizeof(hdr), tl - sizeof(hdr)) ==
 	    WD_OK);
 	md = EVP_MD_CTX_new();
 	CHECK(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) == 1);
@@ -110,7 +111,7 @@ signed_payload(const char *p, size_t n)
 	m = strlen(t);
 	t[m++] = '.';
 	t[m] = '\0';
-	CHECK(wd_oidc_b64u_enc(sig, sl, t + m, tl - m) == WD_OK);
+	CHECK(wd_b64u_encode(sig, sl, t + m, tl - m) == WD_OK);
 	if (wd_oidc_idtoken_verify(&ks, t, strlen(t), &expect, &prof) ==
 	    WD_OK) {
 		CHECK(prof.sub[0] != '\0' && strlen(prof.sub) <= 255);
@@ -194,9 +195,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o = malloc(n + 1);
 		e = malloc(n + 2);
 		CHECK(o != NULL && e != NULL);
-		if (wd_oidc_b64u_dec(p, n, o, n, &ol) == WD_OK) {
+		if (wd_b64u_decode(p, n, o, n, &ol) == WD_OK) {
 			CHECK(ol <= n);
-			CHECK(wd_oidc_b64u_enc(o, ol, e, n + 2) == WD_OK);
+			CHECK(wd_b64u_encode(o, ol, e, n + 2) == WD_OK);
 			CHECK(strlen(e) == n && memcmp(e, p, n) == 0);
 		}
 		free(o);

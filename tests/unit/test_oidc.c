@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "wd_oidc.h"
+#include "wd_util.h"
 #include "wd_provider.h"
 #include "wd_test.h"
 
@@ -62,23 +63,23 @@ test_b64(void)
 	size_t		 i, n;
 
 	for (i = 0; i < sizeof(b64v) / sizeof(b64v[0]); i++) {
-		CHECK(M, "b64u: RFC 4648 vector encodes", wd_oidc_b64u_enc(
+		CHECK(M, "b64u: RFC 4648 vector encodes", wd_b64u_encode(
 		    b64v[i].raw, strlen(b64v[i].raw), e, sizeof(e)) == WD_OK &&
 		    strcmp(e, b64v[i].enc) == 0);
-		CHECK(M, "b64u: RFC 4648 vector decodes", wd_oidc_b64u_dec(
+		CHECK(M, "b64u: RFC 4648 vector decodes", wd_b64u_decode(
 		    b64v[i].enc, strlen(b64v[i].enc), d, sizeof(d), &n) ==
 		    WD_OK && n == strlen(b64v[i].raw) &&
 		    memcmp(d, b64v[i].raw, n) == 0);
 	}
 	for (i = 0; i < sizeof(b64bad) / sizeof(b64bad[0]); i++)
 		CHECK(M, "b64u: malformed or non-canonical refused",
-		    wd_oidc_b64u_dec(b64bad[i], strlen(b64bad[i]), d,
+		    wd_b64u_decode(b64bad[i], strlen(b64bad[i]), d,
 		    sizeof(d), &n) != WD_OK);
 	CHECK(M, "b64u: output too small refused",
-	    wd_oidc_b64u_dec("Zm9vYmFy", 8, d, 5, &n) == WD_E_TOOBIG);
+	    wd_b64u_decode("Zm9vYmFy", 8, d, 5, &n) == WD_E_TOOBIG);
 	CHECK(M, "b64u: encode buffer too small refused",
-	    wd_oidc_b64u_enc("foo", 3, e, 4) == WD_E_TOOBIG &&
-	    wd_oidc_b64u_enc("foo", 3, e, 5) == WD_OK);
+	    wd_b64u_encode("foo", 3, e, 4) == WD_E_TOOBIG &&
+	    wd_b64u_encode("foo", 3, e, 5) == WD_OK);
 }
 
 /* ---- ID tokens ---- */
@@ -95,7 +96,7 @@ b64bn(EVP_PKEY *k, const char *name, size_t pad, char *out, size_t outsz)
 
 	EVP_PKEY_get_bn_param(k, name, &bn);
 	n = pad ? BN_bn2binpad(bn, b, (int)pad) : BN_bn2bin(bn, b);
-	wd_oidc_b64u_enc(b, (size_t)n, out, outsz);
+	wd_b64u_encode(b, (size_t)n, out, outsz);
 	BN_free(bn);
 }
 
@@ -134,8 +135,8 @@ sign(EVP_PKEY *k, const char *hdr, const char *pay)
 	const unsigned char *q;
 	char		 s[1024] = "";
 
-	wd_oidc_b64u_enc(hdr, strlen(hdr), h, sizeof(h));
-	wd_oidc_b64u_enc(pay, strlen(pay), p, sizeof(p));
+	wd_b64u_encode(hdr, strlen(hdr), h, sizeof(h));
+	wd_b64u_encode(pay, strlen(pay), p, sizeof(p));
 	n = strlen(h) + strlen(p) + 2;
 	out = malloc(n + sizeof(s));
 	snprintf(out, n, "%s.%s", h, p);
@@ -151,7 +152,7 @@ sign(EVP_PKEY *k, const char *hdr, const char *pay)
 			memcpy(sig, raw, 64);
 			sl = 64;
 		}
-		wd_oidc_b64u_enc(sig, sl, s, sizeof(s));
+		wd_b64u_encode(sig, sl, s, sizeof(s));
 	}
 	EVP_MD_CTX_free(md);
 	snprintf(out + n - 1, sizeof(s) + 1, ".%s", s);
