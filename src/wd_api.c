@@ -21,6 +21,7 @@
 #include "wd_op.h"
 #include "wd_pw.h"
 #include "wd_throttle.h"
+#include "wd_util.h"
 
 #define MSG_BADREFRESH	"Invalid or expired refresh token."
 #define MSG_BADTICKET	"Invalid or expired ticket."
@@ -358,22 +359,14 @@ b64u_bn(const BIGNUM *bn)
 {
 	unsigned char	 raw[1024];
 	char		 enc[1400];
-	int		 n, m, i;
+	int		 n;
 
 	n = BN_num_bytes(bn);
 	if (n <= 0 || n > (int)sizeof(raw))
 		return NULL;
 	BN_bn2bin(bn, raw);
-	m = EVP_EncodeBlock((unsigned char *)enc, raw, n);
-	while (m > 0 && enc[m - 1] == '=')
-		m--;
-	enc[m] = '\0';
-	for (i = 0; i < m; i++) {
-		if (enc[i] == '+')
-			enc[i] = '-';
-		else if (enc[i] == '/')
-			enc[i] = '_';
-	}
+	if (wd_b64u_encode(raw, (size_t)n, enc, sizeof(enc)) != WD_OK)
+		return NULL;
 	return json_object_new_string(enc);
 }
 /* Appends k's public JWK to keys; 0 if k is not RS* or unreadable. */

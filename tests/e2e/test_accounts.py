@@ -512,6 +512,16 @@ def test_custom_claims_and_jwks(t):
             k.get("kty") == "RSA" and k.get("kid") == "k1" and
             k.get("alg") == "RS256" and k.get("e") == "AQAB" and
             len(k.get("n", "")) > 300, (st, j))
+    # independent oracle: openssl's own reading of the key's modulus
+    import subprocess
+    mod = subprocess.run(["openssl", "rsa", "-pubin", "-noout", "-modulus"],
+                         input=pub, capture_output=True, text=True)
+    n_hex = mod.stdout.strip().partition("=")[2].lower().lstrip("0")
+    nb = k.get("n", "")
+    t.check("jwks n is the key's modulus, base64url without padding",
+            "=" not in nb and n_hex and base64.urlsafe_b64decode(
+                nb + "=" * (-len(nb) % 4)).hex().lstrip("0") == n_hex,
+            (nb[:20], n_hex[:20], mod.stderr[:200]))
     hdr = json.loads(base64.urlsafe_b64decode(
         b["jwt_token"].split(".")[0] + "=="))
     t.check("RS256 token names kid", hdr.get("kid") == "k1", hdr)
