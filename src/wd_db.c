@@ -4,10 +4,13 @@
  * but never parameters, and of a failed statement only its SQLSTATE and
  * constraint are logged (the DETAIL can quote the row, hashes included).
  */
+#define _GNU_SOURCE		/* program_invocation_short_name */
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wd_db.h"
 #include "wd_log.h"
@@ -50,6 +53,7 @@ wd_db_cleanup(struct wd_db *db)
 	db->url = NULL;
 	db->in_tx = 0;
 	db->listening = 0;
+	db->nlocks = 0;
 }
 
 /*
@@ -81,16 +85,20 @@ live(PGconn *c)
 }
 
 /* The connection for the next statement, or NULL (unreachable, or the
- * open transaction died with its connection). */
+ * open transaction or the session-level locks died with its connection). */
 static PGconn *
 get(struct wd_db *db)
 {
 	/* the URL as given, plus TCP keepalives so a silently dead peer
-	 * (and the webhook's LISTEN) is noticed in seconds */
+	 * (and the webhook's LISTEN) is noticed in seconds, and a default
+	 * application_name naming the binary and its pid, so an operator
+	 * (or a test) can tell which process holds a session or a lock */
 	static const char *const kw[] = { "dbname", "keepalives",
 	    "keepalives_idle", "keepalives_interval", "keepalives_count",
-	    "connect_timeout", NULL };
-	const char	*val[] = { db->url, "1", "10", "3", "3", "5", NULL };
+	    "connect_timeout", "fallback_application_name", NULL };
+	char		 app[64];
+	const char	*val[] = { db->url, "1", "10", "3", "3", "5", app,
+	    NULL };
 
 	if (db->conn != NULL && live(db->conn)) {
 		/* a transaction left open by a failed request would swallow
@@ -100,11 +108,14 @@ get(struct wd_db *db)
 			PQclear(PQexec(db->conn, "ROLLBACK"));
 		return db->conn;
 	}
-	if (db->in_tx)
+	/* a new session holds neither the transaction nor the locks */
+	if (db->in_tx || db->nlocks > 0)
 		return NULL;
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	db->listening = 0;	/* a LISTEN dies with its connection */
+	snprintf(app, sizeof(app), "warden-%s[%ld]",
+	    program_invocation_short_name, (long)getpid());
 	db->conn = PQconnectdbParams(kw, val, 1);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		wd_log(NULL, WD_LOG_WARN, "db", "cannot connect: %s",
@@ -177,8 +188,9 @@ run(struct wd_db *db, const char *sql, int n, const char *const *p,
 		}
 		PQclear(r);
 		/* the statement may have run: only what changes nothing is
-		 * sent again, and never inside a transaction (it is gone) */
-		if (!may_retry || db->in_tx)
+		 * sent again, and never inside a transaction or under a
+		 * session lock (they are gone) */
+		if (!may_retry || db->in_tx || db->nlocks > 0)
 			break;
 	}
 	wd_log(NULL, WD_LOG_WARN, "db", "connection lost%s",
@@ -248,6 +260,59 @@ wd_db_end(struct wd_db *db, enum wd_err rc)
 	}
 	PQclear(r);
 	return rc;
+}
+
+/* ---- session-level advisory locks (issue #11) ---- */
+
+enum wd_err
+wd_db_trylock(struct wd_db *db, const char *name, int *got)
+{
+	const char	*p[1] = { name };
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+
+	*got = 0;
+	/* retried on a fresh connection when nothing is pinned yet: a lock
+	 * granted to the broken session went with it */
+	rc = run(db, "SELECT pg_try_advisory_lock(hashtextextended($1, 0))",
+	    1, p, &res, 1);
+	if (rc == WD_OK && wd_db_rows(res) == 1 && wd_db_bool(res, 0, 0)) {
+		*got = 1;
+		db->nlocks++;
+	}
+	wd_db_free(res);
+	return rc;
+}
+
+void
+wd_db_unlock(struct wd_db *db, const char *name)
+{
+	const char	*p[1] = { name };
+	PGresult	*r;
+	int		 ok;
+
+	if (db->nlocks == 0)
+		return;
+	db->nlocks--;
+	/* never through get(): a new session would not hold the lock */
+	if (db->conn == NULL || !live(db->conn))
+		return;		/* the session, and the lock, are gone */
+	r = PQexecParams(db->conn, "SELECT pg_advisory_unlock("
+	    "hashtextextended($1, 0))", 1, NULL, p, NULL, NULL, 0);
+	ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+	    strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	if (!ok) {
+		/* a lock we cannot release would make the sweep skip its
+		 * blob for as long as this process lives: end the session,
+		 * which drops every lock it holds (any other holder's
+		 * statements now fail, as after a lost connection) */
+		wd_log(NULL, WD_LOG_WARN, "db", "unlock failed: session "
+		    "closed");
+		PQfinish(db->conn);
+		db->conn = NULL;
+		db->listening = 0;
+	}
 }
 
 int

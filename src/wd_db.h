@@ -27,6 +27,8 @@ struct wd_db {
 	int	 in_tx;	/* between wd_db_begin and wd_db_end */
 	int	 listening;	/* wd_db_listen ran on conn (reset when a
 				 * new connection replaces it) */
+	unsigned nlocks;	/* session-level locks held on conn: while
+				 * any is, conn is never replaced */
 };
 
 /* The rows of one statement: opaque, read through the accessors below,
@@ -110,6 +112,30 @@ enum wd_err	wd_db_listen(struct wd_db *db, const char *channel);
  * Outside a transaction only (WD_E_INTERNAL otherwise).
  */
 enum wd_err	wd_db_wait(struct wd_db *db, int timeout_ms, int *notified);
+
+/*
+ * Session-level advisory locks, for work that outlives a transaction (a
+ * storage upload, issue #11): pg_try_advisory_lock on
+ * hashtextextended(name, 0). Such a lock lives exactly as long as the
+ * server session that took it, so while any is held the connection is
+ * pinned: a statement that finds it broken fails with WD_E_DBDOWN
+ * instead of running on a new session (which would not hold the lock),
+ * and no read is retried. Whoever saw the lock held can then rely on the
+ * holder's later statements having run under it, or not at all.
+ *
+ * wd_db_trylock: WD_OK with *got = 1 when taken (pair it with
+ * wd_db_unlock), *got = 0 when another session holds it (or a name
+ * hashing alike: callers treat it as busy); WD_E_DBDOWN.
+ */
+enum wd_err	wd_db_trylock(struct wd_db *db, const char *name, int *got);
+
+/*
+ * Releases a lock wd_db_trylock took and unpins the connection once none
+ * is left. Always succeeds in the sense that the lock is gone afterwards:
+ * if the connection broke, it went with the session, and if the release
+ * itself fails, the connection is closed so the server drops it.
+ */
+void		wd_db_unlock(struct wd_db *db, const char *name);
 
 /* Accessors; row and col must be in range. Values are borrowed from r. */
 int		wd_db_rows(const struct wd_dbres *r);
