@@ -10,6 +10,7 @@
 #define WD_MULTIPART_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "wd_err.h"
 #include "wd_limits.h"
@@ -68,6 +69,16 @@ enum wd_err	wd_mp_feed(struct wd_mp *mp, const char *p, size_t len);
  * the body was truncated or had no file.
  */
 enum wd_err	wd_mp_finish(struct wd_mp *mp);
+
+/*
+ * The fewest body bytes around the file that wd_mp accepts for a
+ * boundary of blen bytes: "--" b CRLF, the shortest header block naming
+ * the file part ("Content-Disposition:form-data;name=file" CRLF CRLF),
+ * then CRLF "--" b "--": 2 * blen + 53. A body of n bytes therefore
+ * carries at most n - WD_MP_MIN_FRAMING(blen) file bytes, which is what
+ * the storage quota reserves for it (issue #11).
+ */
+#define WD_MP_MIN_FRAMING(blen)	(2 * (uint64_t)(blen) + 53)
 
 /*
  * 1 if (p, len) is acceptable as a stored Content-Type: 1..WD_MAX_CTYPE

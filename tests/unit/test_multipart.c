@@ -322,6 +322,62 @@ test_ctype(void)
 	}
 }
 
+/*
+ * WD_MP_MIN_FRAMING is a floor: the shortest body we can build is
+ * accepted and is exactly that much longer than its file, and no body
+ * one byte shorter (any single byte of it deleted) still yields the
+ * whole file. The quota reserves Content-Length minus this floor, so a
+ * body that beat it could store more than was reserved.
+ */
+static void
+test_min_framing(void)
+{
+	static const char	 bnd[] = "0123456789abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ'()+_,-./:=?";
+	static const size_t	 blens[] = { 1, 2, 16, 70 };
+	struct wd_buf		 out, body, cut;
+	char			 name[96];
+	size_t			 i, k, beat;
+	enum wd_err		 rc;
+
+	wd_buf_init(&out, 1 << 16);
+	wd_buf_init(&body, 1 << 16);
+	wd_buf_init(&cut, 1 << 16);
+	for (k = 0; k < sizeof(blens) / sizeof(blens[0]); k++) {
+		size_t	 bl = blens[k];
+
+		wd_buf_reset(&body);
+		wd_buf_addf(&body, "--%.*s\r\nContent-Disposition:form-data;"
+		    "name=file\r\n\r\nabc\r\n--%.*s--", (int)bl, bnd,
+		    (int)bl, bnd);
+		snprintf(name, sizeof(name), "boundary of %zu: the shortest "
+		    "body is file + WD_MP_MIN_FRAMING", bl);
+		CHECK(M, name, wd_buf_status(&body) == WD_OK &&
+		    body.len == 3 + WD_MP_MIN_FRAMING(bl));
+		rc = run(bnd, bl, body.p, body.len, 0, body.len, &out, NULL);
+		snprintf(name, sizeof(name), "boundary of %zu: the shortest "
+		    "body is accepted", bl);
+		CHECK(M, name, rc == WD_OK && out.len == 3 &&
+		    memcmp(out.p, "abc", 3) == 0);
+		beat = 0;
+		for (i = 0; i < body.len; i++) {
+			wd_buf_reset(&cut);
+			wd_buf_add(&cut, body.p, i);
+			wd_buf_add(&cut, body.p + i + 1, body.len - i - 1);
+			rc = run(bnd, bl, cut.p, cut.len, 0, cut.len, &out,
+			    NULL);
+			if (rc == WD_OK && out.len >= 3)
+				beat++;
+		}
+		snprintf(name, sizeof(name), "boundary of %zu: no byte of it "
+		    "can go", bl);
+		CHECK(M, name, beat == 0);
+	}
+	wd_buf_cleanup(&out);
+	wd_buf_cleanup(&body);
+	wd_buf_cleanup(&cut);
+}
+
 int
 main(void)
 {
@@ -330,5 +386,6 @@ main(void)
 	test_callback_error();
 	test_boundary();
 	test_ctype();
+	test_min_framing();
 	return WD_TEST_RESULT();
 }
