@@ -20,25 +20,32 @@ static const struct wd_route routes[] = {
 	{ "/storage/sign/", NULL, wd_storage_serve, NULL },
 };
 
-/* `storage gc [MINUTES]`: the orphan sweep, for cron or a timer. */
+/* `storage gc [MINUTES]`: the orphan sweep, for cron or a timer. Exits
+ * 1 when it could not finish, or when S3 refused an abort (the upload
+ * stays recorded for the next run). */
 static int
 gc(struct wd_storage *s, int argc, char *argv[])
 {
-	uint64_t	 min = 60;
-	unsigned	 removed, kept;
-	enum wd_err	 rc;
+	struct wd_storage_gcstat st;
+	uint64_t		 min = 60;
+	enum wd_err		 rc;
 
 	if (argc == 3 && wd_parse_u64(argv[2], strlen(argv[2]), 525600,
 	    &min) != WD_OK) {
 		fprintf(stderr, "usage: storage gc [MINUTES]\n");
 		return 1;
 	}
-	rc = wd_storage_gc(s, (long)min * 60, &removed, &kept);
-	printf("warden-storage gc: removed %u, kept %u\n", removed, kept);
+	rc = wd_storage_gc(s, (long)min * 60, &st);
+	printf("warden-storage gc: removed %u, kept %u, in flight %u, "
+	    "aborted %u, abort refused %u\n", st.removed, st.kept, st.busy,
+	    st.aborted, st.failed);
 	if (rc != WD_OK)
 		fprintf(stderr, "warden-storage gc: %s\n",
 		    wd_err_info(rc)->code);
-	return rc == WD_OK ? 0 : 1;
+	else if (st.failed > 0)
+		fprintf(stderr, "warden-storage gc: %u multipart uploads "
+		    "could not be aborted\n", st.failed);
+	return rc == WD_OK && st.failed == 0 ? 0 : 1;
 }
 
 int

@@ -524,6 +524,11 @@ wd_s3_mpu_begin(struct wd_s3 *s3, const char *name, char *id, size_t idsz)
 		return rc;
 	h = wd_s3_headers(s3, NULL);
 	setup(s3, url, h);
+	/* libcurl sends a request again, unasked, when a reused connection
+	 * dies before any answer; a CreateMultipartUpload that S3 did carry
+	 * out would then leave an upload whose id nobody learns. A fresh
+	 * connection is never retried (one per multipart upload). */
+	curl_easy_setopt(s3->curl, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(s3->curl, CURLOPT_POST, 1L);
 	curl_easy_setopt(s3->curl, CURLOPT_POSTFIELDS, "");
 	curl_easy_setopt(s3->curl, CURLOPT_POSTFIELDSIZE, 0L);
@@ -637,7 +642,10 @@ wd_s3_mpu_abort(struct wd_s3 *s3, const char *name, const char *id)
 	rc = mpu_url(s3, name, "uploadId=", id, url, sizeof(url));
 	if (rc != WD_OK)
 		return rc;
-	return delete_url(s3, url);
+	rc = delete_url(s3, url);
+	/* 404 NoSuchUpload: aborted or completed already; either way no
+	 * part of it is left */
+	return rc == WD_E_NOTFOUND ? WD_OK : rc;
 }
 
 enum wd_err
@@ -799,6 +807,74 @@ wd_s3_list(struct wd_s3 *s3, wd_s3_list_fn fn, void *arg)
 			tok[n] = '\0';
 		}
 	}
+	wd_buf_cleanup(&b);
+	return rc;
+}
+
+/* ListMultipartUploads for one key: its uploads' ids. */
+enum wd_err
+wd_s3_mpu_list(struct wd_s3 *s3, const char *name, wd_s3_upload_fn fn,
+    void *arg)
+{
+	struct curl_slist	*h;
+	struct wd_buf		 b;
+	char			 url[1400], id[WD_S3_MAX_UPLOAD_ID];
+	const char		*p, *end, *v;
+	enum wd_err		 rc;
+	size_t			 n, ul;
+	int			 k;
+
+	if (wd_s3_url(s3, name, url, sizeof(url)) != WD_OK)
+		return WD_E_INTERNAL;
+	/* name is hex (wd_s3_url checked it): no escaping; parameters in
+	 * SigV4's canonical (sorted) order */
+	k = snprintf(url, sizeof(url), "%s/%s?prefix=%s&uploads=", s3->base,
+	    s3->bucket, name);
+	if (k < 0 || (size_t)k >= sizeof(url))
+		return WD_E_TOOBIG;
+	wd_buf_init(&b, WD_S3_MAX_LIST_PAGE);
+	h = wd_s3_headers(s3, NULL);
+	setup(s3, url, h);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, buf_cb);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEDATA, &b);
+	rc = result(s3, curl_easy_perform(s3->curl));
+	curl_slist_free_all(h);
+	if (rc == WD_OK)
+		rc = wd_buf_add(&b, "", 1);	/* NUL */
+	if (rc == WD_OK)
+		rc = wd_buf_status(&b);
+	if (rc == WD_OK && strstr(b.p, "<ListMultipartUploadsResult") ==
+	    NULL)
+		rc = WD_E_INTERNAL;	/* not the answer asked for */
+	end = rc == WD_OK ? b.p + b.len - 1 : NULL;
+	for (p = b.p; rc == WD_OK; ) {
+		const char	*ue;
+		size_t		 len;
+
+		p = xml_in(p, end, "Upload", &len);
+		if (p == NULL)
+			break;
+		ue = p + len;
+		/* a prefix also matches longer keys: only this one's */
+		v = xml_in(p, ue, "Key", &n);
+		if (v != NULL && n == strlen(name) &&
+		    memcmp(v, name, n) == 0) {
+			v = xml_in(p, ue, "UploadId", &ul);
+			if (v == NULL || ul == 0 || ul >= sizeof(id))
+				rc = WD_E_INTERNAL;
+			else {
+				memcpy(id, v, ul);
+				id[ul] = '\0';
+				rc = fn(arg, id);
+			}
+		}
+		p = ue;
+	}
+	/* more than a page of uploads of one key: never made by us, and
+	 * the caller must not think it saw them all */
+	v = rc == WD_OK ? xml_in(b.p, end, "IsTruncated", &n) : NULL;
+	if (v != NULL && n == 4 && strncmp(v, "true", 4) == 0)
+		rc = WD_E_TOOBIG;
 	wd_buf_cleanup(&b);
 	return rc;
 }

@@ -82,7 +82,9 @@ enum wd_err	wd_s3_put_buf(struct wd_s3 *s3, const char *name,
  * upload id to id (idsz bytes); part sends part number part (1..10000)
  * from buf and writes its ETag to etag; complete sends the n ETags,
  * etags[i * stride] for part i + 1, and checks the answer's body (S3 can
- * report a failure with 200); abort drops the parts. Errors as wd_s3_put.
+ * report a failure with 200); abort drops the parts (WD_OK also on 404
+ * NoSuchUpload: an upload completed or aborted before has none left).
+ * Errors as wd_s3_put.
  */
 /*
  * Lists the bucket (ListObjectsV2, pages of 1000), calling fn with each
@@ -111,5 +113,16 @@ enum wd_err	wd_s3_mpu_complete(struct wd_s3 *s3, const char *name,
 		    unsigned n);
 enum wd_err	wd_s3_mpu_abort(struct wd_s3 *s3, const char *name,
 		    const char *id);
+
+/*
+ * ListMultipartUploads for exactly the key name (prefix=name, then the
+ * keys compared whole): calls fn with each upload id, stopping at fn's
+ * first error and returning it. For an upload whose id was never
+ * learned (the answer to CreateMultipartUpload lost). WD_E_TOOBIG when
+ * S3 reports more than one page.
+ */
+typedef enum wd_err (*wd_s3_upload_fn)(void *arg, const char *id);
+enum wd_err	wd_s3_mpu_list(struct wd_s3 *s3, const char *name,
+		    wd_s3_upload_fn fn, void *arg);
 
 #endif

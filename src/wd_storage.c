@@ -539,9 +539,34 @@ get_object(struct sreq *r)
 
 /* ---- upload ---- */
 
+/*
+ * How an upload stays provable to the sweep (issue #11). From before its
+ * blob id names anything until its row is committed (or its blob and
+ * multipart upload are gone again), the uploading process holds a
+ * session-level advisory lock named by the blob id (wd_db_trylock). The
+ * sweep touches a blob, or a recorded multipart upload, only after
+ * taking that lock itself, and then reads the row afresh: holding it
+ * means the upload has either committed its row (which it then sees) or
+ * ended without one, or its process died (the lock went with its
+ * session). So no age is needed to tell a live upload from a dead one:
+ * the lock is taken before the blob can exist, leaving no window. While
+ * the lock is held the database connection is pinned: if it breaks, the
+ * upload fails rather than write its row on a new session that does not
+ * hold the lock.
+ *
+ * An S3 multipart upload is recorded in storage.uploads (sql/011)
+ * before CreateMultipartUpload is sent and with its id once known; the
+ * record goes in the row's transaction on success, after a verified
+ * abort on failure, and otherwise stays for the sweep to abort.
+ */
+
 struct ul {
+	struct sreq		*r;
 	struct wd_store_put	*put;
-	uint64_t		 max;
+	uint64_t		 max;		/* file bytes allowed */
+	enum wd_err		 over;		/* past max: TOOBIG or QUOTA */
+	int			 recorded;	/* a storage.uploads row may
+						 * exist */
 };
 
 static enum wd_err
@@ -550,8 +575,54 @@ ul_data(void *arg, const char *p, size_t len)
 	struct ul	*u = arg;
 
 	if (len > u->max - u->put->size)
-		return WD_E_TOOBIG;
+		return u->over;
 	return wd_store_put_write(u->put, p, len);
+}
+
+/* wd_store_record_fn: the multipart upload into storage.uploads, under
+ * the upload's lock (the connection is pinned: no statement runs on a
+ * session that does not hold it). */
+static enum wd_err
+ul_record(void *arg, const char *blob, const char *id)
+{
+	struct ul	*u = arg;
+	const char	*p[2] = { blob, id };
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+
+	u->recorded = 1;	/* an INSERT whose answer is lost may stand */
+	if (id == NULL)
+		return wd_db_exec(u->r->s->db, "INSERT INTO storage.uploads "
+		    "(blob) VALUES ($1)", 1, p, NULL);
+	rc = wd_db_exec(u->r->s->db, "UPDATE storage.uploads SET "
+	    "upload_id = $2 WHERE blob = $1", 2, p, &res);
+	if (rc == WD_OK && wd_db_affected(res) != 1)
+		rc = WD_E_INTERNAL;
+	wd_db_free(res);
+	return rc;
+}
+
+/*
+ * Opens the upload and takes its lock (see above). Blob ids are random,
+ * so a lock held elsewhere means another id hashing alike: a new id is
+ * drawn. WD_OK with put open and the lock held.
+ */
+static enum wd_err
+ul_begin(struct sreq *r, struct wd_store_put *put)
+{
+	enum wd_err	 rc = WD_E_INTERNAL;
+	int		 i, got = 0;
+
+	for (i = 0; i < 4 && !got; i++) {
+		rc = wd_store_put_begin(r->s->store, put);
+		if (rc == WD_OK)
+			rc = wd_db_trylock(r->s->db, put->blob, &got);
+		if (rc != WD_OK || !got)
+			(void)wd_store_put_abort(put);	/* nothing made */
+		if (rc != WD_OK)
+			return rc;
+	}
+	return got ? WD_OK : WD_E_INTERNAL;
 }
 
 /*
@@ -583,26 +654,33 @@ row_blob(struct sreq *r, char *blob, size_t n)
 /* ---- quota (issue #11) ---- */
 
 /*
- * Reserves n bytes for owner against the quota, counting the bytes the
- * upload replaces (oldsz) as freed: WD_OK with the reservation's id in
- * rid, WD_E_QUOTA when used + live reservations + n - oldsz would pass
- * the quota. The owner's usage row is locked by the first statement, so
- * the second (a fresh snapshot, READ COMMITTED) sees every reservation
- * and row change committed before: concurrent uploads of one owner are
- * checked one after the other.
+ * Reserves for owner between need and want bytes against the quota,
+ * counting the bytes the upload replaces (oldsz) as freed: as many as
+ * are free, up to want. WD_OK with the reservation's id in rid and its
+ * size in *got; WD_E_QUOTA when fewer than need are free (used + live
+ * reservations + need - oldsz would pass the quota). A raw body asks
+ * need = want = its length; a multipart body need = 0 and want = its
+ * length less the least framing, and its file is cut off at *got. The
+ * owner's usage row is locked by the first statement, so the second (a
+ * fresh snapshot, READ COMMITTED) sees every reservation and row change
+ * committed before: concurrent uploads of one owner are checked one
+ * after the other.
  */
 static enum wd_err
-quota_reserve(struct sreq *r, const char *owner, uint64_t n, uint64_t oldsz,
-    char *rid, size_t ridsz)
+quota_reserve(struct sreq *r, const char *owner, uint64_t need,
+    uint64_t want, uint64_t oldsz, char *rid, size_t ridsz, uint64_t *got)
 {
-	char		 ns[24], os[24], qs[24];
-	const char	*p[4] = { owner, ns, os, qs };
+	char		 ws[24], os[24], qs[24], ns[24];
+	const char	*p[5] = { owner, ws, os, qs, ns };
 	struct wd_dbres	*res = NULL;
+	const char	*v;
 	enum wd_err	 rc;
 
-	snprintf(ns, sizeof(ns), "%llu", (unsigned long long)n);
+	*got = 0;
+	snprintf(ws, sizeof(ws), "%llu", (unsigned long long)want);
 	snprintf(os, sizeof(os), "%llu", (unsigned long long)oldsz);
 	snprintf(qs, sizeof(qs), "%llu", (unsigned long long)r->s->quota);
+	snprintf(ns, sizeof(ns), "%llu", (unsigned long long)need);
 	rc = wd_db_begin(r->s->db);
 	if (rc != WD_OK)
 		return rc;
@@ -611,18 +689,24 @@ quota_reserve(struct sreq *r, const char *owner, uint64_t n, uint64_t oldsz,
 	    1, p, NULL);
 	if (rc == WD_OK)
 		rc = wd_db_exec(r->s->db, "INSERT INTO storage.reservations "
-		    "(owner, bytes) SELECT $1, $2::bigint WHERE "
-		    "(SELECT used FROM storage.usage WHERE owner = $1) - "
-		    "$3::bigint + $2::bigint + COALESCE((SELECT sum(bytes) "
-		    "FROM storage.reservations WHERE owner = $1 AND "
-		    "created_at > now() - interval '1 hour'), 0) <= $4::bigint "
-		    "RETURNING id", 4, p, &res);
+		    "(owner, bytes) SELECT $1, least($2::bigint, free) FROM "
+		    "(SELECT $4::bigint - (SELECT used FROM storage.usage "
+		    "WHERE owner = $1) + $3::bigint - COALESCE((SELECT "
+		    "sum(bytes) FROM storage.reservations WHERE owner = $1 "
+		    "AND created_at > now() - interval '1 hour'), 0) AS free) "
+		    "f WHERE free >= $5::bigint RETURNING id, bytes", 5, p,
+		    &res);
 	if (rc == WD_OK && wd_db_rows(res) != 1)
 		rc = WD_E_QUOTA;
-	if (rc == WD_OK)
+	if (rc == WD_OK) {
 		snprintf(rid, ridsz, "%s", wd_db_val(res, 0, 0));
+		v = wd_db_val(res, 0, 1);
+		if (wd_parse_u64(v, strlen(v), want, got) != WD_OK)
+			rc = WD_E_INTERNAL;
+	}
 	wd_db_free(res);
-	/* a lost COMMIT leaves at most a reservation that expires */
+	/* a lost COMMIT leaves at most a reservation that expires (and
+	 * that quota_release tries to delete) */
 	return wd_db_end(r->s->db, rc);
 }
 
@@ -640,34 +724,33 @@ quota_release(struct sreq *r, const char *rid)
 		    "left to expire", rid);
 }
 
-/* Writes the row for a stored blob: a create inserts only if the key is
- * still free, an update replaces only the version the rules saw.
- * WD_E_CONFLICT when another request won the race. *unknown is set when
- * the write may have committed although it failed (the blob must stay). */
+/*
+ * Writes the row for a stored blob: a create inserts only if the key is
+ * still free, an update replaces only the version the rules saw. In one
+ * transaction with it, the reservation rid (if any) and the upload's
+ * record (if recorded) are deleted, so usage settles to the real size
+ * exactly when the row appears. Runs on the pinned session that holds
+ * the upload's lock. WD_E_CONFLICT when another request won the race;
+ * WD_E_DBDOWN when the outcome is unknown (the caller re-reads).
+ */
 static enum wd_err
 put_row(struct sreq *r, const struct obj *old, const char *blob,
-    uint64_t size, const char *ctype, const char *rid, struct obj *o,
-    int *unknown)
+    uint64_t size, const char *ctype, const char *rid, int recorded,
+    struct obj *o)
 {
-	char		 sz[24], now[WD_BLOB_LEN + 1];
-	const char	*p[5];
+	char		 sz[24];
+	const char	*p[5], *q[1];
 	struct wd_dbres	*res = NULL;
 	enum wd_err	 rc;
-
-	*unknown = 0;
 
 	snprintf(sz, sizeof(sz), "%llu", (unsigned long long)size);
 	p[0] = r->key;
 	p[1] = blob;
 	p[2] = sz;
 	p[3] = ctype;
-	/* with a reservation, the row and its release commit together: the
-	 * quota check never counts these bytes twice, nor not at all */
-	if (rid[0] != '\0') {
-		rc = wd_db_begin(r->s->db);
-		if (rc != WD_OK)
-			return rc;
-	}
+	rc = wd_db_begin(r->s->db);
+	if (rc != WD_OK)
+		return rc;
 	if (old->found) {
 		p[4] = old->blob;
 		rc = wd_db_exec(r->s->db, "UPDATE storage.objects SET "
@@ -686,19 +769,55 @@ put_row(struct sreq *r, const struct obj *old, const char *blob,
 	if (rc == WD_OK && !fill_obj(res, 0, 0, o))
 		rc = WD_E_INTERNAL;
 	wd_db_free(res);
-	if (rid[0] != '\0') {
-		const char	*q[1] = { rid };
+	q[0] = rid;
+	if (rc == WD_OK && rid[0] != '\0')
+		rc = wd_db_exec(r->s->db, "DELETE FROM storage.reservations "
+		    "WHERE id = $1", 1, q, NULL);
+	q[0] = blob;
+	if (rc == WD_OK && recorded)
+		rc = wd_db_exec(r->s->db, "DELETE FROM storage.uploads "
+		    "WHERE blob = $1", 1, q, NULL);
+	return wd_db_end(r->s->db, rc);
+}
 
-		if (rc == WD_OK)
-			rc = wd_db_exec(r->s->db, "DELETE FROM "
-			    "storage.reservations WHERE id = $1", 1, q, NULL);
-		rc = wd_db_end(r->s->db, rc);
+/*
+ * The quota check for an upload of a body of cl bytes (multipart: with
+ * its framing). WD_OK with the reservation in rid (empty when nothing is
+ * counted) and the file's cap in u.
+ */
+static enum wd_err
+put_quota(struct sreq *r, const struct obj *old, int multipart, size_t blen,
+    uint64_t cl, char *rid, size_t ridsz, struct ul *u)
+{
+	const char	*owner;
+	uint64_t	 want, got;
+	enum wd_err	 rc;
+
+	u->max = r->s->max_size;
+	u->over = WD_E_TOOBIG;
+	/* the quota is the owner's (the first uploader's, kept by
+	 * updates); checked before a byte is stored */
+	owner = old->found ? (old->has_owner ? old->owner : NULL) :
+	    (r->anon ? NULL : r->c.user_id);
+	if (r->s->quota == 0 || owner == NULL)
+		return WD_OK;
+	if (!multipart) {
+		/* a raw body is the file: exact */
+		return quota_reserve(r, owner, cl, cl, old->found ?
+		    old->size : 0, rid, ridsz, &got);
 	}
-	if (rc == WD_E_DBDOWN) {
-		if (row_blob(r, now, sizeof(now)) != WD_OK)
-			*unknown = 1;
-		else if (strcmp(now, blob) == 0)
-			rc = lookup(r, o);	/* it did commit */
+	/* a multipart file has at most cl less the least framing bytes
+	 * (WD_MP_MIN_FRAMING) and none of them may be past the cap; as
+	 * much of that as is free is reserved, and the file is cut off
+	 * (413 quota-exceeded, nothing kept) if it is larger */
+	want = cl > WD_MP_MIN_FRAMING(blen) ? cl - WD_MP_MIN_FRAMING(blen) : 0;
+	if (want > r->s->max_size)
+		want = r->s->max_size;
+	rc = quota_reserve(r, owner, 0, want, old->found ? old->size : 0,
+	    rid, ridsz, &got);
+	if (rc == WD_OK && got < want) {
+		u->max = got;
+		u->over = WD_E_QUOTA;
 	}
 	return rc;
 }
@@ -711,13 +830,19 @@ put_object(struct sreq *r)
 	struct ul		 u;
 	struct obj		 old, o;
 	char			 bnd[WD_MAX_MP_BOUNDARY + 1], rid[24] = "";
+	char			 now[WD_BLOB_LEN + 1];
 	char			*buf = NULL;
-	const char		*ct, *ctype, *owner;
-	size_t			 blen, got;
+	const char		*ct, *ctype;
+	const char		*p[1];
+	size_t			 blen = 0, got;
 	uint64_t		 cl, left;
-	enum wd_err		 rc;
-	int			 pub, multipart = 0, begun = 0, unknown;
+	enum wd_err		 rc, arc = WD_OK;
+	int			 pub, multipart = 0, open_ = 0, locked = 0;
+	int			 settled = 0, stored = 0;
 
+	memset(&u, 0, sizeof(u));
+	u.r = r;
+	u.put = &put;
 	rc = WD_E_NOTFOUND;		/* HBP: a directory holds no bytes */
 	if (r->dir)
 		goto out;
@@ -742,25 +867,17 @@ put_object(struct sreq *r)
 	if (rc == WD_OK)
 		rc = authorize(r, old.found ? WD_RULES_UPDATE :
 		    WD_RULES_CREATE, r->key, r->klen, &old, &pub);
+	if (rc == WD_OK)
+		rc = put_quota(r, &old, multipart, blen, cl, rid, sizeof(rid),
+		    &u);
 	if (rc != WD_OK)
 		goto out;
-	/* the quota is the owner's (the first uploader's, kept by
-	 * updates); checked before a byte is stored. A multipart body is
-	 * counted whole (the file plus its framing). */
-	owner = old.found ? (old.has_owner ? old.owner : NULL) :
-	    (r->anon ? NULL : r->c.user_id);
-	if (r->s->quota > 0 && owner != NULL) {
-		rc = quota_reserve(r, owner, cl, old.found ? old.size : 0,
-		    rid, sizeof(rid));
-		if (rc != WD_OK)
-			goto out;
-	}
-	rc = wd_store_put_begin(r->s->store, &put);
+	rc = ul_begin(r, &put);
 	if (rc != WD_OK)
 		goto out;
-	begun = 1;
-	u.put = &put;
-	u.max = r->s->max_size;
+	open_ = locked = 1;
+	put.record = ul_record;
+	put.record_arg = &u;
 	if (multipart) {
 		mp = wd_xmalloc(sizeof(*mp));
 		wd_mp_init(mp, bnd, blen, ul_data, &u);
@@ -783,17 +900,32 @@ put_object(struct sreq *r)
 		ctype = mp->ctype;
 	}
 	rc = wd_store_put_commit(&put);
-	begun = 0;
 	if (rc != WD_OK)
 		goto out;
-	rc = put_row(r, &old, put.blob, put.size, ctype, rid, &o, &unknown);
-	if (rc == WD_OK || unknown)
-		rid[0] = '\0';		/* released with the row */
-	if (rc != WD_OK) {
-		/* the row failed: the object must not stay behind, unless
-		 * the row may point at it (a sweep finds it, issue #11) */
-		if (!unknown && wd_store_remove(r->s->store, put.blob) !=
-		    WD_OK)
+	open_ = 0;
+	stored = 1;
+	rc = put_row(r, &old, put.blob, put.size, ctype, rid, u.recorded,
+	    &o);
+	if (rc == WD_OK || rc == WD_E_DBDOWN)
+		rid[0] = '\0';	/* released with the row, or expiring */
+	if (rc == WD_OK)
+		settled = 1;
+	else if (rc == WD_E_DBDOWN) {
+		/* the session is gone, and the lock with it: the outcome
+		 * is read on a new one */
+		wd_db_unlock(r->s->db, put.blob);
+		locked = 0;
+		if (row_blob(r, now, sizeof(now)) != WD_OK)
+			stored = 0;	/* a row may point at it: kept */
+		else if (strcmp(now, put.blob) == 0) {
+			settled = 1;	/* it did commit */
+			rc = lookup(r, &o);
+		}
+	}
+	if (!settled) {
+		/* the row failed: the object must not stay behind (unless
+		 * a row may point at it; the sweep settles that) */
+		if (stored && wd_store_remove(r->s->store, put.blob) != WD_OK)
 			wd_http_log(r->rq, WD_LOG_ERR, "storage", "orphan "
 			    "blob=%s", put.blob);
 		goto out;
@@ -801,13 +933,25 @@ put_object(struct sreq *r)
 	if (old.found && wd_store_remove(r->s->store, old.blob) != WD_OK)
 		wd_http_log(r->rq, WD_LOG_ERR, "storage", "orphan blob=%s",
 		    old.blob);
-	wd_http_log(r->rq, WD_LOG_INFO, "storage", "stored size=%llu "
-	    "user=%s new=%d", (unsigned long long)o.size,
-	    r->anon ? "-" : r->c.user_id, !old.found);
-	send_meta(r, &o);
+	if (rc == WD_OK) {
+		wd_http_log(r->rq, WD_LOG_INFO, "storage", "stored "
+		    "size=%llu user=%s new=%d", (unsigned long long)o.size,
+		    r->anon ? "-" : r->c.user_id, !old.found);
+		send_meta(r, &o);
+	}
 out:
-	if (begun)
-		wd_store_put_abort(&put);
+	if (open_)
+		arc = wd_store_put_abort(&put);
+	/* the multipart upload is gone (completed or verifiably aborted):
+	 * its record goes too; otherwise it stays for the sweep */
+	p[0] = put.blob;
+	if (u.recorded && !settled && (arc != WD_OK ||
+	    wd_db_exec(r->s->db, "DELETE FROM storage.uploads WHERE "
+	    "blob = $1", 1, p, NULL) != WD_OK))
+		wd_http_log(r->rq, WD_LOG_WARN, "storage", "multipart upload "
+		    "left to the sweep blob=%s", put.blob);
+	if (locked)
+		wd_db_unlock(r->s->db, put.blob);
 	quota_release(r, rid);
 	if (rc != WD_OK)
 		wd_http_error(r->rq, rc, rc == WD_E_NOTFOUND && r->dir ?
@@ -1001,11 +1145,82 @@ out:
 
 /* ---- the sweep (issue #11) ---- */
 
+/*
+ * Every candidate is handled under its upload's lock (see "How an upload
+ * stays provable" above): one that another session holds is in flight
+ * and skipped, whatever its age. With the lock, the state is read afresh
+ * and acted on; a lookup that fails stops the sweep, so nothing is
+ * removed on a guess.
+ */
+
 struct gc {
 	struct wd_storage	*s;
 	time_t			 before;
-	unsigned		 removed, kept;
+	struct wd_storage_gcstat *st;
 };
+
+/* One recorded multipart upload: aborted unless it is in flight. */
+static enum wd_err
+gc_upload(struct gc *g, const char *blob)
+{
+	const char	*p[1] = { blob };
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc, arc;
+	int		 got;
+
+	if (!wd_store_blob_valid(blob))
+		return WD_E_INTERNAL;
+	rc = wd_db_trylock(g->s->db, blob, &got);
+	if (rc != WD_OK)
+		return rc;
+	if (!got) {
+		g->st->busy++;
+		return WD_OK;
+	}
+	/* under the lock: the record as its uploader left it */
+	rc = wd_db_read(g->s->db, "SELECT upload_id FROM storage.uploads "
+	    "WHERE blob = $1", 1, p, &res);
+	if (rc != WD_OK || wd_db_rows(res) != 1)
+		goto out;	/* gone meanwhile: settled by its upload */
+	arc = wd_store_upload_abort(g->s->store, blob, wd_db_null(res, 0, 0) ?
+	    NULL : wd_db_val(res, 0, 0));
+	if (arc == WD_OK) {
+		rc = wd_db_exec(g->s->db, "DELETE FROM storage.uploads WHERE "
+		    "blob = $1", 1, p, NULL);
+		if (rc == WD_OK) {
+			wd_log(NULL, WD_LOG_INFO, "storage", "aborted "
+			    "multipart upload blob=%s", blob);
+			g->st->aborted++;
+		}
+	} else if (arc == WD_E_STOREDOWN)
+		rc = arc;	/* S3 unreachable: no point going on */
+	else {
+		wd_log(NULL, WD_LOG_WARN, "storage", "multipart abort "
+		    "refused blob=%s code=%s", blob, wd_err_info(arc)->code);
+		g->st->failed++;
+	}
+out:
+	wd_db_free(res);
+	wd_db_unlock(g->s->db, blob);
+	return rc;
+}
+
+/* The recorded multipart uploads (storage.uploads, sql/011). */
+static enum wd_err
+gc_uploads(struct gc *g)
+{
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+	int		 i;
+
+	/* bounded: a later run takes the rest */
+	rc = wd_db_read(g->s->db, "SELECT blob FROM storage.uploads ORDER BY "
+	    "started LIMIT 10000", 0, NULL, &res);
+	for (i = 0; rc == WD_OK && i < wd_db_rows(res); i++)
+		rc = gc_upload(g, wd_db_val(res, i, 0));
+	wd_db_free(res);
+	return rc;
+}
 
 static enum wd_err
 gc_blob(void *arg, const char *blob, time_t mtime)
@@ -1014,46 +1229,52 @@ gc_blob(void *arg, const char *blob, time_t mtime)
 	const char	*p[1] = { blob };
 	struct wd_dbres	*res = NULL;
 	enum wd_err	 rc;
-	int		 used;
+	int		 got, used;
 
-	if (mtime > g->before) {	/* an upload may still write its row */
-		g->kept++;
+	/* an age limit on top of the lock, for writers that take none
+	 * (binaries from before it, during an upgrade) */
+	if (mtime > g->before) {
+		g->st->kept++;
+		return WD_OK;
+	}
+	rc = wd_db_trylock(g->s->db, blob, &got);
+	if (rc != WD_OK)
+		return rc;
+	if (!got) {
+		g->st->busy++;	/* its upload is still writing its row */
 		return WD_OK;
 	}
 	rc = wd_db_read(g->s->db, "SELECT 1 FROM storage.objects WHERE "
 	    "blob = $1", 1, p, &res);
 	used = rc == WD_OK && wd_db_rows(res) > 0;
 	wd_db_free(res);
-	if (rc != WD_OK)
-		return rc;	/* unknown: stop, remove nothing more */
-	if (used) {
-		g->kept++;
-		return WD_OK;
-	}
-	if (wd_store_remove(g->s->store, blob) == WD_OK) {
+	if (rc != WD_OK || used)
+		g->st->kept++;	/* on error: unknown, the sweep stops */
+	else if (wd_store_remove(g->s->store, blob) == WD_OK) {
 		wd_log(NULL, WD_LOG_INFO, "storage", "swept orphan blob=%s",
 		    blob);
-		g->removed++;
+		g->st->removed++;
 	}
-	return WD_OK;
+	wd_db_unlock(g->s->db, blob);
+	return rc;
 }
 
 enum wd_err
-wd_storage_gc(struct wd_storage *s, long min_age, unsigned *removed,
-    unsigned *kept)
+wd_storage_gc(struct wd_storage *s, long min_age, struct wd_storage_gcstat *st)
 {
-	struct gc	 g = { s, time(NULL) - min_age, 0, 0 };
+	struct gc	 g = { s, time(NULL) - min_age, st };
 	enum wd_err	 rc;
 
-	*removed = *kept = 0;
+	memset(st, 0, sizeof(*st));
 	/* reservations a crashed request left behind (they stopped
 	 * counting after an hour already) */
 	rc = wd_db_exec(s->db, "DELETE FROM storage.reservations WHERE "
 	    "created_at < now() - interval '1 hour'", 0, NULL, NULL);
+	/* uploads first: a dead one's completed blob is then swept too */
+	if (rc == WD_OK)
+		rc = gc_uploads(&g);
 	if (rc == WD_OK)
 		rc = wd_store_list(s->store, gc_blob, &g);
-	*removed = g.removed;
-	*kept = g.kept;
 	return rc;
 }
 

@@ -66,16 +66,30 @@ enum wd_err	wd_storage_init(struct wd_storage *s, char *err,
 		    size_t errsz);
 void		wd_storage_cleanup(struct wd_storage *s);
 
+/* What a sweep did (wd_storage_gc). */
+struct wd_storage_gcstat {
+	unsigned	 removed;	/* orphan blobs removed */
+	unsigned	 kept;		/* blobs a row points at, or young */
+	unsigned	 busy;		/* blobs and uploads in flight */
+	unsigned	 aborted;	/* dead multipart uploads aborted */
+	unsigned	 failed;	/* ... whose abort S3 refused (kept) */
+};
+
 /*
- * The sweep (`storage gc`): removes every blob no row points at whose
- * file is older than min_age seconds (younger ones may belong to an
- * upload about to write its row), and expired quota reservations.
- * Never removes a blob a row points at: each is looked up right before
- * its removal, and a lookup that fails stops the sweep. fs and S3.
- * Counts go to *removed and *kept.
+ * The sweep (`storage gc`, issue #11). First the multipart uploads
+ * recorded in storage.uploads that no live upload holds (its process
+ * died, or S3 could not be told when it failed): each is aborted on S3
+ * (by its id, or every upload S3 lists for the blob when the id was
+ * never learned) and its record deleted. Then every blob no row points
+ * at whose file is older than min_age seconds is removed, and expired
+ * quota reservations are deleted. A blob or upload whose uploader still
+ * holds its lock is never touched, however old. Never removes a blob a
+ * row points at: each is looked up under its lock right before its
+ * removal, and a lookup that fails stops the sweep, as does S3 being
+ * unreachable (WD_E_STOREDOWN). fs and S3. Counts go to *st.
  */
 enum wd_err	wd_storage_gc(struct wd_storage *s, long min_age,
-		    unsigned *removed, unsigned *kept);
+		    struct wd_storage_gcstat *st);
 
 /* The wd_route handler (ctx: the struct wd_storage) for every path under
  * /storage/. Always answers. */

@@ -195,21 +195,48 @@ wd_store_put_begin(struct wd_store *st, struct wd_store_put *p)
 	return WD_OK;
 }
 
+/*
+ * s3: starts the multipart upload. The record hook hears of it before
+ * CreateMultipartUpload is sent and again with its id: an upload whose
+ * answer is lost, or whose process dies right after, is still on record
+ * (without an id, the sweep finds it by listing the blob's uploads).
+ */
+static enum wd_err
+start_mpu(struct wd_store_put *p)
+{
+	char		 id[WD_S3_MAX_UPLOAD_ID];
+	enum wd_err	 rc;
+
+	if (p->record != NULL) {
+		rc = p->record(p->record_arg, p->blob, NULL);
+		if (rc != WD_OK)
+			return rc;
+	}
+	p->mpu = WD_STORE_MPU_UNKNOWN;
+	rc = wd_s3_mpu_begin(&p->st->s3, p->blob, id, sizeof(id));
+	if (rc != WD_OK)
+		return rc;
+	p->upload_id = wd_xstrdup(id);
+	p->mpu = WD_STORE_MPU_OPEN;
+	return p->record == NULL ? WD_OK :
+	    p->record(p->record_arg, p->blob, id);
+}
+
 /* s3: sends the filled part, starting the multipart upload first. */
 static enum wd_err
 flush_part(struct wd_store_put *p)
 {
 	struct wd_s3	*s3 = &p->st->s3;
 	const size_t	 es = WD_S3_MAX_ETAG + 1;
-	char		 id[WD_S3_MAX_UPLOAD_ID];
 	enum wd_err	 rc;
 
-	if (p->upload_id == NULL) {
-		rc = wd_s3_mpu_begin(s3, p->blob, id, sizeof(id));
+	if (p->mpu == WD_STORE_MPU_NONE) {
+		rc = start_mpu(p);
 		if (rc != WD_OK)
 			return rc;
-		p->upload_id = wd_xstrdup(id);
 	}
+	if (p->mpu != WD_STORE_MPU_OPEN)
+		return WD_E_INTERNAL;
 	if (p->nparts >= WD_S3_MAX_PARTS)
 		return WD_E_TOOBIG;
 	p->etags = wd_xrealloc(p->etags, (p->nparts + 1) * es);
@@ -269,8 +296,9 @@ tmp_path(const struct wd_store_put *p, char *buf, size_t sz)
 	snprintf(buf, sz, "%s/%.2s/%s", p->st->dir, p->blob, p->tmp);
 }
 
-void
-wd_store_put_abort(struct wd_store_put *p)
+/* Frees what p holds; aborts nothing. */
+static void
+put_close(struct wd_store_put *p)
 {
 	char	 path[1200];
 
@@ -282,19 +310,58 @@ wd_store_put_abort(struct wd_store_put *p)
 		unlink(path);
 		p->named = 0;
 	}
-	/* an unfinished multipart upload: its parts must not linger
-	 * (S3 bills them); a failed abort is left to a bucket lifecycle
-	 * rule (AbortIncompleteMultipartUpload) */
-	if (p->upload_id != NULL && wd_s3_mpu_abort(&p->st->s3, p->blob,
-	    p->upload_id) != WD_OK)
-		wd_log(NULL, WD_LOG_WARN, "storage", "multipart abort failed "
-		    "blob=%s", p->blob);
 	free(p->upload_id);
 	p->upload_id = NULL;
+	p->mpu = WD_STORE_MPU_NONE;
 	free(p->part);
 	p->part = NULL;
 	free(p->etags);
 	p->etags = NULL;
+}
+
+static enum wd_err
+abort_one(void *arg, const char *id)
+{
+	struct wd_store_put	*p = arg;
+
+	return wd_s3_mpu_abort(&p->st->s3, p->blob, id);
+}
+
+enum wd_err
+wd_store_upload_abort(struct wd_store *st, const char *blob, const char *id)
+{
+	struct wd_store_put	 p;
+
+	if (st->kind != WD_STORE_S3)
+		return WD_OK;
+	if (!wd_store_blob_valid(blob))
+		return WD_E_INTERNAL;
+	if (id != NULL)
+		return wd_s3_mpu_abort(&st->s3, blob, id);
+	/* the id was never learned: whatever S3 lists under the blob */
+	memset(&p, 0, sizeof(p));
+	p.st = st;
+	memcpy(p.blob, blob, WD_BLOB_LEN + 1);
+	return wd_s3_mpu_list(&st->s3, blob, abort_one, &p);
+}
+
+enum wd_err
+wd_store_put_abort(struct wd_store_put *p)
+{
+	enum wd_err	 rc = WD_OK;
+
+	/* an unfinished multipart upload: its parts must not linger (S3
+	 * bills them); if S3 cannot be told now, the caller's record of
+	 * the upload lets the sweep retry */
+	if (p->mpu == WD_STORE_MPU_OPEN)
+		rc = wd_store_upload_abort(p->st, p->blob, p->upload_id);
+	else if (p->mpu == WD_STORE_MPU_UNKNOWN)
+		rc = wd_store_upload_abort(p->st, p->blob, NULL);
+	if (rc != WD_OK)
+		wd_log(NULL, WD_LOG_WARN, "storage", "multipart abort failed "
+		    "blob=%s", p->blob);
+	put_close(p);
+	return rc;
 }
 
 static enum wd_err
@@ -339,7 +406,7 @@ wd_store_put_commit(struct wd_store_put *p)
 
 	if (p->st->kind == WD_STORE_FS)
 		rc = commit_fs(p);
-	else if (p->upload_id == NULL)		/* one part: one PUT */
+	else if (p->mpu == WD_STORE_MPU_NONE)	/* one part: one PUT */
 		rc = wd_s3_put_buf(&p->st->s3, p->blob, p->part, p->plen);
 	else {
 		rc = flush_part(p);
@@ -347,12 +414,10 @@ wd_store_put_commit(struct wd_store_put *p)
 			rc = wd_s3_mpu_complete(&p->st->s3, p->blob,
 			    p->upload_id, p->etags, WD_S3_MAX_ETAG + 1,
 			    p->nparts);
-		if (rc == WD_OK) {
-			free(p->upload_id);	/* done: nothing to abort */
-			p->upload_id = NULL;
-		}
 	}
-	wd_store_put_abort(p);
+	/* done: nothing to abort; on error the caller aborts */
+	if (rc == WD_OK)
+		put_close(p);
 	return rc;
 }
 

@@ -14,6 +14,11 @@
  *       time), completed at commit and aborted on any failure; an object
  *       smaller than one part is one PUT. Downloads stream from S3 to
  *       the client, checked against the range asked.
+ *
+ * Nothing exists under a blob id until the upload makes it: fs at
+ * commit (the link), s3 at the first full part (the multipart upload,
+ * announced to the caller's record hook before and after it is created,
+ * so it can be recorded durably and swept) or at commit (one PUT).
  */
 #ifndef WD_STORE_H
 #define WD_STORE_H
@@ -41,8 +46,25 @@ struct wd_store {
 	size_t			 part_size;	/* s3: bytes per part */
 };
 
+/*
+ * Called by an s3 upload around CreateMultipartUpload: with id NULL
+ * before it is sent, then with the upload id it answered. A non-WD_OK
+ * return fails the upload (which the caller then aborts).
+ */
+typedef enum wd_err (*wd_store_record_fn)(void *arg, const char *blob,
+		    const char *id);
+
+enum wd_store_mpu {
+	WD_STORE_MPU_NONE,	/* no multipart upload started */
+	WD_STORE_MPU_UNKNOWN,	/* CreateMultipartUpload sent, no id back */
+	WD_STORE_MPU_OPEN,	/* upload_id open: parts may be stored */
+	WD_STORE_MPU__MAX
+};
+
 struct wd_store_put {
 	struct wd_store	*st;
+	wd_store_record_fn record;	/* s3 only; may be NULL */
+	void		*record_arg;
 	int		 fd;		/* fs: -1 when closed */
 	int		 named;		/* fallback: tmp has a name */
 	char		 tmp[64];	/* fallback temporary name */
@@ -54,6 +76,7 @@ struct wd_store_put {
 	char		*part;
 	size_t		 plen;
 	char		*upload_id;	/* NULL: no multipart upload */
+	enum wd_store_mpu mpu;
 	char		*etags;
 	unsigned	 nparts;
 };
@@ -73,9 +96,10 @@ enum wd_err	wd_store_init(struct wd_store *st, const struct wd_cfg *cfg,
 void		wd_store_cleanup(struct wd_store *st);
 
 /*
- * Starts an upload under a fresh random blob id (p->blob). WD_E_INTERNAL
- * when the directory cannot be written. Ends with exactly one of
- * wd_store_put_commit or wd_store_put_abort.
+ * Starts an upload under a fresh random blob id (p->blob); nothing is
+ * stored under it yet. WD_E_INTERNAL when the directory cannot be
+ * written. The caller may then set p->record. Ends with
+ * wd_store_put_abort, after a wd_store_put_commit or instead of it.
  */
 enum wd_err	wd_store_put_begin(struct wd_store *st,
 		    struct wd_store_put *p);
@@ -83,12 +107,28 @@ enum wd_err	wd_store_put_write(struct wd_store_put *p, const void *buf,
 		    size_t len);
 /*
  * Makes the blob durable and visible (fs: fsync, link, fsync dir; s3:
- * PUT). On error nothing is left and p is closed. WD_E_STOREDOWN when S3
- * is unreachable.
+ * CompleteMultipartUpload, or one PUT). WD_OK closes p. On error p stays
+ * open for wd_store_put_abort; WD_E_STOREDOWN when S3 is unreachable. A
+ * PUT or completion whose answer was lost may have made the blob anyway
+ * (the sweep finds it: no row points at it).
  */
 enum wd_err	wd_store_put_commit(struct wd_store_put *p);
-/* Drops an unfinished upload; nothing is left. Safe after commit. */
-void		wd_store_put_abort(struct wd_store_put *p);
+/*
+ * Drops an unfinished upload and closes p (a no-op after a successful
+ * commit). WD_OK when nothing of it is left; otherwise the multipart
+ * upload could not be aborted (WD_E_STOREDOWN: S3 unreachable; others:
+ * S3 refused) and its parts remain until wd_store_upload_abort succeeds.
+ */
+enum wd_err	wd_store_put_abort(struct wd_store_put *p);
+
+/*
+ * Aborts the s3 multipart upload id of blob, or with id NULL every
+ * upload S3 lists for blob (one whose id was never learned). WD_OK when
+ * none of its parts is left, also when it was completed or aborted
+ * before; errors as wd_store_put_abort. fs: WD_OK (nothing to abort).
+ */
+enum wd_err	wd_store_upload_abort(struct wd_store *st, const char *blob,
+		    const char *id);
 
 /*
  * Streams bytes [off, off + len) of blob to fn. *started as in

@@ -1,12 +1,19 @@
 """The orphan sweep (issue #11): `storage gc [MINUTES]` removes blobs no
 row points at that are older than MINUTES, never a blob a row points at
-(however old), never a young one."""
+(however old), never a young one, and never the blob of an upload in
+flight (its uploader holds the blob's advisory lock), however old; once
+that uploader is killed, the lock goes with its session and the sweep
+removes the blob. The S3 side is in test_storage_s3fault.py."""
 import os
+import re
 import shutil
+import signal
 import subprocess
+import threading
 import time
 import uuid
 
+import pgproxy
 import test_storage as ts
 
 
@@ -17,6 +24,122 @@ def run_gc(s, *args):
                               s.run, "warden.env")),
                           stdin=subprocess.DEVNULL, capture_output=True,
                           text=True, timeout=60)
+
+
+def wait(cond, secs=15):
+    end = time.time() + secs
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+def lockers(s):
+    """The pids of storage processes holding an advisory lock (uploads in
+    flight): wd_db names its sessions warden-<binary>[<pid>]."""
+    r = s.psql("SELECT a.application_name FROM pg_locks l JOIN "
+               "pg_stat_activity a ON a.pid = l.pid WHERE "
+               "l.locktype = 'advisory' AND l.granted")
+    return [int(p) for p in re.findall(r"warden-storage\[(\d+)\]",
+                                       r.stdout)]
+
+
+def row_waiters(s):
+    """Storage sessions waiting for a row lock."""
+    r = s.psql("SELECT count(*) FROM pg_stat_activity WHERE "
+               "wait_event_type = 'Lock' AND "
+               "application_name LIKE 'warden-storage[%'")
+    return int(r.stdout.strip() or -1)
+
+
+def held_upload(t, key, data, tok, stored):
+    """Starts an upload of data to key (an existing object) while a
+    session of ours holds the key's row: the upload stores its blob,
+    then waits to write its row, holding its lock. stored() names the
+    blobs in the backend. Returns (session, thread, result dict, the
+    new blob or None); the caller ends the session (ROLLBACK)."""
+    s = t.s
+    before = stored()
+    pg = pgproxy.owner(s)
+    pg.query("BEGIN")
+    pg.query("SELECT 1 FROM storage.objects WHERE key = %s FOR UPDATE" %
+             pgproxy.lit(key))
+    res = {}
+
+    def up():
+        try:
+            res["r"] = ts.upload(s, key, data, tok, raw=True)
+        except OSError as e:
+            res["r"] = (None, {}, repr(e).encode())
+
+    th = threading.Thread(target=up)
+    th.start()
+    ok = wait(lambda: row_waiters(s) == 1)
+    new = stored() - before
+    t.check("an upload waits to write its row, its blob stored",
+            ok and len(new) == 1, (ok, new))
+    return pg, th, res, (new.pop() if len(new) == 1 else None)
+
+
+def fs_blobs(s):
+    d = s.base_env["WARDEN_STORAGE_DIR"]
+    out = set()
+    for sub, _, files in os.walk(d):
+        out.update(f for f in files if re.fullmatch(r"[0-9a-f]{32}", f))
+    return out
+
+
+def test_gc_in_flight(t):
+    s = t.s
+    d = s.base_env["WARDEN_STORAGE_DIR"]
+    uid = str(uuid.uuid4())
+    tok = ts.token(s, uid)
+    key = "user/%s/held.bin" % uid
+    cur = b"version 1"
+    st, _, b = ts.upload(s, key, cur, tok, raw=True)
+    t.check("upload", st == 200, (st, b))
+    for kill in (False, True):
+        what = "killed uploader" if kill else "live uploader"
+        data = os.urandom(3000)
+        pg, th, res, new = held_upload(t, key, data, tok,
+                                       lambda: fs_blobs(s))
+        path = os.path.join(d, (new or "xx")[:2], new or "x")
+        old = time.time() - 3 * 3600
+        if new:
+            os.utime(path, (old, old))      # past any age limit
+        pids = lockers(s)
+        t.check("%s: one storage process holds the upload's lock" % what,
+                len(pids) == 1, pids)
+        if kill and pids:
+            os.kill(pids[0], signal.SIGKILL)
+        r = run_gc(s, "60")
+        t.check("%s: gc keeps the 3 hours old blob of the upload in "
+                "flight" % what, r.returncode == 0 and new is not None and
+                os.path.exists(path) and
+                re.search(r"in flight [1-9]", r.stdout), (r.stdout,
+                                                         r.stderr))
+        pg.query("ROLLBACK")
+        pg.close()
+        th.join(30)
+        st, _, b = res.get("r", (None, {}, b""))
+        if not kill:
+            t.check("live uploader: then stores its version: 200",
+                    st == 200, (st, b))
+            cur = data
+            continue
+        t.check("killed uploader: its request failed", st != 200, (st, b))
+        t.check("killed uploader: its lock went with its session",
+                wait(lambda: lockers(s) == []), lockers(s))
+        r = run_gc(s, "60")
+        t.check("killed uploader: gc then removes its blob",
+                r.returncode == 0 and not os.path.exists(path),
+                (r.stdout, r.stderr))
+    st, _, got = s.request("GET", "/storage/o/" + key, ts.auth(tok))
+    t.check("the last stored version is served", st == 200 and got == cur,
+            (st, len(got)))
+    st, _, b = ts.upload(s, key, b"after", tok, raw=True)
+    t.check("uploads work after the kill", st == 200, (st, b))
 
 
 def test_gc(t):

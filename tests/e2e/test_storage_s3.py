@@ -1,11 +1,12 @@
 """Storage on the s3 backend (issue #4): s3rver from npm, with its
 default S3RVER/S3RVER credentials. s3rver checks the access key id but
 not the signature itself; the signing inputs are unit-tested against an
-independent SigV4 in tests/unit/test_s3.c. The whole fs suite of
-test_storage.py runs
-again with WARDEN_STORAGE_BACKEND=s3, then S3 is stopped mid-run (503,
-nothing half-written) and restarted (works again without restarting
-Warden)."""
+independent SigV4 in tests/unit/test_s3.c. Storage reaches s3rver
+through s3proxy.py, which adds the multipart abort and listing s3rver
+lacks (so an abort can be checked: the upload's parts are gone). The
+whole fs suite of test_storage.py runs again with
+WARDEN_STORAGE_BACKEND=s3, then S3 is stopped mid-run (503, nothing
+half-written) and restarted (works again without restarting Warden)."""
 import os
 import shutil
 import socket
@@ -16,6 +17,7 @@ import uuid
 
 import test_storage as ts
 import test_storage_slow as slow
+from s3proxy import S3Proxy
 
 REPO = ts.REPO
 NPM_DIR = os.path.join(REPO, "build", "npm")
@@ -79,6 +81,21 @@ class S3rver:
             self.proc = None
 
 
+def s3_env(base, endpoint):
+    """base with the stack pointed at S3 (s3rver's credentials)."""
+    return dict(base, WARDEN_STORAGE_BACKEND="s3",
+                WARDEN_S3_ENDPOINT=endpoint,
+                WARDEN_S3_BUCKET=BUCKET, WARDEN_S3_REGION="us-east-1",
+                WARDEN_S3_ACCESS_KEY_ID="S3RVER",
+                WARDEN_S3_SECRET_ACCESS_KEY="S3RVER")
+
+
+def uploads(s, where="true"):
+    """Rows of storage.uploads (recorded multipart uploads)."""
+    r = s.psql("SELECT count(*) FROM storage.uploads WHERE " + where)
+    return int(r.stdout.strip() or -1)
+
+
 def test_s3_backend(t):
     s = t.s
     err = ensure_s3rver()
@@ -88,13 +105,10 @@ def test_s3_backend(t):
     if not t.check("s3rver started", srv.start()):
         srv.stop()
         return
+    px = S3Proxy(srv.port, srv.dir, BUCKET)
     base = s.base_env
     # every reconfigure() below keeps the s3 settings
-    s.base_env = dict(base, WARDEN_STORAGE_BACKEND="s3",
-                      WARDEN_S3_ENDPOINT="http://127.0.0.1:%d" % srv.port,
-                      WARDEN_S3_BUCKET=BUCKET, WARDEN_S3_REGION="us-east-1",
-                      WARDEN_S3_ACCESS_KEY_ID="S3RVER",
-                      WARDEN_S3_SECRET_ACCESS_KEY="S3RVER")
+    s.base_env = s3_env(base, px.url)
     s.s3dir = os.path.join(srv.dir, BUCKET)
     prefix = t.prefix
     try:
@@ -111,10 +125,10 @@ def test_s3_backend(t):
         slow.slow_clients(t, s, "s3")
         s.reconfigure()
         t.prefix = prefix + ".multipart"
-        multipart_parts(t, srv)
+        multipart_parts(t, srv, px)
         s.reconfigure()
         t.prefix = prefix + ".gc"
-        s3_gc(t, srv)
+        s3_gc(t, srv, px)
         t.prefix = prefix + ".s3_down"
         s3_down(t, srv)
         t.prefix = prefix + ".bad_config"
@@ -127,11 +141,12 @@ def test_s3_backend(t):
             s.reconfigure()
         finally:
             # s3rver is ours: stop it even if the stack did not restart
+            px.stop()
             srv.stop()
             shutil.rmtree(srv.dir, ignore_errors=True)
 
 
-def multipart_parts(t, srv):
+def multipart_parts(t, srv, px):
     """Uploads stream as S3 multipart uploads in WARDEN_S3_PART_SIZE
     parts (issue #11); a failure mid-upload keeps the previous version."""
     import threading
@@ -175,6 +190,9 @@ def multipart_parts(t, srv):
     t.check("previous version still served", got == exact, len(got))
     t.check("no object completed", ts.rows(s) == rows and
             ts.blobs(s) == blobs, (ts.rows(s), rows, ts.blobs(s), blobs))
+    t.check("its multipart upload aborted: no part left, no record",
+            px.open_uploads() == {} and uploads(s) == 0,
+            (px.open_uploads(), uploads(s)))
     # S3 stopped mid-upload: 503, nothing completed, previous version
     s.reconfigure(WARDEN_S3_PART_SIZE="4096",
                   WARDEN_STORAGE_MAX_SIZE=str(16 * 1024 * 1024))
@@ -202,6 +220,9 @@ def multipart_parts(t, srv):
     t.check("no object completed by the cut upload",
             ts.rows(s) == rows and ts.blobs(s) == blobs,
             (ts.rows(s), rows, ts.blobs(s), blobs))
+    t.check("its unabortable upload stays on record for the sweep",
+            uploads(s) == 1 and len(px.open_uploads()) == 1,
+            (uploads(s), px.open_uploads()))
 
 
 def _s3(srv, method, name, body=None):
@@ -226,9 +247,10 @@ def _s3(srv, method, name, body=None):
         return None
 
 
-def s3_gc(t, srv):
+def s3_gc(t, srv, px):
     """`storage gc` on S3: orphans (blob names no row points at) go,
-    live blobs and keys that are not blob names stay."""
+    live blobs and keys that are not blob names stay, and the multipart
+    upload multipart_parts left on record is aborted."""
     from test_storage_gc import run_gc
     s = t.s
     uid = str(uuid.uuid4())
@@ -241,9 +263,17 @@ def s3_gc(t, srv):
             _s3(srv, "PUT", orphan, b"orphan") == 200)
     t.check("foreign key put into the bucket",
             _s3(srv, "PUT", "other/file.txt", b"not ours") == 200)
+    left = list(px.open_uploads())
+    px.reset_log()
     r = run_gc(s, "60")
     t.check("gc 60: young orphan kept", r.returncode == 0 and
             _s3(srv, "HEAD", orphan) == 200, (r.stdout, r.stderr))
+    t.check("gc 60: the upload left on record aborted at once (no age), "
+            "its parts and record gone", len(left) == 1 and
+            any(q.endswith("?uploadId=" + left[0]) for q in
+                px.requests(r"^DELETE ")) and px.open_uploads() == {} and
+            uploads(s) == 0 and "aborted 1" in r.stdout,
+            (left, px.requests(), uploads(s), r.stdout))
     time.sleep(1.1)
     r = run_gc(s, "0")
     t.check("gc 0: exits 0", r.returncode == 0, (r.stdout, r.stderr))
