@@ -63,6 +63,39 @@ def test_quota(t):
     t.check("no reservation left behind", r.stdout.strip() == "0",
             r.stdout)
 
+    # multipart: the file counts, not its framing (boundary, part
+    # headers), so a file of exactly the remaining bytes fits; one byte
+    # more is refused, and nothing of it is kept
+    uid = str(uuid.uuid4())
+    tok = ts.token(s, uid)
+    k = "user/%s/" % uid
+    st, _, b = ts.upload(s, k + "a", b"a" * 700, tok)
+    t.check("multipart 700 of 1000: 200", st == 200, (st, b))
+    rows, blobs = ts.rows(s), ts.blobs(s)
+    st, _, b = ts.upload(s, k + "b", b"b" * 301, tok)
+    t.check("multipart one byte past the remaining 300: 413 "
+            "quota-exceeded", st == 413 and ts.code(b) == "quota-exceeded",
+            (st, b))
+    t.check("multipart past: no row, no blob, no reservation left",
+            ts.rows(s) == rows and ts.blobs(s) == blobs and
+            s.psql("SELECT count(*) FROM storage.reservations WHERE "
+                   "owner = '%s'" % uid).stdout.strip() == "0",
+            (ts.rows(s), rows, ts.blobs(s), blobs))
+    st, _, b = ts.upload(s, k + "b", b"b" * 300, tok)
+    t.check("multipart of exactly the remaining 300: 200", st == 200,
+            (st, b))
+    st, _, b = ts.upload(s, k + "a", b"A" * 700, tok)
+    t.check("multipart overwrite, same size, at the quota: 200",
+            st == 200, (st, b))
+    st, _, b = ts.upload(s, k + "a", b"A" * 701, tok)
+    t.check("multipart overwrite one byte larger: 413", st == 413 and
+            ts.code(b) == "quota-exceeded", (st, b))
+    st, _, b = ts.upload(s, k + "c", b"", tok)
+    t.check("multipart empty file at the quota: 200", st == 200, (st, b))
+    t.check("multipart: usage settled to the files' real sizes",
+            counter(s, uid) == used(s, uid) == 1000,
+            (counter(s, uid), used(s, uid)))
+
     # concurrent uploads by one owner: never past the quota
     uid = str(uuid.uuid4())
     tok = ts.token(s, uid)
