@@ -1,0 +1,286 @@
+"""S3 failing under an upload (issue #11), through s3proxy.py in front of
+s3rver, with 64 KiB parts: whatever fails, a multipart upload ends
+aborted at S3 (its parts gone), right away or by `storage gc` later, and
+the previous version stays served.
+
+- a middle part answered 503, or its connection dropped: 503 to the
+  client, and the proxy sees the abort of exactly that upload;
+- S3 gone mid-upload (the abort cannot be sent either): 503, the upload
+  stays in storage.uploads; S3 back, `storage gc` aborts it;
+- the answer to CreateMultipartUpload lost (S3 made the upload, storage
+  never learned its id): found by listing the blob's uploads and
+  aborted, by the request itself or, if S3 is down by then, by gc;
+- the storage process killed while S3 hangs on a part: gc aborts the
+  upload once the process's lock is gone;
+- an upload whose parts are complete but whose row is held up keeps its
+  blob and its record through a gc; killed there, gc then removes both."""
+import os
+import re
+import signal
+import threading
+import time
+import uuid
+
+import test_storage as ts
+import test_storage_gc as gc
+import test_storage_s3 as s3
+from s3proxy import S3Proxy
+
+PART = 65536
+
+
+def test_s3_faults(t):
+    s = t.s
+    err = s3.ensure_s3rver()
+    if not t.check("s3rver available", err is None, err):
+        return
+    srv = s3.S3rver()
+    if not t.check("s3rver started", srv.start()):
+        srv.stop()
+        return
+    px = S3Proxy(srv.port, srv.dir, s3.BUCKET)
+    base = s.base_env
+    # 64 KiB parts: at most 10000 of them, so a smaller object cap
+    s.base_env = dict(s3.s3_env(base, px.url),
+                      WARDEN_S3_PART_SIZE=str(PART),
+                      WARDEN_STORAGE_MAX_SIZE=str(16 * 1024 * 1024))
+    s.s3dir = os.path.join(srv.dir, s3.BUCKET)
+    prefix = t.prefix
+    try:
+        s.reconfigure()
+        for fn in (part_fails, s3_gone, id_lost, killed, held_row):
+            t.prefix = "%s.%s" % (prefix, fn.__name__)
+            px.clear()
+            px.reset_log()
+            fn(t, srv, px)
+    finally:
+        t.prefix = prefix
+        s.base_env = base
+        s.s3dir = None
+        try:
+            s.reconfigure()
+        finally:
+            px.stop()
+            srv.stop()
+
+
+def _object(t, name):
+    """A user, a token and an object of theirs (1000 bytes, one PUT)."""
+    s = t.s
+    uid = str(uuid.uuid4())
+    tok = ts.token(s, uid)
+    key = "user/%s/%s" % (uid, name)
+    v1 = os.urandom(1000)
+    st, _, b = ts.upload(s, key, v1, tok, raw=True)
+    t.check("first version stored", st == 200, (st, b))
+    return tok, key, v1, (ts.j(b) or {}).get("etag")
+
+
+def _ids(px, pattern):
+    """(blob, upload id) of the first request matching pattern."""
+    q = px.requests(pattern)
+    m = re.search(r"/([0-9a-f]{32})\?\S*uploadId=([0-9a-f]+)", q[0]) \
+        if q else None
+    return (m.group(1), m.group(2)) if m else (None, None)
+
+
+def _same(t, what, tok, key, v1, etag, rows, blobs):
+    s = t.s
+    st, h, got = s.request("GET", "/storage/o/" + key, ts.auth(tok))
+    t.check("%s: previous version still served" % what, st == 200 and
+            got == v1 and h.get("etag") == etag, (st, len(got)))
+    t.check("%s: no row changed, no object completed" % what,
+            ts.rows(s) == rows and ts.blobs(s) == blobs,
+            (ts.rows(s), rows, ts.blobs(s), blobs))
+
+
+def _aborted(t, what, px, blob, upid):
+    t.check("%s: the proxy saw the abort of that upload" % what,
+            upid is not None and "DELETE /%s/%s?uploadId=%s" % (
+                s3.BUCKET, blob, upid) in px.requests(),
+            (blob, upid, px.requests(r"^DELETE ")))
+    t.check("%s: no part of it left at S3, no record" % what,
+            px.open_uploads() == {} and s3.uploads(t.s) == 0,
+            (px.open_uploads(), s3.uploads(t.s)))
+
+
+def part_fails(t, srv, px):
+    s = t.s
+    tok, key, v1, etag = _object(t, "parts.bin")
+    for action in ("503", "drop"):
+        rows, blobs = ts.rows(s), ts.blobs(s)
+        px.reset_log()
+        px.fail(r"^PUT \S*\?partNumber=3&", action)
+        st, _, b = ts.upload(s, key, os.urandom(5 * PART + 100), tok,
+                             raw=True)
+        px.clear()
+        what = "part 3 of 6 %s" % ("503" if action == "503" else
+                                   "dropped")
+        t.check("%s: 503 storage-unavailable" % what, st == 503 and
+                ts.code(b) == "storage-unavailable", (st, b))
+        blob, upid = _ids(px, r"partNumber=3&")
+        t.check("%s: parts 1 and 2 went out first" % what,
+                len(px.requests(r"partNumber=[12]&uploadId=%s" % upid)) ==
+                2, px.requests())
+        _aborted(t, what, px, blob, upid)
+        _same(t, what, tok, key, v1, etag, rows, blobs)
+
+
+def s3_gone(t, srv, px):
+    s = t.s
+    tok, key, v1, etag = _object(t, "gone.bin")
+    rows, blobs = ts.rows(s), ts.blobs(s)
+    px.fail(r"^PUT \S*\?partNumber=3&", "down")     # and stays down
+    st, _, b = ts.upload(s, key, os.urandom(5 * PART + 100), tok, raw=True)
+    t.check("S3 gone at part 3: 503 storage-unavailable", st == 503 and
+            ts.code(b) == "storage-unavailable", (st, b))
+    blob, upid = _ids(px, r"partNumber=3&")
+    t.check("the abort was tried, and could not reach S3",
+            "DELETE /%s/%s?uploadId=%s" % (s3.BUCKET, blob, upid) in
+            px.requests(), px.requests(r"^DELETE"))
+    t.check("the upload stays on record, with its id, its parts at S3",
+            s3.uploads(s, "blob = '%s' AND upload_id = '%s'" % (
+                blob, upid)) == 1 and upid in px.open_uploads(),
+            (s3.uploads(s), px.open_uploads()))
+    r = gc.run_gc(s, "60")
+    t.check("gc while S3 is down: fails, the record stays",
+            r.returncode == 1 and s3.uploads(s) == 1, (r.stdout, r.stderr))
+    px.clear()                                      # S3 back
+    px.reset_log()
+    r = gc.run_gc(s, "60")
+    t.check("S3 back: gc exits 0, one upload aborted", r.returncode == 0
+            and "aborted 1" in r.stdout, (r.stdout, r.stderr))
+    _aborted(t, "after gc", px, blob, upid)
+    _same(t, "S3 back", tok, key, v1, etag, rows, blobs)
+
+
+def id_lost(t, srv, px):
+    s = t.s
+    tok, key, v1, etag = _object(t, "lost.bin")
+    rows, blobs = ts.rows(s), ts.blobs(s)
+    # S3 makes the upload, its answer never arrives
+    px.fail(r"^POST \S*\?uploads=", "lose", times=1)
+    st, _, b = ts.upload(s, key, os.urandom(3 * PART), tok, raw=True)
+    t.check("CreateMultipartUpload answer lost: 503", st == 503 and
+            ts.code(b) == "storage-unavailable", (st, b))
+    q = px.requests(r"^POST \S*\?uploads=")
+    blob = q[0].split("/")[2].split("?")[0] if q else None
+    t.check("the request listed the blob's uploads to find it",
+            "GET /%s?prefix=%s&uploads=" % (s3.BUCKET, blob) in
+            px.requests(), px.requests())
+    t.check("and aborted it: no part left at S3, no record",
+            len(px.requests(r"^DELETE /%s/%s\?uploadId=" % (
+                s3.BUCKET, blob))) == 1 and px.open_uploads() == {} and
+            s3.uploads(s) == 0, (px.requests(), px.open_uploads()))
+    _same(t, "answer lost", tok, key, v1, etag, rows, blobs)
+    # the same, and S3 down by the time the request looks for it
+    px.reset_log()
+    px.fail(r"^POST \S*\?uploads=", "lose", times=1)
+    px.fail(r"^GET \S*uploads", "503", times=1)
+    st, _, b = ts.upload(s, key, os.urandom(3 * PART), tok, raw=True)
+    t.check("answer lost, listing refused: 503", st == 503, (st, b))
+    q = px.requests(r"^POST \S*\?uploads=")
+    blob = q[0].split("/")[2].split("?")[0] if q else None
+    t.check("the upload stays on record without an id",
+            s3.uploads(s, "blob = '%s' AND upload_id IS NULL" % blob) == 1
+            and list(px.open_uploads().values()) == [blob],
+            (s3.uploads(s), px.open_uploads()))
+    px.reset_log()
+    r = gc.run_gc(s, "60")
+    t.check("gc finds it by listing and aborts it", r.returncode == 0 and
+            "aborted 1" in r.stdout and "GET /%s?prefix=%s&uploads=" % (
+                s3.BUCKET, blob) in px.requests() and
+            px.open_uploads() == {} and s3.uploads(s) == 0,
+            (r.stdout, r.stderr, px.requests(), px.open_uploads()))
+    _same(t, "after gc", tok, key, v1, etag, rows, blobs)
+
+
+def killed(t, srv, px):
+    s = t.s
+    tok, key, v1, etag = _object(t, "killed.bin")
+    rows, blobs = ts.rows(s), ts.blobs(s)
+    px.fail(r"^PUT \S*\?partNumber=3&", "stall", times=1, delay=3)
+    res = {}
+
+    def up():
+        try:
+            res["r"] = ts.upload(s, key, os.urandom(5 * PART + 100), tok,
+                                 raw=True)
+        except OSError as e:
+            res["r"] = (None, {}, repr(e).encode())
+
+    th = threading.Thread(target=up)
+    th.start()
+    seen = px.wait_for(r"partNumber=3&")
+    pids = gc.lockers(s)
+    t.check("S3 hangs on part 3; one storage process holds the lock",
+            seen is not None and len(pids) == 1, (seen, pids))
+    if pids:
+        os.kill(pids[0], signal.SIGKILL)
+    th.join(30)
+    st, _, b = res.get("r", (None, {}, b""))
+    t.check("the killed upload's request failed", st != 200, (st, b))
+    t.check("its lock went with its session",
+            gc.wait(lambda: gc.lockers(s) == []), gc.lockers(s))
+    blob, upid = _ids(px, r"partNumber=3&")
+    t.check("its upload stays on record, its parts at S3",
+            s3.uploads(s, "upload_id = '%s'" % upid) == 1 and
+            upid in px.open_uploads(), (s3.uploads(s), px.open_uploads()))
+    time.sleep(3.5)             # the stalled part is dropped by now
+    px.reset_log()
+    r = gc.run_gc(s, "60")
+    t.check("gc aborts it", r.returncode == 0 and "aborted 1" in r.stdout,
+            (r.stdout, r.stderr))
+    _aborted(t, "killed", px, blob, upid)
+    _same(t, "killed", tok, key, v1, etag, rows, blobs)
+    st, _, b = ts.upload(s, key, b"after", tok, raw=True)
+    t.check("uploads work after the kill", st == 200, (st, b))
+
+
+def held_row(t, srv, px):
+    """The uploads' parts are complete, their rows held up by a lock of
+    ours: gc keeps blob and record while the uploader lives."""
+    s = t.s
+    tok, key, v1, etag = _object(t, "held.bin")
+
+    def stored():
+        return {f.split(".")[0] for f in os.listdir(s.s3dir)
+                if f.endswith("._S3rver_object")}
+
+    for kill in (False, True):
+        what = "killed uploader" if kill else "live uploader"
+        data = os.urandom(2 * PART + 10)
+        px.reset_log()
+        pg, th, res, new = gc.held_upload(t, key, data, tok, stored)
+        t.check("%s: its upload completed at S3 and is on record" % what,
+                new is not None and s3.uploads(s, "blob = '%s'" % new) == 1
+                and px.requests(r"^POST \S*%s\?uploadId=" % new) != [],
+                (new, s3.uploads(s), px.requests()))
+        pids = gc.lockers(s)
+        if kill and pids:
+            os.kill(pids[0], signal.SIGKILL)
+        time.sleep(1.1)         # S3 times are whole seconds: gc 0 sees it
+        r = gc.run_gc(s, "0")
+        t.check("%s: gc 0 keeps its blob and its record" % what,
+                r.returncode == 0 and new in stored() and
+                s3.uploads(s, "blob = '%s'" % new) == 1 and
+                re.search(r"in flight [2-9]", r.stdout),
+                (r.stdout, r.stderr))
+        pg.query("ROLLBACK")
+        pg.close()
+        th.join(30)
+        st, _, b = res.get("r", (None, {}, b""))
+        if not kill:
+            t.check("live uploader: then stores its version: 200",
+                    st == 200 and s3.uploads(s) == 0, (st, b))
+            v1 = data
+            continue
+        t.check("killed uploader: failed, its lock gone", st != 200 and
+                gc.wait(lambda: gc.lockers(s) == []), (st, gc.lockers(s)))
+        r = gc.run_gc(s, "0")
+        t.check("killed uploader: gc 0 then removes its blob and record",
+                r.returncode == 0 and new not in stored() and
+                s3.uploads(s) == 0, (r.stdout, r.stderr))
+    st, _, got = s.request("GET", "/storage/o/" + key, ts.auth(tok))
+    t.check("the last stored version is served", st == 200 and got == v1,
+            (st, len(got)))
