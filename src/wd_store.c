@@ -319,18 +319,23 @@ put_close(struct wd_store_put *p)
 	p->etags = NULL;
 }
 
+struct abort_all {
+	struct wd_s3	*s3;
+	const char	*blob;
+};
+
 static enum wd_err
 abort_one(void *arg, const char *id)
 {
-	struct wd_store_put	*p = arg;
+	struct abort_all	*a = arg;
 
-	return wd_s3_mpu_abort(&p->st->s3, p->blob, id);
+	return wd_s3_mpu_abort(a->s3, a->blob, id);
 }
 
 enum wd_err
 wd_store_upload_abort(struct wd_store *st, const char *blob, const char *id)
 {
-	struct wd_store_put	 p;
+	struct abort_all	 a = { &st->s3, blob };
 
 	if (st->kind != WD_STORE_S3)
 		return WD_OK;
@@ -339,10 +344,7 @@ wd_store_upload_abort(struct wd_store *st, const char *blob, const char *id)
 	if (id != NULL)
 		return wd_s3_mpu_abort(&st->s3, blob, id);
 	/* the id was never learned: whatever S3 lists under the blob */
-	memset(&p, 0, sizeof(p));
-	p.st = st;
-	memcpy(p.blob, blob, WD_BLOB_LEN + 1);
-	return wd_s3_mpu_list(&st->s3, blob, abort_one, &p);
+	return wd_s3_mpu_list(&st->s3, blob, abort_one, &a);
 }
 
 enum wd_err

@@ -6,6 +6,8 @@
  * Authorization header compared with a SigV4 signature computed
  * independently by a few lines of Python (hmac, the AWS SigV4
  * documentation's steps) from the captured request and the same key.
+ * ListMultipartUploads and AbortMultipartUpload are run against canned
+ * answers shaped as in the S3 API reference (s3rver has neither).
  */
 #include <netinet/in.h>
 #include <stdio.h>
@@ -232,6 +234,166 @@ test_signature(void)
 	wd_s3_cleanup(&s3);
 }
 
+/* Accepts one connection on lfd, copies the request head to out and
+ * sends answer (a whole HTTP response). Runs in a child process. */
+static void
+serve_canned(int lfd, int out, const char *answer)
+{
+	char	 buf[8192];
+	size_t	 n = 0;
+	ssize_t	 r;
+	int	 c = accept(lfd, NULL, NULL);
+
+	if (c < 0)
+		_exit(1);
+	while (n < sizeof(buf) - 1) {
+		r = read(c, buf + n, sizeof(buf) - 1 - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		buf[n] = '\0';
+		if (strstr(buf, "\r\n\r\n") != NULL)
+			break;
+	}
+	if (write(out, buf, n) < 0 || write(c, answer, strlen(answer)) < 0)
+		_exit(1);
+	close(c);
+	_exit(0);
+}
+
+#define BLOB	"0123456789abcdef0123456789abcdef"
+
+/* A ListMultipartUploads answer shaped as in the S3 API reference. */
+#define LIST_HEAD	"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n" \
+	"Connection: close\r\n\r\n<?xml version=\"1.0\" encoding=\"UTF-8\"?>" \
+	"<ListMultipartUploadsResult xmlns=\"http://s3.amazonaws.com/doc/" \
+	"2006-03-01/\"><Bucket>bkt</Bucket><KeyMarker></KeyMarker>" \
+	"<UploadIdMarker></UploadIdMarker><NextKeyMarker>" BLOB \
+	"</NextKeyMarker><Prefix>" BLOB "</Prefix><MaxUploads>1000" \
+	"</MaxUploads>"
+#define UPLOAD(k, id)	"<Upload><Key>" k "</Key><UploadId>" id \
+	"</UploadId><Initiator><ID>x</ID><DisplayName>x</DisplayName>" \
+	"</Initiator><StorageClass>STANDARD</StorageClass><Initiated>" \
+	"2024-01-01T00:00:00.000Z</Initiated></Upload>"
+
+struct lcase {
+	const char	*name;
+	const char	*answer;
+	enum wd_err	 want;
+	const char	*ids;		/* the ids passed on, ";" after each */
+};
+
+static enum wd_err
+collect(void *arg, const char *id)
+{
+	char	*ids = arg;
+	size_t	 n = strlen(ids);
+
+	snprintf(ids + n, 512 - n, "%s;", id);
+	return WD_OK;
+}
+
+/* One request of the multipart calls against a canned answer: the
+ * request line sent, the result, and (list) the ids passed on. */
+static enum wd_err
+canned(const char *answer, int list, char *line, size_t lsz, char *ids)
+{
+	struct sockaddr_in	 sa;
+	socklen_t		 sl = sizeof(sa);
+	struct wd_s3		 s3;
+	char			 ep[64], err[128], head[8192] = "", *e;
+	int			 lfd, pfd[2], st;
+	ssize_t			 n;
+	pid_t			 pid;
+	enum wd_err		 rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(lfd, 1) != 0 || getsockname(lfd, (struct sockaddr *)&sa,
+	    &sl) != 0 || pipe(pfd) != 0)
+		return WD_E__MAX;
+	pid = fork();
+	if (pid == 0)
+		serve_canned(lfd, pfd[1], answer);
+	close(pfd[1]);
+	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", ntohs(sa.sin_port));
+	wd_s3_init(&s3, ep, "bkt", "us-east-1", "AKIDEXAMPLE", "secret", err,
+	    sizeof(err));
+	ids[0] = '\0';
+	rc = list ? wd_s3_mpu_list(&s3, BLOB, collect, ids) :
+	    wd_s3_mpu_abort(&s3, BLOB, "up/id+1");
+	n = read(pfd[0], head, sizeof(head) - 1);
+	head[n > 0 ? n : 0] = '\0';
+	e = strstr(head, "\r\n");
+	snprintf(line, lsz, "%.*s", e == NULL ? 0 : (int)(e - head), head);
+	waitpid(pid, &st, 0);
+	close(pfd[0]);
+	close(lfd);
+	wd_s3_cleanup(&s3);
+	return rc;
+}
+
+/* ListMultipartUploads (the sweep's way to an upload whose id was never
+ * learned) and AbortMultipartUpload's answers. */
+static void
+test_mpu_list(void)
+{
+	static const struct lcase cases[] = {
+		{ "list: this key's uploads only, not a longer key's",
+		    LIST_HEAD "<IsTruncated>false</IsTruncated>"
+		    UPLOAD(BLOB, "id-1") UPLOAD(BLOB "x", "id-2")
+		    UPLOAD(BLOB, "id-3") "</ListMultipartUploadsResult>",
+		    WD_OK, "id-1;id-3;" },
+		{ "list: none",
+		    LIST_HEAD "<IsTruncated>false</IsTruncated>"
+		    "</ListMultipartUploadsResult>", WD_OK, "" },
+		{ "list: more than a page is refused",
+		    LIST_HEAD "<IsTruncated>true</IsTruncated>"
+		    UPLOAD(BLOB, "id-1") "</ListMultipartUploadsResult>",
+		    WD_E_TOOBIG, "id-1;" },
+		{ "list: an upload without an id is refused",
+		    LIST_HEAD "<IsTruncated>false</IsTruncated><Upload><Key>"
+		    BLOB "</Key></Upload></ListMultipartUploadsResult>",
+		    WD_E_INTERNAL, "" },
+		{ "list: a 200 that is not the listing is refused",
+		    "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n<html>"
+		    "<Upload><Key>" BLOB "</Key><UploadId>x</UploadId>"
+		    "</Upload></html>", WD_E_INTERNAL, "" },
+		{ "list: 503 is storage down",
+		    "HTTP/1.1 503 Slow Down\r\nConnection: close\r\n\r\n",
+		    WD_E_STOREDOWN, "" },
+	};
+	char	 line[512], ids[512], name[128];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum wd_err	 rc = canned(cases[i].answer, 1, line,
+		    sizeof(line), ids);
+
+		CHECK(M, cases[i].name, rc == cases[i].want &&
+		    strcmp(ids, cases[i].ids) == 0);
+		snprintf(name, sizeof(name), "%s: request", cases[i].name);
+		CHECK(M, name, strcmp(line, "GET /bkt?prefix=" BLOB
+		    "&uploads= HTTP/1.1") == 0);
+	}
+	CHECK(M, "abort: 204 is done", canned("HTTP/1.1 204 No Content\r\n"
+	    "\r\n", 0, line, sizeof(line), ids) == WD_OK &&
+	    strcmp(line, "DELETE /bkt/" BLOB "?uploadId=up%2Fid%2B1 "
+	    "HTTP/1.1") == 0);
+	CHECK(M, "abort: 404 NoSuchUpload is done (nothing left)",
+	    canned("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+	    0, line, sizeof(line), ids) == WD_OK);
+	CHECK(M, "abort: 405 (s3rver) is a failure", canned("HTTP/1.1 405 "
+	    "Method Not Allowed\r\nContent-Length: 0\r\n\r\n", 0, line,
+	    sizeof(line), ids) == WD_E_INTERNAL);
+	CHECK(M, "abort: 503 is storage down", canned("HTTP/1.1 503 Slow "
+	    "Down\r\nContent-Length: 0\r\n\r\n", 0, line, sizeof(line),
+	    ids) == WD_E_STOREDOWN);
+}
+
 int
 main(void)
 {
@@ -240,6 +402,7 @@ main(void)
 	test_init();
 	test_url_headers();
 	test_signature();
+	test_mpu_list();
 	curl_global_cleanup();
 	return WD_TEST_RESULT();
 }
