@@ -7,8 +7,9 @@ binary and s3rver that
   answers 503 ("503"), closes the connection before forwarding ("drop"),
   forwards the request but loses the answer ("lose": S3 did it, the
   client never hears), holds it for a while and then drops it ("stall":
-  a hung S3; the request never reaches s3rver), or takes all of S3 down
-  from that request on ("down");
+  a hung S3; the request never reaches s3rver), holds it for a while and
+  then forwards it ("delay": a slow S3), or takes all of S3 down from
+  that request on ("down");
 - down(): S3 unreachable: every request is recorded and its connection
   dropped, until down(False);
 - answers what s3rver 3 does not implement, from s3rver's own store
@@ -307,9 +308,10 @@ class _Conn:
                     self._answer(503, (ERR % ("ServiceUnavailable",
                                               "injected")).encode(), True)
                     return
-                if act == "stall":
+                if act in ("stall", "delay"):
                     time.sleep(rule.delay)
-                    return
+                    if act == "stall":
+                        return
                 em = None
                 if self.px._emulated(method, target):
                     if not self.px._upstream_up():

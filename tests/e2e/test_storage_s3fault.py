@@ -12,6 +12,9 @@ the previous version stays served.
   aborted, by the request itself or, if S3 is down by then, by gc;
 - the storage process killed while S3 hangs on a part: gc aborts the
   upload once the process's lock is gone;
+- the uploader's database session ended while S3 is slow on a part (its
+  lock gone with it): the upload fails with 503 rather than write its
+  row on a new session, and removes what it made;
 - an upload whose parts are complete but whose row is held up keeps its
   blob and its record through a gc; killed there, gc then removes both."""
 import os
@@ -48,7 +51,8 @@ def test_s3_faults(t):
     prefix = t.prefix
     try:
         s.reconfigure()
-        for fn in (part_fails, s3_gone, id_lost, killed, held_row):
+        for fn in (part_fails, s3_gone, id_lost, killed, session_lost,
+                   held_row):
             t.prefix = "%s.%s" % (prefix, fn.__name__)
             px.clear()
             px.reset_log()
@@ -235,6 +239,43 @@ def killed(t, srv, px):
     _same(t, "killed", tok, key, v1, etag, rows, blobs)
     st, _, b = ts.upload(s, key, b"after", tok, raw=True)
     t.check("uploads work after the kill", st == 200, (st, b))
+
+
+def session_lost(t, srv, px):
+    s = t.s
+    tok, key, v1, etag = _object(t, "session.bin")
+    rows, blobs = ts.rows(s), ts.blobs(s)
+    px.fail(r"^PUT \S*\?partNumber=3&", "delay", times=1, delay=2)
+    res = {}
+
+    def up():
+        try:
+            res["r"] = ts.upload(s, key, os.urandom(5 * PART + 100), tok,
+                                 raw=True)
+        except OSError as e:
+            res["r"] = (None, {}, repr(e).encode())
+
+    th = threading.Thread(target=up)
+    th.start()
+    seen = px.wait_for(r"partNumber=3&")
+    r = s.psql("SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN "
+               "pg_stat_activity a ON a.pid = l.pid WHERE "
+               "l.locktype = 'advisory' AND l.granted AND "
+               "a.application_name LIKE 'warden-storage[%'")
+    t.check("S3 slow on part 3: the uploader's session ended",
+            seen is not None and r.stdout.strip() == "t", (seen, r.stdout,
+                                                           r.stderr))
+    th.join(30)
+    st, _, b = res.get("r", (None, {}, b""))
+    t.check("the upload then fails: 503 database-unavailable, no row "
+            "written on a new session", st == 503 and
+            ts.code(b) == "database-unavailable", (st, b))
+    t.check("its completed blob removed, its record gone",
+            px.open_uploads() == {} and s3.uploads(s) == 0,
+            (px.open_uploads(), s3.uploads(s)))
+    _same(t, "session lost", tok, key, v1, etag, rows, blobs)
+    st, _, b = ts.upload(s, key, b"after", tok, raw=True)
+    t.check("the next upload works on a new session", st == 200, (st, b))
 
 
 def held_row(t, srv, px):
