@@ -906,11 +906,12 @@ put_object(struct sreq *r)
 	stored = 1;
 	rc = put_row(r, &old, put.blob, put.size, ctype, rid, u.recorded,
 	    &o);
-	if (rc == WD_OK || rc == WD_E_DBDOWN)
-		rid[0] = '\0';	/* released with the row, or expiring */
-	if (rc == WD_OK)
+	/* released with the row; otherwise quota_release deletes it
+	 * (a no-op if a lost COMMIT did commit) */
+	if (rc == WD_OK) {
+		rid[0] = '\0';
 		settled = 1;
-	else if (rc == WD_E_DBDOWN) {
+	} else if (rc == WD_E_DBDOWN) {
 		/* the session is gone, and the lock with it: the outcome
 		 * is read on a new one */
 		wd_db_unlock(r->s->db, put.blob);
