@@ -221,19 +221,54 @@ def test_oidc_signin(t):
         idp.close()
 
 
+def register(s, addr, pw="correct horse 1"):
+    """Registers addr; (status, body), the refresh token in the body."""
+    st, _, b = s.request("POST", "/auth/register", {
+        "Content-Type": "application/json"},
+        json.dumps({"email": addr, "password": pw, "cookie": False}))
+    return st, json.loads(b or b"null")
+
+
+def login_status(s, addr, pw="correct horse 1"):
+    return s.request("POST", "/auth/login", {
+        "Content-Type": "application/json"},
+        json.dumps({"email": addr, "password": pw}))[0]
+
+
+def audits(s, uid, event):
+    return one(s, "SELECT count(*) FROM auth.audit_log WHERE event = '%s' "
+               "AND user_id = '%s'" % (event, uid))
+
+
 def test_oidc_link_and_refuse(t):
+    """Linking by verified email: refused when the provider did not
+    verify it; an account whose address was proven keeps its password
+    and sessions."""
+    from test_lifecycle import wait_mail
     s = t.s
     idp = IdP()
     try:
-        configure(t, idp)
-        # an account registered with a password
+        # an account whose address was proven: activated by its ticket
+        configure(t, idp, WARDEN_AUTO_ACTIVATE="false")
         e1 = "link-%s@example.com" % uuid.uuid4().hex[:8]
-        st, _, _ = s.request("POST", "/auth/register", {
+        st, _ = register(s, e1)
+        m = wait_mail(s, e1, "Confirm")
+        t.check("setup: registered, activation mail", st == 200 and m, st)
+        if not m:
+            return
+        st, _, _ = s.request("POST", "/auth/activate", {
             "Content-Type": "application/json"},
-            json.dumps({"email": e1, "password": "correct horse 1"}))
-        t.check("setup: registered", st == 200, st)
+            json.dumps({"ticket": m["headers"]["x-ticket"]}))
         uid = one(s, "SELECT user_id FROM auth.accounts WHERE email = "
                   "'%s'" % e1)
+        t.check("activated by ticket: email_verified", st == 200 and
+                one(s, "SELECT email_verified FROM auth.accounts WHERE "
+                    "email = '%s'" % e1) == "t", st)
+        st, _, b0 = s.request("POST", "/auth/login", {
+            "Content-Type": "application/json"},
+            json.dumps({"email": e1, "password": "correct horse 1",
+                        "cookie": False}))
+        rt0 = json.loads(b0)["refresh_token"] if st == 200 else "x"
         idp.user = oidc_user(verified=False, email=e1.upper())
         st, fin, _, _ = signin(s)
         t.check("unverified email colliding with an account: "
@@ -249,13 +284,14 @@ def test_oidc_link_and_refuse(t):
         st, b = refresh(s, rt or "x")
         t.check("...to the existing account", st == 200 and
                 b["user"]["id"] == uid, (st, b))
-        t.check("...audit provider_link",
-                one(s, "SELECT count(*) FROM auth.audit_log WHERE event = "
-                    "'provider_link' AND user_id = '%s'" % uid) == "1")
-        t.check("...the password still works", s.request(
-            "POST", "/auth/login", {"Content-Type": "application/json"},
-            json.dumps({"email": e1, "password": "correct horse 1"}))[0]
-            == 200)
+        t.check("...audit provider_link, no reclaim",
+                audits(s, uid, "provider_link") == "1" and
+                audits(s, uid, "provider_reclaim") == "0")
+        t.check("...the proven account's password still works",
+                login_status(s, e1) == 200)
+        st, _ = refresh(s, rt0)
+        t.check("...and its earlier session still refreshes", st == 200,
+                st)
         # unverified, no collision: an account without that address
         u = oidc_user(verified=False)
         idp.user = u
@@ -265,8 +301,221 @@ def test_oidc_link_and_refuse(t):
         t.check("...the unverified address is not stored",
                 one(s, "SELECT count(*) FROM auth.accounts WHERE email = "
                     "'%s'" % u["email"]) == "0")
+        u = oidc_user(verified=True)
+        idp.user = u
+        signin(s)
+        t.check("a provider-made account with a verified address: "
+                "email_verified", one(s, "SELECT email_verified FROM "
+                                      "auth.accounts WHERE email = '%s'" %
+                                      u["email"]) == "t")
     finally:
         idp.close()
+
+
+def test_oidc_reclaims_unproven_account(t):
+    """WARDEN_AUTO_ACTIVATE=true: nobody proved the address of a password
+    account, so whoever registered it may not own it. The provider that
+    verified the address hands the account to its owner: the password,
+    sessions, pending tickets and second factor of the registrant go."""
+    from test_accounts import wait_hook
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp)       # the stack's WARDEN_AUTO_ACTIVATE=true
+        victim = "victim-%s@example.com" % uuid.uuid4().hex[:8]
+        st, b0 = register(s, victim)
+        t.check("the attacker registers the victim's address: a session",
+                st == 200 and b0.get("refresh_token"), (st, b0))
+        if st != 200:
+            return
+        uid = b0["user"]["id"]
+        t.check("...its email is not verified",
+                one(s, "SELECT email_verified FROM auth.accounts WHERE "
+                    "user_id = '%s'" % uid) == "f")
+        bearer = {"Authorization": "Bearer " + b0["jwt_token"],
+                  "Content-Type": "application/json"}
+        st, _, _ = s.request("POST", "/auth/change-email/request", bearer,
+                             json.dumps({"new_email": "attacker-%s@evil."
+                                         "example" % uuid.uuid4().hex[:6]}))
+        t.check("...and asks to move it to the attacker's address (a "
+                "pending ticket)", st == 204 and
+                one(s, "SELECT count(*) FROM auth.tickets t JOIN "
+                    "auth.accounts a ON a.id = t.account_id WHERE "
+                    "a.user_id = '%s'" % uid) == "1", st)
+        s.psql("UPDATE auth.accounts SET mfa_enabled = true, otp_secret = "
+               "'attacker-enrolled' WHERE user_id = '%s'" % uid)
+        t.check("setup: the attacker's session is live at the webhook",
+                wait_hook(s, b0["jwt_token"], 200))
+        # the victim signs in with a provider that verified the address
+        u = oidc_user(verified=True, email=victim)
+        idp.user = u
+        st, fin, _, _ = signin(s)
+        rt = qparam(fin, "refresh_token")
+        t.check("the victim's verified sign-in succeeds", st == 302 and rt,
+                (st, fin))
+        st, b = refresh(s, rt or "x")
+        t.check("...into the account of that address", st == 200 and
+                b["user"]["id"] == uid, (st, b))
+        t.check("...the identity is linked to it",
+                one(s, "SELECT a.user_id FROM auth.identities i JOIN "
+                    "auth.accounts a ON a.id = i.account_id WHERE "
+                    "i.provider = 'oidc' AND i.subject = '%s'" % u["sub"])
+                == uid)
+        t.check("the attacker's password no longer logs in",
+                login_status(s, victim) == 401)
+        st, _ = refresh(s, b0["refresh_token"])
+        t.check("the attacker's refresh token no longer refreshes",
+                st == 401, st)
+        t.check("the attacker's access token is refused by the webhook "
+                "within 1 s", wait_hook(s, b0["jwt_token"], 401))
+        row = one(s, "SELECT password_hash IS NULL, email_verified, "
+                  "mfa_enabled, otp_secret IS NULL, (SELECT count(*) FROM "
+                  "auth.tickets t WHERE t.account_id = a.id) FROM "
+                  "auth.accounts a WHERE user_id = '%s'" % uid)
+        t.check("no password, address proven, no second factor, no "
+                "pending ticket", row == "t|t|f|t|0", row)
+        t.check("audit: provider_reclaim and provider_link",
+                audits(s, uid, "provider_reclaim") == "1" and
+                audits(s, uid, "provider_link") == "1")
+        st, fin, _, _ = signin(s)
+        st, b = refresh(s, qparam(fin, "refresh_token") or "x")
+        t.check("the next sign-in: the same account, nothing reclaimed "
+                "again", st == 200 and b["user"]["id"] == uid and
+                audits(s, uid, "provider_reclaim") == "1", (st, b))
+        # the unverified-provider refusal holds for an unproven account
+        other = "unproven-%s@example.com" % uuid.uuid4().hex[:8]
+        st, b1 = register(s, other)
+        idp.user = oidc_user(verified=False, email=other)
+        st, fin, _, _ = signin(s)
+        t.check("an unverified provider email colliding with an unproven "
+                "account: still email-not-verified, nothing changed",
+                fin == FAILURE + "?error=email-not-verified" and
+                login_status(s, other) == 200 and
+                refresh(s, b1["refresh_token"])[0] == 200, (st, fin))
+        # an identity linked to an unproven account before sql/010 (the
+        # attack done already): its next verified sign-in reclaims
+        old = "before-%s@example.com" % uuid.uuid4().hex[:8]
+        st, b2 = register(s, old)
+        u = oidc_user(verified=True, email=old)
+        s.psql("INSERT INTO auth.identities (account_id, provider, subject, "
+               "email) SELECT id, 'oidc', '%s', email FROM auth.accounts "
+               "WHERE email = '%s'" % (u["sub"], old))
+        idp.user = u
+        st, fin, _, _ = signin(s)
+        st, b = refresh(s, qparam(fin, "refresh_token") or "x")
+        t.check("a known identity's verified sign-in to an unproven "
+                "account: same account, password and sessions gone",
+                st == 200 and b["user"]["id"] == b2["user"]["id"] and
+                login_status(s, old) == 401 and
+                refresh(s, b2["refresh_token"])[0] == 401 and
+                audits(s, b2["user"]["id"], "provider_reclaim") == "1",
+                (st, b))
+    finally:
+        idp.close()
+
+
+def test_oidc_reclaim_drops_other_identities(t):
+    """An attacker's own identity on an account given the victim's
+    address without proof (WARDEN_VERIFY_EMAILS=false) goes when the
+    victim's provider proves the address."""
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp, WARDEN_VERIFY_EMAILS="false")
+        att = oidc_user(verified=False)
+        idp.user = att
+        st, fin, _, _ = signin(s)
+        st, b = refresh(s, qparam(fin, "refresh_token") or "x")
+        t.check("setup: the attacker's provider account", st == 200, st)
+        if st != 200:
+            return
+        uid = b["user"]["id"]
+        victim = "victim2-%s@example.com" % uuid.uuid4().hex[:8]
+        st, _, _ = s.request("POST", "/auth/change-email", {
+            "Authorization": "Bearer " + b["jwt_token"],
+            "Content-Type": "application/json"},
+            json.dumps({"new_email": victim}))
+        t.check("...given the victim's address directly (unproven)",
+                st == 204 and one(s, "SELECT email_verified FROM "
+                                  "auth.accounts WHERE user_id = '%s'" %
+                                  uid) == "f", st)
+        vic = oidc_user(verified=True, email=victim)
+        idp.user = vic
+        st, fin, _, _ = signin(s)
+        st, b2 = refresh(s, qparam(fin, "refresh_token") or "x")
+        t.check("the victim's verified sign-in takes the account",
+                st == 200 and b2["user"]["id"] == uid, (st, b2))
+        t.check("...the attacker's identity is gone, the victim's stays",
+                one(s, "SELECT string_agg(subject, ',') FROM "
+                    "auth.identities i JOIN auth.accounts a ON a.id = "
+                    "i.account_id WHERE a.user_id = '%s'" % uid) ==
+                vic["sub"])
+        idp.user = att
+        st, fin, _, _ = signin(s)
+        st, b3 = refresh(s, qparam(fin, "refresh_token") or "x")
+        t.check("...so the attacker's sign-in lands on a new account",
+                st == 200 and b3["user"]["id"] != uid, (st, b3))
+    finally:
+        idp.close()
+
+
+def test_email_verified_backfill(t):
+    """sql/010's backfill, on rows made for it: true only where the rows
+    prove the address (run on those rows alone)."""
+    import os
+    import re
+    s = t.s
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "sql",
+                           "010_email_verified.sql")) as f:
+        text = f.read()
+    upd = re.search(r"^UPDATE auth\.accounts a SET email_verified = true"
+                    r".*?;", text, re.S | re.M).group(0).rstrip(";")
+    tag = uuid.uuid4().hex[:8]
+    # name: (email or None, password?, [(event, minutes ago)], identity
+    # with the account's email?, expected)
+    cases = {
+        "activated": (True, True, [("activate", 60)], False, "t"),
+        "never proven": (True, True, [("register", 60)], False, "f"),
+        "changed after": (True, True, [("activate", 600),
+                                       ("email_change", 30)], False, "f"),
+        "reset": (True, True, [("email_change", 300),
+                               ("password_reset", 60)], False, "t"),
+        "reset soon after a change": (True, True, [
+            ("email_change", 90), ("password_reset", 60)], False, "f"),
+        "made by a provider": (True, False, [], True, "t"),
+        "linked, with a password": (True, True, [], True, "f"),
+        "no address": (False, False, [("activate", 60)], False, "f"),
+    }
+    ids = {}
+    for i, (name, (has, pw, evs, ident, _)) in enumerate(cases.items()):
+        uid = str(uuid.uuid4())
+        addr = "bf%d-%s@example.com" % (i, tag)
+        sql = ("INSERT INTO public.users (id) VALUES ('%s'); "
+               "INSERT INTO auth.accounts (user_id, email, password_hash, "
+               "active) VALUES ('%s', %s, %s, true); " %
+               (uid, uid, "'%s'" % addr if has else "NULL",
+                "'$y$x'" if pw else "NULL"))
+        for ev, ago in evs:
+            sql += ("INSERT INTO auth.audit_log (event, user_id, at) VALUES "
+                    "('%s', '%s', now() - interval '%d minutes'); " %
+                    (ev, uid, ago))
+        if ident:
+            sql += ("INSERT INTO auth.identities (account_id, provider, "
+                    "subject, email) SELECT id, 'oidc', '%s', email FROM "
+                    "auth.accounts WHERE user_id = '%s'; " % (uid, uid))
+        r = s.psql(sql)
+        ids[name] = uid
+        t.check("backfill setup: " + name, r.returncode == 0, r.stderr)
+    r = s.psql(upd + " AND a.user_id IN (%s)" % ", ".join(
+        "'%s'" % u for u in ids.values()))
+    t.check("the backfill runs", r.returncode == 0, r.stderr)
+    for name, c in cases.items():
+        got = one(s, "SELECT email_verified FROM auth.accounts WHERE "
+                  "user_id = '%s'" % ids[name])
+        t.check("backfill: %s -> %s" % (name, c[4]), got == c[4], got)
+    s.psql("DELETE FROM public.users WHERE id IN (%s)" % ", ".join(
+        "'%s'" % u for u in ids.values()))
 
 
 def test_oidc_state_and_tokens(t):
@@ -653,9 +902,7 @@ def test_oidc_provider_npm(t):
                 == "corp,keycloak")
         # linking by verified email, refusal of an unverified collision
         e1 = "op-link-%s@example.com" % uuid.uuid4().hex[:8]
-        st, _, _ = s.request("POST", "/auth/register", {
-            "Content-Type": "application/json"},
-            json.dumps({"email": e1, "password": "correct horse 1"}))
+        st, reg = register(s, e1)
         op.set_user(oidc_user(verified=False, email=e1))
         fin = CookieClient().follow(s.url + "/auth/providers/keycloak")
         t.check("oidc-provider: unverified colliding email refused",
@@ -665,6 +912,14 @@ def test_oidc_provider_npm(t):
         st, b = refresh(s, qparam(fin or "", "refresh_token") or "x")
         t.check("oidc-provider: verified email links to the account",
                 st == 200 and b["user"]["email"] == e1, (fin, st))
+        # registered with WARDEN_AUTO_ACTIVATE=true: nobody had proven
+        # the address, so the registrant's credentials went
+        t.check("...registered unproven: its password no longer logs in",
+                login_status(s, e1) == 401)
+        t.check("...its refresh token no longer refreshes",
+                refresh(s, reg["refresh_token"])[0] == 401)
+        t.check("...audit provider_reclaim",
+                audits(s, reg["user"]["id"], "provider_reclaim") == "1")
     finally:
         tail = op.close()
         if not op.ready:
