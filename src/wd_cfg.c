@@ -454,7 +454,7 @@ setval(char **slot, const char *v, size_t len)
 /* the built-in provider whose rows give a generic provider's keys their
  * suffixes and their rules */
 #define PTEMPLATE	WD_CFG_PROVIDER_GITHUB_CLIENT_ID
-#define PNAME_SHOWN	96	/* bytes of a variable's name in a message */
+#define PNAME_SHOWN	96	/* bytes of a name shown in a message */
 
 _Static_assert(WD_CFG_PROVIDER_GOOGLE_CLIENT_ID == PTEMPLATE + WD_CFGP__MAX,
     "a built-in provider's rows are WD_CFGP__MAX in enum wd_cfgprov order");
@@ -500,9 +500,10 @@ oidc_set(struct wd_cfg *c, const char *name, size_t len, const char *v,
 			break;
 	}
 	if (k == WD_CFGP__MAX) {
-		oidc_refuse(c, name, len, "no such setting (a generic provider "
-		    "has WARDEN_PROVIDER_<P>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, "
-		    "_AUTHORIZE_URL, _TOKEN_URL, _USERINFO_URL)");
+		oidc_refuse(c, name, len, "no such setting (a generic "
+		    "provider has WARDEN_PROVIDER_<P>_ISSUER, _CLIENT_ID, "
+		    "_CLIENT_SECRET, _AUTHORIZE_URL, _TOKEN_URL, "
+		    "_USERINFO_URL)");
 		return;
 	}
 	name += PPREFIX_LEN;

@@ -154,18 +154,19 @@ enum wd_cfgprov {
 #define WD_CFG_OIDC_NAME	32	/* bytes of <P> */
 
 struct wd_cfgoidc {
-	char		 var[WD_CFG_OIDC_NAME + 1];	/* <P>: "KEYCLOAK" */
-	char		 route[WD_CFG_OIDC_NAME + 1];	/* "keycloak" */
-	char		*val[WD_CFGP__MAX];	/* owned; NULL = unset */
+	char	 var[WD_CFG_OIDC_NAME + 1];	/* <P>: "KEYCLOAK" */
+	char	 route[WD_CFG_OIDC_NAME + 1];	/* "keycloak" */
+	char	*val[WD_CFGP__MAX];		/* owned; NULL = unset */
 };
 
 struct wd_cfg {
 	char		*val[WD_CFG__MAX];	/* owned; NULL = unset */
 	struct wd_cfgoidc oidc[WD_CFG_MAX_OIDC];	/* in order found */
 	size_t		 noidc;
-	char		 oidc_err[192];	/* the first provider variable that
-					 * could not be placed, as the line
-					 * wd_cfg_check reports; "" if none */
+	char		 oidc_err[192];	/* the first provider variable
+					 * that could not be placed, as the
+					 * line wd_cfg_check reports; "" if
+					 * none */
 	/* filled by wd_cfg_check, read through the accessors below */
 	unsigned char	 ok[WD_CFG__MAX];	/* parsed by the last check */
 	long		 num[WD_CFG__MAX];	/* INT value; BOOL 0 or 1 */

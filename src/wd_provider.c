@@ -36,7 +36,8 @@ enum kind {
 struct prov {
 	const char	*name;		/* the route name */
 	enum kind	 kind;
-	enum wd_cfgkey	 base;	/* built in: WD_CFG_PROVIDER_<P>_CLIENT_ID */
+	enum wd_cfgkey	 base;	/* built in: WD_CFG_PROVIDER_<P>_CLIENT_ID
+				 * (else WD_CFG__MAX) */
 	const struct wd_cfgoidc *oidc;	/* generic: its variables; else
 					 * NULL */
 	const char	*issuer;	/* default; NULL: configured */
