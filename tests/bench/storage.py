@@ -540,7 +540,12 @@ def get_row(s, uid, tok, what, key, size, etag, how):
 
 
 def gib(n):
-    return "1 GiB" if n == GIB else "%.2f GiB" % (n / GIB)
+    """5 GiB, 5 GiB + 1 MiB, or 52441145 B."""
+    g, m = divmod(n, GIB)
+    if n % MIB:
+        return "%d B" % n
+    return "%d GiB" % g if not m else "%d GiB + %d MiB" % (g, m // MIB) \
+        if g else "%d MiB" % (m // MIB)
 
 
 def rss_bench(s, uid, srv):
@@ -647,8 +652,8 @@ def huge_bench(s, uid, srv):
             return {"skipped": "%.1f GiB free on the filesystem of %s, "
                     "%.1f GiB needed" % (free / GIB, " and ".join(names),
                                          want / GIB)}
-    note("%.2f GiB up and down, s3 (s3rver), %s MiB parts; free: %s" % (
-        HUGE / GIB, part_mib(s), ", ".join(
+    note("%s up and down, s3 (s3rver), %s MiB parts; free: %s" % (
+        gib(HUGE), part_mib(s), ", ".join(
             "%.0f GiB (%s)" % (f / GIB, " ".join(need[d][2]))
             for d, f in free0.items())))
     tok = ts.token(s, uid, TOKEN_LIFE)
@@ -723,13 +728,13 @@ def report(dl, rss, huge, load0, load1, notes):
                   " (clear_refs refused: counted from each process's "
                   "start)"))
     print()
-    print("%-40s %-28s %-10s %s" % ("metric", "value", "target", ""))
+    print("%-44s %-28s %-10s %s" % ("metric", "value", "target", ""))
     if dl is not None:
         for a, b, what in (("storage", "static", "whole (200)"),
                            ("storage range", "static range",
                             "1 MiB range (206)")):
             x = dl[a]["ratio"]
-            print("%-40s %-28s %-10s %s" % (
+            print("%-44s %-28s %-10s %s" % (
                 "fs GET %s vs static" % what, "%.0f vs %.0f req/s: %.0f %%"
                 % (dl[a]["rps"], dl[b]["rps"], 100 * x), ">= 80 %",
                 verdict(x >= RATIO_TARGET)))
@@ -737,7 +742,7 @@ def report(dl, rss, huge, load0, load1, notes):
         pk, secs = r["peak"]
         value = mib(pk.kib) + (" (%.0f s)" % secs if r["size"] > BIG
                                else "")
-        print("%-40s %-28s %-10s %s" % (
+        print("%-44s %-28s %-10s %s" % (
             "peak RSS, " + r["what"], value, "<= 16 MiB",
             verdict(pk.kib <= RSS_TARGET_KIB) +
             ("; but the transfer FAILED (below)" if r["failed"] else "")))
