@@ -1,8 +1,9 @@
 /*
  * providers: sign-in with an identity provider (issue 12, API.md §5.2):
  * GET /auth/providers/<p> and GET /auth/providers/<p>/callback, for
- * GitHub (OAuth 2.0), Google and a generic OpenID Connect provider. The
- * handlers are wd_provider.c's.
+ * GitHub (OAuth 2.0), Google and every generic OpenID Connect provider
+ * configured as WARDEN_PROVIDER_<P>_ISSUER (wd_cfg.h). The handlers are
+ * wd_provider.c's.
  */
 #include <curl/curl.h>
 #include <stdio.h>

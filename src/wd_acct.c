@@ -809,9 +809,10 @@ wd_acct_activate(struct wd_svc *s, const struct wd_client *cl,
 		return rc;
 	rc = wd_acct_ticket_take(s, ticket, "activate", &t);
 	p[0] = t.acct;
+	/* the ticket went to the address: it is proven (sql/010) */
 	if (rc == WD_OK)
 		rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET active = "
-		    "true WHERE id = $1", 1, p, NULL);
+		    "true, email_verified = true WHERE id = $1", 1, p, NULL);
 	if (rc == WD_OK)
 		rc = wd_acct_audit(s, cl, "activate", t.uid);
 	if (rc == WD_OK)

@@ -176,18 +176,6 @@ static const struct cfgdef defs[] = {
 	    "_USERINFO_URL", WD_CFGT_STR, 0, 1024, NULL, ACCT, 0 }
 	PROV(GITHUB),
 	PROV(GOOGLE),
-	PROV(OIDC),
-	PROV(OIDC2),
-	PROV(OIDC3),
-	PROV(OIDC4),
-#define NAME(P, def)							\
-	[WD_CFG_PROVIDER_##P##_NAME] = { "WARDEN_PROVIDER_" #P "_NAME",	\
-	    WD_CFGT_STR, 1, 32, def, ACCT, 0 }
-	NAME(OIDC, "oidc"),
-	NAME(OIDC2, "oidc2"),
-	NAME(OIDC3, "oidc3"),
-	NAME(OIDC4, "oidc4"),
-#undef NAME
 #undef PROV
 	/* comma list of URL prefixes a sign-in may return to: origin exact,
 	 * path a prefix (checked by wd_provider) */
@@ -452,11 +440,132 @@ lookup(const char *name, size_t len)
 }
 
 static void
-setval(struct wd_cfg *c, int k, const char *v, size_t len)
+setval(char **slot, const char *v, size_t len)
 {
-	if (c->val[k] != NULL)
-		wd_freezero(c->val[k], strlen(c->val[k]));
-	c->val[k] = wd_xstrndup(v, len);
+	if (*slot != NULL)
+		wd_freezero(*slot, strlen(*slot));
+	*slot = wd_xstrndup(v, len);
+}
+
+/* ---- generic OpenID Connect providers (struct wd_cfgoidc) ---- */
+
+#define PPREFIX		"WARDEN_PROVIDER_"
+#define PPREFIX_LEN	(sizeof(PPREFIX) - 1)
+/* the built-in provider whose rows give a generic provider's keys their
+ * suffixes and their rules */
+#define PTEMPLATE	WD_CFG_PROVIDER_GITHUB_CLIENT_ID
+#define PNAME_SHOWN	96	/* bytes of a name shown in a message */
+
+_Static_assert(WD_CFG_PROVIDER_GOOGLE_CLIENT_ID == PTEMPLATE + WD_CFGP__MAX,
+    "a built-in provider's rows are WD_CFGP__MAX in enum wd_cfgprov order");
+
+/* "_CLIENT_ID", ...: the template row's name past WARDEN_PROVIDER_GITHUB */
+static const char *
+psuffix(enum wd_cfgprov k)
+{
+	return defs[PTEMPLATE + k].name + PPREFIX_LEN + sizeof("GITHUB") - 1;
+}
+
+/* Keeps the first provider variable that cannot be placed, for
+ * wd_cfg_check to report (a name is no secret; the value is not kept). */
+static void
+oidc_refuse(struct wd_cfg *c, const char *name, size_t len, const char *why)
+{
+	if (c->oidc_err[0] == '\0')
+		snprintf(c->oidc_err, sizeof(c->oidc_err), "%.*s: %s",
+		    (int)(len > PNAME_SHOWN ? PNAME_SHOWN : len), name, why);
+}
+
+/*
+ * A variable that is no row of the table: WARDEN_PROVIDER_<P>_<KEY> of a
+ * generic provider (found or added), any other WARDEN_PROVIDER_ name
+ * refused; other names are not ours (PATH, PG* may share the file).
+ * The key is the last fixed suffix, and <P> has no '_', so no name can
+ * be read in two ways.
+ */
+static void
+oidc_set(struct wd_cfg *c, const char *name, size_t len, const char *v,
+    size_t vlen)
+{
+	struct wd_cfgoidc	*o;
+	size_t			 i, sl = 0, pl;
+	int			 k;
+
+	if (len < PPREFIX_LEN || memcmp(name, PPREFIX, PPREFIX_LEN) != 0)
+		return;
+	for (k = 0; k < WD_CFGP__MAX; k++) {
+		sl = strlen(psuffix(k));
+		if (len > PPREFIX_LEN + sl &&
+		    memcmp(name + len - sl, psuffix(k), sl) == 0)
+			break;
+	}
+	if (k == WD_CFGP__MAX) {
+		oidc_refuse(c, name, len, "no such setting (a generic "
+		    "provider has WARDEN_PROVIDER_<P>_ISSUER, _CLIENT_ID, "
+		    "_CLIENT_SECRET, _AUTHORIZE_URL, _TOKEN_URL, "
+		    "_USERINFO_URL)");
+		return;
+	}
+	name += PPREFIX_LEN;
+	pl = len - PPREFIX_LEN - sl;
+	for (i = 0; i < pl && ((name[i] >= 'A' && name[i] <= 'Z') ||
+	    (name[i] >= '0' && name[i] <= '9')); i++)
+		;
+	if (i < pl || pl > WD_CFG_OIDC_NAME) {
+		oidc_refuse(c, name - PPREFIX_LEN, len, "the provider name "
+		    "<P> in WARDEN_PROVIDER_<P>_... must be [A-Z0-9]{1,32}");
+		return;
+	}
+	for (i = 0; i < c->noidc; i++)
+		if (strlen(c->oidc[i].var) == pl &&
+		    memcmp(c->oidc[i].var, name, pl) == 0)
+			break;
+	if (i == WD_CFG_MAX_OIDC) {
+		oidc_refuse(c, name - PPREFIX_LEN, len, "more than 32 generic "
+		    "OpenID Connect providers");
+		return;
+	}
+	o = &c->oidc[i];
+	if (i == c->noidc) {
+		memcpy(o->var, name, pl);
+		o->var[pl] = '\0';
+		/* the route name: [A-Z0-9] lower-cased */
+		for (i = 0; i < pl; i++)
+			o->route[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ?
+			    name[i] - 'A' + 'a' : name[i]);
+		o->route[pl] = '\0';
+		c->noidc++;
+	}
+	setval(&o->val[k], v, vlen);
+}
+
+size_t
+wd_cfg_oidc_count(const struct wd_cfg *c)
+{
+	return c->noidc;
+}
+
+const struct wd_cfgoidc *
+wd_cfg_oidc(const struct wd_cfg *c, size_t i)
+{
+	return i < c->noidc ? &c->oidc[i] : NULL;
+}
+
+const char *
+wd_cfg_oidc_str(const struct wd_cfgoidc *o, enum wd_cfgprov k)
+{
+	if ((unsigned)k >= WD_CFGP__MAX || o->val[k] == NULL ||
+	    o->val[k][0] == '\0')
+		return NULL;
+	return o->val[k];
+}
+
+void
+wd_cfg_oidc_name(const struct wd_cfgoidc *o, enum wd_cfgprov k, char *out,
+    size_t outsz)
+{
+	snprintf(out, outsz, PPREFIX "%s%s", o->var, (unsigned)k <
+	    WD_CFGP__MAX ? psuffix(k) : "_?");
 }
 
 /*
@@ -502,7 +611,9 @@ statement(struct wd_cfg *c, struct rd *r)
 		/* other names (PATH, PG*) may share the file: ignored */
 		k = lookup(r->t + ks, kl);
 		if (k >= 0)
-			setval(c, k, r->out, r->o);
+			setval(&c->val[k], r->out, r->o);
+		else
+			oidc_set(c, r->t + ks, kl, r->out, r->o);
 	}
 	if (r->i < r->len) {
 		r->i++;
@@ -535,14 +646,26 @@ out:
 
 /* ---- loading ---- */
 
+/* The value of the first name (len bytes) in envp, or NULL. */
+static const char *
+envget(char *const *envp, const char *name, size_t len)
+{
+	for (; envp != NULL && *envp != NULL; envp++)
+		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
+			return *envp + len + 1;
+	return NULL;
+}
+
 enum wd_err
-wd_cfg_load_from(struct wd_cfg *c, const char *path,
-    const char *(*env)(const char *), char *err, size_t errsz)
+wd_cfg_load_from(struct wd_cfg *c, const char *path, char *const *envp,
+    char *err, size_t errsz)
 {
 	enum wd_err	 rc = WD_E_CONFIG;
 	FILE		*f = NULL;
 	char		*text = NULL;
-	size_t		 n = 0;
+	char *const	*e;
+	const char	*eq;
+	size_t		 n = 0, nl;
 	int		 i;
 
 	if (path != NULL && path[0] != '\0') {
@@ -570,8 +693,9 @@ wd_cfg_load_from(struct wd_cfg *c, const char *path,
 			goto out;
 		}
 	}
-	for (i = 0; i < WD_CFG__MAX && env != NULL; i++) {
-		const char	*v = env(defs[i].name);
+	for (i = 0; i < WD_CFG__MAX; i++) {
+		const char	*v = envget(envp, defs[i].name,
+				    strlen(defs[i].name));
 
 		if (v == NULL)
 			continue;
@@ -579,7 +703,23 @@ wd_cfg_load_from(struct wd_cfg *c, const char *path,
 			ERRF("%s: value too long", defs[i].name);
 			goto out;
 		}
-		setval(c, i, v, strlen(v));
+		setval(&c->val[i], v, strlen(v));
+	}
+	/* the generic providers' variables, found by their names; a name
+	 * given twice counts once, as the rows' */
+	for (e = envp; e != NULL && *e != NULL; e++) {
+		eq = strchr(*e, '=');
+		if (eq == NULL || strncmp(*e, PPREFIX, PPREFIX_LEN) != 0)
+			continue;
+		nl = (size_t)(eq - *e);
+		if (lookup(*e, nl) >= 0 || envget(envp, *e, nl) != eq + 1)
+			continue;
+		if (strlen(eq + 1) > WD_MAX_CFG_VALUE) {
+			ERRF("%.*s: value too long", (int)(nl > PNAME_SHOWN ?
+			    PNAME_SHOWN : nl), *e);
+			goto out;
+		}
+		oidc_set(c, *e, nl, eq + 1, strlen(eq + 1));
 	}
 	rc = WD_OK;
 out:
@@ -589,16 +729,12 @@ out:
 	return rc;
 }
 
-static const char *
-realenv(const char *name)
-{
-	return getenv(name);
-}
+extern char	**environ;
 
 enum wd_err
 wd_cfg_load(struct wd_cfg *c, char *err, size_t errsz)
 {
-	return wd_cfg_load_from(c, getenv("WARDEN_CONFIG"), realenv, err,
+	return wd_cfg_load_from(c, getenv("WARDEN_CONFIG"), environ, err,
 	    errsz);
 }
 
@@ -622,6 +758,7 @@ unparse(struct wd_cfg *c)
 void
 wd_cfg_cleanup(struct wd_cfg *c)
 {
+	size_t	 n;
 	int	 i;
 
 	if (c == NULL)
@@ -632,6 +769,16 @@ wd_cfg_cleanup(struct wd_cfg *c)
 			wd_freezero(c->val[i], strlen(c->val[i]));
 		c->val[i] = NULL;
 	}
+	for (n = 0; n < WD_CFG_MAX_OIDC; n++)
+		for (i = 0; i < WD_CFGP__MAX; i++) {
+			if (c->oidc[n].val[i] != NULL)
+				wd_freezero(c->oidc[n].val[i],
+				    strlen(c->oidc[n].val[i]));
+			c->oidc[n].val[i] = NULL;
+		}
+	memset(c->oidc, 0, sizeof(c->oidc));
+	c->noidc = 0;
+	c->oidc_err[0] = '\0';
 }
 
 const char *
@@ -675,22 +822,32 @@ wd_cfg_parse_bool(const char *s, int *out)
 	return WD_E_CONFIG;
 }
 
-/* Non-empty values only: "" is how a file unsets an optional string. */
+/*
+ * The length rule of row d for a value of the variable name (d's own, or
+ * a generic provider's). Non-empty values only: "" is how a file unsets
+ * an optional string.
+ */
+static enum wd_err
+len_ok(const struct cfgdef *d, const char *name, const char *v, char *err,
+    size_t errsz)
+{
+	size_t			 n = strlen(v);
+
+	if (n == 0 || (n >= (size_t)d->min && n <= (size_t)d->max))
+		return WD_OK;
+	if (n < (size_t)d->min)
+		ERRF("%s: needs at least %ld bytes", name, d->min);
+	else
+		ERRF("%s: must be at most %ld bytes", name, d->max);
+	return WD_E_CONFIG;
+}
+
 static enum wd_err
 check_len(struct wd_cfg *c, enum wd_cfgkey k, const char *v, char *err,
     size_t errsz)
 {
-	const struct cfgdef	*d = &defs[k];
-	size_t			 n = strlen(v);
-
 	(void)c;
-	if (n == 0 || (n >= (size_t)d->min && n <= (size_t)d->max))
-		return WD_OK;
-	if (n < (size_t)d->min)
-		ERRF("%s: needs at least %ld bytes", d->name, d->min);
-	else
-		ERRF("%s: must be at most %ld bytes", d->name, d->max);
-	return WD_E_CONFIG;
+	return len_ok(&defs[k], defs[k].name, v, err, errsz);
 }
 
 static enum wd_err
@@ -814,6 +971,35 @@ static const struct {
 _Static_assert(sizeof(types) / sizeof(types[0]) == WD_CFGT__MAX,
     "cfg type rows");
 
+/*
+ * The generic providers of a binary that uses provider keys: nothing
+ * refused while loading, each value within its template row's bounds.
+ */
+static enum wd_err
+oidc_check(const struct wd_cfg *c, unsigned bin, char *err, size_t errsz)
+{
+	char		 name[PPREFIX_LEN + WD_CFG_OIDC_NAME + 32];
+	size_t		 i;
+	int		 k;
+
+	if ((defs[PTEMPLATE].used & bin) == 0)
+		return WD_OK;
+	if (c->oidc_err[0] != '\0') {
+		ERRF("%s", c->oidc_err);
+		return WD_E_CONFIG;
+	}
+	for (i = 0; i < c->noidc; i++)
+		for (k = 0; k < WD_CFGP__MAX; k++) {
+			if (c->oidc[i].val[k] == NULL)
+				continue;
+			wd_cfg_oidc_name(&c->oidc[i], k, name, sizeof(name));
+			if (len_ok(&defs[PTEMPLATE + k], name,
+			    c->oidc[i].val[k], err, errsz) != WD_OK)
+				return WD_E_CONFIG;
+		}
+	return WD_OK;
+}
+
 enum wd_err
 wd_cfg_check(struct wd_cfg *c, unsigned bin, char *err, size_t errsz)
 {
@@ -840,6 +1026,8 @@ wd_cfg_check(struct wd_cfg *c, unsigned bin, char *err, size_t errsz)
 			goto out;
 		c->ok[k] = 1;
 	}
+	if (oidc_check(c, bin, err, errsz) != WD_OK)
+		goto out;
 	rc = WD_OK;
 out:
 	if (rc != WD_OK)

@@ -63,8 +63,10 @@ enum wd_cfgkey {
 	WD_CFG_MFA_KEY,
 	WD_CFG_MFA_ISSUER,
 	WD_CFG_HOOK_MAX_AGE,
-	/* sign-in with an identity provider (issue 12): per provider the
-	 * six keys in this order (wd_provider.c indexes them) */
+	/* sign-in with an identity provider (issue 12): per built-in
+	 * provider the six keys in enum wd_cfgprov's order (wd_provider.c
+	 * indexes them); generic OpenID Connect providers are no rows
+	 * (struct wd_cfgoidc) */
 	WD_CFG_PROVIDER_GITHUB_CLIENT_ID,
 	WD_CFG_PROVIDER_GITHUB_CLIENT_SECRET,
 	WD_CFG_PROVIDER_GITHUB_ISSUER,
@@ -77,35 +79,6 @@ enum wd_cfgkey {
 	WD_CFG_PROVIDER_GOOGLE_AUTHORIZE_URL,
 	WD_CFG_PROVIDER_GOOGLE_TOKEN_URL,
 	WD_CFG_PROVIDER_GOOGLE_USERINFO_URL,
-	WD_CFG_PROVIDER_OIDC_CLIENT_ID,
-	WD_CFG_PROVIDER_OIDC_CLIENT_SECRET,
-	WD_CFG_PROVIDER_OIDC_ISSUER,
-	WD_CFG_PROVIDER_OIDC_AUTHORIZE_URL,
-	WD_CFG_PROVIDER_OIDC_TOKEN_URL,
-	WD_CFG_PROVIDER_OIDC_USERINFO_URL,
-	WD_CFG_PROVIDER_OIDC2_CLIENT_ID,
-	WD_CFG_PROVIDER_OIDC2_CLIENT_SECRET,
-	WD_CFG_PROVIDER_OIDC2_ISSUER,
-	WD_CFG_PROVIDER_OIDC2_AUTHORIZE_URL,
-	WD_CFG_PROVIDER_OIDC2_TOKEN_URL,
-	WD_CFG_PROVIDER_OIDC2_USERINFO_URL,
-	WD_CFG_PROVIDER_OIDC3_CLIENT_ID,
-	WD_CFG_PROVIDER_OIDC3_CLIENT_SECRET,
-	WD_CFG_PROVIDER_OIDC3_ISSUER,
-	WD_CFG_PROVIDER_OIDC3_AUTHORIZE_URL,
-	WD_CFG_PROVIDER_OIDC3_TOKEN_URL,
-	WD_CFG_PROVIDER_OIDC3_USERINFO_URL,
-	WD_CFG_PROVIDER_OIDC4_CLIENT_ID,
-	WD_CFG_PROVIDER_OIDC4_CLIENT_SECRET,
-	WD_CFG_PROVIDER_OIDC4_ISSUER,
-	WD_CFG_PROVIDER_OIDC4_AUTHORIZE_URL,
-	WD_CFG_PROVIDER_OIDC4_TOKEN_URL,
-	WD_CFG_PROVIDER_OIDC4_USERINFO_URL,
-	/* the route names of the generic slots */
-	WD_CFG_PROVIDER_OIDC_NAME,
-	WD_CFG_PROVIDER_OIDC2_NAME,
-	WD_CFG_PROVIDER_OIDC3_NAME,
-	WD_CFG_PROVIDER_OIDC4_NAME,
 	WD_CFG_ALLOWED_REDIRECT_URLS,
 	WD_CFG_PROVIDER_SUCCESS_REDIRECT,
 	WD_CFG_PROVIDER_FAILURE_REDIRECT,
@@ -162,8 +135,38 @@ enum wd_cfgprov {
 
 #define WD_CFG_MAX_LIST	32	/* entries in a ROLES or COLUMNS list */
 
+/*
+ * Generic OpenID Connect providers (API.md §5.2: "any number") are not
+ * rows of the table: each is found by the names of its variables,
+ * WARDEN_PROVIDER_<P>_<KEY>, <KEY> one of enum wd_cfgprov's CLIENT_ID,
+ * CLIENT_SECRET, ISSUER, AUTHORIZE_URL, TOKEN_URL, USERINFO_URL, in the
+ * file and in the environment alike (the environment wins per variable).
+ * <P> is [A-Z0-9]{1,32} and neither GITHUB nor GOOGLE (their variables
+ * are rows); its route name is <P> in lower case. No '_' in <P>: a name
+ * like WARDEN_PROVIDER_CORP_OLD_ISSUER, or a misspelt key such as
+ * WARDEN_PROVIDER_CORP_CLIENTID, could otherwise be read as another
+ * provider; any WARDEN_PROVIDER_ variable that is neither a row nor
+ * <P>_<KEY> is refused by wd_cfg_check (for WD_BIN_ACCT), as is a
+ * WD_CFG_MAX_OIDC + 1st provider. The values are checked like the
+ * built-in providers' rows (lengths; the secret is wiped on cleanup).
+ */
+#define WD_CFG_MAX_OIDC		32	/* generic providers */
+#define WD_CFG_OIDC_NAME	32	/* bytes of <P> */
+
+struct wd_cfgoidc {
+	char	 var[WD_CFG_OIDC_NAME + 1];	/* <P>: "KEYCLOAK" */
+	char	 route[WD_CFG_OIDC_NAME + 1];	/* "keycloak" */
+	char	*val[WD_CFGP__MAX];		/* owned; NULL = unset */
+};
+
 struct wd_cfg {
 	char		*val[WD_CFG__MAX];	/* owned; NULL = unset */
+	struct wd_cfgoidc oidc[WD_CFG_MAX_OIDC];	/* in order found */
+	size_t		 noidc;
+	char		 oidc_err[192];	/* the first provider variable
+					 * that could not be placed, as the
+					 * line wd_cfg_check reports; "" if
+					 * none */
 	/* filled by wd_cfg_check, read through the accessors below */
 	unsigned char	 ok[WD_CFG__MAX];	/* parsed by the last check */
 	long		 num[WD_CFG__MAX];	/* INT value; BOOL 0 or 1 */
@@ -233,12 +236,14 @@ enum wd_err	wd_cfg_parse_bool(const char *s, int *out);
 enum wd_err	wd_cfg_load(struct wd_cfg *c, char *err, size_t errsz);
 
 /*
- * Same, from an explicit file path (may be NULL) and an environment
- * lookup function (getenv in production; tests pass their own).
- * Environment values are taken as they are (no shell reads them).
+ * Same, from an explicit file path (may be NULL) and an environment,
+ * envp, shaped like environ(7): "NAME=VALUE" strings up to a NULL (may
+ * be NULL: none). environ in production; tests pass their own. A name
+ * given twice counts once, the first (as getenv). Environment values are
+ * taken as they are (no shell reads them).
  */
 enum wd_err	wd_cfg_load_from(struct wd_cfg *c, const char *path,
-		    const char *(*env)(const char *), char *err, size_t errsz);
+		    char *const *envp, char *err, size_t errsz);
 
 /*
  * Parses the text of a configuration file into c (later values win).
@@ -259,6 +264,24 @@ enum wd_err	wd_cfg_parse(struct wd_cfg *c, const char *text, size_t len,
 
 /* Frees and wipes everything in c (NULL or zeroed is fine). */
 void		wd_cfg_cleanup(struct wd_cfg *c);
+
+/*
+ * The generic OpenID Connect providers loaded into c (see struct
+ * wd_cfgoidc), whether configured or left empty; wd_cfg_oidc returns
+ * the i-th (i < wd_cfg_oidc_count), borrowed from c until
+ * wd_cfg_cleanup, or NULL.
+ */
+size_t		wd_cfg_oidc_count(const struct wd_cfg *c);
+const struct wd_cfgoidc *wd_cfg_oidc(const struct wd_cfg *c, size_t i);
+
+/* The value of key k of o, NULL when unset or empty; borrowed. */
+const char	*wd_cfg_oidc_str(const struct wd_cfgoidc *o,
+		    enum wd_cfgprov k);
+
+/* "WARDEN_PROVIDER_<P>_<KEY>" of key k of o into out (truncated to
+ * outsz, NUL-terminated), for messages. */
+void		wd_cfg_oidc_name(const struct wd_cfgoidc *o,
+		    enum wd_cfgprov k, char *out, size_t outsz);
 
 /* The variable's name, e.g. "WARDEN_JWT_SECRET"; "?" out of range. */
 const char	*wd_cfg_name(enum wd_cfgkey k);

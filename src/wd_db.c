@@ -40,11 +40,23 @@ wd_db_init(struct wd_db *db, const char *url, char *err, size_t errsz)
 	return WD_OK;
 }
 
+/* The statements prepared on a connection die with it. */
+static void
+forget_stmts(struct wd_db *db)
+{
+	int	 i;
+
+	for (i = 0; i < db->nstmts; i++)
+		free(db->stmts[i]);
+	db->nstmts = 0;
+}
+
 void
 wd_db_cleanup(struct wd_db *db)
 {
 	if (db == NULL)
 		return;
+	forget_stmts(db);
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	db->conn = NULL;
@@ -114,6 +126,7 @@ get(struct wd_db *db)
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	db->listening = 0;	/* a LISTEN dies with its connection */
+	forget_stmts(db);
 	snprintf(app, sizeof(app), "warden-%s[%ld]",
 	    program_invocation_short_name, (long)getpid());
 	db->conn = PQconnectdbParams(kw, val, 1);
@@ -156,6 +169,51 @@ failed(const PGresult *r)
 	return rc;
 }
 
+/*
+ * Sends one statement. One with parameters is prepared once per
+ * connection and executed by name after that: PostgreSQL then parses
+ * and plans it once, not per request (on the storage GET path the parse
+ * and plan cost more than the rest of the request). Statements are
+ * keyed by their text, so SQL built at run time is safe too; past
+ * WD_DB_STMTS distinct texts the rest go unprepared. A failed PREPARE
+ * is returned like a failed statement (it ran nothing).
+ */
+static PGresult *
+send_stmt(struct wd_db *db, PGconn *c, const char *sql, int n,
+    const char *const *p)
+{
+	PGresult	*r;
+	char		 name[16];
+	int		 i;
+
+	if (n == 0)
+		return PQexecParams(c, sql, 0, NULL, p, NULL, NULL, 0);
+	for (i = 0; i < db->nstmts; i++)
+		if (strcmp(db->stmts[i], sql) == 0)
+			break;
+	if (i == WD_DB_STMTS)
+		return PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
+	snprintf(name, sizeof(name), "wd_%d", i);
+	if (i == db->nstmts) {
+		r = PQprepare(c, name, sql, n, NULL);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			return r;
+		PQclear(r);
+		db->stmts[db->nstmts++] = wd_xstrdup(sql);
+	}
+	return PQexecPrepared(c, name, n, p, NULL, NULL, 0);
+}
+
+/* 1 if r failed because a prepared plan went stale: a migration changed
+ * a table under it ("cached plan must not change result type"). */
+static int
+stale_plan(const PGresult *r)
+{
+	const char	*st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+	return st != NULL && strcmp(st, "0A000") == 0;
+}
+
 static enum wd_err
 run(struct wd_db *db, const char *sql, int n, const char *const *p,
     struct wd_dbres **res, int may_retry)
@@ -172,7 +230,7 @@ run(struct wd_db *db, const char *sql, int n, const char *const *p,
 		c = get(db);
 		if (c == NULL)
 			return WD_E_DBDOWN;
-		r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
+		r = send_stmt(db, c, sql, n, p);
 		st = PQresultStatus(r);
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 			if (res != NULL)
@@ -180,6 +238,15 @@ run(struct wd_db *db, const char *sql, int n, const char *const *p,
 			else
 				PQclear(r);
 			return WD_OK;
+		}
+		/* the plan is checked before anything runs: outside a
+		 * transaction, prepare afresh and send it again */
+		if (PQstatus(c) == CONNECTION_OK && stale_plan(r) &&
+		    !db->in_tx && attempt == 0) {
+			PQclear(r);
+			PQclear(PQexec(c, "DEALLOCATE ALL"));
+			forget_stmts(db);
+			continue;
 		}
 		if (PQstatus(c) == CONNECTION_OK) {
 			rc = failed(r);
@@ -312,6 +379,7 @@ wd_db_unlock(struct wd_db *db, const char *name)
 		PQfinish(db->conn);
 		db->conn = NULL;
 		db->listening = 0;
+		forget_stmts(db);
 	}
 }
 

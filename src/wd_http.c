@@ -108,6 +108,26 @@ dispatch(const struct wd_route *routes, size_t n, void *ctx,
 	return rc;
 }
 
+/*
+ * Ends the request. libfcgi's close first waits (up to 2 s) for the web
+ * server to hang up, so that request bytes left unread cannot turn into
+ * a reset that loses the answer; lighttpd hangs up only after it has
+ * started sending the answer, which for an X-Sendfile reply held the
+ * process about as long as the file took to go out. Once the request
+ * has been read to its end there is nothing left to reset: close at
+ * once. One more read finds the end when the handler stopped exactly at
+ * CONTENT_LENGTH; a body left unread keeps the careful close.
+ */
+static void
+finish(struct wd_req *rq)
+{
+	if (FCGX_HasSeenEOF(rq->f.in) != EOF)
+		(void)FCGX_GetChar(rq->f.in);
+	if (FCGX_HasSeenEOF(rq->f.in) == EOF)
+		(void)FCGX_Detach(&rq->f);
+	FCGX_Finish_r(&rq->f);
+}
+
 int
 wd_http_serve(const char *prog, const struct wd_route *routes, size_t n,
     void *ctx)
@@ -127,7 +147,7 @@ wd_http_serve(const char *prog, const struct wd_route *routes, size_t n,
 			wd_http_error(&rq, rc == WD_OK ? WD_E_INTERNAL : rc,
 			    NULL);
 		wd_log_bind(NULL);
-		FCGX_Finish_r(&rq.f);
+		finish(&rq);
 	}
 	cleanup(&rq);
 	return 0;

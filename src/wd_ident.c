@@ -12,55 +12,113 @@
 #include "wd_ident.h"
 #include "wd_log.h"
 
-/* The account of an identity, its active flag. WD_E_NOTFOUND if none. */
+/* The account a sign-in lands on, as wd_ident_signin needs it. */
+struct acct {
+	char	 id[WD_UUID_LEN + 1];
+	char	 uid[WD_UUID_LEN + 1];		/* its user */
+	char	 email[WD_EMAIL_MAX + 1];	/* "" when none */
+	int	 active;
+	int	 verified;	/* email_verified (sql/010) */
+};
+
+#define ACCT_COLS	"a.id, a.user_id, a.email, a.active, a.email_verified"
+
+/* Reads the account of the one row of res (ACCT_COLS) into a.
+ * WD_E_NOTFOUND when there is none. */
+static enum wd_err
+acct_row(const struct wd_dbres *res, struct acct *a)
+{
+	if (wd_db_rows(res) != 1)
+		return WD_E_NOTFOUND;
+	snprintf(a->id, sizeof(a->id), "%s", wd_db_val(res, 0, 0));
+	snprintf(a->uid, sizeof(a->uid), "%s", wd_db_val(res, 0, 1));
+	snprintf(a->email, sizeof(a->email), "%s", wd_db_null(res, 0, 2) ?
+	    "" : wd_db_val(res, 0, 2));
+	a->active = wd_db_bool(res, 0, 3);
+	a->verified = wd_db_bool(res, 0, 4);
+	return WD_OK;
+}
+
+/* The account of an identity, locked. WD_E_NOTFOUND if none. */
 static enum wd_err
 find_identity(struct wd_svc *s, const char *prov, const char *sub,
-    char *acct, int *active)
+    struct acct *a)
 {
 	const char	*p[2] = { prov, sub };
 	struct wd_dbres	*res = NULL;
 	enum wd_err	 rc;
 
-	rc = wd_db_exec(&s->db, "SELECT i.account_id, a.active FROM "
-	    "auth.identities i JOIN auth.accounts a ON a.id = i.account_id "
-	    "WHERE i.provider = $1 AND i.subject = $2 FOR UPDATE OF a", 2, p,
-	    &res);
-	if (rc == WD_OK && wd_db_rows(res) != 1)
-		rc = WD_E_NOTFOUND;
-	if (rc == WD_OK) {
-		snprintf(acct, WD_UUID_LEN + 1, "%s", wd_db_val(res, 0, 0));
-		*active = wd_db_bool(res, 0, 1);
-	}
+	rc = wd_db_exec(&s->db, "SELECT " ACCT_COLS " FROM auth.identities i "
+	    "JOIN auth.accounts a ON a.id = i.account_id WHERE i.provider = $1 "
+	    "AND i.subject = $2 FOR UPDATE OF a", 2, p, &res);
+	if (rc == WD_OK)
+		rc = acct_row(res, a);
 	wd_db_free(res);
 	return rc;
 }
 
 static enum wd_err
-find_email(struct wd_svc *s, const char *email, char *acct, int *active)
+find_email(struct wd_svc *s, const char *email, struct acct *a)
 {
 	const char	*p[1] = { email };
 	struct wd_dbres	*res = NULL;
 	enum wd_err	 rc;
 
-	rc = wd_db_exec(&s->db, "SELECT id, active FROM auth.accounts WHERE "
-	    "lower(email::text) = $1 FOR UPDATE", 1, p, &res);
-	if (rc == WD_OK && wd_db_rows(res) != 1)
-		rc = WD_E_NOTFOUND;
-	if (rc == WD_OK) {
-		snprintf(acct, WD_UUID_LEN + 1, "%s", wd_db_val(res, 0, 0));
-		*active = wd_db_bool(res, 0, 1);
-	}
+	rc = wd_db_exec(&s->db, "SELECT " ACCT_COLS " FROM auth.accounts a "
+	    "WHERE lower(a.email::text) = $1 FOR UPDATE", 1, p, &res);
+	if (rc == WD_OK)
+		rc = acct_row(res, a);
 	wd_db_free(res);
 	return rc;
 }
 
+/*
+ * The provider has just proven that the signing-in person controls the
+ * address of account a, which nobody had proven before: whoever set the
+ * account up may be someone else (the address registered first by an
+ * attacker, with WARDEN_AUTO_ACTIVATE=true). Every credential and
+ * foothold not tied to this proof goes, as GoTrue does, so the account
+ * is the address owner's alone from now on: the password; every session
+ * (refresh tokens revoked, sids published to the webhook); the second
+ * factor (a TOTP secret someone else enrolled would lock the owner out,
+ * or let them in); pending tickets (an email change to another address,
+ * a reset); a pending new address; every other identity (an attacker's
+ * own provider account on the same account). The signing-in identity
+ * (prov, sub) stays when it is known. The address is proven from now
+ * on. In the caller's transaction.
+ */
+static enum wd_err
+reclaim(struct wd_svc *s, const struct wd_client *cl, const struct acct *a,
+    const char *prov, const char *sub)
+{
+	const char	*p[3] = { a->id, prov, sub };
+	enum wd_err	 rc;
+
+	rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET password_hash = "
+	    "NULL, email_verified = true, new_email = NULL, mfa_enabled = "
+	    "false, otp_secret = NULL WHERE id = $1", 1, p, NULL);
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, "DELETE FROM auth.tickets WHERE "
+		    "account_id = $1", 1, p, NULL);
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, "DELETE FROM auth.identities WHERE "
+		    "account_id = $1 AND NOT (provider = $2 AND subject = $3)",
+		    3, p, NULL);
+	if (rc == WD_OK)
+		rc = wd_acct_revoke(s, "account_id = $1::uuid", p, 1);
+	if (rc == WD_OK)
+		rc = wd_acct_audit(s, cl, "provider_reclaim", a->uid);
+	return rc;
+}
+
 /* A new, active account with no password: the default role and the
- * allowed roles, display name and avatar from the profile. */
+ * allowed roles, display name and avatar from the profile; email is
+ * NULL or verified by the provider (so proven). */
 static enum wd_err
 create(struct wd_svc *s, const struct wd_oidc_profile *prof,
     const char *email, char *acct)
 {
-	const char	*p[3];
+	const char	*p[4];
 	struct wd_dbres	*res = NULL;
 	char		 uid[WD_UUID_LEN + 1];
 	struct wd_buf	 arr;
@@ -81,9 +139,10 @@ create(struct wd_svc *s, const struct wd_oidc_profile *prof,
 	p[0] = uid;
 	p[1] = email;
 	p[2] = s->default_role;
+	p[3] = email != NULL ? "true" : "false";
 	rc = wd_db_exec(&s->db, "INSERT INTO auth.accounts (user_id, email, "
-	    "active, default_role) VALUES ($1, $2, true, $3) RETURNING id", 3,
-	    p, &res);
+	    "active, default_role, email_verified) VALUES ($1, $2, true, $3, "
+	    "$4::boolean) RETURNING id", 4, p, &res);
 	if (rc != WD_OK)
 		goto out;
 	snprintf(acct, WD_UUID_LEN + 1, "%s", wd_db_val(res, 0, 0));
@@ -118,23 +177,24 @@ wd_ident_signin(struct wd_svc *s, const struct wd_client *cl,
     const char *provider, const struct wd_oidc_profile *prof,
     struct wd_sess *o, enum wd_ident_how *how)
 {
-	char		 acct[WD_UUID_LEN + 1];
+	struct acct	 a;
 	char		 email[WD_EMAIL_MAX + 1] = "";
 	char		 secs[16];
 	const char	*p[4];
-	int		 active = 0, has_email = 0;
+	int		 has_email = 0;
 	enum wd_err	 rc;
 
 	*how = WD_IDENT_FOUND;
+	memset(&a, 0, sizeof(a));
 	if (prof->email != NULL && wd_email_normalize(prof->email,
 	    strlen(prof->email), email) == WD_OK)
 		has_email = 1;
 	rc = wd_db_begin(&s->db);
 	if (rc != WD_OK)
 		return rc;
-	rc = find_identity(s, provider, prof->sub, acct, &active);
+	rc = find_identity(s, provider, prof->sub, &a);
 	if (rc == WD_E_NOTFOUND && has_email) {
-		rc = find_email(s, email, acct, &active);
+		rc = find_email(s, email, &a);
 		if (rc == WD_OK && !prof->email_verified) {
 			/* the provider did not check the address: whoever
 			 * controls this identity may not own the account */
@@ -148,18 +208,28 @@ wd_ident_signin(struct wd_svc *s, const struct wd_client *cl,
 		/* an address the provider did not verify is not stored: it
 		 * would block its owner's own registration */
 		rc = create(s, prof, has_email && prof->email_verified ? email :
-		    NULL, acct);
-		active = 1;
+		    NULL, a.id);
+		a.active = 1;
+		a.verified = 1;
 		*how = WD_IDENT_CREATED;
 	}
 	if (rc != WD_OK)
 		goto out;
-	if (!active) {
+	if (!a.active) {
 		rc = WD_E_FORBIDDEN;
 		goto out;
 	}
+	/* a verified address of an account nobody had proven it for: the
+	 * account becomes the address owner's alone (reclaim), on a new link
+	 * as on a known identity (one linked before sql/010 came) */
+	if (has_email && prof->email_verified && !a.verified &&
+	    strcmp(a.email, email) == 0) {
+		rc = reclaim(s, cl, &a, provider, prof->sub);
+		if (rc != WD_OK)
+			goto out;
+	}
 	if (*how != WD_IDENT_FOUND) {
-		p[0] = acct;
+		p[0] = a.id;
 		p[1] = provider;
 		p[2] = prof->sub;
 		p[3] = has_email ? email : NULL;
@@ -173,7 +243,7 @@ wd_ident_signin(struct wd_svc *s, const struct wd_client *cl,
 		if (rc != WD_OK)
 			goto out;
 	}
-	rc = wd_acct_issue(s, acct, NULL, o);
+	rc = wd_acct_issue(s, a.id, NULL, o);
 	if (rc != WD_OK)
 		goto out;
 	/* this token travels in a URL: once, and for a minute */

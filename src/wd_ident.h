@@ -3,7 +3,12 @@
  * API.md §5.2): one auth.identities row per (provider, subject). An
  * identity is linked to an existing account only through an email the
  * provider marks verified; an unverified email that collides with an
- * account is refused, never merged.
+ * account is refused, never merged. A verified email that matches an
+ * account whose address nobody had proven (auth.accounts.email_verified,
+ * sql/010: registered with WARDEN_AUTO_ACTIVATE=true, or changed without
+ * confirmation) hands the account to the address's owner: its password,
+ * sessions, second factor, pending tickets and other identities go
+ * (audit event provider_reclaim).
  */
 #ifndef WD_IDENT_H
 #define WD_IDENT_H
@@ -27,10 +32,12 @@ enum wd_ident_how {
 /*
  * Finds or creates the account of (provider, prof->sub) and issues a
  * session into o whose refresh token is single-use and lives
- * WD_IDENT_URL_TOKEN_SECS; writes the audit row. One transaction: on
- * any error nothing is left. WD_E_CONFLICT when an unverified email
- * collides with an account (email-not-verified), WD_E_FORBIDDEN when the
- * account is not active.
+ * WD_IDENT_URL_TOKEN_SECS; reclaims an account whose address nobody
+ * had proven when the provider verified it (see above); writes the audit
+ * rows. One transaction: on any error nothing is left, nothing
+ * reclaimed. WD_E_CONFLICT when an unverified email collides with an
+ * account (email-not-verified), WD_E_FORBIDDEN when the account is not
+ * active.
  */
 enum wd_err	wd_ident_signin(struct wd_svc *s, const struct wd_client *cl,
 		    const char *provider, const struct wd_oidc_profile *prof,

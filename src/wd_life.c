@@ -273,9 +273,12 @@ wd_life_reset_confirm(struct wd_svc *s, const struct wd_client *cl,
 		*msg = MSG_BADTICKET;
 	p[0] = t.acct;
 	p[1] = hash;
+	/* the ticket was mailed to the account's address, which cannot have
+	 * changed since (a change ends reset tickets): it is proven */
 	if (rc == WD_OK)
 		rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET "
-		    "password_hash = $2 WHERE id = $1", 2, p, NULL);
+		    "password_hash = $2, email_verified = true WHERE id = $1",
+		    2, p, NULL);
 	/* whoever knew the old password is signed out everywhere */
 	if (rc == WD_OK)
 		rc = wd_acct_revoke(s, "account_id = $1::uuid", p, 1);
@@ -344,16 +347,18 @@ wd_life_email_request(struct wd_svc *s, const struct wd_client *cl,
 	return wd_db_end(&s->db, rc);
 }
 
-/* Sets the address of account id; WD_E_CONFLICT when it is taken. */
+/* Sets the address of account id, proven (a ticket mailed to it) or
+ * not (sql/010); WD_E_CONFLICT when it is taken. */
 static enum wd_err
 set_email(struct wd_svc *s, const char *id, const char *email,
-    const char **msg)
+    int verified, const char **msg)
 {
-	const char	*p[2] = { id, email };
+	const char	*p[3] = { id, email, verified ? "true" : "false" };
 	enum wd_err	 rc;
 
 	rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET email = $2, "
-	    "new_email = NULL WHERE id = $1", 2, p, NULL);
+	    "new_email = NULL, email_verified = $3::boolean WHERE id = $1", 3,
+	    p, NULL);
 	if (rc == WD_E_CONFLICT)
 		*msg = "That email address is taken.";
 	return rc;
@@ -376,7 +381,7 @@ wd_life_email_confirm(struct wd_svc *s, const struct wd_client *cl,
 	if (rc == WD_OK && t.new_email[0] == '\0')
 		rc = WD_E_INTERNAL;
 	if (rc == WD_OK)
-		rc = set_email(s, t.acct, t.new_email, msg);
+		rc = set_email(s, t.acct, t.new_email, 1, msg);
 	if (rc == WD_OK)
 		rc = end_tickets(s, t.acct);
 	if (rc == WD_OK)
@@ -405,7 +410,11 @@ wd_life_email_direct(struct wd_svc *s, const struct wd_client *cl,
 	if (rc == WD_OK)
 		rc = new_email(email, &a, ne, msg);
 	if (rc == WD_OK)
-		rc = set_email(s, a.id, ne, msg);
+		rc = set_email(s, a.id, ne, 0, msg);
+	/* as after a confirmed change: a reset ticket mailed to the old
+	 * address must neither outlive it nor prove the new one */
+	if (rc == WD_OK)
+		rc = end_tickets(s, a.id);
 	if (rc == WD_OK)
 		rc = wd_acct_audit(s, cl, "email_change", uid);
 	acc_cleanup(&a);

@@ -34,50 +34,66 @@ enum kind {
 };
 
 struct prov {
-	const char	*name;
+	const char	*name;		/* the route name */
 	enum kind	 kind;
-	enum wd_cfgkey	 base;	/* WD_CFG_PROVIDER_<P>_CLIENT_ID */
+	enum wd_cfgkey	 base;	/* built in: WD_CFG_PROVIDER_<P>_CLIENT_ID
+				 * (else WD_CFG__MAX) */
+	const struct wd_cfgoidc *oidc;	/* generic: its variables; else
+					 * NULL */
 	const char	*issuer;	/* default; NULL: configured */
 	const char	*iss2;	/* the default issuer's other spelling in
 				 * ID tokens, or NULL */
 	const char	*authorize, *token, *userinfo;	/* GitHub's */
 	const char	*scope;
-	int		 named;		/* a generic slot: its route name is
-					 * namekey's value */
-	enum wd_cfgkey	 namekey;
 };
 
-static const struct prov provs[] = {
+/* The built-in providers; then come the generic OpenID Connect ones of
+ * the configuration (wd_cfg_oidc), any number up to WD_CFG_MAX_OIDC. */
+static const struct prov builtin[] = {
 	{ "github", K_GITHUB, WD_CFG_PROVIDER_GITHUB_CLIENT_ID, NULL, NULL,
+	    NULL,
 	    "https://github.com/login/oauth/authorize",
 	    "https://github.com/login/oauth/access_token",
-	    "https://api.github.com/user", "read:user user:email", 0,
-	    WD_CFG__MAX },
-	{ "google", K_OIDC, WD_CFG_PROVIDER_GOOGLE_CLIENT_ID,
+	    "https://api.github.com/user", "read:user user:email" },
+	{ "google", K_OIDC, WD_CFG_PROVIDER_GOOGLE_CLIENT_ID, NULL,
 	    /* Google's ID tokens say either (its OIDC documentation) */
 	    "https://accounts.google.com", "accounts.google.com", NULL, NULL,
-	    NULL,
-	    "openid email profile", 0, WD_CFG__MAX },
-	/* generic OpenID Connect: four slots, each named by the operator
-	 * (WARDEN_PROVIDER_OIDC<n>_NAME, the route /auth/providers/<name>) */
-#define GENERIC(P)							\
-	{ NULL, K_OIDC, WD_CFG_PROVIDER_##P##_CLIENT_ID, NULL, NULL, NULL,	\
-	    NULL, NULL, "openid email profile", 1, WD_CFG_PROVIDER_##P##_NAME }
-	GENERIC(OIDC),
-	GENERIC(OIDC2),
-	GENERIC(OIDC3),
-	GENERIC(OIDC4),
-#undef GENERIC
+	    NULL, "openid email profile" },
 };
-#define NPROVS	(sizeof(provs) / sizeof(provs[0]))
+#define NBUILTIN	(sizeof(builtin) / sizeof(builtin[0]))
+#define NPROVS		(NBUILTIN + WD_CFG_MAX_OIDC)
 
-/* Per process and provider: the discovery document and the JWKS. */
+/* Per process and provider (the index of prov_at): the discovery
+ * document and the JWKS. */
 struct cache {
 	struct wd_oidc_disc	 disc;
 	time_t			 disc_at;	/* 0: none */
 	struct wd_oidc_jwks	 jwks;
 };
 static struct cache caches[NPROVS];
+
+/* Provider i of c into *p: a built-in one, then c's generic ones. 0 when
+ * there is no provider i. */
+static int
+prov_at(const struct wd_cfg *c, size_t i, struct prov *p)
+{
+	const struct wd_cfgoidc	*o;
+
+	if (i < NBUILTIN) {
+		*p = builtin[i];
+		return 1;
+	}
+	o = wd_cfg_oidc(c, i - NBUILTIN);
+	if (o == NULL || i >= NPROVS)
+		return 0;
+	memset(p, 0, sizeof(*p));
+	p->name = o->route;
+	p->kind = K_OIDC;
+	p->base = WD_CFG__MAX;
+	p->oidc = o;
+	p->scope = "openid email profile";
+	return 1;
+}
 
 /* The stable codes of ?error= on the failure redirect. */
 enum perr {
@@ -111,21 +127,32 @@ static const struct {
 };
 _Static_assert(sizeof(perrs) / sizeof(perrs[0]) == PE__MAX, "perr rows");
 
-/* The route name of p: fixed, or a generic slot's configured one. */
+/* Key k of p: NULL when unset or empty. */
 static const char *
-pname(const struct wd_cfg *c, const struct prov *p)
+kval(const struct wd_cfg *c, const struct prov *p, enum wd_cfgprov k)
 {
-	return p->named ? wd_cfg_str(c, p->namekey) : p->name;
+	const char	*v;
+
+	if (p->oidc != NULL)
+		return wd_cfg_oidc_str(p->oidc, k);
+	v = wd_cfg_str(c, (enum wd_cfgkey)(p->base + k));
+	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
 static const char *
 pcfg(const struct wd_svc *s, const struct prov *p, enum wd_cfgprov k)
 {
-	const char	*v;
+	return kval(&s->cfg, p, k);
+}
 
-	v = wd_cfg_str(&s->cfg, (enum wd_cfgkey)(p->base + k));
-
-	return v != NULL && v[0] != '\0' ? v : NULL;
+/* The variable of key k of p, for a start-up message. */
+static const char *
+kname(const struct prov *p, enum wd_cfgprov k, char *buf, size_t bufsz)
+{
+	if (p->oidc == NULL)
+		return wd_cfg_name((enum wd_cfgkey)(p->base + k));
+	wd_cfg_oidc_name(p->oidc, k, buf, bufsz);
+	return buf;
 }
 
 /* ---- small parsers (fuzzed: tests/fuzz/fuzz_provider.c) ---- */
@@ -817,83 +844,85 @@ out:
 	return cb_fail(s, rq, &cl, p, pe);
 }
 
-/* 1 if the name of generic slot i is a route name that no other
- * configured provider has. */
 static int
-name_ok(const struct wd_cfg *c, size_t i)
+url_ok(const char *u)
 {
-	const char	*n = pname(c, &provs[i]), *v;
-	size_t		 j, len;
-	char		 tmp[33];
-	int		 cb;
-
-	len = n == NULL ? 0 : strlen(n);
-	if (len == 0 || wd_provider_path(n, len, tmp, &cb) != WD_OK || cb)
-		return 0;
-	for (j = 0; j < NPROVS; j++) {
-		if (j == i)
-			continue;
-		v = wd_cfg_str(c, provs[j].base);
-		/* fixed names are taken whether configured or not */
-		if ((!provs[j].named || (v != NULL && v[0] != '\0')) &&
-		    strcmp(pname(c, &provs[j]), n) == 0)
-			return 0;
-	}
-	return 1;
+	return u == NULL || u[0] == '\0' || origin_len(u, strlen(u)) > 0;
 }
 
-static int
-cfg_url(const struct wd_cfg *c, enum wd_cfgkey k)
+/* One line into err: the variable of key k of p, what is wrong, and the
+ * variable of key wk of with when that is not NULL. WD_E_CONFIG. */
+static enum wd_err
+bad(const struct prov *p, enum wd_cfgprov k, const char *what,
+    const struct prov *with, enum wd_cfgprov wk, char *err, size_t errsz)
 {
-	const char	*u = wd_cfg_str(c, k);
+	char	 a[96], b[96];
 
-	return u == NULL || u[0] == '\0' || origin_len(u, strlen(u)) > 0;
+	if (with == NULL)
+		snprintf(err, errsz, "%s: %s", kname(p, k, a, sizeof(a)),
+		    what);
+	else
+		snprintf(err, errsz, "%s: %s %s", kname(p, k, a, sizeof(a)),
+		    what, kname(with, wk, b, sizeof(b)));
+	return WD_E_CONFIG;
+}
+
+/* Checks provider p; *on set when it is configured. */
+static enum wd_err
+check_one(const struct wd_cfg *c, const struct prov *p, int *on,
+    char *err, size_t errsz)
+{
+	enum wd_cfgprov	 k, first = WD_CFGP__MAX;
+
+	for (k = 0; k < WD_CFGP__MAX; k++)
+		if (kval(c, p, k) != NULL && first == WD_CFGP__MAX)
+			first = k;
+	/* a built-in provider is on with its client id; a generic one with
+	 * any of its variables, so that half of one (a misspelt <P>) is
+	 * not silently ignored */
+	*on = kval(c, p, WD_CFGP_CLIENT_ID) != NULL ||
+	    (p->oidc != NULL && first != WD_CFGP__MAX);
+	/* GitHub is OAuth 2.0: an issuer for it is a generic provider
+	 * given GitHub's name */
+	if (p->kind == K_GITHUB && kval(c, p, WD_CFGP_ISSUER) != NULL)
+		return bad(p, WD_CFGP_ISSUER, "github is built in (OAuth 2.0, "
+		    "no issuer); name an OpenID Connect provider otherwise",
+		    NULL, 0, err, errsz);
+	if (!*on)
+		return WD_OK;
+	if (kval(c, p, WD_CFGP_CLIENT_ID) == NULL)
+		return bad(p, WD_CFGP_CLIENT_ID, "required with", p, first, err,
+		    errsz);
+	for (k = WD_CFGP_ISSUER; k <= WD_CFGP_USERINFO_URL; k++)
+		if (!url_ok(kval(c, p, k)))
+			return bad(p, k, "must be an http:// or https:// URL "
+			    "with a host", NULL, 0, err, errsz);
+	if (p->kind == K_OIDC && p->issuer == NULL &&
+	    kval(c, p, WD_CFGP_ISSUER) == NULL)
+		return bad(p, WD_CFGP_ISSUER, "required with", p,
+		    WD_CFGP_CLIENT_ID, err, errsz);
+	/* a generic provider may be a public client (PKCE alone) */
+	if (p->oidc == NULL && kval(c, p, WD_CFGP_CLIENT_SECRET) == NULL)
+		return bad(p, WD_CFGP_CLIENT_SECRET, "required with", p,
+		    WD_CFGP_CLIENT_ID, err, errsz);
+	return WD_OK;
 }
 
 enum wd_err
 wd_provider_check(const struct wd_cfg *c, char *err, size_t errsz)
 {
-	const struct prov	*p;
-	enum wd_cfgkey		 k;
-	const char		*v, *e;
-	size_t			 i, n;
-	int			 on = 0;
+	struct prov	 p;
+	enum wd_cfgkey	 k;
+	const char	*v, *e;
+	size_t		 i, n;
+	int		 on, any = 0;
 
-	for (i = 0; i < NPROVS; i++) {
-		p = &provs[i];
-		v = wd_cfg_str(c, p->base);
-		if (v == NULL || v[0] == '\0')
-			continue;
-		on = 1;
-		if (p->named && !name_ok(c, i)) {
-			snprintf(err, errsz, "%s: must be [a-z0-9]{1,32} and "
-			    "differ from every other provider's name",
-			    wd_cfg_name(p->namekey));
+	for (i = 0; prov_at(c, i, &p); i++) {
+		if (check_one(c, &p, &on, err, errsz) != WD_OK)
 			return WD_E_CONFIG;
-		}
-		for (k = p->base + WD_CFGP_ISSUER; k <= p->base +
-		    WD_CFGP_USERINFO_URL; k++)
-			if (!cfg_url(c, k))
-				goto bad_url;
-		v = wd_cfg_str(c, p->base + WD_CFGP_ISSUER);
-		if (p->kind == K_OIDC && p->issuer == NULL &&
-		    (v == NULL || v[0] == '\0')) {
-			k = p->base + WD_CFGP_ISSUER;
-			snprintf(err, errsz, "%s: required with %s",
-			    wd_cfg_name(k), wd_cfg_name(p->base));
-			return WD_E_CONFIG;
-		}
-		v = wd_cfg_str(c, p->base + WD_CFGP_CLIENT_SECRET);
-		if (p->issuer != NULL || p->kind == K_GITHUB) {
-			if (v == NULL || v[0] == '\0') {
-				snprintf(err, errsz, "%s: required with %s",
-				    wd_cfg_name(p->base + WD_CFGP_CLIENT_SECRET),
-				    wd_cfg_name(p->base));
-				return WD_E_CONFIG;
-			}
-		}
+		any |= on;
 	}
-	if (!on)
+	if (!any)
 		return WD_OK;
 	v = wd_cfg_str(c, WD_CFG_SERVER_URL);
 	if (v == NULL || v[0] == '\0')
@@ -906,7 +935,7 @@ wd_provider_check(const struct wd_cfg *c, char *err, size_t errsz)
 	if (v == NULL || origin_len(v, strlen(v)) == 0)
 		goto bad_url;
 	k = WD_CFG_PROVIDER_FAILURE_REDIRECT;
-	if (!cfg_url(c, k))
+	if (!url_ok(wd_cfg_str(c, k)))
 		goto bad_url;
 	k = WD_CFG_ALLOWED_REDIRECT_URLS;
 	for (v = wd_cfg_str(c, k); v != NULL && *v != '\0';
@@ -931,8 +960,8 @@ enum wd_err
 wd_provider_serve(void *ctx, struct wd_req *rq, const void *arg)
 {
 	struct wd_svc	*s = ctx;
-	struct prov	 cur;
-	char		 name[33];
+	struct prov	 p;
+	char		 name[WD_CFG_OIDC_NAME + 1];
 	int		 cbk;
 	size_t		 i, pl = sizeof(PREFIX) - 1;
 
@@ -944,14 +973,11 @@ wd_provider_serve(void *ctx, struct wd_req *rq, const void *arg)
 	    wd_provider_path(rq->uri + pl, rq->path_len - pl, name, &cbk) !=
 	    WD_OK)
 		return WD_E_NOTFOUND;
-	for (i = 0; i < NPROVS; i++) {
-		cur = provs[i];
-		cur.name = pname(&s->cfg, &provs[i]);
+	for (i = 0; prov_at(&s->cfg, i, &p); i++)
 		/* an unconfigured provider does not exist */
-		if (strcmp(cur.name, name) == 0 &&
-		    pcfg(s, &cur, WD_CFGP_CLIENT_ID) != NULL)
-			return cbk ? callback(s, rq, &cur, &caches[i]) :
-			    start(s, rq, &cur, &caches[i]);
-	}
+		if (strcmp(p.name, name) == 0 &&
+		    pcfg(s, &p, WD_CFGP_CLIENT_ID) != NULL)
+			return cbk ? callback(s, rq, &p, &caches[i]) :
+			    start(s, rq, &p, &caches[i]);
 	return WD_E_NOTFOUND;
 }

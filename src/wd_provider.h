@@ -21,11 +21,15 @@
 #define WD_PROVIDER_COOKIE	"wd_oauth_state"
 
 /*
- * Checks the providers' configuration at start: for each provider whose
- * client id is set, an http(s) issuer for OpenID Connect (Google has a
- * default), http(s) endpoint overrides, a client secret for GitHub and
- * Google; with any provider on, a public URL (WARDEN_SERVER_URL or
- * WARDEN_URL) and an http(s) WARDEN_PROVIDER_SUCCESS_REDIRECT; entries of
+ * Checks the providers' configuration at start. A built-in provider
+ * (github, google) is on when its client id is set; a generic OpenID
+ * Connect provider (wd_cfg_oidc) when any of its variables is, and then
+ * needs a client id. For each provider on: an http(s) issuer for OpenID
+ * Connect (Google has a default), http(s) endpoint overrides, a client
+ * secret for GitHub and Google. WARDEN_PROVIDER_GITHUB_ISSUER is refused
+ * (an OpenID Connect provider under GitHub's name). With any provider
+ * on, a public URL (WARDEN_SERVER_URL or WARDEN_URL) and an http(s)
+ * WARDEN_PROVIDER_SUCCESS_REDIRECT; entries of
  * WARDEN_ALLOWED_REDIRECT_URLS that are http(s) URLs with a host. On
  * error one line in err naming the variable; WD_E_CONFIG.
  */

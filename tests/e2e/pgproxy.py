@@ -155,6 +155,7 @@ class _Conn:
         self.c = client
         self.u = None
         self.cut_pending = False
+        self.stmts = {}     # prepared statement name -> its text
         self.closed = False
         self.lock = threading.Lock()
 
@@ -206,7 +207,16 @@ class _Conn:
                 break
             while True:
                 typ, body = _read_msg(f)
-                if typ in (b"P", b"Q"):
+                if typ == b"P" and not body.startswith(b"\0"):
+                    # a named statement (wd_db prepares each once per
+                    # connection): it runs at its Bind, not here
+                    name, rest = body.split(b"\0", 1)
+                    self.stmts[name] = rest
+                elif typ == b"B":
+                    name = body.split(b"\0", 2)[1]
+                    if name:
+                        self.px._match(self, self.stmts.get(name, b""))
+                elif typ in (b"P", b"Q"):
                     self.px._match(self, body)
                 self.u.sendall(typ + (len(body) + 4).to_bytes(4, "big") +
                                body)

@@ -369,3 +369,39 @@ def test_lost_answer(t):
             s.reconfigure()
         finally:
             px.stop()
+
+
+def test_stale_plan(t):
+    """wd_db prepares statements once per connection; a migration that
+    changes a column's type under one makes PostgreSQL refuse the old
+    plan ("cached plan must not change result type", 0A000): the read is
+    prepared afresh and answered, not a 500."""
+    s = t.s
+    uid = str(uuid.uuid4())
+    tok = token(s, uid)
+    key = "user/%s/plan.bin" % uid
+    data = b"plan:" + os.urandom(16).hex().encode()
+    st, _, b = upload(s, key, data, tok)
+    if not t.check("stale plan: setup upload", st == 200, (st, b)):
+        return
+
+    def reads(label):
+        # enough reads that every storage process prepared the lookup
+        got = [s.request("GET", "/storage/o/" + key, auth(tok))
+               for _ in range(16)]
+        bad = [(st, body[:120]) for st, _, body in got
+               if st != 200 or body != data]
+        t.check("stale plan: %s: every read answers the object" % label,
+                not bad, bad[:2])
+
+    reads("before")
+    try:
+        r = s.psql("ALTER TABLE storage.objects ALTER COLUMN content_type "
+                   "TYPE varchar(300)")
+        t.check("stale plan: the column changed type", r.returncode == 0,
+                r.stderr)
+        reads("after a column changed type")
+    finally:
+        s.psql("ALTER TABLE storage.objects ALTER COLUMN content_type "
+               "TYPE text")
+    reads("after it changed back")

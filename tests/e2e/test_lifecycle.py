@@ -65,6 +65,12 @@ def api(s, method, path, body, headers=()):
         return st, hd, raw
 
 
+def verified(s, addr):
+    """auth.accounts.email_verified of addr (sql/010): "t" or "f"."""
+    return s.psql("SELECT email_verified FROM auth.accounts WHERE email = "
+                  "'%s'" % addr).stdout.strip()
+
+
 def account(s, addr=None):
     addr = addr or email()
     st, _, b = register(s, addr)
@@ -154,9 +160,13 @@ def test_password_reset(t):
     t.check("weak new password: 400, ticket kept", st == 400 and
             count(s, "SELECT count(*) FROM auth.tickets WHERE ticket_hash "
                   "= sha256(convert_to('%s', 'UTF8'))" % tk) == 1, (st, r))
+    t.check("an auto-activated account's address is not proven",
+            verified(s, addr) == "f")
     st, _, r = api(s, "POST", "/auth/change-password/change",
                    {"ticket": tk, "new_password": NEW})
     t.check("reset with the ticket: 204", st == 204, (st, r))
+    t.check("...the emailed ticket proved the address (email_verified)",
+            verified(s, addr) == "t")
     t.check("new password works", login(s, addr, NEW)[0] == 200)
     t.check("every session revoked at the webhook within 1 s",
             wait_hook(s, b["jwt_token"], 401))
@@ -210,6 +220,8 @@ def test_ticket_purpose(t):
     t.check("...nor change an email", st == 401, (st, r))
     st, _, r = post(s, "/auth/activate", {"ticket": tk})
     t.check("...it still activates", st == 200, (st, r))
+    t.check("...and proves the address (email_verified)",
+            verified(s, addr) == "t")
 
 
 def test_change_email(t):
@@ -253,15 +265,27 @@ def test_change_email(t):
     t.check("confirm: 204", st == 204, (st, r))
     t.check("sign in with the new address, not the old",
             login(s, new)[0] == 200 and login(s, addr)[0] == 401)
+    t.check("...the confirmed address is proven (email_verified)",
+            verified(s, new) == "t")
     st, _, r = api(s, "POST", "/auth/change-email/change", {"ticket": tk})
     t.check("ticket single-use", st == 401, (st, r))
     s.reconfigure(WARDEN_VERIFY_EMAILS="false")
     newer = email()
     _, _, b2 = login(s, new)
+    api(s, "POST", "/auth/change-password/request", {"email": new})
+    resets = ("SELECT count(*) FROM auth.tickets t JOIN auth.accounts a ON "
+              "a.id = t.account_id WHERE a.user_id = '%s' AND t.purpose = "
+              "'reset'" % b2["user"]["id"])
+    t.check("setup: a reset ticket mailed to the current address",
+            count(s, resets) == 1)
     st, _, r = api(s, "POST", "/auth/change-email", {"new_email": newer},
                    bearer(b2))
     t.check("direct change with WARDEN_VERIFY_EMAILS=false: 204",
             st == 204 and login(s, newer)[0] == 200, (st, r))
+    t.check("...an address changed without a ticket is not proven",
+            verified(s, newer) == "f")
+    t.check("...and the reset ticket mailed to the old one is gone",
+            count(s, resets) == 0)
     other, _ = account(s)
     st, _, r = api(s, "POST", "/auth/change-email", {"new_email": other},
                    bearer(b2))

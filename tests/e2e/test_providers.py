@@ -1,8 +1,10 @@
 """Issue 12: sign-in with GitHub, Google and any OpenID Connect provider
-(API.md §5.2), against the test provider of idp.py on 127.0.0.1: the
-authorization code flow with PKCE, state bound to a cookie, nonce; ID
-token checks; accounts, linking by verified email only; redirects; a
-provider that is down."""
+(API.md §5.2), against the test provider of idp.py on 127.0.0.1 and npm
+oidc-provider: the authorization code flow with PKCE, state bound to a
+cookie, nonce; ID token checks; any number of generic providers, each
+found by its WARDEN_PROVIDER_<P>_ISSUER; accounts, linking by verified
+email only; redirects; a provider that is down. Most tests use the
+generic provider OIDC (route oidc); others add KEYCLOAK and CORP."""
 import http.client
 import json
 import time
@@ -20,6 +22,14 @@ except ImportError as _e:    # python3-cryptography (Makefile DEBS) missing
 
 SUCCESS = "http://app.test/signed-in"
 FAILURE = "http://app.test/failed"
+
+
+def generic(name, idp):
+    """The variables of generic provider <name> at idp (None: unset)."""
+    v = (idp.client_id, idp.client_secret, idp.url) if idp else (None,) * 3
+    return {"WARDEN_PROVIDER_%s_CLIENT_ID" % name: v[0],
+            "WARDEN_PROVIDER_%s_CLIENT_SECRET" % name: v[1],
+            "WARDEN_PROVIDER_%s_ISSUER" % name: v[2]}
 
 
 def configure(t, idp, **extra):
@@ -211,19 +221,54 @@ def test_oidc_signin(t):
         idp.close()
 
 
+def register(s, addr, pw="correct horse 1"):
+    """Registers addr; (status, body), the refresh token in the body."""
+    st, _, b = s.request("POST", "/auth/register", {
+        "Content-Type": "application/json"},
+        json.dumps({"email": addr, "password": pw, "cookie": False}))
+    return st, json.loads(b or b"null")
+
+
+def login_status(s, addr, pw="correct horse 1"):
+    return s.request("POST", "/auth/login", {
+        "Content-Type": "application/json"},
+        json.dumps({"email": addr, "password": pw}))[0]
+
+
+def audits(s, uid, event):
+    return one(s, "SELECT count(*) FROM auth.audit_log WHERE event = '%s' "
+               "AND user_id = '%s'" % (event, uid))
+
+
 def test_oidc_link_and_refuse(t):
+    """Linking by verified email: refused when the provider did not
+    verify it; an account whose address was proven keeps its password
+    and sessions."""
+    from test_lifecycle import wait_mail
     s = t.s
     idp = IdP()
     try:
-        configure(t, idp)
-        # an account registered with a password
+        # an account whose address was proven: activated by its ticket
+        configure(t, idp, WARDEN_AUTO_ACTIVATE="false")
         e1 = "link-%s@example.com" % uuid.uuid4().hex[:8]
-        st, _, _ = s.request("POST", "/auth/register", {
+        st, _ = register(s, e1)
+        m = wait_mail(s, e1, "Confirm")
+        t.check("setup: registered, activation mail", st == 200 and m, st)
+        if not m:
+            return
+        st, _, _ = s.request("POST", "/auth/activate", {
             "Content-Type": "application/json"},
-            json.dumps({"email": e1, "password": "correct horse 1"}))
-        t.check("setup: registered", st == 200, st)
+            json.dumps({"ticket": m["headers"]["x-ticket"]}))
         uid = one(s, "SELECT user_id FROM auth.accounts WHERE email = "
                   "'%s'" % e1)
+        t.check("activated by ticket: email_verified", st == 200 and
+                one(s, "SELECT email_verified FROM auth.accounts WHERE "
+                    "email = '%s'" % e1) == "t", st)
+        st, _, b0 = s.request("POST", "/auth/login", {
+            "Content-Type": "application/json"},
+            json.dumps({"email": e1, "password": "correct horse 1",
+                        "cookie": False}))
+        rt0 = json.loads(b0)["refresh_token"] if st == 200 else "x"
         idp.user = oidc_user(verified=False, email=e1.upper())
         st, fin, _, _ = signin(s)
         t.check("unverified email colliding with an account: "
@@ -239,13 +284,14 @@ def test_oidc_link_and_refuse(t):
         st, b = refresh(s, rt or "x")
         t.check("...to the existing account", st == 200 and
                 b["user"]["id"] == uid, (st, b))
-        t.check("...audit provider_link",
-                one(s, "SELECT count(*) FROM auth.audit_log WHERE event = "
-                    "'provider_link' AND user_id = '%s'" % uid) == "1")
-        t.check("...the password still works", s.request(
-            "POST", "/auth/login", {"Content-Type": "application/json"},
-            json.dumps({"email": e1, "password": "correct horse 1"}))[0]
-            == 200)
+        t.check("...audit provider_link, no reclaim",
+                audits(s, uid, "provider_link") == "1" and
+                audits(s, uid, "provider_reclaim") == "0")
+        t.check("...the proven account's password still works",
+                login_status(s, e1) == 200)
+        st, _ = refresh(s, rt0)
+        t.check("...and its earlier session still refreshes", st == 200,
+                st)
         # unverified, no collision: an account without that address
         u = oidc_user(verified=False)
         idp.user = u
@@ -255,8 +301,221 @@ def test_oidc_link_and_refuse(t):
         t.check("...the unverified address is not stored",
                 one(s, "SELECT count(*) FROM auth.accounts WHERE email = "
                     "'%s'" % u["email"]) == "0")
+        u = oidc_user(verified=True)
+        idp.user = u
+        signin(s)
+        t.check("a provider-made account with a verified address: "
+                "email_verified", one(s, "SELECT email_verified FROM "
+                                      "auth.accounts WHERE email = '%s'" %
+                                      u["email"]) == "t")
     finally:
         idp.close()
+
+
+def test_oidc_reclaims_unproven_account(t):
+    """WARDEN_AUTO_ACTIVATE=true: nobody proved the address of a password
+    account, so whoever registered it may not own it. The provider that
+    verified the address hands the account to its owner: the password,
+    sessions, pending tickets and second factor of the registrant go."""
+    from test_accounts import wait_hook
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp)       # the stack's WARDEN_AUTO_ACTIVATE=true
+        victim = "victim-%s@example.com" % uuid.uuid4().hex[:8]
+        st, b0 = register(s, victim)
+        t.check("the attacker registers the victim's address: a session",
+                st == 200 and b0.get("refresh_token"), (st, b0))
+        if st != 200:
+            return
+        uid = b0["user"]["id"]
+        t.check("...its email is not verified",
+                one(s, "SELECT email_verified FROM auth.accounts WHERE "
+                    "user_id = '%s'" % uid) == "f")
+        bearer = {"Authorization": "Bearer " + b0["jwt_token"],
+                  "Content-Type": "application/json"}
+        st, _, _ = s.request("POST", "/auth/change-email/request", bearer,
+                             json.dumps({"new_email": "attacker-%s@evil."
+                                         "example" % uuid.uuid4().hex[:6]}))
+        t.check("...and asks to move it to the attacker's address (a "
+                "pending ticket)", st == 204 and
+                one(s, "SELECT count(*) FROM auth.tickets t JOIN "
+                    "auth.accounts a ON a.id = t.account_id WHERE "
+                    "a.user_id = '%s'" % uid) == "1", st)
+        s.psql("UPDATE auth.accounts SET mfa_enabled = true, otp_secret = "
+               "'attacker-enrolled' WHERE user_id = '%s'" % uid)
+        t.check("setup: the attacker's session is live at the webhook",
+                wait_hook(s, b0["jwt_token"], 200))
+        # the victim signs in with a provider that verified the address
+        u = oidc_user(verified=True, email=victim)
+        idp.user = u
+        st, fin, _, _ = signin(s)
+        rt = qparam(fin, "refresh_token")
+        t.check("the victim's verified sign-in succeeds", st == 302 and rt,
+                (st, fin))
+        st, b = refresh(s, rt or "x")
+        t.check("...into the account of that address", st == 200 and
+                b["user"]["id"] == uid, (st, b))
+        t.check("...the identity is linked to it",
+                one(s, "SELECT a.user_id FROM auth.identities i JOIN "
+                    "auth.accounts a ON a.id = i.account_id WHERE "
+                    "i.provider = 'oidc' AND i.subject = '%s'" % u["sub"])
+                == uid)
+        t.check("the attacker's password no longer logs in",
+                login_status(s, victim) == 401)
+        st, _ = refresh(s, b0["refresh_token"])
+        t.check("the attacker's refresh token no longer refreshes",
+                st == 401, st)
+        t.check("the attacker's access token is refused by the webhook "
+                "within 1 s", wait_hook(s, b0["jwt_token"], 401))
+        row = one(s, "SELECT password_hash IS NULL, email_verified, "
+                  "mfa_enabled, otp_secret IS NULL, (SELECT count(*) FROM "
+                  "auth.tickets t WHERE t.account_id = a.id) FROM "
+                  "auth.accounts a WHERE user_id = '%s'" % uid)
+        t.check("no password, address proven, no second factor, no "
+                "pending ticket", row == "t|t|f|t|0", row)
+        t.check("audit: provider_reclaim and provider_link",
+                audits(s, uid, "provider_reclaim") == "1" and
+                audits(s, uid, "provider_link") == "1")
+        st, fin, _, _ = signin(s)
+        st, b = refresh(s, qparam(fin, "refresh_token") or "x")
+        t.check("the next sign-in: the same account, nothing reclaimed "
+                "again", st == 200 and b["user"]["id"] == uid and
+                audits(s, uid, "provider_reclaim") == "1", (st, b))
+        # the unverified-provider refusal holds for an unproven account
+        other = "unproven-%s@example.com" % uuid.uuid4().hex[:8]
+        st, b1 = register(s, other)
+        idp.user = oidc_user(verified=False, email=other)
+        st, fin, _, _ = signin(s)
+        t.check("an unverified provider email colliding with an unproven "
+                "account: still email-not-verified, nothing changed",
+                fin == FAILURE + "?error=email-not-verified" and
+                login_status(s, other) == 200 and
+                refresh(s, b1["refresh_token"])[0] == 200, (st, fin))
+        # an identity linked to an unproven account before sql/010 (the
+        # attack done already): its next verified sign-in reclaims
+        old = "before-%s@example.com" % uuid.uuid4().hex[:8]
+        st, b2 = register(s, old)
+        u = oidc_user(verified=True, email=old)
+        s.psql("INSERT INTO auth.identities (account_id, provider, subject, "
+               "email) SELECT id, 'oidc', '%s', email FROM auth.accounts "
+               "WHERE email = '%s'" % (u["sub"], old))
+        idp.user = u
+        st, fin, _, _ = signin(s)
+        st, b = refresh(s, qparam(fin, "refresh_token") or "x")
+        t.check("a known identity's verified sign-in to an unproven "
+                "account: same account, password and sessions gone",
+                st == 200 and b["user"]["id"] == b2["user"]["id"] and
+                login_status(s, old) == 401 and
+                refresh(s, b2["refresh_token"])[0] == 401 and
+                audits(s, b2["user"]["id"], "provider_reclaim") == "1",
+                (st, b))
+    finally:
+        idp.close()
+
+
+def test_oidc_reclaim_drops_other_identities(t):
+    """An attacker's own identity on an account given the victim's
+    address without proof (WARDEN_VERIFY_EMAILS=false) goes when the
+    victim's provider proves the address."""
+    s = t.s
+    idp = IdP()
+    try:
+        configure(t, idp, WARDEN_VERIFY_EMAILS="false")
+        att = oidc_user(verified=False)
+        idp.user = att
+        st, fin, _, _ = signin(s)
+        st, b = refresh(s, qparam(fin, "refresh_token") or "x")
+        t.check("setup: the attacker's provider account", st == 200, st)
+        if st != 200:
+            return
+        uid = b["user"]["id"]
+        victim = "victim2-%s@example.com" % uuid.uuid4().hex[:8]
+        st, _, _ = s.request("POST", "/auth/change-email", {
+            "Authorization": "Bearer " + b["jwt_token"],
+            "Content-Type": "application/json"},
+            json.dumps({"new_email": victim}))
+        t.check("...given the victim's address directly (unproven)",
+                st == 204 and one(s, "SELECT email_verified FROM "
+                                  "auth.accounts WHERE user_id = '%s'" %
+                                  uid) == "f", st)
+        vic = oidc_user(verified=True, email=victim)
+        idp.user = vic
+        st, fin, _, _ = signin(s)
+        st, b2 = refresh(s, qparam(fin, "refresh_token") or "x")
+        t.check("the victim's verified sign-in takes the account",
+                st == 200 and b2["user"]["id"] == uid, (st, b2))
+        t.check("...the attacker's identity is gone, the victim's stays",
+                one(s, "SELECT string_agg(subject, ',') FROM "
+                    "auth.identities i JOIN auth.accounts a ON a.id = "
+                    "i.account_id WHERE a.user_id = '%s'" % uid) ==
+                vic["sub"])
+        idp.user = att
+        st, fin, _, _ = signin(s)
+        st, b3 = refresh(s, qparam(fin, "refresh_token") or "x")
+        t.check("...so the attacker's sign-in lands on a new account",
+                st == 200 and b3["user"]["id"] != uid, (st, b3))
+    finally:
+        idp.close()
+
+
+def test_email_verified_backfill(t):
+    """sql/010's backfill, on rows made for it: true only where the rows
+    prove the address (run on those rows alone)."""
+    import os
+    import re
+    s = t.s
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "sql",
+                           "010_email_verified.sql")) as f:
+        text = f.read()
+    upd = re.search(r"^UPDATE auth\.accounts a SET email_verified = true"
+                    r".*?;", text, re.S | re.M).group(0).rstrip(";")
+    tag = uuid.uuid4().hex[:8]
+    # name: (email or None, password?, [(event, minutes ago)], identity
+    # with the account's email?, expected)
+    cases = {
+        "activated": (True, True, [("activate", 60)], False, "t"),
+        "never proven": (True, True, [("register", 60)], False, "f"),
+        "changed after": (True, True, [("activate", 600),
+                                       ("email_change", 30)], False, "f"),
+        "reset": (True, True, [("email_change", 300),
+                               ("password_reset", 60)], False, "t"),
+        "reset soon after a change": (True, True, [
+            ("email_change", 90), ("password_reset", 60)], False, "f"),
+        "made by a provider": (True, False, [], True, "t"),
+        "linked, with a password": (True, True, [], True, "f"),
+        "no address": (False, False, [("activate", 60)], False, "f"),
+    }
+    ids = {}
+    for i, (name, (has, pw, evs, ident, _)) in enumerate(cases.items()):
+        uid = str(uuid.uuid4())
+        addr = "bf%d-%s@example.com" % (i, tag)
+        sql = ("INSERT INTO public.users (id) VALUES ('%s'); "
+               "INSERT INTO auth.accounts (user_id, email, password_hash, "
+               "active) VALUES ('%s', %s, %s, true); " %
+               (uid, uid, "'%s'" % addr if has else "NULL",
+                "'$y$x'" if pw else "NULL"))
+        for ev, ago in evs:
+            sql += ("INSERT INTO auth.audit_log (event, user_id, at) VALUES "
+                    "('%s', '%s', now() - interval '%d minutes'); " %
+                    (ev, uid, ago))
+        if ident:
+            sql += ("INSERT INTO auth.identities (account_id, provider, "
+                    "subject, email) SELECT id, 'oidc', '%s', email FROM "
+                    "auth.accounts WHERE user_id = '%s'; " % (uid, uid))
+        r = s.psql(sql)
+        ids[name] = uid
+        t.check("backfill setup: " + name, r.returncode == 0, r.stderr)
+    r = s.psql(upd + " AND a.user_id IN (%s)" % ", ".join(
+        "'%s'" % u for u in ids.values()))
+    t.check("the backfill runs", r.returncode == 0, r.stderr)
+    for name, c in cases.items():
+        got = one(s, "SELECT email_verified FROM auth.accounts WHERE "
+                  "user_id = '%s'" % ids[name])
+        t.check("backfill: %s -> %s" % (name, c[4]), got == c[4], got)
+    s.psql("DELETE FROM public.users WHERE id IN (%s)" % ", ".join(
+        "'%s'" % u for u in ids.values()))
 
 
 def test_oidc_state_and_tokens(t):
@@ -526,24 +785,37 @@ def ensure_oidc_provider():
     return None if r.returncode == 0 else r.stderr[-500:]
 
 
-class NodeOP:
-    """oidc-provider in a Node process (tests/e2e/oidc/provider.mjs)."""
+class OPClient:
+    """One client registered at NodeOP, for generic()."""
 
-    def __init__(self, s, client_id="warden-op", secret="op-secret-1234"):
+    def __init__(self, url, client_id, secret):
+        self.url, self.client_id, self.client_secret = url, client_id, secret
+
+
+class NodeOP:
+    """oidc-provider in a Node process (tests/e2e/oidc/provider.mjs), one
+    client per route name in routes: self.clients[route]."""
+
+    def __init__(self, s, routes=("keycloak", "corp")):
         import os
         import socket
         import subprocess
         from test_sdk import NPM_DIR, HERE
-        self.client_id, self.client_secret = client_id, secret
         so = socket.socket()
         so.bind(("127.0.0.1", 0))
         port = so.getsockname()[1]
         so.close()
         self.url = "http://127.0.0.1:%d" % port
+        self.clients = {}
+        args = []
+        for r in routes:
+            c = OPClient(self.url, "warden-" + r, "op-secret-" + r + "-1234")
+            self.clients[r] = c
+            args += [c.client_id, c.client_secret,
+                     s.url + "/auth/providers/%s/callback" % r]
         self.p = subprocess.Popen(
             ["node", os.path.join(HERE, "oidc", "provider.mjs"),
-             os.path.join(NPM_DIR, "node_modules"), str(port), client_id,
-             secret, s.url + "/auth/providers/oidc/callback"],
+             os.path.join(NPM_DIR, "node_modules"), str(port)] + args,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         end = time.time() + 20
         self.ready = False
@@ -592,10 +864,14 @@ def test_oidc_provider_npm(t):
         t.check("oidc-provider listens", op.ready, op.p.poll())
         if not op.ready:
             return
-        configure(t, op)
+        # two generic providers, two clients of the one issuer
+        kc, corp = op.clients["keycloak"], op.clients["corp"]
+        configure(t, kc, **dict(generic("OIDC", None),
+                                **generic("KEYCLOAK", kc),
+                                **generic("CORP", corp)))
         u = oidc_user()
         op.set_user(u)
-        fin = CookieClient().follow(s.url + "/auth/providers/oidc")
+        fin = CookieClient().follow(s.url + "/auth/providers/keycloak")
         rt = qparam(fin or "", "refresh_token")
         t.check("oidc-provider: full sign-in creates an account",
                 fin and fin.startswith(SUCCESS + "?refresh_token=") and rt,
@@ -603,7 +879,7 @@ def test_oidc_provider_npm(t):
         row = one(s, "SELECT a.active, a.email, u.display_name, "
                   "u.avatar_url FROM auth.identities i JOIN auth.accounts a "
                   "ON a.id = i.account_id JOIN public.users u ON u.id = "
-                  "a.user_id WHERE i.provider = 'oidc' AND i.subject = "
+                  "a.user_id WHERE i.provider = 'keycloak' AND i.subject = "
                   "'%s'" % u["sub"])
         t.check("...active, email, name and picture from the ID token",
                 row == "t|%s|Olga OIDC|https://img.example/olga.png" %
@@ -611,24 +887,39 @@ def test_oidc_provider_npm(t):
         st, b = refresh(s, rt or "x")
         t.check("...the URL token refreshes into a session", st == 200, st)
         uid = b["user"]["id"] if st == 200 else None
-        fin = CookieClient().follow(s.url + "/auth/providers/oidc")
+        fin = CookieClient().follow(s.url + "/auth/providers/keycloak")
         st, b = refresh(s, qparam(fin or "", "refresh_token") or "x")
         t.check("oidc-provider: second sign-in finds the account",
                 st == 200 and b["user"]["id"] == uid, (fin, st))
+        fin = CookieClient().follow(s.url + "/auth/providers/corp")
+        st, b = refresh(s, qparam(fin or "", "refresh_token") or "x")
+        t.check("oidc-provider as a second generic provider (corp): the "
+                "verified email links the same account",
+                st == 200 and b["user"]["id"] == uid, (fin, st))
+        t.check("...one identity per provider route name",
+                one(s, "SELECT string_agg(provider, ',' ORDER BY provider) "
+                    "FROM auth.identities WHERE subject = '%s'" % u["sub"])
+                == "corp,keycloak")
         # linking by verified email, refusal of an unverified collision
         e1 = "op-link-%s@example.com" % uuid.uuid4().hex[:8]
-        st, _, _ = s.request("POST", "/auth/register", {
-            "Content-Type": "application/json"},
-            json.dumps({"email": e1, "password": "correct horse 1"}))
+        st, reg = register(s, e1)
         op.set_user(oidc_user(verified=False, email=e1))
-        fin = CookieClient().follow(s.url + "/auth/providers/oidc")
+        fin = CookieClient().follow(s.url + "/auth/providers/keycloak")
         t.check("oidc-provider: unverified colliding email refused",
                 fin == FAILURE + "?error=email-not-verified", fin)
         op.set_user(oidc_user(verified=True, email=e1))
-        fin = CookieClient().follow(s.url + "/auth/providers/oidc")
+        fin = CookieClient().follow(s.url + "/auth/providers/keycloak")
         st, b = refresh(s, qparam(fin or "", "refresh_token") or "x")
         t.check("oidc-provider: verified email links to the account",
                 st == 200 and b["user"]["email"] == e1, (fin, st))
+        # registered with WARDEN_AUTO_ACTIVATE=true: nobody had proven
+        # the address, so the registrant's credentials went
+        t.check("...registered unproven: its password no longer logs in",
+                login_status(s, e1) == 401)
+        t.check("...its refresh token no longer refreshes",
+                refresh(s, reg["refresh_token"])[0] == 401)
+        t.check("...audit provider_reclaim",
+                audits(s, reg["user"]["id"], "provider_reclaim") == "1")
     finally:
         tail = op.close()
         if not op.ready:
@@ -701,19 +992,49 @@ def test_oidc_key_rotation(t):
 
 
 def test_provider_config_checked_at_start(t):
+    import os
     import subprocess
+    import tempfile
     s = t.s
     base = {"PATH": "/usr/bin:/bin", "WARDEN_DATABASE_URL":
             "postgresql:///x", "WARDEN_JWT_SECRET": json.dumps(s.secret()),
             "WARDEN_ACTION_SECRET": "0123456789abcdef0123",
             "WARDEN_URL": "http://127.0.0.1:1",
             "WARDEN_PROVIDER_SUCCESS_REDIRECT": SUCCESS}
+    many = {}
+    for i in range(33):
+        many.update(generic("P%d" % i, IdPStub("https://id%d.example" % i)))
     cases = [
-        ("generic OIDC without an issuer", "WARDEN_PROVIDER_OIDC_ISSUER",
-         {"WARDEN_PROVIDER_OIDC_CLIENT_ID": "x"}),
-        ("an issuer that is no URL", "WARDEN_PROVIDER_OIDC_ISSUER",
-         {"WARDEN_PROVIDER_OIDC_CLIENT_ID": "x",
-          "WARDEN_PROVIDER_OIDC_ISSUER": "id.example"}),
+        ("generic OIDC without an issuer", "WARDEN_PROVIDER_CORP_ISSUER: "
+         "required with WARDEN_PROVIDER_CORP_CLIENT_ID",
+         {"WARDEN_PROVIDER_CORP_CLIENT_ID": "x"}),
+        ("an issuer without a client id",
+         "WARDEN_PROVIDER_KEYCLOAK_CLIENT_ID: required with "
+         "WARDEN_PROVIDER_KEYCLOAK_ISSUER",
+         {"WARDEN_PROVIDER_KEYCLOAK_ISSUER": "https://id.example"}),
+        ("an issuer that is no URL", "WARDEN_PROVIDER_CORP_ISSUER: must be "
+         "an http:// or https:// URL with a host",
+         {"WARDEN_PROVIDER_CORP_CLIENT_ID": "x",
+          "WARDEN_PROVIDER_CORP_ISSUER": "id.example"}),
+        ("a generic provider named like GitHub",
+         "WARDEN_PROVIDER_GITHUB_ISSUER: github is built in",
+         {"WARDEN_PROVIDER_GITHUB_CLIENT_ID": "x",
+          "WARDEN_PROVIDER_GITHUB_CLIENT_SECRET": "y",
+          "WARDEN_PROVIDER_GITHUB_ISSUER": "https://id.example"}),
+        ("a provider name in lower case",
+         "WARDEN_PROVIDER_google_ISSUER: the provider name <P> in "
+         "WARDEN_PROVIDER_<P>_... must be [A-Z0-9]{1,32}",
+         {"WARDEN_PROVIDER_google_ISSUER": "https://id.example"}),
+        ("a provider name with _", "WARDEN_PROVIDER_MY_IDP_ISSUER: the "
+         "provider name", {"WARDEN_PROVIDER_MY_IDP_ISSUER":
+                           "https://id.example"}),
+        ("a generic slot's old _NAME key",
+         "WARDEN_PROVIDER_OIDC2_NAME: no such setting",
+         {"WARDEN_PROVIDER_OIDC2_CLIENT_ID": "x",
+          "WARDEN_PROVIDER_OIDC2_ISSUER": "https://id.example",
+          "WARDEN_PROVIDER_OIDC2_NAME": "corp"}),
+        ("33 generic providers", "more than 32 generic OpenID Connect "
+         "providers", many),
         ("GitHub without a secret", "WARDEN_PROVIDER_GITHUB_CLIENT_SECRET",
          {"WARDEN_PROVIDER_GITHUB_CLIENT_ID": "x"}),
         ("a token URL that is no URL", "WARDEN_PROVIDER_GITHUB_TOKEN_URL",
@@ -729,28 +1050,48 @@ def test_provider_config_checked_at_start(t):
          {"WARDEN_PROVIDER_GOOGLE_CLIENT_ID": "x",
           "WARDEN_PROVIDER_GOOGLE_CLIENT_SECRET": "y",
           "WARDEN_ALLOWED_REDIRECT_URLS": "https://a.example/, /relative"}),
-        ("a generic slot named like GitHub", "WARDEN_PROVIDER_OIDC2_NAME",
-         {"WARDEN_PROVIDER_OIDC2_CLIENT_ID": "x",
-          "WARDEN_PROVIDER_OIDC2_ISSUER": "https://id.example",
-          "WARDEN_PROVIDER_OIDC2_NAME": "github"}),
-        ("two generic slots of one name", "WARDEN_PROVIDER_OIDC2_NAME",
-         {"WARDEN_PROVIDER_OIDC2_CLIENT_ID": "x",
-          "WARDEN_PROVIDER_OIDC2_ISSUER": "https://id.example",
-          "WARDEN_PROVIDER_OIDC2_NAME": "corp",
-          "WARDEN_PROVIDER_OIDC3_CLIENT_ID": "x",
-          "WARDEN_PROVIDER_OIDC3_ISSUER": "https://id2.example",
-          "WARDEN_PROVIDER_OIDC3_NAME": "corp"}),
-        ("a generic slot's name with a slash", "WARDEN_PROVIDER_OIDC4_NAME",
-         {"WARDEN_PROVIDER_OIDC4_CLIENT_ID": "x",
-          "WARDEN_PROVIDER_OIDC4_ISSUER": "https://id.example",
-          "WARDEN_PROVIDER_OIDC4_NAME": "a/callback"}),
     ]
-    for name, var, env in cases:
-        r = subprocess.run([s.run + "/bin/providers"], env=dict(base, **env),
-                           capture_output=True, text=True,
-                           stdin=subprocess.DEVNULL, timeout=10)
-        t.check("bad configuration stops the binary naming it: " + name,
-                r.returncode == 1 and var in r.stderr, r.stderr)
+
+    def run(env):
+        return subprocess.run([s.run + "/bin/providers"], env=env,
+                              capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=10)
+    for name, want, env in cases:
+        r = run(dict(base, **env))
+        t.check("bad configuration stops the binary with one line: " + name,
+                r.returncode == 1 and r.stderr.count("\n") == 1 and
+                r.stderr.startswith("warden-providers: ") and want in
+                r.stderr and "https://id" not in r.stderr, r.stderr)
+    # the configuration file is searched as the environment is
+    fd, path = tempfile.mkstemp()
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write("".join("%s='%s'\n" % kv for kv in base.items()
+                            if kv[0] != "PATH"))
+            f.write("WARDEN_PROVIDER_KEYCLOAK_ISSUER='https://id.example'\n"
+                    "WARDEN_PROVIDER_KEYCLOAK_CLIENT_ID=k\n"
+                    "WARDEN_PROVIDER_CORP_ISSUER='https://corp.example'\n")
+        r = run({"PATH": "/usr/bin:/bin", "WARDEN_CONFIG": path})
+        t.check("a generic provider in the config file is found and "
+                "checked", r.returncode == 1 and
+                "WARDEN_PROVIDER_CORP_CLIENT_ID: required with "
+                "WARDEN_PROVIDER_CORP_ISSUER" in r.stderr, r.stderr)
+        r = run({"PATH": "/usr/bin:/bin", "WARDEN_CONFIG": path,
+                 "WARDEN_PROVIDER_CORP_CLIENT_ID": "c",
+                 "WARDEN_PROVIDER_KEYCLOAK_ISSUER": "keycloak.example"})
+        t.check("...the environment completes and overrides it per "
+                "variable", r.returncode == 1 and
+                "WARDEN_PROVIDER_KEYCLOAK_ISSUER: must be an http:// or "
+                "https:// URL" in r.stderr, r.stderr)
+    finally:
+        os.unlink(path)
+
+
+class IdPStub:
+    """A provider's configuration without a server."""
+
+    def __init__(self, url):
+        self.url, self.client_id, self.client_secret = url, "c", "s"
 
 
 def test_failure_as_json_without_failure_url(t):
@@ -782,30 +1123,32 @@ def test_failure_as_json_without_failure_url(t):
 
 
 def test_named_generic_providers(t):
-    """Several generic OpenID Connect providers, each under its own route
-    name (WARDEN_PROVIDER_OIDC<n>_NAME)."""
+    """Any number of generic OpenID Connect providers, each found by its
+    WARDEN_PROVIDER_<P>_ISSUER and routed under <p>: here OIDC, KEYCLOAK
+    and CORP at three issuers (API.md §5.2)."""
     s = t.s
-    a, b = IdP(), IdP(client_id="warden-b")
+    a, b, c = IdP(), IdP(client_id="warden-b"), IdP(client_id="warden-c",
+                                                   client_secret="s3-c")
     try:
-        configure(t, a, WARDEN_PROVIDER_OIDC2_CLIENT_ID=b.client_id,
-                  WARDEN_PROVIDER_OIDC2_CLIENT_SECRET=b.client_secret,
-                  WARDEN_PROVIDER_OIDC2_ISSUER=b.url,
-                  WARDEN_PROVIDER_OIDC2_NAME="keycloak")
-        u = oidc_user()
-        b.user = u
-        st, loc, _, _ = start(s, "keycloak")
-        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(loc).query))
-        t.check("/auth/providers/keycloak goes to its own issuer",
-                loc.startswith(b.url + "/authorize?") and
-                q.get("client_id") == "warden-b" and
-                q.get("redirect_uri") == s.url +
-                "/auth/providers/keycloak/callback", loc)
-        st, fin, _, _ = signin(s, "keycloak")
-        t.check("keycloak: signed in", qparam(fin, "refresh_token"), fin)
-        t.check("...identity recorded under its route name",
-                one(s, "SELECT provider FROM auth.identities WHERE "
-                    "subject = '%s'" % u["sub"]) == "keycloak")
-        # the same subject at the other provider is another identity
+        configure(t, a, **dict(generic("KEYCLOAK", b),
+                               **generic("CORP", c)))
+        for route, idp in (("keycloak", b), ("corp", c)):
+            u = oidc_user()
+            idp.user = u
+            st, loc, _, _ = start(s, route)
+            q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(loc).query))
+            t.check("/auth/providers/%s goes to its own issuer" % route,
+                    st == 302 and loc.startswith(idp.url + "/authorize?") and
+                    q.get("client_id") == idp.client_id and
+                    q.get("redirect_uri") == s.url +
+                    "/auth/providers/%s/callback" % route, loc)
+            st, fin, _, _ = signin(s, route)
+            t.check("%s: signed in (its own secret at its token endpoint)"
+                    % route, qparam(fin, "refresh_token"), fin)
+            t.check("...identity recorded under its route name",
+                    one(s, "SELECT provider FROM auth.identities WHERE "
+                        "subject = '%s'" % u["sub"]) == route)
+        # the same subject at another provider is another identity
         a.user = dict(u, email="other-" + u["email"])
         st, fin, _, _ = signin(s, "oidc")
         t.check("the same sub at another provider: another account",
@@ -813,11 +1156,22 @@ def test_named_generic_providers(t):
                 one(s, "SELECT count(DISTINCT account_id) FROM "
                     "auth.identities WHERE subject = '%s'" % u["sub"]) ==
                 "2", fin)
-        st, _, _, _ = start(s, "oidc3")
-        t.check("an unconfigured slot: 404", st == 404, st)
+        # a token of one provider presented to another's callback
+        c.user = oidc_user()
+        st, loc, cookie, _ = start(s, "corp")
+        _, cb = idp_get(loc)
+        cb = cb.replace("/auth/providers/corp/", "/auth/providers/keycloak/")
+        st, fin = callback(s, cb, cookie)
+        t.check("corp's state at keycloak's callback: invalid-state",
+                fin == FAILURE + "?error=invalid-state", (st, fin))
+        for name in ("oidc2", "nosuch", "KEYCLOAK"):
+            st, _, _, _ = start(s, name)
+            t.check("an unconfigured or upper-case name: 404 (%s)" % name,
+                    st == 404, st)
     finally:
         a.close()
         b.close()
+        c.close()
 
 
 def test_provider_routes_are_get_only(t):

@@ -14,6 +14,10 @@
  *   '\''), or as NAME="..." (escaping \ " $ `), parses to itself; these
  *   are the two forms sh reads literally, so a value we accept can always
  *   be written so that sh reads it the same way.
+ * - Generic providers (struct wd_cfgoidc): at most WD_CFG_MAX_OIDC, each
+ *   named [A-Z0-9]{1,32}, its route that name in lower case, no name
+ *   twice; they round-trip too. A refused WARDEN_PROVIDER_ variable makes
+ *   the check of a binary that reads provider keys fail naming it.
  * - wd_cfg_check, for each binary and for all at once, answers WD_OK or
  *   WD_E_CONFIG (one line naming a WARDEN_ variable), the same for the
  *   round-tripped copy; on WD_OK every parsed number is >= 0
@@ -30,11 +34,29 @@
 static void
 check_vals(const struct wd_cfg *c)
 {
-	int	 k;
+	const struct wd_cfgoidc	*o;
+	size_t			 i, j, n;
+	int			 k;
 
 	for (k = 0; k < WD_CFG__MAX; k++)
 		if (c->val[k] != NULL)
 			CHECK(strlen(c->val[k]) <= WD_MAX_CFG_VALUE);
+	CHECK(wd_cfg_oidc_count(c) <= WD_CFG_MAX_OIDC);
+	for (i = 0; i < wd_cfg_oidc_count(c); i++) {
+		o = wd_cfg_oidc(c, i);
+		n = strlen(o->var);
+		CHECK(n >= 1 && n <= WD_CFG_OIDC_NAME && strlen(o->route) == n);
+		for (j = 0; j < n; j++)
+			CHECK((o->var[j] >= 'A' && o->var[j] <= 'Z' &&
+			    o->route[j] == o->var[j] - 'A' + 'a') ||
+			    (o->var[j] >= '0' && o->var[j] <= '9' &&
+			    o->route[j] == o->var[j]));
+		for (j = 0; j < i; j++)
+			CHECK(strcmp(wd_cfg_oidc(c, j)->var, o->var) != 0);
+		for (k = 0; k < WD_CFGP__MAX; k++)
+			CHECK(o->val[k] == NULL ||
+			    strlen(o->val[k]) <= WD_MAX_CFG_VALUE);
+	}
 }
 
 /* "line N: ..." with 1 <= N <= lines in the input. */
@@ -85,20 +107,34 @@ put(char *o, const char *name, const char *v, int dq)
 static void
 round_trip(const struct wd_cfg *c, struct wd_cfg *c2, int dq)
 {
-	char		 err[256];
+	const struct wd_cfgoidc	*o, *o2;
+	char		 err[256], name[128];
 	char		*text;
-	size_t		 cap = 0, n = 0;
+	size_t		 cap = 0, n = 0, i;
 	int		 k;
 
 	for (k = 0; k < WD_CFG__MAX; k++)
 		if (c->val[k] != NULL)
 			cap += strlen(wd_cfg_name(k)) + 4 * strlen(c->val[k]) +
 			    4;
+	for (i = 0; i < wd_cfg_oidc_count(c); i++)
+		for (k = 0; k < WD_CFGP__MAX; k++)
+			if (wd_cfg_oidc(c, i)->val[k] != NULL)
+				cap += sizeof(name) + 4 *
+				    strlen(wd_cfg_oidc(c, i)->val[k]) + 4;
 	text = malloc(cap > 0 ? cap : 1);
 	CHECK(text != NULL);
 	for (k = 0; k < WD_CFG__MAX; k++)
 		if (c->val[k] != NULL)
 			n += put(text + n, wd_cfg_name(k), c->val[k], dq);
+	for (i = 0; i < wd_cfg_oidc_count(c); i++)
+		for (k = 0; k < WD_CFGP__MAX; k++) {
+			o = wd_cfg_oidc(c, i);
+			if (o->val[k] == NULL)
+				continue;
+			wd_cfg_oidc_name(o, k, name, sizeof(name));
+			n += put(text + n, name, o->val[k], dq);
+		}
 	CHECK(n <= cap);
 	memset(c2, 0, sizeof(*c2));
 	if (wd_cfg_parse(c2, text, n, err, sizeof(err)) != WD_OK) {
@@ -112,6 +148,16 @@ round_trip(const struct wd_cfg *c, struct wd_cfg *c2, int dq)
 		else
 			CHECK(c2->val[k] != NULL &&
 			    strcmp(c2->val[k], c->val[k]) == 0);
+	}
+	CHECK(wd_cfg_oidc_count(c2) == wd_cfg_oidc_count(c));
+	for (i = 0; i < wd_cfg_oidc_count(c); i++) {
+		o = wd_cfg_oidc(c, i);
+		o2 = wd_cfg_oidc(c2, i);	/* written back in order */
+		CHECK(strcmp(o2->var, o->var) == 0);
+		for (k = 0; k < WD_CFGP__MAX; k++)
+			CHECK(o->val[k] == NULL ? o2->val[k] == NULL :
+			    o2->val[k] != NULL &&
+			    strcmp(o2->val[k], o->val[k]) == 0);
 	}
 	free(text);
 }
@@ -144,6 +190,13 @@ check_bin(struct wd_cfg *c, struct wd_cfg *c2, unsigned bin)
 	rc = wd_cfg_check(c, bin, err, sizeof(err));
 	rc2 = wd_cfg_check(c2, bin, err2, sizeof(err2));
 	CHECK(rc == WD_OK || rc == WD_E_CONFIG);
+	/* a refused provider variable is not kept, so not written back */
+	if (c->oidc_err[0] != '\0') {
+		if ((bin & WD_BIN_ACCT) != 0)
+			CHECK(rc == WD_E_CONFIG && strncmp(err, "WARDEN_", 7) ==
+			    0 && strchr(err, '\n') == NULL);
+		return;
+	}
 	CHECK(rc2 == rc);
 	if (rc != WD_OK) {
 		CHECK(strcmp(err, err2) == 0);

@@ -579,27 +579,32 @@ test_sh_oracle(void)
 	    rmdir(dir) == 0);
 }
 
-/* The fake environment for wd_cfg_load_from. */
-static const char *
-fake_env(const char *name)
-{
-	if (strcmp(name, "WARDEN_ANON_ROLE") == 0)
-		return "from-env";
-	if (strcmp(name, "WARDEN_COOKIE_NAME") == 0)
-		return "";
-	return NULL;
-}
+/* The fake environment for wd_cfg_load_from (a name twice: the first
+ * counts, as getenv's). */
+static char *const fake_env[] = {
+	"PATH=/usr/bin",
+	"WARDEN_ANON_ROLE=from-env",
+	"WARDEN_COOKIE_NAME=",
+	"WARDEN_ANON_ROLE=second",
+	"NOT_AN_ASSIGNMENT",
+	NULL,
+};
 
-static const char *
+/* NAME=<WD_MAX_CFG_VALUE + 1 bytes> as an environment. */
+static char *const *
 long_env(const char *name)
 {
-	static char	 big[WD_MAX_CFG_VALUE + 2];
+	static char	 big[WD_MAX_CFG_VALUE + 128];
+	static char	*env[2];
+	size_t		 n = strlen(name);
 
-	if (strcmp(name, "WARDEN_ADMIN_SECRET") != 0)
-		return NULL;
-	memset(big, 'y', sizeof(big) - 1);
-	big[sizeof(big) - 1] = '\0';
-	return big;
+	memcpy(big, name, n);
+	big[n] = '=';
+	memset(big + n + 1, 'y', WD_MAX_CFG_VALUE + 1);
+	big[n + 1 + WD_MAX_CFG_VALUE + 1] = '\0';
+	env[0] = big;
+	env[1] = NULL;
+	return env;
 }
 
 static int
@@ -672,9 +677,16 @@ test_load_from(void)
 
 	err[0] = '\0';
 	CHECK(M, "load: env value too long", wd_cfg_load_from(&cfg, NULL,
-	    long_env, err, sizeof(err)) == WD_E_CONFIG &&
-	    strstr(err, "WARDEN_ADMIN_SECRET") != NULL &&
+	    long_env("WARDEN_ADMIN_SECRET"), err, sizeof(err)) ==
+	    WD_E_CONFIG && strstr(err, "WARDEN_ADMIN_SECRET") != NULL &&
 	    strstr(err, "yyyy") == NULL);
+	wd_cfg_cleanup(&cfg);
+	err[0] = '\0';
+	CHECK(M, "load: a generic provider's env value too long",
+	    wd_cfg_load_from(&cfg, NULL,
+	    long_env("WARDEN_PROVIDER_CORP_CLIENT_SECRET"), err,
+	    sizeof(err)) == WD_E_CONFIG && strcmp(err,
+	    "WARDEN_PROVIDER_CORP_CLIENT_SECRET: value too long") == 0);
 	wd_cfg_cleanup(&cfg);
 
 	unlink(path);
@@ -976,6 +988,55 @@ static const struct check_case check_cases[] = {
 	    "WARDEN_JWT_CUSTOM_FIELDS=' , ,'\n", NULL },
 	{ "empty optional secrets", STORE_, BASE "WARDEN_ADMIN_SECRET=\n"
 	    "WARDEN_JWT_PREVIOUS_SECRET=''\n", NULL },
+	/* generic OpenID Connect providers, found by name (issue 12) */
+	{ "two generic providers", ACCT_, BASE
+	    "WARDEN_PROVIDER_KEYCLOAK_ISSUER=https://id.example/realms/a\n"
+	    "WARDEN_PROVIDER_KEYCLOAK_CLIENT_ID=warden\n"
+	    "WARDEN_PROVIDER_CORP2_ISSUER=https://corp.example\n"
+	    "WARDEN_PROVIDER_CORP2_CLIENT_ID=w\n"
+	    "WARDEN_PROVIDER_CORP2_CLIENT_SECRET='" SECRET "'\n", NULL },
+	{ "a 32-byte provider name", ACCT_, BASE "WARDEN_PROVIDER_"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ987654_ISSUER=https://a.example\n",
+	    NULL },
+	{ "a provider name in lower case", ACCT_, BASE
+	    "WARDEN_PROVIDER_corp_ISSUER=https://a.example\n",
+	    "WARDEN_PROVIDER_corp_ISSUER: the provider name <P> in "
+	    "WARDEN_PROVIDER_<P>_... must be [A-Z0-9]{1,32}" },
+	{ "a provider name with _", ACCT_, BASE
+	    "WARDEN_PROVIDER_MY_IDP_CLIENT_ID=x\n",
+	    "WARDEN_PROVIDER_MY_IDP_CLIENT_ID: the provider name" },
+	{ "a 33-byte provider name", ACCT_, BASE "WARDEN_PROVIDER_"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ9876543_ISSUER=https://a.example\n",
+	    "WARDEN_PROVIDER_ABCDEFGHIJKLMNOPQRSTUVWXYZ9876543_ISSUER: the "
+	    "provider name" },
+	{ "the slots' _NAME key is gone", ACCT_, BASE
+	    "WARDEN_PROVIDER_OIDC_NAME=keycloak\n",
+	    "WARDEN_PROVIDER_OIDC_NAME: no such setting (a generic provider "
+	    "has WARDEN_PROVIDER_<P>_ISSUER" },
+	{ "a misspelt key", ACCT_, BASE
+	    "WARDEN_PROVIDER_CORP_CLIENTID=x\n",
+	    "WARDEN_PROVIDER_CORP_CLIENTID: no such setting" },
+	{ "no such GitHub key", ACCT_, BASE "WARDEN_PROVIDER_GITHUB_NAME=x\n",
+	    "WARDEN_PROVIDER_GITHUB_NAME: no such setting" },
+	{ "WARDEN_PROVIDER_ alone", ACCT_, BASE "WARDEN_PROVIDER_=x\n",
+	    "WARDEN_PROVIDER_: no such setting" },
+	{ "a suffix alone", ACCT_, BASE "WARDEN_PROVIDER_ISSUER=x\n",
+	    "WARDEN_PROVIDER_ISSUER: no such setting" },
+	{ "a generic client id over 512 bytes", ACCT_, BASE
+	    "WARDEN_PROVIDER_CORP_CLIENT_ID=" N64 N64 N64 N64 N64 N64 N64 N64
+	    "x\n", "WARDEN_PROVIDER_CORP_CLIENT_ID: must be at most 512 "
+	    "bytes" },
+	{ "a generic issuer of 1024 bytes", ACCT_, BASE
+	    "WARDEN_PROVIDER_CORP_ISSUER=" N64 N64 N64 N64 N64 N64 N64 N64
+	    N64 N64 N64 N64 N64 N64 N64 N64 "\n", NULL },
+	{ "a generic issuer over 1024 bytes", ACCT_, BASE
+	    "WARDEN_PROVIDER_CORP_ISSUER=" N64 N64 N64 N64 N64 N64 N64 N64
+	    N64 N64 N64 N64 N64 N64 N64 N64 "x\n",
+	    "WARDEN_PROVIDER_CORP_ISSUER: must be at most 1024 bytes" },
+	{ "the webhook ignores the providers' keys", HOOK_, BASE
+	    "WARDEN_PROVIDER_corp_ISSUER=x\n"
+	    "WARDEN_PROVIDER_CORP_CLIENT_ID=" N64 N64 N64 N64 N64 N64 N64 N64
+	    "x\n", NULL },
 };
 
 static void
@@ -1397,6 +1458,104 @@ test_init(void)
 	unsetenv("WARDEN_CONFIG");
 }
 
+/* Generic providers: found by name in the file and the environment. */
+static void
+test_oidc(void)
+{
+	static char *const	 env[] = {
+		"WARDEN_PROVIDER_CORP_ISSUER=https://env.example",
+		"WARDEN_PROVIDER_ENVONLY_CLIENT_ID=e",
+		"WARDEN_PROVIDER_CORP_ISSUER=https://second.example",
+		"WARDEN_PROVIDER_GOOGLE_CLIENT_ID=g",
+		NULL,
+	};
+	static const char	 text[] =
+	    "WARDEN_PROVIDER_KEYCLOAK_ISSUER='https://id.example/realms/a'\n"
+	    "export WARDEN_PROVIDER_KEYCLOAK_CLIENT_ID=\"warden\"\n"
+	    "WARDEN_PROVIDER_CORP_ISSUER=https://file.example\n"
+	    "WARDEN_PROVIDER_CORP_CLIENT_SECRET='" SECRET "'\n"
+	    "WARDEN_PROVIDER_KEYCLOAK_ISSUER=https://id.example/realms/b\n";
+	char			 path[] = "/tmp/wd_test_cfg_XXXXXX";
+	char			 err[512] = "", name[160], big[2048];
+	struct wd_cfg		 cfg = { 0 };
+	const struct wd_cfgoidc	*o;
+	size_t			 i, n;
+	int			 fd, ok;
+
+	fd = mkstemp(path);
+	CHECK(M, "oidc: temp file", fd >= 0);
+	if (fd < 0)
+		return;
+	close(fd);
+	CHECK(M, "oidc: write temp file", write_file(path, text));
+	CHECK(M, "oidc: load file and env", wd_cfg_load_from(&cfg, path, env,
+	    err, sizeof(err)) == WD_OK);
+	CHECK(M, "oidc: three providers, in the order found",
+	    wd_cfg_oidc_count(&cfg) == 3 && wd_cfg_oidc(&cfg, 3) == NULL &&
+	    strcmp(wd_cfg_oidc(&cfg, 0)->var, "KEYCLOAK") == 0 &&
+	    strcmp(wd_cfg_oidc(&cfg, 1)->var, "CORP") == 0 &&
+	    strcmp(wd_cfg_oidc(&cfg, 2)->var, "ENVONLY") == 0);
+	o = wd_cfg_oidc(&cfg, 0);
+	CHECK(M, "oidc: route name in lower case",
+	    o != NULL && strcmp(o->route, "keycloak") == 0);
+	CHECK(M, "oidc: the file's later value wins, quotes read",
+	    o != NULL && strcmp(wd_cfg_oidc_str(o, WD_CFGP_ISSUER),
+	    "https://id.example/realms/b") == 0 &&
+	    strcmp(wd_cfg_oidc_str(o, WD_CFGP_CLIENT_ID), "warden") == 0 &&
+	    wd_cfg_oidc_str(o, WD_CFGP_TOKEN_URL) == NULL);
+	o = wd_cfg_oidc(&cfg, 1);
+	CHECK(M, "oidc: the environment wins per variable (its first)",
+	    o != NULL && strcmp(wd_cfg_oidc_str(o, WD_CFGP_ISSUER),
+	    "https://env.example") == 0 &&
+	    strcmp(wd_cfg_oidc_str(o, WD_CFGP_CLIENT_SECRET), SECRET) == 0);
+	CHECK(M, "oidc: a built-in provider's variable is a row",
+	    strcmp(wd_cfg_str(&cfg, WD_CFG_PROVIDER_GOOGLE_CLIENT_ID),
+	    "g") == 0);
+	wd_cfg_oidc_name(wd_cfg_oidc(&cfg, 2), WD_CFGP_USERINFO_URL, name,
+	    sizeof(name));
+	CHECK(M, "oidc: a variable's name",
+	    strcmp(name, "WARDEN_PROVIDER_ENVONLY_USERINFO_URL") == 0);
+	wd_cfg_cleanup(&cfg);
+	ok = wd_cfg_oidc_count(&cfg) == 0 && cfg.oidc_err[0] == '\0';
+	for (i = 0; i < WD_CFG_MAX_OIDC; i++)
+		for (n = 0; n < WD_CFGP__MAX; n++)
+			ok &= cfg.oidc[i].val[n] == NULL;
+	CHECK(M, "oidc: cleanup forgets them", ok);
+
+	/* sh's rules hold for their values too */
+	CHECK(M, "oidc: write temp file ($)", write_file(path,
+	    "WARDEN_PROVIDER_CORP_ISSUER=https://$HOST\n"));
+	CHECK(M, "oidc: an expansion in a provider's value is refused",
+	    wd_cfg_load_from(&cfg, path, NULL, err, sizeof(err)) ==
+	    WD_E_CONFIG && strstr(err, "line 1: unescaped $") != NULL);
+	wd_cfg_cleanup(&cfg);
+	unlink(path);
+
+	/* at most WD_CFG_MAX_OIDC of them */
+	for (n = 0, i = 0; i <= WD_CFG_MAX_OIDC; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n,
+		    "WARDEN_PROVIDER_P%zu_ISSUER=https://a.example\n", i);
+	CHECK(M, "oidc: 33 providers parse", n < sizeof(big) &&
+	    wd_cfg_parse(&cfg, big, n, err, sizeof(err)) == WD_OK);
+	CHECK(M, "oidc: ...32 kept", wd_cfg_oidc_count(&cfg) ==
+	    WD_CFG_MAX_OIDC);
+	CHECK(M, "oidc: ...the 33rd refused by the check",
+	    wd_cfg_parse(&cfg, BASE, strlen(BASE), NULL, 0) == WD_OK &&
+	    wd_cfg_check(&cfg, WD_BIN_ACCT, err, sizeof(err)) == WD_E_CONFIG &&
+	    strcmp(err, "WARDEN_PROVIDER_P32_ISSUER: more than 32 generic "
+	    "OpenID Connect providers") == 0);
+	CHECK(M, "oidc: ...but the 33rd variable of one kept is fine",
+	    wd_cfg_parse(&cfg, "WARDEN_PROVIDER_P0_CLIENT_ID=x\n", 31, NULL,
+	    0) == WD_OK && wd_cfg_oidc_count(&cfg) == WD_CFG_MAX_OIDC);
+	wd_cfg_cleanup(&cfg);
+	n -= strlen("WARDEN_PROVIDER_P32_ISSUER=https://a.example\n");
+	CHECK(M, "oidc: 32 providers are fine", wd_cfg_parse(&cfg, big, n,
+	    err, sizeof(err)) == WD_OK && wd_cfg_parse(&cfg, BASE,
+	    strlen(BASE), err, sizeof(err)) == WD_OK &&
+	    wd_cfg_check(&cfg, WD_BIN_ACCT, err, sizeof(err)) == WD_OK);
+	wd_cfg_cleanup(&cfg);
+}
+
 static void
 test_cleanup(void)
 {
@@ -1430,6 +1589,7 @@ main(void)
 	test_accessors();
 	test_table();
 	test_init();
+	test_oidc();
 	test_cleanup();
 	return WD_TEST_RESULT();
 }

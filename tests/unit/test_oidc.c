@@ -9,6 +9,7 @@
  * tampered with one claim or header field at a time; redirect allow-list
  * and cookie tables with more bad inputs than good.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -438,6 +439,101 @@ test_provider_parsers(void)
 	    wd_provider_path("oidc/callbackx", 14, name, &cb) == WD_E_NOTFOUND);
 }
 
+/* ---- the providers' configuration, checked at start ---- */
+
+#define PBASE	"WARDEN_URL=https://auth.example\n" \
+		"WARDEN_PROVIDER_SUCCESS_REDIRECT=https://app.example/in\n"
+#define KC	"WARDEN_PROVIDER_KEYCLOAK_"
+#define CORP	"WARDEN_PROVIDER_CORP_"
+
+struct pcheck {
+	const char	*name;
+	const char	*text;
+	const char	*err;	/* NULL: WD_OK; else the exact line */
+};
+
+static const struct pcheck pchecks[] = {
+	{ "no provider at all", "", NULL },
+	{ "no provider needs no URLs", "WARDEN_PROVIDER_CORP_ISSUER=\n", NULL },
+	{ "two generic providers", PBASE
+	    KC "ISSUER=https://id.example/realms/a\n" KC "CLIENT_ID=w\n"
+	    CORP "ISSUER=http://127.0.0.1:9/\n" CORP "CLIENT_ID=w2\n"
+	    CORP "CLIENT_SECRET=s\n", NULL },
+	{ "a generic provider with endpoint overrides", PBASE
+	    CORP "ISSUER=https://c.example\n" CORP "CLIENT_ID=w\n"
+	    CORP "TOKEN_URL=https://c.example/t\n", NULL },
+	{ "an issuer without a client id", PBASE
+	    CORP "ISSUER=https://c.example\n",
+	    CORP "CLIENT_ID: required with " CORP "ISSUER" },
+	{ "a secret alone (a misspelt <P>?)", PBASE
+	    "WARDEN_PROVIDER_CROP_CLIENT_SECRET=s\n",
+	    "WARDEN_PROVIDER_CROP_CLIENT_ID: required with "
+	    "WARDEN_PROVIDER_CROP_CLIENT_SECRET" },
+	{ "a client id without an issuer", PBASE CORP "CLIENT_ID=w\n",
+	    CORP "ISSUER: required with " CORP "CLIENT_ID" },
+	{ "an issuer that is no URL", PBASE CORP "CLIENT_ID=w\n"
+	    CORP "ISSUER=id.example\n",
+	    CORP "ISSUER: must be an http:// or https:// URL with a host" },
+	{ "an issuer with userinfo", PBASE CORP "CLIENT_ID=w\n"
+	    CORP "ISSUER=https://a@id.example\n",
+	    CORP "ISSUER: must be an http:// or https:// URL with a host" },
+	{ "an override that is no URL", PBASE CORP "CLIENT_ID=w\n"
+	    CORP "ISSUER=https://c.example\n"
+	    CORP "USERINFO_URL=file:///etc/passwd\n",
+	    CORP "USERINFO_URL: must be an http:// or https:// URL with a "
+	    "host" },
+	{ "GitHub given an issuer: a provider named github",
+	    "WARDEN_PROVIDER_GITHUB_ISSUER=https://id.example\n",
+	    "WARDEN_PROVIDER_GITHUB_ISSUER: github is built in (OAuth 2.0, "
+	    "no issuer); name an OpenID Connect provider otherwise" },
+	{ "GitHub without a secret", PBASE
+	    "WARDEN_PROVIDER_GITHUB_CLIENT_ID=x\n",
+	    "WARDEN_PROVIDER_GITHUB_CLIENT_SECRET: required with "
+	    "WARDEN_PROVIDER_GITHUB_CLIENT_ID" },
+	{ "Google with its default issuer", PBASE
+	    "WARDEN_PROVIDER_GOOGLE_CLIENT_ID=x\n"
+	    "WARDEN_PROVIDER_GOOGLE_CLIENT_SECRET=y\n", NULL },
+	{ "a generic provider and no success URL",
+	    "WARDEN_URL=https://auth.example\n"
+	    CORP "CLIENT_ID=w\n" CORP "ISSUER=https://c.example\n",
+	    "WARDEN_PROVIDER_SUCCESS_REDIRECT: must be an http:// or "
+	    "https:// URL with a host" },
+	{ "a generic provider and no public URL",
+	    "WARDEN_PROVIDER_SUCCESS_REDIRECT=https://app.example/in\n"
+	    CORP "CLIENT_ID=w\n" CORP "ISSUER=https://c.example\n",
+	    "WARDEN_SERVER_URL: must be an http:// or https:// URL with a "
+	    "host" },
+};
+
+static void
+test_provider_check(void)
+{
+	struct wd_cfg	 c;
+	char		 err[256], name[300];
+	enum wd_err	 rc;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(pchecks) / sizeof(pchecks[0]); i++) {
+		memset(&c, 0, sizeof(c));
+		err[0] = '\0';
+		rc = wd_cfg_parse(&c, pchecks[i].text, strlen(pchecks[i].text),
+		    err, sizeof(err));
+		if (rc == WD_OK)
+			rc = wd_provider_check(&c, err, sizeof(err));
+		snprintf(name, sizeof(name), "provider check: %s",
+		    pchecks[i].name);
+		if (pchecks[i].err == NULL)
+			CHECK(M, name, rc == WD_OK);
+		else
+			CHECK(M, name, rc == WD_E_CONFIG &&
+			    strcmp(err, pchecks[i].err) == 0);
+		if (rc != (pchecks[i].err == NULL ? WD_OK : WD_E_CONFIG) ||
+		    (pchecks[i].err != NULL && strcmp(err, pchecks[i].err)))
+			printf("  err: %s\n", err);
+		wd_cfg_cleanup(&c);
+	}
+}
+
 int
 main(void)
 {
@@ -446,5 +542,6 @@ main(void)
 	test_idtoken();
 	test_docs();
 	test_provider_parsers();
+	test_provider_check();
 	return WD_TEST_RESULT();
 }

@@ -1,19 +1,29 @@
 // A real OpenID Connect provider for the e2e tests (issue 12): npm
 // oidc-provider 8.8.1 (the 8.x line runs on Debian bookworm's Node 18 and
-// on Node 20; 9.x needs Node >= 20), on 127.0.0.1, with one test client
-// and an interaction that signs in the test user without a browser: the
+// on Node 20; 9.x needs Node >= 20), on 127.0.0.1, with test clients
+// (one per generic provider Warden is configured with) and an interaction that signs in the test user without a browser: the
 // login prompt is answered with the current test user, the consent prompt
 // with a grant of "openid email profile". The test sets the user with
 // POST /test/user {"sub", "email", "email_verified", "name", "picture"}.
-// usage: node provider.mjs <node_modules> <port> <client_id> <secret>
-//        <redirect_uri>
+// usage: node provider.mjs <node_modules> <port>
+//        <client_id> <secret> <redirect_uri> [<client_id> <secret>
+//        <redirect_uri> ...]
 // Prints "READY <issuer>" once it listens.
 import crypto from "node:crypto";
 import http from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
-const [mods, port, clientId, secret, redirectUri] = process.argv.slice(2);
+const [mods, port, ...rest] = process.argv.slice(2);
+const clients = [];
+for (let i = 0; i + 3 <= rest.length; i += 3) {
+  clients.push({
+    client_id: rest[i], client_secret: rest[i + 1],
+    redirect_uris: [rest[i + 2]], grant_types: ["authorization_code"],
+    response_types: ["code"],
+    token_endpoint_auth_method: "client_secret_post",
+  });
+}
 const { default: Provider } = await import(pathToFileURL(
   path.join(mods, "oidc-provider", "lib", "index.js")).href);
 const issuer = `http://127.0.0.1:${port}`;
@@ -26,12 +36,7 @@ const ec = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" })
   .privateKey.export({ format: "jwk" });
 
 const provider = new Provider(issuer, {
-  clients: [{
-    client_id: clientId, client_secret: secret,
-    redirect_uris: [redirectUri], grant_types: ["authorization_code"],
-    response_types: ["code"],
-    token_endpoint_auth_method: "client_secret_post",
-  }],
+  clients,
   jwks: { keys: [{ ...rsa, kid: "rsa-1", use: "sig", alg: "RS256" },
                  { ...ec, kid: "ec-1", use: "sig", alg: "ES256" }] },
   pkce: { methods: ["S256"], required: () => true },
