@@ -1,10 +1,11 @@
 /*
  * storage: GET|HEAD|POST|PUT|DELETE /storage/o/<key>, GET /storage/m/...,
  * POST /storage/sign/<key> (API.md §7, issues #4 and #11); run as
- * `storage gc [MINUTES]` it sweeps orphaned blobs and exits. Compiles the rules file once at start; a rule
- * that does not compile stops the binary with file:line:col. Logic lives
- * in src/wd_storage.c.
+ * `storage gc [MINUTES]` it sweeps orphaned blobs and exits. Compiles
+ * the rules file once at start; a rule that does not compile stops the
+ * binary with file:line:col. Logic lives in src/wd_storage.c.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,6 +56,10 @@ main(int argc, char *argv[])
 	char			 err[512] = "";
 	int			 rv = 1;
 
+	/* an S3 part buffer (5 MiB) goes back to the system when freed:
+	 * glibc would otherwise raise its mmap threshold past it after the
+	 * first free and keep every later one on the heap */
+	(void)mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "warden-storage: cannot initialise libcurl\n");
 		return 1;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "wd_buf.h"
+#include "wd_log.h"
 #include "wd_mem.h"
 #include "wd_s3.h"
 #include "wd_util.h"
@@ -21,6 +22,13 @@
  * slow client download must not be cut. */
 #define S3_CONNECT_TIMEOUT	5L
 #define S3_LOW_SPEED_TIME	30L
+/* CompleteMultipartUpload: the server assembles the parts before it
+ * answers. AWS keeps the connection busy with whitespace meanwhile, but
+ * other S3 servers (s3rver, measured at 110-150 MB/s) send nothing for
+ * as long as the copy takes: allow 1 s per 8 parts on top (a part is at
+ * least 5 MiB), up to 15 minutes. */
+#define S3_COMPLETE_PARTS_PER_S	8U
+#define S3_COMPLETE_MAX_TIME	900L
 
 static int
 all_of(const char *s, const char *set)
@@ -154,22 +162,55 @@ setup(struct wd_s3 *s3, const char *url, struct curl_slist *h)
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 }
 
-/* Maps a finished transfer to our codes. */
+/* Which S3 call the last transfer was, for the log: the method and the
+ * kind of query (never the key or the upload id: user data). */
+static const char *
+step(CURL *c, const char **method)
+{
+	const char	*u = NULL;
+
+	*method = NULL;
+	curl_easy_getinfo(c, CURLINFO_EFFECTIVE_METHOD, method);
+	curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &u);
+	if (*method == NULL)
+		*method = "?";
+	if (u == NULL || (u = strchr(u, '?')) == NULL)
+		return "object";
+	if (strstr(u, "partNumber=") != NULL)
+		return "part";
+	if (strstr(u, "uploadId=") != NULL)
+		return strcmp(*method, "DELETE") == 0 ? "abort" : "complete";
+	if (strstr(u, "uploads") != NULL)
+		return strcmp(*method, "POST") == 0 ? "create" : "list uploads";
+	return "list";
+}
+
+/* Maps a finished transfer to our codes; a failure is logged with the
+ * step and what went wrong, so an operator can tell S3 down from S3
+ * refusing. */
 static enum wd_err
 result(struct wd_s3 *s3, CURLcode cc)
 {
-	long	 st = 0;
+	const char	*m, *what;
+	long		 st = 0;
+	enum wd_err	 rc;
 
-	if (cc != CURLE_OK)
-		return WD_E_STOREDOWN;
-	curl_easy_getinfo(s3->curl, CURLINFO_RESPONSE_CODE, &st);
-	if (st >= 200 && st < 300)
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(s3->curl, CURLINFO_RESPONSE_CODE, &st);
+	if (cc == CURLE_OK && st >= 200 && st < 300)
 		return WD_OK;
-	if (st == 404)
+	if (cc == CURLE_OK && st == 404)
 		return WD_E_NOTFOUND;
-	if (st >= 500 || st == 0)
-		return WD_E_STOREDOWN;
-	return WD_E_INTERNAL;
+	rc = cc != CURLE_OK || st >= 500 || st == 0 ? WD_E_STOREDOWN :
+	    WD_E_INTERNAL;
+	what = step(s3->curl, &m);
+	if (cc != CURLE_OK)
+		wd_log(NULL, WD_LOG_WARN, "s3", "%s %s failed: %s", m, what,
+		    curl_easy_strerror(cc));
+	else
+		wd_log(NULL, WD_LOG_WARN, "s3", "%s %s answered %ld", m, what,
+		    st);
+	return rc;
 }
 
 static size_t
@@ -574,6 +615,15 @@ wd_s3_mpu_part(struct wd_s3 *s3, const char *name, const char *id,
 	return rc;
 }
 
+/* The stall limit of completing an upload of n parts. */
+static long
+complete_time(unsigned n)
+{
+	long	 t = S3_LOW_SPEED_TIME + (long)(n / S3_COMPLETE_PARTS_PER_S);
+
+	return t > S3_COMPLETE_MAX_TIME ? S3_COMPLETE_MAX_TIME : t;
+}
+
 enum wd_err
 wd_s3_mpu_complete(struct wd_s3 *s3, const char *name, const char *id,
     const char *etags, size_t stride, unsigned n)
@@ -617,6 +667,7 @@ wd_s3_mpu_complete(struct wd_s3 *s3, const char *name, const char *id,
 	    "application/xml")) != NULL)
 		h = t;
 	setup(s3, url, h);
+	curl_easy_setopt(s3->curl, CURLOPT_LOW_SPEED_TIME, complete_time(n));
 	curl_easy_setopt(s3->curl, CURLOPT_POST, 1L);
 	curl_easy_setopt(s3->curl, CURLOPT_POSTFIELDS, xml);
 	curl_easy_setopt(s3->curl, CURLOPT_POSTFIELDSIZE_LARGE,

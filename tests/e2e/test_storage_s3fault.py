@@ -111,9 +111,13 @@ def _aborted(t, what, px, blob, upid):
 def part_fails(t, srv, px):
     s = t.s
     tok, key, v1, etag = _object(t, "parts.bin")
+    logf = os.path.join(s.run, "log", "lighttpd.error.log")
     for action in ("503", "drop"):
         rows, blobs = ts.rows(s), ts.blobs(s)
         px.reset_log()
+        with open(logf, "rb") as f:
+            f.seek(0, 2)
+            mark = f.tell()
         px.fail(r"^PUT \S*\?partNumber=3&", action)
         st, _, b = ts.upload(s, key, os.urandom(5 * PART + 100), tok,
                              raw=True)
@@ -128,6 +132,16 @@ def part_fails(t, srv, px):
                 2, px.requests())
         _aborted(t, what, px, blob, upid)
         _same(t, what, tok, key, v1, etag, rows, blobs)
+        with open(logf, "rb") as f:
+            f.seek(mark)
+            log = f.read().decode("utf-8", "replace")
+        # the operator's line names the step and what S3 did, never the
+        # key or the upload id
+        line = "s3: PUT part answered 503" if action == "503" else \
+            "s3: PUT part failed: "
+        t.check("%s: the log names the step and S3's answer" % what,
+                line in log and upid not in log and key not in log,
+                [x for x in log.splitlines() if "s3:" in x][:3])
 
 
 def s3_gone(t, srv, px):
