@@ -471,6 +471,32 @@ out:
 	return rc;
 }
 
+/*
+ * Locks the account of a login whose password checked out against hash,
+ * read before the (slow, unlocked) hash, and makes sure it still holds:
+ * a password change, a reset or a provider's reclaim (wd_ident) that
+ * committed meanwhile voids the login (401, as a wrong password), so no
+ * session is issued on a password the account no longer has. Under the
+ * lock, a revocation that comes later also sees this session.
+ */
+static enum wd_err
+still_same(struct wd_svc *s, const char *acct, const char *hash,
+    const char **msg)
+{
+	const char	*p[2] = { acct, hash };
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+
+	rc = wd_db_exec(&s->db, "SELECT 1 FROM auth.accounts WHERE id = $1 "
+	    "AND password_hash = $2 AND active FOR UPDATE", 2, p, &res);
+	if (rc == WD_OK && wd_db_rows(res) != 1) {
+		rc = WD_E_UNAUTH;
+		*msg = MSG_BADLOGIN;
+	}
+	wd_db_free(res);
+	return rc;
+}
+
 enum wd_err
 wd_acct_login(struct wd_svc *s, const struct wd_client *cl,
     const char *email, const char *pw, size_t pwlen, struct wd_sess *o,
@@ -518,6 +544,8 @@ wd_acct_login(struct wd_svc *s, const struct wd_client *cl,
 	    WD_OK)
 		goto out;
 	rc = wd_db_begin(&s->db);
+	if (rc == WD_OK)
+		rc = still_same(s, acct, hash, msg);
 	if (rc != WD_OK)
 		goto out;
 	if (nh[0] != '\0') {

@@ -339,3 +339,46 @@ def test_cross_site_logout_refused(t):
             st == 403 and "set-cookie" not in h, (st, h))
     st, _, _ = refresh(s, b["refresh_token"])
     t.check("...and the session lives on", st == 200, st)
+
+
+def test_login_racing_a_password_change(t):
+    """A login checks the password unlocked (the hash is slow), then
+    issues its session; a change that commits in between (a reset, a
+    provider's reclaim dropping the password) voids it: 401, no session.
+    Made deterministic by holding the account's row lock while the login
+    hashes, and changing the hash before letting it go."""
+    from pgproxy import lit, owner
+    s = t.s
+    addr = email()
+    st, _, b = register(s, addr)
+    if not t.check("race: registered", st == 200, (st, b)):
+        return
+    acct = s.psql("SELECT id FROM auth.accounts WHERE email = %s" %
+                  lit(addr)).stdout.strip()
+    db = owner(s)
+    try:
+        db.query("BEGIN")
+        db.query("SELECT 1 FROM auth.accounts WHERE id = %s FOR UPDATE" %
+                 lit(acct))
+        with concurrent.futures.ThreadPoolExecutor(1) as ex:
+            fut = ex.submit(login, s, addr)
+            waiting = False
+            for _ in range(200):
+                waiting = count(s, "SELECT count(*) FROM pg_stat_activity "
+                                "WHERE wait_event_type = 'Lock' AND "
+                                "query LIKE '%auth.accounts%'") > 0
+                if waiting or fut.done():
+                    break
+                time.sleep(0.05)
+            t.check("race: the login waits on the account's lock", waiting)
+            db.query("UPDATE auth.accounts SET password_hash = NULL WHERE "
+                     "id = %s" % lit(acct))
+            db.query("COMMIT")
+            st, _, b = fut.result(30)
+    finally:
+        db.close()
+    t.check("race: the login is refused 401", st == 401, (st, b))
+    n = count(s, "SELECT count(*) FROM auth.refresh_tokens r JOIN "
+              "auth.accounts a ON a.id = r.account_id WHERE a.email = %s" %
+              lit(addr))
+    t.check("race: only the registration's session exists", n == 1, n)
