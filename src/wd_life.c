@@ -227,8 +227,12 @@ wd_life_reset_request(struct wd_svc *s, const struct wd_client *cl,
 	rc = wd_db_begin(&s->db);
 	if (rc != WD_OK)
 		return rc;
+	/* locked: an address change that commits first leaves no match
+	 * (no ticket mailed to an address the account no longer has, which
+	 * would then vouch for the new one); one that commits after ends
+	 * the ticket made here */
 	rc = wd_db_exec(&s->db, "SELECT id, user_id FROM auth.accounts WHERE "
-	    "lower(email::text) = $1 AND active", 1, p, &res);
+	    "lower(email::text) = $1 AND active FOR UPDATE", 1, p, &res);
 	/* nothing to do, and nothing said, for an unknown address; but a
 	 * write either way, so the commit takes as long */
 	if (rc == WD_OK && wd_db_rows(res) != 1) {

@@ -382,3 +382,43 @@ def test_login_racing_a_password_change(t):
               "auth.accounts a ON a.id = r.account_id WHERE a.email = %s" %
               lit(addr))
     t.check("race: only the registration's session exists", n == 1, n)
+
+
+def test_reset_request_racing_an_address_change(t):
+    """A reset requested while the account's address changes: when the
+    change commits first, no ticket is made for the old address (it
+    would later mark the new address proven). The request's lookup is
+    held on the account's row lock while the address changes."""
+    from pgproxy import lit, owner
+    s = t.s
+    addr = email()
+    st, _, b = register(s, addr)
+    if not t.check("reset race: registered", st == 200, (st, b)):
+        return
+    acct = s.psql("SELECT id FROM auth.accounts WHERE email = %s" %
+                  lit(addr)).stdout.strip()
+    db = owner(s)
+    try:
+        db.query("BEGIN")
+        db.query("SELECT 1 FROM auth.accounts WHERE id = %s FOR UPDATE" %
+                 lit(acct))
+        with concurrent.futures.ThreadPoolExecutor(1) as ex:
+            fut = ex.submit(post, s, "/auth/change-password/request",
+                            {"email": addr})
+            for _ in range(100):
+                if fut.done() or count(
+                        s, "SELECT count(*) FROM pg_stat_activity WHERE "
+                        "wait_event_type = 'Lock'") > 0:
+                    break
+                time.sleep(0.05)
+            db.query("UPDATE auth.accounts SET email = %s WHERE id = %s" %
+                     (lit("moved-" + addr), lit(acct)))
+            db.query("COMMIT")
+            st, _, b = fut.result(30)
+    finally:
+        db.close()
+    t.check("reset race: the request answers as always",
+            st in (200, 204), (st, b))
+    n = count(s, "SELECT count(*) FROM auth.tickets WHERE account_id = %s "
+              "AND purpose = 'reset'" % lit(acct))
+    t.check("reset race: no reset ticket for the old address", n == 0, n)
