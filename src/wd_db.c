@@ -49,6 +49,7 @@ forget_stmts(struct wd_db *db)
 	for (i = 0; i < db->nstmts; i++)
 		free(db->stmts[i]);
 	db->nstmts = 0;
+	db->stale = 0;
 }
 
 void
@@ -249,6 +250,10 @@ run(struct wd_db *db, const char *sql, int n, const char *const *p,
 			continue;
 		}
 		if (PQstatus(c) == CONNECTION_OK) {
+			/* inside a transaction the statement fails (the
+			 * transaction is void anyway); its plans go with it */
+			if (stale_plan(r))
+				db->stale = 1;
 			rc = failed(r);
 			PQclear(r);
 			return rc;
@@ -314,6 +319,11 @@ wd_db_end(struct wd_db *db, enum wd_err rc)
 		return rc == WD_OK ? WD_E_DBDOWN : rc;
 	if (rc != WD_OK) {
 		PQclear(PQexec(db->conn, "ROLLBACK"));
+		if (db->stale) {
+			PQclear(PQexec(db->conn, "DEALLOCATE ALL"));
+			forget_stmts(db);
+			db->stale = 0;
+		}
 		return rc;
 	}
 	r = PQexec(db->conn, "COMMIT");

@@ -28,6 +28,8 @@ struct wd_db {
 	PGconn	*conn;	/* owned; NULL until first use */
 	char	*stmts[WD_DB_STMTS];	/* owned copies; slot i is "wd_<i>" */
 	int	 nstmts;	/* slots used on conn (cleared with it) */
+	int	 stale;	/* a prepared plan went stale inside a transaction:
+			 * dropped all at its end */
 	char	*url;	/* owned; wiped on cleanup (may hold a password) */
 	int	 in_tx;	/* between wd_db_begin and wd_db_end */
 	int	 listening;	/* wd_db_listen ran on conn (reset when a

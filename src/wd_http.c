@@ -121,6 +121,8 @@ dispatch(const struct wd_route *routes, size_t n, void *ctx,
 static void
 finish(struct wd_req *rq)
 {
+	/* the answer goes out first: the read may wait on the server */
+	(void)FCGX_FFlush(rq->f.out);
 	if (FCGX_HasSeenEOF(rq->f.in) != EOF)
 		(void)FCGX_GetChar(rq->f.in);
 	if (FCGX_HasSeenEOF(rq->f.in) == EOF)
