@@ -50,7 +50,7 @@ find_identity(struct wd_svc *s, const char *prov, const char *sub,
 
 	rc = wd_db_exec(&s->db, "SELECT " ACCT_COLS " FROM auth.identities i "
 	    "JOIN auth.accounts a ON a.id = i.account_id WHERE i.provider = $1 "
-	    "AND i.subject = $2 FOR UPDATE OF a", 2, p, &res);
+	    "AND i.subject = $2 FOR UPDATE OF a, i", 2, p, &res);
 	if (rc == WD_OK)
 		rc = acct_row(res, a);
 	wd_db_free(res);
@@ -72,6 +72,38 @@ find_email(struct wd_svc *s, const char *email, struct acct *a)
 	return rc;
 }
 
+/* The configured roles and default role for account acct, replacing any
+ * it had. In the caller's transaction. */
+static enum wd_err
+default_roles(struct wd_svc *s, const char *acct)
+{
+	const char	*p[2] = { acct, NULL };
+	struct wd_buf	 arr;
+	enum wd_err	 rc;
+	size_t		 i;
+
+	wd_buf_init(&arr, 4096);
+	/* roles are [A-Za-z0-9_-] (wd_cfg): a plain array literal */
+	(void)wd_buf_add(&arr, "{", 1);
+	for (i = 0; i < s->nroles; i++)
+		(void)wd_buf_addf(&arr, "%s%s", i > 0 ? "," : "", s->roles[i]);
+	rc = wd_buf_add(&arr, "}", 1);
+	p[1] = arr.p;
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, "DELETE FROM auth.account_roles WHERE "
+		    "account_id = $1", 1, p, NULL);
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, "INSERT INTO auth.account_roles "
+		    "(account_id, role) SELECT $1, unnest($2::text[]) ON "
+		    "CONFLICT DO NOTHING", 2, p, NULL);
+	p[1] = s->default_role;
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET default_role "
+		    "= $2 WHERE id = $1 AND default_role <> $2", 2, p, NULL);
+	wd_buf_cleanup(&arr);
+	return rc;
+}
+
 /*
  * The provider has just proven that the signing-in person controls the
  * address of account a, which nobody had proven before: whoever set the
@@ -83,7 +115,7 @@ find_email(struct wd_svc *s, const char *email, struct acct *a)
  * factor (a TOTP secret someone else enrolled would lock the owner out,
  * or let them in); pending tickets (an email change to another address,
  * a reset); a pending new address; every other identity (an attacker's
- * own provider account on the same account). The signing-in identity
+ * own provider account on the same account); the roles it chose. The signing-in identity
  * (prov, sub) stays when it is known. The address is proven from now
  * on. In the caller's transaction.
  */
@@ -104,6 +136,10 @@ reclaim(struct wd_svc *s, const struct wd_client *cl, const struct acct *a,
 		rc = wd_db_exec(&s->db, "DELETE FROM auth.identities WHERE "
 		    "account_id = $1 AND NOT (provider = $2 AND subject = $3)",
 		    3, p, NULL);
+	/* roles the registration chose (within WARDEN_ALLOWED_ROLES) are
+	 * the squatter's choice, not the owner's: back to the defaults */
+	if (rc == WD_OK)
+		rc = default_roles(s, a->id);
 	if (rc == WD_OK)
 		rc = wd_acct_revoke(s, "account_id = $1::uuid", p, 1);
 	if (rc == WD_OK)
@@ -121,11 +157,8 @@ create(struct wd_svc *s, const struct wd_oidc_profile *prof,
 	const char	*p[4];
 	struct wd_dbres	*res = NULL;
 	char		 uid[WD_UUID_LEN + 1];
-	struct wd_buf	 arr;
 	enum wd_err	 rc;
-	size_t		 i;
 
-	wd_buf_init(&arr, 4096);
 	p[0] = prof->name != NULL && prof->name[0] != '\0' ? prof->name :
 	    email;
 	p[1] = prof->picture;
@@ -146,21 +179,9 @@ create(struct wd_svc *s, const struct wd_oidc_profile *prof,
 	if (rc != WD_OK)
 		goto out;
 	snprintf(acct, WD_UUID_LEN + 1, "%s", wd_db_val(res, 0, 0));
-	/* roles are [A-Za-z0-9_-] (wd_cfg): a plain array literal */
-	(void)wd_buf_add(&arr, "{", 1);
-	for (i = 0; i < s->nroles; i++)
-		(void)wd_buf_addf(&arr, "%s%s", i > 0 ? "," : "", s->roles[i]);
-	rc = wd_buf_add(&arr, "}", 1);
-	if (rc != WD_OK)
-		goto out;
-	p[0] = acct;
-	p[1] = arr.p;
-	rc = wd_db_exec(&s->db, "INSERT INTO auth.account_roles (account_id, "
-	    "role) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING", 2, p,
-	    NULL);
+	rc = default_roles(s, acct);
 out:
 	wd_db_free(res);
-	wd_buf_cleanup(&arr);
 	return rc;
 }
 

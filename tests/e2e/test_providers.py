@@ -344,6 +344,11 @@ def test_oidc_reclaims_unproven_account(t):
                     "a.user_id = '%s'" % uid) == "1", st)
         s.psql("UPDATE auth.accounts SET mfa_enabled = true, otp_secret = "
                "'attacker-enrolled' WHERE user_id = '%s'" % uid)
+        # roles a registration may choose (allowed_roles, default_role)
+        s.psql("UPDATE auth.accounts SET default_role = 'me' WHERE user_id "
+               "= '%s'; DELETE FROM auth.account_roles WHERE role = 'user' "
+               "AND account_id = (SELECT id FROM auth.accounts WHERE "
+               "user_id = '%s')" % (uid, uid))
         t.check("setup: the attacker's session is live at the webhook",
                 wait_hook(s, b0["jwt_token"], 200))
         # the victim signs in with a provider that verified the address
@@ -374,6 +379,12 @@ def test_oidc_reclaims_unproven_account(t):
                   "auth.accounts a WHERE user_id = '%s'" % uid)
         t.check("no password, address proven, no second factor, no "
                 "pending ticket", row == "t|t|f|t|0", row)
+        row = one(s, "SELECT a.default_role || ':' || (SELECT string_agg("
+                  "role, ',' ORDER BY role) FROM auth.account_roles r WHERE "
+                  "r.account_id = a.id) FROM auth.accounts a WHERE user_id "
+                  "= '%s'" % uid)
+        t.check("the registrant's choice of roles is back to the "
+                "configured ones", row == "user:me,user", row)
         t.check("audit: provider_reclaim and provider_link",
                 audits(s, uid, "provider_reclaim") == "1" and
                 audits(s, uid, "provider_link") == "1")
