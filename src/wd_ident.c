@@ -115,9 +115,9 @@ default_roles(struct wd_svc *s, const char *acct)
  * factor (a TOTP secret someone else enrolled would lock the owner out,
  * or let them in); pending tickets (an email change to another address,
  * a reset); a pending new address; every other identity (an attacker's
- * own provider account on the same account); the roles it chose. The signing-in identity
- * (prov, sub) stays when it is known. The address is proven from now
- * on. In the caller's transaction.
+ * own provider account on the same account); the roles it chose. The
+ * signing-in identity (prov, sub) stays when it is known. The address
+ * is proven from now on. In the caller's transaction.
  */
 static enum wd_err
 reclaim(struct wd_svc *s, const struct wd_client *cl, const struct acct *a,
