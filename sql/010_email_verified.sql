@@ -29,7 +29,10 @@ ALTER TABLE auth.accounts ADD COLUMN email_verified boolean NOT NULL
 -- (b) a provider proved it: an identity of the account carries the
 --     account's address (identities link or create an account's address
 --     only through an email the provider verified) and the account has no
---     password, so no unproven credential is left to distrust.
+--     password, so no unproven credential is left to distrust; and the
+--     account's address never changed (an identity records the address
+--     its provider reported even when unverified, which a later direct
+--     email change could then match).
 -- Accounts with a password that a provider was linked to before this
 -- migration (possibly the attack above) stay false: the next
 -- provider-verified sign-in to them drops the password and sessions.
@@ -43,4 +46,6 @@ WHERE a.email IS NOT NULL AND (
 			    AND c.event = 'email_change'
 			    AND c.at > p.at - interval '1 hour'))
 	OR (a.password_hash IS NULL AND EXISTS (SELECT 1 FROM auth.identities i
-		WHERE i.account_id = a.id AND i.email = a.email)));
+		WHERE i.account_id = a.id AND i.email = a.email)
+	    AND NOT EXISTS (SELECT 1 FROM auth.audit_log c
+		WHERE c.user_id = a.user_id AND c.event = 'email_change')));

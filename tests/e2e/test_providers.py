@@ -495,6 +495,8 @@ def test_email_verified_backfill(t):
         "reset soon after a change": (True, True, [
             ("email_change", 90), ("password_reset", 60)], False, "f"),
         "made by a provider": (True, False, [], True, "t"),
+        "made by a provider, address changed since": (
+            True, False, [("email_change", 30)], True, "f"),
         "linked, with a password": (True, True, [], True, "f"),
         "no address": (False, False, [("activate", 60)], False, "f"),
     }
