@@ -24,6 +24,13 @@ main(void)
 	}
 	while (FCGX_Accept_r(&rq) >= 0) {
 		FCGX_PutStr(reply, (int)(sizeof(reply) - 1), rq.out);
+		/* as wd_http's finish(): the request read to its end, close
+		 * at once instead of waiting for lighttpd to hang up */
+		(void)FCGX_FFlush(rq.out);
+		if (FCGX_HasSeenEOF(rq.in) != EOF)
+			(void)FCGX_GetChar(rq.in);
+		if (FCGX_HasSeenEOF(rq.in) == EOF)
+			(void)FCGX_Detach(&rq);
 		FCGX_Finish_r(&rq);
 	}
 	FCGX_Free(&rq, 1);
