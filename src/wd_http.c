@@ -121,7 +121,9 @@ dispatch(const struct wd_route *routes, size_t n, void *ctx,
 static void
 finish(struct wd_req *rq)
 {
-	/* the answer goes out first: the read may wait on the server */
+	/* the answer goes out first, the request's log lines before it (as
+	 * FCGX_Finish_r orders them): the read may wait on the server */
+	(void)FCGX_FFlush(rq->f.err);
 	(void)FCGX_FFlush(rq->f.out);
 	if (FCGX_HasSeenEOF(rq->f.in) != EOF)
 		(void)FCGX_GetChar(rq->f.in);

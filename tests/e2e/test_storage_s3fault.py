@@ -132,9 +132,15 @@ def part_fails(t, srv, px):
                 2, px.requests())
         _aborted(t, what, px, blob, upid)
         _same(t, what, tok, key, v1, etag, rows, blobs)
-        with open(logf, "rb") as f:
-            f.seek(mark)
-            log = f.read().decode("utf-8", "replace")
+        # lighttpd writes the binary's log lines as they arrive: allow a
+        # moment on a loaded machine
+        for _ in range(40):
+            with open(logf, "rb") as f:
+                f.seek(mark)
+                log = f.read().decode("utf-8", "replace")
+            if "s3: PUT part" in log:
+                break
+            time.sleep(0.05)
         # the operator's line names the step and what S3 did, never the
         # key or the upload id
         line = "s3: PUT part answered 503" if action == "503" else \
