@@ -734,6 +734,28 @@ buf_cb(char *p, size_t sz, size_t n, void *arg)
 	return sz * n;
 }
 
+/* GET of url (a listing) into b, reset first and NUL-terminated; a page
+ * larger than b's bound is an error (wd_buf_status). */
+static enum wd_err
+get_text(struct wd_s3 *s3, const char *url, struct wd_buf *b)
+{
+	struct curl_slist	*h;
+	enum wd_err		 rc;
+
+	wd_buf_reset(b);
+	h = wd_s3_headers(s3, NULL);
+	setup(s3, url, h);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, buf_cb);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEDATA, b);
+	rc = result(s3, curl_easy_perform(s3->curl));
+	curl_slist_free_all(h);
+	if (rc == WD_OK)
+		rc = wd_buf_add(b, "", 1);	/* NUL */
+	if (rc == WD_OK)
+		rc = wd_buf_status(b);
+	return rc;
+}
+
 /* "2026-11-28T04:55:28.000Z" to Unix seconds; -1 when malformed. */
 static time_t
 iso_time(const char *s, size_t n)
@@ -789,7 +811,6 @@ xml_in(const char *p, const char *end, const char *tag, size_t *len)
 enum wd_err
 wd_s3_list(struct wd_s3 *s3, wd_s3_list_fn fn, void *arg)
 {
-	struct curl_slist	*h;
 	struct wd_buf		 b;
 	char			 url[2048], tok[1024], key[WD_S3_MAX_KEY + 1];
 	const char		*p, *end, *v;
@@ -814,17 +835,7 @@ wd_s3_list(struct wd_s3 *s3, wd_s3_list_fn fn, void *arg)
 			rc = WD_E_TOOBIG;
 			break;
 		}
-		wd_buf_reset(&b);
-		h = wd_s3_headers(s3, NULL);
-		setup(s3, url, h);
-		curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, buf_cb);
-		curl_easy_setopt(s3->curl, CURLOPT_WRITEDATA, &b);
-		rc = result(s3, curl_easy_perform(s3->curl));
-		curl_slist_free_all(h);
-		if (rc == WD_OK)
-			rc = wd_buf_add(&b, "", 1);	/* NUL */
-		if (rc == WD_OK)
-			rc = wd_buf_status(&b);
+		rc = get_text(s3, url, &b);
 		if (rc != WD_OK)
 			break;
 		end = b.p + b.len - 1;
@@ -867,7 +878,6 @@ enum wd_err
 wd_s3_mpu_list(struct wd_s3 *s3, const char *name, wd_s3_upload_fn fn,
     void *arg)
 {
-	struct curl_slist	*h;
 	struct wd_buf		 b;
 	char			 url[1400], id[WD_S3_MAX_UPLOAD_ID];
 	const char		*p, *end, *v;
@@ -884,16 +894,7 @@ wd_s3_mpu_list(struct wd_s3 *s3, const char *name, wd_s3_upload_fn fn,
 	if (k < 0 || (size_t)k >= sizeof(url))
 		return WD_E_TOOBIG;
 	wd_buf_init(&b, WD_S3_MAX_LIST_PAGE);
-	h = wd_s3_headers(s3, NULL);
-	setup(s3, url, h);
-	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, buf_cb);
-	curl_easy_setopt(s3->curl, CURLOPT_WRITEDATA, &b);
-	rc = result(s3, curl_easy_perform(s3->curl));
-	curl_slist_free_all(h);
-	if (rc == WD_OK)
-		rc = wd_buf_add(&b, "", 1);	/* NUL */
-	if (rc == WD_OK)
-		rc = wd_buf_status(&b);
+	rc = get_text(s3, url, &b);
 	if (rc == WD_OK && strstr(b.p, "<ListMultipartUploadsResult") ==
 	    NULL)
 		rc = WD_E_INTERNAL;	/* not the answer asked for */

@@ -341,42 +341,59 @@ def test_cross_site_logout_refused(t):
     t.check("...and the session lives on", st == 200, st)
 
 
-def test_login_racing_a_password_change(t):
-    """A login checks the password unlocked (the hash is slow), then
-    issues its session; a change that commits in between (a reset, a
-    provider's reclaim dropping the password) voids it: 401, no session.
-    Made deterministic by holding the account's row lock while the login
-    hashes, and changing the hash before letting it go."""
+
+def held_row(s, acct, fire, change):
+    """Runs fire() in a thread while the test holds account acct's row
+    lock; once fire's statement waits on that lock (or ended), runs the
+    SQL change in the same transaction and commits, and returns
+    (waited, fire's result)."""
     from pgproxy import lit, owner
-    s = t.s
-    addr = email()
-    st, _, b = register(s, addr)
-    if not t.check("race: registered", st == 200, (st, b)):
-        return
-    acct = s.psql("SELECT id FROM auth.accounts WHERE email = %s" %
-                  lit(addr)).stdout.strip()
     db = owner(s)
     try:
         db.query("BEGIN")
         db.query("SELECT 1 FROM auth.accounts WHERE id = %s FOR UPDATE" %
                  lit(acct))
         with concurrent.futures.ThreadPoolExecutor(1) as ex:
-            fut = ex.submit(login, s, addr)
-            waiting = False
+            fut = ex.submit(fire)
+            waited = False
             for _ in range(200):
-                waiting = count(s, "SELECT count(*) FROM pg_stat_activity "
-                                "WHERE wait_event_type = 'Lock' AND "
-                                "query LIKE '%auth.accounts%'") > 0
-                if waiting or fut.done():
+                waited = count(s, "SELECT count(*) FROM pg_stat_activity "
+                               "WHERE wait_event_type = 'Lock' AND query "
+                               "LIKE '%auth.accounts%'") > 0
+                if waited or fut.done():
                     break
                 time.sleep(0.05)
-            t.check("race: the login waits on the account's lock", waiting)
-            db.query("UPDATE auth.accounts SET password_hash = NULL WHERE "
-                     "id = %s" % lit(acct))
+            db.query(change)
             db.query("COMMIT")
-            st, _, b = fut.result(30)
+            return waited, fut.result(30)
     finally:
         db.close()
+
+
+def account_of(s, addr):
+    from pgproxy import lit
+    return s.psql("SELECT id FROM auth.accounts WHERE email = %s" %
+                  lit(addr)).stdout.strip()
+
+
+def test_login_racing_a_password_change(t):
+    """A login checks the password unlocked (the hash is slow), then
+    issues its session; a change that commits in between (a reset, a
+    provider's reclaim dropping the password) voids it: 401, no session.
+    Made deterministic by holding the account's row lock while the login
+    hashes, and changing the hash before letting it go."""
+    from pgproxy import lit
+    s = t.s
+    addr = email()
+    st, _, b = register(s, addr)
+    if not t.check("race: registered", st == 200, (st, b)):
+        return
+    acct = account_of(s, addr)
+    waited, (st, _, b) = held_row(
+        s, acct, lambda: login(s, addr),
+        "UPDATE auth.accounts SET password_hash = NULL WHERE id = %s" %
+        lit(acct))
+    t.check("race: the login waits on the account's lock", waited)
     t.check("race: the login is refused 401", st == 401, (st, b))
     n = count(s, "SELECT count(*) FROM auth.refresh_tokens r JOIN "
               "auth.accounts a ON a.id = r.account_id WHERE a.email = %s" %
@@ -389,34 +406,18 @@ def test_reset_request_racing_an_address_change(t):
     change commits first, no ticket is made for the old address (it
     would later mark the new address proven). The request's lookup is
     held on the account's row lock while the address changes."""
-    from pgproxy import lit, owner
+    from pgproxy import lit
     s = t.s
     addr = email()
     st, _, b = register(s, addr)
     if not t.check("reset race: registered", st == 200, (st, b)):
         return
-    acct = s.psql("SELECT id FROM auth.accounts WHERE email = %s" %
-                  lit(addr)).stdout.strip()
-    db = owner(s)
-    try:
-        db.query("BEGIN")
-        db.query("SELECT 1 FROM auth.accounts WHERE id = %s FOR UPDATE" %
-                 lit(acct))
-        with concurrent.futures.ThreadPoolExecutor(1) as ex:
-            fut = ex.submit(post, s, "/auth/change-password/request",
-                            {"email": addr})
-            for _ in range(100):
-                if fut.done() or count(
-                        s, "SELECT count(*) FROM pg_stat_activity WHERE "
-                        "wait_event_type = 'Lock'") > 0:
-                    break
-                time.sleep(0.05)
-            db.query("UPDATE auth.accounts SET email = %s WHERE id = %s" %
-                     (lit("moved-" + addr), lit(acct)))
-            db.query("COMMIT")
-            st, _, b = fut.result(30)
-    finally:
-        db.close()
+    acct = account_of(s, addr)
+    _, (st, _, b) = held_row(
+        s, acct, lambda: post(s, "/auth/change-password/request",
+                              {"email": addr}),
+        "UPDATE auth.accounts SET email = %s WHERE id = %s" %
+        (lit("moved-" + addr), lit(acct)))
     t.check("reset race: the request answers as always",
             st in (200, 204), (st, b))
     n = count(s, "SELECT count(*) FROM auth.tickets WHERE account_id = %s "
