@@ -402,6 +402,28 @@ callback_url(const struct wd_svc *s, const struct prov *p, char *out,
 
 /* Discovery for an OIDC provider (cached DISC_TTL), with the configured
  * endpoint overrides applied. */
+/* Fetches the provider's JWKS into c (fetched at now). A failure also
+ * forgets the discovery document, so the next sign-in starts over:
+ * WD_E_UNAVAILABLE. */
+static enum wd_err
+jwks_load(struct cache *c, time_t now)
+{
+	struct wd_buf	 b;
+	enum wd_err	 rc;
+
+	wd_buf_init(&b, WD_OIDC_MAX_DOC);
+	rc = wd_oidc_fetch(c->disc.jwks, NULL, NULL, &b);
+	if (rc == WD_OK)
+		rc = wd_oidc_jwks_parse(b.p, b.len, &c->jwks);
+	wd_buf_cleanup(&b);
+	if (rc != WD_OK) {
+		c->disc_at = 0;
+		return WD_E_UNAVAILABLE;
+	}
+	c->jwks.fetched = now;
+	return WD_OK;
+}
+
 static enum wd_err
 endpoints(struct wd_svc *s, const struct prov *p, struct cache *c,
     const char **authz, const char **token, const char **userinfo)
@@ -429,17 +451,14 @@ endpoints(struct wd_svc *s, const struct prov *p, struct cache *c,
 		rc = wd_oidc_fetch(url, NULL, NULL, &b);
 		if (rc == WD_OK)
 			rc = wd_oidc_disc_parse(b.p, b.len, iss, &c->disc);
-		if (rc == WD_OK)
-			rc = wd_oidc_fetch(c->disc.jwks, NULL, NULL, &b);
-		if (rc == WD_OK)
-			rc = wd_oidc_jwks_parse(b.p, b.len, &c->jwks);
 		wd_buf_cleanup(&b);
+		if (rc == WD_OK)
+			rc = jwks_load(c, now);
 		if (rc != WD_OK) {
 			c->disc_at = 0;
 			return WD_E_UNAVAILABLE;
 		}
 		c->disc_at = now;
-		c->jwks.fetched = now;
 	}
 	*authz = pcfg(s, p, WD_CFGP_AUTHORIZE_URL);
 	*token = pcfg(s, p, WD_CFGP_TOKEN_URL);
@@ -623,7 +642,6 @@ oidc_profile(struct wd_svc *s, const struct prov *p, struct cache *c,
 {
 	struct wd_oidc_expect	 e;
 	const char		*iss = pcfg(s, p, WD_CFGP_ISSUER);
-	struct wd_buf		 b;
 	enum wd_err		 rc;
 
 	if (idtok == NULL)
@@ -637,16 +655,9 @@ oidc_profile(struct wd_svc *s, const struct prov *p, struct cache *c,
 	if (rc != WD_E_NOTFOUND || e.now - c->jwks.fetched < JWKS_MIN_AGE)
 		return rc;
 	/* an unknown kid: the provider may have rotated its keys */
-	wd_buf_init(&b, WD_OIDC_MAX_DOC);
-	rc = wd_oidc_fetch(c->disc.jwks, NULL, NULL, &b);
-	if (rc == WD_OK)
-		rc = wd_oidc_jwks_parse(b.p, b.len, &c->jwks);
-	wd_buf_cleanup(&b);
-	if (rc != WD_OK) {
-		c->disc_at = 0;
-		return WD_E_UNAVAILABLE;
-	}
-	c->jwks.fetched = e.now;
+	rc = jwks_load(c, e.now);
+	if (rc != WD_OK)
+		return rc;
 	return wd_oidc_idtoken_verify(&c->jwks, idtok, strlen(idtok), &e,
 	    prof);
 }
