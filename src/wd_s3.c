@@ -221,6 +221,21 @@ discard(char *p, size_t sz, size_t n, void *arg)
 	return sz * n;
 }
 
+/* A PUT of size bytes, read by fn from arg; the answer's body is not
+ * wanted. The caller adds what else it needs, then performs. */
+static void
+setup_put(struct wd_s3 *s3, const char *url, struct curl_slist *h,
+    uint64_t size, curl_read_callback fn, void *arg)
+{
+	setup(s3, url, h);
+	curl_easy_setopt(s3->curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(s3->curl, CURLOPT_INFILESIZE_LARGE,
+	    (curl_off_t)size);
+	curl_easy_setopt(s3->curl, CURLOPT_READFUNCTION, fn);
+	curl_easy_setopt(s3->curl, CURLOPT_READDATA, arg);
+	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, discard);
+}
+
 static size_t
 read_fd(char *p, size_t sz, size_t n, void *arg)
 {
@@ -244,13 +259,7 @@ wd_s3_put(struct wd_s3 *s3, const char *name, int fd, uint64_t size)
 	if (rc != WD_OK)
 		return rc;
 	h = wd_s3_headers(s3, NULL);
-	setup(s3, url, h);
-	curl_easy_setopt(s3->curl, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(s3->curl, CURLOPT_INFILESIZE_LARGE,
-	    (curl_off_t)size);
-	curl_easy_setopt(s3->curl, CURLOPT_READFUNCTION, read_fd);
-	curl_easy_setopt(s3->curl, CURLOPT_READDATA, &fd);
-	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, discard);
+	setup_put(s3, url, h, size, read_fd, &fd);
 	rc = result(s3, curl_easy_perform(s3->curl));
 	curl_slist_free_all(h);
 	return rc;
@@ -598,12 +607,7 @@ wd_s3_mpu_part(struct wd_s3 *s3, const char *name, const char *id,
 	if (rc != WD_OK)
 		return rc;
 	h = wd_s3_headers(s3, NULL);
-	setup(s3, url, h);
-	curl_easy_setopt(s3->curl, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(s3->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(s3->curl, CURLOPT_READFUNCTION, read_mem);
-	curl_easy_setopt(s3->curl, CURLOPT_READDATA, &m);
-	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, discard);
+	setup_put(s3, url, h, len, read_mem, &m);
 	curl_easy_setopt(s3->curl, CURLOPT_HEADERFUNCTION, etag_cb);
 	curl_easy_setopt(s3->curl, CURLOPT_HEADERDATA, &b);
 	rc = result(s3, curl_easy_perform(s3->curl));
@@ -712,12 +716,7 @@ wd_s3_put_buf(struct wd_s3 *s3, const char *name, const void *buf,
 	if (rc != WD_OK)
 		return rc;
 	h = wd_s3_headers(s3, NULL);
-	setup(s3, url, h);
-	curl_easy_setopt(s3->curl, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(s3->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(s3->curl, CURLOPT_READFUNCTION, read_mem);
-	curl_easy_setopt(s3->curl, CURLOPT_READDATA, &m);
-	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, discard);
+	setup_put(s3, url, h, len, read_mem, &m);
 	rc = result(s3, curl_easy_perform(s3->curl));
 	curl_slist_free_all(h);
 	return rc;
