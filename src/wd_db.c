@@ -23,20 +23,30 @@
 enum wd_err
 wd_db_init(struct wd_db *db, const char *url, char *err, size_t errsz)
 {
+	enum wd_err	 rc;
+
+	memset(db, 0, sizeof(*db));
+	rc = wd_db_url_check(url, err, errsz);
+	if (rc == WD_OK)
+		db->url = wd_xstrdup(url);
+	return rc;
+}
+
+enum wd_err
+wd_db_url_check(const char *url, char *err, size_t errsz)
+{
 	PQconninfoOption	*opts;
 	char			*perr = NULL;
 
-	memset(db, 0, sizeof(*db));
-	opts = PQconninfoParse(url, &perr);
+	opts = url == NULL ? NULL : PQconninfoParse(url, &perr);
 	if (opts == NULL) {
-		if (err != NULL)
+		if (err != NULL && errsz > 0)
 			snprintf(err, errsz, "WARDEN_DATABASE_URL: not a "
 			    "valid libpq connection string");
 		PQfreemem(perr);
 		return WD_E_CONFIG;
 	}
 	PQconninfoFree(opts);
-	db->url = wd_xstrdup(url);
 	return WD_OK;
 }
 

@@ -49,6 +49,10 @@ struct wd_dbres;
  */
 enum wd_err	wd_db_init(struct wd_db *db, const char *url, char *err,
 		    size_t errsz);
+
+/* wd_db_init's check alone (the revocation feed keeps its own
+ * connection): WD_E_CONFIG with one line in err on a bad or NULL url. */
+enum wd_err	wd_db_url_check(const char *url, char *err, size_t errsz);
 void		wd_db_cleanup(struct wd_db *db);
 
 /*

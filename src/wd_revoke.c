@@ -23,6 +23,7 @@
 
 #include <libpq-fe.h>
 
+#include "wd_db.h"
 #include "wd_limits.h"
 #include "wd_log.h"
 #include "wd_mem.h"
@@ -521,22 +522,13 @@ enum wd_err
 wd_revoke_init(struct wd_revoke *r, const char *url, char *err,
     size_t errsz)
 {
-	PQconninfoOption	*opts;
-	char			*perr = NULL;
 	sigset_t		 all, old;
 	struct timespec		 until;
 	int			 rc;
 
 	wd_revoke_init_local(r);
-	opts = url == NULL ? NULL : PQconninfoParse(url, &perr);
-	if (opts == NULL) {
-		if (err != NULL && errsz > 0)
-			snprintf(err, errsz, "WARDEN_DATABASE_URL: not a "
-			    "valid libpq connection string");
-		PQfreemem(perr);
+	if (wd_db_url_check(url, err, errsz) != WD_OK)
 		return WD_E_CONFIG;
-	}
-	PQconninfoFree(opts);
 	r->url = wd_xstrdup(url);
 	if (pipe(r->wake) != 0) {
 		r->wake[0] = r->wake[1] = -1;
