@@ -53,6 +53,23 @@ def row_waiters(s):
     return int(r.stdout.strip() or -1)
 
 
+def upload_thread(s, key, data, tok):
+    """A raw upload of data to key, started in a thread: (the thread,
+    a dict whose "r" is the response, or (None, {}, error), once it
+    ends)."""
+    res = {}
+
+    def up():
+        try:
+            res["r"] = ts.upload(s, key, data, tok, raw=True)
+        except OSError as e:
+            res["r"] = (None, {}, repr(e).encode())
+
+    th = threading.Thread(target=up)
+    th.start()
+    return th, res
+
+
 def held_upload(t, key, data, tok, stored):
     """Starts an upload of data to key (an existing object) while a
     session of ours holds the key's row: the upload stores its blob,
@@ -65,16 +82,7 @@ def held_upload(t, key, data, tok, stored):
     pg.query("BEGIN")
     pg.query("SELECT 1 FROM storage.objects WHERE key = %s FOR UPDATE" %
              pgproxy.lit(key))
-    res = {}
-
-    def up():
-        try:
-            res["r"] = ts.upload(s, key, data, tok, raw=True)
-        except OSError as e:
-            res["r"] = (None, {}, repr(e).encode())
-
-    th = threading.Thread(target=up)
-    th.start()
+    th, res = upload_thread(s, key, data, tok)
     ok = wait(lambda: row_waiters(s) == 1)
     new = stored() - before
     t.check("an upload waits to write its row, its blob stored",

@@ -20,7 +20,6 @@ the previous version stays served.
 import os
 import re
 import signal
-import threading
 import time
 import uuid
 
@@ -224,17 +223,7 @@ def killed(t, srv, px):
     tok, key, v1, etag = _object(t, "killed.bin")
     rows, blobs = ts.rows(s), ts.blobs(s)
     px.fail(r"^PUT \S*\?partNumber=3&", "stall", times=1, delay=3)
-    res = {}
-
-    def up():
-        try:
-            res["r"] = ts.upload(s, key, os.urandom(5 * PART + 100), tok,
-                                 raw=True)
-        except OSError as e:
-            res["r"] = (None, {}, repr(e).encode())
-
-    th = threading.Thread(target=up)
-    th.start()
+    th, res = gc.upload_thread(s, key, os.urandom(5 * PART + 100), tok)
     seen = px.wait_for(r"partNumber=3&")
     pids = gc.lockers(s)
     t.check("S3 hangs on part 3; one storage process holds the lock",
@@ -266,17 +255,7 @@ def session_lost(t, srv, px):
     tok, key, v1, etag = _object(t, "session.bin")
     rows, blobs = ts.rows(s), ts.blobs(s)
     px.fail(r"^PUT \S*\?partNumber=3&", "delay", times=1, delay=2)
-    res = {}
-
-    def up():
-        try:
-            res["r"] = ts.upload(s, key, os.urandom(5 * PART + 100), tok,
-                                 raw=True)
-        except OSError as e:
-            res["r"] = (None, {}, repr(e).encode())
-
-    th = threading.Thread(target=up)
-    th.start()
+    th, res = gc.upload_thread(s, key, os.urandom(5 * PART + 100), tok)
     seen = px.wait_for(r"partNumber=3&")
     r = s.psql("SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN "
                "pg_stat_activity a ON a.pid = l.pid WHERE "
