@@ -240,9 +240,26 @@ start_web() {
 	write_conf
 	lighttpd -tt -f "$RUN/lighttpd.conf" >"$RUN/log/lighttpd.check" 2>&1 ||
 		die "bad lighttpd config: $(cat "$RUN/log/lighttpd.check")"
+	check_config
 	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		lighttpd -f "$RUN/lighttpd.conf" ||
-		die "lighttpd did not start, see $RUN/log/lighttpd.error.log"
+		die "lighttpd did not start: $(tail -n 3 \
+		    "$RUN/log/lighttpd.error.log" 2>/dev/null | tr '\n' ' ')"
+}
+
+# Every binary checks its configuration when it starts and exits 1 with
+# one line if it is bad. lighttpd fails to start on that exit only when
+# it comes before lighttpd looks at the new child; a slower exit leaves
+# a server whose binaries die and are spawned again forever. So each
+# binary is asked first: with no FastCGI socket on stdin it checks the
+# configuration and returns.
+check_config() {
+	for b in $(python3 "$REPO/lighttpd/routes.py" pools \
+	    "$REPO/lighttpd/routes" | cut -d' ' -f1); do
+		out=$($AS env -i PATH=/usr/bin:/bin \
+		    WARDEN_CONFIG="$RUN/warden.env" timeout 20 \
+		    "$RUN/bin/$b" </dev/null 2>&1) || die "$b: $out"
+	done
 }
 
 wait_healthy() {
@@ -262,7 +279,9 @@ stop_web() {
 	if pid=$(web_pid); then
 		kill "$pid"
 		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+		# up to 30 s: a loaded machine can be slow to reap the binaries,
+		# and a new lighttpd cannot bind while this one holds the port
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 300 ]; do
 			sleep 0.1; i=$((i + 1))
 		done
 	fi
@@ -287,7 +306,9 @@ stop_pid() {
 	if pid=$(pid_of "$1"); then
 		kill "$pid"
 		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+		# up to 30 s: a loaded machine can be slow to reap the binaries,
+		# and a new lighttpd cannot bind while this one holds the port
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 300 ]; do
 			sleep 0.1; i=$((i + 1))
 		done
 		kill -9 "$pid" 2>/dev/null || true

@@ -8,6 +8,8 @@ import subprocess
 import time
 import uuid
 
+import fcgi
+from fcgi import Solo
 from stack import Stack
 
 NS = "https://hasura.io/jwt/claims"
@@ -399,14 +401,36 @@ def test_rs256(t):
     exp = s.mint(payload(uid, life=-100))
     st, h, b = get_hook(s, exp)
     t.check("RS256 expired: 401", st == 401, (st, b))
-    s.reconfigure(WARDEN_JWT_SECRET=json.dumps({"type": "RS256",
-                                                "key": pub}))
-    st, h, b = get_hook(s, tok)
-    ok_session(t, "RS256 verify-only with public key", st, h, b, uid)
-    s.reconfigure(WARDEN_JWT_SECRET=json.dumps({"type": "RS512",
-                                                "key": pub}))
-    st, h, b = get_hook(s, tok)
-    t.check("RS256 token with RS512 configured: 401", st == 401, (st, b))
+    # a public key only verifies: the account binaries refuse it, so the
+    # webhook runs on its own, as it would beside another token issuer
+    for alg, name, want in (("RS256", "RS256 verify-only with public key",
+                             200),
+                            ("RS512", "RS256 token with RS512 configured",
+                             401)):
+        env = dict(s.base_env, WARDEN_JWT_SECRET=json.dumps(
+            {"type": alg, "key": pub}))
+        with Solo(s, "hook", env) as sock:
+            st, h, b = solo_hook(sock, tok)
+        if want == 200:
+            ok_session(t, name, st, h, b, uid)
+        else:
+            t.check("%s: 401" % name, st == 401, (st, b))
+    r = run_bin(s, dict(s.base_env, WARDEN_JWT_SECRET=json.dumps(
+        {"type": "RS256", "key": pub})), "login")
+    t.check("login refuses a public key: exit 1, one line",
+            r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
+            and "WARDEN_JWT_SECRET" in r.stderr, (r.returncode, r.stderr))
+
+
+def solo_hook(sock, token):
+    """GET mode as lighttpd hands it to the binary (the headers of
+    get_hook as CGI parameters)."""
+    return fcgi.ask(sock, {
+        "REQUEST_METHOD": "GET", "REQUEST_URI": "/hook",
+        "SCRIPT_NAME": "/hook", "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1", "CONTENT_TYPE": "application/json",
+        "HTTP_USER_AGENT": UA, "HTTP_X_REQUEST_ID": str(uuid.uuid4()),
+        "HTTP_AUTHORIZATION": "Bearer " + token})
 
 
 def test_authorizer_private_files(t):
@@ -593,13 +617,13 @@ def test_underscore_headers_ignored(t):
                 name, st == 200 and b == b"mine", (st, b))
 
 
-def run_bin(s, env):
+def run_bin(s, env, binary="hook"):
     # the database URL is required too (and checked first): give it, so
     # each case is about the variable it names
     e = {"PATH": "/usr/bin:/bin",
          "WARDEN_DATABASE_URL": s.base_env["WARDEN_DATABASE_URL"]}
     e.update(env)
-    return subprocess.run([os.path.join(s.bindir, "hook")], env=e,
+    return subprocess.run([os.path.join(s.bindir, binary)], env=e,
                           capture_output=True, text=True, timeout=10,
                           stdin=subprocess.DEVNULL)
 

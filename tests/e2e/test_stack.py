@@ -1,5 +1,6 @@
 """make start / make stop behaviour (API.md §1) on the test's own stack,
 and the routes lighttpd/routes.py generates from lighttpd/routes."""
+import json
 import os
 import re
 import shutil
@@ -46,6 +47,39 @@ def test_env_file_contract(t):
     mode = os.stat(os.path.join(s.run, "warden.env")).st_mode & 0o777
     t.check("warden.env not readable by others", mode & 0o077 == 0,
             oct(mode))
+
+
+def test_bad_configuration_stops_start(t):
+    """A setting one binary refuses (a public key cannot sign, so every
+    account binary refuses it; the webhook alone would take it) stops the
+    start with that binary's line, every time: lighttpd on its own notices
+    a child that exits only if it exits before lighttpd looks."""
+    s = t.s
+    pub = subprocess.run(
+        "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 | "
+        "openssl pkey -pubout", shell=True, capture_output=True, text=True,
+        check=True).stdout
+    bad = json.dumps({"type": "RS256", "key": pub})
+    for i in range(3):
+        try:
+            s.reconfigure(WARDEN_JWT_SECRET=bad)
+            err = None
+        except RuntimeError as e:
+            err = str(e)
+        t.check("bad key, start %d: refused" % (i + 1), err is not None)
+        t.check("bad key, start %d: one line naming the binary and the "
+                "setting" % (i + 1), err is not None and re.search(
+                    r"warden: \w+: warden-\w+: WARDEN_JWT_SECRET: ", err)
+                is not None and "BEGIN" not in err, err)
+        try:
+            st, _, _ = s.request("GET", "/healthz")
+        except OSError:
+            st = None
+        t.check("bad key, start %d: nothing serving" % (i + 1), st is None,
+                st)
+    s.reconfigure()
+    st, _, b = s.request("GET", "/healthz")
+    t.check("good configuration starts again", st == 200, (st, b))
 
 
 def test_stop_and_start_again(t):
