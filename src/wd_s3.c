@@ -236,35 +236,6 @@ setup_put(struct wd_s3 *s3, const char *url, struct curl_slist *h,
 	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, discard);
 }
 
-static size_t
-read_fd(char *p, size_t sz, size_t n, void *arg)
-{
-	int	 fd = *(int *)arg;
-	ssize_t	 r;
-
-	do
-		r = read(fd, p, sz * n);
-	while (r < 0 && errno == EINTR);
-	return r < 0 ? CURL_READFUNC_ABORT : (size_t)r;
-}
-
-enum wd_err
-wd_s3_put(struct wd_s3 *s3, const char *name, int fd, uint64_t size)
-{
-	struct curl_slist	*h = NULL;
-	char			 url[1024];
-	enum wd_err		 rc;
-
-	rc = wd_s3_url(s3, name, url, sizeof(url));
-	if (rc != WD_OK)
-		return rc;
-	h = wd_s3_headers(s3, NULL);
-	setup_put(s3, url, h, size, read_fd, &fd);
-	rc = result(s3, curl_easy_perform(s3->curl));
-	curl_slist_free_all(h);
-	return rc;
-}
-
 struct getctx {
 	struct wd_s3	*s3;
 	wd_s3_data_fn	 fn;
@@ -500,21 +471,46 @@ etag_cb(char *p, size_t sz, size_t n, void *arg)
 	return len;
 }
 
-struct membody {
-	const char	*p;
-	size_t		 left;
+/* A PUT's body as curl reads it (struct wd_s3_body). */
+struct bodyctx {
+	const struct wd_s3_body	*b;
+	uint64_t		 done;
+	enum wd_err		 err;	/* what stopped the source */
 };
 
 static size_t
-read_mem(char *p, size_t sz, size_t n, void *arg)
+read_body(char *p, size_t sz, size_t n, void *arg)
 {
-	struct membody	*m = arg;
-	size_t		 k = sz * n < m->left ? sz * n : m->left;
+	struct bodyctx	*c = arg;
+	uint64_t	 left = c->b->len - c->done;
+	size_t		 k = sz * n < left ? sz * n : (size_t)left, got = 0;
 
-	memcpy(p, m->p, k);
-	m->p += k;
-	m->left -= k;
-	return k;
+	if (k == 0)
+		return 0;
+	if (c->b->buf != NULL) {
+		memcpy(p, c->b->buf + c->done, k);
+		got = k;
+	} else if (c->b->fn == NULL ||
+	    (c->err = c->b->fn(c->b->arg, p, k, &got)) != WD_OK || got == 0 ||
+	    got > k) {
+		if (c->err == WD_OK)
+			c->err = WD_E_INTERNAL;
+		return CURL_READFUNC_ABORT;
+	}
+	c->done += got;
+	return got;
+}
+
+/* Performs the PUT set up with c; the source's own failure (a client
+ * gone mid-body) is returned as it is, not as S3 being down. */
+static enum wd_err
+put_perform(struct wd_s3 *s3, struct bodyctx *c)
+{
+	CURLcode	 cc = curl_easy_perform(s3->curl);
+
+	if (c->err != WD_OK)
+		return c->err;
+	return result(s3, cc);
 }
 
 /* url + "?" + query (the upload id escaped). */
@@ -593,11 +589,11 @@ wd_s3_mpu_begin(struct wd_s3 *s3, const char *name, char *id, size_t idsz)
 
 enum wd_err
 wd_s3_mpu_part(struct wd_s3 *s3, const char *name, const char *id,
-    unsigned part, const void *buf, size_t len, char *etag, size_t etsz)
+    unsigned part, const struct wd_s3_body *body, char *etag, size_t etsz)
 {
 	struct curl_slist	*h;
 	struct small		 b;
-	struct membody		 m = { buf, len };
+	struct bodyctx		 c = { body, 0, WD_OK };
 	char			 url[1400], q[48];
 	enum wd_err		 rc;
 
@@ -607,10 +603,10 @@ wd_s3_mpu_part(struct wd_s3 *s3, const char *name, const char *id,
 	if (rc != WD_OK)
 		return rc;
 	h = wd_s3_headers(s3, NULL);
-	setup_put(s3, url, h, len, read_mem, &m);
+	setup_put(s3, url, h, body->len, read_body, &c);
 	curl_easy_setopt(s3->curl, CURLOPT_HEADERFUNCTION, etag_cb);
 	curl_easy_setopt(s3->curl, CURLOPT_HEADERDATA, &b);
-	rc = result(s3, curl_easy_perform(s3->curl));
+	rc = put_perform(s3, &c);
 	curl_slist_free_all(h);
 	if (rc == WD_OK && (b.etag[0] == '\0' || strlen(b.etag) >= etsz))
 		rc = WD_E_INTERNAL;	/* no ETag: cannot complete */
@@ -704,11 +700,10 @@ wd_s3_mpu_abort(struct wd_s3 *s3, const char *name, const char *id)
 }
 
 enum wd_err
-wd_s3_put_buf(struct wd_s3 *s3, const char *name, const void *buf,
-    size_t len)
+wd_s3_put(struct wd_s3 *s3, const char *name, const struct wd_s3_body *b)
 {
 	struct curl_slist	*h;
-	struct membody		 m = { buf, len };
+	struct bodyctx		 c = { b, 0, WD_OK };
 	char			 url[1024];
 	enum wd_err		 rc;
 
@@ -716,8 +711,8 @@ wd_s3_put_buf(struct wd_s3 *s3, const char *name, const void *buf,
 	if (rc != WD_OK)
 		return rc;
 	h = wd_s3_headers(s3, NULL);
-	setup_put(s3, url, h, len, read_mem, &m);
-	rc = result(s3, curl_easy_perform(s3->curl));
+	setup_put(s3, url, h, b->len, read_body, &c);
+	rc = put_perform(s3, &c);
 	curl_slist_free_all(h);
 	return rc;
 }

@@ -52,12 +52,27 @@ enum wd_err	wd_s3_url(const struct wd_s3 *s3, const char *name, char *buf,
 struct curl_slist *wd_s3_headers(const struct wd_s3 *s3, const char *range);
 
 /*
- * PUT name with size bytes read from fd (from its current offset).
- * WD_E_STOREDOWN when S3 cannot be reached or answers 5xx; WD_E_INTERNAL
- * for other failures (4xx: credentials, bucket).
+ * What a PUT sends: len bytes at buf, or, when buf is NULL, len bytes
+ * that fn reads as curl asks for them (at most n at p, *got > 0 on
+ * WD_OK), so a body can stream from its source with no copy in memory.
+ * An error from fn stops the transfer and is what the PUT returns.
  */
-enum wd_err	wd_s3_put(struct wd_s3 *s3, const char *name, int fd,
-		    uint64_t size);
+typedef enum wd_err (*wd_s3_read_fn)(void *arg, char *p, size_t n,
+		    size_t *got);
+struct wd_s3_body {
+	const char	*buf;
+	uint64_t	 len;
+	wd_s3_read_fn	 fn;
+	void		*arg;
+};
+
+/*
+ * PUT name with body b (an object of one part). WD_E_STOREDOWN when S3
+ * cannot be reached or answers 5xx; WD_E_INTERNAL for other failures
+ * (4xx: credentials, bucket).
+ */
+enum wd_err	wd_s3_put(struct wd_s3 *s3, const char *name,
+		    const struct wd_s3_body *b);
 
 /*
  * GET name, bytes [off, off + len) (the whole object when len is
@@ -72,15 +87,11 @@ enum wd_err	wd_s3_get(struct wd_s3 *s3, const char *name, uint64_t off,
 /* DELETE name (S3 answers 204 whether or not it existed). */
 enum wd_err	wd_s3_delete(struct wd_s3 *s3, const char *name);
 
-/* PUT name with the len bytes at buf (an object of one part). */
-enum wd_err	wd_s3_put_buf(struct wd_s3 *s3, const char *name,
-		    const void *buf, size_t len);
-
 /*
  * Multipart upload (CreateMultipartUpload, UploadPart,
  * CompleteMultipartUpload, AbortMultipartUpload). begin writes the
  * upload id to id (idsz bytes); part sends part number part (1..10000)
- * from buf and writes its ETag to etag; complete sends the n ETags,
+ * with body b and writes its ETag to etag; complete sends the n ETags,
  * etags[i * stride] for part i + 1, and checks the answer's body (S3 can
  * report a failure with 200); abort drops the parts (WD_OK also on 404
  * NoSuchUpload: an upload completed or aborted before has none left).
@@ -106,7 +117,7 @@ enum wd_err	wd_s3_list(struct wd_s3 *s3, wd_s3_list_fn fn, void *arg);
 enum wd_err	wd_s3_mpu_begin(struct wd_s3 *s3, const char *name, char *id,
 		    size_t idsz);
 enum wd_err	wd_s3_mpu_part(struct wd_s3 *s3, const char *name,
-		    const char *id, unsigned part, const void *buf, size_t len,
+		    const char *id, unsigned part, const struct wd_s3_body *b,
 		    char *etag, size_t etsz);
 enum wd_err	wd_s3_mpu_complete(struct wd_s3 *s3, const char *name,
 		    const char *id, const char *etags, size_t stride,

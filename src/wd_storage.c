@@ -579,6 +579,16 @@ ul_data(void *arg, const char *p, size_t len)
 	return wd_store_put_write(u->put, p, len);
 }
 
+/* wd_store_read_fn: a raw body, whose announced length the quota
+ * reservation and size cap already cover. */
+static enum wd_err
+ul_read(void *arg, char *p, size_t n, size_t *got)
+{
+	struct ul	*u = arg;
+
+	return wd_http_read_some(u->r->rq, p, n, got);
+}
+
 /* wd_store_record_fn: the multipart upload into storage.uploads, under
  * the upload's lock (the connection is pinned: no statement runs on a
  * session that does not hold it). */
@@ -881,23 +891,27 @@ put_object(struct sreq *r)
 	if (multipart) {
 		mp = wd_xmalloc(sizeof(*mp));
 		wd_mp_init(mp, bnd, blen, ul_data, &u);
-	}
-	buf = wd_xmalloc(WD_STORE_CHUNK);
-	for (left = cl; left > 0; left -= got) {
-		rc = wd_http_read_some(r->rq, buf, left < WD_STORE_CHUNK ?
-		    (size_t)left : WD_STORE_CHUNK, &got);
-		if (rc != WD_OK)	/* the client went away: nothing kept */
-			goto out;
-		rc = multipart ? wd_mp_feed(mp, buf, got) :
-		    ul_data(&u, buf, got);
-		if (rc != WD_OK)
-			goto out;
-	}
-	if (multipart) {
+		buf = wd_xmalloc(WD_STORE_CHUNK);
+		for (left = cl; left > 0; left -= got) {
+			rc = wd_http_read_some(r->rq, buf, left <
+			    WD_STORE_CHUNK ? (size_t)left : WD_STORE_CHUNK,
+			    &got);
+			/* the client went away: nothing kept */
+			if (rc == WD_OK)
+				rc = wd_mp_feed(mp, buf, got);
+			if (rc != WD_OK)
+				goto out;
+		}
 		rc = wd_mp_finish(mp);
 		if (rc != WD_OK)
 			goto out;
 		ctype = mp->ctype;
+	} else {
+		/* the body is the object and its length is known: it
+		 * streams to the store (to S3 part by part) as it is read */
+		rc = wd_store_put_from(&put, cl, ul_read, &u);
+		if (rc != WD_OK)
+			goto out;
 	}
 	rc = wd_store_put_commit(&put);
 	if (rc != WD_OK)

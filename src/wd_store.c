@@ -158,11 +158,8 @@ wd_store_put_begin(struct wd_store *st, struct wd_store_put *p)
 	p->st = st;
 	p->fd = -1;
 	new_blob(p->blob);
-	if (st->kind == WD_STORE_S3) {
-		/* nothing on disk: parts go to S3 as they fill */
-		p->part = wd_xmalloc(st->part_size);
-		return WD_OK;
-	}
+	if (st->kind == WD_STORE_S3)
+		return WD_OK;	/* nothing on disk: parts go to S3 */
 	if (blob_path(st, p->blob, 1, dir, sizeof(dir)) != WD_OK)
 		return WD_E_INTERNAL;
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
@@ -222,9 +219,10 @@ start_mpu(struct wd_store_put *p)
 	    p->record(p->record_arg, p->blob, id);
 }
 
-/* s3: sends the filled part, starting the multipart upload first. */
+/* s3: sends the next part, body b, starting the multipart upload
+ * first. */
 static enum wd_err
-flush_part(struct wd_store_put *p)
+send_part(struct wd_store_put *p, const struct wd_s3_body *b)
 {
 	struct wd_s3	*s3 = &p->st->s3;
 	const size_t	 es = WD_S3_MAX_ETAG + 1;
@@ -240,13 +238,25 @@ flush_part(struct wd_store_put *p)
 	if (p->nparts >= WD_S3_MAX_PARTS)
 		return WD_E_TOOBIG;
 	p->etags = wd_xrealloc(p->etags, (p->nparts + 1) * es);
-	rc = wd_s3_mpu_part(s3, p->blob, p->upload_id, p->nparts + 1,
-	    p->part, p->plen, p->etags + p->nparts * es, es);
+	rc = wd_s3_mpu_part(s3, p->blob, p->upload_id, p->nparts + 1, b,
+	    p->etags + p->nparts * es, es);
 	if (rc != WD_OK)
 		return rc;
 	p->nparts++;
-	p->plen = 0;
 	return WD_OK;
+}
+
+/* s3: sends the part filled in memory. */
+static enum wd_err
+flush_part(struct wd_store_put *p)
+{
+	struct wd_s3_body	 b = { p->part, p->plen, NULL, NULL };
+	enum wd_err		 rc;
+
+	rc = send_part(p, &b);
+	if (rc == WD_OK)
+		p->plen = 0;
+	return rc;
 }
 
 enum wd_err
@@ -256,7 +266,9 @@ wd_store_put_write(struct wd_store_put *p, const void *buf, size_t len)
 	ssize_t		 n;
 	enum wd_err	 rc;
 
-	while (p->part != NULL && len > 0) {
+	if (p->st->kind == WD_STORE_S3 && p->part == NULL && len > 0)
+		p->part = wd_xmalloc(p->st->part_size);
+	while (p->st->kind == WD_STORE_S3 && len > 0) {
 		size_t	 k = p->st->part_size - p->plen;
 
 		if (k > len)
@@ -274,7 +286,7 @@ wd_store_put_write(struct wd_store_put *p, const void *buf, size_t len)
 				return rc;
 		}
 	}
-	if (p->part != NULL)
+	if (p->st->kind == WD_STORE_S3)
 		return WD_OK;
 
 	while (len > 0) {
@@ -288,6 +300,54 @@ wd_store_put_write(struct wd_store_put *p, const void *buf, size_t len)
 		p->size += (uint64_t)n;
 	}
 	return WD_OK;
+}
+
+/*
+ * s3, a body longer than one part: each part goes to S3 as curl reads
+ * it from fn, none is held in memory. Only the last part is shorter.
+ */
+static enum wd_err
+stream_parts(struct wd_store_put *p, uint64_t size, wd_store_read_fn fn,
+    void *arg)
+{
+	struct wd_s3_body	 b = { NULL, 0, fn, arg };
+	enum wd_err		 rc;
+
+	while (size > 0) {
+		b.len = size < p->st->part_size ? size : p->st->part_size;
+		rc = send_part(p, &b);
+		if (rc != WD_OK)
+			return rc;
+		size -= b.len;
+		p->size += b.len;
+	}
+	return WD_OK;
+}
+
+enum wd_err
+wd_store_put_from(struct wd_store_put *p, uint64_t size, wd_store_read_fn fn,
+    void *arg)
+{
+	char		*buf;
+	size_t		 got;
+	enum wd_err	 rc = WD_OK;
+
+	if (p->st->kind == WD_STORE_S3 && p->plen == 0 &&
+	    size > p->st->part_size)
+		return stream_parts(p, size, fn, arg);
+	buf = wd_xmalloc(WD_STORE_CHUNK);
+	while (size > 0 && rc == WD_OK) {
+		rc = fn(arg, buf, size < WD_STORE_CHUNK ? (size_t)size :
+		    WD_STORE_CHUNK, &got);
+		if (rc == WD_OK && (got == 0 || got > size))
+			rc = WD_E_INTERNAL;
+		if (rc == WD_OK)
+			rc = wd_store_put_write(p, buf, got);
+		if (rc == WD_OK)
+			size -= got;
+	}
+	free(buf);
+	return rc;
 }
 
 static void
@@ -408,10 +468,13 @@ wd_store_put_commit(struct wd_store_put *p)
 
 	if (p->st->kind == WD_STORE_FS)
 		rc = commit_fs(p);
-	else if (p->mpu == WD_STORE_MPU_NONE)	/* one part: one PUT */
-		rc = wd_s3_put_buf(&p->st->s3, p->blob, p->part, p->plen);
-	else {
-		rc = flush_part(p);
+	else if (p->mpu == WD_STORE_MPU_NONE) {	/* one part: one PUT */
+		struct wd_s3_body	 b = { p->part, p->plen, NULL, NULL };
+
+		rc = wd_s3_put(&p->st->s3, p->blob, &b);
+	} else {
+		/* parts streamed by wd_store_put_from left none in memory */
+		rc = p->plen > 0 ? flush_part(p) : WD_OK;
 		if (rc == WD_OK)
 			rc = wd_s3_mpu_complete(&p->st->s3, p->blob,
 			    p->upload_id, p->etags, WD_S3_MAX_ETAG + 1,

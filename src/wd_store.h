@@ -10,9 +10,12 @@
  *       the filesystem lacks O_TMPFILE), fsync'd, linked in and the
  *       directory fsync'd: an aborted or failed upload leaves nothing.
  *   s3: <bucket>/<32 hex>. The upload streams as an S3 multipart upload
- *       in parts of WARDEN_S3_PART_SIZE bytes (one part in memory at a
- *       time), completed at commit and aborted on any failure; an object
- *       smaller than one part is one PUT. Downloads stream from S3 to
+ *       in parts of WARDEN_S3_PART_SIZE bytes, completed at commit and
+ *       aborted on any failure; an object smaller than one part is one
+ *       PUT. Bytes pushed by wd_store_put_write are gathered one part at
+ *       a time in memory (a part's length must be known before it is
+ *       sent); a body of known length given to wd_store_put_from goes to
+ *       S3 as curl reads it, with no part in memory. Downloads stream from S3 to
  *       the client, checked against the range asked.
  *
  * Nothing exists under a blob id until the upload makes it: fs at
@@ -70,8 +73,9 @@ struct wd_store_put {
 	char		 tmp[64];	/* fallback temporary name */
 	uint64_t	 size;
 	char		 blob[WD_BLOB_LEN + 1];
-	/* s3: the part being filled (part_size bytes), the multipart
-	 * upload once a first part is full, and the parts' ETags
+	/* s3: the part being filled (part_size bytes, allocated at the
+	 * first write), the multipart upload once a first part is sent,
+	 * and the parts' ETags
 	 * (nparts * (WD_S3_MAX_ETAG + 1) bytes); all owned */
 	char		*part;
 	size_t		 plen;
@@ -105,6 +109,16 @@ enum wd_err	wd_store_put_begin(struct wd_store *st,
 		    struct wd_store_put *p);
 enum wd_err	wd_store_put_write(struct wd_store_put *p, const void *buf,
 		    size_t len);
+/*
+ * Reads exactly size more bytes from fn (wd_s3_read_fn: at most n at a
+ * time) into the upload. On s3, when nothing was written before and
+ * size is over one part, every part streams from fn to S3 (memory: no
+ * part); otherwise as wd_store_put_write in chunks. fn's error is
+ * returned as it is.
+ */
+typedef wd_s3_read_fn wd_store_read_fn;
+enum wd_err	wd_store_put_from(struct wd_store_put *p, uint64_t size,
+		    wd_store_read_fn fn, void *arg);
 /*
  * Makes the blob durable and visible (fs: fsync, link, fsync dir; s3:
  * CompleteMultipartUpload, or one PUT). WD_OK closes p. On error p stays

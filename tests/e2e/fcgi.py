@@ -32,8 +32,8 @@ def ask(sock, params, body=b""):
     enc = b"".join(_pair(k.encode(), v.encode()) for k, v in params.items())
     msg = _record(BEGIN, struct.pack(">HB5x", RESPONDER, 0))
     msg += _record(PARAMS, enc) + _record(PARAMS)
-    if body:
-        msg += _record(STDIN, body)
+    for i in range(0, len(body), 65535):     # a record holds 64 KiB - 1
+        msg += _record(STDIN, body[i:i + 65535])
     msg += _record(STDIN)
     out = b""
     with socket.socket(socket.AF_UNIX) as c:

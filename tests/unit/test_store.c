@@ -45,6 +45,56 @@ sink(void *arg, const char *p, size_t len)
 	return wd_buf_add(arg, p, len);
 }
 
+/* A body source for wd_store_put_from: gives at most 7 bytes a call,
+ * then fails with WD_E_BADREQ (the client gone) past fail_at bytes. */
+struct src {
+	const char	*p;
+	size_t		 off, fail_at;
+};
+
+static enum wd_err
+src_read(void *arg, char *p, size_t n, size_t *got)
+{
+	struct src	*s = arg;
+
+	if (s->off >= s->fail_at)
+		return WD_E_BADREQ;
+	*got = n < 7 ? n : 7;
+	memcpy(p, s->p + s->off, *got);
+	s->off += *got;
+	return WD_OK;
+}
+
+static void
+test_put_from(struct wd_store *st, const char *dir)
+{
+	static const char	 body[] = "a body read in pieces of seven";
+	struct src		 s = { body, 0, sizeof(body) };
+	struct wd_store_put	 p;
+	struct wd_buf		 out;
+	int			 started, n0 = count_files(dir);
+
+	wd_buf_init(&out, 1024);
+	CHECK(M, "put_from", wd_store_put_begin(st, &p) == WD_OK &&
+	    wd_store_put_from(&p, sizeof(body) - 1, src_read, &s) == WD_OK &&
+	    p.size == sizeof(body) - 1 && s.off == sizeof(body) - 1);
+	CHECK(M, "put_from commit", wd_store_put_commit(&p) == WD_OK &&
+	    wd_store_read(st, p.blob, 0, sizeof(body) - 1, sink, &out,
+	    &started) == WD_OK && out.len == sizeof(body) - 1 &&
+	    memcmp(out.p, body, out.len) == 0);
+	CHECK(M, "put_from remove", wd_store_remove(st, p.blob) == WD_OK);
+	s.off = 0;
+	s.fail_at = 14;
+	CHECK(M, "put_from: the source's error as it is",
+	    wd_store_put_begin(st, &p) == WD_OK &&
+	    wd_store_put_from(&p, sizeof(body) - 1, src_read, &s) ==
+	    WD_E_BADREQ);
+	wd_store_put_abort(&p);
+	CHECK(M, "put_from: a cut body leaves nothing",
+	    count_files(dir) == n0);
+	wd_buf_cleanup(&out);
+}
+
 static void
 test_fs(const char *dir)
 {
@@ -88,6 +138,7 @@ test_fs(const char *dir)
 	CHECK(M, "distinct blob ids", strcmp(p.blob, q.blob) != 0);
 	CHECK(M, "remove", wd_store_remove(&st, p.blob) == WD_OK &&
 	    count_files(dir) == 0);
+	test_put_from(&st, dir);
 	CHECK(M, "remove again is fine", wd_store_remove(&st, p.blob) ==
 	    WD_OK);
 	rc = wd_store_read(&st, p.blob, 0, 1, sink, &out, &started);
