@@ -34,6 +34,14 @@ NGINX_IN = os.path.join(HERE, "nginx.conf.in")
 NGINX_OUT = os.path.join(HERE, "nginx.conf.example")
 
 FLAGS = ("sendfile", "authorizer")
+# Given to every binary besides WARDEN_CONFIG. GnuTLS reaches the
+# binaries only as a dependency of libldap (libpq) and librtmp (libcurl),
+# for LDAP service lookups and rtmp:// URLs that Warden never uses (its
+# TLS is OpenSSL's); unless told not to, its library constructor
+# initializes it and p11-kit in every process anyway (about 0.9 MiB of
+# RSS each, and PKCS#11 module configuration read at start). libldap
+# initializes GnuTLS itself if it is ever used.
+BIN_ENV = (("GNUTLS_NO_IMPLICIT_INIT", "1"),)
 MAX_PROCS = 64
 # a route goes into a lighttpd regular expression and an nginx location
 # unquoted: only characters that are literal in both (and "." as [.])
@@ -199,7 +207,8 @@ def lighttpd_host(pool, authorizer, tab):
     out = [
         '"socket" => "@RUN@/sock/%s.sock",' % pool.binary,
         '"bin-path" => "@BIN@/%s",' % pool.binary,
-        '"bin-environment" => ( "WARDEN_CONFIG" => "@RUN@/warden.env" ),',
+        '"bin-environment" => ( "WARDEN_CONFIG" => "@RUN@/warden.env", %s ),'
+        % ", ".join('"%s" => "%s"' % kv for kv in BIN_ENV),
         '"bin-copy-environment" => ( "PATH" ),',
         '"max-procs" => %d,' % pool.procs,
         '"check-local" => "disable",',
@@ -327,6 +336,11 @@ def nginx_pools(rows):
     return out
 
 
+def spawn_env(extra):
+    """The environment of a spawn-fcgi pool besides WARDEN_CONFIG."""
+    return ["%s=%s" % kv for kv in BIN_ENV] + list(extra)
+
+
 def nginx_spawn(rows):
     out = []
     for name, binary, procs, env, _ in nginx_pools(rows):
@@ -344,13 +358,9 @@ def nginx_spawn(rows):
                 "\\" % name,
                 "#       -U warden -G warden -M 0660 -F %d -P "
                 "@RUN@/fcgi/%s.pid -- \\" % (procs, name)]
-        if env:
-            out += ["#       /usr/bin/env -i WARDEN_CONFIG=@RUN@/warden.env "
-                    "%s \\" % " ".join(env),
-                    "#       /path/build/bin/%s" % binary]
-        else:
-            out.append("#       /usr/bin/env -i WARDEN_CONFIG=@RUN@/warden.env"
-                       " /path/build/bin/%s" % binary)
+        out += ["#       /usr/bin/env -i WARDEN_CONFIG=@RUN@/warden.env "
+                "%s \\" % " ".join(spawn_env(env)),
+                "#       /path/build/bin/%s" % binary]
     return out
 
 

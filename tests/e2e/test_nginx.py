@@ -71,7 +71,7 @@ def _spawn(t, fcgi, name, binary, extra_env=(), children=1):
         cmd += ["-u", SVC, "-g", SVC, "-U", SVC, "-G", SVC]
     cmd += ["--", "/usr/bin/env", "-i",
             "WARDEN_CONFIG=" + os.path.join(t.s.run, "warden.env")]
-    cmd += list(extra_env) + [binary]
+    cmd += routes.spawn_env(extra_env) + [binary]
     r = subprocess.run(cmd, env=ENV0, capture_output=True, text=True,
                        timeout=30)
     out = r.stdout + r.stderr

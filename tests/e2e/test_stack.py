@@ -49,6 +49,40 @@ def test_env_file_contract(t):
             oct(mode))
 
 
+def test_binaries_environment(t):
+    """lighttpd gives every binary WARDEN_CONFIG and the settings of
+    lighttpd/routes.py BIN_ENV (GnuTLS left uninitialized), nothing of
+    the caller's environment but PATH (lighttpd adds PHP_FCGI_CHILDREN)."""
+    s = t.s
+    bindir = os.path.join(s.run, "bin")
+    seen = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            exe = os.readlink("/proc/%s/exe" % pid)
+            with open("/proc/%s/environ" % pid, "rb") as f:
+                env = dict(x.decode().partition("=")[::2]
+                           for x in f.read().split(b"\0") if x)
+        except OSError:
+            continue
+        if os.path.dirname(exe) == bindir:
+            seen.setdefault(os.path.basename(exe), []).append(env)
+    want = {b.split()[0] for b in subprocess.run(
+        [sys.executable, os.path.join(REPO, "lighttpd", "routes.py"),
+         "pools"], capture_output=True, text=True, check=True)
+        .stdout.splitlines()}
+    t.check("every pool's binary is running", want <= set(seen),
+            (sorted(want), sorted(seen)))
+    bad = [(b, sorted(e)) for b, envs in seen.items() for e in envs
+           if b in want and (
+               e.get("GNUTLS_NO_IMPLICIT_INIT") != "1" or
+               e.get("WARDEN_CONFIG") != os.path.join(s.run, "warden.env")
+               or set(e) - {"GNUTLS_NO_IMPLICIT_INIT", "WARDEN_CONFIG",
+                            "PATH", "PHP_FCGI_CHILDREN"})]
+    # (PHP_FCGI_CHILDREN: lighttpd's own, for PHP)
+    t.check("each has WARDEN_CONFIG, GNUTLS_NO_IMPLICIT_INIT=1, PATH and "
+            "nothing else", seen and not bad, bad)
+
+
 def test_bad_configuration_stops_start(t):
     """A setting one binary refuses (a public key cannot sign, so every
     account binary refuses it; the webhook alone would take it) stops the
