@@ -146,6 +146,8 @@ get(struct wd_db *db)
 		    PQerrorMessage(db->conn));
 		return NULL;
 	}
+	/* kept now: libpq forgets it once the connection breaks */
+	db->pid = PQbackendPID(db->conn);
 	return db->conn;
 }
 
@@ -275,6 +277,8 @@ run(struct wd_db *db, const char *sql, int n, const char *const *p,
 		if (!may_retry || db->in_tx || db->nlocks > 0)
 			break;
 	}
+	if (!may_retry || db->in_tx)
+		db->lost_pid = db->pid;
 	wd_log(NULL, WD_LOG_WARN, "db", "connection lost%s",
 	    may_retry ? "" : " after a write: not replayed");
 	return WD_E_DBDOWN;
@@ -341,11 +345,42 @@ wd_db_end(struct wd_db *db, enum wd_err rc)
 		if (PQstatus(db->conn) != CONNECTION_OK) {
 			wd_log(NULL, WD_LOG_WARN, "db", "connection lost at "
 			    "COMMIT: outcome unknown, not replayed");
+			db->lost_pid = db->pid;
 			rc = WD_E_DBDOWN;
 		} else
 			rc = failed(r);
 	}
 	PQclear(r);
+	return rc;
+}
+
+enum wd_err
+wd_db_settle(struct wd_db *db)
+{
+	char		 pid[16], ms[16];
+	const char	*p[2] = { pid, ms };
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+
+	if (db->lost_pid == 0)
+		return WD_OK;
+	snprintf(pid, sizeof(pid), "%d", db->lost_pid);
+	snprintf(ms, sizeof(ms), "%d", WD_DB_SETTLE_MS);
+	/* only a listed process is signalled (no warning for one already
+	 * gone); a pid reused in the meantime by another session of this
+	 * role would be ended too, which costs that session a retry */
+	rc = run(db, "SELECT pg_terminate_backend(pid, $2::bigint) FROM "
+	    "pg_stat_activity WHERE pid = $1::int", 2, p, NULL, 1);
+	if (rc == WD_OK)
+		rc = run(db, "SELECT 1 FROM pg_stat_activity WHERE pid = "
+		    "$1::int", 1, p, &res, 1);
+	if (rc == WD_OK && wd_db_rows(res) != 0)
+		rc = WD_E_DBDOWN;	/* still there: nothing is final */
+	wd_db_free(res);
+	if (rc == WD_OK)
+		db->lost_pid = 0;
+	else
+		wd_log(NULL, WD_LOG_WARN, "db", "lost write not settled");
 	return rc;
 }
 

@@ -36,6 +36,10 @@ struct wd_db {
 				 * new connection replaces it) */
 	unsigned nlocks;	/* session-level locks held on conn: while
 				 * any is, conn is never replaced */
+	int	 pid;		/* server process of conn */
+	int	 lost_pid;	/* server process of the session that lost
+				 * a write's answer; 0 when none (see
+				 * wd_db_settle) */
 };
 
 /* The rows of one statement: opaque, read through the accessors below,
@@ -123,6 +127,19 @@ enum wd_err	wd_db_listen(struct wd_db *db, const char *channel);
  * Outside a transaction only (WD_E_INTERNAL otherwise).
  */
 enum wd_err	wd_db_wait(struct wd_db *db, int timeout_ms, int *notified);
+
+/*
+ * After a write answered WD_E_DBDOWN (its connection broke with the
+ * statement or COMMIT sent: it may or may not have committed), makes
+ * the outcome final before the caller reads it on a new session: the
+ * old session's server process may still be running the write (or about
+ * to receive it), so it is ended (pg_terminate_backend, waiting up to
+ * WD_DB_SETTLE_MS) and must be gone. What a read sees afterwards is
+ * then what happened. WD_OK when no write is in doubt or its process is
+ * gone; WD_E_DBDOWN (or another error) when that cannot be known.
+ */
+#define WD_DB_SETTLE_MS	5000
+enum wd_err	wd_db_settle(struct wd_db *db);
 
 /*
  * Session-level advisory locks, for work that outlives a transaction (a

@@ -638,9 +638,10 @@ ul_begin(struct sreq *r, struct wd_store_put *put)
 /*
  * After a write whose answer was lost (wd_db_exec's WD_E_DBDOWN: it may
  * or may not have committed, and it is never sent again), asks on a
- * fresh connection which blob the key's row holds now ("" for no row).
- * Blob names are random and never reused, so this settles the outcome.
- * WD_E_DBDOWN when that cannot be known either.
+ * fresh connection which blob the key's row holds now ("" for no row),
+ * once the old session is gone (wd_db_settle). Blob names are random
+ * and never reused, so this settles the outcome. WD_E_DBDOWN when that
+ * cannot be known either.
  */
 static enum wd_err
 row_blob(struct sreq *r, char *blob, size_t n)
@@ -649,8 +650,12 @@ row_blob(struct sreq *r, char *blob, size_t n)
 	struct wd_dbres	*res = NULL;
 	enum wd_err	 rc;
 
-	rc = wd_db_read(r->s->db, "SELECT blob FROM storage.objects WHERE "
-	    "key = $1", 1, p, &res);
+	/* the old session may still be committing: end it first, or the
+	 * read could see the state before a commit that lands after it */
+	rc = wd_db_settle(r->s->db);
+	if (rc == WD_OK)
+		rc = wd_db_read(r->s->db, "SELECT blob FROM storage.objects "
+		    "WHERE key = $1", 1, p, &res);
 	if (rc == WD_OK)
 		snprintf(blob, n, "%s", wd_db_rows(res) == 1 ?
 		    wd_db_val(res, 0, 0) : "");

@@ -10,13 +10,18 @@
   messages), and on the connection that sent it swallows the server's
   ReadyForQuery that follows (the statement's implicit transaction, or
   the COMMIT, is done by then) and closes both sides. It cuts once per
-  arm(), one connection only.
+  arm(), one connection only. Or, armed with hold(), it marks the
+  connection that sends one piece of SQL and holds the next statement
+  containing another (a COMMIT, say): the client's side is closed at
+  once and the statement reaches the server only after a delay, so the
+  client cannot tell whether, or when, it will commit.
 
 The test's own sessions have socket timeouts; the proxy's pumping
 threads are daemons that stop() (or either side closing) ends."""
 import os
 import socket
 import threading
+import time
 
 PROTO_V3 = 196608
 SSL_REQUEST = 80877103
@@ -155,6 +160,8 @@ class _Conn:
         self.c = client
         self.u = None
         self.cut_pending = False
+        self.hold_next = None   # hold(): the SQL to hold on this one
+        self.holding = False    # the client side is closed, held
         self.stmts = {}     # prepared statement name -> its text
         self.closed = False
         self.lock = threading.Lock()
@@ -207,6 +214,7 @@ class _Conn:
                 break
             while True:
                 typ, body = _read_msg(f)
+                text = None
                 if typ == b"P" and not body.startswith(b"\0"):
                     # a named statement (wd_db prepares each once per
                     # connection): it runs at its Bind, not here
@@ -215,15 +223,47 @@ class _Conn:
                 elif typ == b"B":
                     name = body.split(b"\0", 2)[1]
                     if name:
-                        self.px._match(self, self.stmts.get(name, b""))
+                        text = self.stmts.get(name, b"")
                 elif typ in (b"P", b"Q"):
-                    self.px._match(self, body)
-                self.u.sendall(typ + (len(body) + 4).to_bytes(4, "big") +
-                               body)
+                    text = body
+                msg = typ + (len(body) + 4).to_bytes(4, "big") + body
+                if text is not None:
+                    self.px._match(self, text)
+                    self.px._match_hold(self, text)
+                    # held where it runs: a Bind or a simple Query
+                    if typ != b"P" and self.hold_next is not None and \
+                            self.hold_next in text:
+                        self._hold(f, typ, msg)
+                        return
+                self.u.sendall(msg)
         except (OSError, EOFError, PgError, ValueError):
             pass
         finally:
-            self.close()
+            if not self.holding:
+                self.close()
+
+    def _hold(self, f, typ, msg):
+        """Holds msg (with the rest of its extended-protocol batch, up
+        to Sync), closes the client's side, sends it on after the delay;
+        the server's answers go nowhere."""
+        if typ != b"Q":
+            while not msg.endswith(b"S\0\0\0\4"):
+                t2, b2 = _read_msg(f)
+                msg += t2 + (len(b2) + 4).to_bytes(4, "big") + b2
+        self.holding = True
+        try:
+            self.c.shutdown(socket.SHUT_RDWR)
+            self.c.close()
+        except OSError:
+            pass
+        self.px.fired.set()
+        time.sleep(self.px.hold_delay)
+        try:
+            self.u.sendall(msg)
+            self.px.held = "sent"
+        except OSError:
+            self.px.held = "refused"    # the server ended the session
+        self.px.held_done.set()
 
     def _down(self):
         """Server to client: forwarded message by message, except the
@@ -235,6 +275,10 @@ class _Conn:
                 if typ == b"Z" and self.cut_pending:
                     self.px._cut(self)
                     return
+                if self.holding:
+                    if typ == b"Z" and self.px.held == "sent":
+                        return      # the held statement has run
+                    continue
                 self.c.sendall(typ + (len(body) + 4).to_bytes(4, "big") +
                                body)
         except (OSError, EOFError, PgError, ValueError):
@@ -261,6 +305,10 @@ class Proxy:
         self.marked = None      # the connection that sent the armed SQL
         self.matched = None     # the statement text that matched
         self.fired = threading.Event()
+        self.hold_mark = self.hold_sql = None
+        self.hold_delay = 0.0
+        self.held = None
+        self.held_done = threading.Event()
         self.accepted = 0
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -277,9 +325,24 @@ class Proxy:
             self.matched = None
             self.fired.clear()
 
+    def hold(self, mark, sql, delay):
+        """On the next connection that sends a statement containing
+        mark, hold the next statement containing sql for delay seconds
+        (see the module's text). held_done is set once it was sent on
+        (held = "sent") or could not be (held = "refused": the server
+        had ended the session)."""
+        with self.lock:
+            self.hold_mark = mark.encode()
+            self.hold_sql = sql.encode()
+            self.hold_delay = delay
+            self.held = None
+            self.held_done.clear()
+            self.fired.clear()
+
     def disarm(self):
         with self.lock:
             self.armed = None
+            self.hold_mark = None
             if self.marked is not None and not self.fired.is_set():
                 self.marked.cut_pending = False
 
@@ -307,6 +370,12 @@ class Proxy:
                 self.marked = conn
                 self.matched = body.decode("utf-8", "replace")
                 conn.cut_pending = True
+
+    def _match_hold(self, conn, body):
+        with self.lock:
+            if self.hold_mark is not None and self.hold_mark in body:
+                conn.hold_next = self.hold_sql
+                self.hold_mark = None
 
     def _cut(self, conn):
         with self.lock:

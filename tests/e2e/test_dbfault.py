@@ -12,6 +12,7 @@ a delete, a refresh and a failed login, in two ways:
 After each: the status is one the contract allows for that step, and the
 database and the stored objects agree with it; nothing lost, nothing
 written twice."""
+import contextlib
 import json
 import os
 import threading
@@ -337,10 +338,12 @@ def test_terminate_accounts(t):
         db.close()
 
 
-def test_lost_answer(t):
+@contextlib.contextmanager
+def proxied(t):
     """The binaries reach PostgreSQL through the proxy (TCP to the proxy,
     which connects to the cluster's Unix socket: pg_hba's local trust
-    applies, the cluster itself still listens on no TCP port)."""
+    applies, the cluster itself still listens on no TCP port). Gives
+    (proxy, an owner session)."""
     s = t.s
     px = Proxy(socket_path(s))
     db = owner(s)
@@ -349,6 +352,58 @@ def test_lost_answer(t):
                       WARDEN_LOGIN_MAX_FAILURES_IP="1000000")
         t.check("the binaries connect through the proxy",
                 px.accepted > 0 and s.wait_healthy(), px.accepted)
+        yield px, db
+    finally:
+        db.close()
+        try:
+            s.reconfigure()
+        finally:
+            px.stop()
+
+
+def held(t, px, label, mark, sql, fire):
+    """On the connection that sends mark, the next statement containing
+    sql is held: the client's side closed at once, the statement sent on
+    HOLD_SECS later. fire()'s result, or None."""
+    px.hold(mark, sql, HOLD_SECS)
+    th, box = in_thread(fire)
+    th.join(REQ_WAIT)
+    done = px.held_done.wait(REQ_WAIT)
+    px.disarm()
+    t.check("%s: statement held, client cut" % label,
+            px.fired.is_set() and done, (px.fired.is_set(), px.held))
+    t.check("%s: request ended" % label, not th.is_alive() and "r" in box,
+            box.get("e", "still running"))
+    # the binary ended the session before reading the outcome, so the
+    # held statement never ran; had it been sent, give it time to commit
+    t.check("%s: the session was ended before the held statement "
+            "arrived" % label, px.held == "refused", px.held)
+    if px.held == "sent":
+        time.sleep(1.0)
+    return box.get("r") if px.fired.is_set() else None
+
+
+HOLD_SECS = 1.5
+HELD_SQL = {"upload": ("INSERT INTO storage.objects", "COMMIT"),
+            "overwrite": ("UPDATE storage.objects", "COMMIT"),
+            "delete": ("DELETE FROM storage.objects",) * 2}
+
+
+def test_held_write(t):
+    """A write whose COMMIT (or autocommit statement) is still on its way
+    to the server when the binary sees the connection break: the binary
+    must not read the outcome while the old session can still commit
+    (wd_db_settle ends it first). Otherwise an upload removes its blob
+    and the late COMMIT makes the row point at it."""
+    with proxied(t) as (px, db):
+        for kind, (mark, sql) in HELD_SQL.items():
+            storage_case(t, db, kind, "write", "statement held",
+                         lambda label, fire, mark=mark, sql=sql:
+                         held(t, px, label, mark, sql, fire))
+
+
+def test_lost_answer(t):
+    with proxied(t) as (px, db):
         for kind, step in STORAGE_CASES:
             match = SELECT_SQL if step == "select" else WRITE_SQL[kind]
             storage_case(t, db, kind, step, "answer lost",
@@ -363,12 +418,6 @@ def test_lost_answer(t):
             lambda label, fire: lost(t, px, label,
                                      "INSERT INTO auth.audit_log", fire),
             exactly=True)
-    finally:
-        db.close()
-        try:
-            s.reconfigure()
-        finally:
-            px.stop()
 
 
 def test_stale_plan(t):
