@@ -1225,25 +1225,40 @@ out:
 	return rc;
 }
 
-/* The recorded multipart uploads (storage.uploads, sql/011). */
+/*
+ * The recorded multipart uploads (storage.uploads, sql/011), all of
+ * them, a page at a time in blob order: the page after the last blob
+ * seen, so records that stay (in flight, abort refused) are not met
+ * twice and memory stays bounded however many there are.
+ */
+#define GC_PAGE	"1000"
 static enum wd_err
 gc_uploads(struct gc *g)
 {
 	struct wd_dbres	*res = NULL;
+	char		 last[WD_BLOB_LEN + 1] = "";
+	const char	*p[1] = { last };
 	enum wd_err	 rc;
-	int		 i;
+	int		 i, n;
 
-	/* bounded: a later run takes the rest */
-	rc = wd_db_read(g->s->db, "SELECT blob FROM storage.uploads ORDER BY "
-	    "started LIMIT 10000", 0, NULL, &res);
-	for (i = 0; rc == WD_OK && i < wd_db_rows(res); i++)
-		rc = gc_upload(g, wd_db_val(res, i, 0));
-	wd_db_free(res);
+	do {
+		rc = wd_db_read(g->s->db, "SELECT blob FROM storage.uploads "
+		    "WHERE blob > $1 ORDER BY blob LIMIT " GC_PAGE, 1, p,
+		    &res);
+		n = rc == WD_OK ? wd_db_rows(res) : 0;
+		for (i = 0; rc == WD_OK && i < n; i++)
+			rc = gc_upload(g, wd_db_val(res, i, 0));
+		if (n > 0)
+			snprintf(last, sizeof(last), "%s",
+			    wd_db_val(res, n - 1, 0));
+		wd_db_free(res);
+		res = NULL;
+	} while (rc == WD_OK && n == atoi(GC_PAGE));
 	return rc;
 }
 
 static enum wd_err
-gc_blob(void *arg, const char *blob, time_t mtime)
+gc_blob(void *arg, const char *blob, time_t mtime, int tmp)
 {
 	struct gc	*g = arg;
 	const char	*p[1] = { blob };
@@ -1262,6 +1277,18 @@ gc_blob(void *arg, const char *blob, time_t mtime)
 		return rc;
 	if (!got) {
 		g->st->busy++;	/* its upload is still writing its row */
+		return WD_OK;
+	}
+	if (tmp) {
+		/* an upload's named temporary file, and its upload is over
+		 * (the lock is free): it died before commit or abort. No
+		 * row ever points at a temporary file. */
+		if (wd_store_remove_tmp(g->s->store, blob) == WD_OK) {
+			wd_log(NULL, WD_LOG_INFO, "storage", "swept dead "
+			    "upload's temporary file blob=%s", blob);
+			g->st->removed++;
+		}
+		wd_db_unlock(g->s->db, blob);
 		return WD_OK;
 	}
 	rc = wd_db_read(g->s->db, "SELECT 1 FROM storage.objects WHERE "

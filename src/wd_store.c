@@ -20,6 +20,9 @@
 #include "wd_store.h"
 #include "wd_util.h"
 
+/* the named temporary file of an upload, where O_TMPFILE is missing */
+#define TMP_PREFIX	".tmp-"
+
 #define SPOOL_DEFAULT	"/var/tmp"
 
 int
@@ -170,7 +173,7 @@ wd_store_put_begin(struct wd_store *st, struct wd_store_put *p)
 		return WD_OK;
 	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
 		return WD_E_INTERNAL;
-	n = snprintf(p->tmp, sizeof(p->tmp), ".tmp-%s", p->blob);
+	n = snprintf(p->tmp, sizeof(p->tmp), TMP_PREFIX "%s", p->blob);
 	if (n < 0 || (size_t)n >= sizeof(p->tmp))
 		return WD_E_INTERNAL;
 	{
@@ -555,6 +558,20 @@ wd_store_remove(struct wd_store *st, const char *blob)
 	return WD_OK;
 }
 
+enum wd_err
+wd_store_remove_tmp(struct wd_store *st, const char *blob)
+{
+	char	 path[1200];
+
+	if (!wd_store_blob_valid(blob) || st->kind != WD_STORE_FS)
+		return WD_E_INTERNAL;
+	snprintf(path, sizeof(path), "%s/%.2s/" TMP_PREFIX "%s", st->dir,
+	    blob, blob);
+	if (unlink(path) != 0 && errno != ENOENT)
+		return WD_E_INTERNAL;
+	return WD_OK;
+}
+
 /* 1 if s is exactly two lower-case hex digits (an fs shard). */
 static int
 shard_valid(const char *s)
@@ -577,7 +594,7 @@ s3_entry(void *arg, const char *key, time_t mtime)
 
 	if (!wd_store_blob_valid(key))
 		return WD_OK;
-	return l->fn(l->arg, key, mtime);
+	return l->fn(l->arg, key, mtime, 0);
 }
 
 enum wd_err
@@ -606,14 +623,19 @@ wd_store_list(struct wd_store *st, wd_store_blob_fn fn, void *arg)
 			continue;
 		while (rc == WD_OK && (e = readdir(sub)) != NULL) {
 			/* only names we make, in the shard they belong to */
-			if (!wd_store_blob_valid(e->d_name) ||
-			    strncmp(e->d_name, d->d_name, 2) != 0)
+			int		 tmp = strncmp(e->d_name, TMP_PREFIX,
+			    sizeof(TMP_PREFIX) - 1) == 0;
+			const char	*blob = e->d_name + (tmp ?
+			    sizeof(TMP_PREFIX) - 1 : 0);
+
+			if (!wd_store_blob_valid(blob) ||
+			    strncmp(blob, d->d_name, 2) != 0)
 				continue;
 			snprintf(path, sizeof(path), "%s/%s/%s", st->dir,
 			    d->d_name, e->d_name);
 			if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
 				continue;
-			rc = fn(arg, e->d_name, sb.st_mtime);
+			rc = fn(arg, blob, sb.st_mtime, tmp);
 		}
 		closedir(sub);
 	}

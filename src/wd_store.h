@@ -162,18 +162,25 @@ enum wd_err	wd_store_remove(struct wd_store *st, const char *blob);
 enum wd_err	wd_store_path(const struct wd_store *st, const char *blob,
 		    char *buf, size_t sz);
 
-/* Receives one stored blob and its modification time (wd_store_list). */
+/* Receives one stored blob and its modification time (wd_store_list);
+ * tmp: not the blob but the named temporary file of its upload (fs
+ * without O_TMPFILE), which wd_store_remove_tmp removes. */
 typedef enum wd_err (*wd_store_blob_fn)(void *arg, const char *blob,
-		    time_t mtime);
+		    time_t mtime, int tmp);
 
 /*
  * Calls fn for every blob: fs, every blob file under the storage
- * directory (names we make, in their own shard); s3, every key of the
- * bucket that is a blob id (ListObjectsV2). Nothing else is reported.
- * Stops at fn's first error and returns it.
+ * directory (names we make, in their own shard) and every named
+ * temporary file of an upload (".tmp-<blob>", tmp = 1); s3, every key of
+ * the bucket that is a blob id (ListObjectsV2). Nothing else is
+ * reported. Stops at fn's first error and returns it.
  */
 enum wd_err	wd_store_list(struct wd_store *st, wd_store_blob_fn fn,
 		    void *arg);
+
+/* fs: removes the named temporary file of blob's upload (one that
+ * died before commit or abort); WD_OK if there is none. */
+enum wd_err	wd_store_remove_tmp(struct wd_store *st, const char *blob);
 
 /* 1 if s is exactly WD_BLOB_LEN lower-case hex digits. */
 int		wd_store_blob_valid(const char *s);

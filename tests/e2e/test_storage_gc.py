@@ -161,8 +161,8 @@ def test_gc(t):
     t.check("upload", st == 200 and len(blob) == 32, (st, b))
     old = time.time() - 3 * 3600
 
-    def put(name, age):
-        sub = os.path.join(d, name[:2])
+    def put(name, age, shard=None):
+        sub = os.path.join(d, shard or name[:2])
         if not os.path.isdir(sub):
             os.makedirs(sub, mode=0o750)
             # the binaries (the service user) write into shards later:
@@ -198,6 +198,57 @@ def test_gc(t):
     t.check("gc 0: the young orphan goes too, the live blob stays",
             r.returncode == 0 and not os.path.exists(orphan_new) and
             os.path.exists(live), (r.stdout, r.stderr))
+    # an upload's named temporary file (fs without O_TMPFILE) that its
+    # dead uploader left: swept once old and once its lock is free
+    tb_old, tb_new, tb_held = (uuid.uuid4().hex for _ in range(3))
+    tmp_old = put(".tmp-" + tb_old, old, tb_old[:2])
+    tmp_new = put(".tmp-" + tb_new, None, tb_new[:2])
+    tmp_held = put(".tmp-" + tb_held, old, tb_held[:2])
+    astray = ("0" if tb_old[0] != "0" else "1") + tb_old[1:]
+    tmp_astray = put(".tmp-" + astray, old, tb_old[:2])   # wrong shard
+    holder = pgproxy.owner(s)
+    try:
+        holder.query("SELECT pg_advisory_lock(hashtextextended(%s, 0))" %
+                     pgproxy.lit(tb_held))
+        r = run_gc(s, "60")
+        t.check("gc: an old dead upload's temporary file removed",
+                r.returncode == 0 and not os.path.exists(tmp_old),
+                (r.stdout, r.stderr))
+        t.check("gc: a young one kept", os.path.exists(tmp_new), r.stdout)
+        t.check("gc: one whose upload holds its lock kept, however old",
+                os.path.exists(tmp_held), r.stdout)
+        t.check("gc: one in the wrong shard left alone",
+                os.path.exists(tmp_astray), r.stdout)
+    finally:
+        holder.close()
+    r = run_gc(s, "0")
+    t.check("gc: once the uploader's session is gone, its temporary "
+            "file goes", r.returncode == 0 and not os.path.exists(tmp_held)
+            and not os.path.exists(tmp_new), (r.stdout, r.stderr))
+    os.unlink(tmp_astray)
+    # more upload records than one page of the sweep (and than the 10000
+    # a run once took): every dead one goes in one run; one in flight
+    # (its lock held) stays and is not met twice
+    s.psql("INSERT INTO storage.uploads (blob, started) SELECT "
+           "md5(g::text || random()::text), now() - interval '2 hours' "
+           "FROM generate_series(1, 10050) g")
+    busy = s.psql("SELECT blob FROM storage.uploads ORDER BY blob "
+                  "OFFSET 4321 LIMIT 1").stdout.strip()
+    holder = pgproxy.owner(s)
+    try:
+        holder.query("SELECT pg_advisory_lock(hashtextextended(%s, 0))" %
+                     pgproxy.lit(busy))
+        t0 = time.time()
+        r = run_gc(s, "60")
+        left = s.psql("SELECT blob FROM storage.uploads").stdout.split()
+        t.check("gc: 10050 dead upload records gone in one run, the one "
+                "in flight kept (%.1f s)" % (time.time() - t0),
+                r.returncode == 0 and left == [busy],
+                (r.returncode, r.stdout[-300:], r.stderr[-300:],
+                 len(left)))
+    finally:
+        holder.close()
+    s.psql("DELETE FROM storage.uploads")
     r = run_gc(s, "x")
     t.check("bad argument: usage, exit 1", r.returncode == 1 and
             "usage" in r.stderr, (r.returncode, r.stderr))
