@@ -708,7 +708,8 @@ quota_reserve(struct sreq *r, const char *owner, uint64_t need,
 		    "(SELECT $4::bigint - (SELECT used FROM storage.usage "
 		    "WHERE owner = $1) + $3::bigint - COALESCE((SELECT "
 		    "sum(bytes) FROM storage.reservations WHERE owner = $1 "
-		    "AND created_at > now() - interval '1 hour'), 0) AS free) "
+		    "AND storage.reservation_live(created_at, blob)), 0) AS "
+		    "free) "
 		    "f WHERE free >= $5::bigint RETURNING id, bytes", 5, p,
 		    &res);
 	if (rc == WD_OK && wd_db_rows(res) != 1)
@@ -723,6 +724,23 @@ quota_reserve(struct sreq *r, const char *owner, uint64_t need,
 	/* a lost COMMIT leaves at most a reservation that expires (and
 	 * that quota_release tries to delete) */
 	return wd_db_end(r->s->db, rc);
+}
+
+/*
+ * Names the upload's blob in its reservation rid (if any), once the
+ * upload holds the blob's lock: the reservation then counts for as long
+ * as the lock is held, however long the upload takes
+ * (storage.reservation_live, sql/012).
+ */
+static enum wd_err
+quota_hold(struct sreq *r, const char *rid, const char *blob)
+{
+	const char	*p[2] = { rid, blob };
+
+	if (rid[0] == '\0')
+		return WD_OK;
+	return wd_db_exec(r->s->db, "UPDATE storage.reservations SET blob = "
+	    "$2 WHERE id = $1", 2, p, NULL);
 }
 
 /* Drops reservation rid (best effort: it expires after an hour). */
@@ -891,6 +909,9 @@ put_object(struct sreq *r)
 	if (rc != WD_OK)
 		goto out;
 	open_ = locked = 1;
+	rc = quota_hold(r, rid, put.blob);
+	if (rc != WD_OK)
+		goto out;
 	put.record = ul_record;
 	put.record_arg = &u;
 	if (multipart) {
@@ -1316,7 +1337,7 @@ wd_storage_gc(struct wd_storage *s, long min_age, struct wd_storage_gcstat *st)
 	/* reservations a crashed request left behind (they stopped
 	 * counting after an hour already) */
 	rc = wd_db_exec(s->db, "DELETE FROM storage.reservations WHERE "
-	    "created_at < now() - interval '1 hour'", 0, NULL, NULL);
+	    "NOT storage.reservation_live(created_at, blob)", 0, NULL, NULL);
 	/* uploads first: a dead one's completed blob is then swept too */
 	if (rc == WD_OK)
 		rc = gc_uploads(&g);

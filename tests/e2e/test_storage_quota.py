@@ -125,3 +125,58 @@ def test_quota(t):
     s.reconfigure()
     st, _, b = ts.upload(s, "user/%s/big" % uid, b"q" * 5000, tok, raw=True)
     t.check("quota unset: unlimited", st == 200, (st, b))
+
+
+def test_reservation_lives_with_its_upload(t):
+    """A reservation counts for as long as its upload holds the blob's
+    lock, even past the hour after which a dead request's reservation
+    lapses (sql/012): an old but live upload's bytes still count against
+    concurrent uploads, and the sweep keeps its reservation."""
+    import test_storage_gc as gc
+    s = t.s
+    s.reconfigure(WARDEN_STORAGE_QUOTA="1000")
+    uid = str(uuid.uuid4())
+    tok = ts.token(s, uid)
+    k = "user/%s/" % uid
+    st, _, b = ts.upload(s, k + "a", b"a" * 100, tok, raw=True)
+    t.check("setup: 100 of 1000", st == 200, (st, b))
+    pg, th, res, _ = gc.held_upload(t, k + "a", b"A" * 600, tok,
+                                    lambda: gc.fs_blobs(s))
+    try:
+        aged = s.psql("UPDATE storage.reservations SET created_at = now() "
+                      "- interval '2 hours' WHERE owner = '%s' RETURNING "
+                      "blob IS NOT NULL" % uid)
+        t.check("the in-flight upload's reservation (aged past the hour "
+                "here) names its blob", aged.stdout.split() ==
+                ["t", "UPDATE", "1"], (aged.stdout, aged.stderr))
+        st, _, b = ts.upload(s, k + "b", b"b" * 500, tok, raw=True)
+        t.check("its 600 bytes still count: 500 more is 413",
+                st == 413 and ts.code(b) == "quota-exceeded", (st, b))
+        st, _, b = ts.upload(s, k + "b", b"b" * 300, tok, raw=True)
+        t.check("...300 more fits exactly", st == 200, (st, b))
+        r = gc.run_gc(s, "60")
+        n = s.psql("SELECT count(*) FROM storage.reservations WHERE owner "
+                   "= '%s'" % uid).stdout.strip()
+        t.check("the sweep keeps a live upload's old reservation",
+                r.returncode == 0 and n == "1", (r.stdout, r.stderr, n))
+    finally:
+        pg.query("ROLLBACK")
+        pg.close()
+        th.join(15)
+    st, _, b = res.get("r", (None, {}, b""))
+    t.check("the held upload completes", st == 200, (st, b))
+    t.check("usage 600 + 300, within the quota",
+            counter(s, uid) == used(s, uid) == 900,
+            (counter(s, uid), used(s, uid)))
+    # a reservation whose upload is gone (no lock) lapses after the hour
+    s.psql("INSERT INTO storage.reservations (owner, bytes, created_at, "
+           "blob) VALUES ('%s', 500, now() - interval '2 hours', '%s')"
+           % (uid, uuid.uuid4().hex))
+    st, _, b = ts.upload(s, k + "b", b"b" * 200, tok, raw=True)
+    t.check("a dead upload's old reservation no longer counts", st == 200,
+            (st, b))
+    r = gc.run_gc(s, "60")
+    n = s.psql("SELECT count(*) FROM storage.reservations WHERE owner = "
+               "'%s'" % uid).stdout.strip()
+    t.check("...and the sweep deletes it", r.returncode == 0 and n == "0",
+            (r.stdout, r.stderr, n))
