@@ -18,12 +18,16 @@ def counter(s, uid):
     return int(r.stdout.strip() or 0)
 
 
+def new_owner(s):
+    """A fresh owner: (user id, token, the prefix of their keys)."""
+    uid = str(uuid.uuid4())
+    return uid, ts.token(s, uid), "user/%s/" % uid
+
+
 def test_quota(t):
     s = t.s
     s.reconfigure(WARDEN_STORAGE_QUOTA="1000")
-    uid = str(uuid.uuid4())
-    tok = ts.token(s, uid)
-    k = "user/%s/" % uid
+    uid, tok, k = new_owner(s)
     st, _, b = ts.upload(s, k + "a", b"a" * 600, tok, raw=True)
     t.check("600 of 1000: 200", st == 200, (st, b))
     st, _, b = ts.upload(s, k + "b", b"b" * 400, tok, raw=True)
@@ -66,9 +70,7 @@ def test_quota(t):
     # multipart: the file counts, not its framing (boundary, part
     # headers), so a file of exactly the remaining bytes fits; one byte
     # more is refused, and nothing of it is kept
-    uid = str(uuid.uuid4())
-    tok = ts.token(s, uid)
-    k = "user/%s/" % uid
+    uid, tok, k = new_owner(s)
     st, _, b = ts.upload(s, k + "a", b"a" * 700, tok)
     t.check("multipart 700 of 1000: 200", st == 200, (st, b))
     rows, blobs = ts.rows(s), ts.blobs(s)
@@ -135,9 +137,7 @@ def test_reservation_lives_with_its_upload(t):
     import test_storage_gc as gc
     s = t.s
     s.reconfigure(WARDEN_STORAGE_QUOTA="1000")
-    uid = str(uuid.uuid4())
-    tok = ts.token(s, uid)
-    k = "user/%s/" % uid
+    uid, tok, k = new_owner(s)
     st, _, b = ts.upload(s, k + "a", b"a" * 100, tok, raw=True)
     t.check("setup: 100 of 1000", st == 200, (st, b))
     pg, th, res, _ = gc.held_upload(t, k + "a", b"A" * 600, tok,
