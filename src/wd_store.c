@@ -23,8 +23,6 @@
 /* the named temporary file of an upload, where O_TMPFILE is missing */
 #define TMP_PREFIX	".tmp-"
 
-#define SPOOL_DEFAULT	"/var/tmp"
-
 int
 wd_store_blob_valid(const char *s)
 {
@@ -56,8 +54,6 @@ wd_store_init(struct wd_store *st, const struct wd_cfg *cfg, char *err,
 		    wd_cfg_str(cfg, WD_CFG_S3_SECRET_ACCESS_KEY), err, errsz);
 		if (rc != WD_OK)
 			return rc;
-		if (dir == NULL || dir[0] == '\0')
-			dir = SPOOL_DEFAULT;
 		st->part_size = (size_t)wd_cfg_int(cfg,
 		    WD_CFG_S3_PART_SIZE);
 		/* S3 takes at most 10000 parts */
@@ -68,22 +64,22 @@ wd_store_init(struct wd_store *st, const struct wd_cfg *cfg, char *err,
 			wd_s3_cleanup(&st->s3);
 			return WD_E_CONFIG;
 		}
-	} else if (be == NULL || strcmp(be, "fs") == 0) {
-		st->kind = WD_STORE_FS;
-		if (dir == NULL || dir[0] == '\0') {
-			snprintf(err, errsz, "WARDEN_STORAGE_DIR: required "
-			    "for the fs backend");
-			return WD_E_CONFIG;
-		}
-	} else {
+		return WD_OK;	/* nothing on disk: parts stream to S3 */
+	}
+	if (be != NULL && strcmp(be, "fs") != 0) {
 		snprintf(err, errsz, "WARDEN_STORAGE_BACKEND: fs or s3");
+		return WD_E_CONFIG;
+	}
+	st->kind = WD_STORE_FS;
+	if (dir == NULL || dir[0] == '\0') {
+		snprintf(err, errsz, "WARDEN_STORAGE_DIR: required for the fs "
+		    "backend");
 		return WD_E_CONFIG;
 	}
 	if (dir[0] != '/' || stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode) ||
 	    access(dir, W_OK | X_OK) != 0) {
 		snprintf(err, errsz, "WARDEN_STORAGE_DIR: not an absolute, "
 		    "writable directory");
-		wd_s3_cleanup(&st->s3);
 		return WD_E_CONFIG;
 	}
 	st->dir = wd_xstrdup(dir);
@@ -186,11 +182,7 @@ wd_store_put_begin(struct wd_store *st, struct wd_store_put *p)
 		    0640);
 		if (p->fd < 0)
 			return WD_E_INTERNAL;
-		/* a spool file needs no name once open */
-		if (st->kind == WD_STORE_S3)
-			unlink(path);
-		else
-			p->named = 1;
+		p->named = 1;
 	}
 	return WD_OK;
 }

@@ -44,7 +44,7 @@ enum wd_store_kind {
 
 struct wd_store {
 	enum wd_store_kind	 kind;
-	char			*dir;	/* fs: objects; s3: unused; owned */
+	char			*dir;	/* fs: objects; s3: NULL; owned */
 	struct wd_s3		 s3;
 	size_t			 part_size;	/* s3: bytes per part */
 };
@@ -91,8 +91,7 @@ typedef enum wd_err (*wd_store_data_fn)(void *arg, const char *p,
 
 /*
  * From WARDEN_STORAGE_BACKEND (fs or s3), WARDEN_STORAGE_DIR (fs: must be
- * a writable directory; s3: optional spool directory, default /var/tmp)
- * and WARDEN_S3_*. WD_E_CONFIG with one line in err. Caller cleans up
+ * a writable directory; s3: unused) and WARDEN_S3_*. WD_E_CONFIG with one line in err. Caller cleans up
  * with wd_store_cleanup().
  */
 enum wd_err	wd_store_init(struct wd_store *st, const struct wd_cfg *cfg,
