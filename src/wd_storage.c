@@ -1252,19 +1252,20 @@ out:
  * seen, so records that stay (in flight, abort refused) are not met
  * twice and memory stays bounded however many there are.
  */
-#define GC_PAGE	"1000"
+#define GC_PAGE	1000
 static enum wd_err
 gc_uploads(struct gc *g)
 {
 	struct wd_dbres	*res = NULL;
-	char		 last[WD_BLOB_LEN + 1] = "";
-	const char	*p[1] = { last };
+	char		 last[WD_BLOB_LEN + 1] = "", page[16];
+	const char	*p[2] = { last, page };
 	enum wd_err	 rc;
 	int		 i, n;
 
+	snprintf(page, sizeof(page), "%d", GC_PAGE);
 	do {
 		rc = wd_db_read(g->s->db, "SELECT blob FROM storage.uploads "
-		    "WHERE blob > $1 ORDER BY blob LIMIT " GC_PAGE, 1, p,
+		    "WHERE blob > $1 ORDER BY blob LIMIT $2::int", 2, p,
 		    &res);
 		n = rc == WD_OK ? wd_db_rows(res) : 0;
 		for (i = 0; rc == WD_OK && i < n; i++)
@@ -1274,7 +1275,7 @@ gc_uploads(struct gc *g)
 			    wd_db_val(res, n - 1, 0));
 		wd_db_free(res);
 		res = NULL;
-	} while (rc == WD_OK && n == atoi(GC_PAGE));
+	} while (rc == WD_OK && n == GC_PAGE);
 	return rc;
 }
 
