@@ -453,7 +453,8 @@ static enum wd_err
 identify(struct wd_svc *s, struct wd_areq *in)
 {
 	struct wd_claims	 cl = { 0 };
-	const char		*uid = in->session_uid, *sid = NULL;
+	const char		*uid = in->session_uid;
+	const char		*sid = in->session_sid;
 	enum wd_err		 rc = WD_E_UNAUTH;
 
 	if (in->bearer != NULL) {

@@ -514,10 +514,16 @@ action_parse(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 	in->cookie = 0;		/* actions answer in the body only */
 	/* the caller Hasura vouches for (lower-case keys, hasura.md §2) */
 	if (json_object_object_get_ex(in->root, "session_variables", &sv) &&
-	    json_object_is_type(sv, json_type_object) &&
-	    json_object_object_get_ex(sv, "x-hasura-user-id", &uid) &&
-	    json_object_is_type(uid, json_type_string))
-		in->session_uid = json_object_get_string(uid);
+	    json_object_is_type(sv, json_type_object)) {
+		if (json_object_object_get_ex(sv, "x-hasura-user-id", &uid) &&
+		    json_object_is_type(uid, json_type_string))
+			in->session_uid = json_object_get_string(uid);
+		/* Warden's tokens carry it (wd_jwt_mint): a revoked
+		 * session's calls are refused */
+		if (json_object_object_get_ex(sv, "x-hasura-session-id",
+		    &uid) && json_object_is_type(uid, json_type_string))
+			in->session_sid = json_object_get_string(uid);
+	}
 	return take(op, input, 0, in, msg);
 }
 

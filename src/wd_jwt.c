@@ -749,15 +749,15 @@ out:
 
 #define CLAIM_PREFIX	"x-hasura-"
 #define CLAIM_NAME_SZ	(sizeof(CLAIM_PREFIX) + WD_JWT_MAX_CLAIM_NAME)
-/* x-hasura-user-id, -default-role and -allowed-roles count towards the
- * verifier's WD_MAX_CLAIMS too */
-#define MAX_EXTRA	(WD_MAX_CLAIMS - 3)
+/* x-hasura-user-id, -session-id, -default-role and -allowed-roles count
+ * towards the verifier's WD_MAX_CLAIMS too */
+#define MAX_EXTRA	(WD_MAX_CLAIMS - 4)
 
 /* Custom claims must not replace an identity claim (json-c's add
  * replaces a key silently); wd_svc.c refuses them in the configuration
  * as well, this keeps a caller's mistake out of a signed token. */
 static const char *const reserved_claims[] = { "user_id", "default_role",
-    "allowed_roles", "role" };
+    "allowed_roles", "role", "session_id" };
 
 /*
  * company_id -> x-hasura-company-id: each '_' becomes '-'. HBP runs
@@ -933,6 +933,10 @@ wd_jwt_mint(const struct wd_jwt_key *k, const struct wd_jwt_mint *m,
 	    json_object_new_string(m->default_role), &bad);
 	put(ns, "x-hasura-allowed-roles", roles, &bad);
 	roles = NULL;
+	/* the session as a session variable too: Hasura passes it to
+	 * Actions, which then refuse a revoked session's calls (an action
+	 * call carries no token, only what Hasura vouches for) */
+	put(ns, "x-hasura-session-id", json_object_new_string(m->sid), &bad);
 	for (i = 0; i < m->nclaims; i++) {
 		if (m->claim_values[i] == NULL)
 			continue;	/* absent rather than null */

@@ -137,10 +137,10 @@ struct wd_jwt_mint {
  * bad input: user_id not 1..WD_MAX_ID bytes, a role or default_role not
  * 1..WD_MAX_ROLE bytes, sid not 1..WD_MAX_ID bytes, text that is not
  * UTF-8, more than WD_MAX_ROLES roles (default included), nclaims over
- * WD_MAX_CLAIMS - 3 (NULL values count), a claim name not [a-z_][a-z0-9_]* of
- * at most WD_JWT_MAX_CLAIM_NAME bytes, repeated, or one of user_id,
- * default_role, allowed_roles, role (which would replace an identity
- * claim), lifetime <= 0 or exp overflowing, or a token longer than
+ * WD_MAX_CLAIMS - 4 (NULL values count), a claim name not
+ * [a-z_][a-z0-9_]* of at most WD_JWT_MAX_CLAIM_NAME bytes, repeated, or
+ * one of user_id, default_role, allowed_roles, role, session_id (which
+ * would replace an identity claim), lifetime <= 0 or exp overflowing, or a token longer than
  * WD_MAX_TOKEN. WD_E_CONFIG when k cannot sign (no private key, or a
  * zeroed key); WD_E_INTERNAL when libjwt fails.
  *

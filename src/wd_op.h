@@ -60,6 +60,9 @@ struct wd_areq {
 	const char		*session_uid;	/* an action's caller
 						 * (session_variables
 						 * x-hasura-user-id) or NULL */
+	const char		*session_sid;	/* its session
+						 * (x-hasura-session-id) or
+						 * NULL */
 	/* WD_OP_USER: the signed-in caller, set by wd_op_run */
 	char			 uid[WD_UUID_LEN + 1];
 	char			 sid[WD_UUID_LEN + 1];	/* "" unknown */

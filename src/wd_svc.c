@@ -24,7 +24,7 @@ static enum wd_err
 reserved(const struct wd_svc *s, char *err, size_t errsz)
 {
 	static const char *const jwt[] = { "user_id", "default_role",
-	    "allowed_roles", "role" };
+	    "allowed_roles", "role", "session_id" };
 	static const char *const reg[] = { "id", "created_at",
 	    "updated_at" };
 	size_t	 i, j;

@@ -8,8 +8,9 @@ import json
 import time
 import uuid
 
-from test_accounts import (claims, count, email, get, hook_status, login,
-                           post, register, wait_hook)
+from test_accounts import (action, claims, count, email, get, hook_status,
+                           login, post, register, wait_hook)
+from test_hook import get_hook, run_bin
 
 
 def req(s, method, path, body=None, headers=(), source=None, typed=True):
@@ -423,3 +424,53 @@ def test_reset_request_racing_an_address_change(t):
     n = count(s, "SELECT count(*) FROM auth.tickets WHERE account_id = %s "
               "AND purpose = 'reset'" % lit(acct))
     t.check("reset race: no reset ticket for the old address", n == 0, n)
+
+
+def test_action_of_a_revoked_session_refused(t):
+    """An Action call carries no token, only the session variables Hasura
+    took from the webhook's answer (or, in JWT mode, from the token's
+    claims): Warden's tokens name their session there
+    (x-hasura-session-id), so a call of a session that was revoked
+    (logout, reuse, a provider reclaiming the account) is refused even
+    while Hasura still holds the old answer or WebSocket."""
+    s = t.s
+    addr = email()
+    st, _, b = register(s, addr)
+    t.check("register", st == 200, (st, b))
+    jwt, rt = b.get("jwt_token", ""), b.get("refresh_token", "")
+    c = claims(jwt)
+    ns = c.get("https://hasura.io/jwt/claims", {})
+    t.check("the token names its session in the Hasura claims",
+            ns.get("x-hasura-session-id") == c.get("sid") and
+            c.get("sid"), (ns, c.get("sid")))
+    st, h, hb = get_hook(s, jwt)
+    answer = json.loads(hb) if st == 200 else {}
+    # Hasura reads session variable names in any case and lower-cases
+    # them for the action
+    sess = {k.lower(): v for k, v in answer.items()
+            if k.lower().startswith("x-hasura-")}
+    t.check("the webhook passes it on as a session variable",
+            sess.get("x-hasura-session-id") == c.get("sid"), answer)
+    st, _, r = action(s, "mfa_generate", {}, session=sess)
+    t.check("an action of the live session: 200", st == 200, (st, r))
+    st, _, _ = s.request("POST", "/auth/logout?refresh_token=" + rt, [], "")
+    t.check("logout", st in (200, 204), st)
+    st, _, r = action(s, "mfa_generate", {}, session=sess)
+    t.check("the same session variables after the logout: 401",
+            st == 401, (st, r))
+    other = dict(sess)
+    other.pop("x-hasura-session-id")
+    st, _, r = action(s, "mfa_generate", {}, session=other)
+    t.check("...without a session id (a token from elsewhere): the user "
+            "alone decides, as before", st == 200, (st, r))
+    bad = dict(sess, **{"x-hasura-session-id": "not-a-uuid"})
+    st, _, r = action(s, "mfa_generate", {}, session=bad)
+    t.check("a malformed session id: 401", st == 401, (st, r))
+    for name in ("session_id", "user_id"):
+        r = run_bin(s, dict(s.base_env, WARDEN_JWT_CUSTOM_FIELDS=name),
+                    "login")
+        t.check("a custom claim column %s is refused at start (one line)"
+                % name, r.returncode == 1 and
+                len(r.stderr.strip().splitlines()) == 1 and
+                "WARDEN_JWT_CUSTOM_FIELDS" in r.stderr,
+                (r.returncode, r.stderr))

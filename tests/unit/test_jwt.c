@@ -1703,8 +1703,9 @@ static const char *const CV_NN[] = { NULL, NULL, NULL };
 	.default_role = (d), .roles = (r), .nroles = (nr),		\
 	.claim_names = (cn), .claim_values = (cv), .nclaims = (nc),	\
 	.sid = (s), .lifetime = (l) }
-#define NSUE	"\"x-hasura-user-id\":\"u1\",\"x-hasura-default-role\":" \
-		"\"user\",\"x-hasura-allowed-roles\":"
+#define NSUE	"\"x-hasura-user-id\":\"u1\",\"x-hasura-session-id\":" \
+		"\"s1\",\"x-hasura-default-role\":\"user\"," \
+		"\"x-hasura-allowed-roles\":"
 
 /* What each good input must come out as, under the key's namespace. */
 static const struct {
@@ -1868,7 +1869,7 @@ static const char *const CN_DUP[] = { "company_id", "company_id" };
 static const char *const CV_DUP[] = { "c1", NULL };
 static const char *const CV_BADU[] = { "\xed\xa0\x80" };	/* surrogate */
 
-#define MAX_EXTRA	(WD_MAX_CLAIMS - 3)	/* wd_jwt.h: extra claims */
+#define MAX_EXTRA	(WD_MAX_CLAIMS - 4)	/* wd_jwt.h: extra claims */
 #define BADNAME(s)	MINT("u1", "user", R_UE, 2, (const char *[]){ (s) }, \
 			    CV_C, 1, "s1", LIFE)
 
@@ -1985,9 +1986,9 @@ static const struct {
 	    CV_C, 1, "s1", LIFE), NOW, WD_E_INTERNAL },
 	{ "claim values NULL but nclaims 1", MINT("u1", "user", R_UE, 2,
 	    CN_C, NULL, 1, "s1", LIFE), NOW, WD_E_INTERNAL },
-	{ "claims over WD_MAX_CLAIMS - 3", MINT("u1", "user", R_UE, 2, many,
+	{ "claims over WD_MAX_CLAIMS - 4", MINT("u1", "user", R_UE, 2, many,
 	    vals_v, MAX_EXTRA + 1, "s1", LIFE), NOW, WD_E_INTERNAL },
-	{ "claims at WD_MAX_CLAIMS - 3 ok", MINT("u1", "user", R_UE, 2, many,
+	{ "claims at WD_MAX_CLAIMS - 4 ok", MINT("u1", "user", R_UE, 2, many,
 	    vals_v, MAX_EXTRA, "s1", LIFE), NOW, WD_OK },
 	/* claim values and size */
 	{ "claim value not UTF-8 (surrogate)", MINT("u1", "user", R_UE, 2,
