@@ -11,17 +11,22 @@
 ALTER TABLE storage.reservations
 	ADD COLUMN blob text CHECK (blob ~ '^[0-9a-f]{32}$');
 
--- The lock is pg_try_advisory_lock(hashtextextended(blob, 0)): pg_locks
--- shows a bigint key as classid (high 32 bits) and objid (low 32 bits),
--- objsubid 1.
+-- The lock is pg_try_advisory_lock(hashtextextended(blob, 0)) in this
+-- database: pg_locks shows a bigint key as classid (high 32 bits) and
+-- objid (low 32 bits), objsubid 1 (SET_LOCKTAG_INT64), with the
+-- database's oid. Names are qualified instead of a SET search_path,
+-- which would keep the planner from inlining the function.
 CREATE FUNCTION storage.reservation_live(created timestamptz, blob text)
 RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
-	SELECT created > now() - interval '1 hour' OR (blob IS NOT NULL AND
-		EXISTS (SELECT 1 FROM pg_locks l WHERE
-			l.locktype = 'advisory' AND l.granted AND
+LANGUAGE sql STABLE AS $$
+	SELECT created > pg_catalog.now() - interval '1 hour' OR
+		(blob IS NOT NULL AND EXISTS (SELECT 1 FROM pg_catalog.pg_locks l
+		WHERE l.locktype = 'advisory' AND l.granted AND
 			l.objsubid = 1 AND
-			l.classid = ((hashtextextended(blob, 0) >> 32) &
-				4294967295)::oid AND
-			l.objid = (hashtextextended(blob, 0) & 4294967295)::oid))
+			l.database = (SELECT d.oid FROM pg_catalog.pg_database d
+				WHERE d.datname = pg_catalog.current_database()) AND
+			l.classid = ((pg_catalog.hashtextextended(blob, 0) >> 32)
+				& 4294967295)::oid AND
+			l.objid = (pg_catalog.hashtextextended(blob, 0) &
+				4294967295)::oid))
 $$;

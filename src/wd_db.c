@@ -107,6 +107,43 @@ live(PGconn *c)
 	return PQstatus(c) == CONNECTION_OK;
 }
 
+/*
+ * Names the new session on the server (process and start time), for
+ * wd_db_settle. Behind a pooler the pid libpq was given is not the
+ * server's (PgBouncer makes one up), and the server process serves
+ * others too: the session is then left unnamed.
+ */
+static void
+name_session(struct wd_db *db)
+{
+	PGresult	*r;
+	char		 mine[16];
+
+	db->pid[0] = db->started[0] = '\0';
+	snprintf(mine, sizeof(mine), "%d", PQbackendPID(db->conn));
+	r = PQexec(db->conn, "SELECT pg_backend_pid(), backend_start FROM "
+	    "pg_stat_activity WHERE pid = pg_backend_pid()");
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+	    strcmp(PQgetvalue(r, 0, 0), mine) == 0 &&
+	    strlen(PQgetvalue(r, 0, 1)) < sizeof(db->started)) {
+		snprintf(db->pid, sizeof(db->pid), "%s", mine);
+		snprintf(db->started, sizeof(db->started), "%s",
+		    PQgetvalue(r, 0, 1));
+	}
+	PQclear(r);
+}
+
+/* The session of conn lost a write's answer: remembered for
+ * wd_db_settle. */
+static void
+lost(struct wd_db *db)
+{
+	db->lost = 1;
+	snprintf(db->lost_pid, sizeof(db->lost_pid), "%s", db->pid);
+	snprintf(db->lost_started, sizeof(db->lost_started), "%s",
+	    db->started);
+}
+
 /* The connection for the next statement, or NULL (unreachable, or the
  * open transaction or the session-level locks died with its connection). */
 static PGconn *
@@ -146,8 +183,7 @@ get(struct wd_db *db)
 		    PQerrorMessage(db->conn));
 		return NULL;
 	}
-	/* kept now: libpq forgets it once the connection breaks */
-	db->pid = PQbackendPID(db->conn);
+	name_session(db);
 	return db->conn;
 }
 
@@ -239,6 +275,9 @@ run(struct wd_db *db, const char *sql, int n, const char *const *p,
 
 	if (res != NULL)
 		*res = NULL;
+	if (!may_retry && !db->in_tx)
+		db->lost = 0;	/* a new write: an earlier doubt is not its
+				 * own */
 	for (attempt = 0; attempt < 2; attempt++) {
 		c = get(db);
 		if (c == NULL)
@@ -278,7 +317,7 @@ run(struct wd_db *db, const char *sql, int n, const char *const *p,
 			break;
 	}
 	if (!may_retry || db->in_tx)
-		db->lost_pid = db->pid;
+		lost(db);
 	wd_log(NULL, WD_LOG_WARN, "db", "connection lost%s",
 	    may_retry ? "" : " after a write: not replayed");
 	return WD_E_DBDOWN;
@@ -315,6 +354,7 @@ wd_db_begin(struct wd_db *db)
 		wd_log(NULL, WD_LOG_ERR, "db", "transaction left open");
 		db->in_tx = 0;
 	}
+	db->lost = 0;	/* a new write: an earlier doubt is not its own */
 	rc = run(db, "BEGIN", 0, NULL, NULL, 1);
 	if (rc == WD_OK)
 		db->in_tx = 1;
@@ -345,7 +385,7 @@ wd_db_end(struct wd_db *db, enum wd_err rc)
 		if (PQstatus(db->conn) != CONNECTION_OK) {
 			wd_log(NULL, WD_LOG_WARN, "db", "connection lost at "
 			    "COMMIT: outcome unknown, not replayed");
-			db->lost_pid = db->pid;
+			lost(db);
 			rc = WD_E_DBDOWN;
 		} else
 			rc = failed(r);
@@ -357,28 +397,31 @@ wd_db_end(struct wd_db *db, enum wd_err rc)
 enum wd_err
 wd_db_settle(struct wd_db *db)
 {
-	char		 pid[16], ms[16];
-	const char	*p[2] = { pid, ms };
+	char		 ms[16];
+	const char	*p[3] = { db->lost_pid, db->lost_started, ms };
 	struct wd_dbres	*res = NULL;
-	enum wd_err	 rc;
+	enum wd_err	 rc = WD_E_DBDOWN;
 
-	if (db->lost_pid == 0)
+	if (!db->lost)
 		return WD_OK;
-	snprintf(pid, sizeof(pid), "%d", db->lost_pid);
+	if (db->lost_pid[0] == '\0')
+		goto out;	/* never named: nothing can be proven */
 	snprintf(ms, sizeof(ms), "%d", WD_DB_SETTLE_MS);
-	/* only a listed process is signalled (no warning for one already
-	 * gone); a pid reused in the meantime by another session of this
-	 * role would be ended too, which costs that session a retry */
-	rc = run(db, "SELECT pg_terminate_backend(pid, $2::bigint) FROM "
-	    "pg_stat_activity WHERE pid = $1::int", 2, p, NULL, 1);
+	/* only that very session (a later one may have its pid), never
+	 * the one asking; none listed: no warning, nothing to end */
+	rc = run(db, "SELECT pg_terminate_backend(pid, $3::bigint) FROM "
+	    "pg_stat_activity WHERE pid = $1::int AND backend_start = "
+	    "$2::timestamptz AND pid <> pg_backend_pid()", 3, p, NULL, 1);
 	if (rc == WD_OK)
 		rc = run(db, "SELECT 1 FROM pg_stat_activity WHERE pid = "
-		    "$1::int", 1, p, &res, 1);
+		    "$1::int AND backend_start = $2::timestamptz", 2, p, &res,
+		    1);
 	if (rc == WD_OK && wd_db_rows(res) != 0)
 		rc = WD_E_DBDOWN;	/* still there: nothing is final */
 	wd_db_free(res);
+out:
 	if (rc == WD_OK)
-		db->lost_pid = 0;
+		db->lost = 0;
 	else
 		wd_log(NULL, WD_LOG_WARN, "db", "lost write not settled");
 	return rc;

@@ -36,10 +36,15 @@ struct wd_db {
 				 * new connection replaces it) */
 	unsigned nlocks;	/* session-level locks held on conn: while
 				 * any is, conn is never replaced */
-	int	 pid;		/* server process of conn */
-	int	 lost_pid;	/* server process of the session that lost
-				 * a write's answer; 0 when none (see
-				 * wd_db_settle) */
+	/* the server session of conn: its process and start time, ""
+	 * when unknown (behind a pooler the process is not ours alone) */
+	char	 pid[16];
+	char	 started[48];
+	/* the session that lost a write's answer (wd_db_settle): lost is
+	 * set until settled or the next write starts */
+	int	 lost;
+	char	 lost_pid[16];
+	char	 lost_started[48];
 };
 
 /* The rows of one statement: opaque, read through the accessors below,
@@ -134,9 +139,14 @@ enum wd_err	wd_db_wait(struct wd_db *db, int timeout_ms, int *notified);
  * the outcome final before the caller reads it on a new session: the
  * old session's server process may still be running the write (or about
  * to receive it), so it is ended (pg_terminate_backend, waiting up to
- * WD_DB_SETTLE_MS) and must be gone. What a read sees afterwards is
- * then what happened. WD_OK when no write is in doubt or its process is
- * gone; WD_E_DBDOWN (or another error) when that cannot be known.
+ * WD_DB_SETTLE_MS) and must be gone. The session is named by process
+ * and start time, so a later process with the same pid is never
+ * touched. What a read sees afterwards is then what happened. WD_OK
+ * when no write is in doubt (none was lost since the last write began)
+ * or its session is gone; WD_E_DBDOWN when that cannot be known, also
+ * whenever the session could not be named (a pooler such as PgBouncer
+ * between us and the server: the caller then keeps what it cannot
+ * prove unused). Needs PostgreSQL 14 or later.
  */
 #define WD_DB_SETTLE_MS	5000
 enum wd_err	wd_db_settle(struct wd_db *db);

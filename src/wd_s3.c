@@ -507,10 +507,19 @@ static enum wd_err
 put_perform(struct wd_s3 *s3, struct bodyctx *c)
 {
 	CURLcode	 cc = curl_easy_perform(s3->curl);
+	enum wd_err	 rc;
 
 	if (c->err != WD_OK)
 		return c->err;
-	return result(s3, cc);
+	rc = result(s3, cc);
+	/* a server that answers before it has the whole body did not
+	 * store it */
+	if (rc == WD_OK && c->done != c->b->len) {
+		wd_log(NULL, WD_LOG_WARN, "s3", "PUT answered before its body "
+		    "was sent");
+		rc = WD_E_STOREDOWN;
+	}
+	return rc;
 }
 
 /* url + "?" + query (the upload id escaped). */

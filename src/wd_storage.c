@@ -549,7 +549,8 @@ get_object(struct sreq *r)
  * means the upload has either committed its row (which it then sees) or
  * ended without one, or its process died (the lock went with its
  * session). So no age is needed to tell a live upload from a dead one:
- * the lock is taken before the blob can exist, leaving no window. While
+ * the lock is taken before the blob (or the named temporary file of the
+ * fs fallback) can exist, leaving no window (ul_begin). While
  * the lock is held the database connection is pinned: if it breaks, the
  * upload fails rather than write its row on a new session that does not
  * hold the lock.
@@ -612,27 +613,48 @@ ul_record(void *arg, const char *blob, const char *id)
 	return rc;
 }
 
+struct claim {
+	struct sreq	*r;
+	int		 got;	/* the lock is held */
+};
+
+/* wd_store_claim_fn: the blob's lock, before anything is made under the
+ * id; WD_E_CONFLICT when another session holds it. */
+static enum wd_err
+ul_claim(void *arg, const char *blob)
+{
+	struct claim	*c = arg;
+	enum wd_err	 rc;
+
+	rc = wd_db_trylock(c->r->s->db, blob, &c->got);
+	return rc == WD_OK && !c->got ? WD_E_CONFLICT : rc;
+}
+
 /*
- * Opens the upload and takes its lock (see above). Blob ids are random,
- * so a lock held elsewhere means another id hashing alike: a new id is
- * drawn. WD_OK with put open and the lock held.
+ * Opens the upload and takes its lock (see above) before the blob, or a
+ * temporary file of it, exists. Blob ids are random, so a lock held
+ * elsewhere means another id hashing alike: a new id is drawn. WD_OK
+ * with put open and the lock held.
  */
 static enum wd_err
 ul_begin(struct sreq *r, struct wd_store_put *put)
 {
+	struct claim	 c = { r, 0 };
 	enum wd_err	 rc = WD_E_INTERNAL;
-	int		 i, got = 0;
+	int		 i;
 
-	for (i = 0; i < 4 && !got; i++) {
-		rc = wd_store_put_begin(r->s->store, put);
+	for (i = 0; i < 4; i++) {
+		c.got = 0;
+		rc = wd_store_put_begin_as(r->s->store, put, ul_claim, &c);
 		if (rc == WD_OK)
-			rc = wd_db_trylock(r->s->db, put->blob, &got);
-		if (rc != WD_OK || !got)
-			(void)wd_store_put_abort(put);	/* nothing made */
-		if (rc != WD_OK)
+			return WD_OK;
+		(void)wd_store_put_abort(put);	/* nothing made */
+		if (c.got)
+			wd_db_unlock(r->s->db, put->blob);
+		if (rc != WD_E_CONFLICT)
 			return rc;
 	}
-	return got ? WD_OK : WD_E_INTERNAL;
+	return WD_E_INTERNAL;
 }
 
 /*

@@ -150,13 +150,23 @@ new_blob(char *blob)
 enum wd_err
 wd_store_put_begin(struct wd_store *st, struct wd_store_put *p)
 {
-	char	 dir[1024];
-	int	 n;
+	return wd_store_put_begin_as(st, p, NULL, NULL);
+}
+
+enum wd_err
+wd_store_put_begin_as(struct wd_store *st, struct wd_store_put *p,
+    wd_store_claim_fn claim, void *arg)
+{
+	char		 dir[1024];
+	int		 n;
+	enum wd_err	 rc;
 
 	memset(p, 0, sizeof(*p));
 	p->st = st;
 	p->fd = -1;
 	new_blob(p->blob);
+	if (claim != NULL && (rc = claim(arg, p->blob)) != WD_OK)
+		return rc;
 	if (st->kind == WD_STORE_S3)
 		return WD_OK;	/* nothing on disk: parts go to S3 */
 	if (blob_path(st, p->blob, 1, dir, sizeof(dir)) != WD_OK)

@@ -106,6 +106,16 @@ void		wd_store_cleanup(struct wd_store *st);
  */
 enum wd_err	wd_store_put_begin(struct wd_store *st,
 		    struct wd_store_put *p);
+/*
+ * The same, with claim(arg, blob) called once the blob id is drawn and
+ * before anything is made under it (the fs fallback's named temporary
+ * file included): an upload takes the blob's lock there, so no file of
+ * it exists unlocked. claim's error is returned as it is, nothing made.
+ */
+typedef enum wd_err (*wd_store_claim_fn)(void *arg, const char *blob);
+enum wd_err	wd_store_put_begin_as(struct wd_store *st,
+		    struct wd_store_put *p, wd_store_claim_fn claim,
+		    void *arg);
 enum wd_err	wd_store_put_write(struct wd_store_put *p, const void *buf,
 		    size_t len);
 /*

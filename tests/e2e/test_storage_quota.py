@@ -180,3 +180,42 @@ def test_reservation_lives_with_its_upload(t):
                "'%s'" % uid).stdout.strip()
     t.check("...and the sweep deletes it", r.returncode == 0 and n == "0",
             (r.stdout, r.stderr, n))
+
+
+def test_reservation_live_lock_key(t):
+    """storage.reservation_live (sql/012) finds an upload's lock whatever
+    the sign of its key (pg_locks splits the bigint into classid and
+    objid), and only in this database."""
+    import pgproxy
+    s = t.s
+
+    def one(cond):
+        return s.psql("SELECT b FROM (SELECT md5(g::text) b FROM "
+                      "generate_series(1, 200) g) x WHERE "
+                      "hashtextextended(b, 0) %s 0 LIMIT 1" % cond
+                      ).stdout.strip()
+
+    def live(b):
+        return s.psql("SELECT storage.reservation_live(now() - interval "
+                      "'2 hours', '%s')" % b).stdout.strip()
+
+    for sign, b in (("negative", one("<")), ("positive", one(">"))):
+        lock = "hashtextextended(%s, 0)" % pgproxy.lit(b)
+        t.check("%s key: not live without the lock" % sign,
+                len(b) == 32 and live(b) == "f", (b, live(b)))
+        holder = pgproxy.owner(s)
+        try:
+            holder.query("SELECT pg_advisory_lock(%s)" % lock)
+            t.check("%s key: live while the lock is held" % sign,
+                    live(b) == "t", live(b))
+        finally:
+            holder.close()
+        t.check("%s key: not live once it is released" % sign,
+                live(b) == "f", live(b))
+        other = pgproxy.PgConn(pgproxy.socket_path(s), database="postgres")
+        try:
+            other.query("SELECT pg_advisory_lock(%s)" % lock)
+            t.check("%s key: the same lock in another database does not "
+                    "count" % sign, live(b) == "f", live(b))
+        finally:
+            other.close()

@@ -4,6 +4,7 @@
  * removal, and configuration errors.
  */
 #include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -95,6 +96,46 @@ test_put_from(struct wd_store *st, const char *dir)
 	wd_buf_cleanup(&out);
 }
 
+/* A claim that records the id it saw and whether the store had made
+ * anything yet, then answers as told. */
+struct claim {
+	const char	*dir;
+	char		 blob[WD_BLOB_LEN + 1];
+	int		 files;
+	enum wd_err	 answer;
+};
+
+static enum wd_err
+claim_fn(void *arg, const char *blob)
+{
+	struct claim	*c = arg;
+
+	snprintf(c->blob, sizeof(c->blob), "%s", blob);
+	c->files = count_files(c->dir);
+	return c->answer;
+}
+
+static void
+test_claim(struct wd_store *st, const char *dir)
+{
+	struct claim		 c = { dir, "", -1, WD_E_CONFLICT };
+	struct wd_store_put	 p;
+	int			 n0 = count_files(dir);
+
+	CHECK(M, "claim refused: its error, nothing made",
+	    wd_store_put_begin_as(st, &p, claim_fn, &c) == WD_E_CONFLICT &&
+	    c.files == n0 && count_files(dir) == n0 &&
+	    strcmp(c.blob, p.blob) == 0 && wd_store_blob_valid(c.blob));
+	wd_store_put_abort(&p);
+	c.answer = WD_OK;
+	CHECK(M, "claim granted: called before anything exists",
+	    wd_store_put_begin_as(st, &p, claim_fn, &c) == WD_OK &&
+	    c.files == n0 && strcmp(c.blob, p.blob) == 0);
+	wd_store_put_abort(&p);
+	CHECK(M, "claim granted, aborted: nothing left",
+	    count_files(dir) == n0);
+}
+
 static void
 test_fs(const char *dir)
 {
@@ -139,6 +180,7 @@ test_fs(const char *dir)
 	CHECK(M, "remove", wd_store_remove(&st, p.blob) == WD_OK &&
 	    count_files(dir) == 0);
 	test_put_from(&st, dir);
+	test_claim(&st, dir);
 	CHECK(M, "remove again is fine", wd_store_remove(&st, p.blob) ==
 	    WD_OK);
 	rc = wd_store_read(&st, p.blob, 0, 1, sink, &out, &started);
