@@ -23,6 +23,8 @@ import socket
 import threading
 import time
 
+import proxybase
+
 PROTO_V3 = 196608
 SSL_REQUEST = 80877103
 GSSENC_REQUEST = 80877104
@@ -152,42 +154,17 @@ def owner(stack):
     return PgConn(socket_path(stack), "warden", "warden")
 
 
-class _Conn:
+class _Conn(proxybase.Conn):
     """One client connection through the proxy: two pumping threads."""
 
     def __init__(self, px, client):
-        self.px = px
-        self.c = client
-        self.u = None
+        super().__init__(px, client)
         self.cut_pending = False
         self.hold_next = None   # hold(): the SQL to hold on this one
         self.holding = False    # the client side is closed, held
         self.stmts = {}     # prepared statement name -> its text
-        self.closed = False
-        self.lock = threading.Lock()
 
-    def start(self):
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def close(self):
-        with self.lock:
-            if self.closed:
-                return
-            self.closed = True
-        for s in (self.c, self.u):
-            if s is None:
-                continue
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            try:
-                s.close()
-            except OSError:
-                pass
-        self.px._forget(self)
-
-    def _run(self):
+    def run(self):
         try:
             self.u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             self.u.connect(self.px.upstream)
@@ -251,11 +228,7 @@ class _Conn:
                 t2, b2 = _read_msg(f)
                 msg += t2 + (len(b2) + 4).to_bytes(4, "big") + b2
         self.holding = True
-        try:
-            self.c.shutdown(socket.SHUT_RDWR)
-            self.c.close()
-        except OSError:
-            pass
+        proxybase.hangup(self.c)
         self.px.fired.set()
         time.sleep(self.px.hold_delay)
         try:
@@ -287,20 +260,14 @@ class _Conn:
             self.close()
 
 
-class Proxy:
+class Proxy(proxybase.Proxy):
     """Listens on 127.0.0.1 (an ephemeral port), connects each client to
     the cluster's Unix socket (so pg_hba's local rules apply; no TCP
     reaches PostgreSQL)."""
 
     def __init__(self, upstream):
+        super().__init__(64)
         self.upstream = upstream
-        self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.lsock.bind(("127.0.0.1", 0))
-        self.lsock.listen(64)
-        self.port = self.lsock.getsockname()[1]
-        self.lock = threading.Lock()
-        self.conns = set()
         self.armed = None
         self.marked = None      # the connection that sent the armed SQL
         self.matched = None     # the statement text that matched
@@ -310,7 +277,7 @@ class Proxy:
         self.held = None
         self.held_done = threading.Event()
         self.accepted = 0
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.serve()
 
     def url(self, user="warden_app", database="warden"):
         return ("postgresql://%s@127.0.0.1:%d/%s?sslmode=disable&"
@@ -346,22 +313,10 @@ class Proxy:
             if self.marked is not None and not self.fired.is_set():
                 self.marked.cut_pending = False
 
-    def _accept(self):
-        while True:
-            try:
-                c, _ = self.lsock.accept()
-            except OSError:
-                return
-            c.settimeout(None)
-            conn = _Conn(self, c)
-            with self.lock:
-                self.conns.add(conn)
-                self.accepted += 1
-            conn.start()
-
-    def _forget(self, conn):
-        with self.lock:
-            self.conns.discard(conn)
+    def connection(self, c):
+        c.settimeout(None)
+        self.accepted += 1      # only the accepting thread counts
+        return _Conn(self, c)
 
     def _match(self, conn, body):
         with self.lock:
@@ -384,12 +339,3 @@ class Proxy:
         self.fired.set()
         conn.close()
 
-    def stop(self):
-        try:
-            self.lsock.close()
-        except OSError:
-            pass
-        with self.lock:
-            conns = list(self.conns)
-        for c in conns:
-            c.close()

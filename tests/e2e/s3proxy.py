@@ -31,6 +31,8 @@ import time
 import urllib.parse
 from xml.sax.saxutils import escape
 
+import proxybase
+
 ERR = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code>"
        "<Message>%s</Message></Error>")
 
@@ -43,24 +45,18 @@ class _Rule:
         self.delay = delay
 
 
-class S3Proxy:
+class S3Proxy(proxybase.Proxy):
     def __init__(self, upstream_port, store=None, bucket=None):
+        super().__init__(128)
         self.upstream = ("127.0.0.1", upstream_port)
         self.bucket = bucket
         self.uploads = (os.path.join(store, bucket, "._S3rver_uploads")
                         if store and bucket else None)
-        self.lock = threading.Lock()
         self.log = []
         self.rules = []
         self.is_down = False
-        self.conns = set()
-        self.ls = socket.socket()
-        self.ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.ls.bind(("127.0.0.1", 0))
-        self.ls.listen(128)
-        self.port = self.ls.getsockname()[1]
         self.url = "http://127.0.0.1:%d" % self.port
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.serve()
 
     # control -----------------------------------------------------------
     def fail(self, pattern, action="503", times=None, delay=0.0):
@@ -114,29 +110,11 @@ class S3Proxy:
                 pass
         return out
 
-    def stop(self):
-        try:
-            self.ls.close()
-        except OSError:
-            pass
-        with self.lock:
-            conns = list(self.conns)
-        for c in conns:
-            c.close()
-
     # internals ---------------------------------------------------------
-    def _accept(self):
-        while True:
-            try:
-                c, _ = self.ls.accept()
-            except OSError:
-                return
-            # even while down: the request is read and recorded (the
-            # test sees what was tried), then the connection dropped
-            conn = _Conn(self, c)
-            with self.lock:
-                self.conns.add(conn)
-            threading.Thread(target=conn.run, daemon=True).start()
+    def connection(self, c):
+        # even while down: the request is read and recorded (the test
+        # sees what was tried), then the connection dropped
+        return _Conn(self, c)
 
     def _decide(self, line):
         """Records line; the rule that applies to it, or None."""
@@ -207,39 +185,16 @@ class S3Proxy:
         return self._list(q)
 
 
-class _Conn:
+class _Conn(proxybase.Conn):
     """One client connection: requests are parsed (to match and record
     them) and forwarded; answers are pumped back unparsed."""
 
     def __init__(self, px, c):
-        self.px = px
-        self.c = c
-        self.u = None
-        self.wlock = threading.Lock()
+        super().__init__(px, c)
         self.swallow = False
-        self.closed = False
-
-    def close(self):
-        with self.wlock:
-            if self.closed:
-                return
-            self.closed = True
-        for s in (self.c, self.u):
-            if s is None:
-                continue
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            try:
-                s.close()
-            except OSError:
-                pass
-        with self.px.lock:
-            self.px.conns.discard(self)
 
     def _send(self, data):
-        with self.wlock:
+        with self.lock:
             if not self.closed:
                 self.c.sendall(data)
 
