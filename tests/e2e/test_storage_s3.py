@@ -7,6 +7,7 @@ lacks (so an abort can be checked: the upload's parts are gone). The
 whole fs suite of test_storage.py runs again with
 WARDEN_STORAGE_BACKEND=s3, then S3 is stopped mid-run (503, nothing
 half-written) and restarted (works again without restarting Warden)."""
+import contextlib
 import os
 import shutil
 import socket
@@ -98,43 +99,30 @@ def uploads(s, where="true"):
     return int(r.stdout.strip() or -1)
 
 
-def test_s3_backend(t):
+@contextlib.contextmanager
+def s3_stack(t, **more):
+    """s3rver (checked: available, started) behind an S3Proxy, and the
+    stack's base configuration switched to it plus more, so every
+    reconfigure() keeps the s3 settings. Yields (s3rver, proxy), or None
+    when s3rver cannot run; then puts the stack, t.prefix and everything
+    else back, s3rver's directory removed."""
     s = t.s
     err = ensure_s3rver()
     if not t.check("s3rver available", err is None, err):
+        yield None
         return
     srv = S3rver()
     if not t.check("s3rver started", srv.start()):
         srv.stop()
+        yield None
         return
     px = S3Proxy(srv.port, srv.dir, BUCKET)
-    base = s.base_env
-    # every reconfigure() below keeps the s3 settings
-    s.base_env = s3_env(base, px.url)
+    base, prefix = s.base_env, t.prefix
+    s.base_env = dict(s3_env(base, px.url), **more)
     s.s3dir = os.path.join(srv.dir, BUCKET)
-    prefix = t.prefix
     try:
         s.reconfigure()
-        for name in ("test_owner_round_trip", "test_update_keeps_token",
-                     "test_range", "test_not_modified",
-                     "test_access_control", "test_list_prefix",
-                     "test_delete", "test_bad_bodies",
-                     "test_oversize_and_abort", "test_database_down"):
-            t.prefix = "%s.%s" % (prefix, name[5:])
-            getattr(ts, name)(t)
-            s.reconfigure()
-        t.prefix = prefix + ".slow_clients"
-        slow.slow_clients(t, s, "s3")
-        s.reconfigure()
-        t.prefix = prefix + ".multipart"
-        multipart_parts(t, srv, px)
-        s.reconfigure()
-        t.prefix = prefix + ".gc"
-        s3_gc(t, srv, px)
-        t.prefix = prefix + ".s3_down"
-        s3_down(t, srv)
-        t.prefix = prefix + ".bad_config"
-        bad_config(t)
+        yield srv, px
     finally:
         t.prefix = prefix
         s.base_env = base
@@ -146,6 +134,37 @@ def test_s3_backend(t):
             px.stop()
             srv.stop()
             shutil.rmtree(srv.dir, ignore_errors=True)
+
+
+def test_s3_backend(t):
+    with s3_stack(t) as up:
+        if up is not None:
+            s3_backend(t, *up)
+
+
+def s3_backend(t, srv, px):
+    s = t.s
+    prefix = t.prefix
+    for name in ("test_owner_round_trip", "test_update_keeps_token",
+                 "test_range", "test_not_modified",
+                 "test_access_control", "test_list_prefix",
+                 "test_delete", "test_bad_bodies",
+                 "test_oversize_and_abort", "test_database_down"):
+        t.prefix = "%s.%s" % (prefix, name[5:])
+        getattr(ts, name)(t)
+        s.reconfigure()
+    t.prefix = prefix + ".slow_clients"
+    slow.slow_clients(t, s, "s3")
+    s.reconfigure()
+    t.prefix = prefix + ".multipart"
+    multipart_parts(t, srv, px)
+    s.reconfigure()
+    t.prefix = prefix + ".gc"
+    s3_gc(t, srv, px)
+    t.prefix = prefix + ".s3_down"
+    s3_down(t, srv)
+    t.prefix = prefix + ".bad_config"
+    bad_config(t)
 
 
 def multipart_parts(t, srv, px):

@@ -26,45 +26,24 @@ import uuid
 import test_storage as ts
 import test_storage_gc as gc
 import test_storage_s3 as s3
-from s3proxy import S3Proxy
 
 PART = 65536
 
 
 def test_s3_faults(t):
-    s = t.s
-    err = s3.ensure_s3rver()
-    if not t.check("s3rver available", err is None, err):
-        return
-    srv = s3.S3rver()
-    if not t.check("s3rver started", srv.start()):
-        srv.stop()
-        return
-    px = S3Proxy(srv.port, srv.dir, s3.BUCKET)
-    base = s.base_env
     # 64 KiB parts: at most 10000 of them, so a smaller object cap
-    s.base_env = dict(s3.s3_env(base, px.url),
-                      WARDEN_S3_PART_SIZE=str(PART),
-                      WARDEN_STORAGE_MAX_SIZE=str(16 * 1024 * 1024))
-    s.s3dir = os.path.join(srv.dir, s3.BUCKET)
-    prefix = t.prefix
-    try:
-        s.reconfigure()
+    with s3.s3_stack(t, WARDEN_S3_PART_SIZE=str(PART),
+                     WARDEN_STORAGE_MAX_SIZE=str(16 * 1024 * 1024)) as up:
+        if up is None:
+            return
+        srv, px = up
+        prefix = t.prefix
         for fn in (part_fails, s3_gone, id_lost, killed, session_lost,
                    held_row):
             t.prefix = "%s.%s" % (prefix, fn.__name__)
             px.clear()
             px.reset_log()
             fn(t, srv, px)
-    finally:
-        t.prefix = prefix
-        s.base_env = base
-        s.s3dir = None
-        try:
-            s.reconfigure()
-        finally:
-            px.stop()
-            srv.stop()
 
 
 def _object(t, name):
