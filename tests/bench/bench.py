@@ -283,6 +283,8 @@ def cpu_of(pids):
 
 # wrk ---------------------------------------------------------------------
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
+SIZE_UNITS = {"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30,
+              "TB": 1 << 40}
 
 
 def wrk(url, headers, secs, threads=THREADS, conns=CONNS, script=None):
@@ -298,7 +300,8 @@ def wrk(url, headers, secs, threads=THREADS, conns=CONNS, script=None):
     out = r.stdout
     rps = re.search(r"^Requests/sec:\s+([\d.]+)", out, re.M)
     p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s|m|h)\s*$", out, re.M)
-    total = re.search(r"^\s+(\d+) requests in", out, re.M)
+    total = re.search(r"^\s+(\d+) requests in [\d.]+\w+, ([\d.]+)(\w+) "
+                      r"read", out, re.M)
     if not (rps and p99 and total):
         die("cannot parse wrk output:\n" + out)
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
@@ -308,6 +311,7 @@ def wrk(url, headers, secs, threads=THREADS, conns=CONNS, script=None):
         "rps": float(rps.group(1)),
         "p99_ms": float(p99.group(1)) * UNITS[p99.group(2)],
         "requests": int(total.group(1)),
+        "bytes": float(total.group(2)) * SIZE_UNITS.get(total.group(3), 0),
         "non2xx": int(non2xx.group(1)) if non2xx else 0,
         "errors": sum(int(x) for x in sock.groups()) if sock else 0,
     }

@@ -51,7 +51,6 @@ import os
 import re
 import shutil
 import struct
-import subprocess
 import sys
 import threading
 import time
@@ -64,13 +63,11 @@ sys.path.insert(0, HERE)
 from stack import Stack  # noqa: E402
 import test_storage as ts  # noqa: E402
 import test_storage_s3 as s3  # noqa: E402
-from bench import (children, cpu_of, lighttpd_pid, median,  # noqa: E402
-                   ppid_of)
+from bench import (CONNS, THREADS, children, cpu_of,  # noqa: E402
+                   lighttpd_pid, median, ppid_of, wrk)
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
-THREADS = 2             # as bench.py: 2 cores, wrk shares them
-CONNS = 32
 WARMUP = 2
 ROUNDS = int(os.environ.get("STORAGE_ROUNDS", "6"))
 ROUND_SECS = int(os.environ.get("STORAGE_ROUND_SECS", "2"))
@@ -310,36 +307,6 @@ def get_stream(s, key, tok):
     return r.status, hdrs, got, good, time.time() - t0
 
 
-# wrk -------------------------------------------------------------------------
-SIZE_UNITS = {"B": 1, "KB": 1024, "MB": MIB, "GB": GIB, "TB": 1024 * GIB}
-
-
-def wrk(url, headers, secs):
-    cmd = ["wrk", "-t%d" % THREADS, "-c%d" % CONNS, "-d%ds" % secs]
-    for k, v in headers:
-        cmd += ["-H", "%s: %s" % (k, v)]
-    r = subprocess.run(cmd + [url], capture_output=True, text=True)
-    if r.returncode != 0:
-        die("wrk failed: " + r.stdout + r.stderr)
-    out = r.stdout
-    rps = re.search(r"^Requests/sec:\s+([\d.]+)", out, re.M)
-    tot = re.search(r"^\s+(\d+) requests in [\d.]+\w+, ([\d.]+)(\w+) read",
-                    out, re.M)
-    if not (rps and tot):
-        die("cannot parse wrk output:\n" + out)
-    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    sock = re.search(r"Socket errors: connect (\d+), read (\d+), "
-                     r"write (\d+), timeout (\d+)", out)
-    n = int(tot.group(1))
-    return {
-        "rps": float(rps.group(1)),
-        "requests": n,
-        "bytes": float(tot.group(2)) * SIZE_UNITS.get(tot.group(3), 0),
-        "bad": (int(non2xx.group(1)) if non2xx else 0) +
-        (sum(int(x) for x in sock.groups()) if sock else 0),
-    }
-
-
 def check_get(s, path, headers, want_status, want):
     st, h, body = s.request("GET", path, headers)
     if st != want_status or body != want:
@@ -417,7 +384,7 @@ def download_bench(s, uid):
             "storage_us": median([r["storage_us"] for r in rs]),
             "pg_us": median([r["pg_us"] for r in rs]),
             "mib_per": sum(r["bytes"] for r in rs) / max(n, 1) / MIB,
-            "bad": sum(r["bad"] for r in rs),
+            "bad": sum(r["non2xx"] + r["errors"] for r in rs),
             "all": [r["rps"] for r in rs],
         }
     for a, b in (("storage", "static"), ("storage range", "static range")):
