@@ -136,6 +136,57 @@ serve_canned(int lfd, int out, const char *answer)
 	_exit(0);
 }
 
+/* A one-request S3 stand-in on 127.0.0.1: a child that answers with
+ * a canned response and hands back the request head it read. */
+struct fake {
+	int	 lfd, rfd;	/* listener; the pipe's read end */
+	pid_t	 pid;
+	char	 ep[64];	/* its endpoint URL */
+};
+
+/* Starts f answering answer; -1 when no listener could be made. */
+static int
+fake_start(struct fake *f, const char *answer)
+{
+	struct sockaddr_in	 sa;
+	socklen_t		 sl = sizeof(sa);
+	int			 pfd[2];
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	f->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (f->lfd < 0 || bind(f->lfd, (struct sockaddr *)&sa,
+	    sizeof(sa)) != 0 || listen(f->lfd, 1) != 0 ||
+	    getsockname(f->lfd, (struct sockaddr *)&sa, &sl) != 0 ||
+	    pipe(pfd) != 0) {
+		if (f->lfd >= 0)
+			close(f->lfd);
+		return -1;
+	}
+	f->pid = fork();
+	if (f->pid == 0)
+		serve_canned(f->lfd, pfd[1], answer);
+	close(pfd[1]);
+	f->rfd = pfd[0];
+	snprintf(f->ep, sizeof(f->ep), "http://127.0.0.1:%d",
+	    ntohs(sa.sin_port));
+	return 0;
+}
+
+/* The request head f received (NUL-terminated in head); ends f. */
+static void
+fake_finish(struct fake *f, char *head, size_t sz)
+{
+	ssize_t	 n = read(f->rfd, head, sz - 1);
+	int	 st;
+
+	head[n > 0 ? n : 0] = '\0';
+	waitpid(f->pid, &st, 0);
+	close(f->rfd);
+	close(f->lfd);
+}
+
 /* The reference: AWS SigV4 for the captured request (host from the
  * Host header; the signed headers curl chose), in Python's hmac. */
 static const char sigv4_py[] =
@@ -181,40 +232,21 @@ sigv4_ok(const char *head)
 static void
 test_signature(void)
 {
-	struct sockaddr_in	 sa;
-	socklen_t		 sl = sizeof(sa);
-	struct wd_s3		 s3;
-	char			 ep[64], err[128], head[8192] = "";
-	int			 lfd, pfd[2], st;
-	ssize_t			 n;
-	pid_t			 pid;
-	enum wd_err		 rc;
+	struct fake	 f;
+	struct wd_s3	 s3;
+	char		 err[128], head[8192] = "";
+	enum wd_err	 rc;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    listen(lfd, 1) != 0 || getsockname(lfd, (struct sockaddr *)&sa,
-	    &sl) != 0 || pipe(pfd) != 0) {
+	if (fake_start(&f, "HTTP/1.1 204 No Content\r\n\r\n") != 0) {
 		CHECK(M, "signature: listener", 0);
 		return;
 	}
-	pid = fork();
-	if (pid == 0)
-		serve_canned(lfd, pfd[1], "HTTP/1.1 204 No Content\r\n\r\n");
-	close(pfd[1]);
-	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", ntohs(sa.sin_port));
-	wd_s3_init(&s3, ep, "bkt", "us-east-1", "AKIDEXAMPLE",
+	wd_s3_init(&s3, f.ep, "bkt", "us-east-1", "AKIDEXAMPLE",
 	    "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", err, sizeof(err));
 	s3.amz_date = strdup("20240101T000000Z");
 	rc = wd_s3_delete(&s3, "0123456789abcdef0123456789abcdef");
 	CHECK(M, "signature: request answered 204", rc == WD_OK);
-	n = read(pfd[0], head, sizeof(head) - 1);
-	head[n > 0 ? n : 0] = '\0';
-	waitpid(pid, &st, 0);
-	close(pfd[0]);
-	close(lfd);
+	fake_finish(&f, head, sizeof(head));
 	CHECK(M, "signature: path-style DELETE", strncmp(head, "DELETE "
 	    "/bkt/0123456789abcdef0123456789abcdef HTTP/1.1\r\n", 52) == 0);
 	CHECK(M, "signature: unsigned payload sent", strstr(head,
@@ -269,40 +301,21 @@ collect(void *arg, const char *id)
 static enum wd_err
 canned(const char *answer, int list, char *line, size_t lsz, char *ids)
 {
-	struct sockaddr_in	 sa;
-	socklen_t		 sl = sizeof(sa);
-	struct wd_s3		 s3;
-	char			 ep[64], err[128], head[8192] = "", *e;
-	int			 lfd, pfd[2], st;
-	ssize_t			 n;
-	pid_t			 pid;
-	enum wd_err		 rc;
+	struct fake	 f;
+	struct wd_s3	 s3;
+	char		 err[128], head[8192] = "", *e;
+	enum wd_err	 rc;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    listen(lfd, 1) != 0 || getsockname(lfd, (struct sockaddr *)&sa,
-	    &sl) != 0 || pipe(pfd) != 0)
+	if (fake_start(&f, answer) != 0)
 		return WD_E__MAX;
-	pid = fork();
-	if (pid == 0)
-		serve_canned(lfd, pfd[1], answer);
-	close(pfd[1]);
-	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", ntohs(sa.sin_port));
-	wd_s3_init(&s3, ep, "bkt", "us-east-1", "AKIDEXAMPLE", "secret", err,
-	    sizeof(err));
+	wd_s3_init(&s3, f.ep, "bkt", "us-east-1", "AKIDEXAMPLE", "secret",
+	    err, sizeof(err));
 	ids[0] = '\0';
 	rc = list ? wd_s3_mpu_list(&s3, BLOB, collect, ids) :
 	    wd_s3_mpu_abort(&s3, BLOB, "up/id+1");
-	n = read(pfd[0], head, sizeof(head) - 1);
-	head[n > 0 ? n : 0] = '\0';
+	fake_finish(&f, head, sizeof(head));
 	e = strstr(head, "\r\n");
 	snprintf(line, lsz, "%.*s", e == NULL ? 0 : (int)(e - head), head);
-	waitpid(pid, &st, 0);
-	close(pfd[0]);
-	close(lfd);
 	wd_s3_cleanup(&s3);
 	return rc;
 }
