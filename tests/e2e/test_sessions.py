@@ -371,10 +371,17 @@ def held_row(s, acct, fire, change):
         db.close()
 
 
-def account_of(s, addr):
+def registered(t, label):
+    """A freshly registered account: (its address, its auth.accounts
+    id), or None when the registration failed (checked)."""
     from pgproxy import lit
-    return s.psql("SELECT id FROM auth.accounts WHERE email = %s" %
-                  lit(addr)).stdout.strip()
+    s = t.s
+    addr = email()
+    st, _, b = register(s, addr)
+    if not t.check("%s: registered" % label, st == 200, (st, b)):
+        return None
+    return addr, s.psql("SELECT id FROM auth.accounts WHERE email = %s" %
+                        lit(addr)).stdout.strip()
 
 
 def test_login_racing_a_password_change(t):
@@ -385,11 +392,10 @@ def test_login_racing_a_password_change(t):
     hashes, and changing the hash before letting it go."""
     from pgproxy import lit
     s = t.s
-    addr = email()
-    st, _, b = register(s, addr)
-    if not t.check("race: registered", st == 200, (st, b)):
+    got = registered(t, "race")
+    if got is None:
         return
-    acct = account_of(s, addr)
+    addr, acct = got
     waited, (st, _, b) = held_row(
         s, acct, lambda: login(s, addr),
         "UPDATE auth.accounts SET password_hash = NULL WHERE id = %s" %
@@ -409,11 +415,10 @@ def test_reset_request_racing_an_address_change(t):
     held on the account's row lock while the address changes."""
     from pgproxy import lit
     s = t.s
-    addr = email()
-    st, _, b = register(s, addr)
-    if not t.check("reset race: registered", st == 200, (st, b)):
+    got = registered(t, "reset race")
+    if got is None:
         return
-    acct = account_of(s, addr)
+    addr, acct = got
     _, (st, _, b) = held_row(
         s, acct, lambda: post(s, "/auth/change-password/request",
                               {"email": addr}),

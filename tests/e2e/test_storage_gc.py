@@ -90,6 +90,16 @@ def held_upload(t, key, data, tok, stored):
     return pg, th, res, (new.pop() if len(new) == 1 else None)
 
 
+def release(pg, th, res):
+    """Ends held_upload's session (the upload then writes its row, or
+    fails if its process was killed) and waits for the upload: its
+    response, or (None, {}, b"") if it never answered."""
+    pg.query("ROLLBACK")
+    pg.close()
+    th.join(30)
+    return res.get("r", (None, {}, b""))
+
+
 def fs_blobs(s):
     d = s.base_env["WARDEN_STORAGE_DIR"]
     out = set()
@@ -127,10 +137,7 @@ def test_gc_in_flight(t):
                 os.path.exists(path) and
                 re.search(r"in flight [1-9]", r.stdout), (r.stdout,
                                                          r.stderr))
-        pg.query("ROLLBACK")
-        pg.close()
-        th.join(30)
-        st, _, b = res.get("r", (None, {}, b""))
+        st, _, b = release(pg, th, res)
         if not kill:
             t.check("live uploader: then stores its version: 200",
                     st == 200, (st, b))

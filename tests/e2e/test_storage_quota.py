@@ -160,10 +160,7 @@ def test_reservation_lives_with_its_upload(t):
         t.check("the sweep keeps a live upload's old reservation",
                 r.returncode == 0 and n == "1", (r.stdout, r.stderr, n))
     finally:
-        pg.query("ROLLBACK")
-        pg.close()
-        th.join(15)
-    st, _, b = res.get("r", (None, {}, b""))
+        st, _, b = gc.release(pg, th, res)
     t.check("the held upload completes", st == 200, (st, b))
     t.check("usage 600 + 300, within the quota",
             counter(s, uid) == used(s, uid) == 900,

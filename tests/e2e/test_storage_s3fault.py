@@ -285,10 +285,7 @@ def held_row(t, srv, px):
                 s3.uploads(s, "blob = '%s'" % new) == 1 and
                 re.search(r"in flight [2-9]", r.stdout),
                 (r.stdout, r.stderr))
-        pg.query("ROLLBACK")
-        pg.close()
-        th.join(30)
-        st, _, b = res.get("r", (None, {}, b""))
+        st, _, b = gc.release(pg, th, res)
         if not kill:
             t.check("live uploader: then stores its version: 200",
                     st == 200 and s3.uploads(s) == 0, (st, b))
