@@ -42,5 +42,10 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 passed=$(grep -c '^PASS ' "$LOG")
 failed=$(grep -c '^FAIL ' "$LOG")
+# CI shows only the tail of the output: name the failures again there
+if [ "$failed" -gt 0 ]; then
+	echo "failures:"
+	grep '^FAIL ' "$LOG" | head -n 50
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

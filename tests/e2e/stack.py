@@ -17,6 +17,17 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 
 
+def early_in(period, need):
+    """Waits, if need be, for the next multiple of period seconds (Unix
+    time), so that at least need seconds of the current one are left.
+    Checks of counters kept per fixed window (throttles: 60 s and 900 s)
+    or per TOTP step (30 s) count on staying within one: a boundary
+    crossed in the middle would reset what they count."""
+    left = period - time.time() % period
+    if left < need:
+        time.sleep(left + 0.05)
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

@@ -13,6 +13,7 @@ import time
 import uuid
 
 from smtp_sink import parse
+from stack import early_in
 from test_accounts import (UUID_RE, action, claims, count, email, get,
                            hook_status, login, post, register, wait_hook)
 
@@ -312,6 +313,7 @@ def test_mfa(t):
             sealed and g["otp_secret"] not in sealed and
             sealed.startswith("v1:"), sealed)
     sec = g["otp_secret"]
+    early_in(30, 15)
     st, _, r = api(s, "POST", "/auth/mfa/enable", {"code": "000000"},
                    bearer(b))
     t.check("enable with a wrong code: 401",
@@ -360,6 +362,7 @@ def test_mfa(t):
     st, _, g2 = action(s, "mfa_generate", {}, session=sess)
     t.check("action mfa_generate: the MfaSecret fields", st == 200 and
             set(g2) == {"image_url", "otp_secret", "otpauth_url"}, (st, g2))
+    early_in(30, 15)
     st, _, r = action(s, "mfa_enable", {"code": totp(g2["otp_secret"])},
                       session=sess)
     t.check("action mfa_enable: ok", st == 200 and r == {"ok": True},
@@ -382,6 +385,7 @@ def test_mfa_failures_throttled(t):
     st, _, g = api(s, "POST", "/auth/mfa/generate", {}, bearer(b))
     sec = g["otp_secret"]
     api(s, "POST", "/auth/mfa/enable", {"code": totp(sec)}, bearer(b))
+    early_in(900, 30)
     _, _, r = login(s, addr)
     wrong = "%06d" % ((int(totp(sec, 1)) + 1) % 1000000)
     sts = [api(s, "POST", "/auth/mfa/totp",

@@ -11,6 +11,8 @@ import time
 import urllib.parse
 import uuid
 
+from stack import early_in
+
 try:
     from idp import IdP
 except ImportError as _e:    # python3-cryptography (Makefile DEBS) missing
@@ -945,6 +947,8 @@ def test_provider_throttles(t):
     try:
         configure(t, idp, WARDEN_RATE_LIMIT="3")
         idp.user = oidc_user()
+        early_in(900, 30)
+        early_in(60, 15)
         locs = [s.request("GET", "/auth/providers/oidc",
                           source="127.0.0.77")[1].get("location", "")
                 for _ in range(4)]
