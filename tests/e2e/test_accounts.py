@@ -5,7 +5,6 @@ import base64
 import concurrent.futures
 import json
 import re
-import statistics
 import time
 import uuid
 
@@ -213,8 +212,8 @@ def test_login_no_enumeration(t):
             t0 = time.time()
             login(s, a, "wrong password")
             times[k].append(time.time() - t0)
-    k, u = statistics.median(times["known"]), statistics.median(
-        times["unknown"])
+    # the fastest of each: noise from the shared CPUs only adds time
+    k, u = min(times["known"]), min(times["unknown"])
     t.check("unknown email takes about as long (dummy hash verified)",
             0.5 < k / u < 2.0, (k, u))
     st, _, b = login(s, "not-an-email", "whatever1")

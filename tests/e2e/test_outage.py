@@ -17,9 +17,13 @@ import uuid
 from test_hook import payload
 
 WARM = 1.0          # s of load before the stop
-DOWN = 2.5          # s the database stays down
-AFTER = 2.5         # s of load after the start
-SLACK = 0.5         # s allowed beyond the 1 s promise (2 shared CPUs)
+DOWN = 4.0          # s the database stays down
+AFTER = 4.0         # s of load after the start
+# s allowed beyond the 1 s promise: the checks tell a feed's heartbeat
+# and backoff (about a second) from a connect or read timeout (many
+# seconds); a CI machine's two shared, noisy CPUs need the margin
+SLACK = 1.5
+SLOWEST = 1.0       # s: no answer waits for the reconnect
 
 
 class Hammer(threading.Thread):
@@ -157,9 +161,10 @@ def test_database_outage_under_load(t):
             "(%s)" % (SLACK, fmt(late)), set(late) == {503}, late)
     slow = getattr(hot, "slow_down", None)
     t.check("requests never wait for the reconnect: slowest answer after "
-            "the stop %s (limit 0.5 s)" % ("%.0f ms" % (slow * 1000)
-                                           if slow is not None else "-"),
-            slow is not None and slow < 0.5, slow)
+            "the stop %s (limit %.1f s)" % ("%.0f ms" % (slow * 1000)
+                                           if slow is not None else "-",
+                                           SLOWEST),
+            slow is not None and slow < SLOWEST, slow)
     # recovery: each process's feed reconnects on its own backoff, so
     # the first 200 comes from the quickest and the last 503 from the
     # slowest; the promise is about the slowest
