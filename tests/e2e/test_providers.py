@@ -5,6 +5,7 @@ cookie, nonce; ID token checks; any number of generic providers, each
 found by its WARDEN_PROVIDER_<P>_ISSUER; accounts, linking by verified
 email only; redirects; a provider that is down. Most tests use the
 generic provider OIDC (route oidc); others add KEYCLOAK and CORP."""
+import contextlib
 import http.client
 import json
 import time
@@ -52,6 +53,18 @@ def configure(t, idp, **extra):
         "http://localhost:3000/app")
     env.update(extra)
     t.s.reconfigure(**env)
+
+
+@contextlib.contextmanager
+def provider(t, **extra):
+    """A local IdP (tests/e2e/idp.py) that the stack is configured for
+    (configure()), closed on the way out."""
+    idp = IdP()
+    try:
+        configure(t, idp, **extra)
+        yield idp
+    finally:
+        idp.close()
 
 
 def oidc_user(verified=True, email=None):
@@ -129,9 +142,7 @@ def one(s, sql):
 
 def test_oidc_signin(t):
     s = t.s
-    idp = IdP()
-    try:
-        configure(t, idp)
+    with provider(t) as idp:
         u = oidc_user()
         idp.user = u
         st, loc, cookie, sc = start(s)
@@ -219,8 +230,6 @@ def test_oidc_signin(t):
         t.check("an ES256 ID token (P-256 JWK) signs in",
                 st == 302 and qparam(fin, "refresh_token"), (st, fin))
         idp.sign_with = idp.keys[0]
-    finally:
-        idp.close()
 
 
 def register(s, addr, pw="correct horse 1"):
@@ -248,10 +257,8 @@ def test_oidc_link_and_refuse(t):
     and sessions."""
     from test_lifecycle import wait_mail
     s = t.s
-    idp = IdP()
-    try:
-        # an account whose address was proven: activated by its ticket
-        configure(t, idp, WARDEN_AUTO_ACTIVATE="false")
+    # an account whose address was proven: activated by its ticket
+    with provider(t, WARDEN_AUTO_ACTIVATE="false") as idp:
         e1 = "link-%s@example.com" % uuid.uuid4().hex[:8]
         st, _ = register(s, e1)
         m = wait_mail(s, e1, "Confirm")
@@ -310,8 +317,6 @@ def test_oidc_link_and_refuse(t):
                 "email_verified", one(s, "SELECT email_verified FROM "
                                       "auth.accounts WHERE email = '%s'" %
                                       u["email"]) == "t")
-    finally:
-        idp.close()
 
 
 def test_oidc_reclaims_unproven_account(t):
@@ -321,9 +326,7 @@ def test_oidc_reclaims_unproven_account(t):
     sessions, pending tickets and second factor of the registrant go."""
     from test_accounts import wait_hook
     s = t.s
-    idp = IdP()
-    try:
-        configure(t, idp)       # the stack's WARDEN_AUTO_ACTIVATE=true
+    with provider(t) as idp:       # the stack's WARDEN_AUTO_ACTIVATE=true
         victim = "victim-%s@example.com" % uuid.uuid4().hex[:8]
         st, b0 = register(s, victim)
         t.check("the attacker registers the victim's address: a session",
@@ -423,8 +426,6 @@ def test_oidc_reclaims_unproven_account(t):
                 refresh(s, b2["refresh_token"])[0] == 401 and
                 audits(s, b2["user"]["id"], "provider_reclaim") == "1",
                 (st, b))
-    finally:
-        idp.close()
 
 
 def test_oidc_reclaim_drops_other_identities(t):
@@ -432,9 +433,7 @@ def test_oidc_reclaim_drops_other_identities(t):
     address without proof (WARDEN_VERIFY_EMAILS=false) goes when the
     victim's provider proves the address."""
     s = t.s
-    idp = IdP()
-    try:
-        configure(t, idp, WARDEN_VERIFY_EMAILS="false")
+    with provider(t, WARDEN_VERIFY_EMAILS="false") as idp:
         att = oidc_user(verified=False)
         idp.user = att
         st, fin, _, _ = signin(s)
@@ -468,8 +467,6 @@ def test_oidc_reclaim_drops_other_identities(t):
         st, b3 = refresh(s, qparam(fin, "refresh_token") or "x")
         t.check("...so the attacker's sign-in lands on a new account",
                 st == 200 and b3["user"]["id"] != uid, (st, b3))
-    finally:
-        idp.close()
 
 
 def test_email_verified_backfill(t):
@@ -535,9 +532,7 @@ def test_email_verified_backfill(t):
 
 def test_oidc_state_and_tokens(t):
     s = t.s
-    idp = IdP()
-    try:
-        configure(t, idp)
+    with provider(t) as idp:
         before = one(s, "SELECT count(*) FROM auth.accounts")
         idp.user = oidc_user()
         # missing state cookie
@@ -614,8 +609,6 @@ def test_oidc_state_and_tokens(t):
         idp.mode = None
         t.check("no account from any bad ID token",
                 one(s, "SELECT count(*) FROM auth.accounts") == after_ok)
-    finally:
-        idp.close()
 
 
 def test_redirects_and_outage(t):
@@ -734,9 +727,7 @@ def test_nhost_js_sdk_provider_login(t):
     if err is not None:
         return
     s = t.s
-    idp = IdP()
-    try:
-        configure(t, idp)
+    with provider(t) as idp:
         u = oidc_user()
         idp.user = u
         script = os.path.join(HERE, "sdk", "nhost_provider.js")
@@ -773,8 +764,6 @@ def test_nhost_js_sdk_provider_login(t):
                 users == [uid] and len(uid) == 36, (users, uid))
         st, _ = refresh(s, qparam(fin, "refresh_token"))
         t.check("...and the URL's token is spent", st == 401, st)
-    finally:
-        idp.close()
 
 
 # ---- a real OpenID Connect provider: npm oidc-provider ----
@@ -943,9 +932,7 @@ def test_oidc_provider_npm(t):
 
 def test_provider_throttles(t):
     s = t.s
-    idp = IdP()
-    try:
-        configure(t, idp, WARDEN_RATE_LIMIT="3")
+    with provider(t, WARDEN_RATE_LIMIT="3") as idp:
         idp.user = oidc_user()
         early_in(900, 30)
         early_in(60, 15)
@@ -972,17 +959,13 @@ def test_provider_throttles(t):
                 one(s, "SELECT coalesce(sum(hits), 0) FROM auth.throttle "
                     "WHERE bucket = sha256(convert_to('fail|127.0.0.78', "
                     "'UTF8'))") == "3")
-    finally:
-        idp.close()
 
 
 def test_oidc_key_rotation(t):
     """The JWKS is cached; a token with an unknown kid fetches it again
     (at most every 10 s), so a provider's key rotation is picked up."""
     s = t.s
-    idp = IdP()
-    try:
-        configure(t, idp)
+    with provider(t) as idp:
         idp.user = oidc_user()
         st, fin, _, _ = signin(s)
         t.check("first sign-in (JWKS cached)", qparam(fin, "refresh_token"),
@@ -1004,8 +987,6 @@ def test_oidc_key_rotation(t):
         t.check("a rotated key: the JWKS is fetched again and the token "
                 "verifies", n2 == n1 + 1 and qparam(fin, "refresh_token"),
                 (n1, n2, fin))
-    finally:
-        idp.close()
 
 
 def test_provider_config_checked_at_start(t):
@@ -1113,9 +1094,7 @@ class IdPStub:
 
 def test_failure_as_json_without_failure_url(t):
     s = t.s
-    idp = IdP()
-    try:
-        configure(t, idp, WARDEN_PROVIDER_FAILURE_REDIRECT=None)
+    with provider(t, WARDEN_PROVIDER_FAILURE_REDIRECT=None) as idp:
         st, h, b = s.request("GET", "/auth/providers/oidc/callback?code=x&"
                              "state=y")
         b = json.loads(b or b"null")
@@ -1135,8 +1114,6 @@ def test_failure_as_json_without_failure_url(t):
         b = json.loads(b or b"null")
         t.check("no failure URL: email-not-verified as a JSON error (409)",
                 st == 409 and b.get("code") == "email-not-verified", (st, b))
-    finally:
-        idp.close()
 
 
 def test_named_generic_providers(t):
@@ -1193,9 +1170,7 @@ def test_named_generic_providers(t):
 
 def test_provider_routes_are_get_only(t):
     s = t.s
-    idp = IdP()
-    try:
-        configure(t, idp)
+    with provider(t) as idp:
         n = one(s, "SELECT count(*) FROM auth.provider_requests")
         for m in ("HEAD", "POST"):
             st, _, _ = s.request(m, "/auth/providers/oidc",
@@ -1203,5 +1178,3 @@ def test_provider_routes_are_get_only(t):
             t.check("%s /auth/providers/oidc: 405" % m, st == 405, st)
         t.check("...and no state row written",
                 one(s, "SELECT count(*) FROM auth.provider_requests") == n)
-    finally:
-        idp.close()
