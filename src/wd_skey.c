@@ -16,32 +16,40 @@
  * (issue #11): the Unicode format characters (general category Cf, as
  * of Unicode 15: bidirectional overrides and isolates such as U+202E
  * make "evil\u202Etxt.exe" display as "evilexe.txt", zero-width ones
- * make two keys look alike) and the line and paragraph separators.
+ * make two keys look alike), the line and paragraph separators, and
+ * the rest of Default_Ignorable_Code_Point (DerivedCoreProperties.txt:
+ * variation selectors, fillers, the combining grapheme joiner), which
+ * renderers draw as nothing as well.
  */
 static const struct {
 	unsigned long	 lo, hi;
 } invisible[] = {
 	{ 0x00ad, 0x00ad },	/* soft hyphen */
+	{ 0x034f, 0x034f },	/* combining grapheme joiner */
 	{ 0x0600, 0x0605 },	/* Arabic number signs */
 	{ 0x061c, 0x061c },	/* Arabic letter mark (bidi) */
 	{ 0x06dd, 0x06dd },
 	{ 0x070f, 0x070f },
 	{ 0x0890, 0x0891 },
 	{ 0x08e2, 0x08e2 },
-	{ 0x180e, 0x180e },	/* Mongolian vowel separator */
+	{ 0x115f, 0x1160 },	/* Hangul choseong/jungseong fillers */
+	{ 0x17b4, 0x17b5 },	/* Khmer inherent vowels */
+	{ 0x180b, 0x180f },	/* Mongolian variation selectors, MVS */
 	{ 0x200b, 0x200f },	/* zero width space .. RLM */
 	{ 0x2028, 0x202e },	/* separators, LRE RLE PDF LRO RLO */
-	{ 0x2060, 0x2064 },	/* word joiner, invisible operators */
-	{ 0x2066, 0x206f },	/* isolates LRI RLI FSI PDI, deprecated */
+	{ 0x2060, 0x206f },	/* word joiner, invisible operators,
+				   isolates LRI RLI FSI PDI, deprecated */
+	{ 0x3164, 0x3164 },	/* Hangul filler */
+	{ 0xfe00, 0xfe0f },	/* variation selectors */
 	{ 0xfeff, 0xfeff },	/* zero width no-break space, BOM */
-	{ 0xfff9, 0xfffb },	/* interlinear annotation */
+	{ 0xffa0, 0xffa0 },	/* halfwidth Hangul filler */
+	{ 0xfff0, 0xfffb },	/* (reserved), interlinear annotation */
 	{ 0x110bd, 0x110bd },
 	{ 0x110cd, 0x110cd },
 	{ 0x13430, 0x1343f },	/* Egyptian hieroglyph format controls */
 	{ 0x1bca0, 0x1bca3 },	/* shorthand format controls */
 	{ 0x1d173, 0x1d17a },	/* musical symbol format controls */
-	{ 0xe0001, 0xe0001 },	/* language tag */
-	{ 0xe0020, 0xe007f },	/* tag characters */
+	{ 0xe0000, 0xe0fff },	/* tags, variation selectors supplement */
 };
 
 static int

@@ -92,10 +92,25 @@ test_table(void)
 		{ "a\xd8\x9c" "b", 0, WD_E_BADKEY, NULL, 0 },	/* ALM */
 		{ "a\xf3\xa0\x80\x81" "b", 0, WD_E_BADKEY, NULL, 0 },	/* tag */
 		{ "a\xf3\xa0\x81\xbf" "b", 0, WD_E_BADKEY, NULL, 0 },	/* tag */
+		/* other default-ignorable code points */
+		{ "a\xcd\x8f" "b", 0, WD_E_BADKEY, NULL, 0 },	/* CGJ */
+		{ "a\xe1\x85\x9f" "b", 0, WD_E_BADKEY, NULL, 0 },	/* filler */
+		{ "a\xe1\x9e\xb4" "b", 0, WD_E_BADKEY, NULL, 0 },	/* Khmer */
+		{ "a\xe1\xa0\x8b" "b", 0, WD_E_BADKEY, NULL, 0 },	/* FVS1 */
+		{ "a\xe2\x81\xa5" "b", 0, WD_E_BADKEY, NULL, 0 },	/* 2065 */
+		{ "a\xe3\x85\xa4" "b", 0, WD_E_BADKEY, NULL, 0 },	/* filler */
+		{ "report.pdf\xef\xb8\x8f", 0, WD_E_BADKEY, NULL, 0 }, /* VS16 */
+		{ "a%EF%B8%80b", 0, WD_E_BADKEY, NULL, 0 },		/* VS1 */
+		{ "a\xef\xbe\xa0" "b", 0, WD_E_BADKEY, NULL, 0 },	/* filler */
+		{ "a\xf3\xa0\x84\x80" "b", 0, WD_E_BADKEY, NULL, 0 }, /* VS17 */
+		{ "a\xf3\xa0\xbf\xbf" "b", 0, WD_E_BADKEY, NULL, 0 }, /* E0FFF */
 		/* neighbours stay valid */
 		{ "a\xe2\x80\x8a" "b", 0, WD_OK, NULL, 0 },	/* hair space */
 		{ "a\xe2\x80\xaf" "b", 0, WD_OK, NULL, 0 },	/* NNBSP */
-		{ "a\xe2\x81\xa5" "b", 0, WD_OK, NULL, 0 },	/* unassigned */
+		{ "a\xcd\x8e" "b", 0, WD_OK, NULL, 0 },	/* U+034E */
+		{ "a\xe3\x85\xa5" "b", 0, WD_OK, NULL, 0 },	/* U+3165 */
+		{ "a\xef\xb8\x90" "b", 0, WD_OK, NULL, 0 },	/* U+FE10 */
+		{ "a\xf3\xa1\x80\x80" "b", 0, WD_OK, NULL, 0 }, /* E1000 */
 		{ "a\xef\xbb\xbe", 0, WD_OK, NULL, 0 },		/* U+FEFE */
 		{ "\xd8\xa7\xd9\x84", 0, WD_OK, NULL, 0 },	/* Arabic */
 		{ "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d", 0, WD_OK, NULL, 0 },
