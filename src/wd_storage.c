@@ -417,7 +417,7 @@ signed_read(struct sreq *r, const struct obj *o, enum wd_err *rc)
 {
 	char		 e[24], sig[WD_SIGN_HEX + 2];
 	enum wd_err	 re, rs;
-	uint64_t	 exp;
+	uint64_t	 exp, now = (uint64_t)time(NULL);
 
 	re = wd_http_query(r->rq, SIG_EXP, e, sizeof(e));
 	rs = wd_http_query(r->rq, SIG_SIG, sig, sizeof(sig));
@@ -428,8 +428,12 @@ signed_read(struct sreq *r, const struct obj *o, enum wd_err *rc)
 	    !o->found || wd_parse_u64(e, strlen(e), UINT64_MAX, &exp) !=
 	    WD_OK)
 		return 1;
+	/* a lowered WARDEN_SIGNED_URL_MAX_AGE also ends the URLs issued
+	 * under the old one that would outlive it */
+	if (exp > now + (uint64_t)r->s->sign_max_age)
+		return 1;
 	*rc = wd_sign_check(r->s->sign_key, r->s->sign_key_len, SIG_OP,
-	    r->key, r->klen, o->blob, exp, sig, (uint64_t)time(NULL));
+	    r->key, r->klen, o->blob, exp, sig, now);
 	return 1;
 }
 

@@ -103,3 +103,28 @@ def test_signed_urls(t):
     st, _, b = s.request("GET", url2)
     t.check("re-created with the same bytes: still 403", st == 403,
             (st, b))
+
+
+def test_lowered_max_age_ends_longer_urls(t):
+    """A URL is refused once it would outlive the current
+    WARDEN_SIGNED_URL_MAX_AGE: lowering it (after an incident, say) ends
+    the longer URLs already handed out, not only the ones signed next."""
+    s = t.s
+    uid = str(uuid.uuid4())
+    tok = ts.token(s, uid)
+    key = "user/%s/max-age.txt" % uid
+    st, _, b = ts.upload(s, key, b"max age", tok)
+    t.check("upload", st == 200, (st, b))
+    urls = {}
+    for secs in (3000, 300):
+        st, _, b = sign(s, key, tok, secs)
+        urls[secs] = (ts.j(b) or {}).get("url", "")
+        t.check("signed for %d s: 200" % secs, st == 200 and urls[secs],
+                (st, b))
+    s.reconfigure(WARDEN_SIGNED_URL_MAX_AGE="600")
+    st, _, b = s.request("GET", urls[3000])
+    t.check("max age lowered to 600 s: the 3000 s URL is refused, 403",
+            st == 403, (st, b[:200]))
+    st, _, b = s.request("GET", urls[300])
+    t.check("...the 300 s URL still reads", st == 200 and b == b"max age",
+            (st, b[:200]))
