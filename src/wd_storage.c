@@ -117,6 +117,32 @@ lookup(struct sreq *r, struct obj *o)
 }
 
 /* The caller: a verified token, or anonymous when none is presented. */
+/*
+ * A wrong admin secret: counted per address (issue #11), refused 403,
+ * or 429 past the limit; a throttle that cannot be read fails closed.
+ * Configured, a wrong secret is refused, never ignored.
+ */
+static enum wd_err
+wrong_admin(struct sreq *r)
+{
+	const char	*ip = wd_http_param(r->rq, "REMOTE_ADDR");
+	char		 tk[WD_THROTTLE_MAX_KEY];
+	long		 left = 0;
+	enum wd_err	 rc;
+
+	snprintf(tk, sizeof(tk), "storage-admin|%s", ip == NULL ? "" : ip);
+	rc = wd_throttle_over(r->s->db, tk, WD_THROTTLE_FAIL_WINDOW,
+	    WD_STORAGE_ADMIN_FAILS, &left);
+	if (rc == WD_OK) {
+		(void)wd_throttle_hit(r->s->db, tk, WD_THROTTLE_FAIL_WINDOW,
+		    0, &left);
+		rc = WD_E_FORBIDDEN;
+	}
+	wd_http_log(r->rq, WD_LOG_WARN, "storage", rc == WD_E_RATELIMIT ?
+	    "wrong admin secret, throttled" : "wrong admin secret");
+	return rc;
+}
+
 static enum wd_err
 who(struct sreq *r)
 {
@@ -124,35 +150,16 @@ who(struct sreq *r)
 	size_t		 len = 0;
 	enum wd_err	 rc;
 
+	/* the right secret always passes, over the limit of wrong ones
+	 * too: at 32 bytes or more it cannot be guessed, and a lock-out
+	 * would let anyone behind the admin's address (a proxy) shut the
+	 * admin out */
 	adm = wd_http_param(r->rq, "HTTP_X_WARDEN_ADMIN_SECRET");
 	if (adm != NULL && r->s->admin_secret != NULL &&
 	    r->s->admin_secret[0] != '\0') {
-		const char	*ip = wd_http_param(r->rq, "REMOTE_ADDR");
-		char		 tk[WD_THROTTLE_MAX_KEY];
-		long		 left = 0;
-
-		/* guesses are counted per address (issue #11); over the
-		 * limit even the right secret waits, so guessing learns
-		 * nothing. A throttle that cannot be read fails closed. */
-		snprintf(tk, sizeof(tk), "storage-admin|%s",
-		    ip == NULL ? "" : ip);
-		rc = wd_throttle_over(r->s->db, tk, WD_THROTTLE_FAIL_WINDOW,
-		    WD_STORAGE_ADMIN_FAILS, &left);
-		if (rc != WD_OK) {
-			if (rc == WD_E_RATELIMIT)
-				wd_http_log(r->rq, WD_LOG_WARN, "storage",
-				    "admin secret throttled");
-			return rc;
-		}
-		/* configured: a wrong secret is refused, not ignored */
 		if (!wd_ct_eq(adm, strlen(adm), r->s->admin_secret,
-		    strlen(r->s->admin_secret))) {
-			(void)wd_throttle_hit(r->s->db, tk,
-			    WD_THROTTLE_FAIL_WINDOW, 0, &left);
-			wd_http_log(r->rq, WD_LOG_WARN, "storage",
-			    "wrong admin secret");
-			return WD_E_FORBIDDEN;
-		}
+		    strlen(r->s->admin_secret)))
+			return wrong_admin(r);
 		r->admin = 1;
 	}
 	authz = wd_http_param(r->rq, "HTTP_AUTHORIZATION");
