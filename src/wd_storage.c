@@ -1166,6 +1166,61 @@ out:
 
 /* ---- list ---- */
 
+/*
+ * POST /storage/m/<key> {"action":"revoke-token"} (HBP v2): a new access
+ * token, so a ?token= link that leaked stops reading the object (the
+ * token otherwise survives updates, as in HBP). HBP allows the admin
+ * secret only; here also whoever the rules let update the object.
+ */
+static void
+revoke_token(struct sreq *r)
+{
+	static const struct wd_json_field f[] = {
+		{ "action", json_type_string, 32, 1 },
+	};
+	struct json_object	*body = NULL, *v[1];
+	struct wd_dbres		*res = NULL;
+	struct obj		 o;
+	const char		*p[2];
+	enum wd_err		 rc;
+	int			 pub;
+
+	rc = r->dir ? WD_E_NOTFOUND : wd_http_read_body(r->rq, 1024);
+	if (rc == WD_OK)
+		rc = wd_json_parse(r->rq->body.p, r->rq->body.len, 4, &body);
+	if (rc == WD_OK)
+		rc = wd_json_fields(body, f, 1, v, NULL);
+	if (rc == WD_OK && strcmp(json_object_get_string(v[0]),
+	    "revoke-token") != 0)
+		rc = WD_E_BADREQ;
+	if (rc == WD_OK)
+		rc = lookup(r, &o);
+	if (rc == WD_OK)
+		rc = authorize(r, WD_RULES_UPDATE, r->key, r->klen, &o, &pub);
+	if (rc == WD_OK && !o.found)
+		rc = WD_E_NOTFOUND;
+	if (rc == WD_OK) {
+		p[0] = r->key;
+		p[1] = o.blob;
+		rc = wd_db_exec(r->s->db, "UPDATE storage.objects SET token = "
+		    "gen_random_uuid() WHERE key = $1 AND blob = $2 "
+		    "RETURNING " COLS, 2, p, &res);
+		/* overwritten or deleted meanwhile: ask again */
+		if (rc == WD_OK && wd_db_rows(res) != 1)
+			rc = WD_E_CONFLICT;
+		if (rc == WD_OK && !fill_obj(res, 0, 0, &o))
+			rc = WD_E_INTERNAL;
+		wd_db_free(res);
+	}
+	if (rc == WD_OK) {
+		wd_http_log(r->rq, WD_LOG_INFO, "storage", "token revoked "
+		    "user=%s", r->anon ? "-" : r->c.user_id);
+		send_meta(r, &o);
+	} else
+		wd_http_error(r->rq, rc, NULL);
+	json_object_put(body);
+}
+
 static void
 list_dir(struct sreq *r)
 {
@@ -1472,14 +1527,16 @@ wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 	rc = WD_E_METHOD;
 	if (sign ? strcmp(m, "POST") != 0 :
 	    (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 &&
-	    (r->meta || (strcmp(m, "POST") != 0 && strcmp(m, "PUT") != 0 &&
-	    strcmp(m, "DELETE") != 0))))
+	    (r->meta ? strcmp(m, "POST") != 0 : (strcmp(m, "POST") != 0 &&
+	    strcmp(m, "PUT") != 0 && strcmp(m, "DELETE") != 0))))
 		goto out;
 	rc = who(r);
 	if (rc != WD_OK)
 		goto out;
 	if (sign)
 		sign_object(r);
+	else if (r->meta && m[0] == 'P')
+		revoke_token(r);
 	else if (m[0] == 'P')
 		put_object(r);
 	else if (m[0] == 'D')

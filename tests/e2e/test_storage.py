@@ -185,6 +185,54 @@ def test_update_keeps_token(t):
     t.check("update: one row", rows(s, "key = '%s'" % key) == 1)
 
 
+def test_revoke_token(t):
+    """POST /storage/m/<key> {"action":"revoke-token"} (HBP v2): a new
+    access token ends every ?token= link to the object; allowed to the
+    admin secret (as in HBP) and to whoever may update the object."""
+    s = t.s
+    uid = str(uuid.uuid4())
+    tok = token(s, uid)
+    key = "user/%s/shared.txt" % uid
+    _, _, b = upload(s, key, b"shared", tok)
+    t1 = (j(b) or {}).get("token", "")
+
+    def by_token(tk):
+        return s.request("GET", "/storage/o/%s?token=%s" % (key, tk))[0]
+
+    def revoke(headers, body=b'{"action":"revoke-token"}', k=key):
+        h = dict(headers, **{"Content-Type": "application/json"})
+        return s.request("POST", "/storage/m/" + k, h, body)
+    t.check("the token link reads", by_token(t1) == 200)
+    st, _, b = revoke(auth(token(s, str(uuid.uuid4()))))
+    t.check("another user: 403", st == 403, (st, b))
+    st, _, b = revoke({})
+    t.check("anonymous: 403", st == 403, (st, b))
+    st, _, b = revoke(auth(tok), b'{"action":"rename"}')
+    t.check("another action: 400", st == 400, (st, b))
+    st, _, b = revoke(auth(tok), b"{}")
+    t.check("no action: 400", st == 400, (st, b))
+    st, _, b = revoke(auth(tok), k="user/%s/none.txt" % uid)
+    t.check("missing object: 404", st == 404, (st, b))
+    t.check("refusals changed nothing", by_token(t1) == 200)
+    st, _, b = revoke(auth(tok))
+    m = j(b) or {}
+    t2 = m.get("token", "")
+    t.check("the owner: 200, the metadata with a new token",
+            st == 200 and m.get("key") == key and t2 and t2 != t1,
+            (st, b))
+    t.check("the old token link: 403", by_token(t1) == 403)
+    t.check("the new one reads", by_token(t2) == 200)
+    _, _, got = s.request("GET", "/storage/o/" + key, auth(tok))
+    t.check("the object itself is unchanged", got == b"shared", got)
+    secret = "r" * 40
+    s.reconfigure(WARDEN_ADMIN_SECRET=secret)
+    st, _, b = revoke({"X-Warden-Admin-Secret": secret})
+    t3 = (j(b) or {}).get("token", "")
+    t.check("the admin secret (HBP): 200, another new token",
+            st == 200 and t3 and t3 != t2, (st, b))
+    t.check("...and the previous one ends", by_token(t2) == 403)
+
+
 def test_range(t):
     s = t.s
     uid = str(uuid.uuid4())
@@ -424,9 +472,9 @@ def test_bad_keys(t):
     t.check("unknown storage route -> 404", st == 404, st)
     st, _, _ = s.request("PATCH", "/storage/o/user/%s/a" % uid, auth(tok))
     t.check("PATCH -> 405", st == 405, st)
-    st, _, _ = s.request("POST", "/storage/m/user/%s/a" % uid, auth(tok),
+    st, _, _ = s.request("PUT", "/storage/m/user/%s/a" % uid, auth(tok),
                          b"{}")
-    t.check("POST metadata -> 405", st == 405, st)
+    t.check("PUT metadata -> 405", st == 405, st)
     # a percent-encoded key is decoded exactly once
     st, _, b = upload(s, "user/%s/a%%2520b" % uid, b"x", tok)
     t.check("%2520 decodes once to %20", st == 200 and
