@@ -805,7 +805,7 @@ put_row(struct sreq *r, const struct obj *old, const char *blob,
     struct obj *o)
 {
 	char		 sz[24];
-	const char	*p[6], *q[1];
+	const char	*p[5], *q[1];
 	struct wd_dbres	*res = NULL;
 	enum wd_err	 rc;
 
@@ -814,24 +814,22 @@ put_row(struct sreq *r, const struct obj *old, const char *blob,
 	p[1] = blob;
 	p[2] = sz;
 	p[3] = ctype;
-	p[4] = r->anon ? NULL : r->c.user_id;
 	rc = wd_db_begin(r->s->db);
 	if (rc != WD_OK)
 		return rc;
 	if (old->found) {
-		/* an object nobody owned becomes its writer's, who was
-		 * charged for it (put_quota) */
-		p[5] = old->blob;
+		p[4] = old->blob;
 		rc = wd_db_exec(r->s->db, "UPDATE storage.objects SET "
 		    "blob = $2, size = $3, content_type = $4, "
-		    "owner = COALESCE(owner, $5), updated_at = now() "
-		    "WHERE key = $1 AND blob = $6 RETURNING " COLS, 6, p,
-		    &res);
-	} else
+		    "updated_at = now() WHERE key = $1 AND blob = $5 "
+		    "RETURNING " COLS, 5, p, &res);
+	} else {
+		p[4] = r->anon ? NULL : r->c.user_id;
 		rc = wd_db_exec(r->s->db, "INSERT INTO storage.objects "
 		    "(key, blob, size, content_type, owner) VALUES "
 		    "($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING "
 		    "RETURNING " COLS, 5, p, &res);
+	}
 	if (rc == WD_OK && wd_db_rows(res) != 1)
 		rc = WD_E_CONFLICT;
 	if (rc == WD_OK && !fill_obj(res, 0, 0, o))
@@ -858,27 +856,21 @@ put_quota(struct sreq *r, const struct obj *old, int multipart, size_t blen,
     uint64_t cl, char *rid, size_t ridsz, struct ul *u)
 {
 	const char	*owner;
-	uint64_t	 want, got, replaced = 0;
+	uint64_t	 want, got;
 	enum wd_err	 rc;
 
 	u->max = r->s->max_size;
 	u->over = WD_E_TOOBIG;
 	/* the quota is the owner's (the first uploader's, kept by
-	 * updates); an object nobody owns (an admin's, an anonymous
-	 * upload's) is charged to a signed-in writer, who then owns it
-	 * (put_row), so no user stores bytes that count against nobody.
-	 * Checked before a byte is stored. */
-	if (old->found && old->has_owner) {
-		owner = old->owner;
-		replaced = old->size;
-	} else
-		owner = r->anon ? NULL : r->c.user_id;
+	 * updates); checked before a byte is stored */
+	owner = old->found ? (old->has_owner ? old->owner : NULL) :
+	    (r->anon ? NULL : r->c.user_id);
 	if (r->s->quota == 0 || owner == NULL)
 		return WD_OK;
 	if (!multipart) {
 		/* a raw body is the file: exact */
-		return quota_reserve(r, owner, cl, cl, replaced, rid, ridsz,
-		    &got);
+		return quota_reserve(r, owner, cl, cl, old->found ?
+		    old->size : 0, rid, ridsz, &got);
 	}
 	/* a multipart file has at most cl less the least framing bytes
 	 * (WD_MP_MIN_FRAMING) and none of them may be past the cap; as
@@ -887,7 +879,8 @@ put_quota(struct sreq *r, const struct obj *old, int multipart, size_t blen,
 	want = cl > WD_MP_MIN_FRAMING(blen) ? cl - WD_MP_MIN_FRAMING(blen) : 0;
 	if (want > r->s->max_size)
 		want = r->s->max_size;
-	rc = quota_reserve(r, owner, 0, want, replaced, rid, ridsz, &got);
+	rc = quota_reserve(r, owner, 0, want, old->found ? old->size : 0,
+	    rid, ridsz, &got);
 	if (rc == WD_OK && got < want) {
 		u->max = got;
 		u->over = WD_E_QUOTA;

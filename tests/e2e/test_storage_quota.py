@@ -129,37 +129,6 @@ def test_quota(t):
     t.check("quota unset: unlimited", st == 200, (st, b))
 
 
-def test_ownerless_object_charged_to_its_writer(t):
-    """An object nobody owns (stored with the admin secret alone) counts
-    against nobody; a user who may write it is charged for the bytes and
-    becomes its owner, so no user stores bytes that count against no
-    one."""
-    s = t.s
-    secret = "s" * 40
-    s.reconfigure(WARDEN_STORAGE_QUOTA="1000", WARDEN_ADMIN_SECRET=secret)
-    uid, tok, k = new_owner(s)
-    st, _, b = ts.upload(s, k + "pre", b"p" * 900, raw=True,
-                         headers={"X-Warden-Admin-Secret": secret})
-    owner = s.psql("SELECT coalesce(owner, 'none') FROM storage.objects "
-                   "WHERE key = '%spre'" % k).stdout.strip()
-    t.check("admin upload without a token: stored, owned by nobody",
-            st == 200 and owner == "none", (st, b, owner))
-    st, _, b = ts.upload(s, k + "pre", b"P" * 1001, tok, raw=True)
-    t.check("the user overwrites it past the user's quota: 413",
-            st == 413 and ts.code(b) == "quota-exceeded", (st, b))
-    st, _, b = ts.upload(s, k + "pre", b"P" * 700, tok, raw=True)
-    owner = s.psql("SELECT coalesce(owner, 'none') FROM storage.objects "
-                   "WHERE key = '%spre'" % k).stdout.strip()
-    t.check("within it: 200, and the user owns the object now",
-            st == 200 and owner == uid, (st, b, owner))
-    t.check("...and is charged for it (700, no credit for bytes that "
-            "were nobody's)", counter(s, uid) == used(s, uid) == 700,
-            (counter(s, uid), used(s, uid)))
-    st, _, b = ts.upload(s, k + "more", b"m" * 301, tok, raw=True)
-    t.check("the rest of the quota is 300: 301 more bytes is 413",
-            st == 413, (st, b))
-
-
 def test_reservation_lives_with_its_upload(t):
     """A reservation counts for as long as its upload holds the blob's
     lock, even past the hour after which a dead request's reservation
