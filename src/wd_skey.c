@@ -18,8 +18,10 @@
  * make "evil\u202Etxt.exe" display as "evilexe.txt", zero-width ones
  * make two keys look alike), the line and paragraph separators, and
  * the rest of Default_Ignorable_Code_Point (DerivedCoreProperties.txt:
- * variation selectors, fillers, the combining grapheme joiner), which
- * renderers draw as nothing as well.
+ * fillers, the combining grapheme joiner), which renderers draw as
+ * nothing as well. Variation selectors stay allowed: phones put U+FE0F
+ * after many emoji ("\u2764\uFE0F.png"), and CJK and Mongolian text
+ * uses them; they change a glyph's form, never hide a character.
  */
 static const struct {
 	unsigned long	 lo, hi;
@@ -34,13 +36,12 @@ static const struct {
 	{ 0x08e2, 0x08e2 },
 	{ 0x115f, 0x1160 },	/* Hangul choseong/jungseong fillers */
 	{ 0x17b4, 0x17b5 },	/* Khmer inherent vowels */
-	{ 0x180b, 0x180f },	/* Mongolian variation selectors, MVS */
+	{ 0x180e, 0x180e },	/* Mongolian vowel separator */
 	{ 0x200b, 0x200f },	/* zero width space .. RLM */
 	{ 0x2028, 0x202e },	/* separators, LRE RLE PDF LRO RLO */
 	{ 0x2060, 0x206f },	/* word joiner, invisible operators,
 				   isolates LRI RLI FSI PDI, deprecated */
 	{ 0x3164, 0x3164 },	/* Hangul filler */
-	{ 0xfe00, 0xfe0f },	/* variation selectors */
 	{ 0xfeff, 0xfeff },	/* zero width no-break space, BOM */
 	{ 0xffa0, 0xffa0 },	/* halfwidth Hangul filler */
 	{ 0xfff0, 0xfffb },	/* (reserved), interlinear annotation */
@@ -49,7 +50,8 @@ static const struct {
 	{ 0x13430, 0x1343f },	/* Egyptian hieroglyph format controls */
 	{ 0x1bca0, 0x1bca3 },	/* shorthand format controls */
 	{ 0x1d173, 0x1d17a },	/* musical symbol format controls */
-	{ 0xe0000, 0xe0fff },	/* tags, variation selectors supplement */
+	{ 0xe0000, 0xe00ff },	/* tags and their reserved block */
+	{ 0xe01f0, 0xe0fff },	/* reserved (default ignorable) */
 };
 
 static int

@@ -412,6 +412,7 @@ sendfile_hdr(const char *path, int partial, uint64_t off, uint64_t len,
 #define SIG_EXP		"X-Warden-Expires"
 #define SIG_SIG		"X-Warden-Signature"
 #define SIG_OP		"read"
+#define SIG_SKEW	60	/* s */
 
 /*
  * A signed URL read: 0 when the query carries no signature parameter,
@@ -436,8 +437,9 @@ signed_read(struct sreq *r, const struct obj *o, enum wd_err *rc)
 	    WD_OK)
 		return 1;
 	/* a lowered WARDEN_SIGNED_URL_MAX_AGE also ends the URLs issued
-	 * under the old one that would outlive it */
-	if (exp > now + (uint64_t)r->s->sign_max_age)
+	 * under the old one that would outlive it (with a minute for the
+	 * clocks of two hosts that sign and serve) */
+	if (exp > now + (uint64_t)r->s->sign_max_age + SIG_SKEW)
 		return 1;
 	*rc = wd_sign_check(r->s->sign_key, r->s->sign_key_len, SIG_OP,
 	    r->key, r->klen, o->blob, exp, sig, now);

@@ -96,14 +96,17 @@ test_table(void)
 		{ "a\xcd\x8f" "b", 0, WD_E_BADKEY, NULL, 0 },	/* CGJ */
 		{ "a\xe1\x85\x9f" "b", 0, WD_E_BADKEY, NULL, 0 },	/* filler */
 		{ "a\xe1\x9e\xb4" "b", 0, WD_E_BADKEY, NULL, 0 },	/* Khmer */
-		{ "a\xe1\xa0\x8b" "b", 0, WD_E_BADKEY, NULL, 0 },	/* FVS1 */
 		{ "a\xe2\x81\xa5" "b", 0, WD_E_BADKEY, NULL, 0 },	/* 2065 */
 		{ "a\xe3\x85\xa4" "b", 0, WD_E_BADKEY, NULL, 0 },	/* filler */
-		{ "report.pdf\xef\xb8\x8f", 0, WD_E_BADKEY, NULL, 0 }, /* VS16 */
-		{ "a%EF%B8%80b", 0, WD_E_BADKEY, NULL, 0 },		/* VS1 */
 		{ "a\xef\xbe\xa0" "b", 0, WD_E_BADKEY, NULL, 0 },	/* filler */
-		{ "a\xf3\xa0\x84\x80" "b", 0, WD_E_BADKEY, NULL, 0 }, /* VS17 */
 		{ "a\xf3\xa0\xbf\xbf" "b", 0, WD_E_BADKEY, NULL, 0 }, /* E0FFF */
+		/* variation selectors stay valid: emoji, CJK, Mongolian */
+		{ "\xe2\x9d\xa4\xef\xb8\x8f.png", 0, WD_OK, NULL, 0 }, /* VS16 */
+		{ "a%EF%B8%80b", 0, WD_OK, "a\xef\xb8\x80" "b", 0 },	/* VS1 */
+		{ "a\xf3\xa0\x84\x80" "b", 0, WD_OK, NULL, 0 },	/* VS17 */
+		{ "a\xe1\xa0\x8b" "b", 0, WD_OK, NULL, 0 },	/* FVS1 */
+		{ "a\xf3\xa0\x87\xaf" "b", 0, WD_OK, NULL, 0 },	/* VS256 */
+		{ "a\xf3\xa0\x87\xb0" "b", 0, WD_E_BADKEY, NULL, 0 }, /* E01F0 */
 		/* neighbours stay valid */
 		{ "a\xe2\x80\x8a" "b", 0, WD_OK, NULL, 0 },	/* hair space */
 		{ "a\xe2\x80\xaf" "b", 0, WD_OK, NULL, 0 },	/* NNBSP */
