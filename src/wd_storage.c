@@ -215,6 +215,26 @@ authorize(struct sreq *r, enum wd_rules_op op, const char *key,
 	return WD_OK;
 }
 
+/*
+ * The object at r->key, for op on it: WD_E_NOTFOUND when it is absent
+ * (told only after the rules, so a refused caller learns nothing of
+ * it), WD_E_FORBIDDEN when the rules refuse.
+ */
+static enum wd_err
+existing(struct sreq *r, enum wd_rules_op op, struct obj *o)
+{
+	enum wd_err	 rc;
+	int		 pub;
+
+	memset(o, 0, sizeof(*o));
+	rc = r->dir ? WD_E_NOTFOUND : lookup(r, o);
+	if (rc == WD_OK)
+		rc = authorize(r, op, r->key, r->klen, o, &pub);
+	if (rc == WD_OK && !o->found)
+		rc = WD_E_NOTFOUND;
+	return rc;
+}
+
 static enum wd_err
 add_str(struct wd_buf *b, const char *name, const char *v)
 {
@@ -1046,13 +1066,8 @@ delete_object(struct sreq *r)
 	struct obj	 o;
 	char		 now[WD_BLOB_LEN + 1];
 	enum wd_err	 rc;
-	int		 pub;
 
-	rc = r->dir ? WD_E_NOTFOUND : lookup(r, &o);
-	if (rc == WD_OK)
-		rc = authorize(r, WD_RULES_DELETE, r->key, r->klen, &o, &pub);
-	if (rc == WD_OK && !o.found)
-		rc = WD_E_NOTFOUND;
+	rc = existing(r, WD_RULES_DELETE, &o);
 	if (rc == WD_OK) {
 		p[0] = r->key;
 		p[1] = o.blob;
@@ -1109,7 +1124,6 @@ sign_object(struct sreq *r)
 	int64_t			 in;
 	time_t			 exp;
 	size_t			 plen;
-	int			 pub;
 
 	wd_buf_init(&b, 8 * 1024);
 	rc = WD_E_UNAVAILABLE;		/* no key configured: no URLs */
@@ -1126,11 +1140,7 @@ sign_object(struct sreq *r)
 	rc = WD_E_BADREQ;
 	if (in < 1 || in > r->s->sign_max_age)
 		goto out;
-	rc = lookup(r, &o);
-	if (rc == WD_OK)
-		rc = authorize(r, WD_RULES_GET, r->key, r->klen, &o, &pub);
-	if (rc == WD_OK && !o.found)
-		rc = WD_E_NOTFOUND;
+	rc = existing(r, WD_RULES_GET, &o);
 	if (rc != WD_OK)
 		goto out;
 	exp = time(NULL) + (time_t)in;
@@ -1178,7 +1188,6 @@ revoke_token(struct sreq *r)
 	struct obj		 o;
 	const char		*p[2];
 	enum wd_err		 rc;
-	int			 pub;
 
 	rc = r->dir ? WD_E_NOTFOUND : wd_http_read_body(r->rq, 1024);
 	if (rc == WD_OK)
@@ -1189,11 +1198,7 @@ revoke_token(struct sreq *r)
 	    "revoke-token") != 0)
 		rc = WD_E_BADREQ;
 	if (rc == WD_OK)
-		rc = lookup(r, &o);
-	if (rc == WD_OK)
-		rc = authorize(r, WD_RULES_UPDATE, r->key, r->klen, &o, &pub);
-	if (rc == WD_OK && !o.found)
-		rc = WD_E_NOTFOUND;
+		rc = existing(r, WD_RULES_UPDATE, &o);
 	if (rc == WD_OK) {
 		p[0] = r->key;
 		p[1] = o.blob;
