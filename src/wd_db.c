@@ -183,7 +183,8 @@ get(struct wd_db *db)
 		    PQerrorMessage(db->conn));
 		return NULL;
 	}
-	name_session(db);
+	if (db->settles)
+		name_session(db);
 	return db->conn;
 }
 

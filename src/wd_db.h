@@ -36,8 +36,13 @@ struct wd_db {
 				 * new connection replaces it) */
 	unsigned nlocks;	/* session-level locks held on conn: while
 				 * any is, conn is never replaced */
+	/* set by a user of wd_db_settle before its first statement: each
+	 * new connection's session is then named (one query); others
+	 * never pay for it */
+	int	 settles;
 	/* the server session of conn: its process and start time, ""
-	 * when unknown (behind a pooler the process is not ours alone) */
+	 * when unknown (not named, or behind a pooler, where the process
+	 * is not ours alone) */
 	char	 pid[16];
 	char	 started[48];
 	/* the session that lost a write's answer (wd_db_settle): lost is
@@ -146,7 +151,8 @@ enum wd_err	wd_db_wait(struct wd_db *db, int timeout_ms, int *notified);
  * or its session is gone; WD_E_DBDOWN when that cannot be known, also
  * whenever the session could not be named (a pooler such as PgBouncer
  * between us and the server: the caller then keeps what it cannot
- * prove unused). Needs PostgreSQL 14 or later.
+ * prove unused), and when db->settles was not set before the write's
+ * connection was made. Needs PostgreSQL 14 or later.
  */
 #define WD_DB_SETTLE_MS	5000
 enum wd_err	wd_db_settle(struct wd_db *db);

@@ -1458,6 +1458,7 @@ wd_storage_init(struct wd_storage *s, char *err, size_t errsz)
 	    wd_revoke_init(&s->rvk, wd_cfg_str(c, WD_CFG_DATABASE_URL), err,
 	    errsz) != WD_OK)
 		return WD_E_CONFIG;
+	s->own_db.settles = 1;		/* row_blob settles lost writes */
 	s->revoked = wd_revoke_check;
 	s->revoked_arg = &s->rvk;
 	s->key = &s->own_key;
