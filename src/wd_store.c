@@ -97,19 +97,25 @@ wd_store_cleanup(struct wd_store *st)
 	st->dir = NULL;
 }
 
-/* fs: "<dir>/<xx>" (sub = 1) or "<dir>/<xx>/<blob>". */
+/* fs paths of a blob: its shard, the blob, its upload's named
+ * temporary file */
+enum path_of {
+	PATH_SHARD,	/* "<dir>/<xx>" */
+	PATH_BLOB,	/* "<dir>/<xx>/<blob>" */
+	PATH_TMP	/* "<dir>/<xx>/.tmp-<blob>" */
+};
+
 static enum wd_err
-blob_path(const struct wd_store *st, const char *blob, int sub, char *buf,
-    size_t sz)
+blob_path(const struct wd_store *st, const char *blob, enum path_of what,
+    char *buf, size_t sz)
 {
 	int	 n;
 
 	if (!wd_store_blob_valid(blob))
 		return WD_E_INTERNAL;
-	if (sub)
-		n = snprintf(buf, sz, "%s/%.2s", st->dir, blob);
-	else
-		n = snprintf(buf, sz, "%s/%.2s/%s", st->dir, blob, blob);
+	n = snprintf(buf, sz, "%s/%.2s%s%s%s", st->dir, blob,
+	    what == PATH_SHARD ? "" : "/", what == PATH_TMP ? TMP_PREFIX : "",
+	    what == PATH_SHARD ? "" : blob);
 	if (n < 0 || (size_t)n >= sz)
 		return WD_E_TOOBIG;
 	return WD_OK;
@@ -121,7 +127,7 @@ wd_store_path(const struct wd_store *st, const char *blob, char *buf,
 {
 	if (st->kind != WD_STORE_FS)
 		return WD_E_NOTFOUND;
-	return blob_path(st, blob, 0, buf, sz);
+	return blob_path(st, blob, PATH_BLOB, buf, sz);
 }
 
 static void
@@ -157,8 +163,7 @@ enum wd_err
 wd_store_put_begin_as(struct wd_store *st, struct wd_store_put *p,
     wd_store_claim_fn claim, void *arg)
 {
-	char		 dir[1024];
-	int		 n;
+	char		 dir[1024], path[1200];
 	enum wd_err	 rc;
 
 	memset(p, 0, sizeof(*p));
@@ -169,7 +174,7 @@ wd_store_put_begin_as(struct wd_store *st, struct wd_store_put *p,
 		return rc;
 	if (st->kind == WD_STORE_S3)
 		return WD_OK;	/* nothing on disk: parts go to S3 */
-	if (blob_path(st, p->blob, 1, dir, sizeof(dir)) != WD_OK)
+	if (blob_path(st, p->blob, PATH_SHARD, dir, sizeof(dir)) != WD_OK)
 		return WD_E_INTERNAL;
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
 		return WD_E_INTERNAL;
@@ -179,21 +184,12 @@ wd_store_put_begin_as(struct wd_store *st, struct wd_store_put *p,
 		return WD_OK;
 	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
 		return WD_E_INTERNAL;
-	n = snprintf(p->tmp, sizeof(p->tmp), TMP_PREFIX "%s", p->blob);
-	if (n < 0 || (size_t)n >= sizeof(p->tmp))
+	if (blob_path(st, p->blob, PATH_TMP, path, sizeof(path)) != WD_OK)
 		return WD_E_INTERNAL;
-	{
-		char	 path[1200];
-
-		n = snprintf(path, sizeof(path), "%s/%s", dir, p->tmp);
-		if (n < 0 || (size_t)n >= sizeof(path))
-			return WD_E_INTERNAL;
-		p->fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
-		    0640);
-		if (p->fd < 0)
-			return WD_E_INTERNAL;
-		p->named = 1;
-	}
+	p->fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0640);
+	if (p->fd < 0)
+		return WD_E_INTERNAL;
+	p->named = 1;
 	return WD_OK;
 }
 
@@ -355,12 +351,6 @@ wd_store_put_from(struct wd_store_put *p, uint64_t size, wd_store_read_fn fn,
 	return rc;
 }
 
-static void
-tmp_path(const struct wd_store_put *p, char *buf, size_t sz)
-{
-	snprintf(buf, sz, "%s/%.2s/%s", p->st->dir, p->blob, p->tmp);
-}
-
 /* Frees what p holds; aborts nothing. */
 static void
 put_close(struct wd_store_put *p)
@@ -371,8 +361,9 @@ put_close(struct wd_store_put *p)
 		close(p->fd);
 	p->fd = -1;
 	if (p->named) {
-		tmp_path(p, path, sizeof(path));
-		unlink(path);
+		if (blob_path(p->st, p->blob, PATH_TMP, path, sizeof(path)) ==
+		    WD_OK)
+			unlink(path);
 		p->named = 0;
 	}
 	free(p->upload_id);
@@ -437,16 +428,17 @@ commit_fs(struct wd_store_put *p)
 	char	 dir[1024], path[1024], proc[64];
 	int	 dfd;
 
-	if (blob_path(p->st, p->blob, 1, dir, sizeof(dir)) != WD_OK ||
-	    blob_path(p->st, p->blob, 0, path, sizeof(path)) != WD_OK)
+	if (blob_path(p->st, p->blob, PATH_SHARD, dir, sizeof(dir)) !=
+	    WD_OK || blob_path(p->st, p->blob, PATH_BLOB, path,
+	    sizeof(path)) != WD_OK)
 		return WD_E_INTERNAL;
 	if (fsync(p->fd) != 0)
 		return WD_E_INTERNAL;
 	if (p->named) {
 		char	 tmp[1200];
 
-		tmp_path(p, tmp, sizeof(tmp));
-		if (rename(tmp, path) != 0)
+		if (blob_path(p->st, p->blob, PATH_TMP, tmp, sizeof(tmp)) !=
+		    WD_OK || rename(tmp, path) != 0)
 			return WD_E_INTERNAL;
 		p->named = 0;
 	} else {
@@ -501,7 +493,7 @@ read_fs(struct wd_store *st, const char *blob, uint64_t off, uint64_t len,
 	ssize_t		 n;
 	int		 fd;
 
-	rc = blob_path(st, blob, 0, path, sizeof(path));
+	rc = blob_path(st, blob, PATH_BLOB, path, sizeof(path));
 	if (rc != WD_OK)
 		return rc;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -553,7 +545,7 @@ wd_store_remove(struct wd_store *st, const char *blob)
 		return WD_E_INTERNAL;
 	if (st->kind == WD_STORE_S3)
 		return wd_s3_delete(&st->s3, blob);
-	if (blob_path(st, blob, 0, path, sizeof(path)) != WD_OK)
+	if (blob_path(st, blob, PATH_BLOB, path, sizeof(path)) != WD_OK)
 		return WD_E_INTERNAL;
 	if (unlink(path) != 0 && errno != ENOENT)
 		return WD_E_INTERNAL;
@@ -565,10 +557,9 @@ wd_store_remove_tmp(struct wd_store *st, const char *blob)
 {
 	char	 path[1200];
 
-	if (!wd_store_blob_valid(blob) || st->kind != WD_STORE_FS)
+	if (st->kind != WD_STORE_FS ||
+	    blob_path(st, blob, PATH_TMP, path, sizeof(path)) != WD_OK)
 		return WD_E_INTERNAL;
-	snprintf(path, sizeof(path), "%s/%.2s/" TMP_PREFIX "%s", st->dir,
-	    blob, blob);
 	if (unlink(path) != 0 && errno != ENOENT)
 		return WD_E_INTERNAL;
 	return WD_OK;

@@ -70,7 +70,6 @@ struct wd_store_put {
 	void		*record_arg;
 	int		 fd;		/* fs: -1 when closed */
 	int		 named;		/* fallback: tmp has a name */
-	char		 tmp[64];	/* fallback temporary name */
 	uint64_t	 size;
 	char		 blob[WD_BLOB_LEN + 1];
 	/* s3: the part being filled (part_size bytes, allocated at the
