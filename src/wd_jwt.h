@@ -140,8 +140,8 @@ struct wd_jwt_mint {
  * WD_MAX_CLAIMS - 4 (NULL values count), a claim name not
  * [a-z_][a-z0-9_]* of at most WD_JWT_MAX_CLAIM_NAME bytes, repeated, or
  * one of user_id, default_role, allowed_roles, role, session_id (which
- * would replace an identity claim), lifetime <= 0 or exp overflowing, or a token longer than
- * WD_MAX_TOKEN. WD_E_CONFIG when k cannot sign (no private key, or a
+ * would replace an identity claim), lifetime <= 0 or exp overflowing,
+ * or a token longer than WD_MAX_TOKEN. WD_E_CONFIG when k cannot sign (no private key, or a
  * zeroed key); WD_E_INTERNAL when libjwt fails.
  *
  * Nothing in m is kept. On WD_OK *out is the token, caller-owned: wipe

@@ -483,7 +483,8 @@ read_body(char *p, size_t sz, size_t n, void *arg)
 {
 	struct bodyctx	*c = arg;
 	uint64_t	 left = c->b->len - c->done;
-	size_t		 k = sz * n < left ? sz * n : (size_t)left, got = 0;
+	size_t		 k = sz * n < left ? sz * n : (size_t)left;
+	size_t		 got = 0;
 
 	if (k == 0)
 		return 0;

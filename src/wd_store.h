@@ -15,8 +15,8 @@
  *       PUT. Bytes pushed by wd_store_put_write are gathered one part at
  *       a time in memory (a part's length must be known before it is
  *       sent); a body of known length given to wd_store_put_from goes to
- *       S3 as curl reads it, with no part in memory. Downloads stream from S3 to
- *       the client, checked against the range asked.
+ *       S3 as curl reads it, with no part in memory. Downloads stream
+ *       from S3 to the client, checked against the range asked.
  *
  * Nothing exists under a blob id until the upload makes it: fs at
  * commit (the link), s3 at the first full part (the multipart upload,
@@ -90,8 +90,8 @@ typedef enum wd_err (*wd_store_data_fn)(void *arg, const char *p,
 
 /*
  * From WARDEN_STORAGE_BACKEND (fs or s3), WARDEN_STORAGE_DIR (fs: must be
- * a writable directory; s3: unused) and WARDEN_S3_*. WD_E_CONFIG with one line in err. Caller cleans up
- * with wd_store_cleanup().
+ * a writable directory; s3: unused) and WARDEN_S3_*. WD_E_CONFIG with
+ * one line in err. Caller cleans up with wd_store_cleanup().
  */
 enum wd_err	wd_store_init(struct wd_store *st, const struct wd_cfg *cfg,
 		    char *err, size_t errsz);
