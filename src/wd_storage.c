@@ -116,7 +116,6 @@ lookup(struct sreq *r, struct obj *o)
 	return rc;
 }
 
-/* The caller: a verified token, or anonymous when none is presented. */
 /*
  * A wrong admin secret: counted per address (issue #11), refused 403,
  * or 429 past the limit; a throttle that cannot be read fails closed.
@@ -143,6 +142,7 @@ wrong_admin(struct sreq *r)
 	return rc;
 }
 
+/* The caller: a verified token, or anonymous when none is presented. */
 static enum wd_err
 who(struct sreq *r)
 {
@@ -1169,7 +1169,7 @@ out:
 	wd_buf_cleanup(&b);
 }
 
-/* ---- list ---- */
+/* ---- access token ---- */
 
 /*
  * POST /storage/m/<key> {"action":"revoke-token"} (HBP v2): a new access
@@ -1220,6 +1220,8 @@ revoke_token(struct sreq *r)
 		wd_http_error(r->rq, rc, NULL);
 	json_object_put(body);
 }
+
+/* ---- list ---- */
 
 static void
 list_dir(struct sreq *r)
