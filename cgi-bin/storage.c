@@ -15,10 +15,16 @@
 #include "wd_storage.h"
 #include "wd_util.h"
 
+static const enum wd_storage_route object = WD_STORAGE_OBJECT;
+static const enum wd_storage_route meta = WD_STORAGE_META;
+static const enum wd_storage_route sign = WD_STORAGE_SIGN;
+
+/* any other method: 405 (wd_http) */
 static const struct wd_route routes[] = {
-	{ "/storage/o/", NULL, wd_storage_serve, NULL },
-	{ "/storage/m/", NULL, wd_storage_serve, NULL },
-	{ "/storage/sign/", NULL, wd_storage_serve, NULL },
+	{ "/storage/o/", "GET HEAD POST PUT DELETE", wd_storage_serve,
+	    &object },
+	{ "/storage/m/", "GET HEAD POST", wd_storage_serve, &meta },
+	{ "/storage/sign/", "POST", wd_storage_serve, &sign },
 };
 
 /* `storage gc [MINUTES]`: the orphan sweep, for cron or a timer. Exits

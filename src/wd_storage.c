@@ -1501,11 +1501,12 @@ enum wd_err
 wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 {
 	struct wd_storage *s = ctx;
+	enum wd_storage_route route = *(const enum wd_storage_route *)arg;
 	struct sreq	*r;
 	const char	*m = rq->method;
 	enum wd_err	 rc;
-	size_t		 plen = PREFIX_LEN;
-	int		 sign = 0;
+	int		 sign = route == WD_STORAGE_SIGN;
+	size_t		 plen = sign ? SIGN_LEN : PREFIX_LEN;
 
 	/* the key buffer and claims live on the heap, not the stack */
 	r = wd_xcalloc(1, sizeof(*r));
@@ -1513,25 +1514,12 @@ wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 	r->rq = rq;
 	r->ctx.query = rq->query;
 	r->ctx.query_len = strlen(rq->query);
-	rc = WD_E_NOTFOUND;
-	if (rq->path_len >= SIGN_LEN && strncmp(rq->uri, "/storage/sign/",
-	    SIGN_LEN) == 0) {
-		sign = 1;
-		plen = SIGN_LEN;
-	} else if (rq->path_len < PREFIX_LEN || (strncmp(rq->uri,
-	    "/storage/o/", PREFIX_LEN) != 0 && strncmp(rq->uri,
-	    "/storage/m/", PREFIX_LEN) != 0))
-		goto out;
-	r->meta = !sign && rq->uri[9] == 'm';
+	r->meta = route == WD_STORAGE_META;
+	/* the route's prefix (plen bytes) matched, method included
+	 * (cgi-bin/storage.c) */
 	rc = wd_skey_decode(rq->uri + plen, rq->path_len - plen,
 	    r->key, sizeof(r->key), &r->klen, &r->dir);
 	if (rc != WD_OK)
-		goto out;
-	rc = WD_E_METHOD;
-	if (sign ? strcmp(m, "POST") != 0 :
-	    (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 &&
-	    (r->meta ? strcmp(m, "POST") != 0 : (strcmp(m, "POST") != 0 &&
-	    strcmp(m, "PUT") != 0 && strcmp(m, "DELETE") != 0))))
 		goto out;
 	rc = who(r);
 	if (rc != WD_OK)
@@ -1557,6 +1545,5 @@ out:
 		wd_http_error(rq, rc, NULL);
 	wd_claims_cleanup(&r->c);
 	free(r);
-	(void)arg;
 	return WD_OK;
 }

@@ -91,7 +91,15 @@ struct wd_storage_gcstat {
 enum wd_err	wd_storage_gc(struct wd_storage *s, long min_age,
 		    struct wd_storage_gcstat *st);
 
-/* The wd_route handler (ctx: the struct wd_storage) for every path under
+/* What a route under /storage/ serves: its wd_route arg. */
+enum wd_storage_route {
+	WD_STORAGE_OBJECT,	/* /storage/o/<key> */
+	WD_STORAGE_META,	/* /storage/m/<key or dir/> */
+	WD_STORAGE_SIGN		/* /storage/sign/<key> */
+};
+
+/* The wd_route handler (ctx: the struct wd_storage; arg: a const enum
+ * wd_storage_route, the route's own prefix matched) for every path under
  * /storage/. Always answers. */
 enum wd_err	wd_storage_serve(void *ctx, struct wd_req *rq,
 		    const void *arg);
