@@ -275,15 +275,22 @@ wait_healthy() {
 	die "/healthz did not answer; see $RUN/log/"
 }
 
+# Sends TERM to process $1 and waits until it is gone, up to 30 s: a
+# loaded machine can be slow to reap lighttpd's binaries, and a new
+# lighttpd cannot bind while the old one holds the port. 1 if it is
+# still there.
+end_process() {
+	kill "$1"
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 300 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	! kill -0 "$1" 2>/dev/null
+}
+
 stop_web() {
 	if pid=$(web_pid); then
-		kill "$pid"
-		i=0
-		# up to 30 s: a loaded machine can be slow to reap the binaries,
-		# and a new lighttpd cannot bind while this one holds the port
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 300 ]; do
-			sleep 0.1; i=$((i + 1))
-		done
+		end_process "$pid" || true
 	fi
 	rm -f "$RUN/lighttpd.pid"
 }
@@ -304,14 +311,7 @@ pid_of() {
 
 stop_pid() {
 	if pid=$(pid_of "$1"); then
-		kill "$pid"
-		i=0
-		# up to 30 s: a loaded machine can be slow to reap the binaries,
-		# and a new lighttpd cannot bind while this one holds the port
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 300 ]; do
-			sleep 0.1; i=$((i + 1))
-		done
-		kill -9 "$pid" 2>/dev/null || true
+		end_process "$pid" || kill -9 "$pid" 2>/dev/null || true
 	fi
 	rm -f "$1"
 }

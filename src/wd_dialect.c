@@ -489,11 +489,24 @@ const struct wd_dialect wd_dialect_hbp2 = {
 
 /* ---- Hasura Actions (API.md §6, hasura.md §2) ---- */
 
+/* Session variable name of sv (an object) if it is a string, else
+ * NULL. */
+static const char *
+session_var(struct json_object *sv, const char *name)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(sv, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
 static enum wd_err
 action_parse(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
     struct wd_areq *in, const char **msg)
 {
-	struct json_object	*input = NULL, *sv = NULL, *uid = NULL;
+	struct json_object	*input = NULL, *sv = NULL;
 	const char		*sec;
 	enum wd_err		 rc;
 
@@ -515,14 +528,10 @@ action_parse(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 	/* the caller Hasura vouches for (lower-case keys, hasura.md §2) */
 	if (json_object_object_get_ex(in->root, "session_variables", &sv) &&
 	    json_object_is_type(sv, json_type_object)) {
-		if (json_object_object_get_ex(sv, "x-hasura-user-id", &uid) &&
-		    json_object_is_type(uid, json_type_string))
-			in->session_uid = json_object_get_string(uid);
+		in->session_uid = session_var(sv, "x-hasura-user-id");
 		/* Warden's tokens carry it (wd_jwt_mint): a revoked
 		 * session's calls are refused */
-		if (json_object_object_get_ex(sv, "x-hasura-session-id",
-		    &uid) && json_object_is_type(uid, json_type_string))
-			in->session_sid = json_object_get_string(uid);
+		in->session_sid = session_var(sv, "x-hasura-session-id");
 	}
 	return take(op, input, 0, in, msg);
 }

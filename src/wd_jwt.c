@@ -755,9 +755,22 @@ out:
 
 /* Custom claims must not replace an identity claim (json-c's add
  * replaces a key silently); wd_svc.c refuses them in the configuration
- * as well, this keeps a caller's mistake out of a signed token. */
+ * as well (wd_jwt_claim_reserved), this keeps a caller's mistake out of
+ * a signed token. */
 static const char *const reserved_claims[] = { "user_id", "default_role",
     "allowed_roles", "role", "session_id" };
+
+int
+wd_jwt_claim_reserved(const char *col)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(reserved_claims) / sizeof(reserved_claims[0]);
+	    i++)
+		if (strcmp(col, reserved_claims[i]) == 0)
+			return 1;
+	return 0;
+}
 
 /*
  * company_id -> x-hasura-company-id: each '_' becomes '-'. HBP runs
@@ -785,10 +798,8 @@ claim_name(const char *col, char *out)
 		    (i > 0 && c >= '0' && c <= '9')))
 			return 0;
 	}
-	for (i = 0; i < sizeof(reserved_claims) / sizeof(reserved_claims[0]);
-	    i++)
-		if (strcmp(col, reserved_claims[i]) == 0)
-			return 0;
+	if (wd_jwt_claim_reserved(col))
+		return 0;
 	memcpy(out, CLAIM_PREFIX, sizeof(CLAIM_PREFIX) - 1);
 	for (i = 0; i < n; i++)
 		out[sizeof(CLAIM_PREFIX) - 1 + i] = col[i] == '_' ? '-' :

@@ -102,6 +102,11 @@ enum wd_err	wd_jwt_sign(const struct wd_jwt_key *k,
  * length (NAMEDATALEN - 1), as wd_svc.c checks WARDEN_JWT_CUSTOM_FIELDS. */
 #define WD_JWT_MAX_CLAIM_NAME	63
 
+/* 1 if custom claim column col would replace an identity claim
+ * (x-hasura-user-id, -default-role, -allowed-roles, -role,
+ * -session-id): refused in a token and in the configuration. */
+int		wd_jwt_claim_reserved(const char *col);
+
 /* What an access token says (API.md §4/§5, Hasura's JWT claims). */
 struct wd_jwt_mint {
 	const char		*user_id;	/* sub, x-hasura-user-id */
@@ -141,8 +146,8 @@ struct wd_jwt_mint {
  * [a-z_][a-z0-9_]* of at most WD_JWT_MAX_CLAIM_NAME bytes, repeated, or
  * one of user_id, default_role, allowed_roles, role, session_id (which
  * would replace an identity claim), lifetime <= 0 or exp overflowing,
- * or a token longer than WD_MAX_TOKEN. WD_E_CONFIG when k cannot sign (no private key, or a
- * zeroed key); WD_E_INTERNAL when libjwt fails.
+ * or a token longer than WD_MAX_TOKEN. WD_E_CONFIG when k cannot sign
+ * (no private key, or a zeroed key); WD_E_INTERNAL when libjwt fails.
  *
  * Nothing in m is kept. On WD_OK *out is the token, caller-owned: wipe
  * and free it with wd_freezero(*out, strlen(*out)) (or free()). On error

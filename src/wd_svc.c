@@ -16,26 +16,23 @@
 } while (0)
 
 /*
- * Custom JWT fields must not shadow the identity claims (user-id,
- * default-role, allowed-roles, role), and a registration field must not
- * let a new user pick their own id or timestamps.
+ * Custom JWT fields must not shadow the identity claims
+ * (wd_jwt_claim_reserved), and a registration field must not let a new
+ * user pick their own id or timestamps.
  */
 static enum wd_err
 reserved(const struct wd_svc *s, char *err, size_t errsz)
 {
-	static const char *const jwt[] = { "user_id", "default_role",
-	    "allowed_roles", "role", "session_id" };
 	static const char *const reg[] = { "id", "created_at",
 	    "updated_at" };
 	size_t	 i, j;
 
 	for (i = 0; i < s->njwt_fields; i++)
-		for (j = 0; j < sizeof(jwt) / sizeof(jwt[0]); j++)
-			if (strcmp(s->jwt_fields[i], jwt[j]) == 0) {
-				ERRF("WARDEN_JWT_CUSTOM_FIELDS: %s would "
-				    "replace an identity claim", jwt[j]);
-				return WD_E_CONFIG;
-			}
+		if (wd_jwt_claim_reserved(s->jwt_fields[i])) {
+			ERRF("WARDEN_JWT_CUSTOM_FIELDS: %s would replace an "
+			    "identity claim", s->jwt_fields[i]);
+			return WD_E_CONFIG;
+		}
 	for (i = 0; i < s->nreg_fields; i++)
 		for (j = 0; j < sizeof(reg) / sizeof(reg[0]); j++)
 			if (strcmp(s->reg_fields[i], reg[j]) == 0) {
