@@ -187,22 +187,34 @@ def lighttpd_stop(s):
 
 
 def add_ceiling(s, null_src):
-    """Copies the null responder into the run directory (readable by the
-    service user lighttpd drops to), appends its fastcgi.server entry to
-    the generated lighttpd.conf and restarts lighttpd on that file."""
-    nbin = os.path.join(s.run, "null_responder")
-    shutil.copyfile(null_src, nbin)
+    """The webhook's ceiling, /null, under the stack's lighttpd."""
+    nbin = add_responder(s, null_src, "null_responder")
+    restart_with(s, NULL_CONF.format(run=s.run, bin=nbin, procs=MAX_PROCS))
+
+
+def add_responder(s, src, name):
+    """Copies a bench responder into the run directory, readable by the
+    service user lighttpd drops to; returns its path there."""
+    nbin = os.path.join(s.run, name)
+    shutil.copyfile(src, nbin)
     os.chmod(nbin, 0o755)
     if os.getuid() == 0:
         shutil.chown(nbin, "warden", "warden")
+    return nbin
+
+
+def restart_with(s, conf_text):
+    """Appends conf_text to the generated lighttpd.conf and restarts
+    lighttpd on that file."""
     conf = os.path.join(s.run, "lighttpd.conf")
     lighttpd_stop(s)
     with open(conf, "a") as f:
-        f.write(NULL_CONF.format(run=s.run, bin=nbin, procs=MAX_PROCS))
+        f.write(conf_text)
     r = subprocess.run(["lighttpd", "-tt", "-f", conf],
                        capture_output=True, text=True)
     if r.returncode != 0:
-        die("bad lighttpd config with /null: " + r.stdout + r.stderr)
+        die("bad lighttpd config with the bench additions: " + r.stdout +
+            r.stderr)
     r = subprocess.run(["env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
                         "lighttpd", "-f", conf],
                        capture_output=True, text=True)

@@ -4,7 +4,7 @@
 backend (installed and started as tests/e2e/test_storage_s3.py does, into
 build/npm).
 
-    storage.py <bindir>
+    storage.py <bindir> <null_sendfile>
 
   1. download: GET of a 1 MiB object from the fs backend (lighttpd sends
      it, X-Sendfile) against lighttpd serving the very same file (a hard
@@ -17,6 +17,11 @@ build/npm).
      Each ratio is taken within a round and the median reported; the CPU
      time per request of lighttpd, the storage processes and PostgreSQL
      (/proc/<pid>/schedstat) is printed beside it. Target >= 80 %.
+     Beside them, the same file through tests/bench/null_sendfile under
+     the same lighttpd (/nullsf/, the storage section's settings, four
+     processes): a FastCGI responder that answers storage's headers and
+     X-Sendfile without any work, so its ratio is the most any FastCGI
+     binary can reach here (the ceiling).
   2. peak RSS of each storage process (VmHWM, reset through
      /proc/<pid>/clear_refs before each transfer and sampled every 20
      ms) during a 1 GiB upload and a 1 GiB download, on fs and on s3:
@@ -63,8 +68,9 @@ sys.path.insert(0, HERE)
 from stack import Stack  # noqa: E402
 import test_storage as ts  # noqa: E402
 import test_storage_s3 as s3  # noqa: E402
-from bench import (CONNS, THREADS, children, cpu_of,  # noqa: E402
-                   lighttpd_pid, median, ppid_of, wrk)
+from bench import (CONNS, THREADS, add_responder,  # noqa: E402
+                   children, cpu_of, lighttpd_pid, median, ppid_of,
+                   restart_with, wrk)
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
@@ -78,6 +84,29 @@ RANGE = (512 * 1024, 512 * 1024 + MIB - 1)     # 1 MiB out of 2 MiB
 RSS_TARGET_KIB = 16 * 1024
 RATIO_TARGET = 0.80
 TOKEN_LIFE = 4 * 3600   # the huge transfer may take long on a busy host
+
+
+# The download ceiling: the storage section's settings
+# (lighttpd/warden.conf.in) and its pool's (lighttpd/routes.py).
+SENDFILE_CONF = """
+# added by tests/bench/storage.py: the download ceiling
+$HTTP["url"] =^ "/nullsf/" {{
+	server.stream-request-body = 0
+	server.stream-response-body = 0
+	server.range-requests = "disable"
+}}
+fastcgi.server += (
+	"/nullsf/" => ((
+		"socket" => "{run}/sock/nullsf.sock",
+		"bin-path" => "{bin}",
+		"bin-environment" => ( "NULL_SENDFILE_DIR" => "{www}" ),
+		"max-procs" => 4,
+		"check-local" => "disable",
+		"x-sendfile" => "enable",
+		"x-sendfile-docroot" => ( "{www}" ),
+	)),
+)
+"""
 
 
 def die(msg):
@@ -323,12 +352,14 @@ def find_blob(s, blob):
     return None
 
 
-def download_bench(s, uid):
+def download_bench(s, uid, null_src):
     """Part 1: returns {name: merged rounds}."""
     tok = ts.token(s, uid, TOKEN_LIFE)
     hdr = [("Authorization", "Bearer " + tok)]
     one, two = os.urandom(MIB), os.urandom(2 * MIB)
     www = os.path.join(s.run, "www")
+    restart_with(s, SENDFILE_CONF.format(
+        run=s.run, www=www, bin=add_responder(s, null_src, "null_sendfile")))
     for name, data in (("one.bin", one), ("two.bin", two)):
         st, _, b = ts.upload(s, "user/%s/%s" % (uid, name), data, tok,
                              raw=True)
@@ -348,9 +379,12 @@ def download_bench(s, uid):
     rng = ("Range", "bytes=%d-%d" % RANGE)
     ends = (("storage", "/storage/o/user/%s/one.bin" % uid, [], one, 200),
             ("static", "/one.bin", [], one, 200),
+            ("ceiling", "/nullsf/one.bin", [], one, 200),
             ("storage range", "/storage/o/user/%s/two.bin" % uid, [rng],
              two[RANGE[0]:RANGE[1] + 1], 206),
             ("static range", "/two.bin", [rng],
+             two[RANGE[0]:RANGE[1] + 1], 206),
+            ("ceiling range", "/nullsf/two.bin", [rng],
              two[RANGE[0]:RANGE[1] + 1], 206))
     for name, path, extra, want, st in ends:
         h = check_get(s, path, hdr + extra, st, want)
@@ -387,7 +421,8 @@ def download_bench(s, uid):
             "bad": sum(r["non2xx"] + r["errors"] for r in rs),
             "all": [r["rps"] for r in rs],
         }
-    for a, b in (("storage", "static"), ("storage range", "static range")):
+    for a, b in (("storage", "static"), ("storage range", "static range"),
+                 ("ceiling", "static"), ("ceiling range", "static range")):
         res[a]["ratio"] = median([x["rps"] / y["rps"] for x, y in
                                   zip(runs[a], runs[b]) if y["rps"] > 0])
     for name in ("one.bin", "two.bin"):
@@ -709,14 +744,18 @@ def report(dl, rss, huge, load0, load1, notes):
         print("%-14s %7s %9s %9s %9s %8s %6s  %s" % (
             "endpoint", "req/s", "lighttpd", "storage", "postgres",
             "MiB/resp", "errors", "req/s per round"))
-        for name in ("storage", "static", "storage range", "static range"):
+        for name in ("storage", "ceiling", "static", "storage range",
+                     "ceiling range", "static range"):
             x = dl[name]
             print("%-14s %7.0f %6.0f us %6.0f us %6.0f us %8.3f %6d  %s" % (
                 name, x["rps"], x["web_us"], x["storage_us"], x["pg_us"],
                 x["mib_per"], x["bad"],
                 " ".join("%.0f" % v for v in x["all"])))
         print("(CPU time per request of lighttpd, the storage processes "
-              "and PostgreSQL: medians over the rounds)")
+              "and PostgreSQL: medians over the rounds; ceiling: "
+              "tests/bench/null_sendfile, a FastCGI responder that "
+              "answers storage's headers and X-Sendfile doing nothing "
+              "else, under the same lighttpd)")
     lines = list(rss) + (huge or {}).get("rows", [])
     if lines:
         print()
@@ -744,10 +783,13 @@ def report(dl, rss, huge, load0, load1, notes):
                            ("storage range", "static range",
                             "1 MiB range (206)")):
             x = dl[a]["ratio"]
+            c = a.replace("storage", "ceiling")
             print("%-44s %-28s %-10s %s" % (
                 "fs GET %s vs static" % what, "%.0f vs %.0f req/s: %.0f %%"
                 % (dl[a]["rps"], dl[b]["rps"], 100 * x), ">= 80 %",
-                verdict(x >= RATIO_TARGET)))
+                verdict(x >= RATIO_TARGET) + "; ceiling %.0f %% (storage "
+                "%.0f %% of it)" % (100 * dl[c]["ratio"],
+                                    100 * dl[a]["rps"] / dl[c]["rps"])))
     for r in lines:
         pk, secs = r["peak"]
         value = mib(pk.kib) + (" (%.0f s)" % secs if r["size"] > BIG
@@ -780,8 +822,8 @@ def report(dl, rss, huge, load0, load1, notes):
 
 
 def main():
-    if len(sys.argv) != 2:
-        die("usage: storage.py <bindir>")
+    if len(sys.argv) != 3:
+        die("usage: storage.py <bindir> <null_sendfile>")
     if shutil.which("wrk") is None:
         die("wrk missing (make deps)")
     t0 = time.time()
@@ -805,7 +847,7 @@ def main():
             srv = None
             notes.append("s3 figures skipped: " + err)
         uid = str(uuid.uuid4())
-        dl = download_bench(s, uid)
+        dl = download_bench(s, uid, sys.argv[2])
         rss = rss_bench(s, uid, srv)
         huge = huge_bench(s, uid, srv)
     finally:
