@@ -324,6 +324,27 @@ send_meta(struct sreq *r, const struct obj *o)
 	wd_buf_cleanup(&b);
 }
 
+/* {"key": <key>}: the answer to a caller who may not read the object. */
+static void
+send_key(struct sreq *r)
+{
+	struct wd_buf	 b;
+	enum wd_err	 rc;
+
+	wd_buf_init(&b, 16 * 1024);
+	rc = wd_buf_adds(&b, "{\"key\":");
+	if (rc == WD_OK)
+		rc = wd_json_add_str(&b, r->key, r->klen);
+	if (rc == WD_OK)
+		rc = wd_buf_adds(&b, "}");
+	if (rc != WD_OK)
+		wd_http_error(r->rq, WD_E_INTERNAL, NULL);
+	else
+		wd_http_send(r->rq, 200, NULL, "application/json", b.p,
+		    b.len);
+	wd_buf_cleanup(&b);
+}
+
 /* If-None-Match (RFC 9110 §13.1.2): "*" or a list of entity tags,
  * compared weakly. */
 static int
@@ -1188,6 +1209,7 @@ revoke_token(struct sreq *r)
 	struct obj		 o;
 	const char		*p[2];
 	enum wd_err		 rc;
+	int			 pub;
 
 	rc = r->dir ? WD_E_NOTFOUND : wd_http_read_body(r->rq, 1024);
 	if (rc == WD_OK)
@@ -1215,7 +1237,14 @@ revoke_token(struct sreq *r)
 	if (rc == WD_OK) {
 		wd_http_log(r->rq, WD_LOG_INFO, "storage", "token revoked "
 		    "user=%s", r->anon ? "-" : r->c.user_id);
-		send_meta(r, &o);
+		/* the metadata only to a caller who may also read the
+		 * object: one who may update it but not read it learns no
+		 * more than the key it sent */
+		if (authorize(r, WD_RULES_GET, r->key, r->klen, &o, &pub) ==
+		    WD_OK)
+			send_meta(r, &o);
+		else
+			send_key(r);
 	} else
 		wd_http_error(r->rq, rc, NULL);
 	json_object_put(body);

@@ -231,6 +231,35 @@ def test_revoke_token(t):
     t.check("the admin secret (HBP): 200, another new token",
             st == 200 and t3 and t3 != t2, (st, b))
     t.check("...and the previous one ends", by_token(t2) == 403)
+    # an editor who may update but not read: the revoke works, and the
+    # answer names the key only (no size, type, etag or token)
+    rules = os.path.join(s.run, "editor-rules.json")
+    with open(rules, "w") as f:
+        json.dump({"paths": {"/user/:userId/:fileId": {
+            "read": "auth.user-id == userId",
+            "update": "auth.user-id == userId || "
+                      "auth.default-role == 'editor'"}}},
+            f)
+    os.chmod(rules, 0o644)
+    s.reconfigure(WARDEN_STORAGE_RULES=rules)
+    try:
+        now, eid = int(time.time()), str(uuid.uuid4())
+        ed = s.mint({"sub": eid, "iat": now, "exp": now + 600,
+                     NS: {"x-hasura-user-id": eid,
+                          "x-hasura-default-role": "editor",
+                          "x-hasura-allowed-roles": ["editor"]}})
+        st, _, b = revoke(auth(ed))
+        t.check("update without read: 200, the key alone",
+                st == 200 and j(b) == {"key": key}, (st, b))
+        st, _, b = revoke(auth(tok))
+        t.check("...which did revoke: the owner's next revoke answers "
+                "another token", st == 200 and (j(b) or {}).get("token")
+                not in ("", None, t2, t3), (st, b))
+        _, _, b = s.request("GET", "/storage/m/" + key, auth(ed))
+        t.check("...and the editor still may not read the metadata",
+                (j(b) or {}).get("size") is None, b)
+    finally:
+        s.reconfigure()
 
 
 def test_range(t):
