@@ -3,14 +3,14 @@
 # never PASS/FAIL, and exits 0 whether targets are met or not; non-zero
 # only if it could not run).
 #   1. builds the ceilings into $1/bench/: tests/bench/null_responder.c
-#      (the webhook's), tests/bench/null_sendfile.c (the fs download's)
-#      and tests/bench/crypt_loop.c (login's: the hash)
+#      (the webhook's, and with NULL_SENDFILE_DIR the fs download's) and
+#      tests/bench/crypt_loop.c (login's: the hash)
 #   2. tests/bench/bench.py starts the real stack, adds the null responder
 #      under the same lighttpd and under a bare one-route lighttpd beside
 #      it, and runs wrk and its own clients against each endpoint
 #   3. tests/bench/storage.py (issues #4, #11) on a stack of its own, with
 #      s3rver (npm, build/npm, as the e2e suite installs it): 1 MiB GET,
-#      whole and ranged, vs lighttpd static and vs null_sendfile; peak
+#      whole and ranged, vs lighttpd static and vs the null responder; peak
 #      RSS of the storage processes for 1 GiB up and down on fs and s3;
 #      one object over 5 GiB through S3 multipart, read back and checked
 # Environment:
@@ -32,11 +32,9 @@ case "${BENCH_ONLY:-}" in
 	exit 2 ;;
 esac
 mkdir -p "$B/bench" || exit 2
-for r in null_responder null_sendfile; do
-	cc -O2 -Wall -Wextra -Werror $(pkg-config --cflags fcgi) \
-		-o "$B/bench/$r" "tests/bench/$r.c" \
-		$(pkg-config --libs fcgi) || exit 2
-done
+cc -O2 -Wall -Wextra -Werror $(pkg-config --cflags fcgi) \
+	-o "$B/bench/null_responder" tests/bench/null_responder.c \
+	$(pkg-config --libs fcgi) || exit 2
 if [ "${BENCH_ONLY:-}" != storage ]; then
 	cc -O2 -Wall -Wextra -Werror $(pkg-config --cflags libxcrypt) \
 		-o "$B/bench/crypt_loop" tests/bench/crypt_loop.c \
@@ -45,4 +43,4 @@ if [ "${BENCH_ONLY:-}" != storage ]; then
 		"$B/bench/crypt_loop" || exit $?
 fi
 [ "${BENCH_ONLY:-}" = hook ] && exit 0
-exec python3 tests/bench/storage.py "$B/bin" "$B/bench/null_sendfile"
+exec python3 tests/bench/storage.py "$B/bin" "$B/bench/null_responder"

@@ -4,7 +4,7 @@
 backend (installed and started as tests/e2e/test_storage_s3.py does, into
 build/npm).
 
-    storage.py <bindir> <null_sendfile>
+    storage.py <bindir> <null_responder>
 
   1. download: GET of a 1 MiB object from the fs backend (lighttpd sends
      it, X-Sendfile) against lighttpd serving the very same file (a hard
@@ -17,8 +17,8 @@ build/npm).
      Each ratio is taken within a round and the median reported; the CPU
      time per request of lighttpd, the storage processes and PostgreSQL
      (/proc/<pid>/schedstat) is printed beside it. Target >= 80 %.
-     Beside them, the same file through tests/bench/null_sendfile under
-     the same lighttpd (/nullsf/, the storage section's settings, four
+     Beside them, the same file through tests/bench/null_responder (with
+     NULL_SENDFILE_DIR) under the same lighttpd (/nullsf/, the storage section's settings, four
      processes): a FastCGI responder that answers storage's headers and
      X-Sendfile without any work, so its ratio is the most any FastCGI
      binary can reach here (the ceiling).
@@ -359,7 +359,7 @@ def download_bench(s, uid, null_src):
     one, two = os.urandom(MIB), os.urandom(2 * MIB)
     www = os.path.join(s.run, "www")
     restart_with(s, SENDFILE_CONF.format(
-        run=s.run, www=www, bin=add_responder(s, null_src, "null_sendfile")))
+        run=s.run, www=www, bin=add_responder(s, null_src, "null_responder")))
     for name, data in (("one.bin", one), ("two.bin", two)):
         st, _, b = ts.upload(s, "user/%s/%s" % (uid, name), data, tok,
                              raw=True)
@@ -753,7 +753,7 @@ def report(dl, rss, huge, load0, load1, notes):
                 " ".join("%.0f" % v for v in x["all"])))
         print("(CPU time per request of lighttpd, the storage processes "
               "and PostgreSQL: medians over the rounds; ceiling: "
-              "tests/bench/null_sendfile, a FastCGI responder that "
+              "tests/bench/null_responder, a FastCGI responder that "
               "answers storage's headers and X-Sendfile doing nothing "
               "else, under the same lighttpd)")
     lines = list(rss) + (huge or {}).get("rows", [])
@@ -823,7 +823,7 @@ def report(dl, rss, huge, load0, load1, notes):
 
 def main():
     if len(sys.argv) != 3:
-        die("usage: storage.py <bindir> <null_sendfile>")
+        die("usage: storage.py <bindir> <null_responder>")
     if shutil.which("wrk") is None:
         die("wrk missing (make deps)")
     t0 = time.time()
