@@ -186,6 +186,18 @@ install_rules() {
 	fi
 }
 
+# WARDEN_* variables given to the start (`WARDEN_STORAGE_QUOTA=... make
+# start`): every process starts with env -i, so they are written into
+# warden.env instead (lighttpd/env_apply.py), where the binaries read them
+# and where they stay. Not taken: the stack's own settings (where it runs
+# and listens) and the URL and database it makes for itself.
+apply_env() {
+	python3 "$REPO/lighttpd/env_apply.py" "$RUN/warden.env" \
+		WARDEN_RUN_DIR WARDEN_PORT WARDEN_BIN WARDEN_SMTP_PORT \
+		WARDEN_CONFIG WARDEN_URL WARDEN_DATABASE_URL ||
+		die "cannot record the WARDEN_* environment in $RUN/warden.env"
+}
+
 # lighttpd's request-header filter (lighttpd/headers.lua), read by the
 # service user at request time: copied next to the config.
 install_lua() {
@@ -237,6 +249,7 @@ start_web() {
 	install_bins
 	install_rules
 	install_lua
+	apply_env
 	write_conf
 	lighttpd -tt -f "$RUN/lighttpd.conf" >"$RUN/log/lighttpd.check" 2>&1 ||
 		die "bad lighttpd config: $(cat "$RUN/log/lighttpd.check")"

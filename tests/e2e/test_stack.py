@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 
 from stack import REPO
 
@@ -132,6 +133,83 @@ def test_stop_and_start_again(t):
     r = s.psql("SELECT count(*) > 0 FROM public.warden_migrations")
     t.check("data kept across stop/start", r.stdout.strip() == "t",
             r.stdout)
+
+
+def test_env_given_to_start(t):
+    """WARDEN_* variables given to a start (API.md §1: real environment
+    variables take precedence) are recorded in warden.env, where the
+    binaries read them; the stack's own URL is not taken."""
+    import test_storage as ts
+    s = t.s
+    s.sh("stop", check=False)
+    env0 = s.env
+    s.env = dict(env0, WARDEN_STORAGE_MAX_SIZE="50000",
+                 WARDEN_URL="http://127.0.0.1:1")
+    try:
+        r = s.sh("start", check=False)
+    finally:
+        s.env = env0
+    t.check("start with WARDEN_* in the environment exits 0",
+            r.returncode == 0, (r.stdout, r.stderr))
+    t.check("...and says what it recorded",
+            "from the environment: WARDEN_STORAGE_MAX_SIZE" in r.stdout,
+            r.stdout)
+    env = s.read_env()
+    t.check("warden.env records the value",
+            env.get("WARDEN_STORAGE_MAX_SIZE") == "50000", env)
+    t.check("...but not a WARDEN_URL of its own", env.get("WARDEN_URL") ==
+            s.url, env.get("WARDEN_URL"))
+    uid = str(uuid.uuid4())
+    tok = ts.token(s, uid)
+    st, _, b = ts.upload(s, "user/%s/big.bin" % uid, b"x" * 50001, tok,
+                         raw=True)
+    t.check("the binaries use it: 50001 bytes are 413", st == 413, (st, b))
+    st, _, b = ts.upload(s, "user/%s/big.bin" % uid, b"x" * 50000, tok,
+                         raw=True)
+    t.check("...and 50000 fit", st == 200, (st, b))
+    s.reconfigure()
+
+
+def test_env_apply_quoting(t):
+    """lighttpd/env_apply.py replaces an assignment however the file
+    writes it (export, a quoted value over several lines, a comment with
+    a quote in it) and quotes what it writes, so sh reads back exactly
+    the values given."""
+    d = tempfile.mkdtemp()
+    try:
+        path = os.path.join(d, "warden.env")
+        with open(path, "w") as f:
+            f.write("# the admin's file, isn't it\n"
+                    "WARDEN_A='one\nWARDEN_B=not a statement'\n"
+                    "export WARDEN_B=\"two \\\" three\"\n"
+                    "WARDEN_C=kept\n"
+                    "WARDEN_PORT=1\n")
+        os.chmod(path, 0o640)
+        tricky = "it's $HOME `x` \\ \"q\"\nline two"
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("WARDEN_")}
+        env.update(WARDEN_A="new a", WARDEN_B=tricky, WARDEN_PORT="2")
+        r = subprocess.run([sys.executable, os.path.join(
+            REPO, "lighttpd", "env_apply.py"), path, "WARDEN_PORT"],
+            env=env, capture_output=True, text=True)
+        t.check("env_apply exits 0", r.returncode == 0, r.stderr)
+        r = subprocess.run(["sh", "-c", "set -a; . \"$1\"; env -0", "sh",
+                            path], capture_output=True,
+                           env={"PATH": "/usr/bin:/bin"})
+        got = dict(x.decode().partition("=")[::2]
+                   for x in r.stdout.split(b"\0") if x.startswith(b"W"))
+        t.check("sh reads back the values given, the others kept",
+                got == {"WARDEN_A": "new a", "WARDEN_B": tricky,
+                        "WARDEN_C": "kept", "WARDEN_PORT": "1"}, got)
+        text = open(path).read()
+        t.check("each replaced assignment is gone, the comment kept",
+                text.count("WARDEN_A=") == 1 and
+                text.count("WARDEN_B=") == 1 and
+                text.startswith("# the admin's file, isn't it\n"), text)
+        t.check("the file's mode is kept",
+                os.stat(path).st_mode & 0o777 == 0o640)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 # routes (lighttpd/routes, lighttpd/routes.py) ------------------------------
