@@ -155,6 +155,8 @@ who(struct sreq *r)
 	 * would let anyone behind the admin's address (a proxy) shut the
 	 * admin out */
 	adm = wd_http_param(r->rq, "HTTP_X_WARDEN_ADMIN_SECRET");
+	if (adm == NULL)	/* HBP v2's name for it */
+		adm = wd_http_param(r->rq, "HTTP_X_ADMIN_SECRET");
 	if (adm != NULL && r->s->admin_secret != NULL &&
 	    r->s->admin_secret[0] != '\0') {
 		if (!wd_ct_eq(adm, strlen(adm), r->s->admin_secret,
@@ -1193,23 +1195,18 @@ out:
 /* ---- access token ---- */
 
 /*
- * POST /storage/m/<key> {"action":"revoke-token"} (HBP v2): a new access
- * token, so a ?token= link that leaked stops reading the object (the
- * token otherwise survives updates, as in HBP). HBP allows the admin
- * secret only; here also whoever the rules let update the object.
+ * The body of POST /storage/m/<key>: {"action":"revoke-token"}, checked
+ * before the caller is (as HBP validates before its admin check), so a
+ * malformed request is 400 whoever sends it.
  */
-static void
-revoke_token(struct sreq *r)
+static enum wd_err
+revoke_request(struct sreq *r)
 {
 	static const struct wd_json_field f[] = {
 		{ "action", json_type_string, 32, 1 },
 	};
 	struct json_object	*body = NULL, *v[1];
-	struct wd_dbres		*res = NULL;
-	struct obj		 o;
-	const char		*p[2];
 	enum wd_err		 rc;
-	int			 pub;
 
 	rc = r->dir ? WD_E_NOTFOUND : wd_http_read_body(r->rq, 1024);
 	if (rc == WD_OK)
@@ -1219,8 +1216,27 @@ revoke_token(struct sreq *r)
 	if (rc == WD_OK && strcmp(json_object_get_string(v[0]),
 	    "revoke-token") != 0)
 		rc = WD_E_BADREQ;
-	if (rc == WD_OK)
-		rc = existing(r, WD_RULES_UPDATE, &o);
+	json_object_put(body);
+	return rc;
+}
+
+/*
+ * POST /storage/m/<key> {"action":"revoke-token"} (HBP v2): a new access
+ * token, so a ?token= link that leaked stops reading the object (the
+ * token otherwise survives updates, as in HBP). HBP allows the admin
+ * secret only; here also whoever the rules let update the object. The
+ * body was checked by revoke_request.
+ */
+static void
+revoke_token(struct sreq *r)
+{
+	struct wd_dbres		*res = NULL;
+	struct obj		 o;
+	const char		*p[2];
+	enum wd_err		 rc;
+	int			 pub;
+
+	rc = existing(r, WD_RULES_UPDATE, &o);
 	if (rc == WD_OK) {
 		p[0] = r->key;
 		p[1] = o.blob;
@@ -1247,7 +1263,6 @@ revoke_token(struct sreq *r)
 			send_key(r);
 	} else
 		wd_http_error(r->rq, rc, NULL);
-	json_object_put(body);
 }
 
 /* ---- list ---- */
@@ -1550,7 +1565,10 @@ wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 	    r->key, sizeof(r->key), &r->klen, &r->dir);
 	if (rc != WD_OK)
 		goto out;
-	rc = who(r);
+	if (r->meta && m[0] == 'P')
+		rc = revoke_request(r);
+	if (rc == WD_OK)
+		rc = who(r);
 	if (rc != WD_OK)
 		goto out;
 	if (sign)

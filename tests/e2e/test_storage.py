@@ -231,6 +231,22 @@ def test_revoke_token(t):
     t.check("the admin secret (HBP): 200, another new token",
             st == 200 and t3 and t3 != t2, (st, b))
     t.check("...and the previous one ends", by_token(t2) == 403)
+    # hbp.md §3.7 #3-#6: HBP's header name, and the body checked first
+    st, _, b = revoke({"x-admin-secret": secret})
+    t3b = (j(b) or {}).get("token", "")
+    t.check("HBP's x-admin-secret: 200, another new token",
+            st == 200 and t3b and t3b != t3, (st, b))
+    t3 = t3b
+    st, _, b = revoke({"x-admin-secret": "w" * 40})
+    t.check("a wrong x-admin-secret: 403", st == 403, (st, b))
+    bad = b'{"action":"non-existing"}'
+    st, _, b = revoke({"x-admin-secret": secret}, bad)
+    t.check("another action with the right secret: 400", st == 400,
+            (st, b))
+    st, _, b = revoke({"x-admin-secret": "w" * 40}, bad)
+    t.check("another action with a wrong secret: 400 (the body is "
+            "checked first, as in HBP)", st == 400, (st, b))
+    t.check("...and the token stands", by_token(t3) == 200)
     # an editor who may update but not read: the revoke works, and the
     # answer names the key only (no size, type, etag or token)
     rules = os.path.join(s.run, "editor-rules.json")
