@@ -933,6 +933,26 @@ put_quota(struct sreq *r, const struct obj *old, int multipart, size_t blen,
 	return rc;
 }
 
+/*
+ * An upload to a key ending in '/', which names a directory and holds no
+ * bytes: 404 when the rules would let the caller create a file in it
+ * (HBP, hbp.md §3.7 #10), 403 when not (#11), as for any file there.
+ */
+static enum wd_err
+dir_upload(struct sreq *r)
+{
+	char	 probe[sizeof(r->key) + 1];
+	int	 pub;
+
+	memcpy(probe, r->key, r->klen);
+	probe[r->klen] = 'f';
+	probe[r->klen + 1] = '\0';
+	if (authorize(r, WD_RULES_CREATE, probe, r->klen + 1, NULL, &pub) !=
+	    WD_OK)
+		return WD_E_FORBIDDEN;
+	return WD_E_NOTFOUND;
+}
+
 static void
 put_object(struct sreq *r)
 {
@@ -954,9 +974,10 @@ put_object(struct sreq *r)
 	memset(&u, 0, sizeof(u));
 	u.r = r;
 	u.put = &put;
-	rc = WD_E_NOTFOUND;		/* HBP: a directory holds no bytes */
-	if (r->dir)
+	if (r->dir) {
+		rc = dir_upload(r);
 		goto out;
+	}
 	ct = wd_http_param(r->rq, "CONTENT_TYPE");
 	if (ct == NULL)
 		ct = "";

@@ -512,7 +512,16 @@ def test_bad_keys(t):
     t.check("bad keys stored nothing", rows(s) == before_rows and
             blobs(s) == before_blobs)
     st, _, _ = upload(s, "user/%s/" % uid, b"x", tok)
-    t.check("upload to a directory key -> 404", st == 404, st)
+    t.check("upload to a directory key it may write in -> 404 (hbp.md "
+            "§3.7 #10)", st == 404, st)
+    st, _, _ = upload(s, "user/%s/123/" % uid, b"x", tok)
+    t.check("upload to a directory key no rule lets it write in -> 403 "
+            "(#11)", st == 403, st)
+    st, _, _ = upload(s, "user/%s/" % uuid.uuid4(), b"x", tok)
+    t.check("upload to another user's directory key -> 403", st == 403,
+            st)
+    t.check("directory keys stored nothing", rows(s) == before_rows and
+            blobs(s) == before_blobs)
     st, _, _ = s.request("GET", "/storage/x/user/%s/a" % uid, auth(tok))
     t.check("unknown storage route -> 404", st == 404, st)
     st, _, _ = s.request("PATCH", "/storage/o/user/%s/a" % uid, auth(tok))
