@@ -6,6 +6,7 @@
  * PostgreSQL only after the object is durable. Authorisation is bound to
  * the version checked: an update only replaces the blob the rules saw.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -489,6 +490,46 @@ signed_read(struct sreq *r, const struct obj *o, enum wd_err *rc)
 	return 1;
 }
 
+/*
+ * HBP's image parameters (hbp.md §2.3, tests §3.7 #26-#33): w and h
+ * integers 0..8192, q 0..100, b a number 0.3..1000. Nothing here
+ * transforms images (the object goes out as stored), but a value HBP
+ * refuses is refused the same way, not passed over in silence.
+ */
+static enum wd_err
+image_params(const struct sreq *r)
+{
+	static const struct {
+		const char	*name;
+		uint64_t	 max;
+	} ints[] = { { "w", 8192 }, { "h", 8192 }, { "q", 100 } };
+	char		 v[32], *end;
+	uint64_t	 n;
+	double		 b;
+	size_t		 i;
+	enum wd_err	 rc;
+
+	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		rc = wd_http_query(r->rq, ints[i].name, v, sizeof(v));
+		if (rc == WD_E_NOTFOUND)
+			continue;
+		if (rc != WD_OK || wd_parse_u64(v, strlen(v), ints[i].max,
+		    &n) != WD_OK)
+			return WD_E_BADREQ;
+	}
+	rc = wd_http_query(r->rq, "b", v, sizeof(v));
+	if (rc == WD_E_NOTFOUND)
+		return WD_OK;
+	if (rc != WD_OK)
+		return WD_E_BADREQ;
+	errno = 0;
+	b = strtod(v, &end);
+	if (end == v || *end != '\0' || errno != 0 || !(b >= 0.3 &&
+	    b <= 1000))
+		return WD_E_BADREQ;
+	return WD_OK;
+}
+
 static void
 get_object(struct sreq *r)
 {
@@ -504,6 +545,12 @@ get_object(struct sreq *r)
 	int		 head = strcmp(r->rq->method, "HEAD") == 0;
 
 	wd_hdrs_init(&hdr);
+	rc = r->meta ? WD_OK : image_params(r);
+	if (rc != WD_OK) {
+		wd_http_error(r->rq, rc, "w and h must be integers from 0 to "
+		    "8192, q from 0 to 100, b a number from 0.3 to 1000");
+		return;
+	}
 	rc = lookup(r, &o);
 	/* a signed URL stands instead of the rules for exactly the version
 	 * it was signed for; a bad one is refused, never anonymous */

@@ -410,6 +410,18 @@ def test_public(t):
             st == 200 and got == b"\x89PNG" and
             h.get("cache-control", "").startswith("public") and
             h.get("content-type") == "image/png", (st, h))
+    # hbp.md §3.7 #26-#33: HBP's image parameters, checked as HBP does
+    # and then ignored (no transforms: the object as stored)
+    for q in ("w=100&h=200", "w=100&h=200&q=50", "w=0&h=8192&q=100&b=0.3",
+              "b=1000"):
+        st, _, got = s.request("GET", "/storage/o/%s?%s" % (key, q))
+        t.check("?%s -> 200, the object as stored" % q,
+                st == 200 and got == b"\x89PNG", (st, got[:40]))
+    for q in ("w=-1", "w=10000", "h=-1", "h=10000", "q=-1", "q=101",
+              "w=abc", "w=1&w=2", "b=0.2", "b=1001", "b=nan", "q="):
+        st, _, b = s.request("GET", "/storage/o/%s?%s" % (key, q))
+        t.check("?%s -> 400" % q, st == 400 and code(b) ==
+                "invalid-request", (st, b[:100]))
     st, _, _ = s.request("DELETE", "/storage/o/" + key)
     t.check("anonymous delete in public/ -> 403", st == 403, st)
     other = token(s, str(uuid.uuid4()))
