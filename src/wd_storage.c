@@ -295,7 +295,7 @@ meta_json(struct wd_buf *b, const char *key, size_t klen, const struct obj *o,
 	if (rc == WD_OK)
 		rc = wd_buf_adds(b, ",");
 	if (rc == WD_OK)
-		rc = add_str(b, "LastModified", o->date);
+		rc = add_str(b, "LastModified", o->iso); /* a JS Date's JSON */
 	if (rc == WD_OK)
 		rc = wd_buf_adds(b, ",\"Metadata\":{");
 	if (rc == WD_OK && mine)

@@ -5,6 +5,7 @@ accounts flow mints the same claims)."""
 import hashlib
 import json
 import os
+import re
 import socket
 import subprocess
 import time
@@ -133,6 +134,16 @@ def test_owner_round_trip(t):
                 len(m.get("token", "")) == 36 and
                 m.get("Metadata", {}).get("token") == m.get("token") and
                 m.get("last_modified", "").endswith("Z"), m)
+        # HBP's HeadObject names; LastModified as a JavaScript Date
+        # serialises (ISO 8601 with milliseconds)
+        t.check("upload %d B: HeadObject fields" % size,
+                m.get("ContentLength") == size and
+                m.get("AcceptRanges") == "bytes" and
+                m.get("ContentType") == "application/octet-stream" and
+                m.get("ETag") == m.get("etag") and
+                re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z",
+                             m.get("LastModified", "")) is not None and
+                m.get("LastModified") == m.get("last_modified"), m)
         st, h, got = s.request("GET", "/storage/o/" + key, auth(tok))
         t.check("download %d B: 200, sha256 identical" % size,
                 st == 200 and sha(got) == sha(data), (st, len(got)))
