@@ -198,6 +198,44 @@ apply_env() {
 		die "cannot record the WARDEN_* environment in $RUN/warden.env"
 }
 
+# lighttpd's own error answers (a path no binary serves, a body over
+# server.max-request-size, a malformed request) in Warden's JSON error
+# shape instead of lighttpd's HTML page: one file per status under
+# $RUN/errors/ (server.errorfile-prefix) and a mimetype.assign key for
+# each (@ERROR_TYPES@; lighttpd matches keys as suffixes of the path
+# while there are fewer than 16 of them, so at most 15 statuses here).
+# The message says the web server answered, not a Warden binary.
+ERRORS="400 invalid-request Bad Request
+403 forbidden Forbidden
+404 not-found Not Found
+405 method-not-allowed Method Not Allowed
+408 request-timeout Request Timeout
+411 length-required Length Required
+413 payload-too-large Payload Too Large
+414 uri-too-long URI Too Long
+416 range-not-satisfiable Range Not Satisfiable
+417 expectation-failed Expectation Failed
+431 headers-too-large Request Header Fields Too Large
+500 internal-error Internal Server Error
+501 not-implemented Not Implemented
+502 bad-gateway Bad Gateway
+503 service-unavailable Service Unavailable"
+
+install_errors() {
+	mkdir -p "$RUN/errors"
+	ERROR_TYPES=
+	while read -r n code reason; do
+		printf '{"statusCode":%s,"error":"%s","message":"%s (web server)","code":"%s"}\n' \
+		    "$n" "$reason" "$reason" "$code" >"$RUN/errors/.new" &&
+			mv -f "$RUN/errors/.new" "$RUN/errors/$n.html"
+		ERROR_TYPES="$ERROR_TYPES\"/errors/$n.html\" => \"application/json\", "
+	done <<EOE
+$ERRORS
+EOE
+	chmod 755 "$RUN/errors"
+	chmod 644 "$RUN/errors"/*.html
+}
+
 # lighttpd's request-header filter (lighttpd/headers.lua), read by the
 # service user at request time: copied next to the config.
 install_lua() {
@@ -236,6 +274,7 @@ write_conf() {
 		{ print }' "$REPO/lighttpd/warden.conf.in" |
 	sed -e "s|@RUN@|$RUN|g" -e "s|@PORT@|$PORT|g" -e "s|@BIN@|$RUN/bin|g" \
 		-e "s|@STORAGE_DIR@|$SDIR|g" -e "s|@STORAGE_MAX_KB@|$SKB|g" \
+		-e "s|@ERROR_TYPES@|$ERROR_TYPES|g" \
 		>"$RUN/lighttpd.conf.tmp"
 	mv -f "$RUN/lighttpd.conf.tmp" "$RUN/lighttpd.conf"
 	rm -f "$RUN/routes.conf.tmp"
@@ -249,6 +288,7 @@ start_web() {
 	install_bins
 	install_rules
 	install_lua
+	install_errors
 	apply_env
 	write_conf
 	lighttpd -tt -f "$RUN/lighttpd.conf" >"$RUN/log/lighttpd.check" 2>&1 ||

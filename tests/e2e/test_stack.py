@@ -4,6 +4,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -135,6 +136,57 @@ def test_stop_and_start_again(t):
             r.stdout)
 
 
+def test_web_server_errors_are_json(t):
+    """Errors lighttpd answers itself (no binary involved) come in
+    Warden's JSON error shape with a stable code, not as HTML pages."""
+    s = t.s
+    cases = [
+        ("a path no binary serves", b"GET /nope HTTP/1.1\r\nHost: a\r\n"
+         b"Connection: close\r\n\r\n", 404, "not-found"),
+        ("a body over server.max-request-size",
+         b"POST /auth/login HTTP/1.1\r\nHost: a\r\nContent-Type: "
+         b"application/json\r\nContent-Length: 10000000\r\n"
+         b"Connection: close\r\n\r\n", 413, "payload-too-large"),
+        ("a control byte in the path", b"GET /storage/o/user/a%01b "
+         b"HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 400,
+         "invalid-request"),
+        ("a POST without a length", b"POST /auth/logout HTTP/1.1\r\n"
+         b"Host: a\r\nConnection: close\r\n\r\n", 411,
+         "length-required"),
+        ("an unknown method", b"BREW /auth/login HTTP/1.1\r\nHost: a\r\n"
+         b"Connection: close\r\n\r\n", 501, "not-implemented"),
+        ("headers over server.max-request-field-size",
+         b"GET /hook HTTP/1.1\r\nHost: a\r\nX-Big: " + b"b" * 40000 +
+         b"\r\nConnection: close\r\n\r\n", 431, "headers-too-large"),
+    ]
+    for what, raw, want, code in cases:
+        c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+        try:
+            c.sendall(raw)
+            got = b""
+            while True:
+                d = c.recv(65536)
+                if not d:
+                    break
+                got += d
+        finally:
+            c.close()
+        head, _, body = got.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        st = int(lines[0].split()[1]) if len(lines[0].split()) > 1 else 0
+        ctype = [ln.split(b":", 1)[1].strip() for ln in lines[1:]
+                 if ln.lower().startswith(b"content-type:")]
+        try:
+            j = json.loads(body)
+        except ValueError:
+            j = None
+        t.check("%s: %d, JSON with code %s" % (what, want, code),
+                st == want and ctype == [b"application/json"] and
+                isinstance(j, dict) and j.get("code") == code and
+                j.get("statusCode") == want and
+                "(web server)" in j.get("message", ""), got[:300])
+
+
 def test_env_given_to_start(t):
     """WARDEN_* variables given to a start (API.md §1: real environment
     variables take precedence) are recorded in warden.env, where the
@@ -252,8 +304,9 @@ def test_routes_one_pool_per_binary(t):
             continue
         st, h, b = s.request("GET", r.route, [])
         t.check("GET %s reaches %s" % (r.route, r.binary),
-                # lighttpd's own error page, not a link's page of ours
-                st not in (500, 502, 503, 504) and b"<?xml" not in b,
+                # lighttpd's own error (stack.sh install_errors), not
+                # an answer of the binary
+                st not in (500, 502, 503, 504) and b"(web server)" not in b,
                 (st, b[:200]))
 
 
