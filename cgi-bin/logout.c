@@ -1,6 +1,8 @@
 /*
- * logout: POST /auth/logout (HBP v2) and /actions/logout (Hasura Action).
- * The operation is wd_op_logout (src/wd_api.c).
+ * logout: POST /auth/logout (HBP v2) and /actions/logout (Hasura Action),
+ * and HBP v2's POST /auth/token/revoke (every session of the Bearer
+ * token's account). The operations are wd_op_logout and
+ * wd_op_revoke_tokens (src/wd_api.c).
  */
 #include "wd_dialect.h"
 
@@ -8,6 +10,8 @@ static const struct wd_route routes[] = {
 	WD_ACCT_ROUTE("/auth/logout", "POST", wd_dialect_hbp2, wd_op_logout),
 	WD_ACCT_ROUTE("/actions/logout", "POST", wd_dialect_action,
 	    wd_op_logout),
+	WD_ACCT_ROUTE("/auth/token/revoke", "POST", wd_dialect_hbp2,
+	    wd_op_revoke_tokens),
 };
 
 int

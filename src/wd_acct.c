@@ -824,6 +824,23 @@ out:
 }
 
 enum wd_err
+wd_acct_revoke_all(struct wd_svc *s, const struct wd_client *cl,
+    const char *uid)
+{
+	const char	*p[1] = { uid };
+	enum wd_err	 rc;
+
+	rc = wd_db_begin(&s->db);
+	if (rc != WD_OK)
+		return rc;
+	rc = wd_acct_revoke(s, "account_id = (SELECT id FROM auth.accounts "
+	    "WHERE user_id = $1::uuid)", p, 1);
+	if (rc == WD_OK)
+		rc = wd_acct_audit(s, cl, "logout_all", uid);
+	return wd_db_end(&s->db, rc);
+}
+
+enum wd_err
 wd_acct_activate(struct wd_svc *s, const struct wd_client *cl,
     const char *ticket, const char **msg)
 {

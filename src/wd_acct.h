@@ -70,6 +70,11 @@ enum wd_err	wd_acct_refresh(struct wd_svc *s, const struct wd_client *cl,
 		    const char *token, struct wd_sess *o, const char **msg);
 enum wd_err	wd_acct_logout(struct wd_svc *s, const struct wd_client *cl,
 		    const char *token, int all, const char **msg);
+/* Every session of the account of user uid (HBP v2's POST
+ * /auth/token/revoke): its refresh tokens go, its access tokens are
+ * refused by the webhook and storage within a second. */
+enum wd_err	wd_acct_revoke_all(struct wd_svc *s,
+		    const struct wd_client *cl, const char *uid);
 enum wd_err	wd_acct_activate(struct wd_svc *s, const struct wd_client *cl,
 		    const char *ticket, const char **msg);
 /* Where a new refresh token comes from: NULL fields for a new session. */

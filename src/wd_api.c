@@ -193,6 +193,14 @@ op_logout(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
 }
 
 static enum wd_err
+op_revoke_tokens(struct wd_svc *s, const struct wd_areq *in,
+    struct wd_ares *out)
+{
+	out->kind = WD_RES_EMPTY;
+	return wd_acct_revoke_all(s, &in->who, in->uid);
+}
+
+static enum wd_err
 op_activate(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
 {
 	const char	*t = wd_areq_str(in, WD_FLD_TICKET, NULL);
@@ -544,6 +552,9 @@ const struct wd_op wd_op_logout = { "logout", op_logout, {
 	[WD_FLD_ALL] = BOOL,
 	[WD_FLD_REFRESH_TOKEN] = TOKEN,
 }, WD_OP_CLEARS_COOKIE };
+
+const struct wd_op wd_op_revoke_tokens = { "revoke_tokens",
+    op_revoke_tokens, { { 0, 0, 0 } }, WD_OP_USER };
 
 const struct wd_op wd_op_activate = { "activate", op_activate, {
 	[WD_FLD_TICKET] = TOKEN,

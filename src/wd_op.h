@@ -124,6 +124,7 @@ extern const struct wd_op wd_op_register;
 extern const struct wd_op wd_op_login;
 extern const struct wd_op wd_op_refresh;
 extern const struct wd_op wd_op_logout;
+extern const struct wd_op wd_op_revoke_tokens;
 extern const struct wd_op wd_op_activate;
 extern const struct wd_op wd_op_user;
 extern const struct wd_op wd_op_jwks;

@@ -87,6 +87,36 @@ def test_reuse_after_the_interval_is_theft(t):
     t.check("interval 0: any reuse is theft", st == 401, st)
 
 
+def test_token_revoke(t):
+    """HBP v2's POST /auth/token/revoke (hbp.md §3.3 #4): with a Bearer
+    token, every session of its account ends (204)."""
+    s = t.s
+    addr = email()
+    st, _, b = register(s, addr)
+    if not t.check("registered", st == 200, (st, b)):
+        return
+    _, _, b2 = login(s, addr)
+    other = register(s)[2]
+    st, _, e = req(s, "POST", "/auth/token/revoke", "", typed=False)
+    t.check("no Bearer: 401", st == 401, (st, e))
+    st, _, e = req(s, "POST", "/auth/token/revoke", "", typed=False,
+                   headers=[("Authorization", "Bearer x.y.z")])
+    t.check("a bad Bearer: 401", st == 401, (st, e))
+    st, _, e = req(s, "POST", "/auth/token/revoke", "", typed=False,
+                   headers=[("Authorization", "Bearer " + b["jwt_token"])])
+    t.check("Bearer, no body: 204", st == 204 and e is None, (st, e))
+    for what, x in (("the first session", b), ("the second", b2)):
+        st, _, _ = refresh(s, x["refresh_token"])
+        t.check("%s's refresh token: 401" % what, st == 401, st)
+        t.check("...and its access token refused at the webhook within "
+                "1 s", wait_hook(s, x["jwt_token"], 401))
+    st, _, _ = refresh(s, other["refresh_token"])
+    t.check("another account's session lives on", st == 200, st)
+    st, _, e = req(s, "POST", "/auth/token/revoke", "", typed=False,
+                   headers=[("Authorization", "Bearer " + b["jwt_token"])])
+    t.check("the revoked session's token again: 401", st == 401, (st, e))
+
+
 def test_session_max_age(t):
     s = t.s
     _, _, b = register(s)
