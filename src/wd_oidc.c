@@ -468,6 +468,44 @@ jtime(struct json_object *o, const char *name, int64_t *t)
 	return *t > 0;
 }
 
+/* 1 if member name of o is the JSON true. */
+static int
+jtrue(struct json_object *o, const char *name)
+{
+	struct json_object	*v;
+
+	return json_object_object_get_ex(o, name, &v) &&
+	    json_object_is_type(v, json_type_boolean) &&
+	    json_object_get_boolean(v);
+}
+
+/* Who the claims (an ID token's, or userinfo's) name, into prof; v2: also
+ * Google's v2 userinfo names (id, verified_email). */
+static enum wd_err
+take_profile(struct json_object *c, int v2, struct wd_oidc_profile *prof)
+{
+	const char	*s;
+
+	s = jstr(c, "sub", WD_OIDC_MAX_SUB);
+	if (s == NULL && v2)
+		s = jstr(c, "id", WD_OIDC_MAX_SUB);
+	if (s == NULL || s[0] == '\0')
+		return WD_E_CLAIMS;
+	snprintf(prof->sub, sizeof(prof->sub), "%s", s);
+	s = jstr(c, "email", 254);
+	if (s != NULL && s[0] != '\0')
+		prof->email = wd_xstrdup(s);
+	prof->email_verified = jtrue(c, "email_verified") ||
+	    (v2 && jtrue(c, "verified_email"));
+	s = jstr(c, "name", 256);
+	if (s != NULL)
+		prof->name = wd_xstrdup(s);
+	s = jstr(c, "picture", 2048);
+	if (s != NULL && is_http_url(s))
+		prof->picture = wd_xstrdup(s);
+	return WD_OK;
+}
+
 static enum wd_err
 check_claims(struct json_object *c, const struct wd_oidc_expect *e,
     struct wd_oidc_profile *prof)
@@ -504,30 +542,16 @@ check_claims(struct json_object *c, const struct wd_oidc_expect *e,
 		return WD_E_CLAIMS;
 	if (!jtime(c, "exp", &exp) || !jtime(c, "iat", &iat))
 		return WD_E_CLAIMS;
-	if (exp + WD_OIDC_SKEW <= (int64_t)e->now)
+	/* the skew moves now, not the claim: exp may be INT64_MAX (json-c
+	 * clamps larger numbers to it) and must not overflow */
+	if (exp <= (int64_t)e->now - WD_OIDC_SKEW)
 		return WD_E_EXPIRED;
-	if (iat - WD_OIDC_SKEW > (int64_t)e->now)
+	if (iat > (int64_t)e->now + WD_OIDC_SKEW)
 		return WD_E_EXPIRED;
 	s = jstr(c, "nonce", 256);
 	if (e->nonce == NULL || s == NULL || strcmp(s, e->nonce) != 0)
 		return WD_E_CLAIMS;
-	s = jstr(c, "sub", WD_OIDC_MAX_SUB);
-	if (s == NULL || s[0] == '\0')
-		return WD_E_CLAIMS;
-	snprintf(prof->sub, sizeof(prof->sub), "%s", s);
-	s = jstr(c, "email", 254);
-	if (s != NULL && s[0] != '\0')
-		prof->email = wd_xstrdup(s);
-	prof->email_verified = json_object_object_get_ex(c, "email_verified",
-	    &v) && json_object_is_type(v, json_type_boolean) &&
-	    json_object_get_boolean(v);
-	s = jstr(c, "name", 256);
-	if (s != NULL)
-		prof->name = wd_xstrdup(s);
-	s = jstr(c, "picture", 2048);
-	if (s != NULL && is_http_url(s))
-		prof->picture = wd_xstrdup(s);
-	return WD_OK;
+	return take_profile(c, 0, prof);
 }
 
 enum wd_err
@@ -591,6 +615,22 @@ out:
 		wd_oidc_profile_cleanup(prof);
 	json_object_put(h);
 	json_object_put(c);
+	return rc;
+}
+
+enum wd_err
+wd_oidc_userinfo(const char *p, size_t len, struct wd_oidc_profile *prof)
+{
+	struct json_object	*o = NULL;
+	enum wd_err		 rc;
+
+	memset(prof, 0, sizeof(*prof));
+	rc = parse_obj(p, len, &o);
+	if (rc == WD_OK)
+		rc = take_profile(o, 1, prof);
+	if (rc != WD_OK)
+		wd_oidc_profile_cleanup(prof);
+	json_object_put(o);
 	return rc;
 }
 

@@ -126,6 +126,16 @@ enum wd_err	wd_oidc_idtoken_verify(const struct wd_oidc_jwks *ks,
 		    const char *tok, size_t len, const struct wd_oidc_expect *e,
 		    struct wd_oidc_profile *prof);
 
+/*
+ * An OpenID Connect userinfo answer (OIDC Core §5.3: sub, email,
+ * email_verified, name, picture) into prof, for Google signed in through
+ * its userinfo endpoint; the fields of Google's older v2 userinfo (id,
+ * verified_email) are read too. sub (or id) is required, WD_E_CLAIMS
+ * without; only a JSON true verifies the email.
+ */
+enum wd_err	wd_oidc_userinfo(const char *p, size_t len,
+		    struct wd_oidc_profile *prof);
+
 /* GitHub's GET /user (id, login, name, avatar_url, email) and GET
  * /user/emails (the primary, verified address), into prof. */
 enum wd_err	wd_oidc_github_user(const char *p, size_t len,

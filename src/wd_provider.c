@@ -424,6 +424,23 @@ jwks_load(struct cache *c, time_t now)
 	return WD_OK;
 }
 
+/*
+ * Google with its three endpoints set and no issuer (API.md §5.2 lets
+ * tests point the endpoints at a local server): there is then no
+ * discovery document and no JWKS to check an ID token with, so the sign-in
+ * is plain OAuth 2.0 and the profile comes from the userinfo endpoint
+ * with the access token, as GoTrue reads Google's and as GitHub's is.
+ */
+static int
+by_userinfo(const struct wd_svc *s, const struct prov *p)
+{
+	return p->kind == K_OIDC && p->oidc == NULL &&
+	    pcfg(s, p, WD_CFGP_ISSUER) == NULL &&
+	    pcfg(s, p, WD_CFGP_AUTHORIZE_URL) != NULL &&
+	    pcfg(s, p, WD_CFGP_TOKEN_URL) != NULL &&
+	    pcfg(s, p, WD_CFGP_USERINFO_URL) != NULL;
+}
+
 static enum wd_err
 endpoints(struct wd_svc *s, const struct prov *p, struct cache *c,
     const char **authz, const char **token, const char **userinfo)
@@ -437,7 +454,7 @@ endpoints(struct wd_svc *s, const struct prov *p, struct cache *c,
 
 	if (iss == NULL)
 		iss = p->issuer;
-	if (p->kind == K_OIDC && (c->disc_at == 0 ||
+	if (p->kind == K_OIDC && !by_userinfo(s, p) && (c->disc_at == 0 ||
 	    now - c->disc_at > DISC_TTL)) {
 		if (iss == NULL)
 			return WD_E_INTERNAL;
@@ -687,6 +704,22 @@ github_profile(const char *ui, const char *access,
 	return rc;
 }
 
+/* An OpenID Connect userinfo endpoint, with the access token. */
+static enum wd_err
+userinfo_profile(const char *ui, const char *access,
+    struct wd_oidc_profile *prof)
+{
+	struct wd_buf	 b;
+	enum wd_err	 rc;
+
+	wd_buf_init(&b, WD_OIDC_MAX_DOC);
+	rc = wd_oidc_fetch(ui, NULL, access, &b);
+	if (rc == WD_OK)
+		rc = wd_oidc_userinfo(b.p, b.len, prof);
+	wd_buf_cleanup(&b);
+	return rc;
+}
+
 static void
 client(const struct wd_svc *s, struct wd_req *rq, struct wd_client *cl)
 {
@@ -762,7 +795,7 @@ callback(struct wd_svc *s, struct wd_req *rq, const struct prov *p,
 	const char		*az, *tk, *ui, *to;
 	enum perr		 pe = PE_INTERNAL;
 	enum wd_err		 rc;
-	int			 sent = 0;
+	int			 sent = 0, idt;
 
 	memset(&pd, 0, sizeof(pd));
 	client(s, rq, &cl);
@@ -798,16 +831,19 @@ callback(struct wd_svc *s, struct wd_req *rq, const struct prov *p,
 		pe = rc == WD_E_UNAVAILABLE ? PE_UNAVAILABLE : PE_DENIED;
 		goto out;
 	}
-	if (p->kind == K_OIDC)
+	idt = p->kind == K_OIDC && !by_userinfo(s, p);
+	if (idt)
 		rc = oidc_profile(s, p, c, idtok, &pd, &prof);
-	else if (ui != NULL)
-		rc = github_profile(ui, access, &prof);
-	else
+	else if (ui == NULL)
 		rc = WD_E_INTERNAL;
+	else if (p->kind == K_OIDC)
+		rc = userinfo_profile(ui, access, &prof);
+	else
+		rc = github_profile(ui, access, &prof);
 	/* the provider's tokens are not kept */
 	if (rc != WD_OK) {
-		pe = rc == WD_E_UNAVAILABLE ? PE_UNAVAILABLE :
-		    p->kind == K_OIDC ? PE_TOKEN : PE_DENIED;
+		pe = rc == WD_E_UNAVAILABLE ? PE_UNAVAILABLE : idt ? PE_TOKEN :
+		    PE_DENIED;
 		goto out;
 	}
 	rc = wd_ident_signin(s, &cl, p->name, &prof, &o, &how);

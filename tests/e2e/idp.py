@@ -1,7 +1,7 @@
 """A test identity provider on 127.0.0.1, run in a thread of the e2e
 process: an OpenID Connect provider (discovery, JWKS, authorize, token)
 and a GitHub-shaped OAuth 2.0 server (/login/oauth/*, /user,
-/user/emails). The authorize endpoint signs in `idp.user` at once (no
+/user/emails), and /userinfo (Google signed in through it). The authorize endpoint signs in `idp.user` at once (no
 browser, no consent page) and redirects back with code and state. The
 token endpoint checks the code (once), the redirect URI, the client and
 the PKCE verifier (S256) as a real provider does; `idp.mode` makes it
@@ -68,6 +68,8 @@ class IdP:
         self.codes = {}
         self.user = {}
         self.mode = None
+        self.userinfo_v2 = False
+        self.userinfo_drop = ()     # fields /userinfo leaves out
         self.down = False
         self.requests = []
         self.lock = threading.Lock()
@@ -136,6 +138,21 @@ class IdP:
             return self.authorize(h, q)
         if p in ("/token", "/login/oauth/access_token") and method == "POST":
             return self.token(h, form, github=p != "/token")
+        if p == "/userinfo":
+            # OpenID Connect userinfo (OIDC Core §5.3), or with
+            # idp.userinfo_v2 Google's older v2 shape (id, verified_email)
+            auth = h.headers.get("Authorization", "")
+            if auth != "Bearer " + self.user.get("_access", "-"):
+                return self.reply(h, 401, {"error": "invalid_token"})
+            u = self.user
+            if self.userinfo_v2:
+                return self.reply(h, 200, {
+                    "id": u["sub"], "email": u.get("email"),
+                    "verified_email": u.get("email_verified"),
+                    "name": u.get("name"), "picture": u.get("picture")})
+            return self.reply(h, 200, {k: u[k] for k in (
+                "sub", "email", "email_verified", "name", "picture")
+                if k in u and k not in self.userinfo_drop})
         if p in ("/user", "/user/emails"):
             auth = h.headers.get("Authorization", "")
             if auth != "Bearer " + self.user.get("_access", "-"):

@@ -232,6 +232,64 @@ def test_oidc_signin(t):
         idp.sign_with = idp.keys[0]
 
 
+def test_google_by_userinfo(t):
+    """Google with only its three endpoints set (API.md §5.2: tests point
+    them at a local server) and no issuer: no discovery, no ID token;
+    the profile comes from the userinfo endpoint (OIDC's fields, or
+    Google's v2 ones)."""
+    s = t.s
+    with provider(t) as idp:
+        configure(t, idp, WARDEN_PROVIDER_GOOGLE_CLIENT_ID=idp.client_id,
+                  WARDEN_PROVIDER_GOOGLE_CLIENT_SECRET=idp.client_secret,
+                  WARDEN_PROVIDER_GOOGLE_AUTHORIZE_URL=idp.url +
+                  "/authorize",
+                  WARDEN_PROVIDER_GOOGLE_TOKEN_URL=idp.url + "/token",
+                  WARDEN_PROVIDER_GOOGLE_USERINFO_URL=idp.url + "/userinfo")
+        u = oidc_user()
+        idp.user = u
+        st, loc, cookie, _ = start(s, "google")
+        t.check("start: 302 to the configured authorize URL",
+                st == 302 and loc.startswith(idp.url + "/authorize?"),
+                (st, loc))
+        st, fin, _, _ = signin(s, "google")
+        rt = qparam(fin, "refresh_token")
+        t.check("sign-in: 302 to the success URL with a refresh token",
+                st == 302 and fin.startswith(SUCCESS + "?") and rt,
+                (st, fin))
+        t.check("...no discovery document fetched",
+                ("GET", "/.well-known/openid-configuration") not in
+                idp.requests, idp.requests)
+        row = one(s, "SELECT a.email, a.email_verified, u.display_name "
+                  "FROM auth.identities i JOIN auth.accounts a ON a.id = "
+                  "i.account_id JOIN public.users u ON u.id = a.user_id "
+                  "WHERE i.provider = 'google' AND i.subject = '%s'" %
+                  u["sub"])
+        t.check("an account from the userinfo profile, email verified",
+                row == "%s|t|Olga OIDC" % u["email"], row)
+        st, b = refresh(s, rt or "x")
+        t.check("...whose URL token refreshes into a session",
+                st == 200 and b and b.get("jwt_token"), (st, b))
+        idp.userinfo_v2 = True
+        u2 = oidc_user(verified=False)
+        idp.user = u2
+        st, fin, _, _ = signin(s, "google")
+        row = one(s, "SELECT a.email IS NULL, a.email_verified FROM "
+                  "auth.identities i JOIN auth.accounts a ON a.id = "
+                  "i.account_id WHERE i.provider = 'google' AND "
+                  "i.subject = '%s'" % u2["sub"])
+        t.check("Google's v2 userinfo (id, verified_email false): signed "
+                "in, the unverified address not taken",
+                st == 302 and qparam(fin, "refresh_token") and row == "t|f",
+                (st, fin, row))
+        idp.userinfo_v2 = False
+        idp.user = oidc_user()
+        idp.userinfo_drop = ("sub",)
+        st, fin, _, _ = signin(s, "google")
+        t.check("a userinfo answer without sub: provider-denied",
+                st == 302 and fin == FAILURE + "?error=provider-denied",
+                (st, fin))
+
+
 def register(s, addr, pw="correct horse 1"):
     """Registers addr; (status, body), the refresh token in the body."""
     st, _, b = s.request("POST", "/auth/register", {

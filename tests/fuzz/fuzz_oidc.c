@@ -190,6 +190,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (wd_oidc_github_emails(p, n, &prof) == WD_OK)
 			CHECK(!prof.email_verified || prof.email != NULL);
 		wd_oidc_profile_cleanup(&prof);
+		if (wd_oidc_userinfo(p, n, &prof) == WD_OK)
+			CHECK(prof.sub[0] != '\0' && (prof.email == NULL ||
+			    (prof.email[0] != '\0' && strlen(prof.email) <=
+			    254)));
+		else
+			CHECK(prof.sub[0] == '\0' && prof.email == NULL &&
+			    prof.name == NULL && prof.picture == NULL);
+		wd_oidc_profile_cleanup(&prof);
 		break;
 	default:
 		o = malloc(n + 1);

@@ -358,6 +358,30 @@ test_docs(void)
 	    strcmp(p.sub, "42") == 0 && strcmp(p.name, "octo") == 0);
 	CHECK(M, "github user: string id refused", wd_oidc_github_user(
 	    L("{\"id\":\"42\"}"), &p) == WD_E_BADREQ);
+	CHECK(M, "userinfo: OIDC fields", wd_oidc_userinfo(
+	    L("{\"sub\":\"1\",\"email\":\"a@x.io\",\"email_verified\":true,"
+	    "\"name\":\"A\",\"picture\":\"https://p/a.png\"}"), &p) == WD_OK &&
+	    strcmp(p.sub, "1") == 0 && strcmp(p.email, "a@x.io") == 0 &&
+	    p.email_verified && strcmp(p.name, "A") == 0 &&
+	    strcmp(p.picture, "https://p/a.png") == 0);
+	wd_oidc_profile_cleanup(&p);
+	CHECK(M, "userinfo: Google v2 fields (id, verified_email)",
+	    wd_oidc_userinfo(L("{\"id\":\"2\",\"email\":\"b@x.io\","
+	    "\"verified_email\":true}"), &p) == WD_OK &&
+	    strcmp(p.sub, "2") == 0 && p.email_verified);
+	wd_oidc_profile_cleanup(&p);
+	CHECK(M, "userinfo: \"true\" as a string verifies nothing",
+	    wd_oidc_userinfo(L("{\"sub\":\"3\",\"email\":\"c@x.io\","
+	    "\"email_verified\":\"true\"}"), &p) == WD_OK &&
+	    !p.email_verified);
+	wd_oidc_profile_cleanup(&p);
+	CHECK(M, "userinfo: no sub refused, nothing kept", wd_oidc_userinfo(
+	    L("{\"email\":\"d@x.io\",\"email_verified\":true}"), &p) ==
+	    WD_E_CLAIMS && p.email == NULL);
+	CHECK(M, "userinfo: a numeric id refused", wd_oidc_userinfo(
+	    L("{\"id\":4}"), &p) == WD_E_CLAIMS);
+	CHECK(M, "userinfo: not an object refused", wd_oidc_userinfo(
+	    L("[1]"), &p) != WD_OK && p.sub[0] == '\0');
 	CHECK(M, "github emails: the primary, unverified",
 	    wd_oidc_github_emails(
 	    L("[{\"email\":\"a@x.io\",\"primary\":false,\"verified\":true},"
