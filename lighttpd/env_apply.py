@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Records the caller's WARDEN_* environment variables in warden.env.
 
-    env_apply.py <warden.env> <NAME>...
+    env_apply.py <warden.env> <as> <NAME>...
 
 API.md §1: the binaries read warden.env, and real environment variables
 take precedence over it. lighttpd/stack.sh starts every process with
@@ -13,50 +13,61 @@ own settings (where it runs, its ports, its URL and database).
 
 Statements are found the way sh (and wd_cfg.c) reads the file: a single-
 or double-quoted value may span lines, a backslash quotes the next byte,
-and a line whose first non-blank byte is '#' is a comment. The file is
-replaced whole (same mode and owner), through a temporary file in the
-same directory."""
+and an unquoted '#' that begins a word starts a comment to the end of the
+line. Then the old file and the new one are both read by sh, run as <as>
+(a command prefix: "runuser -u warden --" when the stack runs as root, so
+that root never sources a file the service user can write; "" otherwise),
+and the new file is kept only if every other variable reads exactly as
+before and each given one reads as given.
+
+The old file is kept as warden.env.prev, for stack.sh to put back if a
+binary refuses the new configuration. Both files are written through a
+new temporary file (O_EXCL, never through a link someone placed) with
+the old file's mode and owner, synced, then renamed."""
 import os
 import re
+import shlex
+import subprocess
 import sys
+import tempfile
 
 sys.dont_write_bytecode = True
 
-NAME = re.compile(r"WARDEN_[A-Z0-9_]+\Z")
-MARK = "# from the environment of a start (API.md §1)\n"
+NAME = re.compile(rb"WARDEN_[A-Z0-9_]+\Z")
+MARK = "# from the environment of a start (API.md §1)\n".encode()
+BLANKS = b" \t"
 
 
 def statements(text):
-    """The file as a list of statements, each with its newline."""
+    """The file (bytes) as a list of statements, each with its newline."""
     out, start, i, q, n = [], 0, 0, None, len(text)
-    at_start = True
+    word_start = True       # the next byte would begin a word
     while i < n:
-        ch = text[i]
-        if q is None and at_start and ch == "#":
-            while i < n and text[i] != "\n":
+        ch = text[i:i + 1]
+        if q is None and word_start and ch == b"#":
+            while i < n and text[i:i + 1] != b"\n":
                 i += 1
-            ch = "\n" if i < n else ""
-        if ch == "":
-            break
-        if q == "'":
-            q = None if ch == "'" else q
-        elif q == '"':
-            if ch == "\\":
+            if i >= n:
+                break
+            ch = b"\n"
+        if q == b"'":
+            q = None if ch == b"'" else q
+        elif q == b'"':
+            if ch == b"\\":
                 i += 1
-            elif ch == '"':
+            elif ch == b'"':
                 q = None
-        elif ch == "\\":
+        elif ch == b"\\":
             i += 1
-        elif ch in "'\"":
+        elif ch in (b"'", b'"'):
             q = ch
-        elif ch == "\n":
+        elif ch == b"\n":
             out.append(text[start:i + 1])
             start = i + 1
-            at_start = True
+            word_start = True
             i += 1
             continue
-        if ch not in " \t":
-            at_start = False
+        word_start = q is None and ch in BLANKS
         i += 1
     if start < n:
         out.append(text[start:])
@@ -64,44 +75,97 @@ def statements(text):
 
 
 def assigns(stmt, name):
-    s = stmt.lstrip(" \t")
-    if s.startswith("export") and s[6:7] in (" ", "\t"):
-        s = s[6:].lstrip(" \t")
-    return s.startswith(name + "=")
+    s = stmt.lstrip(BLANKS)
+    if s.startswith(b"export") and s[6:7] in (b" ", b"\t"):
+        s = s[6:].lstrip(BLANKS)
+    return s.startswith(name + b"=")
 
 
 def quote(v):
-    return "'" + v.replace("'", "'\\''") + "'"
+    return b"'" + v.replace(b"'", b"'\\''") + b"'"
+
+
+def read_by_sh(prefix, path):
+    """What sh makes of the file: {name: value} of its WARDEN_* names."""
+    r = subprocess.run(prefix + ["env", "-i", "PATH=/usr/bin:/bin", "sh",
+                                 "-c", 'set -a; . "$1"; env -0', "sh",
+                                 path], capture_output=True, check=True)
+    out = {}
+    for item in r.stdout.split(b"\0"):
+        k, _, v = item.partition(b"=")
+        if NAME.match(k):
+            out[k] = v
+    return out
+
+
+def write_beside(path, data, st):
+    """data into a new file beside path; its name. Never follows a link:
+    mkstemp creates the file (O_EXCL), and mode and owner are set on the
+    open descriptor."""
+    fd, tmp = tempfile.mkstemp(prefix=".env-", dir=os.path.dirname(path))
+    try:
+        os.write(fd, data)
+        os.fchmod(fd, st.st_mode & 0o7777)
+        if os.getuid() == 0:
+            os.fchown(fd, st.st_uid, st.st_gid)
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        os.unlink(tmp)
+        raise
+    os.close(fd)
+    return tmp
 
 
 def main():
-    if len(sys.argv) < 2:
-        print("usage: env_apply.py <warden.env> <NAME>...", file=sys.stderr)
+    if len(sys.argv) < 3:
+        print("usage: env_apply.py <warden.env> <as> <NAME>...",
+              file=sys.stderr)
         return 2
-    path, keep = sys.argv[1], set(sys.argv[2:])
-    given = sorted(k for k in os.environ
-                   if NAME.match(k) and k not in keep)
+    path, prefix = sys.argv[1], shlex.split(sys.argv[2])
+    keep = {k.encode() for k in sys.argv[3:]}
+    given = sorted(k for k in os.environb if NAME.match(k) and k not in keep)
     if not given:
         return 0
-    with open(path) as f:
+    with open(path, "rb") as f:
         text = f.read()
     stmts = [s for s in statements(text) if s != MARK and
              not any(assigns(s, k) for k in given)]
-    if stmts and not stmts[-1].endswith("\n"):
-        stmts[-1] += "\n"
+    if stmts and not stmts[-1].endswith(b"\n"):
+        stmts[-1] += b"\n"
     stmts.append(MARK)
-    stmts += ["%s=%s\n" % (k, quote(os.environ[k])) for k in given]
+    stmts += [k + b"=" + quote(os.environb[k]) + b"\n" for k in given]
     st = os.stat(path)
-    tmp = path + ".new"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write("".join(stmts))
-    os.chmod(tmp, st.st_mode & 0o7777)
-    if os.getuid() == 0:
-        os.chown(tmp, st.st_uid, st.st_gid)
-    os.replace(tmp, path)
+    new = write_beside(path, b"".join(stmts), st)
+    try:
+        try:
+            before, after = read_by_sh(prefix, path), read_by_sh(prefix,
+                                                                 new)
+        except subprocess.CalledProcessError as e:
+            print("warden: %s: sh cannot read it (%s); the file is left as "
+                  "it was" % (path, e.stderr.decode(errors="replace")
+                              .strip()), file=sys.stderr)
+            os.unlink(new)
+            return 1
+        want = dict(before)
+        want.update({k: os.environb[k] for k in given})
+        if after != want:
+            lost = sorted(k.decode() for k in set(want) | set(after)
+                          if want.get(k) != after.get(k))
+            print("warden: %s: cannot record the environment without "
+                  "changing %s; the file is left as it was" %
+                  (path, " ".join(lost)), file=sys.stderr)
+            os.unlink(new)
+            return 1
+        prev = write_beside(path, text, st)
+        os.replace(prev, path + ".prev")
+        os.replace(new, path)
+    except BaseException:
+        if os.path.exists(new):
+            os.unlink(new)
+        raise
     print("warden: recorded in %s from the environment: %s" %
-          (path, " ".join(given)))
+          (path, " ".join(k.decode() for k in given)))
     return 0
 
 

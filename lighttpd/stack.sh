@@ -190,12 +190,27 @@ install_rules() {
 # start`): every process starts with env -i, so they are written into
 # warden.env instead (lighttpd/env_apply.py), where the binaries read them
 # and where they stay. Not taken: the stack's own settings (where it runs
-# and listens) and the URL and database it makes for itself.
+# and listens) and the URL and database it makes for itself. The file as
+# it was is kept in warden.env.prev until the binaries have accepted the
+# new one (check_config), and put back if one refuses it.
 apply_env() {
-	python3 "$REPO/lighttpd/env_apply.py" "$RUN/warden.env" \
+	rm -f "$RUN/warden.env.prev"
+	python3 "$REPO/lighttpd/env_apply.py" "$RUN/warden.env" "$AS" \
 		WARDEN_RUN_DIR WARDEN_PORT WARDEN_BIN WARDEN_SMTP_PORT \
 		WARDEN_CONFIG WARDEN_URL WARDEN_DATABASE_URL ||
-		die "cannot record the WARDEN_* environment in $RUN/warden.env"
+		die "the WARDEN_* environment was not recorded in" \
+		    "$RUN/warden.env"
+}
+
+# After check_config: the new file stays, or the old one comes back.
+settle_env() {
+	if [ "$1" = ok ]; then
+		rm -f "$RUN/warden.env.prev"
+	elif [ -f "$RUN/warden.env.prev" ]; then
+		mv -f "$RUN/warden.env.prev" "$RUN/warden.env"
+		echo "warden: the values from the environment were not kept" \
+		    "($RUN/warden.env is as before)" >&2
+	fi
 }
 
 # lighttpd's own error answers (a path no binary serves, a body over
@@ -222,18 +237,23 @@ ERRORS="400 invalid-request Bad Request
 503 service-unavailable Service Unavailable"
 
 install_errors() {
-	mkdir -p "$RUN/errors"
 	ERROR_TYPES=
 	while read -r n code reason; do
-		printf '{"statusCode":%s,"error":"%s","message":"%s (web server)","code":"%s"}\n' \
-		    "$n" "$reason" "$reason" "$code" >"$RUN/errors/.new" &&
-			mv -f "$RUN/errors/.new" "$RUN/errors/$n.html"
 		ERROR_TYPES="$ERROR_TYPES\"/errors/$n.html\" => \"application/json\", "
 	done <<EOE
 $ERRORS
 EOE
-	chmod 755 "$RUN/errors"
-	chmod 644 "$RUN/errors"/*.html
+	# written by the service user, which owns $RUN: nothing written as
+	# root there, where a link it placed could send the bytes elsewhere
+	printf '%s\n' "$ERRORS" | $AS sh -c '
+		mkdir -p "$1" && chmod 755 "$1" || exit 1
+		while read -r n code reason; do
+			t=$(mktemp "$1/.new.XXXXXX") || exit 1
+			printf "{\"statusCode\":%s,\"error\":\"%s\",\"message\":\"%s (web server)\",\"code\":\"%s\"}\n" \
+			    "$n" "$reason" "$reason" "$code" >"$t" &&
+				chmod 644 "$t" && mv -f "$t" "$1/$n.html" ||
+				{ rm -f "$t"; exit 1; }
+		done' sh "$RUN/errors" || die "cannot write the files in $RUN/errors"
 }
 
 # lighttpd's request-header filter (lighttpd/headers.lua), read by the
@@ -250,12 +270,25 @@ install_lua() {
 # lighttpd buffers a storage body whole before the binary sees it, so its
 # cap is the one that refuses an oversize body unread.
 storage_conf() {
-	SDIR=$(. "$RUN/warden.env" >/dev/null 2>&1
-		echo "${WARDEN_STORAGE_DIR:-$RUN/storage}")
-	SMAX=$(. "$RUN/warden.env" >/dev/null 2>&1
-		echo "${WARDEN_STORAGE_MAX_SIZE:-1073741824}")
+	# read by sh as the service user: root never sources a file the
+	# service user can write (a $(...) in it would run as root)
+	SDIR=$($AS env -i PATH=/usr/bin:/bin sh -c '. "$1" >/dev/null 2>&1
+		echo "${WARDEN_STORAGE_DIR:-$2}"' sh "$RUN/warden.env" \
+		"$RUN/storage")
+	SMAX=$($AS env -i PATH=/usr/bin:/bin sh -c '. "$1" >/dev/null 2>&1
+		echo "${WARDEN_STORAGE_MAX_SIZE:-1073741824}"' sh \
+		"$RUN/warden.env")
 	case "$SMAX" in ''|*[!0-9]*) SMAX=1073741824 ;; esac
 	SKB=$(((SMAX + 1023) / 1024 + 160))
+	# it goes into lighttpd.conf (x-sendfile-docroot) through sed
+	case "$SDIR" in
+	/*) ;;
+	*) die "WARDEN_STORAGE_DIR: an absolute path, not '$SDIR'" ;;
+	esac
+	case "$SDIR" in
+	*[!A-Za-z0-9_./-]*) die "WARDEN_STORAGE_DIR: only letters, digits" \
+	    "and _ . / - (it goes into lighttpd.conf), not '$SDIR'" ;;
+	esac
 }
 
 # The route section (@ROUTES@) comes from the route table, through
@@ -292,8 +325,13 @@ start_web() {
 	apply_env
 	write_conf
 	lighttpd -tt -f "$RUN/lighttpd.conf" >"$RUN/log/lighttpd.check" 2>&1 ||
-		die "bad lighttpd config: $(cat "$RUN/log/lighttpd.check")"
-	check_config
+		{ settle_env bad; die "bad lighttpd config: $(cat \
+		    "$RUN/log/lighttpd.check")"; }
+	if ! check_config; then
+		settle_env bad
+		exit 1
+	fi
+	settle_env ok
 	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		lighttpd -f "$RUN/lighttpd.conf" ||
 		die "lighttpd did not start: $(tail -n 3 \
@@ -311,7 +349,8 @@ check_config() {
 	    "$REPO/lighttpd/routes" | cut -d' ' -f1); do
 		out=$($AS env -i PATH=/usr/bin:/bin \
 		    WARDEN_CONFIG="$RUN/warden.env" timeout 20 \
-		    "$RUN/bin/$b" </dev/null 2>&1) || die "$b: $out"
+		    "$RUN/bin/$b" </dev/null 2>&1) ||
+			{ echo "warden: $b: $out" >&2; return 1; }
 	done
 }
 

@@ -424,21 +424,51 @@ jwks_load(struct cache *c, time_t now)
 	return WD_OK;
 }
 
+/* 1 if u is https://, or http:// to this host (127.0.0.0/8, localhost,
+ * [::1]): a URL whose answer nobody on the way can forge. */
+static int
+tls_or_loopback(const char *u)
+{
+	static const char *const local[] = { "127.", "localhost", "[::1]" };
+	size_t	 i, n;
+
+	if (strncmp(u, "https://", 8) == 0)
+		return 1;
+	if (strncmp(u, "http://", 7) != 0)
+		return 0;
+	u += 7;
+	for (i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
+		n = strlen(local[i]);
+		if (strncmp(u, local[i], n) != 0)
+			continue;
+		if (i == 0)	/* 127.<digits and dots> */
+			n += strspn(u + n, "0123456789.");
+		/* the host ends there: not "localhost.evil.example" */
+		return u[n] == ':' || u[n] == '/' || u[n] == '\0';
+	}
+	return 0;
+}
+
 /*
  * Google with its three endpoints set and no issuer (API.md §5.2 lets
  * tests point the endpoints at a local server): there is then no
  * discovery document and no JWKS to check an ID token with, so the sign-in
  * is plain OAuth 2.0 and the profile comes from the userinfo endpoint
  * with the access token, as GoTrue reads Google's and as GitHub's is.
+ * The profile then rests on the userinfo answer alone (no signature), so
+ * only over TLS or from this host; otherwise the ID token is checked as
+ * before.
  */
 static int
 by_userinfo(const struct wd_svc *s, const struct prov *p)
 {
+	const char	*ui = pcfg(s, p, WD_CFGP_USERINFO_URL);
+
 	return p->kind == K_OIDC && p->oidc == NULL &&
 	    pcfg(s, p, WD_CFGP_ISSUER) == NULL &&
 	    pcfg(s, p, WD_CFGP_AUTHORIZE_URL) != NULL &&
-	    pcfg(s, p, WD_CFGP_TOKEN_URL) != NULL &&
-	    pcfg(s, p, WD_CFGP_USERINFO_URL) != NULL;
+	    pcfg(s, p, WD_CFGP_TOKEN_URL) != NULL && ui != NULL &&
+	    tls_or_loopback(ui);
 }
 
 static enum wd_err

@@ -219,6 +219,23 @@ def test_env_given_to_start(t):
     st, _, b = ts.upload(s, "user/%s/big.bin" % uid, b"x" * 50000, tok,
                          raw=True)
     t.check("...and 50000 fit", st == 200, (st, b))
+    # a value a binary refuses: the start stops with its line, and the
+    # file is as it was, so the next start works
+    before = open(os.path.join(s.run, "warden.env")).read()
+    s.sh("stop", check=False)
+    s.env = dict(env0, WARDEN_ADMIN_SECRET="too-short")
+    try:
+        r = s.sh("start", check=False)
+    finally:
+        s.env = env0
+    t.check("a refused value: the start fails, naming it",
+            r.returncode != 0 and "WARDEN_ADMIN_SECRET" in r.stderr,
+            (r.returncode, r.stderr))
+    t.check("...and warden.env is as before (nothing left behind)",
+            open(os.path.join(s.run, "warden.env")).read() == before and
+            not os.path.exists(os.path.join(s.run, "warden.env.prev")))
+    r = s.sh("start", check=False)
+    t.check("...so the next start works", r.returncode == 0, r.stderr)
     s.reconfigure()
 
 
@@ -235,14 +252,17 @@ def test_env_apply_quoting(t):
                     "WARDEN_A='one\nWARDEN_B=not a statement'\n"
                     "export WARDEN_B=\"two \\\" three\"\n"
                     "WARDEN_C=kept\n"
+                    "WARDEN_D='5' # a comment with a quote ' in it\n"
+                    "WARDEN_E=keep#not-a-comment\n"
                     "WARDEN_PORT=1\n")
         os.chmod(path, 0o640)
         tricky = "it's $HOME `x` \\ \"q\"\nline two"
         env = {k: v for k, v in os.environ.items()
                if not k.startswith("WARDEN_")}
-        env.update(WARDEN_A="new a", WARDEN_B=tricky, WARDEN_PORT="2")
+        env.update(WARDEN_A="new a", WARDEN_B=tricky, WARDEN_D="6",
+                   WARDEN_PORT="2")
         r = subprocess.run([sys.executable, os.path.join(
-            REPO, "lighttpd", "env_apply.py"), path, "WARDEN_PORT"],
+            REPO, "lighttpd", "env_apply.py"), path, "", "WARDEN_PORT"],
             env=env, capture_output=True, text=True)
         t.check("env_apply exits 0", r.returncode == 0, r.stderr)
         r = subprocess.run(["sh", "-c", "set -a; . \"$1\"; env -0", "sh",
@@ -250,9 +270,15 @@ def test_env_apply_quoting(t):
                            env={"PATH": "/usr/bin:/bin"})
         got = dict(x.decode().partition("=")[::2]
                    for x in r.stdout.split(b"\0") if x.startswith(b"W"))
-        t.check("sh reads back the values given, the others kept",
+        t.check("sh reads back the values given, the others kept (a "
+                "quote in a comment after a value ends nothing)",
                 got == {"WARDEN_A": "new a", "WARDEN_B": tricky,
-                        "WARDEN_C": "kept", "WARDEN_PORT": "1"}, got)
+                        "WARDEN_C": "kept", "WARDEN_D": "6",
+                        "WARDEN_E": "keep#not-a-comment",
+                        "WARDEN_PORT": "1"}, got)
+        t.check("the file as it was kept as warden.env.prev",
+                open(path + ".prev").read().startswith(
+                    "# the admin's file"))
         text = open(path).read()
         t.check("each replaced assignment is gone, the comment kept",
                 text.count("WARDEN_A=") == 1 and
@@ -260,6 +286,19 @@ def test_env_apply_quoting(t):
                 text.startswith("# the admin's file, isn't it\n"), text)
         t.check("the file's mode is kept",
                 os.stat(path).st_mode & 0o777 == 0o640)
+        # a file it cannot split the way sh does is left alone: an
+        # unterminated quote swallows what follows for sh
+        with open(path, "w") as f:
+            f.write("WARDEN_A='open\nWARDEN_KEY=secret\n")
+        r = subprocess.run([sys.executable, os.path.join(
+            REPO, "lighttpd", "env_apply.py"), path, ""], env=dict(
+                env, WARDEN_KEY="other"), capture_output=True, text=True)
+        t.check("a change it cannot make exactly: refused, file kept",
+                r.returncode == 1 and "left as it was" in r.stderr and
+                open(path).read() == "WARDEN_A='open\nWARDEN_KEY=secret\n"
+                and sorted(os.listdir(d)) == ["warden.env",
+                                              "warden.env.prev"],
+                (r.returncode, r.stderr, os.listdir(d)))
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
