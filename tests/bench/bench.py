@@ -215,8 +215,11 @@ def restart_with(s, conf_text):
     if r.returncode != 0:
         die("bad lighttpd config with the bench additions: " + r.stdout +
             r.stderr)
-    r = subprocess.run(["env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-                        "lighttpd", "-f", conf],
+    # as lighttpd/stack.sh starts it: as the service user
+    as_svc = ["runuser", "-u", "warden", "--"] if os.getuid() == 0 else []
+    r = subprocess.run(as_svc + ["env", "-i",
+                                 "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                                 "lighttpd", "-f", conf],
                        capture_output=True, text=True)
     if r.returncode != 0:
         die("lighttpd did not restart: " + r.stdout + r.stderr)
