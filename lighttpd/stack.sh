@@ -66,7 +66,8 @@ pg_running() { $AS "$PGBIN/pg_ctl" -D "$RUN/pg" status >/dev/null 2>&1; }
 web_pid() {
 	[ -f "$RUN/lighttpd.pid" ] || return 1
 	pid=$(cat "$RUN/lighttpd.pid")
-	kill -0 "$pid" 2>/dev/null && echo "$pid"
+	case "$pid" in ''|0|*[!0-9]*) return 1 ;; esac	# not "-1", not a group
+	$AS kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 
 rand() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
@@ -395,10 +396,10 @@ end_process() {
 	# as the service user: the pid comes from a file in its directory
 	$AS kill "$1"
 	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 300 ]; do
+	while $AS kill -0 "$1" 2>/dev/null && [ $i -lt 300 ]; do
 		sleep 0.1; i=$((i + 1))
 	done
-	! kill -0 "$1" 2>/dev/null
+	! $AS kill -0 "$1" 2>/dev/null
 }
 
 stop_web() {
@@ -419,7 +420,8 @@ SYSPATH=PATH=/usr/sbin:/usr/bin:/sbin:/bin
 pid_of() {
 	[ -f "$1" ] || return 1
 	pid=$(cat "$1")
-	kill -0 "$pid" 2>/dev/null && echo "$pid"
+	case "$pid" in ''|0|*[!0-9]*) return 1 ;; esac
+	$AS kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 
 stop_pid() {

@@ -136,6 +136,80 @@ def test_stop_and_start_again(t):
             r.stdout)
 
 
+def test_root_start_follows_no_link(t):
+    """As root, the run directory belongs to the service user: links it
+    placed there (to a file of root's) and a pid of root's in a pid file
+    turn the next stop and start into no write, chmod, chown or kill
+    outside it."""
+    s = t.s
+    if os.getuid() != 0:
+        t.check("(runs as root only: nothing to separate otherwise)", True)
+        return
+    d = tempfile.mkdtemp()
+    victim = os.path.join(d, "victim")
+    with open(victim, "w") as f:
+        f.write("root's\n")
+    os.chmod(victim, 0o600)
+    sleeper = subprocess.Popen(["sleep", "300"])
+    try:
+        s.sh("stop", check=False)
+        links = ["pg/pg_hba.conf", "pg/pg_ident.conf", "bin/hook",
+                 "headers.lua", "storage-rules.json", "lighttpd.conf",
+                 "errors/404.html"]
+        for rel in links:
+            p = os.path.join(s.run, rel)
+            if os.path.lexists(p):
+                os.unlink(p)
+            os.symlink(victim, p)
+        with open(os.path.join(s.run, "mailer.pid"), "w") as f:
+            f.write("%d\n" % sleeper.pid)
+        r = s.sh("start", check=False)
+        t.check("start as root over the planted links: exits 0",
+                r.returncode == 0, (r.stdout, r.stderr))
+        st = os.stat(victim)
+        t.check("root's file: content, mode and owner untouched",
+                open(victim).read() == "root's\n" and
+                st.st_mode & 0o777 == 0o600 and st.st_uid == 0,
+                (open(victim).read()[:80], oct(st.st_mode), st.st_uid))
+        t.check("root's process named in a pid file: not killed",
+                sleeper.poll() is None)
+        left = [rel for rel in links
+                if os.path.islink(os.path.join(s.run, rel))]
+        t.check("each planted link replaced by a file of the stack's",
+                left == [], left)
+        st2, _, b = s.request("GET", "/healthz")
+        t.check("...and the stack serves", st2 == 200, (st2, b))
+        r = s.sh("stop", check=False)
+        t.check("stop leaves root's process alone too",
+                r.returncode == 0 and sleeper.poll() is None,
+                (r.returncode, r.stderr))
+        # logs are appended to by the service user, which may not open
+        # root's file: the mail catcher does not start, nothing is written
+        logs = ["log/mailer.log", "log/mailcatcher.log",
+                "log/storage-gc.log"]
+        for rel in logs:
+            p = os.path.join(s.run, rel)
+            if os.path.lexists(p):
+                os.unlink(p)
+            os.symlink(victim, p)
+        r = s.sh("start", check=False)
+        st = os.stat(victim)
+        t.check("logs linked to root's file: not written through",
+                open(victim).read() == "root's\n" and
+                st.st_mode & 0o777 == 0o600 and st.st_uid == 0,
+                (r.returncode, r.stderr, open(victim).read()[:80]))
+        s.sh("stop", check=False)
+        for rel in logs:
+            os.unlink(os.path.join(s.run, rel))
+        r = s.sh("start", check=False)
+        t.check("...and with the links gone the stack starts again",
+                r.returncode == 0, r.stderr)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def test_web_server_errors_are_json(t):
     """Errors lighttpd answers itself (no binary involved) come in
     Warden's JSON error shape with a stable code, not as HTML pages."""
