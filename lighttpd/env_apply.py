@@ -27,6 +27,7 @@ the old file's mode and owner, synced, then renamed."""
 import os
 import re
 import shlex
+import stat
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,7 @@ import tempfile
 sys.dont_write_bytecode = True
 
 NAME = re.compile(rb"WARDEN_[A-Z0-9_]+\Z")
+MAX_FILE = 1 << 20      # wd_cfg.c reads no more (WD_MAX_CFG_FILE is less)
 MARK = "# from the environment of a start (API.md §1)\n".encode()
 BLANKS = b" \t"
 
@@ -117,6 +119,32 @@ def write_beside(path, data, st):
     return tmp
 
 
+def read_own(path):
+    """The file's bytes and its stat, from one descriptor: never through
+    a link (O_NOFOLLOW), a regular file with no other name (a hard link
+    to a file elsewhere has two), bounded. Run as root in a directory the
+    service user owns, so a name that user swaps cannot make root read
+    (and copy out) another file."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1 or \
+                st.st_size > MAX_FILE:
+            raise OSError("%s: not a plain file of its own, or too big" %
+                          path)
+        data = b""
+        while len(data) <= MAX_FILE:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            data += chunk
+        if len(data) > MAX_FILE:
+            raise OSError("%s: too big" % path)
+        return data, st
+    finally:
+        os.close(fd)
+
+
 def main():
     if len(sys.argv) < 3:
         print("usage: env_apply.py <warden.env> <as> <NAME>...",
@@ -127,15 +155,17 @@ def main():
     given = sorted(k for k in os.environb if NAME.match(k) and k not in keep)
     if not given:
         return 0
-    with open(path, "rb") as f:
-        text = f.read()
+    try:
+        text, st = read_own(path)
+    except OSError as e:
+        print("warden: %s; the file is left as it was" % e, file=sys.stderr)
+        return 1
     stmts = [s for s in statements(text) if s != MARK and
              not any(assigns(s, k) for k in given)]
     if stmts and not stmts[-1].endswith(b"\n"):
         stmts[-1] += b"\n"
     stmts.append(MARK)
     stmts += [k + b"=" + quote(os.environb[k]) + b"\n" for k in given]
-    st = os.stat(path)
     new = write_beside(path, b"".join(stmts), st)
     try:
         try:

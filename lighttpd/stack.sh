@@ -31,7 +31,14 @@ if [ "$(id -u)" = 0 ]; then
 		useradd --system --no-create-home --home-dir /nonexistent \
 			--shell /usr/sbin/nologin "$SVC"
 	fi
-	AS="runuser -u $SVC --"
+	# in a session of its own: without a controlling terminal the
+	# service user's code cannot push keystrokes into root's (TIOCSTI)
+	AS="setsid -w runuser -u $SVC --"
+	# root's psql reaches a server the service user runs: no password of
+	# root's goes to it
+	PGPASSFILE=/dev/null
+	export PGPASSFILE
+	unset PGPASSWORD
 else
 	AS=""
 	SVC=$(id -un)
@@ -65,7 +72,7 @@ DBURL="postgresql:///warden?host=$RUN/sock&user=warden_app"
 pg_running() { $AS "$PGBIN/pg_ctl" -D "$RUN/pg" status >/dev/null 2>&1; }
 web_pid() {
 	[ -f "$RUN/lighttpd.pid" ] || return 1
-	pid=$(cat "$RUN/lighttpd.pid")
+	pid=$($AS cat "$RUN/lighttpd.pid")
 	case "$pid" in ''|0|*[!0-9]*) return 1 ;; esac	# not "-1", not a group
 	$AS kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
@@ -116,19 +123,22 @@ EOC
 	fi
 	pg_auth
 	if ! pg_running; then
-		$AS "$PGBIN/pg_ctl" -D "$RUN/pg" -l "$RUN/log/postgresql.log" \
+		$AS env -i PATH=/usr/bin:/bin "$PGBIN/pg_ctl" -D "$RUN/pg" \
+			-l "$RUN/log/postgresql.log" \
 			-w -t 60 start >/dev/null ||
 			die "PostgreSQL did not start, see $RUN/log/postgresql.log"
 	else
 		$AS "$PGBIN/pg_ctl" -D "$RUN/pg" reload >/dev/null
 	fi
-	if [ "$(psql -X -At -h "$RUN/sock" -U warden -d postgres -c \
+	# (standard input from /dev/null: a server asking for COPY data
+	# gets none of root's terminal)
+	if [ "$(psql -X -At -h "$RUN/sock" -U warden -d postgres </dev/null -c \
 	    "SELECT 1 FROM pg_database WHERE datname = 'warden'")" != 1 ]; then
-		createdb -h "$RUN/sock" -U warden warden
+		createdb -h "$RUN/sock" -U warden warden </dev/null
 	fi
 	# psql runs as the caller: root reaches the 0700 socket directory,
 	# and the service user may not be able to read the checkout
-	sh "$REPO/sql/migrate.sh" "$OWNERURL"
+	sh "$REPO/sql/migrate.sh" "$OWNERURL" </dev/null
 	psql -X -q -v ON_ERROR_STOP=1 "$OWNERURL" >/dev/null <<'EOSQL'
 DO $$ BEGIN
 	IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'warden_app') THEN
@@ -151,10 +161,10 @@ EOSQL
 write_env() {
 	if [ -f "$RUN/warden.env" ]; then
 		# a run directory from before the account lifecycle (issue 9)
-		grep -q '^WARDEN_MFA_KEY=' "$RUN/warden.env" ||
+		$AS grep -q '^WARDEN_MFA_KEY=' "$RUN/warden.env" ||
 			env_add "WARDEN_MFA_KEY='$(rand 32)'"
 		# ... and from before signed storage URLs (issue 11)
-		grep -q '^WARDEN_SIGNING_KEY=' "$RUN/warden.env" ||
+		$AS grep -q '^WARDEN_SIGNING_KEY=' "$RUN/warden.env" ||
 			env_add "WARDEN_SIGNING_KEY='$(rand 32)'"
 		return 0
 	fi
@@ -197,7 +207,7 @@ install_bins() {
 # the same reason; a warden.env from before storage gets the path added.
 install_rules() {
 	put_file "$RUN/storage-rules.json" 644 <"$REPO/storage-rules.json"
-	if ! grep -q '^WARDEN_STORAGE_RULES=' "$RUN/warden.env"; then
+	if ! $AS grep -q '^WARDEN_STORAGE_RULES=' "$RUN/warden.env"; then
 		env_add "WARDEN_STORAGE_RULES='$RUN/storage-rules.json'"
 	fi
 }
@@ -223,7 +233,9 @@ settle_env() {
 	if [ "$1" = ok ]; then
 		rm -f "$RUN/warden.env.prev"
 	elif [ -f "$RUN/warden.env.prev" ]; then
-		mv -f "$RUN/warden.env.prev" "$RUN/warden.env"
+		# as the service user: a warden.env that is a link to a
+		# directory would have root move the file into it
+		$AS mv -fT "$RUN/warden.env.prev" "$RUN/warden.env"
 		echo "warden: the values from the environment were not kept" \
 		    "($RUN/warden.env is as before)" >&2
 	fi
@@ -355,7 +367,7 @@ start_web() {
 	# lighttpd write its pid file or logs in the service user's directory
 	$AS env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		lighttpd -f "$RUN/lighttpd.conf" ||
-		die "lighttpd did not start: $(tail -n 3 \
+		die "lighttpd did not start: $($AS tail -n 3 \
 		    "$RUN/log/lighttpd.error.log" 2>/dev/null | tr '\n' ' ')"
 }
 
@@ -419,7 +431,7 @@ SYSPATH=PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
 pid_of() {
 	[ -f "$1" ] || return 1
-	pid=$(cat "$1")
+	pid=$($AS cat "$1")
 	case "$pid" in ''|0|*[!0-9]*) return 1 ;; esac
 	$AS kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
@@ -443,7 +455,7 @@ mail_files() {
 	for kv in "WARDEN_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT" \
 	    "WARDEN_SMTP_SENDER=warden@localhost" \
 	    "WARDEN_MAIL_TEMPLATES=$RUN/templates"; do
-		grep -q "^${kv%%=*}=" "$RUN/warden.env" ||
+		$AS grep -q "^${kv%%=*}=" "$RUN/warden.env" ||
 			env_add "${kv%%=*}='${kv#*=}'"
 	done
 }
@@ -473,9 +485,9 @@ start_mail() {
 	done
 	sleep 0.2	# a mailer refusing its configuration exits at once
 	pid_of "$RUN/mailcatcher.pid" >/dev/null || die "mail catcher did" \
-		"not start: $(tail -n 1 "$RUN/log/mailcatcher.log")"
+		"not start: $($AS tail -n 1 "$RUN/log/mailcatcher.log")"
 	pid_of "$RUN/mailer.pid" >/dev/null ||
-		die "mailer did not start: $(tail -n 1 "$RUN/log/mailer.log")"
+		die "mailer did not start: $($AS tail -n 1 "$RUN/log/mailer.log")"
 }
 
 stop_mail() {

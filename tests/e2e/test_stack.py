@@ -373,6 +373,24 @@ def test_env_apply_quoting(t):
                 and sorted(os.listdir(d)) == ["warden.env",
                                               "warden.env.prev"],
                 (r.returncode, r.stderr, os.listdir(d)))
+        # warden.env swapped for a link to a file of root's: not read,
+        # so its bytes are copied nowhere
+        secret = os.path.join(d, "secret")
+        with open(secret, "w") as f:
+            f.write("TOPSECRET=1\n")
+        os.chmod(secret, 0o600)
+        os.unlink(path)
+        os.symlink(secret, path)
+        r = subprocess.run([sys.executable, os.path.join(
+            REPO, "lighttpd", "env_apply.py"), path, ""], env=dict(
+                env, WARDEN_KEY="other"), capture_output=True, text=True)
+        copies = [n for n in os.listdir(d) if n != "secret" and
+                  not os.path.islink(os.path.join(d, n)) and
+                  b"TOPSECRET" in open(os.path.join(d, n), "rb").read()]
+        t.check("warden.env a link: refused, the target copied nowhere",
+                r.returncode == 1 and copies == [] and
+                open(secret).read() == "TOPSECRET=1\n",
+                (r.returncode, r.stderr, copies))
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
