@@ -151,16 +151,19 @@ def test_root_start_follows_no_link(t):
         f.write("root's\n")
     os.chmod(victim, 0o600)
     sleeper = subprocess.Popen(["sleep", "300"])
+
+    def plant(rels):
+        for rel in rels:
+            p = os.path.join(s.run, rel)
+            if os.path.lexists(p):
+                os.unlink(p)
+            os.symlink(victim, p)
     try:
         s.sh("stop", check=False)
         links = ["pg/pg_hba.conf", "pg/pg_ident.conf", "bin/hook",
                  "headers.lua", "storage-rules.json", "lighttpd.conf",
                  "errors/404.html"]
-        for rel in links:
-            p = os.path.join(s.run, rel)
-            if os.path.lexists(p):
-                os.unlink(p)
-            os.symlink(victim, p)
+        plant(links)
         with open(os.path.join(s.run, "mailer.pid"), "w") as f:
             f.write("%d\n" % sleeper.pid)
         r = s.sh("start", check=False)
@@ -187,11 +190,7 @@ def test_root_start_follows_no_link(t):
         # root's file: the mail catcher does not start, nothing is written
         logs = ["log/mailer.log", "log/mailcatcher.log",
                 "log/storage-gc.log"]
-        for rel in logs:
-            p = os.path.join(s.run, rel)
-            if os.path.lexists(p):
-                os.unlink(p)
-            os.symlink(victim, p)
+        plant(logs)
         r = s.sh("start", check=False)
         st = os.stat(victim)
         t.check("logs linked to root's file: not written through",
