@@ -44,6 +44,28 @@ else
 	SVC=$(id -un)
 fi
 
+# A checkout the service user cannot reach (a clone under /root, mode
+# 0700): the run directory then lives in /var/lib/warden/run-<hash of the
+# path>, and run/ in the checkout is a link to it, so run/warden.env and
+# the logs are where API.md §1 says. Everything after uses the real path.
+reachable() { $AS sh -c 'cd "$1"' sh "$1" 2>/dev/null; }
+if [ "$(id -u)" = 0 ]; then
+	if [ -L "$RUN" ]; then
+		RUN=$(readlink -f "$RUN")
+	elif [ "${1:-}" = start ] || [ "${1:-}" = run ] &&
+	    ! reachable "$(dirname "$RUN")"; then
+		[ -e "$RUN" ] && die "$RUN: the service user $SVC cannot reach" \
+		    "it (a parent directory is closed); remove it, and the" \
+		    "next start puts the run directory in /var/lib/warden"
+		real=/var/lib/warden/run-$(printf '%s' "$RUN" | sha256sum |
+		    cut -c1-12)
+		mkdir -p /var/lib/warden "$real"
+		chmod 755 /var/lib/warden
+		ln -s "$real" "$RUN"
+		RUN=$real
+	fi
+fi
+
 # put_file DEST MODE: standard input into DEST with MODE, written by the
 # service user into a new temporary file that is then renamed into place.
 put_file() {

@@ -1,5 +1,6 @@
 """make start / make stop behaviour (API.md §1) on the test's own stack,
 and the routes lighttpd/routes.py generates from lighttpd/routes."""
+import http.client
 import json
 import os
 import re
@@ -10,7 +11,7 @@ import sys
 import tempfile
 import uuid
 
-from stack import REPO
+from stack import REPO, free_port
 
 
 def test_start_is_idempotent(t):
@@ -207,6 +208,49 @@ def test_root_start_follows_no_link(t):
         sleeper.kill()
         sleeper.wait()
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_run_dir_the_service_user_cannot_reach(t):
+    """As root, a checkout under a closed directory (a clone in /root):
+    the run directory goes to /var/lib/warden and run/ links to it, so
+    the stack starts and run/warden.env is where API.md §1 says."""
+    s = t.s
+    if os.getuid() != 0:
+        t.check("(runs as root only)", True)
+        return
+    closed = tempfile.mkdtemp()         # 0700, root's
+    run = os.path.join(closed, "run")
+    port = free_port()
+    env = dict(s.env, WARDEN_RUN_DIR=run, WARDEN_PORT=str(port),
+               WARDEN_SMTP_PORT=str(free_port()))
+    real = None
+
+    def sh(cmd):
+        return subprocess.run(["sh", os.path.join(REPO, "lighttpd",
+                                                  "stack.sh"), cmd],
+                              env=env, capture_output=True, text=True)
+    try:
+        r = sh("start")
+        t.check("start with the run directory under a closed one: 0",
+                r.returncode == 0, (r.stdout[-300:], r.stderr))
+        real = os.path.realpath(run) if os.path.islink(run) else None
+        t.check("run/ links to /var/lib/warden/run-<hash>",
+                real is not None and real.startswith(
+                    "/var/lib/warden/run-"), real)
+        t.check("run/warden.env is readable there", os.path.isfile(
+            os.path.join(run, "warden.env")))
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("GET", "/healthz")
+        st = c.getresponse().status
+        c.close()
+        t.check("...and the stack serves", st == 200, st)
+        r = sh("stop")
+        t.check("stop: 0", r.returncode == 0, r.stderr)
+    finally:
+        sh("stop")
+        if real is not None:
+            shutil.rmtree(real, ignore_errors=True)
+        shutil.rmtree(closed, ignore_errors=True)
 
 
 def test_web_server_errors_are_json(t):
