@@ -104,4 +104,11 @@ enum wd_storage_route {
 enum wd_err	wd_storage_serve(void *ctx, struct wd_req *rq,
 		    const void *arg);
 
+/*
+ * The storage binary (cgi-bin/storage): `storage gc [MINUTES]` sweeps
+ * and exits (1 when it could not finish, or S3 refused an abort); with
+ * no argument it serves /storage/ over FastCGI. The exit status.
+ */
+int		wd_storage_main(int argc, char *argv[]);
+
 #endif
