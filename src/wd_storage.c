@@ -313,33 +313,30 @@ is_mine(const struct sreq *r, const struct obj *o)
 	    strcmp(o->owner, r->c.user_id) == 0);
 }
 
-static void
-send_meta(struct sreq *r, const struct obj *o)
+/* {"key": <key>}: all a caller who may not read the object is told. */
+static enum wd_err
+key_json(struct wd_buf *b, const char *key, size_t klen)
 {
-	struct wd_buf	 b;
+	enum wd_err	 rc;
 
-	wd_buf_init(&b, 16 * 1024);
-	if (meta_json(&b, r->key, r->klen, o, is_mine(r, o)) != WD_OK)
-		wd_http_error(r->rq, WD_E_INTERNAL, NULL);
-	else
-		wd_http_send(r->rq, 200, NULL, "application/json", b.p,
-		    b.len);
-	wd_buf_cleanup(&b);
+	rc = wd_buf_adds(b, "{\"key\":");
+	if (rc == WD_OK)
+		rc = wd_json_add_str(b, key, klen);
+	if (rc == WD_OK)
+		rc = wd_buf_adds(b, "}");
+	return rc;
 }
 
-/* {"key": <key>}: the answer to a caller who may not read the object. */
+/* The metadata of o, or with o NULL the key alone. */
 static void
-send_key(struct sreq *r)
+send_meta(struct sreq *r, const struct obj *o)
 {
 	struct wd_buf	 b;
 	enum wd_err	 rc;
 
 	wd_buf_init(&b, 16 * 1024);
-	rc = wd_buf_adds(&b, "{\"key\":");
-	if (rc == WD_OK)
-		rc = wd_json_add_str(&b, r->key, r->klen);
-	if (rc == WD_OK)
-		rc = wd_buf_adds(&b, "}");
+	rc = o != NULL ? meta_json(&b, r->key, r->klen, o, is_mine(r, o)) :
+	    key_json(&b, r->key, r->klen);
 	if (rc != WD_OK)
 		wd_http_error(r->rq, WD_E_INTERNAL, NULL);
 	else
@@ -1324,11 +1321,8 @@ revoke_token(struct sreq *r)
 		/* the metadata only to a caller who may also read the
 		 * object: one who may update it but not read it learns no
 		 * more than the key it sent */
-		if (authorize(r, WD_RULES_GET, r->key, r->klen, &o, &pub) ==
-		    WD_OK)
-			send_meta(r, &o);
-		else
-			send_key(r);
+		send_meta(r, authorize(r, WD_RULES_GET, r->key, r->klen, &o,
+		    &pub) == WD_OK ? &o : NULL);
 	} else
 		wd_http_error(r->rq, rc, NULL);
 }
@@ -1618,6 +1612,7 @@ wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 	const char	*m = rq->method;
 	enum wd_err	 rc;
 	int		 sign = route == WD_STORAGE_SIGN;
+	int		 revoke = route == WD_STORAGE_META && m[0] == 'P';
 	size_t		 plen = sign ? SIGN_LEN : PREFIX_LEN;
 
 	/* the key buffer and claims live on the heap, not the stack */
@@ -1628,12 +1623,12 @@ wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 	r->ctx.query_len = strlen(rq->query);
 	r->meta = route == WD_STORAGE_META;
 	/* the route's prefix (plen bytes) matched, method included
-	 * (cgi-bin/storage.c) */
+	 * (the route table, src/wd_storage_main.c) */
 	rc = wd_skey_decode(rq->uri + plen, rq->path_len - plen,
 	    r->key, sizeof(r->key), &r->klen, &r->dir);
 	if (rc != WD_OK)
 		goto out;
-	if (r->meta && m[0] == 'P')
+	if (revoke)
 		rc = revoke_request(r);
 	if (rc == WD_OK)
 		rc = who(r);
@@ -1641,7 +1636,7 @@ wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 		goto out;
 	if (sign)
 		sign_object(r);
-	else if (r->meta && m[0] == 'P')
+	else if (revoke)
 		revoke_token(r);
 	else if (m[0] == 'P')
 		put_object(r);
