@@ -23,6 +23,8 @@ BIN=${WARDEN_BIN:-$REPO/build/bin}
 SVC=warden
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 
+NL='
+'
 say() { echo "warden: $*"; }
 die() { echo "warden: $*" >&2; exit 1; }
 
@@ -320,12 +322,14 @@ install_lua() {
 storage_conf() {
 	# read by sh as the service user: root never sources a file the
 	# service user can write (a $(...) in it would run as root)
-	SDIR=$($AS env -i PATH=/usr/bin:/bin sh -c '. "$1" >/dev/null 2>&1
-		echo "${WARDEN_STORAGE_DIR:-$2}"' sh "$RUN/warden.env" \
+	# (once: the size on the first line, then the directory, which
+	# keeps any newline in it for the check below)
+	vals=$($AS env -i PATH=/usr/bin:/bin sh -c '. "$1" >/dev/null 2>&1
+		printf "%s\n%s" "${WARDEN_STORAGE_MAX_SIZE:-1073741824}" \
+		    "${WARDEN_STORAGE_DIR:-$2}"' sh "$RUN/warden.env" \
 		"$RUN/storage")
-	SMAX=$($AS env -i PATH=/usr/bin:/bin sh -c '. "$1" >/dev/null 2>&1
-		echo "${WARDEN_STORAGE_MAX_SIZE:-1073741824}"' sh \
-		"$RUN/warden.env")
+	SMAX=${vals%%"$NL"*}
+	SDIR=${vals#*"$NL"}
 	case "$SMAX" in ''|*[!0-9]*) SMAX=1073741824 ;; esac
 	SKB=$(((SMAX + 1023) / 1024 + 160))
 	# it goes into lighttpd.conf (x-sendfile-docroot) through sed
