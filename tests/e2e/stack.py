@@ -54,11 +54,12 @@ class Stack:
                         WARDEN_PORT=str(self.port), WARDEN_BIN=self.bindir,
                         WARDEN_SMTP_PORT=str(self.smtp_port))
 
-    def sh(self, *args, check=True):
+    def sh(self, *args, check=True, env=None):
+        """stack.sh with this stack's environment, or env instead."""
         return subprocess.run(["sh", os.path.join(REPO, "lighttpd",
                                                   "stack.sh")] + list(args),
-                              env=self.env, check=check,
-                              capture_output=True, text=True)
+                              env=self.env if env is None else env,
+                              check=check, capture_output=True, text=True)
 
     def start(self):
         r = self.sh("start", check=False)

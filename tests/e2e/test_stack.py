@@ -224,13 +224,8 @@ def test_run_dir_the_service_user_cannot_reach(t):
     env = dict(s.env, WARDEN_RUN_DIR=run, WARDEN_PORT=str(port),
                WARDEN_SMTP_PORT=str(free_port()))
     real = None
-
-    def sh(cmd):
-        return subprocess.run(["sh", os.path.join(REPO, "lighttpd",
-                                                  "stack.sh"), cmd],
-                              env=env, capture_output=True, text=True)
     try:
-        r = sh("start")
+        r = s.sh("start", check=False, env=env)
         t.check("start with the run directory under a closed one: 0",
                 r.returncode == 0, (r.stdout[-300:], r.stderr))
         real = os.path.realpath(run) if os.path.islink(run) else None
@@ -244,10 +239,10 @@ def test_run_dir_the_service_user_cannot_reach(t):
         st = c.getresponse().status
         c.close()
         t.check("...and the stack serves", st == 200, st)
-        r = sh("stop")
+        r = s.sh("stop", check=False, env=env)
         t.check("stop: 0", r.returncode == 0, r.stderr)
     finally:
-        sh("stop")
+        s.sh("stop", check=False, env=env)
         if real is not None:
             shutil.rmtree(real, ignore_errors=True)
         shutil.rmtree(closed, ignore_errors=True)
@@ -311,13 +306,9 @@ def test_env_given_to_start(t):
     import test_storage as ts
     s = t.s
     s.sh("stop", check=False)
-    env0 = s.env
-    s.env = dict(env0, WARDEN_STORAGE_MAX_SIZE="50000",
-                 WARDEN_URL="http://127.0.0.1:1")
-    try:
-        r = s.sh("start", check=False)
-    finally:
-        s.env = env0
+    r = s.sh("start", check=False, env=dict(
+        s.env, WARDEN_STORAGE_MAX_SIZE="50000",
+        WARDEN_URL="http://127.0.0.1:1"))
     t.check("start with WARDEN_* in the environment exits 0",
             r.returncode == 0, (r.stdout, r.stderr))
     t.check("...and says what it recorded",
@@ -340,11 +331,8 @@ def test_env_given_to_start(t):
     # file is as it was, so the next start works
     before = open(os.path.join(s.run, "warden.env")).read()
     s.sh("stop", check=False)
-    s.env = dict(env0, WARDEN_ADMIN_SECRET="too-short")
-    try:
-        r = s.sh("start", check=False)
-    finally:
-        s.env = env0
+    r = s.sh("start", check=False, env=dict(
+        s.env, WARDEN_ADMIN_SECRET="too-short"))
     t.check("a refused value: the start fails, naming it",
             r.returncode != 0 and "WARDEN_ADMIN_SECRET" in r.stderr,
             (r.returncode, r.stderr))

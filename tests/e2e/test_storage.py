@@ -18,12 +18,12 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 
 
-def token(s, uid, life=600):
+def token(s, uid, life=600, role="user"):
     now = int(time.time())
     return s.mint({"sub": uid, "iat": now, "exp": now + life,
                    NS: {"x-hasura-user-id": uid,
-                        "x-hasura-default-role": "user",
-                        "x-hasura-allowed-roles": ["user"]}})
+                        "x-hasura-default-role": role,
+                        "x-hasura-allowed-roles": [role]}})
 
 
 def auth(tok):
@@ -270,11 +270,7 @@ def test_revoke_token(t):
     os.chmod(rules, 0o644)
     s.reconfigure(WARDEN_STORAGE_RULES=rules)
     try:
-        now, eid = int(time.time()), str(uuid.uuid4())
-        ed = s.mint({"sub": eid, "iat": now, "exp": now + 600,
-                     NS: {"x-hasura-user-id": eid,
-                          "x-hasura-default-role": "editor",
-                          "x-hasura-allowed-roles": ["editor"]}})
+        ed = token(s, str(uuid.uuid4()), role="editor")
         st, _, b = revoke(auth(ed))
         t.check("update without read: 200, the key alone",
                 st == 200 and j(b) == {"key": key}, (st, b))
