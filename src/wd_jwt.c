@@ -612,18 +612,121 @@ wd_jwt_keys_load(const struct wd_cfg *c, struct wd_jwt_key *k, char *err,
 	return WD_OK;
 }
 
+/* wd_jwt_verify, telling which key (k or k->prev) verified it. */
+static enum wd_err
+verify_any(const struct wd_jwt_key *k, const char *tok, size_t len,
+    time_t now, struct wd_claims *c, const struct wd_jwt_key **used)
+{
+	enum wd_err	 rc;
+
+	*used = k;
+	rc = verify1(k, tok, len, now, c);
+	/* rotation: a token the current key cannot verify may carry the
+	 * previous key's signature; that key's own pin and checks apply */
+	if (rc == WD_E_BADTOKEN && k->prev != NULL) {
+		*used = k->prev;
+		rc = verify1(k->prev, tok, len, now, c);
+	}
+	return rc;
+}
+
 enum wd_err
 wd_jwt_verify(const struct wd_jwt_key *k, const char *tok, size_t len,
     time_t now, struct wd_claims *c)
 {
-	enum wd_err	 rc;
+	const struct wd_jwt_key	*used;
 
-	rc = verify1(k, tok, len, now, c);
-	/* rotation: a token the current key cannot verify may carry the
-	 * previous key's signature; that key's own pin and checks apply */
-	if (rc == WD_E_BADTOKEN && k->prev != NULL)
-		rc = verify1(k->prev, tok, len, now, c);
+	return verify_any(k, tok, len, now, c, &used);
+}
+
+/* ---- the cache of verified tokens ------------------------------------ */
+
+/* sha256 over the settings' fingerprint and the token: 0 if not made. */
+static int
+cache_key(const struct wd_jwt_key *k, const char *tok, size_t len,
+    unsigned char *key)
+{
+	unsigned char	 buf[32 + WD_MAX_TOKEN];
+	unsigned int	 kl = 0;
+
+	if (len > WD_MAX_TOKEN)
+		return 0;
+	memcpy(buf, k->fp, 32);
+	memcpy(buf + 32, tok, len);
+	return EVP_Digest(buf, 32 + len, key, &kl, EVP_sha256(), NULL) &&
+	    kl == 32;
+}
+
+static struct wd_jwt_centry *
+cache_slot(struct wd_jwt_cache *cache, const unsigned char *key)
+{
+	return &cache->e[((size_t)key[0] | (size_t)key[1] << 8) %
+	    WD_JWT_CACHE_N];
+}
+
+/* 1 if e's token still passes exp and nbf at now, exactly as
+ * check_registered decides them (the skew moves now, not the claim) */
+static int
+entry_current(const struct wd_jwt_centry *e, time_t now)
+{
+	if (e->c.exp < (int64_t)now - e->skew)
+		return 0;
+	return !e->has_nbf || (int64_t)now + e->skew >= e->nbf;
+}
+
+static void
+cache_put(struct wd_jwt_centry *e, const unsigned char *key,
+    const struct wd_jwt_key *used, const struct wd_claims *c)
+{
+	int64_t	 nbf = 0;
+
+	wd_claims_cleanup(&e->c);
+	memcpy(e->key, key, 32);
+	e->skew = used->skew;
+	/* verify1 accepted nbf: absent (0) or a NumericDate (1) */
+	e->has_nbf = numeric_date(c->root, "nbf", &nbf) == 1;
+	e->nbf = nbf;
+	e->c = *c;
+	e->c.root = json_object_get(c->root);
+}
+
+enum wd_err
+wd_jwt_verify_cached(struct wd_jwt_cache *cache, const struct wd_jwt_key *k,
+    const char *tok, size_t len, time_t now, struct wd_claims *c)
+{
+	const struct wd_jwt_key	*used;
+	struct wd_jwt_centry	*e = NULL;
+	unsigned char		 key[32];
+	enum wd_err		 rc;
+
+	if (cache_key(k, tok, len, key)) {
+		e = cache_slot(cache, key);
+		if (e->c.root != NULL && memcmp(e->key, key, 32) == 0 &&
+		    entry_current(e, now)) {
+			cache->hits++;
+			*c = e->c;
+			c->root = json_object_get(e->c.root);
+			return WD_OK;
+		}
+	}
+	/* a miss, or a hit no longer current: the full check decides (and
+	 * says why) */
+	rc = verify_any(k, tok, len, now, c, &used);
+	if (rc == WD_OK && e != NULL)
+		cache_put(e, key, used, c);
 	return rc;
+}
+
+void
+wd_jwt_cache_cleanup(struct wd_jwt_cache *cache)
+{
+	size_t	 i;
+
+	if (cache == NULL)
+		return;
+	for (i = 0; i < WD_JWT_CACHE_N; i++)
+		wd_claims_cleanup(&cache->e[i].c);
+	explicit_bzero(cache, sizeof(*cache));
 }
 
 /*

@@ -86,6 +86,45 @@ enum wd_err	wd_jwt_verify(const struct wd_jwt_key *k, const char *tok,
 		    size_t len, time_t now, struct wd_claims *c);
 void		wd_claims_cleanup(struct wd_claims *c);
 
+/*
+ * A per-process cache of verified tokens, for a binary that sees the
+ * same token on every request of a client (storage: every download). A
+ * hit skips the signature check and both parses. The key is sha256 over
+ * k->fp (every verification setting, both keys) and the token bytes, so
+ * a hit is the very token and settings that passed; exp and nbf are
+ * checked again on every hit, with the skew of the key that verified
+ * it, so a hit answers what wd_jwt_verify would answer at that time.
+ * Failures are never kept. Revocation is not the cache's business: the
+ * caller checks sid on every request as before. Digests, not tokens,
+ * are compared. Not thread-safe: one per thread that verifies.
+ */
+#define WD_JWT_CACHE_N	64
+
+struct wd_jwt_centry {
+	unsigned char	 key[32];
+	struct wd_claims c;		/* c.root owned; NULL: empty slot */
+	long		 skew;		/* the verifying key's */
+	int64_t		 nbf;
+	int		 has_nbf;
+};
+
+struct wd_jwt_cache {
+	struct wd_jwt_centry	 e[WD_JWT_CACHE_N];
+	unsigned long		 hits;	/* answered from the cache */
+};
+
+/*
+ * wd_jwt_verify through cache (zeroed before first use): the same
+ * results and the same claims. On WD_OK c holds its own reference to
+ * the claims; the caller calls wd_claims_cleanup() and must not change
+ * them (the cache keeps them for the next request).
+ */
+enum wd_err	wd_jwt_verify_cached(struct wd_jwt_cache *cache,
+		    const struct wd_jwt_key *k, const char *tok, size_t len,
+		    time_t now, struct wd_claims *c);
+/* Frees every kept token's claims and zeroes cache; cache may be NULL. */
+void		wd_jwt_cache_cleanup(struct wd_jwt_cache *cache);
+
 /* 1 if role (len bytes) is one of c's allowed roles, else 0. */
 int		wd_claims_role_allowed(const struct wd_claims *c,
 		    const char *role, size_t len);

@@ -180,7 +180,8 @@ who(struct sreq *r)
 	}
 	if (rc != WD_OK)
 		return rc;
-	rc = wd_jwt_verify(r->s->key, tok, len, time(NULL), &r->c);
+	rc = wd_jwt_verify_cached(&r->s->tokens, r->s->key, tok, len,
+	    time(NULL), &r->c);
 	/* a logged-out session is refused here too, not only by the hook;
 	 * a feed that cannot tell answers 503, never 401 (not a logout) */
 	if (rc == WD_OK && r->c.sid != NULL && r->s->revoked != NULL) {
@@ -1595,6 +1596,7 @@ wd_storage_cleanup(struct wd_storage *s)
 	if (s == NULL)
 		return;
 	wd_revoke_cleanup(&s->rvk);
+	wd_jwt_cache_cleanup(&s->tokens);
 	wd_rules_free(s->own_rules);
 	wd_store_cleanup(&s->own_store);
 	wd_db_cleanup(&s->own_db);

@@ -37,6 +37,9 @@ struct wd_storage {
 	struct wd_store		 own_store;
 	struct wd_rules		*own_rules;
 	struct wd_revoke	 rvk;
+	/* tokens verified before: a client sends the same one with every
+	 * request (wd_jwt_verify_cached) */
+	struct wd_jwt_cache	 tokens;
 	/* what a request sees (tests may point these elsewhere) */
 	const struct wd_jwt_key	*key;		/* borrowed */
 	const char		*cookie_name;	/* "" or NULL: no cookie */

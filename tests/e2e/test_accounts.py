@@ -631,8 +631,14 @@ def test_storage_refuses_revoked_session(t):
                                         ("Content-Type", "text/plain")],
                          "hello")
     t.check("owner upload with the account token", st == 200, (st, r))
-    st, _, r = s.request("GET", path, [("Authorization", "Bearer " + jwt)])
-    t.check("owner download", st == 200 and r == b"hello", (st, r))
+    # concurrent downloads, so that every storage process has verified
+    # (and keeps, wd_jwt_verify_cached) the token before the logout
+    with concurrent.futures.ThreadPoolExecutor(8) as ex:
+        got = list(ex.map(lambda _: s.request(
+            "GET", path, [("Authorization", "Bearer " + jwt)]), range(16)))
+    t.check("owner downloads", all(st == 200 and r == b"hello"
+                                   for st, _, r in got),
+            [(st, r[:60]) for st, _, r in got])
     s.request("POST", "/auth/logout?refresh_token=" + b["refresh_token"],
               [], "")
     ok = False

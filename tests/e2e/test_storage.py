@@ -2,6 +2,7 @@
 binaries: the fs backend here; the same suite runs against s3rver in
 test_storage_s3.py. Tokens are minted with the configured key (the
 accounts flow mints the same claims)."""
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -401,6 +402,39 @@ def test_access_control(t):
         t.check("anonymous with ?%s -> 403" % q[:20], st == 403, st)
     st, _, _ = s.request("DELETE", "/storage/o/%s?token=%s" % (key, ftok))
     t.check("?token does not grant delete", st == 403, st)
+
+
+def test_token_kept_until_exp(t):
+    """Each storage process keeps the tokens it verified
+    (wd_jwt_verify_cached): a token read many times (kept by every
+    process) still ends at its exp, and a kept token's claims are its
+    own, never another caller's."""
+    s = t.s
+    uid, other = str(uuid.uuid4()), str(uuid.uuid4())
+    key = "user/%s/kept.txt" % uid
+    st, _, b = upload(s, key, b"kept", token(s, uid))
+    t.check("upload", st == 200, (st, b))
+    short = token(s, uid, 3)
+    exp = int(time.time()) + 3
+    otok = token(s, other)
+    # concurrent reads, so that all four storage processes see both
+    # tokens (lighttpd sends a request to the least busy process)
+    with concurrent.futures.ThreadPoolExecutor(8) as ex:
+        got = list(ex.map(lambda tk: s.request(
+            "GET", "/storage/o/" + key, auth(tk))[0],
+            [short, otok] * 16))
+    t.check("the short token reads, again and again", set(
+        got[0::2]) == {200}, got[0::2])
+    t.check("...and the other user's is refused each time", set(
+        got[1::2]) == {403}, got[1::2])
+    time.sleep(max(0, exp + 1.2 - time.time()))
+    with concurrent.futures.ThreadPoolExecutor(8) as ex:
+        after = list(ex.map(lambda _: s.request(
+            "GET", "/storage/o/" + key, auth(short)), range(16)))
+    t.check("past its exp the kept token is refused everywhere (401)",
+            all(st == 401 and code(b2) == "jwt-expired"
+                for st, _, b2 in after),
+            [(st, b2[:60]) for st, _, b2 in after])
 
 
 def test_public(t):

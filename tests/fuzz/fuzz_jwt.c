@@ -20,6 +20,8 @@
  * token signed for one key never verifies under another; expiry is
  * monotonic: at now = 0 only a positive nbf can reject, at now = exp + 1
  * and at now = INT64_MAX (when exp is smaller) the token is WD_E_EXPIRED.
+ * Every verification is also made through a cache of verified tokens
+ * (wd_jwt_verify_cached), which must answer the same.
  *
  * The payload's dates are read as RFC 7519 §2 NumericDates, not as the
  * verifier reads them: an integer is that second, a fraction is within
@@ -322,6 +324,36 @@ check_ok(const struct wd_jwt_key *k, const struct wd_claims *c, time_t now)
 		CHECK(c->sid == NULL);
 }
 
+/*
+ * The cache (wd_jwt_verify_cached) answers as the full check: the same
+ * code and the same claims. It lives across inputs, so its slots hold
+ * earlier inputs' tokens, asked again at other times and under other
+ * keys.
+ */
+static struct wd_jwt_cache	fz_cache;
+
+static void
+check_cached(const struct wd_jwt_key *k, const char *tok, size_t len,
+    time_t now, enum wd_err want, const struct wd_claims *full)
+{
+	struct wd_claims	 c;
+	enum wd_err		 rc;
+
+	memset(&c, 0xa5, sizeof(c));
+	rc = wd_jwt_verify_cached(&fz_cache, k, tok, len, now, &c);
+	CHECK(rc == want);
+	if (rc != WD_OK) {
+		CHECK(is_zero(&c));
+		return;
+	}
+	CHECK(c.exp == full->exp && strcmp(c.user_id, full->user_id) == 0 &&
+	    strcmp(c.default_role, full->default_role) == 0 &&
+	    (c.sid == NULL) == (full->sid == NULL) &&
+	    (c.sid == NULL || strcmp(c.sid, full->sid) == 0) &&
+	    json_object_equal(c.root, full->root));
+	wd_claims_cleanup(&c);
+}
+
 /* Verifies tok under k at now, checks the result, returns the code and
  * (if out is not NULL) exp and nbf_positive() of the payload. */
 static enum wd_err
@@ -335,6 +367,7 @@ verify(const struct wd_jwt_key *k, const char *tok, size_t len, time_t now,
 	rc = wd_jwt_verify(k, tok, len, now, &c);
 	CHECK(rc == WD_OK || rc == WD_E_BADTOKEN || rc == WD_E_EXPIRED ||
 	    rc == WD_E_CLAIMS);
+	check_cached(k, tok, len, now, rc, &c);
 	if (rc != WD_OK) {
 		CHECK(is_zero(&c));
 		return rc;

@@ -507,6 +507,200 @@ test_claims_table(void)
 	}
 }
 
+/* ---- the cache of verified tokens (wd_jwt_verify_cached) -------------- */
+
+/*
+ * 1 if tok through cache at now gives what wd_jwt_verify gives: the same
+ * code and, on success, the same claims. *hit: answered from the cache.
+ */
+static int
+same_as_uncached(struct wd_jwt_cache *cache, const struct wd_jwt_key *k,
+    const char *tok, time_t now, int *hit)
+{
+	struct wd_claims	 a, b;
+	enum wd_err		 ra, rb;
+	unsigned long		 before = cache->hits;
+	int			 same;
+
+	ra = wd_jwt_verify_cached(cache, k, tok, strlen(tok), now, &a);
+	rb = wd_jwt_verify(k, tok, strlen(tok), now, &b);
+	*hit = cache->hits != before;
+	same = ra == rb;
+	if (same && ra == WD_OK)
+		same = strcmp(a.user_id, b.user_id) == 0 &&
+		    strcmp(a.default_role, b.default_role) == 0 &&
+		    (a.sid == NULL) == (b.sid == NULL) &&
+		    (a.sid == NULL || strcmp(a.sid, b.sid) == 0) &&
+		    a.exp == b.exp && strcmp(json_object_to_json_string(a.root),
+		    json_object_to_json_string(b.root)) == 0;
+	wd_claims_cleanup(&a);
+	wd_claims_cleanup(&b);
+	return same;
+}
+
+/* Every row of the claims table, twice: the second time from the cache
+ * when the first passed, never when it failed. */
+static void
+test_cache_table(void)
+{
+	struct wd_jwt_cache	 cache = { 0 };
+	size_t			 i;
+	int			 ok = 1, hits_ok = 1, h1, h2;
+
+	for (i = 0; i < sizeof(claims_cases) / sizeof(claims_cases[0]); i++) {
+		const struct claims_case	*c = &claims_cases[i];
+		char				*tok;
+
+		tok = sign_text(&keys[K_HS], c->payload);
+		if (tok == NULL || !same_as_uncached(&cache, &keys[c->key],
+		    tok, NOW, &h1) || !same_as_uncached(&cache,
+		    &keys[c->key], tok, NOW, &h2))
+			ok = 0;
+		else if (h1 || h2 != (c->want == WD_OK))
+			hits_ok = 0;
+		free(tok);
+	}
+	CHECK(M, "cache: every claims row answers as wd_jwt_verify", ok);
+	CHECK(M, "cache: a passed token is a hit the second time, a failed "
+	    "one never", hits_ok);
+	wd_jwt_cache_cleanup(&cache);
+}
+
+/* exp and nbf are decided again on every hit, with the skew of the key
+ * that verified: second by second around both edges. */
+static void
+test_cache_time(void)
+{
+	struct wd_jwt_cache	 cache = { 0 };
+	char			*tok;
+	time_t			 t;
+	int			 ok = 1, h, hits = 0, misses = 0;
+
+	tok = sign_text(&keys[K_SKEW], "{\"exp\":1700003600,\"nbf\":"
+	    "1700000100," GOODNS "}");
+	CHECK(M, "cache: token with nbf signed", tok != NULL);
+	if (tok == NULL)
+		return;
+	/* warmed once inside the window, then asked across both edges */
+	ok = same_as_uncached(&cache, &keys[K_SKEW], tok, NOW + 1000, &h);
+	for (t = NOW + 100 - 30 - 3; t <= NOW + 100 - 30 + 3; t++) {
+		ok &= same_as_uncached(&cache, &keys[K_SKEW], tok, t, &h);
+		hits += h;
+	}
+	for (t = NOW + 3600 + 30 - 3; t <= NOW + 3600 + 30 + 3; t++) {
+		ok &= same_as_uncached(&cache, &keys[K_SKEW], tok, t, &h);
+		hits += h;
+		misses += !h;
+	}
+	CHECK(M, "cache: nbf and exp with allowed_skew decided as uncached",
+	    ok);
+	/* hits from nbf - skew on (4 of the first 7 seconds) and up to
+	 * exp + skew (4 of the last 7); the 3 seconds past it miss */
+	CHECK(M, "cache: hits within the window only", hits == 8 &&
+	    misses == 3);
+	CHECK(M, "cache: past exp + skew the answer is expired",
+	    wd_jwt_verify_cached(&cache, &keys[K_SKEW], tok, strlen(tok),
+	    NOW + 3600 + 31, &(struct wd_claims){ 0 }) == WD_E_EXPIRED);
+	free(tok);
+	wd_jwt_cache_cleanup(&cache);
+}
+
+/* The settings are part of the key: a token verified under one key is
+ * no hit under another (here the same secret, an issuer required). */
+static void
+test_cache_settings(void)
+{
+	struct wd_jwt_cache	 cache = { 0 };
+	struct wd_jwt_key	 rot, prev;
+	char			*tok, *bad, err[256];
+	int			 h1 = 1, h2 = 1, ok;
+
+	tok = sign_text(&keys[K_HS], GOOD);
+	ok = tok != NULL && same_as_uncached(&cache, &keys[K_HS], tok, NOW,
+	    &h1) && same_as_uncached(&cache, &keys[K_ISS], tok, NOW, &h2);
+	CHECK(M, "cache: another key's settings miss (issuer now required)",
+	    ok && !h1 && !h2 && verify_str(&keys[K_ISS], tok, NOW) ==
+	    WD_E_BADTOKEN);
+	/* a failure is never kept: the tampered token fails each time */
+	bad = tok == NULL ? NULL : strdup(tok);
+	if (bad != NULL)
+		bad[strlen(bad) - 2] = bad[strlen(bad) - 2] == 'A' ? 'B' : 'A';
+	ok = bad != NULL && same_as_uncached(&cache, &keys[K_HS], bad, NOW,
+	    &h1) && same_as_uncached(&cache, &keys[K_HS], bad, NOW, &h2);
+	CHECK(M, "cache: a bad signature fails twice, never a hit",
+	    ok && !h1 && !h2 && verify_str(&keys[K_HS], bad, NOW) ==
+	    WD_E_BADTOKEN);
+	free(bad);
+	free(tok);
+
+	/* rotation: a token of the previous key (skew 30) is kept with
+	 * that key's skew, not the current key's (0) */
+	ok = key_parse("HS256", SECRET2, ",\"allowed_skew\":30", &prev, err,
+	    sizeof(err)) == WD_OK;
+	rot = keys[K_HS];
+	rot.prev = &prev;
+	tok = ok ? sign_text(&prev, GOOD) : NULL;
+	ok = tok != NULL && same_as_uncached(&cache, &rot, tok, NOW, &h1) &&
+	    same_as_uncached(&cache, &rot, tok, NOW + 3600 + 30, &h2) &&
+	    verify_str(&rot, tok, NOW + 3600 + 30) == WD_OK;
+	CHECK(M, "cache: previous key's token kept with its own skew",
+	    ok && !h1 && h2);
+	ok = tok != NULL && same_as_uncached(&cache, &rot, tok,
+	    NOW + 3600 + 31, &h1) && verify_str(&rot, tok, NOW + 3600 + 31)
+	    == WD_E_EXPIRED;
+	CHECK(M, "cache: previous key's token past its skew: expired", ok &&
+	    !h1);
+	free(tok);
+	wd_jwt_key_cleanup(&prev);
+	wd_jwt_cache_cleanup(&cache);
+}
+
+/* More tokens than slots: every answer is its own token's claims, and
+ * claims handed out outlive an eviction and the cache itself. */
+static void
+test_cache_many(void)
+{
+	struct wd_jwt_cache	 cache = { 0 };
+	struct wd_claims	 held = { 0 }, c;
+	char			 payload[512], want[32], wsid[32];
+	char			*toks[3 * WD_JWT_CACHE_N];
+	size_t			 i, n = sizeof(toks) / sizeof(toks[0]);
+	int			 ok = 1, round;
+
+	for (i = 0; i < n; i++) {
+		snprintf(payload, sizeof(payload), "{" EXP ",\"sid\":\"s%zu\","
+		    NS ":{" ROLES "," DEFR ",\"x-hasura-user-id\":\"u%zu\"}}",
+		    i, i);
+		toks[i] = sign_text(&keys[K_HS], payload);
+		if (toks[i] == NULL)
+			abort();
+	}
+	for (round = 0; round < 2; round++)
+		for (i = 0; i < n; i++) {
+			snprintf(want, sizeof(want), "u%zu", i);
+			snprintf(wsid, sizeof(wsid), "s%zu", i);
+			if (wd_jwt_verify_cached(&cache, &keys[K_HS], toks[i],
+			    strlen(toks[i]), NOW, &c) != WD_OK ||
+			    strcmp(c.user_id, want) != 0 ||
+			    c.sid == NULL || strcmp(c.sid, wsid) != 0)
+				ok = 0;
+			if (round == 0 && i == 0)
+				held = c;	/* kept past evictions */
+			else
+				wd_claims_cleanup(&c);
+		}
+	CHECK(M, "cache: 3x its slots, each token answers its own claims",
+	    ok);
+	CHECK(M, "cache: some hits among colliding tokens", cache.hits > 0);
+	wd_jwt_cache_cleanup(&cache);
+	CHECK(M, "cache: claims handed out outlive the cache",
+	    held.user_id != NULL && strcmp(held.user_id, "u0") == 0 &&
+	    strcmp(held.sid, "s0") == 0);
+	wd_claims_cleanup(&held);
+	for (i = 0; i < n; i++)
+		free(toks[i]);
+}
+
 /* Many x-hasura-* claims or roles. */
 static void
 test_claims_counts(void)
@@ -2148,6 +2342,10 @@ main(void)
 
 	CHECK(M, "setup keys", setup_keys());
 	test_claims_table();
+	test_cache_table();
+	test_cache_time();
+	test_cache_settings();
+	test_cache_many();
 	test_claims_counts();
 	test_claims_view();
 	test_shape();
