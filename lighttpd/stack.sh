@@ -37,8 +37,9 @@ if [ "$(id -u)" = 0 ]; then
 	# service user's code cannot push keystrokes into root's (TIOCSTI)
 	AS="setsid -w runuser -u $SVC --"
 	# root's psql reaches a server the service user runs: no password of
-	# root's goes to it
-	PGPASSFILE=/dev/null
+	# root's goes to it. A path nobody can create, not /dev/null (libpq
+	# warns on every call that it is not a plain file)
+	PGPASSFILE=/proc/self/nonexistent
 	export PGPASSFILE
 	unset PGPASSWORD
 else
