@@ -297,27 +297,8 @@ header_cb(char *p, size_t sz, size_t n, void *arg)
 static int
 answer_matches(const struct getctx *g, long st)
 {
-	const char	*p = g->crange, *e;
-	uint64_t	 a, b, cl;
-
-	if (st != 206 || strncmp(p, "bytes ", 6) != 0)
-		return 0;
-	p += 6;
-	e = strchr(p, '-');
-	if (e == NULL || wd_parse_u64(p, (size_t)(e - p), UINT64_MAX, &a) !=
-	    WD_OK)
-		return 0;
-	p = e + 1;
-	e = strchr(p, '/');
-	if (e == NULL || wd_parse_u64(p, (size_t)(e - p), UINT64_MAX, &b) !=
-	    WD_OK)
-		return 0;
-	if (a != g->off || b < a || b - a < g->len - 1)
-		return 0;
-	if (g->clen[0] != '\0' && (wd_parse_u64(g->clen, strlen(g->clen),
-	    UINT64_MAX, &cl) != WD_OK || cl != b - a + 1))
-		return 0;
-	return 1;
+	return st == 206 && wd_s3_range_ok(g->crange, g->clen, g->off,
+	    g->len);
 }
 
 static size_t
@@ -545,26 +526,6 @@ mpu_url(struct wd_s3 *s3, const char *name, const char *q1,
 	return n < 0 || (size_t)n >= sz - ul ? WD_E_TOOBIG : WD_OK;
 }
 
-/* The text of <tag>...</tag> in an answer, or WD_E_INTERNAL. */
-static enum wd_err
-xml_field(const char *body, const char *tag, char *out, size_t sz)
-{
-	char		 open_[64];
-	const char	*a, *e;
-
-	snprintf(open_, sizeof(open_), "<%s>", tag);
-	a = strstr(body, open_);
-	if (a == NULL)
-		return WD_E_INTERNAL;
-	a += strlen(open_);
-	e = strchr(a, '<');
-	if (e == NULL || e == a || (size_t)(e - a) >= sz)
-		return WD_E_INTERNAL;
-	memcpy(out, a, (size_t)(e - a));
-	out[e - a] = '\0';
-	return WD_OK;
-}
-
 enum wd_err
 wd_s3_mpu_begin(struct wd_s3 *s3, const char *name, char *id, size_t idsz)
 {
@@ -593,7 +554,7 @@ wd_s3_mpu_begin(struct wd_s3 *s3, const char *name, char *id, size_t idsz)
 	rc = result(s3, curl_easy_perform(s3->curl));
 	curl_slist_free_all(h);
 	if (rc == WD_OK)
-		rc = xml_field(b.p, "UploadId", id, idsz);
+		rc = wd_s3_xml_field(b.p, "UploadId", id, idsz);
 	return rc;
 }
 
@@ -760,68 +721,14 @@ get_text(struct wd_s3 *s3, const char *url, struct wd_buf *b)
 	return rc;
 }
 
-/* "2026-11-28T04:55:28.000Z" to Unix seconds; -1 when malformed. */
-static time_t
-iso_time(const char *s, size_t n)
-{
-	static const struct {
-		size_t	 at, len;
-		uint64_t max;
-	} f[6] = {
-		{ 0, 4, 9999 }, { 5, 2, 12 }, { 8, 2, 31 },
-		{ 11, 2, 23 }, { 14, 2, 59 }, { 17, 2, 60 },
-	};
-	struct tm	 tm;
-	uint64_t	 v[6];
-	size_t		 i;
-
-	if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-	    s[13] != ':' || s[16] != ':' || s[n - 1] != 'Z')
-		return (time_t)-1;
-	for (i = 0; i < 6; i++)
-		if (wd_parse_u64(s + f[i].at, f[i].len, f[i].max, &v[i]) !=
-		    WD_OK)
-			return (time_t)-1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = (int)v[0] - 1900;
-	tm.tm_mon = (int)v[1] - 1;
-	tm.tm_mday = (int)v[2];
-	tm.tm_hour = (int)v[3];
-	tm.tm_min = (int)v[4];
-	tm.tm_sec = (int)v[5];
-	return timegm(&tm);
-}
-
-/* The text between <tag> and </tag> at or after p, before end. */
-static const char *
-xml_in(const char *p, const char *end, const char *tag, size_t *len)
-{
-	char		 o[32], c[32];
-	const char	*a, *e;
-
-	snprintf(o, sizeof(o), "<%s>", tag);
-	snprintf(c, sizeof(c), "</%s>", tag);
-	a = strstr(p, o);
-	if (a == NULL || a >= end)
-		return NULL;
-	a += strlen(o);
-	e = strstr(a, c);
-	if (e == NULL || e > end)
-		return NULL;
-	*len = (size_t)(e - a);
-	return a;
-}
-
 enum wd_err
 wd_s3_list(struct wd_s3 *s3, wd_s3_list_fn fn, void *arg)
 {
 	struct wd_buf		 b;
-	char			 url[2048], tok[1024], key[WD_S3_MAX_KEY + 1];
-	const char		*p, *end, *v;
+	char			 url[2048], tok[1024];
 	char			*esc;
 	enum wd_err		 rc = WD_OK;
-	size_t			 n, pages = 0;
-	time_t			 t;
+	size_t			 pages = 0;
 	int			 more = 1, k;
 
 	tok[0] = '\0';
@@ -840,38 +747,9 @@ wd_s3_list(struct wd_s3 *s3, wd_s3_list_fn fn, void *arg)
 			break;
 		}
 		rc = get_text(s3, url, &b);
-		if (rc != WD_OK)
-			break;
-		end = b.p + b.len - 1;
-		for (p = b.p; rc == WD_OK; ) {
-			const char	*ce;
-			size_t		 cl;
-
-			p = xml_in(p, end, "Contents", &cl);
-			if (p == NULL)
-				break;
-			ce = p + cl;
-			v = xml_in(p, ce, "Key", &n);
-			if (v != NULL && n <= WD_S3_MAX_KEY) {
-				memcpy(key, v, n);
-				key[n] = '\0';
-				v = xml_in(p, ce, "LastModified", &n);
-				t = v == NULL ? (time_t)-1 : iso_time(v, n);
-				/* no time: treat as new, never removed */
-				rc = fn(arg, key, t == (time_t)-1 ?
-				    time(NULL) : t);
-			}
-			p = ce;
-		}
-		v = xml_in(b.p, end, "IsTruncated", &n);
-		more = v != NULL && n == 4 && strncmp(v, "true", 4) == 0;
-		v = xml_in(b.p, end, "NextContinuationToken", &n);
-		if (more && (v == NULL || n == 0 || n >= sizeof(tok)))
-			rc = WD_E_INTERNAL;	/* cannot go on */
-		else if (more) {
-			memcpy(tok, v, n);
-			tok[n] = '\0';
-		}
+		if (rc == WD_OK)	/* b.len counts the NUL */
+			rc = wd_s3_list_page(b.p, b.len - 1, time(NULL), fn,
+			    arg, tok, sizeof(tok), &more);
 	}
 	wd_buf_cleanup(&b);
 	return rc;
@@ -883,10 +761,8 @@ wd_s3_mpu_list(struct wd_s3 *s3, const char *name, wd_s3_upload_fn fn,
     void *arg)
 {
 	struct wd_buf		 b;
-	char			 url[1400], id[WD_S3_MAX_UPLOAD_ID];
-	const char		*p, *end, *v;
+	char			 url[1400];
 	enum wd_err		 rc;
-	size_t			 n, ul;
 	int			 k;
 
 	if (wd_s3_url(s3, name, url, sizeof(url)) != WD_OK)
@@ -899,38 +775,8 @@ wd_s3_mpu_list(struct wd_s3 *s3, const char *name, wd_s3_upload_fn fn,
 		return WD_E_TOOBIG;
 	wd_buf_init(&b, WD_S3_MAX_LIST_PAGE);
 	rc = get_text(s3, url, &b);
-	if (rc == WD_OK && strstr(b.p, "<ListMultipartUploadsResult") ==
-	    NULL)
-		rc = WD_E_INTERNAL;	/* not the answer asked for */
-	end = rc == WD_OK ? b.p + b.len - 1 : NULL;
-	for (p = b.p; rc == WD_OK; ) {
-		const char	*ue;
-		size_t		 len;
-
-		p = xml_in(p, end, "Upload", &len);
-		if (p == NULL)
-			break;
-		ue = p + len;
-		/* a prefix also matches longer keys: only this one's */
-		v = xml_in(p, ue, "Key", &n);
-		if (v != NULL && n == strlen(name) &&
-		    memcmp(v, name, n) == 0) {
-			v = xml_in(p, ue, "UploadId", &ul);
-			if (v == NULL || ul == 0 || ul >= sizeof(id))
-				rc = WD_E_INTERNAL;
-			else {
-				memcpy(id, v, ul);
-				id[ul] = '\0';
-				rc = fn(arg, id);
-			}
-		}
-		p = ue;
-	}
-	/* more than a page of uploads of one key: never made by us, and
-	 * the caller must not think it saw them all */
-	v = rc == WD_OK ? xml_in(b.p, end, "IsTruncated", &n) : NULL;
-	if (v != NULL && n == 4 && strncmp(v, "true", 4) == 0)
-		rc = WD_E_TOOBIG;
+	if (rc == WD_OK)	/* b.len counts the NUL */
+		rc = wd_s3_uploads_page(b.p, b.len - 1, name, fn, arg);
 	wd_buf_cleanup(&b);
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 
 #include "wd_err.h"
+#include "wd_s3xml.h"
 
 struct wd_s3 {
 	char	*base;		/* endpoint without trailing '/'; owned */
@@ -104,14 +105,10 @@ enum wd_err	wd_s3_delete(struct wd_s3 *s3, const char *name);
  * WD_S3_MAX_LIST_PAGE bytes, or a truncated page without a continuation
  * token, is WD_E_TOOBIG / WD_E_INTERNAL.
  */
-#define WD_S3_MAX_KEY		1024
 #define WD_S3_MAX_LIST_PAGE	(4 * 1024 * 1024)	/* 1000 entries */
 #define WD_S3_MAX_LIST_PAGES	100000			/* 10^8 objects */
-typedef enum wd_err (*wd_s3_list_fn)(void *arg, const char *key,
-		    time_t mtime);
 enum wd_err	wd_s3_list(struct wd_s3 *s3, wd_s3_list_fn fn, void *arg);
 
-#define WD_S3_MAX_UPLOAD_ID	1024
 #define WD_S3_MAX_ETAG		128
 #define WD_S3_MAX_PARTS		10000
 enum wd_err	wd_s3_mpu_begin(struct wd_s3 *s3, const char *name, char *id,
@@ -132,7 +129,6 @@ enum wd_err	wd_s3_mpu_abort(struct wd_s3 *s3, const char *name,
  * learned (the answer to CreateMultipartUpload lost). WD_E_TOOBIG when
  * S3 reports more than one page.
  */
-typedef enum wd_err (*wd_s3_upload_fn)(void *arg, const char *id);
 enum wd_err	wd_s3_mpu_list(struct wd_s3 *s3, const char *name,
 		    wd_s3_upload_fn fn, void *arg);
 
