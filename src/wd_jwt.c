@@ -676,13 +676,22 @@ entry_current(const struct wd_jwt_centry *e, time_t now)
 
 static void
 cache_put(struct wd_jwt_centry *e, const unsigned char *key,
-    const struct wd_jwt_key *used, const struct wd_claims *c)
+    const struct wd_jwt_key *k, const struct wd_jwt_key *used,
+    const struct wd_claims *c)
 {
 	int64_t	 nbf = 0;
 
 	wd_claims_cleanup(&e->c);
 	memcpy(e->key, key, 32);
 	e->skew = used->skew;
+	/* under rotation the full check tries k first, and k's exp and
+	 * nbf checks come before its issuer and audience checks: with a
+	 * shared secret, k's smaller skew can answer "expired" for a token
+	 * only prev verifies. The smaller skew of the two keeps every hit
+	 * within what the full check accepts (near an edge a hit becomes a
+	 * miss, and the full check decides) */
+	if (k->prev != NULL && k->skew < e->skew)
+		e->skew = k->skew;
 	/* verify1 accepted nbf: absent (0) or a NumericDate (1) */
 	e->has_nbf = numeric_date(c->root, "nbf", &nbf) == 1;
 	e->nbf = nbf;
@@ -713,7 +722,7 @@ wd_jwt_verify_cached(struct wd_jwt_cache *cache, const struct wd_jwt_key *k,
 	 * says why) */
 	rc = verify_any(k, tok, len, now, c, &used);
 	if (rc == WD_OK && e != NULL)
-		cache_put(e, key, used, c);
+		cache_put(e, key, k, used, c);
 	return rc;
 }
 

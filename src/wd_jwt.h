@@ -93,7 +93,9 @@ void		wd_claims_cleanup(struct wd_claims *c);
  * k->fp (every verification setting, both keys) and the token bytes, so
  * a hit is the very token and settings that passed; exp and nbf are
  * checked again on every hit, with the skew of the key that verified
- * it, so a hit answers what wd_jwt_verify would answer at that time.
+ * it (under rotation the smaller of the two keys' skews), so a hit
+ * answers what wd_jwt_verify would answer at that time, and anything
+ * closer to an edge is a miss that the full check decides.
  * Failures are never kept. Revocation is not the cache's business: the
  * caller checks sid on every request as before. Digests, not tokens,
  * are compared. Not thread-safe: one per thread that verifies.
@@ -103,7 +105,8 @@ void		wd_claims_cleanup(struct wd_claims *c);
 struct wd_jwt_centry {
 	unsigned char	 key[32];
 	struct wd_claims c;		/* c.root owned; NULL: empty slot */
-	long		 skew;		/* the verifying key's */
+	long		 skew;		/* the verifying key's, or the
+					 * smaller of both under rotation */
 	int64_t		 nbf;
 	int		 has_nbf;
 };

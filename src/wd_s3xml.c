@@ -2,8 +2,12 @@
  * wd_s3xml.c: reading S3's answers. Trust boundary: every byte here came
  * from the S3 endpoint (or whatever answers at its address) and is read
  * as hostile: lengths are checked before a copy, numbers go through
- * wd_parse_u64, and nothing past the buffer's NUL is ever looked at.
+ * wd_parse_u64, and every search is bounded by the answer's length
+ * (memmem, not strstr: an element without its closing tag or its child
+ * must not send each step to the end of a 4 MiB page, which made a page
+ * of empty elements cost quadratic time).
  */
+#define _GNU_SOURCE		/* memmem */
 #include <stdio.h>
 #include <string.h>
 
@@ -15,15 +19,18 @@ wd_s3_xml_in(const char *p, const char *end, const char *tag, size_t *len)
 {
 	char		 o[32], c[32];
 	const char	*a, *e;
+	size_t		 ol, cl;
 
-	snprintf(o, sizeof(o), "<%s>", tag);
-	snprintf(c, sizeof(c), "</%s>", tag);
-	a = strstr(p, o);
-	if (a == NULL || a >= end)
+	ol = (size_t)snprintf(o, sizeof(o), "<%s>", tag);
+	cl = (size_t)snprintf(c, sizeof(c), "</%s>", tag);
+	if (p >= end)
 		return NULL;
-	a += strlen(o);
-	e = strstr(a, c);
-	if (e == NULL || e > end)
+	a = memmem(p, (size_t)(end - p), o, ol);
+	if (a == NULL)
+		return NULL;
+	a += ol;
+	e = memmem(a, (size_t)(end - a), c, cl);
+	if (e == NULL)
 		return NULL;
 	*len = (size_t)(e - a);
 	return a;
@@ -137,8 +144,10 @@ wd_s3_list_page(const char *xml, size_t len, time_t now, wd_s3_list_fn fn,
 
 	*more = 0;
 	while (rc == WD_OK && next_elem(&p, end, "Contents", &c, &ce)) {
+		/* a NUL would cut the key the caller reads: not ours */
 		v = wd_s3_xml_in(c, ce, "Key", &n);
-		if (v == NULL || n > WD_S3_MAX_KEY)
+		if (v == NULL || n > WD_S3_MAX_KEY || memchr(v, '\0', n) !=
+		    NULL)
 			continue;
 		memcpy(key, v, n);
 		key[n] = '\0';
@@ -154,7 +163,7 @@ wd_s3_list_page(const char *xml, size_t len, time_t now, wd_s3_list_fn fn,
 	if (!*more)
 		return WD_OK;
 	v = wd_s3_xml_in(xml, end, "NextContinuationToken", &n);
-	if (v == NULL || n == 0 || n >= nextsz)
+	if (v == NULL || n == 0 || n >= nextsz || memchr(v, '\0', n) != NULL)
 		return WD_E_INTERNAL;	/* cannot go on */
 	memcpy(next, v, n);
 	next[n] = '\0';
@@ -170,7 +179,8 @@ wd_s3_uploads_page(const char *xml, size_t len, const char *name,
 	enum wd_err	 rc = WD_OK;
 	size_t		 n, ul;
 
-	if (strstr(xml, "<ListMultipartUploadsResult") == NULL)
+	if (memmem(xml, len, "<ListMultipartUploadsResult",
+	    sizeof("<ListMultipartUploadsResult") - 1) == NULL)
 		return WD_E_INTERNAL;	/* not the answer asked for */
 	while (rc == WD_OK && next_elem(&p, end, "Upload", &u, &ue)) {
 		/* a prefix also matches longer keys: only this one's */
@@ -178,7 +188,8 @@ wd_s3_uploads_page(const char *xml, size_t len, const char *name,
 		if (v == NULL || n != strlen(name) || memcmp(v, name, n) != 0)
 			continue;
 		v = wd_s3_xml_in(u, ue, "UploadId", &ul);
-		if (v == NULL || ul == 0 || ul >= sizeof(id))
+		if (v == NULL || ul == 0 || ul >= sizeof(id) ||
+		    memchr(v, '\0', ul) != NULL)
 			return WD_E_INTERNAL;
 		memcpy(id, v, ul);
 		id[ul] = '\0';

@@ -25,10 +25,10 @@
 #define WD_S3_MAX_UPLOAD_ID	1024
 
 /*
- * The text between <tag> and the next </tag> that starts at or after p
- * and ends by end (end points into the same NUL-terminated buffer, at or
- * before its NUL); its length in *len. NULL when there is none. The
- * text is borrowed from the buffer. tag: at most 28 bytes.
+ * The text between the first <tag> in [p, end) and the next </tag>,
+ * which must also lie wholly before end; its length in *len. NULL when
+ * there is none. Only bytes in [p, end) are read (no NUL needed); the
+ * text is borrowed from them. tag: at most 28 bytes.
  */
 const char	*wd_s3_xml_in(const char *p, const char *end, const char *tag,
 		    size_t *len);
@@ -60,13 +60,14 @@ typedef enum wd_err (*wd_s3_list_fn)(void *arg, const char *key,
 		    time_t mtime);
 
 /*
- * One ListObjectsV2 page (xml: len bytes, NUL-terminated at xml[len]):
+ * One ListObjectsV2 page (xml: len bytes, NUL bytes included as any):
  * calls fn with each <Contents>'s <Key> (keys over WD_S3_MAX_KEY bytes
- * are skipped) and its LastModified, or now when that is missing or
+ * or with a NUL byte are skipped) and its LastModified, or now when that is missing or
  * malformed (nothing unknown looks old); stops at fn's first error and
  * returns it. *more: the page says it is truncated, and next (nextsz
  * bytes) then holds its NextContinuationToken; a truncated page without
- * one that fits is WD_E_INTERNAL (the listing cannot go on).
+ * one that fits (non-empty, no NUL) is WD_E_INTERNAL (the listing
+ * cannot go on).
  */
 enum wd_err	wd_s3_list_page(const char *xml, size_t len, time_t now,
 		    wd_s3_list_fn fn, void *arg, char *next, size_t nextsz,
@@ -76,11 +77,12 @@ enum wd_err	wd_s3_list_page(const char *xml, size_t len, time_t now,
 typedef enum wd_err (*wd_s3_upload_fn)(void *arg, const char *id);
 
 /*
- * One ListMultipartUploads page (xml: len bytes, NUL-terminated at
- * xml[len]) asked with prefix=name: calls fn with the UploadId of each
+ * One ListMultipartUploads page (xml: len bytes, NUL bytes included as
+ * any) asked with prefix=name: calls fn with the UploadId of each
  * <Upload> whose <Key> is exactly name, stopping at fn's first error and
  * returning it. WD_E_INTERNAL when the page is not that answer or an id
- * of name's is empty or over WD_S3_MAX_UPLOAD_ID - 1 bytes; WD_E_TOOBIG
+ * of name's is empty, holds a NUL or is over WD_S3_MAX_UPLOAD_ID - 1
+ * bytes; WD_E_TOOBIG
  * when the page says it is truncated (the caller must not think it saw
  * them all).
  */

@@ -32,6 +32,8 @@
  */
 #include <strings.h>
 
+#include <openssl/evp.h>
+
 #include "wd_fuzz.h"
 #include "wd_json.h"
 #include "wd_jwt.h"
@@ -52,8 +54,20 @@
 #define FZ_KEY2		"{\"type\":\"HS384\",\"key\":" \
 			"\"warden-fuzz-hs256-key-0123456789abcdef\"}"
 
+/* a rotation pair on key 0's secret: the current key requires the
+ * issuer (skew 0), the previous one does not (skew 30), so a token
+ * without the issuer is the previous key's and the current key's exp
+ * check still comes first */
+#define FZ_CUR		"{\"type\":\"HS256\",\"key\":" \
+			"\"warden-fuzz-hs256-key-0123456789abcdef\"," \
+			"\"issuer\":\"" FZ_ISS "\"}"
+#define FZ_PREV		"{\"type\":\"HS256\",\"key\":" \
+			"\"warden-fuzz-hs256-key-0123456789abcdef\"," \
+			"\"allowed_skew\":30}"
+
 #define NKEYS	3
 static struct wd_jwt_key	fz_keys[NKEYS];
+static struct wd_jwt_key	fz_cur, fz_prev, fz_rot;
 
 static void
 fz_atexit(void)
@@ -62,6 +76,30 @@ fz_atexit(void)
 
 	for (i = 0; i < NKEYS; i++)
 		wd_jwt_key_cleanup(&fz_keys[i]);
+	wd_jwt_key_cleanup(&fz_cur);
+	wd_jwt_key_cleanup(&fz_prev);
+}
+
+/* fz_rot: fz_cur with fz_prev for rotation, its fingerprint over both
+ * as wd_jwt_keys_load makes it */
+static void
+rotation_setup(void)
+{
+	unsigned char	 both[64];
+	unsigned int	 n = 0;
+	char		 err[256];
+
+	if (wd_jwt_key_parse(FZ_CUR, &fz_cur, err, sizeof(err)) != WD_OK ||
+	    wd_jwt_key_parse(FZ_PREV, &fz_prev, err, sizeof(err)) != WD_OK) {
+		fprintf(stderr, "fuzz_jwt: rotation keys: %s\n", err);
+		abort();
+	}
+	fz_rot = fz_cur;
+	fz_rot.prev = &fz_prev;
+	memcpy(both, fz_cur.fp, 32);
+	memcpy(both + 32, fz_prev.fp, 32);
+	CHECK(EVP_Digest(both, sizeof(both), fz_rot.fp, &n, EVP_sha256(),
+	    NULL) == 1);
 }
 
 int
@@ -79,6 +117,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 			fprintf(stderr, "fuzz_jwt: key %zu: %s\n", i, err);
 			abort();
 		}
+	rotation_setup();
 	atexit(fz_atexit);
 	return 0;
 }
@@ -354,6 +393,29 @@ check_cached(const struct wd_jwt_key *k, const char *tok, size_t len,
 	wd_claims_cleanup(&c);
 }
 
+/* The rotation pair through the cache and without, at now and at the
+ * edges of both skews: the same answers. */
+static void
+check_rotation(const char *tok, size_t len, time_t now)
+{
+	static const int64_t	 dt[] = { 0, -31, -30, -1, 1, 30, 31 };
+	struct wd_claims	 c;
+	enum wd_err		 rc;
+	int64_t			 t;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(dt) / sizeof(dt[0]); i++) {
+		/* real clocks: now + skew (at most 3600) cannot overflow */
+		if (__builtin_add_overflow((int64_t)now, dt[i], &t) || t < 0 ||
+		    t > INT64_MAX - 3600)
+			continue;
+		memset(&c, 0, sizeof(c));
+		rc = wd_jwt_verify(&fz_rot, tok, len, (time_t)t, &c);
+		check_cached(&fz_rot, tok, len, (time_t)t, rc, &c);
+		wd_claims_cleanup(&c);
+	}
+}
+
 /* Verifies tok under k at now, checks the result, returns the code and
  * (if out is not NULL) exp and nbf_positive() of the payload. */
 static enum wd_err
@@ -368,6 +430,8 @@ verify(const struct wd_jwt_key *k, const char *tok, size_t len, time_t now,
 	CHECK(rc == WD_OK || rc == WD_E_BADTOKEN || rc == WD_E_EXPIRED ||
 	    rc == WD_E_CLAIMS);
 	check_cached(k, tok, len, now, rc, &c);
+	if (k == &fz_keys[0])
+		check_rotation(tok, len, now);
 	if (rc != WD_OK) {
 		CHECK(is_zero(&c));
 		return rc;

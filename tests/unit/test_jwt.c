@@ -611,8 +611,7 @@ static void
 test_cache_settings(void)
 {
 	struct wd_jwt_cache	 cache = { 0 };
-	struct wd_jwt_key	 rot, prev;
-	char			*tok, *bad, err[256];
+	char			*tok, *bad;
 	int			 h1 = 1, h2 = 1, ok;
 
 	tok = sign_text(&keys[K_HS], GOOD);
@@ -633,24 +632,79 @@ test_cache_settings(void)
 	free(bad);
 	free(tok);
 
-	/* rotation: a token of the previous key (skew 30) is kept with
-	 * that key's skew, not the current key's (0) */
+	wd_jwt_cache_cleanup(&cache);
+}
+
+/* k and prev, as wd_jwt_keys_load pairs them: prev verifies, and the
+ * fingerprint covers both keys. */
+static void
+rotation_pair(struct wd_jwt_key *rot, const struct wd_jwt_key *k,
+    struct wd_jwt_key *prev)
+{
+	unsigned char	 both[64];
+	unsigned int	 n = 0;
+
+	*rot = *k;
+	rot->prev = prev;
+	memcpy(both, k->fp, 32);
+	memcpy(both + 32, prev->fp, 32);
+	if (!EVP_Digest(both, sizeof(both), rot->fp, &n, EVP_sha256(), NULL))
+		abort();
+}
+
+/*
+ * Rotation: a token only the previous key verifies. Hits stay within the
+ * smaller of the two skews; past it the full check decides, which under
+ * a shared secret is the current key's "expired" (its exp check comes
+ * before its issuer check), and otherwise the previous key's own skew.
+ */
+static void
+test_cache_rotation(void)
+{
+	struct wd_jwt_cache	 cache = { 0 };
+	struct wd_jwt_key	 rot, prev, cur;
+	char			*tok = NULL, err[256];
+	int			 h1 = 1, h2 = 0, h3 = 1, ok;
+
+	/* another secret: the previous key's skew (30) applies in full */
 	ok = key_parse("HS256", SECRET2, ",\"allowed_skew\":30", &prev, err,
 	    sizeof(err)) == WD_OK;
-	rot = keys[K_HS];
-	rot.prev = &prev;
+	if (ok)
+		rotation_pair(&rot, &keys[K_HS], &prev);
 	tok = ok ? sign_text(&prev, GOOD) : NULL;
 	ok = tok != NULL && same_as_uncached(&cache, &rot, tok, NOW, &h1) &&
-	    same_as_uncached(&cache, &rot, tok, NOW + 3600 + 30, &h2) &&
+	    same_as_uncached(&cache, &rot, tok, NOW + 3600, &h2) &&
+	    same_as_uncached(&cache, &rot, tok, NOW + 3600 + 30, &h3) &&
 	    verify_str(&rot, tok, NOW + 3600 + 30) == WD_OK;
-	CHECK(M, "cache: previous key's token kept with its own skew",
-	    ok && !h1 && h2);
+	CHECK(M, "cache: previous key's token: a hit up to exp, the full "
+	    "check (ok) within prev's skew", ok && !h1 && h2 && !h3);
 	ok = tok != NULL && same_as_uncached(&cache, &rot, tok,
 	    NOW + 3600 + 31, &h1) && verify_str(&rot, tok, NOW + 3600 + 31)
 	    == WD_E_EXPIRED;
 	CHECK(M, "cache: previous key's token past its skew: expired", ok &&
 	    !h1);
 	free(tok);
+	tok = NULL;
+	wd_jwt_key_cleanup(&prev);
+
+	/* the same secret, the current key requiring an issuer the token
+	 * lacks (found in review): the current key's skew (0) decides */
+	ok = key_parse("HS256", SECRET, ",\"allowed_skew\":30", &prev, err,
+	    sizeof(err)) == WD_OK && key_parse("HS256", SECRET,
+	    ",\"issuer\":\"https://new.example\"", &cur, err, sizeof(err)) ==
+	    WD_OK;
+	if (ok)
+		rotation_pair(&rot, &cur, &prev);
+	tok = ok ? sign_text(&prev, GOOD) : NULL;
+	ok = tok != NULL && same_as_uncached(&cache, &rot, tok, NOW, &h1) &&
+	    same_as_uncached(&cache, &rot, tok, NOW + 3600, &h2) &&
+	    same_as_uncached(&cache, &rot, tok, NOW + 3600 + 10, &h3) &&
+	    verify_str(&rot, tok, NOW) == WD_OK &&
+	    verify_str(&rot, tok, NOW + 3600 + 10) == WD_E_EXPIRED;
+	CHECK(M, "cache: shared secret, past the current key's skew: "
+	    "expired, never a hit", ok && !h1 && h2 && !h3);
+	free(tok);
+	wd_jwt_key_cleanup(&cur);
 	wd_jwt_key_cleanup(&prev);
 	wd_jwt_cache_cleanup(&cache);
 }
@@ -2345,6 +2399,7 @@ main(void)
 	test_cache_table();
 	test_cache_time();
 	test_cache_settings();
+	test_cache_rotation();
 	test_cache_many();
 	test_claims_counts();
 	test_claims_view();

@@ -115,6 +115,25 @@ test_list(void)
 	CHECK(M, "list: an unclosed Contents ends the walk",
 	    page(HEAD ENTRY("aa", T1) "<Contents><Key>bb</Key>", &s, next,
 	    sizeof(next), &more) == WD_OK && s.n == 1);
+	{
+		static const char	 nul[] = HEAD ENTRY("aa", T1)
+		    "<Contents><Key>b\0c</Key></Contents>" ENTRY("dd", T1);
+		static const char	 cut[] = HEAD ENTRY("aa", T1)
+		    ENTRY("bb", T1);
+
+		s.n = 0;
+		CHECK(M, "list: NULs are bytes: the entry after one is read, "
+		    "a key holding one is skipped", wd_s3_list_page(nul,
+		    sizeof(nul) - 1, NOW, on_key, &s, next, sizeof(next),
+		    &more) == WD_OK && s.n == 2 && strcmp(s.keys[1], "dd") ==
+		    0);
+		s.n = 0;
+		CHECK(M, "list: nothing past len is read (a closing tag "
+		    "beyond it closes nothing)", wd_s3_list_page(cut,
+		    sizeof(cut) - 1 - strlen("</Contents>"), NOW, on_key, &s,
+		    next, sizeof(next), &more) == WD_OK && s.n == 1 &&
+		    strcmp(s.keys[0], "aa") == 0);
+	}
 	s.fail_at = 1;
 	CHECK(M, "list: the callback's error stops the walk",
 	    page(HEAD ENTRY("aa", T1) ENTRY("bb", T1) ENTRY("cc", T1), &s,
