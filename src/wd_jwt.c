@@ -469,6 +469,19 @@ numeric_date(struct json_object *o, const char *name, int64_t *out)
 	return -1;
 }
 
+/* exp and nbf (when has_nbf) at now with skew: WD_OK or WD_E_EXPIRED.
+ * The skew moves now, not the claim (a claim near INT64_MAX must not
+ * overflow). check_registered and every cache hit decide by this. */
+static enum wd_err
+times_ok(int64_t exp, int has_nbf, int64_t nbf, long skew, time_t now)
+{
+	if (exp < (int64_t)now - skew)
+		return WD_E_EXPIRED;
+	if (has_nbf && (int64_t)now + skew < nbf)
+		return WD_E_EXPIRED;
+	return WD_OK;
+}
+
 static enum wd_err
 check_registered(const struct wd_jwt_key *k, struct json_object *p,
     time_t now, struct wd_claims *c)
@@ -482,12 +495,14 @@ check_registered(const struct wd_jwt_key *k, struct json_object *p,
 	 * waiting, and the webhook derives Cache-Control from it */
 	if (numeric_date(p, "exp", &c->exp) != 1)
 		return WD_E_CLAIMS;
-	if (c->exp < (int64_t)now - k->skew)
+	/* exp is checked before nbf is read, as always: an expired token
+	 * with a malformed nbf is "expired" */
+	if (times_ok(c->exp, 0, 0, k->skew, now) != WD_OK)
 		return WD_E_EXPIRED;
 	r = numeric_date(p, "nbf", &nbf);
 	if (r < 0)
 		return WD_E_CLAIMS;
-	if (r == 1 && (int64_t)now + k->skew < nbf)
+	if (times_ok(c->exp, r == 1, nbf, k->skew, now) != WD_OK)
 		return WD_E_EXPIRED;
 	if (k->issuer != NULL) {
 		if (!json_object_object_get_ex(p, "iss", &v) ||
@@ -581,13 +596,24 @@ check_hasura(struct json_object *ns, struct wd_claims *c)
 static enum wd_err	verify1(const struct wd_jwt_key *, const char *,
 			    size_t, time_t, struct wd_claims *);
 
+void
+wd_jwt_key_set_prev(struct wd_jwt_key *k, struct wd_jwt_key *prev)
+{
+	unsigned char	 both[64];
+	unsigned int	 n = 0;
+
+	k->prev = prev;
+	/* the cache fingerprint covers both keys */
+	memcpy(both, k->fp, 32);
+	memcpy(both + 32, prev->fp, 32);
+	EVP_Digest(both, sizeof(both), k->fp, &n, EVP_sha256(), NULL);
+}
+
 enum wd_err
 wd_jwt_keys_load(const struct wd_cfg *c, struct wd_jwt_key *k, char *err,
     size_t errsz)
 {
 	const char	*prev = wd_cfg_str(c, WD_CFG_JWT_PREVIOUS_SECRET);
-	unsigned char	 both[64];
-	unsigned int	 n = 0;
 	char		 tmp[256];
 
 	/* presence is wd_cfg_check's (WARDEN_JWT_SECRET is required by
@@ -605,10 +631,7 @@ wd_jwt_keys_load(const struct wd_cfg *c, struct wd_jwt_key *k, char *err,
 		wd_jwt_key_cleanup(k);
 		return WD_E_CONFIG;
 	}
-	/* the cache fingerprint covers both keys */
-	memcpy(both, k->fp, 32);
-	memcpy(both + 32, k->prev->fp, 32);
-	EVP_Digest(both, sizeof(both), k->fp, &n, EVP_sha256(), NULL);
+	wd_jwt_key_set_prev(k, k->prev);
 	return WD_OK;
 }
 
@@ -664,15 +687,6 @@ cache_slot(struct wd_jwt_cache *cache, const unsigned char *key)
 	    WD_JWT_CACHE_N];
 }
 
-/* 1 if e's token still passes exp and nbf at now, exactly as
- * check_registered decides them (the skew moves now, not the claim) */
-static int
-entry_current(const struct wd_jwt_centry *e, time_t now)
-{
-	if (e->c.exp < (int64_t)now - e->skew)
-		return 0;
-	return !e->has_nbf || (int64_t)now + e->skew >= e->nbf;
-}
 
 static void
 cache_put(struct wd_jwt_centry *e, const unsigned char *key,
@@ -711,7 +725,8 @@ wd_jwt_verify_cached(struct wd_jwt_cache *cache, const struct wd_jwt_key *k,
 	if (cache_key(k, tok, len, key)) {
 		e = cache_slot(cache, key);
 		if (e->c.root != NULL && memcmp(e->key, key, 32) == 0 &&
-		    entry_current(e, now)) {
+		    times_ok(e->c.exp, e->has_nbf, e->nbf, e->skew, now) ==
+		    WD_OK) {
 			cache->hits++;
 			*c = e->c;
 			c->root = json_object_get(e->c.root);

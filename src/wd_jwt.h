@@ -56,6 +56,14 @@ enum wd_err	wd_jwt_key_parse(const char *json, struct wd_jwt_key *k,
 void		wd_jwt_key_cleanup(struct wd_jwt_key *k);
 
 /*
+ * Makes prev k's rotation key (k->prev = prev; k's cleanup then cleans
+ * and frees it) and k->fp cover both keys, as the caches need: call it
+ * once per pair, on k's own fingerprint.
+ */
+void		wd_jwt_key_set_prev(struct wd_jwt_key *k,
+		    struct wd_jwt_key *prev);
+
+/*
  * Parses WARDEN_JWT_SECRET into k and, when set, the rotation key
  * WARDEN_JWT_PREVIOUS_SECRET into k->prev (same JSON; errors name it).
  */

@@ -32,8 +32,6 @@
  */
 #include <strings.h>
 
-#include <openssl/evp.h>
-
 #include "wd_fuzz.h"
 #include "wd_json.h"
 #include "wd_jwt.h"
@@ -80,13 +78,11 @@ fz_atexit(void)
 	wd_jwt_key_cleanup(&fz_prev);
 }
 
-/* fz_rot: fz_cur with fz_prev for rotation, its fingerprint over both
- * as wd_jwt_keys_load makes it */
+/* fz_rot: a shallow copy of fz_cur paired with fz_prev as
+ * wd_jwt_keys_load pairs keys (never cleaned up itself) */
 static void
 rotation_setup(void)
 {
-	unsigned char	 both[64];
-	unsigned int	 n = 0;
 	char		 err[256];
 
 	if (wd_jwt_key_parse(FZ_CUR, &fz_cur, err, sizeof(err)) != WD_OK ||
@@ -95,11 +91,7 @@ rotation_setup(void)
 		abort();
 	}
 	fz_rot = fz_cur;
-	fz_rot.prev = &fz_prev;
-	memcpy(both, fz_cur.fp, 32);
-	memcpy(both + 32, fz_prev.fp, 32);
-	CHECK(EVP_Digest(both, sizeof(both), fz_rot.fp, &n, EVP_sha256(),
-	    NULL) == 1);
+	wd_jwt_key_set_prev(&fz_rot, &fz_prev);
 }
 
 int

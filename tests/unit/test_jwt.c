@@ -635,21 +635,14 @@ test_cache_settings(void)
 	wd_jwt_cache_cleanup(&cache);
 }
 
-/* k and prev, as wd_jwt_keys_load pairs them: prev verifies, and the
- * fingerprint covers both keys. */
+/* k and prev, paired as wd_jwt_keys_load pairs them; rot is a shallow
+ * copy of k, never cleaned up itself. */
 static void
 rotation_pair(struct wd_jwt_key *rot, const struct wd_jwt_key *k,
     struct wd_jwt_key *prev)
 {
-	unsigned char	 both[64];
-	unsigned int	 n = 0;
-
 	*rot = *k;
-	rot->prev = prev;
-	memcpy(both, k->fp, 32);
-	memcpy(both + 32, prev->fp, 32);
-	if (!EVP_Digest(both, sizeof(both), rot->fp, &n, EVP_sha256(), NULL))
-		abort();
+	wd_jwt_key_set_prev(rot, prev);
 }
 
 /*
