@@ -290,6 +290,90 @@ def lighttpd(rows):
 
 
 # nginx -------------------------------------------------------------------
+# The parameters of /etc/nginx/fastcgi_params (server level; a location
+# that sets one of its own must repeat them all: nginx inherits none then)
+PARAMS = [("QUERY_STRING", "$query_string"),
+          ("REQUEST_METHOD", "$request_method"),
+          ("CONTENT_TYPE", "$content_type"),
+          ("CONTENT_LENGTH", "$content_length"),
+          ("SCRIPT_NAME", "$fastcgi_script_name"),
+          ("REQUEST_URI", "$request_uri"),
+          ("DOCUMENT_URI", "$document_uri"),
+          ("SERVER_PROTOCOL", "$server_protocol"),
+          ("REQUEST_SCHEME", "$scheme"),
+          ("GATEWAY_INTERFACE", "CGI/1.1"),
+          ("SERVER_SOFTWARE", "nginx"),
+          ("REMOTE_ADDR", "$remote_addr"),
+          ("REMOTE_PORT", "$remote_port"),
+          ("SERVER_ADDR", "$server_addr"),
+          ("SERVER_PORT", "$server_port"),
+          ("SERVER_NAME", "$server_name")]
+
+# The statuses of Warden's errors (src/wd_err.c) but 403, which a refused
+# check answers when it is nothing else (the e2e suite compares the two)
+REFUSALS = (400, 401, 404, 405, 409, 413, 415, 416, 422, 429, 500, 503)
+
+
+def params(indent):
+    return ["%sfastcgi_param %s %s;" % (indent, k, v) for k, v in PARAMS]
+
+
+def CHECKED(route, binary):
+    """The check before nginx reads a body (issue #11): auth_request asks
+    the binary (WARDEN_CHECK_ONLY, src/wd_http.h) whether the request
+    would be let in, so that a refused caller's upload costs no disk."""
+    return [
+        "\t\t\t# Before nginx reads a body, the binary says whether it",
+        "\t\t\t# would take the request (token, rules, key, type, the",
+        "\t\t\t# announced length against the size cap): a refused",
+        "\t\t\t# upload costs no disk and is answered at once, with the",
+        "\t\t\t# binary's status and JSON error. The real request is",
+        "\t\t\t# checked again (and against the quota) when it arrives.",
+        "\t\t\tauth_request /_warden_check_%s;" % binary,
+        "\t\t\tauth_request_set $warden_status "
+        "$upstream_http_x_warden_status;",
+        "\t\t\tauth_request_set $warden_error "
+        "$upstream_http_x_warden_error;",
+        "\t\t\tauth_request_set $warden_retry $upstream_http_retry_after;",
+        "\t\t\terror_page 401 403 = @warden_refused_%s;" % binary]
+
+
+def CHECK_LOCATIONS(route, binary):
+    """The subrequest of CHECKED and the answer to a refusal."""
+    out = ["",
+           "\t\t# the check: the client's method, URI and headers, no body",
+           "\t\t# (a request that announces none needs no check)",
+           "\t\tlocation = /_warden_check_%s {" % binary,
+           "\t\t\tinternal;",
+           "\t\t\tif ($warden_has_body = 0) {",
+           "\t\t\t\treturn 204;",
+           "\t\t\t}",
+           "\t\t\tfastcgi_pass unix:@RUN@/fcgi/%s.sock;" % binary,
+           "\t\t\tfastcgi_pass_request_body off;",
+           "\t\t\t# the binary checks the announced length itself (the",
+           "\t\t\t# server's 128k would refuse the check, not the body)",
+           "\t\t\tclient_max_body_size 0;",
+           "\t\t\t# set here only: a client's header would arrive as",
+           "\t\t\t# HTTP_*; $request_method and $request_uri are the",
+           "\t\t\t# client's request's in a subrequest",
+           "\t\t\tfastcgi_param WARDEN_CHECK_ONLY 1;"]
+    out += params("\t\t\t") + ["\t\t}"]
+    out += ["",
+            "\t\t# a refused check: auth_request passes on only 401 and",
+            "\t\t# 403, so the binary sends the real status and its JSON",
+            "\t\t# error as headers (X-Warden-Status, X-Warden-Error)",
+            "\t\tlocation @warden_refused_%s {" % binary,
+            "\t\t\tdefault_type application/json;",
+            "\t\t\tadd_header Cache-Control no-store always;",
+            "\t\t\tadd_header Retry-After $warden_retry always;"]
+    for st in REFUSALS:
+        out += ["\t\t\tif ($warden_status = %d) {" % st,
+                "\t\t\t\treturn %d $warden_error;" % st,
+                "\t\t\t}"]
+    out += ["\t\t\treturn 403 $warden_error;", "\t\t}"]
+    return out
+
+
 def BUFFERED(route, binary):
     """The location of a pool that lighttpd lets answer with X-Sendfile:
     under nginx slow clients must cost it no process either (issue 11)."""
@@ -312,8 +396,8 @@ def BUFFERED(route, binary):
         "\t\t\tfastcgi_request_buffering on;",
         "\t\t\tfastcgi_buffering on;",
         "\t\t\tfastcgi_max_temp_file_size 2048m;",
-        "\t\t\tclient_max_body_size 1025m;",
-        "\t\t}"]
+        "\t\t\tclient_max_body_size 1025m;"] + CHECKED(route, binary) + [
+        "\t\t}"] + CHECK_LOCATIONS(route, binary)
 
 
 def nginx_pools(rows):
@@ -425,6 +509,7 @@ def nginx(rows, template=NGINX_IN):
     with open(template) as f:
         text = f.read()
     parts = {"@@SPAWN@@": nginx_spawn(rows),
+             "@@PARAMS@@": params("\t\t"),
              "@@LOCATIONS@@": nginx_locations(rows)}
     out = []
     for line in text.split("\n"):

@@ -46,6 +46,7 @@ accept_one(struct wd_req *rq)
 	wd_buf_reset(&rq->body);
 	wd_buf_reset(&rq->out);
 	rq->responded = 0;
+	rq->check = 0;
 	rq->method = wd_http_param(rq, "REQUEST_METHOD");
 	if (rq->method == NULL)
 		rq->method = "";
@@ -147,9 +148,13 @@ wd_http_serve(const char *prog, const struct wd_route *routes, size_t n,
 		/* modules below (wd_db) log with the request */
 		wd_log_bind(rq.f.err);
 		rc = dispatch(routes, n, ctx, &rq);
-		if (!rq.responded)
+		if (!rq.responded) {
+			/* no route or method (404, 405) for a check: a
+			 * refusal the server can pass on */
+			(void)wd_http_check(&rq);
 			wd_http_error(&rq, rc == WD_OK ? WD_E_INTERNAL : rc,
 			    NULL);
+		}
 		wd_log_bind(NULL);
 		finish(&rq);
 	}
@@ -187,6 +192,8 @@ wd_http_read_body(struct wd_req *rq, size_t max)
 	size_t		 got = 0;
 
 	wd_buf_reset(&rq->body);
+	if (rq->check)
+		return WD_E_INTERNAL;	/* a check has no body to read */
 	if (cl == NULL || cl[0] == '\0')
 		return WD_E_BADREQ;
 	rc = wd_parse_u64(cl, strlen(cl), max, &n);
@@ -289,6 +296,29 @@ wd_http_send(struct wd_req *rq, int status, const struct wd_hdrs *extra,
 		FCGX_PutStr(body, (int)len, rq->f.out);
 }
 
+/*
+ * A check's refusal: nginx's auth_request passes 401 and 403 on (any
+ * other status becomes its own 500) and keeps only the headers it is
+ * told to, so the real status and the error body travel as headers
+ * (the JSON has no CR or LF: wd_json escapes them).
+ */
+static void
+check_refusal(struct wd_req *rq, int status, const struct wd_buf *json,
+    const struct wd_hdrs *h)
+{
+	struct wd_hdrs	 hh;
+	char		 st[16];
+
+	if (h != NULL)
+		hh = *h;
+	else
+		wd_hdrs_init(&hh);
+	snprintf(st, sizeof(st), "%d", status);
+	wd_hdrs_add(&hh, "X-Warden-Status", st);
+	wd_hdrs_add(&hh, "X-Warden-Error", json->p);
+	wd_http_send(rq, status == 401 ? 401 : 403, &hh, NULL, NULL, 0);
+}
+
 void
 wd_http_error(struct wd_req *rq, enum wd_err e, const char *msg)
 {
@@ -318,8 +348,13 @@ wd_http_error_hdrs(struct wd_req *rq, enum wd_err e, const char *msg,
 		wd_buf_adds(b, "{\"code\":\"internal-error\"}");
 	}
 	wd_http_log(rq, ei->status >= 500 ? WD_LOG_ERR : WD_LOG_INFO, "http",
-	    "status=%d code=%s method=%s", ei->status, ei->code, rq->method);
-	wd_http_send(rq, ei->status, h, "application/json", b->p, b->len);
+	    "status=%d code=%s method=%s%s", ei->status, ei->code, rq->method,
+	    rq->check ? " check" : "");
+	if (rq->check)
+		check_refusal(rq, ei->status, b, h);
+	else
+		wd_http_send(rq, ei->status, h, "application/json", b->p,
+		    b->len);
 }
 
 /* ---- streaming (storage, issue #4) ---- */
@@ -330,9 +365,30 @@ wd_http_body_len(const struct wd_req *rq, uint64_t max, uint64_t *len)
 	const char	*cl = wd_http_param(rq, "CONTENT_LENGTH");
 
 	*len = 0;
+	if ((cl == NULL || cl[0] == '\0') && rq->check &&
+	    wd_http_has_body(rq))
+		return WD_OK;	/* chunked: known once nginx has it all */
 	if (cl == NULL || cl[0] == '\0')
 		return WD_E_BADREQ;
 	return wd_parse_u64(cl, strlen(cl), max, len);
+}
+
+int
+wd_http_check(struct wd_req *rq)
+{
+	const char	*v = wd_http_param(rq, "WARDEN_CHECK_ONLY");
+
+	rq->check = v != NULL && strcmp(v, "1") == 0;
+	return rq->check;
+}
+
+int
+wd_http_has_body(const struct wd_req *rq)
+{
+	const char	*cl = wd_http_param(rq, "CONTENT_LENGTH");
+
+	return (cl != NULL && cl[0] != '\0' && strcmp(cl, "0") != 0) ||
+	    wd_http_param(rq, "HTTP_TRANSFER_ENCODING") != NULL;
 }
 
 enum wd_err
@@ -341,6 +397,8 @@ wd_http_read_some(struct wd_req *rq, void *buf, size_t cap, size_t *got)
 	int	 r;
 
 	*got = 0;
+	if (rq->check)
+		return WD_E_INTERNAL;	/* a check has no body to read */
 	if (cap == 0)
 		return WD_OK;
 	if (cap > INT_MAX)

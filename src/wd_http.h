@@ -21,6 +21,8 @@ struct wd_req {
 	size_t		 path_len;	/* bytes of uri before '?' */
 	const char	*query;		/* after '?', or "" */
 	int		 authorizer;	/* FCGI_ROLE=AUTHORIZER */
+	int		 check;		/* a check only, set by a handler
+					 * that takes them (wd_http_check) */
 	struct wd_buf	 body;		/* request body once read */
 	struct wd_buf	 out;		/* scratch for the response body */
 	int		 responded;
@@ -86,6 +88,28 @@ void		wd_http_error_hdrs(struct wd_req *rq, enum wd_err e,
 enum wd_err	wd_http_query(const struct wd_req *rq, const char *name,
 		    char *out, size_t outsz);
 
+/* ---- checks before the body (nginx auth_request, issue #11) ---- */
+
+/*
+ * 1 when the web server asks only whether this request would be let in,
+ * before it reads the body (nginx's auth_request subrequest; the
+ * WARDEN_CHECK_ONLY parameter, which only the server's configuration can
+ * set: client headers arrive as HTTP_*), and marks rq so. From then on
+ * the body is never read (wd_http_read_body and wd_http_read_some fail)
+ * and CONTENT_LENGTH is the length the client announced. The handler
+ * decides as for the real request and answers 204 to let it in; an error
+ * (wd_http_error) goes out as 401 (a 401) or 403 (anything else: the
+ * only refusals auth_request passes on), the real status in
+ * X-Warden-Status and the JSON error in X-Warden-Error, for the server
+ * to answer with. Only a handler that calls this takes checks; the others
+ * ignore the parameter.
+ */
+int		wd_http_check(struct wd_req *rq);
+
+/* 1 when the request announces a body: a CONTENT_LENGTH other than 0, or
+ * a Transfer-Encoding (chunked, length unknown until it is read). */
+int		wd_http_has_body(const struct wd_req *rq);
+
 /* ---- the serve loop ---- */
 
 /*
@@ -122,7 +146,8 @@ int		wd_http_serve(const char *prog, const struct wd_route *routes,
 /*
  * Reads CONTENT_LENGTH for a body that will be streamed, not buffered:
  * WD_OK with *len; WD_E_BADREQ when missing or not digits; WD_E_TOOBIG
- * when over max (nothing has been read).
+ * when over max (nothing has been read). In a check, a chunked body's
+ * length is not known yet: WD_OK with 0 (the real request checks it).
  */
 enum wd_err	wd_http_body_len(const struct wd_req *rq, uint64_t max,
 		    uint64_t *len);

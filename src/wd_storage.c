@@ -998,6 +998,52 @@ dir_upload(struct sreq *r)
 	return WD_E_NOTFOUND;
 }
 
+/* An upload as its headers announce it. */
+struct put_head {
+	char		 bnd[WD_MAX_MP_BOUNDARY + 1];
+	size_t		 blen;		/* 0: a raw body */
+	uint64_t	 cl;		/* the body's length */
+	const char	*ctype;		/* raw: the object's type */
+};
+
+/*
+ * All an upload is checked for before a byte of its body is read: the
+ * key, the type, the announced length against the cap, and the rules
+ * for the version there now (*old). A check (nginx auth_request) asks
+ * exactly this; the quota, which reserves, waits for the real request.
+ */
+static enum wd_err
+put_check(struct sreq *r, struct obj *old, struct put_head *h)
+{
+	const char	*ct;
+	enum wd_err	 rc;
+	int		 pub;
+
+	memset(old, 0, sizeof(*old));
+	memset(h, 0, sizeof(*h));
+	if (r->dir)
+		return dir_upload(r);
+	ct = wd_http_param(r->rq, "CONTENT_TYPE");
+	if (ct == NULL)
+		ct = "";
+	rc = wd_mp_boundary(ct, strlen(ct), h->bnd, sizeof(h->bnd), &h->blen);
+	if (rc != WD_OK && rc != WD_E_NOTFOUND)
+		return rc;
+	/* the cap is checked before a byte is read (STYLE.md §6) */
+	rc = wd_http_body_len(r->rq, h->blen > 0 ? r->s->max_size +
+	    WD_MAX_MP_OVERHEAD : r->s->max_size, &h->cl);
+	if (rc != WD_OK)
+		return rc;
+	h->ctype = ct[0] == '\0' ? "application/octet-stream" : ct;
+	if (h->blen == 0 && !wd_mp_ctype_valid(h->ctype, strlen(h->ctype)))
+		return WD_E_BADREQ;
+	rc = lookup(r, old);
+	if (rc == WD_OK)
+		rc = authorize(r, old->found ? WD_RULES_UPDATE :
+		    WD_RULES_CREATE, r->key, r->klen, old, &pub);
+	return rc;
+}
+
 static void
 put_object(struct sreq *r)
 {
@@ -1005,48 +1051,26 @@ put_object(struct sreq *r)
 	struct wd_mp		*mp = NULL;
 	struct ul		 u;
 	struct obj		 old, o;
-	char			 bnd[WD_MAX_MP_BOUNDARY + 1], rid[24] = "";
-	char			 now[WD_BLOB_LEN + 1];
+	struct put_head		 h;
+	char			 rid[24] = "", now[WD_BLOB_LEN + 1];
 	char			*buf = NULL;
-	const char		*ct, *ctype;
+	const char		*ctype;
 	const char		*p[1];
-	size_t			 blen = 0, got;
-	uint64_t		 cl, left;
+	size_t			 got;
+	uint64_t		 left;
 	enum wd_err		 rc, arc = WD_OK;
-	int			 pub, multipart = 0, open_ = 0, locked = 0;
+	int			 multipart, open_ = 0, locked = 0;
 	int			 settled = 0, stored = 0;
 
 	memset(&u, 0, sizeof(u));
 	u.r = r;
 	u.put = &put;
-	if (r->dir) {
-		rc = dir_upload(r);
-		goto out;
-	}
-	ct = wd_http_param(r->rq, "CONTENT_TYPE");
-	if (ct == NULL)
-		ct = "";
-	rc = wd_mp_boundary(ct, strlen(ct), bnd, sizeof(bnd), &blen);
+	rc = put_check(r, &old, &h);
+	multipart = h.blen > 0;
+	ctype = h.ctype;
 	if (rc == WD_OK)
-		multipart = 1;
-	else if (rc != WD_E_NOTFOUND)
-		goto out;
-	/* the cap is checked before a byte is read (STYLE.md §6) */
-	rc = wd_http_body_len(r->rq, multipart ? r->s->max_size +
-	    WD_MAX_MP_OVERHEAD : r->s->max_size, &cl);
-	if (rc != WD_OK)
-		goto out;
-	ctype = ct[0] == '\0' ? "application/octet-stream" : ct;
-	rc = WD_E_BADREQ;
-	if (!multipart && !wd_mp_ctype_valid(ctype, strlen(ctype)))
-		goto out;
-	rc = lookup(r, &old);
-	if (rc == WD_OK)
-		rc = authorize(r, old.found ? WD_RULES_UPDATE :
-		    WD_RULES_CREATE, r->key, r->klen, &old, &pub);
-	if (rc == WD_OK)
-		rc = put_quota(r, &old, multipart, blen, cl, rid, sizeof(rid),
-		    &u);
+		rc = put_quota(r, &old, multipart, h.blen, h.cl, rid,
+		    sizeof(rid), &u);
 	if (rc != WD_OK)
 		goto out;
 	rc = ul_begin(r, &put);
@@ -1060,9 +1084,9 @@ put_object(struct sreq *r)
 	put.record_arg = &u;
 	if (multipart) {
 		mp = wd_xmalloc(sizeof(*mp));
-		wd_mp_init(mp, bnd, blen, ul_data, &u);
+		wd_mp_init(mp, h.bnd, h.blen, ul_data, &u);
 		buf = wd_xmalloc(WD_STORE_CHUNK);
-		for (left = cl; left > 0; left -= got) {
+		for (left = h.cl; left > 0; left -= got) {
 			rc = wd_http_read_some(r->rq, buf, left <
 			    WD_STORE_CHUNK ? (size_t)left : WD_STORE_CHUNK,
 			    &got);
@@ -1079,7 +1103,7 @@ put_object(struct sreq *r)
 	} else {
 		/* the body is the object and its length is known: it
 		 * streams to the store (to S3 part by part) as it is read */
-		rc = wd_store_put_from(&put, cl, ul_read, &u);
+		rc = wd_store_put_from(&put, h.cl, ul_read, &u);
 		if (rc != WD_OK)
 			goto out;
 	}
@@ -1605,6 +1629,41 @@ wd_storage_cleanup(struct wd_storage *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* ---- checks (nginx auth_request, issue #11) ---- */
+
+/*
+ * Would this request be let in? Decided before its body is read, as the
+ * real request decides before it reads one: so that nginx stores no
+ * body of a caller who is refused anyway. WD_OK lets it in; the real
+ * request checks everything again (and the quota) when it arrives.
+ */
+static enum wd_err
+check_only(struct sreq *r, enum wd_storage_route route)
+{
+	struct put_head	 h;
+	struct obj	 o;
+	uint64_t	 cl;
+	enum wd_err	 rc;
+
+	if (route == WD_STORAGE_SIGN && r->s->sign_key == NULL)
+		return WD_E_UNAVAILABLE;
+	if (route == WD_STORAGE_SIGN || (route == WD_STORAGE_META &&
+	    r->rq->method[0] == 'P')) {
+		/* sign and revoke-token: a small JSON body (1024 bytes, as
+		 * sign_object and revoke_request read it) */
+		rc = r->dir ? WD_E_NOTFOUND : wd_http_body_len(r->rq, 1024,
+		    &cl);
+		if (rc == WD_OK)
+			rc = existing(r, route == WD_STORAGE_SIGN ?
+			    WD_RULES_GET : WD_RULES_UPDATE, &o);
+		return rc;
+	}
+	if (r->rq->method[0] == 'P')
+		return put_check(r, &o, &h);
+	/* GET, HEAD and DELETE read no body: one would only take disk */
+	return wd_http_has_body(r->rq) ? WD_E_BADREQ : WD_OK;
+}
+
 enum wd_err
 wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 {
@@ -1615,6 +1674,7 @@ wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 	enum wd_err	 rc;
 	int		 sign = route == WD_STORAGE_SIGN;
 	int		 revoke = route == WD_STORAGE_META && m[0] == 'P';
+	int		 check = wd_http_check(rq);
 	size_t		 plen = sign ? SIGN_LEN : PREFIX_LEN;
 
 	/* the key buffer and claims live on the heap, not the stack */
@@ -1630,13 +1690,16 @@ wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 	    r->key, sizeof(r->key), &r->klen, &r->dir);
 	if (rc != WD_OK)
 		goto out;
-	if (revoke)
+	/* a check reads no body: revoke's is read by the real request */
+	if (revoke && !check)
 		rc = revoke_request(r);
 	if (rc == WD_OK)
 		rc = who(r);
 	if (rc != WD_OK)
 		goto out;
-	if (sign)
+	if (check)
+		rc = check_only(r, route);
+	else if (sign)
 		sign_object(r);
 	else if (revoke)
 		revoke_token(r);
@@ -1651,7 +1714,8 @@ wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 		    "/storage/m/<dir>/");
 	else
 		get_object(r);
-	rc = WD_OK;
+	if (rc == WD_OK && check)
+		wd_http_send(rq, 204, NULL, NULL, NULL, 0);
 out:
 	if (rc != WD_OK)
 		wd_http_error(rq, rc, NULL);

@@ -7,6 +7,7 @@ temporary files all live under the stack's run directory (nothing in
 again before the test returns. Also checks that the committed example is
 what lighttpd/routes.py makes of the route table."""
 import copy
+import http.client
 import json
 import os
 import re
@@ -20,6 +21,7 @@ import uuid
 from stack import REPO, free_port
 from test_accounts import action, email, get, login, register
 from test_hook import UA, payload
+import test_storage as ts
 import test_storage_slow as slow
 
 sys.path.insert(0, os.path.join(REPO, "lighttpd"))
@@ -128,6 +130,12 @@ def test_nginx_example_generated(t):
     t.check("nginx.conf.example is up to date with lighttpd/routes "
             "(make routes)", have == want,
             diff[:1] or "lengths %d vs %d" % (len(have), len(want)))
+    # every status a check can refuse with reaches the client
+    with open(os.path.join(REPO, "src", "wd_err.c")) as f:
+        sts = {int(x) for x in re.findall(r"\]\s*= \{ (\d{3}),", f.read())}
+    t.check("every error status of src/wd_err.c is in routes.REFUSALS "
+            "(or 403)", sts and sts - {200, 403} == set(routes.REFUSALS),
+            (sorted(sts), routes.REFUSALS))
     pools = routes.pools(rows)
     for r in rows:
         t.check("nginx example has a location for %s" % r.route,
@@ -141,6 +149,147 @@ def test_nginx_example_generated(t):
                     "fastcgi_buffering on;" in loc, loc)
             t.check("...and its binary told not to use X-Sendfile",
                     "WARDEN_STORAGE_SENDFILE=false" in want)
+
+
+def _announce(view, method, path, headers, chunked=False):
+    """Sends a request's head announcing a body (headers give its
+    Content-Length) and none of the body: the answer must come anyway.
+    (status, headers, body, seconds); status None when none came."""
+    c = http.client.HTTPConnection("127.0.0.1", view.port, timeout=5)
+    t0 = time.monotonic()
+    try:
+        c.putrequest(method, path, skip_host=True,
+                     skip_accept_encoding=True)
+        c.putheader("Host", "127.0.0.1:%d" % view.port)
+        for k, v in headers:
+            c.putheader(k, v)
+        if chunked:
+            c.putheader("Transfer-Encoding", "chunked")
+        c.endheaders()
+        r = c.getresponse()
+        return (r.status, {k.lower(): v for k, v in r.getheaders()},
+                r.read(), time.monotonic() - t0)
+    except OSError as e:
+        return None, {}, repr(e).encode(), time.monotonic() - t0
+    finally:
+        c.close()
+
+
+def _final_line(port, head):
+    """The status line of the final answer (past any "100 Continue") to
+    a raw request head whose body never follows."""
+    import socket
+    c = socket.create_connection(("127.0.0.1", port), timeout=5)
+    got = b""
+    try:
+        c.sendall(head.encode())
+        while True:
+            m = re.search(rb"HTTP/1\.1 ([2-5]\d\d)[^\r]*\r\n", got)
+            if m:
+                return m.group(0).decode("latin-1").strip()
+            b = c.recv(4096)
+            if not b:
+                return got.decode("latin-1")
+            got += b
+    except OSError as e:
+        return repr(e) + " after " + got.decode("latin-1")
+    finally:
+        c.close()
+
+
+def checked_before_body(t, view, s):
+    """Issue #11 under nginx: an upload the binary would refuse is
+    refused before nginx reads (and stores) its body, with the binary's
+    own status and JSON error; an upload it takes goes through."""
+    uid = str(uuid.uuid4())
+    tok = ts.token(s, uid)
+    bearer = [("Authorization", "Bearer " + tok)]
+    raw = [("Content-Type", "application/octet-stream")]
+    big = [("Content-Length", str(50 * 1024 * 1024))]
+    mine = "/storage/o/user/%s/checked.bin" % uid
+    cases = [
+        ("anonymous upload", "POST", mine, raw + big, False, 403,
+         "forbidden"),
+        ("forged token", "POST", mine, raw + big + [
+            ("Authorization", "Bearer " + tok[:-4] + "AAAA")], False, 401,
+         "invalid-jwt"),
+        ("anonymous chunked upload", "PUT", mine, raw, True, 403,
+         "forbidden"),
+        ("upload over the size cap", "POST", mine, raw + bearer + [
+            ("Content-Length", str(1024 * 1024 * 1024 + 1))], False, 413,
+         "payload-too-large"),
+        ("upload to a bad key", "POST", "/storage/o/user/%01x", raw + big,
+         False, 400, "invalid-key"),
+        ("GET with a body", "GET", "/storage/o/public/x", big, False, 400,
+         "invalid-request"),
+        ("PATCH with a body", "PATCH", mine, raw + bearer + big, False, 405,
+         "method-not-allowed"),
+        ("anonymous sign", "POST", "/storage/sign/user/%s/x" % uid,
+         [("Content-Type", "application/json"),
+          ("Content-Length", "20")], False, 403, "forbidden"),
+    ]
+    for name, method, path, hdrs, chunked, want, code in cases:
+        st, h, b, secs = _announce(view, method, path, hdrs, chunked)
+        o = ts.j(b) or {}
+        t.check("nginx check: %s: %d %s before the body" % (name, want,
+                                                           code),
+                st == want and o.get("code") == code and
+                o.get("statusCode") == want, (st, h, b[:300], secs))
+        t.check("...as JSON, not stored by any cache",
+                h.get("content-type", "").startswith("application/json")
+                and h.get("cache-control") == "no-store", h)
+        t.check("...nothing of the check's headers leaks",
+                not any(k.startswith("x-warden") for k in h), h)
+    # the same refusals through lighttpd, the real request with a body
+    for name, hdrs, want in (
+            ("anonymous upload", raw, 403),
+            ("forged token", raw + [("Authorization", "Bearer " +
+                                     tok[:-4] + "AAAA")], 401)):
+        st, _, b = s.request("POST", mine, hdrs, b"x" * 10)
+        st2, _, b2, _ = _announce(view, "POST", mine, hdrs + big)
+        t.check("nginx check: %s answers as lighttpd does" % name,
+                st == st2 == want and ts.j(b) == ts.j(b2), (st, b, st2, b2))
+    # a client that waits for "100 Continue" before it sends the body:
+    # nginx may invite it (to read and drop the body, keeping the
+    # connection), but the refusal comes without a byte of it
+    line = _final_line(view.port, "POST %s HTTP/1.1\r\nHost: x\r\n"
+                       "Content-Type: application/octet-stream\r\n"
+                       "Content-Length: 52428800\r\n"
+                       "Expect: 100-continue\r\n\r\n" % mine)
+    t.check("nginx check: Expect: 100-continue refused with 403 before "
+            "the body", line.startswith("HTTP/1.1 403"), line)
+    # a client's header cannot turn a request into a check
+    data = os.urandom(4096)
+    for label, srv in (("nginx", view), ("lighttpd", s)):
+        key = "user/%s/posing-%s.bin" % (uid, label)
+        st, _, b = ts.upload(srv, key, data, tok, raw=True, headers={
+            "Warden-Check-Only": "1", "X-Warden-Status": "200"})
+        st2, _, b2 = srv.request("GET", "/storage/o/" + key, bearer)
+        t.check("%s: Warden-Check-Only from a client: stored as ever" %
+                label, st == 200 and st2 == 200 and b2 == data,
+                (st, b[:200], st2))
+    # a body the binary takes: through, multipart and chunked too
+    st, _, b = ts.upload(view, mine[len("/storage/o/"):], data, tok)
+    t.check("nginx check: the owner's multipart upload is stored",
+            st == 200, (st, b[:200]))
+    c = http.client.HTTPConnection("127.0.0.1", view.port, timeout=10)
+    try:
+        c.request("PUT", mine, body=iter([data[:1000], data[1000:]]),
+                  headers=dict(raw + bearer, **{
+                      "Transfer-Encoding": "chunked"}),
+                  encode_chunked=True)
+        r = c.getresponse()
+        st, b = r.status, r.read()
+    finally:
+        c.close()
+    st2, _, b2 = view.request("GET", mine, bearer)
+    t.check("nginx check: a chunked upload by the owner is stored",
+            st == 200 and b2 == data, (st, b[:200], st2))
+    st, _, b = view.request("DELETE", mine)
+    t.check("nginx: an anonymous DELETE (no body, no check) is 403",
+            st == 403 and ts.code(b) == "forbidden", (st, b))
+    st, _, b = view.request("DELETE", mine, bearer)
+    t.check("nginx: the owner's DELETE", st in (200, 204), (st, b))
 
 
 def test_nginx_spawn_fcgi(t):
@@ -189,8 +338,8 @@ def test_nginx_spawn_fcgi(t):
         with open(os.path.join(REPO, "lighttpd", "nginx.conf.example")) as f:
             text = f.read()
         text = text.replace("@RUN@", s.run).replace("@PORT@", str(port))
-        t.check("config has no placeholder left", "@" not in
-                re.sub(r"#.*", "", text), text)
+        t.check("config has no placeholder left", re.search(
+                r"@[A-Z]+@", re.sub(r"#.*", "", text)) is None, text)
         with open(conf, "w") as f:
             f.write(text)
         base = [nginx, "-p", ngx + "/", "-e", errlog, "-c", conf]
@@ -353,6 +502,7 @@ def test_nginx_spawn_fcgi(t):
                     b"WARDEN_" not in b, (st, b[:200]))
         # storage: slow clients hold no binary (issue #11) ------------
         slow.slow_clients(t, view, "nginx")
+        checked_before_body(t, view, s)
         t.check("nginx error log has no crit/emerg",
                 not re.search(r"\[(crit|alert|emerg)\]",
                               _log_tail(errlog, 100000)),

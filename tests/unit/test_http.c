@@ -1,7 +1,8 @@
 /*
  * test_http.c: the serve loop's routing (path and method matching,
- * 404/405) and the bounded response header builder (src/wd_http.c,
- * included for its statics).
+ * 404/405), the bounded response header builder, and checks before the
+ * body (nginx auth_request) with their refusals (src/wd_http.c, included
+ * for its statics).
  */
 #include <string.h>
 
@@ -169,10 +170,202 @@ test_hdrs(void)
 	    h.len == sizeof(h.p) - 1);
 }
 
+/* ---- checks: a request over params, its answer in memory ---- */
+
+static unsigned char	 outbuf[16384], errbuf[4096];
+
+/* A memory stream that is full for good once its buffer is. */
+static void
+mem_full(FCGX_Stream *st, int doclose)
+{
+	(void)doclose;
+	st->isClosed = 1;
+}
+
+static void
+mem_stream(FCGX_Stream *st, unsigned char *buf, size_t sz)
+{
+	memset(st, 0, sizeof(*st));
+	st->wrNext = buf;
+	st->stop = buf + sz - 1;	/* room for a NUL */
+	st->rdNext = st->stop;
+	st->emptyBuffProc = mem_full;
+}
+
+struct memreq {
+	struct wd_req	 rq;
+	FCGX_Stream	 out, err, in;
+};
+
+static void
+memreq(struct memreq *m, char **env, const char *method)
+{
+	memset(m, 0, sizeof(*m));
+	memset(outbuf, 0, sizeof(outbuf));
+	mem_stream(&m->out, outbuf, sizeof(outbuf));
+	mem_stream(&m->err, errbuf, sizeof(errbuf));
+	/* a reader with nothing in it: at its end, never refilled */
+	m->in.isReader = 1;
+	m->in.isClosed = 1;
+	m->rq.f.out = &m->out;
+	m->rq.f.err = &m->err;
+	m->rq.f.in = &m->in;
+	m->rq.f.envp = env;
+	m->rq.method = method;
+	m->rq.uri = "/storage/o/x";
+	m->rq.query = "";
+	wd_buf_init(&m->rq.body, 4096);
+	wd_buf_init(&m->rq.out, 4096);
+}
+
+static void
+memreq_free(struct memreq *m)
+{
+	wd_buf_cleanup(&m->rq.body);
+	wd_buf_cleanup(&m->rq.out);
+}
+
+static void
+test_check_mode(void)
+{
+	char		*on[] = { "WARDEN_CHECK_ONLY=1",
+			    "CONTENT_LENGTH=52428800", NULL };
+	char		*chunked[] = { "WARDEN_CHECK_ONLY=1",
+			    "HTTP_TRANSFER_ENCODING=chunked", NULL };
+	char		*posing[] = { "HTTP_WARDEN_CHECK_ONLY=1",
+			    "CONTENT_LENGTH=5", NULL };
+	char		*other[] = { "WARDEN_CHECK_ONLY=yes", NULL };
+	struct memreq	 m;
+	char		 buf[16];
+	size_t		 got = 1;
+	uint64_t	 len = 1;
+
+	memreq(&m, on, "POST");
+	CHECK(M, "check: WARDEN_CHECK_ONLY=1 is a check",
+	    wd_http_check(&m.rq) && m.rq.check);
+	CHECK(M, "check: the announced length is read", wd_http_body_len(
+	    &m.rq, 1ULL << 30, &len) == WD_OK && len == 52428800);
+	CHECK(M, "check: and held against the cap",
+	    wd_http_body_len(&m.rq, 1000, &len) == WD_E_TOOBIG);
+	CHECK(M, "check: the body is never read",
+	    wd_http_read_body(&m.rq, 4096) == WD_E_INTERNAL &&
+	    wd_http_read_some(&m.rq, buf, sizeof(buf), &got) ==
+	    WD_E_INTERNAL && got == 0);
+	CHECK(M, "check: a body is announced", wd_http_has_body(&m.rq));
+	memreq_free(&m);
+
+	memreq(&m, chunked, "PUT");
+	CHECK(M, "check: chunked, length unknown: 0 until the real request",
+	    wd_http_check(&m.rq) && wd_http_body_len(&m.rq, 1000, &len) ==
+	    WD_OK && len == 0 && wd_http_has_body(&m.rq));
+	m.rq.check = 0;
+	CHECK(M, "check: outside a check a missing length is still 400",
+	    wd_http_body_len(&m.rq, 1000, &len) == WD_E_BADREQ);
+	memreq_free(&m);
+
+	memreq(&m, posing, "POST");
+	CHECK(M, "check: a client's Warden-Check-Only header is no check",
+	    !wd_http_check(&m.rq) && !m.rq.check);
+	memreq_free(&m);
+	memreq(&m, other, "POST");
+	CHECK(M, "check: only the value 1 makes one", !wd_http_check(&m.rq) &&
+	    !wd_http_has_body(&m.rq));
+	memreq_free(&m);
+}
+
+static void
+test_has_body(void)
+{
+	char		*zero[] = { "CONTENT_LENGTH=0", NULL };
+	char		*empty[] = { "CONTENT_LENGTH=", NULL };
+	char		*one[] = { "CONTENT_LENGTH=1", NULL };
+	char		*none[] = { NULL };
+	struct memreq	 m;
+
+	memreq(&m, zero, "GET");
+	CHECK(M, "has_body: Content-Length 0: none", !wd_http_has_body(&m.rq));
+	m.rq.f.envp = empty;
+	CHECK(M, "has_body: empty Content-Length: none",
+	    !wd_http_has_body(&m.rq));
+	m.rq.f.envp = none;
+	CHECK(M, "has_body: no length, no Transfer-Encoding: none",
+	    !wd_http_has_body(&m.rq));
+	m.rq.f.envp = one;
+	CHECK(M, "has_body: Content-Length 1", wd_http_has_body(&m.rq));
+	memreq_free(&m);
+}
+
+static void
+test_check_refusal(void)
+{
+	char		*on[] = { "WARDEN_CHECK_ONLY=1", NULL };
+	struct memreq	 m;
+	struct wd_hdrs	 h;
+	const char	*a;
+
+	memreq(&m, on, "POST");
+	(void)wd_http_check(&m.rq);
+	wd_http_error(&m.rq, WD_E_TOOBIG, NULL);
+	a = (const char *)outbuf;
+	CHECK(M, "refusal: 413 goes out as 403 (auth_request passes it)",
+	    strncmp(a, "Status: 403 ", 12) == 0);
+	CHECK(M, "refusal: the real status in X-Warden-Status",
+	    strstr(a, "\r\nX-Warden-Status: 413\r\n") != NULL);
+	CHECK(M, "refusal: the JSON error in X-Warden-Error", strstr(a,
+	    "\r\nX-Warden-Error: {\"statusCode\":413,\"error\":\"Payload Too "
+	    "Large\",") != NULL && strstr(a, "\"code\":\"payload-too-large\"}"
+	    "\r\n") != NULL);
+	CHECK(M, "refusal: no body, not JSON itself",
+	    strstr(a, "Content-Type") == NULL &&
+	    strstr(a, "\r\nContent-Length: 0\r\n") != NULL &&
+	    strcmp(a + strlen(a) - 4, "\r\n\r\n") == 0);
+	CHECK(M, "refusal: logged as a check",
+	    strstr((const char *)errbuf, "status=413 code=payload-too-large "
+	    "method=POST check") != NULL);
+	memreq_free(&m);
+
+	memreq(&m, on, "POST");
+	(void)wd_http_check(&m.rq);
+	wd_http_error(&m.rq, WD_E_BADTOKEN, NULL);
+	a = (const char *)outbuf;
+	CHECK(M, "refusal: 401 stays 401 (auth_request passes it too)",
+	    strncmp(a, "Status: 401 ", 12) == 0 &&
+	    strstr(a, "\r\nX-Warden-Status: 401\r\n") != NULL &&
+	    strstr(a, "\"code\":\"invalid-jwt\"") != NULL);
+	memreq_free(&m);
+
+	memreq(&m, on, "POST");
+	(void)wd_http_check(&m.rq);
+	wd_hdrs_init(&h);
+	wd_hdrs_add(&h, "Retry-After", "7");
+	wd_http_error_hdrs(&m.rq, WD_E_RATELIMIT, "line\r\nX-Evil: 1", &h);
+	a = (const char *)outbuf;
+	CHECK(M, "refusal: the caller's headers kept (Retry-After)",
+	    strncmp(a, "Status: 403 ", 12) == 0 &&
+	    strstr(a, "\r\nRetry-After: 7\r\n") != NULL &&
+	    strstr(a, "\r\nX-Warden-Status: 429\r\n") != NULL);
+	CHECK(M, "refusal: CR LF in a message stay escaped in the header",
+	    strstr(a, "\r\nX-Evil") == NULL &&
+	    strstr(a, "line\\u000d\\u000aX-Evil: 1") != NULL);
+	memreq_free(&m);
+
+	memreq(&m, on, "POST");
+	wd_http_error(&m.rq, WD_E_TOOBIG, NULL);
+	a = (const char *)outbuf;
+	CHECK(M, "refusal: without wd_http_check, an ordinary JSON error",
+	    strncmp(a, "Status: 413 ", 12) == 0 &&
+	    strstr(a, "X-Warden") == NULL &&
+	    strstr(a, "Content-Type: application/json\r\n") != NULL);
+	memreq_free(&m);
+}
+
 int
 main(void)
 {
 	test_routes();
 	test_hdrs();
+	test_check_mode();
+	test_has_body();
+	test_check_refusal();
 	return WD_TEST_RESULT();
 }
