@@ -588,6 +588,8 @@ out:
  * Revokes session families: their refresh tokens go, and their sids are
  * published for the webhook (trigger NOTIFY, sql/002). where selects the
  * families from auth.refresh_tokens with the n parameters p ($1..$n).
+ * To revoke a whole account the caller holds the account's row first
+ * (see lock_token: otherwise a refresh in flight keeps its successor).
  */
 enum wd_err
 wd_acct_revoke(struct wd_svc *s, const char *where, const char *const *p,
@@ -658,9 +660,20 @@ struct rtok {
  * it) and locks the token's row into t. FOR UPDATE: two uses of one
  * token serialise here, and the second sees it used. WD_E_UNAUTH when
  * malformed or unknown.
+ *
+ * The account's row is locked first (always before the token: one order
+ * for everyone, no deadlock): FOR SHARE to use the token (refresh),
+ * FOR UPDATE to revoke (logout). Every revocation of a whole account
+ * holds that row exclusively before it reads the account's tokens (an
+ * UPDATE of the account, or SELECT ... FOR UPDATE), so a refresh in flight
+ * either commits its successor before the revocation reads the tokens,
+ * and it is revoked with them, or finds its token gone. Without it the
+ * successor of a refresh racing "logout all" or a password change
+ * outlived the revocation, refused only while its revoked_sessions row
+ * lived.
  */
 static enum wd_err
-lock_token(struct wd_svc *s, const char *token, struct rtok *t)
+lock_token(struct wd_svc *s, const char *token, int revoke, struct rtok *t)
 {
 	enum wd_err	 rc;
 	struct wd_dbres	*res = NULL;
@@ -672,6 +685,13 @@ lock_token(struct wd_svc *s, const char *token, struct rtok *t)
 	snprintf(grace, sizeof(grace), "%ld", s->reuse_interval);
 	snprintf(age, sizeof(age), "%ld", s->session_max_age);
 	rc = wd_db_begin(&s->db);
+	if (rc != WD_OK)
+		return rc;
+	rc = wd_db_exec(&s->db, revoke ? "SELECT 1 FROM auth.accounts a JOIN "
+	    "auth.refresh_tokens r ON r.account_id = a.id WHERE r.token_hash "
+	    "= " TOKEN_HASH " FOR UPDATE OF a" : "SELECT 1 FROM auth.accounts "
+	    "a JOIN auth.refresh_tokens r ON r.account_id = a.id WHERE "
+	    "r.token_hash = " TOKEN_HASH " FOR SHARE OF a", 1, p, NULL);
 	if (rc != WD_OK)
 		return rc;
 	/* grace (GoTrue's reuse interval): the token was rotated less than
@@ -748,7 +768,7 @@ wd_acct_refresh(struct wd_svc *s, const struct wd_client *cl,
 
 	*msg = MSG_BADREFRESH;
 	memset(&from, 0, sizeof(from));
-	rc = lock_token(s, token, &t);
+	rc = lock_token(s, token, 0, &t);
 	if (rc != WD_OK)
 		goto out;
 	if (t.used && (!t.grace || t.salt[0] == '\0')) {
@@ -801,7 +821,7 @@ wd_acct_logout(struct wd_svc *s, const struct wd_client *cl,
 	const char	*which;
 
 	*msg = MSG_BADREFRESH;
-	rc = lock_token(s, token, &t);
+	rc = lock_token(s, token, 1, &t);
 	if (rc == WD_OK && !t.live)
 		rc = WD_E_UNAUTH;
 	if (rc != WD_OK)
@@ -833,8 +853,12 @@ wd_acct_revoke_all(struct wd_svc *s, const struct wd_client *cl,
 	rc = wd_db_begin(&s->db);
 	if (rc != WD_OK)
 		return rc;
-	rc = wd_acct_revoke(s, "account_id = (SELECT id FROM auth.accounts "
-	    "WHERE user_id = $1::uuid)", p, 1);
+	/* the account first, as lock_token takes it */
+	rc = wd_db_exec(&s->db, "SELECT 1 FROM auth.accounts WHERE user_id = "
+	    "$1::uuid FOR UPDATE", 1, p, NULL);
+	if (rc == WD_OK)
+		rc = wd_acct_revoke(s, "account_id = (SELECT id FROM "
+		    "auth.accounts WHERE user_id = $1::uuid)", p, 1);
 	if (rc == WD_OK)
 		rc = wd_acct_audit(s, cl, "logout_all", uid);
 	return wd_db_end(&s->db, rc);

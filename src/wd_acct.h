@@ -96,7 +96,9 @@ struct wd_origin {
  * wd_acct_audit: one audit row (event, user, the caller's address).
  * wd_acct_revoke: revokes the session families that where (SQL over
  * auth.refresh_tokens with the n <= 3 parameters p as $1..$n) selects;
- * the webhook and storage see it within a second.
+ * the webhook and storage see it within a second. A whole account's:
+ * only with the account's row held (UPDATE, or SELECT ... FOR UPDATE)
+ * since before the call, or a refresh in flight keeps its successor.
  * wd_acct_mail: queues template tmpl to rcpt with the ticket and, when
  * path is not NULL, the link WARDEN_SERVER_URL + path + "?ticket=".
  */

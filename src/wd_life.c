@@ -443,8 +443,12 @@ wd_life_delete(struct wd_svc *s, const struct wd_client *cl,
 	if (rc != WD_OK)
 		goto out;
 	p[0] = a.id;
-	/* sessions first: the revocation needs the refresh tokens' rows */
-	rc = wd_acct_revoke(s, "account_id = $1::uuid", p, 1);
+	/* sessions first: the revocation needs the refresh tokens' rows;
+	 * the account held before them (wd_acct_revoke) */
+	rc = wd_db_exec(&s->db, "SELECT 1 FROM auth.accounts WHERE id = "
+	    "$1::uuid FOR UPDATE", 1, p, NULL);
+	if (rc == WD_OK)
+		rc = wd_acct_revoke(s, "account_id = $1::uuid", p, 1);
 	p[0] = uid;
 	/* the user row cascades to the account, its roles, tickets, MFA
 	 * secret and refresh tokens; audit_log keeps its rows */

@@ -442,6 +442,81 @@ def test_login_racing_a_password_change(t):
     t.check("race: only the registration's session exists", n == 1, n)
 
 
+def _revocation_racing_a_refresh(t, label, revoke, want):
+    """A refresh in flight while a whole account's sessions are revoked
+    (revoke(s, session) with another session of the account answers
+    want): the refresh's successor must go with the account's other
+    tokens, not outlive the revocation (it was refused only while the
+    revoked_sessions row lived). Made deterministic: the test holds
+    auth.refresh_tokens in SHARE mode, so the refresh stops at its first
+    write with its locks taken; the revocation starts; the test lets go
+    once both wait."""
+    from pgproxy import owner
+    s = t.s
+    got = registered(t, label)
+    if got is None:
+        return
+    addr, acct = got
+    _, _, one = login(s, addr)
+    _, _, two = login(s, addr)
+
+    def waiting():
+        return count(s, "SELECT count(*) FROM pg_stat_activity WHERE "
+                     "wait_event_type = 'Lock' AND backend_type = "
+                     "'client backend'")
+
+    db = owner(s)
+    try:
+        db.query("BEGIN")
+        db.query("LOCK TABLE auth.refresh_tokens IN SHARE MODE")
+        with concurrent.futures.ThreadPoolExecutor(2) as ex:
+            fr = ex.submit(refresh, s, one["refresh_token"])
+            for _ in range(200):
+                if waiting() >= 1 or fr.done():
+                    break
+                time.sleep(0.05)
+            fl = ex.submit(revoke, s, two)
+            both = False
+            for _ in range(200):
+                both = waiting() >= 2
+                if both or fl.done():
+                    break
+                time.sleep(0.05)
+            db.query("COMMIT")
+            r, lo = fr.result(30), fl.result(30)
+    finally:
+        db.close()
+    t.check("%s: refresh and revocation both waited" % label, both)
+    t.check("%s: the refresh in flight ends (200)" % label, r[0] == 200, r)
+    t.check("%s: the revocation answers %d" % (label, want), lo[0] == want,
+            lo)
+    n = count(s, "SELECT count(*) FROM auth.refresh_tokens WHERE "
+              "account_id = '%s' AND family_id <> '%s'" %
+              (acct, claims(two["jwt_token"])["sid"]))
+    t.check("%s: no other session's refresh token survives, the "
+            "refresh's successor included" % label, n == 0, n)
+    if r[0] == 200:
+        st, _, b = refresh(s, r[2]["refresh_token"])
+        t.check("%s: the successor refreshes no more" % label, st == 401,
+                (st, b))
+
+
+def test_logout_all_racing_a_refresh(t):
+    _revocation_racing_a_refresh(
+        t, "logout all race", lambda s, two: req(
+            s, "POST", "/auth/logout?refresh_token=" + two["refresh_token"],
+            {"all": True}), 204)
+
+
+def test_password_change_racing_a_refresh(t):
+    _revocation_racing_a_refresh(
+        t, "password change race", lambda s, two: req(
+            s, "POST", "/auth/change-password",
+            {"old_password": "correct horse",
+             "new_password": "battery staple"},
+            [("Authorization", "Bearer " + two["jwt_token"])]), 204)
+
+
 def test_reset_request_racing_an_address_change(t):
     """A reset requested while the account's address changes: when the
     change commits first, no ticket is made for the old address (it
