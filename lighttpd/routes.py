@@ -314,6 +314,12 @@ PARAMS = [("QUERY_STRING", "$query_string"),
 REFUSALS = (400, 401, 404, 405, 409, 413, 415, 416, 422, 429, 500, 503)
 
 
+# wd_http_error's answer for WD_E_UNAVAILABLE (src/wd_err.c)
+UNAVAILABLE = ('{"statusCode":503,"error":"Service Unavailable",'
+               '"message":"Service unavailable",'
+               '"code":"service-unavailable"}')
+
+
 def params(indent):
     return ["%sfastcgi_param %s %s;" % (indent, k, v) for k, v in PARAMS]
 
@@ -335,7 +341,11 @@ def CHECKED(route, binary):
         "\t\t\tauth_request_set $warden_error "
         "$upstream_http_x_warden_error;",
         "\t\t\tauth_request_set $warden_retry $upstream_http_retry_after;",
-        "\t\t\terror_page 401 403 = @warden_refused_%s;" % binary]
+        "\t\t\terror_page 401 403 = @warden_refused_%s;" % binary,
+        "\t\t\t# the check (or the binary) out of reach: auth_request",
+        "\t\t\t# makes any other status its own 500, nginx a 502/504",
+        "\t\t\terror_page 500 502 503 504 = @warden_unavailable_%s;" %
+        binary]
 
 
 def CHECK_LOCATIONS(route, binary):
@@ -363,6 +373,8 @@ def CHECK_LOCATIONS(route, binary):
             "\t\t# 403, so the binary sends the real status and its JSON",
             "\t\t# error as headers (X-Warden-Status, X-Warden-Error)",
             "\t\tlocation @warden_refused_%s {" % binary,
+            "\t\t\t# JSON whatever the key's extension",
+            "\t\t\ttypes { }",
             "\t\t\tdefault_type application/json;",
             "\t\t\tadd_header Cache-Control no-store always;",
             "\t\t\tadd_header Retry-After $warden_retry always;"]
@@ -371,6 +383,16 @@ def CHECK_LOCATIONS(route, binary):
                 "\t\t\t\treturn %d $warden_error;" % st,
                 "\t\t\t}"]
     out += ["\t\t\treturn 403 $warden_error;", "\t\t}"]
+    out += ["",
+            "\t\t# the pool out of reach (down, or its backlog full): a",
+            "\t\t# JSON 503 as the binaries answer one, not nginx's page",
+            "\t\tlocation @warden_unavailable_%s {" % binary,
+            "\t\t\ttypes { }",
+            "\t\t\tdefault_type application/json;",
+            "\t\t\tadd_header Cache-Control no-store always;",
+            "\t\t\tadd_header Retry-After 1 always;",
+            "\t\t\treturn 503 '%s';" % UNAVAILABLE,
+            "\t\t}"]
     return out
 
 

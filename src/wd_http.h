@@ -101,8 +101,9 @@ enum wd_err	wd_http_query(const struct wd_req *rq, const char *name,
  * (wd_http_error) goes out as 401 (a 401) or 403 (anything else: the
  * only refusals auth_request passes on), the real status in
  * X-Warden-Status and the JSON error in X-Warden-Error, for the server
- * to answer with. Only a handler that calls this takes checks; the others
- * ignore the parameter.
+ * to answer with. Only a handler that calls this takes checks; the
+ * others ignore the parameter (the serve loop calls it only to shape the
+ * 404 or 405 of a request no handler took).
  */
 int		wd_http_check(struct wd_req *rq);
 

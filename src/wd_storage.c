@@ -25,6 +25,8 @@
 #include "wd_throttle.h"
 #include "wd_util.h"
 
+#define MSG_DIRKEY	"A key ending in / is a directory"
+
 #define PREFIX_LEN	11	/* "/storage/o/" */
 #define SIGN_LEN	14	/* "/storage/sign/" */
 
@@ -1164,7 +1166,7 @@ out:
 	quota_release(r, rid);
 	if (rc != WD_OK)
 		wd_http_error(r->rq, rc, rc == WD_E_NOTFOUND && r->dir ?
-		    "A key ending in / is a directory" : NULL);
+		    MSG_DIRKEY : NULL);
 	free(mp);
 	free(buf);
 }
@@ -1635,7 +1637,8 @@ wd_storage_cleanup(struct wd_storage *s)
  * Would this request be let in? Decided before its body is read, as the
  * real request decides before it reads one: so that nginx stores no
  * body of a caller who is refused anyway. WD_OK lets it in; the real
- * request checks everything again (and the quota) when it arrives.
+ * request checks everything again (and the quota) when it arrives. A
+ * check must never refuse what the real request would take.
  */
 static enum wd_err
 check_only(struct sreq *r, enum wd_storage_route route)
@@ -1643,24 +1646,23 @@ check_only(struct sreq *r, enum wd_storage_route route)
 	struct put_head	 h;
 	struct obj	 o;
 	uint64_t	 cl;
-	enum wd_err	 rc;
+	const char	*m = r->rq->method;
 
 	if (route == WD_STORAGE_SIGN && r->s->sign_key == NULL)
 		return WD_E_UNAVAILABLE;
 	if (route == WD_STORAGE_SIGN || (route == WD_STORAGE_META &&
-	    r->rq->method[0] == 'P')) {
-		/* sign and revoke-token: a small JSON body (1024 bytes, as
-		 * sign_object and revoke_request read it) */
-		rc = r->dir ? WD_E_NOTFOUND : wd_http_body_len(r->rq, 1024,
+	    m[0] == 'P')) {
+		/* sign and revoke-token read their JSON body (1 KiB at
+		 * most, which nginx keeps in memory) before the caller and
+		 * the rules: the cap is all that can be told now */
+		return r->dir ? WD_E_NOTFOUND : wd_http_body_len(r->rq, 1024,
 		    &cl);
-		if (rc == WD_OK)
-			rc = existing(r, route == WD_STORAGE_SIGN ?
-			    WD_RULES_GET : WD_RULES_UPDATE, &o);
-		return rc;
 	}
-	if (r->rq->method[0] == 'P')
+	if (m[0] == 'P')
 		return put_check(r, &o, &h);
-	/* GET, HEAD and DELETE read no body: one would only take disk */
+	if (m[0] == 'D')	/* a body is ignored, as delete_object does */
+		return existing(r, WD_RULES_DELETE, &o);
+	/* GET and HEAD: lighttpd answers a body on them 400 itself */
 	return wd_http_has_body(r->rq) ? WD_E_BADREQ : WD_OK;
 }
 
@@ -1718,7 +1720,9 @@ wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 		wd_http_send(rq, 204, NULL, NULL, NULL, 0);
 out:
 	if (rc != WD_OK)
-		wd_http_error(rq, rc, NULL);
+		wd_http_error(rq, rc, rc == WD_E_NOTFOUND && r->dir && check &&
+		    route == WD_STORAGE_OBJECT && m[0] == 'P' ? MSG_DIRKEY :
+		    NULL);
 	wd_claims_cleanup(&r->c);
 	free(r);
 	return WD_OK;

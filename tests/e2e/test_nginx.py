@@ -224,9 +224,13 @@ def checked_before_body(t, view, s):
          "invalid-request"),
         ("PATCH with a body", "PATCH", mine, raw + bearer + big, False, 405,
          "method-not-allowed"),
-        ("anonymous sign", "POST", "/storage/sign/user/%s/x" % uid,
+        ("sign over its 1 KiB", "POST", "/storage/sign/user/%s/x" % uid,
          [("Content-Type", "application/json"),
-          ("Content-Length", "20")], False, 403, "forbidden"),
+          ("Content-Length", "1025")], False, 413, "payload-too-large"),
+        ("anonymous DELETE with a body", "DELETE", mine, big, False, 403,
+         "forbidden"),
+        ("anonymous upload of a .txt key", "POST", mine[:-4] + ".txt",
+         raw + big, False, 403, "forbidden"),
     ]
     for name, method, path, hdrs, chunked, want, code in cases:
         st, h, b, secs = _announce(view, method, path, hdrs, chunked)
@@ -241,14 +245,30 @@ def checked_before_body(t, view, s):
         t.check("...nothing of the check's headers leaks",
                 not any(k.startswith("x-warden") for k in h), h)
     # the same refusals through lighttpd, the real request with a body
-    for name, hdrs, want in (
-            ("anonymous upload", raw, 403),
-            ("forged token", raw + [("Authorization", "Bearer " +
-                                     tok[:-4] + "AAAA")], 401)):
-        st, _, b = s.request("POST", mine, hdrs, b"x" * 10)
-        st2, _, b2, _ = _announce(view, "POST", mine, hdrs + big)
+    for name, path, hdrs, want in (
+            ("anonymous upload", mine, raw, 403),
+            ("forged token", mine, raw + [("Authorization", "Bearer " +
+                                           tok[:-4] + "AAAA")], 401),
+            ("upload to a directory key", "/storage/o/user/%s/" % uid,
+             raw + bearer, 404)):
+        st, _, b = s.request("POST", path, hdrs, b"x" * 10)
+        st2, _, b2, _ = _announce(view, "POST", path, hdrs + big)
         t.check("nginx check: %s answers as lighttpd does" % name,
                 st == st2 == want and ts.j(b) == ts.j(b2), (st, b, st2, b2))
+    # what the check cannot tell lets the real request tell it: a body
+    # sign and revoke-token read before the caller
+    for name, path, body in (
+            ("anonymous sign with a bad body", "/storage/sign/user/%s/x" %
+             uid, b"nojson"),
+            ("anonymous revoke with a bad action", "/storage/m/user/%s/x" %
+             uid, b'{"action":"nope"}')):
+        got = [srv.request("POST", path, [("Content-Type",
+                                           "application/json")], body)
+               for srv in (s, view)]
+        t.check("nginx: %s answers as lighttpd does (%d %s)" % (
+                name, got[0][0], ts.code(got[0][2])),
+                got[0][0] == got[1][0] == 400 and
+                ts.j(got[0][2]) == ts.j(got[1][2]), got)
     # a client that waits for "100 Continue" before it sends the body:
     # nginx may invite it (to read and drop the body, keeping the
     # connection), but the refusal comes without a byte of it
@@ -288,8 +308,40 @@ def checked_before_body(t, view, s):
     st, _, b = view.request("DELETE", mine)
     t.check("nginx: an anonymous DELETE (no body, no check) is 403",
             st == 403 and ts.code(b) == "forbidden", (st, b))
-    st, _, b = view.request("DELETE", mine, bearer)
-    t.check("nginx: the owner's DELETE", st in (200, 204), (st, b))
+    st, _, b = view.request("DELETE", mine, bearer, b"x")
+    st2, _, _ = view.request("GET", mine, bearer)
+    t.check("nginx: the owner's DELETE with a body (ignored, as under "
+            "lighttpd)", st in (200, 204) and st2 == 404, (st, b, st2))
+
+
+def pool_down(t, view, s):
+    """The storage pool gone (its processes stopped; run last): the
+    check and the real request answer a JSON 503, not nginx's page."""
+    exe = os.path.join(s.run, "bin", "storage")
+    pids = [int(p) for p in os.listdir("/proc") if p.isdigit() and
+            _proc_is(int(p), exe)]
+    for p in pids:
+        try:
+            os.kill(p, signal.SIGTERM)
+        except OSError:
+            pass
+    if not t.check("nginx: storage pool stopped", pids and
+                   _wait_gone(pids), pids):
+        return
+    uid = str(uuid.uuid4())
+    tok = ts.token(s, uid)
+    for name, method, hdrs, body in (
+            ("an upload (the check)", "POST",
+             [("Content-Type", "application/octet-stream")], b"x" * 100),
+            ("a download", "GET", [], None)):
+        st, h, b = view.request(method, "/storage/o/user/%s/x.txt" % uid,
+                                [("Authorization", "Bearer " + tok)] + hdrs,
+                                body)
+        t.check("nginx, pool down: %s answers 503 service-unavailable as "
+                "JSON" % name, st == 503 and
+                ts.code(b) == "service-unavailable" and
+                h.get("content-type") == "application/json" and
+                h.get("retry-after") == "1", (st, h, b[:200]))
 
 
 def test_nginx_spawn_fcgi(t):
@@ -507,6 +559,7 @@ def test_nginx_spawn_fcgi(t):
                 not re.search(r"\[(crit|alert|emerg)\]",
                               _log_tail(errlog, 100000)),
                 _log_tail(errlog))
+        pool_down(t, view, s)
     finally:
         if proc is not None:
             _stop_nginx(proc, pidfile)
