@@ -135,6 +135,7 @@ session_tail(long max_age, struct wd_buf *json)
 struct centry {
 	unsigned char	 key[32];
 	int64_t		 exp;		/* 0: empty */
+	long		 skew;		/* wd_jwt_hit_skew */
 	char		 sid[CACHE_SID + 1];
 	int		 has_sid;
 	char		 role[WD_MAX_ROLE + 1];
@@ -145,34 +146,29 @@ struct centry {
 
 static struct centry	cache[CACHE_N];
 
+/* sha256 over the settings, the requested role and the token. */
 static int
 cache_key(const struct wd_hook *h, const char *tok, size_t toklen,
     const struct wd_hook_in *in, unsigned char *key)
 {
-	unsigned char	 buf[32 + WD_MAX_HEADER + 1 + WD_MAX_TOKEN];
-	size_t		 n = 0, rl = in->role != NULL ? in->role_len : 0;
-	unsigned int	 kl = 0;
+	char	 extra[WD_JWT_DIGEST_EXTRA];
+	size_t	 rl = in->role != NULL ? in->role_len : 0;
 
-	if (rl > WD_MAX_HEADER || toklen > WD_MAX_TOKEN)
+	if (rl + 1 > sizeof(extra))
 		return 0;
-	memcpy(buf, h->key->fp, 32);
-	n = 32;
-	memcpy(buf + n, in->role != NULL ? in->role : "", rl);
-	n += rl;
-	buf[n++] = '\0';
-	memcpy(buf + n, tok, toklen);
-	n += toklen;
-	return EVP_Digest(buf, n, key, &kl, EVP_sha256(), NULL) && kl == 32;
+	memcpy(extra, in->role != NULL ? in->role : "", rl);
+	extra[rl] = '\0';
+	return wd_jwt_cache_digest(h->key, extra, rl + 1, tok, toklen, key);
 }
 
 static struct centry *
 cache_slot(const unsigned char *key)
 {
-	return &cache[((size_t)key[0] | (size_t)key[1] << 8) % CACHE_N];
+	return &cache[wd_jwt_cache_slot(key, CACHE_N)];
 }
 
 static void
-cache_put(const unsigned char *key, const struct wd_claims *c,
+cache_put(const unsigned char *key, long skew, const struct wd_claims *c,
     const struct wd_hook_out *o, const struct wd_buf *json)
 {
 	struct centry	*e = cache_slot(key);
@@ -183,6 +179,7 @@ cache_put(const unsigned char *key, const struct wd_claims *c,
 		return;
 	memcpy(e->key, key, 32);
 	e->exp = c->exp;
+	e->skew = skew;
 	e->has_sid = c->sid != NULL;
 	snprintf(e->sid, sizeof(e->sid), "%s", c->sid != NULL ? c->sid : "");
 	memcpy(e->role, o->role, sizeof(e->role));
@@ -235,7 +232,10 @@ cache_get(const struct wd_hook *h, const unsigned char *key, time_t now,
 
 	if (e->exp == 0 || memcmp(e->key, key, 32) != 0)
 		return WD_E_NOTFOUND;
-	if ((int64_t)now - h->key->skew > e->exp) {
+	/* exp as the full check decides it, with the verifying key's skew;
+	 * nbf needs no check: it held at now + that skew when the answer
+	 * was kept, and now only grows */
+	if (wd_jwt_times_ok(e->exp, 0, 0, e->skew, now) != WD_OK) {
 		e->exp = 0;
 		return WD_E_NOTFOUND;	/* the full check says why */
 	}
@@ -259,6 +259,7 @@ wd_hook_eval(const struct wd_hook *h, const struct wd_hook_in *in,
 	const char		*tok = NULL, *role;
 	size_t			 toklen = 0, rlen;
 	unsigned char		 key[32];
+	const struct wd_jwt_key	*used;
 	int			 cacheable;
 
 	memset(o, 0, sizeof(*o));
@@ -277,7 +278,7 @@ wd_hook_eval(const struct wd_hook *h, const struct wd_hook_in *in,
 		if (rc != WD_E_NOTFOUND)
 			goto out;
 	}
-	rc = wd_jwt_verify(h->key, tok, toklen, now, &c);
+	rc = wd_jwt_verify_by(h->key, tok, toklen, now, &c, &used);
 	if (rc != WD_OK)
 		goto out;
 	rc = session_ok(h, c.sid);
@@ -307,7 +308,7 @@ wd_hook_eval(const struct wd_hook *h, const struct wd_hook_in *in,
 	o->max_age = max_age(h, c.exp, c.sid != NULL, now);
 	session_json(&c, o, json);
 	if (cacheable)
-		cache_put(key, &c, o, json);
+		cache_put(key, wd_jwt_hit_skew(h->key, used), &c, o, json);
 	session_tail(o->max_age, json);
 	rc = wd_buf_status(json);
 out:

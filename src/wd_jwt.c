@@ -469,11 +469,10 @@ numeric_date(struct json_object *o, const char *name, int64_t *out)
 	return -1;
 }
 
-/* exp and nbf (when has_nbf) at now with skew: WD_OK or WD_E_EXPIRED.
- * The skew moves now, not the claim (a claim near INT64_MAX must not
+/* The skew moves now, not the claim (a claim near INT64_MAX must not
  * overflow). check_registered and every cache hit decide by this. */
-static enum wd_err
-times_ok(int64_t exp, int has_nbf, int64_t nbf, long skew, time_t now)
+enum wd_err
+wd_jwt_times_ok(int64_t exp, int has_nbf, int64_t nbf, long skew, time_t now)
 {
 	if (exp < (int64_t)now - skew)
 		return WD_E_EXPIRED;
@@ -497,12 +496,12 @@ check_registered(const struct wd_jwt_key *k, struct json_object *p,
 		return WD_E_CLAIMS;
 	/* exp is checked before nbf is read, as always: an expired token
 	 * with a malformed nbf is "expired" */
-	if (times_ok(c->exp, 0, 0, k->skew, now) != WD_OK)
+	if (wd_jwt_times_ok(c->exp, 0, 0, k->skew, now) != WD_OK)
 		return WD_E_EXPIRED;
 	r = numeric_date(p, "nbf", &nbf);
 	if (r < 0)
 		return WD_E_CLAIMS;
-	if (times_ok(c->exp, r == 1, nbf, k->skew, now) != WD_OK)
+	if (wd_jwt_times_ok(c->exp, r == 1, nbf, k->skew, now) != WD_OK)
 		return WD_E_EXPIRED;
 	if (k->issuer != NULL) {
 		if (!json_object_object_get_ex(p, "iss", &v) ||
@@ -635,9 +634,8 @@ wd_jwt_keys_load(const struct wd_cfg *c, struct wd_jwt_key *k, char *err,
 	return WD_OK;
 }
 
-/* wd_jwt_verify, telling which key (k or k->prev) verified it. */
-static enum wd_err
-verify_any(const struct wd_jwt_key *k, const char *tok, size_t len,
+enum wd_err
+wd_jwt_verify_by(const struct wd_jwt_key *k, const char *tok, size_t len,
     time_t now, struct wd_claims *c, const struct wd_jwt_key **used)
 {
 	enum wd_err	 rc;
@@ -659,34 +657,49 @@ wd_jwt_verify(const struct wd_jwt_key *k, const char *tok, size_t len,
 {
 	const struct wd_jwt_key	*used;
 
-	return verify_any(k, tok, len, now, c, &used);
+	return wd_jwt_verify_by(k, tok, len, now, c, &used);
 }
 
 /* ---- the cache of verified tokens ------------------------------------ */
 
-/* sha256 over the settings' fingerprint and the token: 0 if not made. */
-static int
-cache_key(const struct wd_jwt_key *k, const char *tok, size_t len,
-    unsigned char *key)
+int
+wd_jwt_cache_digest(const struct wd_jwt_key *k, const void *extra,
+    size_t elen, const char *tok, size_t len, unsigned char *key)
 {
-	unsigned char	 buf[32 + WD_MAX_TOKEN];
+	unsigned char	 buf[32 + WD_JWT_DIGEST_EXTRA + WD_MAX_TOKEN];
 	unsigned int	 kl = 0;
 
-	if (len > WD_MAX_TOKEN)
+	if (elen > WD_JWT_DIGEST_EXTRA || len > WD_MAX_TOKEN)
 		return 0;
 	memcpy(buf, k->fp, 32);
-	memcpy(buf + 32, tok, len);
-	return EVP_Digest(buf, 32 + len, key, &kl, EVP_sha256(), NULL) &&
-	    kl == 32;
+	if (elen > 0)
+		memcpy(buf + 32, extra, elen);
+	memcpy(buf + 32 + elen, tok, len);
+	return EVP_Digest(buf, 32 + elen + len, key, &kl, EVP_sha256(),
+	    NULL) && kl == 32;
 }
 
-static struct wd_jwt_centry *
-cache_slot(struct wd_jwt_cache *cache, const unsigned char *key)
+size_t
+wd_jwt_cache_slot(const unsigned char *key, size_t n)
 {
-	return &cache->e[((size_t)key[0] | (size_t)key[1] << 8) %
-	    WD_JWT_CACHE_N];
+	return ((size_t)key[0] | (size_t)key[1] << 8) % n;
 }
 
+long
+wd_jwt_hit_skew(const struct wd_jwt_key *k, const struct wd_jwt_key *used)
+{
+	/* under rotation the full check tries k first, and k's exp and
+	 * nbf checks come before its issuer, audience and signature
+	 * checks: with a shared secret, k's smaller skew can answer
+	 * "expired" for a token only prev verifies; with another secret,
+	 * k's larger skew lets the token on to prev, whose own skew
+	 * decides. The smaller skew of the two keeps every hit within what
+	 * the full check accepts (near an edge a hit becomes a miss, and
+	 * the full check decides) */
+	if (k->prev != NULL && k->skew < used->skew)
+		return k->skew;
+	return used->skew;
+}
 
 static void
 cache_put(struct wd_jwt_centry *e, const unsigned char *key,
@@ -697,15 +710,7 @@ cache_put(struct wd_jwt_centry *e, const unsigned char *key,
 
 	wd_claims_cleanup(&e->c);
 	memcpy(e->key, key, 32);
-	e->skew = used->skew;
-	/* under rotation the full check tries k first, and k's exp and
-	 * nbf checks come before its issuer and audience checks: with a
-	 * shared secret, k's smaller skew can answer "expired" for a token
-	 * only prev verifies. The smaller skew of the two keeps every hit
-	 * within what the full check accepts (near an edge a hit becomes a
-	 * miss, and the full check decides) */
-	if (k->prev != NULL && k->skew < e->skew)
-		e->skew = k->skew;
+	e->skew = wd_jwt_hit_skew(k, used);
 	/* verify1 accepted nbf: absent (0) or a NumericDate (1) */
 	e->has_nbf = numeric_date(c->root, "nbf", &nbf) == 1;
 	e->nbf = nbf;
@@ -722,10 +727,10 @@ wd_jwt_verify_cached(struct wd_jwt_cache *cache, const struct wd_jwt_key *k,
 	unsigned char		 key[32];
 	enum wd_err		 rc;
 
-	if (cache_key(k, tok, len, key)) {
-		e = cache_slot(cache, key);
+	if (wd_jwt_cache_digest(k, NULL, 0, tok, len, key)) {
+		e = &cache->e[wd_jwt_cache_slot(key, WD_JWT_CACHE_N)];
 		if (e->c.root != NULL && memcmp(e->key, key, 32) == 0 &&
-		    times_ok(e->c.exp, e->has_nbf, e->nbf, e->skew, now) ==
+		    wd_jwt_times_ok(e->c.exp, e->has_nbf, e->nbf, e->skew, now) ==
 		    WD_OK) {
 			cache->hits++;
 			*c = e->c;
@@ -735,7 +740,7 @@ wd_jwt_verify_cached(struct wd_jwt_cache *cache, const struct wd_jwt_key *k,
 	}
 	/* a miss, or a hit no longer current: the full check decides (and
 	 * says why) */
-	rc = verify_any(k, tok, len, now, c, &used);
+	rc = wd_jwt_verify_by(k, tok, len, now, c, &used);
 	if (rc == WD_OK && e != NULL)
 		cache_put(e, key, k, used, c);
 	return rc;

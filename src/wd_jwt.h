@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "wd_err.h"
+#include "wd_limits.h"
 
 #define WD_JWT_MAX_AUD	8
 
@@ -135,6 +136,35 @@ enum wd_err	wd_jwt_verify_cached(struct wd_jwt_cache *cache,
 		    time_t now, struct wd_claims *c);
 /* Frees every kept token's claims and zeroes cache; cache may be NULL. */
 void		wd_jwt_cache_cleanup(struct wd_jwt_cache *cache);
+
+/*
+ * The parts of a cache of verified tokens, for wd_jwt_verify_cached and
+ * the webhook's cache of answers, so that a hit decides as the full
+ * check would:
+ * - wd_jwt_cache_digest: the entry's key, sha256 over k's fingerprint
+ *   (the verification settings, both keys under rotation), extra (elen
+ *   <= WD_JWT_DIGEST_EXTRA bytes; what else the entry depends on) and
+ *   the token; 0 when it cannot be made (too long: do not cache);
+ * - wd_jwt_cache_slot: the key's slot of n;
+ * - wd_jwt_verify_by: wd_jwt_verify, telling which key (k or k->prev)
+ *   verified the token;
+ * - wd_jwt_hit_skew: the skew a hit of a token used verified must keep
+ *   (under rotation the smaller of k's and used's);
+ * - wd_jwt_times_ok: exp and (when has_nbf) nbf at now with skew, as
+ *   the full check decides them: WD_OK or WD_E_EXPIRED.
+ */
+#define WD_JWT_DIGEST_EXTRA	(WD_MAX_HEADER + 1)	/* a header, a NUL */
+int		wd_jwt_cache_digest(const struct wd_jwt_key *k,
+		    const void *extra, size_t elen, const char *tok,
+		    size_t len, unsigned char *key);
+size_t		wd_jwt_cache_slot(const unsigned char *key, size_t n);
+enum wd_err	wd_jwt_verify_by(const struct wd_jwt_key *k, const char *tok,
+		    size_t len, time_t now, struct wd_claims *c,
+		    const struct wd_jwt_key **used);
+long		wd_jwt_hit_skew(const struct wd_jwt_key *k,
+		    const struct wd_jwt_key *used);
+enum wd_err	wd_jwt_times_ok(int64_t exp, int has_nbf, int64_t nbf,
+		    long skew, time_t now);
 
 /* 1 if role (len bytes) is one of c's allowed roles, else 0. */
 int		wd_claims_role_allowed(const struct wd_claims *c,

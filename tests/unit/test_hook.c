@@ -692,6 +692,59 @@ test_feed_down_cached(void)
 }
 
 /*
+ * Key rotation with different skews: the current key (another secret)
+ * allows 30 s, the previous one, which signed the token, none. The full
+ * check expires the token at exp under the previous key's skew (the
+ * current key's exp check passes, its signature does not, and the
+ * previous key's exp check refuses), so a cached answer must not live
+ * on under the current key's larger skew.
+ */
+static void
+test_cache_rotation(void)
+{
+	struct wd_jwt_key	 cur, *prev;
+	struct wd_claims	 c = { 0 };
+	struct wd_hook		 h = { &cur, "anonymous", "access_token", NULL,
+				    NULL, 0 };
+	struct wd_hook_in	 in;
+	struct wd_hook_out	 o;
+	struct wd_buf		 js;
+	char			 err[256];
+	char			*tok, *b;
+
+	prev = calloc(1, sizeof(*prev));
+	if (prev == NULL)
+		abort();
+	CHECK(M, "rotation: keys", wd_jwt_key_parse("{\"type\":\"HS256\","
+	    "\"key\":\"another-secret-of-at-least-32-bytes!\","
+	    "\"allowed_skew\":30}", &cur, err, sizeof(err)) == WD_OK &&
+	    wd_jwt_key_parse("{\"type\":\"HS256\",\"key\":\"" SECRET "\"}",
+	    prev, err, sizeof(err)) == WD_OK);
+	wd_jwt_key_set_prev(&cur, prev);
+	wd_buf_init(&js, WD_MAX_HOOK_RESP);
+	/* signed with SECRET: the previous key's; exp is NOW */
+	tok = mint("{\"exp\":1700000000," NS ":{" ROLES "," DEFR "," UID
+	    ",\"x-hasura-rotated\":\"1\"}}");
+	b = bearer(tok);
+	memset(&in, 0, sizeof(in));
+	in.authz = b;
+	in.authz_len = strlen(b);
+	CHECK(M, "rotation: the previous key's token at exp: ok (cached)",
+	    wd_hook_eval(&h, &in, NOW, 0, &o, &js) == WD_OK);
+	CHECK(M, "rotation: 10 s later the full check says expired",
+	    wd_jwt_verify(&cur, tok, strlen(tok), NOW + 10, &c) ==
+	    WD_E_EXPIRED);
+	wd_claims_cleanup(&c);
+	CHECK(M, "rotation: ...and so does the cached answer, not the current "
+	    "key's 30 s", wd_hook_eval(&h, &in, NOW + 10, 0, &o, &js) ==
+	    WD_E_EXPIRED && js.len == 0);
+	free(b);
+	free(tok);
+	wd_buf_cleanup(&js);
+	wd_jwt_key_cleanup(&cur);
+}
+
+/*
  * WARDEN_HOOK_MAX_AGE: a token naming a session gets max-age =
  * min(seconds to exp, cap); one without a sid keeps the seconds to exp.
  * Expected answers are written out as text.
@@ -985,6 +1038,7 @@ main(void)
 	test_overflow();
 	test_credentials();
 	test_feed_down_cached();
+	test_cache_rotation();
 	test_max_age();
 	test_post_in();
 	wd_jwt_key_cleanup(&key);
