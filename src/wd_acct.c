@@ -773,7 +773,17 @@ wd_acct_refresh(struct wd_svc *s, const struct wd_client *cl,
 		goto out;
 	if (t.used && (!t.grace || t.salt[0] == '\0')) {
 		/* a rotated token came back after its successor was used, or
-		 * long after its rotation: someone holds a copy */
+		 * long after its rotation: someone holds a copy. The family
+		 * goes under the account's row held exclusively, as logout
+		 * takes it (under FOR SHARE a rotation of the family in
+		 * flight would keep its successor): taken afresh in a new
+		 * transaction, never upgraded (two holders upgrading would
+		 * deadlock). Once used, a token stays used: the decision
+		 * holds. */
+		(void)wd_db_end(&s->db, WD_E_UNAUTH);
+		rc = lock_token(s, token, 1, &t);
+		if (rc != WD_OK)
+			goto out;
 		return reused(s, cl, t.fam, t.uid);
 	}
 	rc = WD_E_UNAUTH;

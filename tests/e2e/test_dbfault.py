@@ -270,26 +270,42 @@ def refresh_case(t, db, label, inject):
                 (st2, b2[:200]))
 
 
-# refresh: one transaction (BEGIN, lock the token, mark it used, audit,
-# read the account, insert the new token, COMMIT); how to stop each
-# statement (acct is substituted) and the text it runs
+# A gate in front of every insert into auth.refresh_tokens, for this
+# file's tests only: each insert takes a shared advisory lock, which
+# waits while a holder has the key exclusively (and costs nothing else)
+GATE_KEY = 7411
+GATE = ("CREATE OR REPLACE FUNCTION public.e2e_gate() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock_shared"
+        "(%d); RETURN NEW; END $$; "
+        "DROP TRIGGER IF EXISTS e2e_gate ON auth.refresh_tokens; "
+        "CREATE TRIGGER e2e_gate BEFORE INSERT ON auth.refresh_tokens "
+        "FOR EACH ROW EXECUTE FUNCTION public.e2e_gate()" % GATE_KEY)
+UNGATE = ("DROP TRIGGER IF EXISTS e2e_gate ON auth.refresh_tokens; "
+          "DROP FUNCTION IF EXISTS public.e2e_gate()")
+
+# refresh: one transaction (BEGIN, lock the account, lock the token,
+# mark it used, audit, read the account, insert the new token, COMMIT);
+# how to stop each statement (acct is substituted) and the text it runs
 REFRESH_STEPS = [
+    ("account lock", ["SELECT 1 FROM auth.accounts WHERE id = %(acct)s "
+                      "FOR UPDATE"], "FOR SHARE OF a"),
     ("token lock", ["SELECT 1 FROM auth.refresh_tokens WHERE account_id "
-                    "= %(acct)s FOR UPDATE"], "FOR UPDATE"),
+                    "= %(acct)s FOR UPDATE"], "FOR UPDATE OF r"),
     ("token update", ["LOCK TABLE auth.refresh_tokens IN SHARE MODE"],
      "UPDATE auth.refresh_tokens"),
     ("audit insert", ["LOCK TABLE auth.audit_log IN SHARE MODE"],
      "INSERT INTO auth.audit_log"),
     ("account read", ["LOCK TABLE auth.account_roles IN ACCESS EXCLUSIVE "
                       "MODE"], "account_roles"),
-    # the foreign key check of the insert takes KEY SHARE on the account
-    ("new token insert", ["SELECT 1 FROM auth.accounts WHERE id = "
-                          "%(acct)s FOR UPDATE"],
+    # the refresh holds the account FOR SHARE by then, so nothing on
+    # the account stops the insert: the gate's advisory lock does
+    ("new token insert", ["SELECT pg_advisory_xact_lock(%d)" % GATE_KEY],
      "INSERT INTO auth.refresh_tokens"),
 ]
 
 # the lost-answer injector: every statement of the refresh, COMMIT last
-REFRESH_SQL = [("begin", "BEGIN"), ("token lock", "FOR UPDATE"),
+REFRESH_SQL = [("begin", "BEGIN"), ("account lock", "FOR SHARE OF a"),
+               ("token lock", "FOR UPDATE OF r"),
                ("token update", "UPDATE auth.refresh_tokens"),
                ("audit insert", "INSERT INTO auth.audit_log"),
                ("account read", "account_roles"),
@@ -323,6 +339,7 @@ def failed_login_case(t, db, label, inject, exactly):
 def test_terminate_accounts(t):
     db = owner(t.s)
     try:
+        db.query(GATE)
         for step, locks, match in REFRESH_STEPS:
             def inject(label, acct, fire, locks=locks, match=match):
                 return terminated(t, label, [q % {"acct": lit(acct)}
@@ -335,7 +352,10 @@ def test_terminate_accounts(t):
                 t, label, ["LOCK TABLE auth.audit_log IN SHARE MODE"],
                 "INSERT INTO auth.audit_log", fire), exactly=False)
     finally:
-        db.close()
+        try:
+            db.query(UNGATE)
+        finally:
+            db.close()
 
 
 @contextlib.contextmanager

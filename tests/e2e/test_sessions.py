@@ -442,23 +442,13 @@ def test_login_racing_a_password_change(t):
     t.check("race: only the registration's session exists", n == 1, n)
 
 
-def _revocation_racing_a_refresh(t, label, revoke, want):
-    """A refresh in flight while a whole account's sessions are revoked
-    (revoke(s, session) with another session of the account answers
-    want): the refresh's successor must go with the account's other
-    tokens, not outlive the revocation (it was refused only while the
-    revoked_sessions row lived). Made deterministic: the test holds
-    auth.refresh_tokens in SHARE mode, so the refresh stops at its first
-    write with its locks taken; the revocation starts; the test lets go
-    once both wait."""
+def _two_held(s, first, second):
+    """first() and second() in threads while the test holds
+    auth.refresh_tokens in SHARE mode: first starts, and once it waits
+    on a lock (at its first write, its row locks taken) second starts;
+    once both wait (or either ended) the test lets go. (both waited,
+    first's result, second's result)."""
     from pgproxy import owner
-    s = t.s
-    got = registered(t, label)
-    if got is None:
-        return
-    addr, acct = got
-    _, _, one = login(s, addr)
-    _, _, two = login(s, addr)
 
     def waiting():
         return count(s, "SELECT count(*) FROM pg_stat_activity WHERE "
@@ -470,22 +460,41 @@ def _revocation_racing_a_refresh(t, label, revoke, want):
         db.query("BEGIN")
         db.query("LOCK TABLE auth.refresh_tokens IN SHARE MODE")
         with concurrent.futures.ThreadPoolExecutor(2) as ex:
-            fr = ex.submit(refresh, s, one["refresh_token"])
+            f1 = ex.submit(first)
             for _ in range(200):
-                if waiting() >= 1 or fr.done():
+                if waiting() >= 1 or f1.done():
                     break
                 time.sleep(0.05)
-            fl = ex.submit(revoke, s, two)
+            f2 = ex.submit(second)
             both = False
             for _ in range(200):
                 both = waiting() >= 2
-                if both or fl.done():
+                if both or f1.done() or f2.done():
                     break
                 time.sleep(0.05)
             db.query("COMMIT")
-            r, lo = fr.result(30), fl.result(30)
+            return both, f1.result(30), f2.result(30)
     finally:
         db.close()
+
+
+def _revocation_racing_a_refresh(t, label, revoke, want):
+    """A refresh in flight while a whole account's sessions are revoked
+    (revoke(s, session) with another session of the account answers
+    want): the refresh's successor must go with the account's other
+    tokens, not outlive the revocation (it was refused only by the
+    revoked_sessions row). Made deterministic by _two_held: the refresh
+    stops at its first write with its locks taken, the revocation
+    starts, the test lets go once both wait."""
+    s = t.s
+    got = registered(t, label)
+    if got is None:
+        return
+    addr, acct = got
+    _, _, one = login(s, addr)
+    _, _, two = login(s, addr)
+    both, r, lo = _two_held(s, lambda: refresh(s, one["refresh_token"]),
+                            lambda: revoke(s, two))
     t.check("%s: refresh and revocation both waited" % label, both)
     t.check("%s: the refresh in flight ends (200)" % label, r[0] == 200, r)
     t.check("%s: the revocation answers %d" % (label, want), lo[0] == want,
@@ -496,9 +505,12 @@ def _revocation_racing_a_refresh(t, label, revoke, want):
     t.check("%s: no other session's refresh token survives, the "
             "refresh's successor included" % label, n == 0, n)
     if r[0] == 200:
+        # as pruning by expires_at would: only the token rows refuse now
+        s.psql("DELETE FROM auth.revoked_sessions WHERE family_id = '%s'"
+               % claims(one["jwt_token"])["sid"])
         st, _, b = refresh(s, r[2]["refresh_token"])
-        t.check("%s: the successor refreshes no more" % label, st == 401,
-                (st, b))
+        t.check("%s: the successor refreshes no more, even with the "
+                "revoked_sessions row gone" % label, st == 401, (st, b))
 
 
 def test_logout_all_racing_a_refresh(t):
@@ -515,6 +527,58 @@ def test_password_change_racing_a_refresh(t):
             {"old_password": "correct horse",
              "new_password": "battery staple"},
             [("Authorization", "Bearer " + two["jwt_token"])]), 204)
+
+
+def test_token_revoke_racing_a_refresh(t):
+    _revocation_racing_a_refresh(
+        t, "token revoke race", lambda s, two: req(
+            s, "POST", "/auth/token/revoke", "", typed=False,
+            headers=[("Authorization", "Bearer " + two["jwt_token"])]), 204)
+
+
+def test_reuse_detection_racing_a_rotation(t):
+    """A replayed (stolen) token revokes its session while the session's
+    newest token is being rotated by another refresh process: the new
+    successor must go with the family. The rotation is held mid-flight
+    on a table lock as above; the replay goes to a second refresh
+    process of its own (the stack runs one), as a larger pool or a
+    second host would take it. The revoked_sessions row is dropped
+    afterwards, as pruning by expires_at would, so that only the token
+    rows can refuse the successor."""
+    import fcgi
+    s = t.s
+    st, _, b = register(s)
+    if not t.check("reuse race: registered", st == 200, (st, b)):
+        return
+    t0 = b["refresh_token"]
+    fam = claims(b["jwt_token"])["sid"]
+    _, _, r1 = refresh(s, t0)
+    _, _, r2 = refresh(s, r1["refresh_token"])   # t0's successor used
+
+    def replay(sock):
+        return fcgi.ask(sock, {
+            "REQUEST_METHOD": "GET", "SERVER_PROTOCOL": "HTTP/1.1",
+            "REQUEST_URI": "/auth/token/refresh?refresh_token=" + t0,
+            "REMOTE_ADDR": "127.0.0.1"})
+
+    env = getattr(s, "cur_env", s.base_env)
+    with fcgi.Solo(s, "refresh", env) as sock:
+        both, r, x = _two_held(s, lambda: refresh(s, r2["refresh_token"]),
+                               lambda: replay(sock))
+    t.check("reuse race: rotation and replay both waited", both)
+    t.check("reuse race: the rotation in flight ends (200)", r[0] == 200,
+            r[:2])
+    t.check("reuse race: the replay is refused 401", x[0] == 401, x)
+    n = count(s, "SELECT count(*) FROM auth.refresh_tokens WHERE "
+              "family_id = '%s'" % fam)
+    t.check("reuse race: no token of the revoked session survives, the "
+            "rotation's successor included", n == 0, n)
+    if r[0] == 200:
+        s.psql("DELETE FROM auth.revoked_sessions WHERE family_id = '%s'"
+               % fam)
+        st, _, e = refresh(s, r[2]["refresh_token"])
+        t.check("reuse race: the successor refreshes no more, even with "
+                "the revoked_sessions row gone", st == 401, (st, e))
 
 
 def test_reset_request_racing_an_address_change(t):
