@@ -361,12 +361,20 @@ wd_acct_ticket_take(struct wd_svc *s, const char *ticket,
 	memset(t, 0, sizeof(*t));
 	if (ticket == NULL || !wd_is_uuid(ticket, strlen(ticket)))
 		return WD_E_UNAUTH;
+	/* the account's row before the ticket's, the order of everyone who
+	 * locks both (a password change ends the account's tickets after
+	 * its UPDATE): the other order could deadlock with it */
+	rc = wd_db_exec(&s->db, "SELECT 1 FROM auth.accounts a JOIN "
+	    "auth.tickets t ON t.account_id = a.id WHERE t.ticket_hash = "
+	    TOKEN_HASH " AND t.purpose = $2 FOR UPDATE OF a", 2, p, NULL);
 	/* single use and purpose-bound: gone as it is spent; a ticket of
 	 * another purpose is not touched */
-	rc = wd_db_exec(&s->db, "DELETE FROM auth.tickets t USING "
-	    "auth.accounts a WHERE t.ticket_hash = " TOKEN_HASH " AND "
-	    "t.purpose = $2 AND t.expires_at > now() AND a.id = t.account_id "
-	    "RETURNING a.id, a.user_id, a.email, t.new_email", 2, p, &res);
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, "DELETE FROM auth.tickets t USING "
+		    "auth.accounts a WHERE t.ticket_hash = " TOKEN_HASH " AND "
+		    "t.purpose = $2 AND t.expires_at > now() AND a.id = "
+		    "t.account_id RETURNING a.id, a.user_id, a.email, "
+		    "t.new_email", 2, p, &res);
 	if (rc == WD_OK && wd_db_rows(res) != 1)
 		rc = WD_E_UNAUTH;
 	if (rc == WD_OK) {
