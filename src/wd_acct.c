@@ -627,7 +627,21 @@ wd_acct_revoke(struct wd_svc *s, const char *where, const char *const *p,
 	snprintf(sql, sizeof(sql), "DELETE FROM auth.refresh_tokens WHERE "
 	    "family_id IN (SELECT family_id FROM auth.refresh_tokens WHERE "
 	    "%s)", where);
-	return wd_db_exec(&s->db, sql, n, q, NULL);
+	rc = wd_db_exec(&s->db, sql, n, q, NULL);
+	if (rc != WD_OK)
+		return rc;
+	/* expired entries go as new ones come, a few at a time (nothing
+	 * reads them: the webhook's feed loads and keeps live ones only).
+	 * Any token left in such a family goes with it, so no pruning can
+	 * revive one (a successor kept by the race lock_token describes,
+	 * from before it was closed). SKIP LOCKED: two sweeps take
+	 * disjoint entries, never each other's rows in another order. */
+	return wd_db_exec(&s->db, "WITH gone AS (DELETE FROM "
+	    "auth.revoked_sessions WHERE family_id IN (SELECT family_id FROM "
+	    "auth.revoked_sessions WHERE expires_at < now() ORDER BY "
+	    "expires_at LIMIT 64 FOR UPDATE SKIP LOCKED) RETURNING family_id) "
+	    "DELETE FROM auth.refresh_tokens WHERE family_id IN (SELECT "
+	    "family_id FROM gone)", 0, NULL, NULL);
 }
 
 /*

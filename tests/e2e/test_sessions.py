@@ -581,6 +581,41 @@ def test_reuse_detection_racing_a_rotation(t):
                 "the revoked_sessions row gone", st == 401, (st, e))
 
 
+def test_expired_revocations_pruned(t):
+    """auth.revoked_sessions does not grow for ever: each revocation
+    takes a few expired entries away, with any token still in their
+    families (none can be refreshed once its entry is gone); live
+    entries stay."""
+    import os
+    s = t.s
+    got = registered(t, "prune")
+    if got is None:
+        return
+    addr, acct = got
+    old, live = str(uuid.uuid4()), str(uuid.uuid4())
+    s.psql("INSERT INTO auth.revoked_sessions (family_id, expires_at) "
+           "VALUES ('%s', now() - interval '1 minute'), ('%s', now() + "
+           "interval '1 hour'); INSERT INTO auth.refresh_tokens "
+           "(token_hash, family_id, account_id, expires_at) VALUES "
+           "('\\x%s', '%s', '%s', now() + interval '1 day')" %
+           (old, live, os.urandom(32).hex(), old, acct))
+    n0 = count(s, "SELECT count(*) FROM auth.refresh_tokens WHERE "
+               "family_id = '%s'" % old)
+    _, _, b = login(s, addr)
+    st, _, _ = req(s, "POST", "/auth/logout?refresh_token=" +
+                   b["refresh_token"], {})
+    t.check("prune: a logout", st == 204, st)
+    gone = count(s, "SELECT count(*) FROM auth.revoked_sessions WHERE "
+                 "family_id = '%s'" % old)
+    kept = count(s, "SELECT count(*) FROM auth.revoked_sessions WHERE "
+                 "family_id = '%s'" % live)
+    tok = count(s, "SELECT count(*) FROM auth.refresh_tokens WHERE "
+                "family_id = '%s'" % old)
+    t.check("prune: the expired entry is gone, with its family's token",
+            n0 == 1 and gone == 0 and tok == 0, (n0, gone, tok))
+    t.check("prune: the live entry stays", kept == 1, kept)
+
+
 def test_reset_request_racing_an_address_change(t):
     """A reset requested while the account's address changes: when the
     change commits first, no ticket is made for the old address (it
