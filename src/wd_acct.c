@@ -687,12 +687,12 @@ struct rtok {
  * for everyone, no deadlock): FOR SHARE to use the token (refresh),
  * FOR UPDATE to revoke (logout). Every revocation of a whole account
  * holds that row exclusively before it reads the account's tokens (an
- * UPDATE of the account, or SELECT ... FOR UPDATE), so a refresh in flight
- * either commits its successor before the revocation reads the tokens,
- * and it is revoked with them, or finds its token gone. Without it the
- * successor of a refresh racing "logout all" or a password change
- * outlived the revocation, refused only while its revoked_sessions row
- * lived.
+ * UPDATE of the account, or SELECT ... FOR UPDATE), so a refresh in
+ * flight either commits its successor before the revocation reads the
+ * tokens, and it is revoked with them, or finds its token gone. Without
+ * it the successor of a refresh racing "logout all" or a password change
+ * outlived the revocation as a row, refused only by the session's
+ * revoked_sessions entry.
  */
 static enum wd_err
 lock_token(struct wd_svc *s, const char *token, int revoke, struct rtok *t)
