@@ -62,12 +62,12 @@ typedef enum wd_err (*wd_s3_list_fn)(void *arg, const char *key,
 /*
  * One ListObjectsV2 page (xml: len bytes, NUL bytes included as any):
  * calls fn with each <Contents>'s <Key> (keys over WD_S3_MAX_KEY bytes
- * or with a NUL byte are skipped) and its LastModified, or now when that is missing or
- * malformed (nothing unknown looks old); stops at fn's first error and
- * returns it. *more: the page says it is truncated, and next (nextsz
- * bytes) then holds its NextContinuationToken; a truncated page without
- * one that fits (non-empty, no NUL) is WD_E_INTERNAL (the listing
- * cannot go on).
+ * or with a NUL byte are skipped) and its LastModified, or now when that
+ * is missing or malformed (nothing unknown looks old); stops at fn's
+ * first error and returns it. *more: the page says it is truncated, and
+ * next (nextsz bytes) then holds its NextContinuationToken; a truncated
+ * page without one that fits (non-empty, no NUL) is WD_E_INTERNAL (the
+ * listing cannot go on).
  */
 enum wd_err	wd_s3_list_page(const char *xml, size_t len, time_t now,
 		    wd_s3_list_fn fn, void *arg, char *next, size_t nextsz,
