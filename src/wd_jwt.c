@@ -730,8 +730,8 @@ wd_jwt_verify_cached(struct wd_jwt_cache *cache, const struct wd_jwt_key *k,
 	if (wd_jwt_cache_digest(k, NULL, 0, tok, len, key)) {
 		e = &cache->e[wd_jwt_cache_slot(key, WD_JWT_CACHE_N)];
 		if (e->c.root != NULL && memcmp(e->key, key, 32) == 0 &&
-		    wd_jwt_times_ok(e->c.exp, e->has_nbf, e->nbf, e->skew, now) ==
-		    WD_OK) {
+		    wd_jwt_times_ok(e->c.exp, e->has_nbf, e->nbf, e->skew,
+		    now) == WD_OK) {
 			cache->hits++;
 			*c = e->c;
 			c->root = json_object_get(e->c.root);
