@@ -14,6 +14,12 @@
  *   (WD_E_REVOKEUNAVAIL) only for the session the harness's revocation
  *   check cannot vouch for (FZ_UNKNOWN), which never gets a 200.
  *
+ * - under key rotation (hooks whose current key is another one, the
+ *   token's signer its previous key, with other skews and an issuer),
+ *   a token's answer asked at increasing times, so later ones can come
+ *   from the cache: an answer for a presented token only while the full
+ *   check (wd_jwt_verify) accepts the token at that time.
+ *
  * Harness-only extension: a top-level "fuzz_claims" (or
  * "fuzz_cookie_claims") object is signed with the harness key and sent
  * as the Authorization header (or the access_token cookie), so the claim
@@ -42,6 +48,31 @@
 static struct wd_jwt_key	fz_key;
 static struct wd_hook		fz_hook;
 
+/*
+ * Rotation pairs: the harness key becomes the previous key of another
+ * current one. Another secret with a larger skew (the full check lets
+ * the token on to the previous key, whose skew decides), and the same
+ * secret with a smaller skew and an issuer the tokens lack (the current
+ * key's exp check decides first).
+ */
+#define FZ_PREV(skew)	"{\"type\":\"HS256\",\"key\":" \
+			"\"warden-fuzz-hs256-key-0123456789abcdef\"," \
+			"\"allowed_skew\":" skew "}"
+static const char *const fz_rot_cur[] = {
+	"{\"type\":\"HS256\",\"key\":\"another-fuzz-key-of-32-bytes-or-more\","
+	    "\"allowed_skew\":60}",
+	"{\"type\":\"HS256\",\"key\":"
+	    "\"warden-fuzz-hs256-key-0123456789abcdef\","
+	    "\"issuer\":\"https://new.example\"}",
+};
+static const char *const fz_rot_prev[] = { FZ_PREV("0"), FZ_PREV("30") };
+#define FZ_NROT	(sizeof(fz_rot_cur) / sizeof(fz_rot_cur[0]))
+static struct wd_jwt_key	fz_rot_key[FZ_NROT];
+static struct wd_hook		fz_rot[FZ_NROT];
+/* the times asked, in this order: hits come from earlier misses */
+static const long		fz_dt[] = { 0, 1, 10, 29, 30, 31, 59, 60, 61,
+				    3600 };
+
 static enum wd_err
 fz_revoked(void *arg, const char *sid)
 {
@@ -69,13 +100,19 @@ sid_of(struct json_object *claims)
 static void
 fz_atexit(void)
 {
+	size_t	 i;
+
 	wd_jwt_key_cleanup(&fz_key);
+	for (i = 0; i < FZ_NROT; i++)
+		wd_jwt_key_cleanup(&fz_rot_key[i]);
 }
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char	 err[256];
+	struct wd_jwt_key	*prev;
+	char			 err[256];
+	size_t			 i;
 
 	(void)argc;
 	(void)argv;
@@ -89,6 +126,20 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fz_hook.revoked = fz_revoked;
 	fz_hook.revoked_arg = NULL;
 	fz_hook.max_age = FZ_MAX_AGE;
+	for (i = 0; i < FZ_NROT; i++) {
+		prev = calloc(1, sizeof(*prev));
+		if (prev == NULL || wd_jwt_key_parse(fz_rot_cur[i],
+		    &fz_rot_key[i], err, sizeof(err)) != WD_OK ||
+		    wd_jwt_key_parse(fz_rot_prev[i], prev, err,
+		    sizeof(err)) != WD_OK) {
+			fprintf(stderr, "fuzz_hook_post: rotation key: %s\n",
+			    err);
+			abort();
+		}
+		wd_jwt_key_set_prev(&fz_rot_key[i], prev);
+		fz_rot[i] = fz_hook;
+		fz_rot[i].key = &fz_rot_key[i];
+	}
 	atexit(fz_atexit);
 	return 0;
 }
@@ -292,6 +343,41 @@ eval_both(const struct wd_hook_in *in, struct json_object *claims)
 	wd_buf_cleanup(&j2);
 }
 
+/*
+ * The rotation hooks at increasing times: an answer for the presented
+ * token only while the full check accepts it then (the cache's hits
+ * included).
+ */
+static void
+eval_rotated(const struct wd_hook_in *in)
+{
+	struct wd_claims	 c;
+	struct wd_hook_out	 o;
+	struct wd_buf		 j;
+	const char		*tok = NULL;
+	size_t			 tl = 0, i, k;
+	enum wd_err		 r;
+
+	if (wd_auth_find(in->authz, in->authz_len, in->cookie,
+	    in->cookie_len, FZ_COOKIE, &tok, &tl) != WD_OK)
+		return;
+	wd_buf_init(&j, WD_MAX_HOOK_RESP);
+	for (k = 0; k < FZ_NROT; k++) {
+		for (i = 0; i < sizeof(fz_dt) / sizeof(fz_dt[0]); i++) {
+			time_t	 t = FZ_NOW + fz_dt[i];
+
+			r = wd_hook_eval(&fz_rot[k], in, t, 1, &o, &j);
+			if (r != WD_OK)
+				continue;
+			memset(&c, 0, sizeof(c));
+			CHECK(wd_jwt_verify(&fz_rot_key[k], tok, tl, t, &c) ==
+			    WD_OK);
+			wd_claims_cleanup(&c);
+		}
+	}
+	wd_buf_cleanup(&j);
+}
+
 /* Signs claims with the harness key and presents the token. */
 static void
 eval_minted(const struct wd_hook_in *in0, struct json_object *claims,
@@ -322,6 +408,7 @@ eval_minted(const struct wd_hook_in *in0, struct json_object *claims,
 		in.authz_len = strlen(hdr);
 	}
 	eval_both(&in, claims);
+	eval_rotated(&in);
 	free(hdr);
 	free(tok);
 }
