@@ -151,14 +151,8 @@ static int
 cache_key(const struct wd_hook *h, const char *tok, size_t toklen,
     const struct wd_hook_in *in, unsigned char *key)
 {
-	char	 extra[WD_JWT_DIGEST_EXTRA];
-	size_t	 rl = in->role != NULL ? in->role_len : 0;
-
-	if (rl + 1 > sizeof(extra))
-		return 0;
-	memcpy(extra, in->role != NULL ? in->role : "", rl);
-	extra[rl] = '\0';
-	return wd_jwt_cache_digest(h->key, extra, rl + 1, tok, toklen, key);
+	return wd_jwt_cache_digest(h->key, in->role != NULL ? in->role : "",
+	    in->role != NULL ? in->role_len : 0, tok, toklen, key);
 }
 
 static struct centry *

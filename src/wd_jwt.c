@@ -666,17 +666,23 @@ int
 wd_jwt_cache_digest(const struct wd_jwt_key *k, const void *extra,
     size_t elen, const char *tok, size_t len, unsigned char *key)
 {
-	unsigned char	 buf[32 + WD_JWT_DIGEST_EXTRA + WD_MAX_TOKEN];
+	unsigned char	 buf[32 + WD_JWT_DIGEST_EXTRA + 1 + WD_MAX_TOKEN];
 	unsigned int	 kl = 0;
+	size_t		 n = 32;
 
 	if (elen > WD_JWT_DIGEST_EXTRA || len > WD_MAX_TOKEN)
 		return 0;
 	memcpy(buf, k->fp, 32);
-	if (elen > 0)
-		memcpy(buf + 32, extra, elen);
-	memcpy(buf + 32 + elen, tok, len);
-	return EVP_Digest(buf, 32 + elen + len, key, &kl, EVP_sha256(),
-	    NULL) && kl == 32;
+	if (extra != NULL) {
+		/* the NUL keeps extra "ab" + token "c" apart from "a" +
+		 * "bc" */
+		memcpy(buf + n, extra, elen);
+		n += elen;
+		buf[n++] = '\0';
+	}
+	memcpy(buf + n, tok, len);
+	return EVP_Digest(buf, n + len, key, &kl, EVP_sha256(), NULL) &&
+	    kl == 32;
 }
 
 size_t

@@ -142,9 +142,10 @@ void		wd_jwt_cache_cleanup(struct wd_jwt_cache *cache);
  * the webhook's cache of answers, so that a hit decides as the full
  * check would:
  * - wd_jwt_cache_digest: the entry's key, sha256 over k's fingerprint
- *   (the verification settings, both keys under rotation), extra (elen
- *   <= WD_JWT_DIGEST_EXTRA bytes; what else the entry depends on) and
- *   the token; 0 when it cannot be made (too long: do not cache);
+ *   (the verification settings, both keys under rotation), when extra is
+ *   not NULL extra (elen <= WD_JWT_DIGEST_EXTRA bytes; what else the
+ *   entry depends on) and a NUL that ends it, and the token; 0 when it
+ *   cannot be made (too long: do not cache);
  * - wd_jwt_cache_slot: the key's slot of n;
  * - wd_jwt_verify_by: wd_jwt_verify, telling which key (k or k->prev)
  *   verified the token;
@@ -153,7 +154,7 @@ void		wd_jwt_cache_cleanup(struct wd_jwt_cache *cache);
  * - wd_jwt_times_ok: exp and (when has_nbf) nbf at now with skew, as
  *   the full check decides them: WD_OK or WD_E_EXPIRED.
  */
-#define WD_JWT_DIGEST_EXTRA	(WD_MAX_HEADER + 1)	/* a header, a NUL */
+#define WD_JWT_DIGEST_EXTRA	WD_MAX_HEADER	/* a header */
 int		wd_jwt_cache_digest(const struct wd_jwt_key *k,
 		    const void *extra, size_t elen, const char *tok,
 		    size_t len, unsigned char *key);
