@@ -677,6 +677,11 @@ struct rtok {
 	int	 young;		/* the session is younger than its maximum */
 };
 
+/* the account of the token $1, to lock before the token (lock_token) */
+#define TOKEN_ACCOUNT	"SELECT 1 FROM auth.accounts a JOIN " \
+			"auth.refresh_tokens r ON r.account_id = a.id " \
+			"WHERE r.token_hash = " TOKEN_HASH
+
 /*
  * Checks the token's form, opens the transaction (*db; the caller ends
  * it) and locks the token's row into t. FOR UPDATE: two uses of one
@@ -694,6 +699,7 @@ struct rtok {
  * outlived the revocation as a row, refused only by the session's
  * revoked_sessions entry.
  */
+
 static enum wd_err
 lock_token(struct wd_svc *s, const char *token, int revoke, struct rtok *t)
 {
@@ -709,11 +715,8 @@ lock_token(struct wd_svc *s, const char *token, int revoke, struct rtok *t)
 	rc = wd_db_begin(&s->db);
 	if (rc != WD_OK)
 		return rc;
-	rc = wd_db_exec(&s->db, revoke ? "SELECT 1 FROM auth.accounts a JOIN "
-	    "auth.refresh_tokens r ON r.account_id = a.id WHERE r.token_hash "
-	    "= " TOKEN_HASH " FOR UPDATE OF a" : "SELECT 1 FROM auth.accounts "
-	    "a JOIN auth.refresh_tokens r ON r.account_id = a.id WHERE "
-	    "r.token_hash = " TOKEN_HASH " FOR SHARE OF a", 1, p, NULL);
+	rc = wd_db_exec(&s->db, revoke ? TOKEN_ACCOUNT " FOR UPDATE OF a" :
+	    TOKEN_ACCOUNT " FOR SHARE OF a", 1, p, NULL);
 	if (rc != WD_OK)
 		return rc;
 	/* grace (GoTrue's reuse interval): the token was rotated less than
