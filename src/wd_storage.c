@@ -27,6 +27,8 @@
 
 #define MSG_DIRKEY	"A key ending in / is a directory"
 
+#define SMALL_BODY	1024	/* sign's and revoke-token's JSON body */
+
 #define PREFIX_LEN	11	/* "/storage/o/" */
 #define SIGN_LEN	14	/* "/storage/sign/" */
 
@@ -1244,7 +1246,7 @@ sign_object(struct sreq *r)
 	rc = WD_E_UNAVAILABLE;		/* no key configured: no URLs */
 	if (r->s->sign_key == NULL)
 		goto out;
-	rc = r->dir ? WD_E_NOTFOUND : wd_http_read_body(r->rq, 1024);
+	rc = r->dir ? WD_E_NOTFOUND : wd_http_read_body(r->rq, SMALL_BODY);
 	if (rc == WD_OK)
 		rc = wd_json_parse(r->rq->body.p, r->rq->body.len, 4, &body);
 	if (rc == WD_OK)
@@ -1300,7 +1302,7 @@ revoke_request(struct sreq *r)
 	struct json_object	*body = NULL, *v[1];
 	enum wd_err		 rc;
 
-	rc = r->dir ? WD_E_NOTFOUND : wd_http_read_body(r->rq, 1024);
+	rc = r->dir ? WD_E_NOTFOUND : wd_http_read_body(r->rq, SMALL_BODY);
 	if (rc == WD_OK)
 		rc = wd_json_parse(r->rq->body.p, r->rq->body.len, 4, &body);
 	if (rc == WD_OK)
@@ -1636,34 +1638,40 @@ wd_storage_cleanup(struct wd_storage *s)
 /*
  * Would this request be let in? Decided before its body is read, as the
  * real request decides before it reads one: so that nginx stores no
- * body of a caller who is refused anyway. WD_OK lets it in; the real
+ * body of a caller who is refused anyway. 204 lets it in; the real
  * request checks everything again (and the quota) when it arrives. A
  * check must never refuse what the real request would take.
  */
-static enum wd_err
-check_only(struct sreq *r, enum wd_storage_route route)
+static void
+check_only(struct sreq *r, int sign, int revoke)
 {
 	struct put_head	 h;
 	struct obj	 o;
 	uint64_t	 cl;
 	const char	*m = r->rq->method;
+	enum wd_err	 rc;
+	int		 put = 0;
 
-	if (route == WD_STORAGE_SIGN && r->s->sign_key == NULL)
-		return WD_E_UNAVAILABLE;
-	if (route == WD_STORAGE_SIGN || (route == WD_STORAGE_META &&
-	    m[0] == 'P')) {
-		/* sign and revoke-token read their JSON body (1 KiB at
-		 * most, which nginx keeps in memory) before the caller and
-		 * the rules: the cap is all that can be told now */
-		return r->dir ? WD_E_NOTFOUND : wd_http_body_len(r->rq, 1024,
-		    &cl);
-	}
-	if (m[0] == 'P')
-		return put_check(r, &o, &h);
-	if (m[0] == 'D')	/* a body is ignored, as delete_object does */
-		return existing(r, WD_RULES_DELETE, &o);
-	/* GET and HEAD: lighttpd answers a body on them 400 itself */
-	return wd_http_has_body(r->rq) ? WD_E_BADREQ : WD_OK;
+	if (sign && r->s->sign_key == NULL)
+		rc = WD_E_UNAVAILABLE;
+	else if (sign || revoke)
+		/* they read their JSON body (which nginx keeps in memory)
+		 * before the caller and the rules: the cap is all that can
+		 * be told now */
+		rc = r->dir ? WD_E_NOTFOUND : wd_http_body_len(r->rq,
+		    SMALL_BODY, &cl);
+	else if (m[0] == 'P') {
+		put = 1;
+		rc = put_check(r, &o, &h);
+	} else if (m[0] == 'D')	/* a body is ignored, as delete_object does */
+		rc = existing(r, WD_RULES_DELETE, &o);
+	else	/* GET and HEAD: lighttpd answers a body on them 400 itself */
+		rc = wd_http_has_body(r->rq) ? WD_E_BADREQ : WD_OK;
+	if (rc == WD_OK)
+		wd_http_send(r->rq, 204, NULL, NULL, NULL, 0);
+	else	/* put_object's message */
+		wd_http_error(r->rq, rc, put && rc == WD_E_NOTFOUND && r->dir ?
+		    MSG_DIRKEY : NULL);
 }
 
 enum wd_err
@@ -1700,7 +1708,7 @@ wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 	if (rc != WD_OK)
 		goto out;
 	if (check)
-		rc = check_only(r, route);
+		check_only(r, sign, revoke);
 	else if (sign)
 		sign_object(r);
 	else if (revoke)
@@ -1716,13 +1724,9 @@ wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 		    "/storage/m/<dir>/");
 	else
 		get_object(r);
-	if (rc == WD_OK && check)
-		wd_http_send(rq, 204, NULL, NULL, NULL, 0);
 out:
 	if (rc != WD_OK)
-		wd_http_error(rq, rc, rc == WD_E_NOTFOUND && r->dir && check &&
-		    route == WD_STORAGE_OBJECT && m[0] == 'P' ? MSG_DIRKEY :
-		    NULL);
+		wd_http_error(rq, rc, NULL);
 	wd_claims_cleanup(&r->c);
 	free(r);
 	return WD_OK;
