@@ -320,11 +320,18 @@ UNAVAILABLE = ('{"statusCode":503,"error":"Service Unavailable",'
                '"code":"service-unavailable"}')
 
 
+# The head of a named location that answers JSON as the binaries do
+JSON_ANSWER = ["\t\t\t# JSON whatever the key's extension",
+               "\t\t\ttypes { }",
+               "\t\t\tdefault_type application/json;",
+               "\t\t\tadd_header Cache-Control no-store always;"]
+
+
 def params(indent):
     return ["%sfastcgi_param %s %s;" % (indent, k, v) for k, v in PARAMS]
 
 
-def CHECKED(route, binary):
+def CHECKED(binary):
     """The check before nginx reads a body (issue #11): auth_request asks
     the binary (WARDEN_CHECK_ONLY, src/wd_http.h) whether the request
     would be let in, so that a refused caller's upload costs no disk."""
@@ -348,7 +355,7 @@ def CHECKED(route, binary):
         binary]
 
 
-def CHECK_LOCATIONS(route, binary):
+def CHECK_LOCATIONS(binary):
     """The subrequest of CHECKED and the answer to a refusal."""
     out = ["",
            "\t\t# the check: the client's method, URI and headers, no body",
@@ -372,11 +379,7 @@ def CHECK_LOCATIONS(route, binary):
             "\t\t# a refused check: auth_request passes on only 401 and",
             "\t\t# 403, so the binary sends the real status and its JSON",
             "\t\t# error as headers (X-Warden-Status, X-Warden-Error)",
-            "\t\tlocation @warden_refused_%s {" % binary,
-            "\t\t\t# JSON whatever the key's extension",
-            "\t\t\ttypes { }",
-            "\t\t\tdefault_type application/json;",
-            "\t\t\tadd_header Cache-Control no-store always;",
+            "\t\tlocation @warden_refused_%s {" % binary] + JSON_ANSWER + [
             "\t\t\tadd_header Retry-After $warden_retry always;"]
     for st in REFUSALS:
         out += ["\t\t\tif ($warden_status = %d) {" % st,
@@ -386,10 +389,7 @@ def CHECK_LOCATIONS(route, binary):
     out += ["",
             "\t\t# the pool out of reach (down, or its backlog full): a",
             "\t\t# JSON 503 as the binaries answer one, not nginx's page",
-            "\t\tlocation @warden_unavailable_%s {" % binary,
-            "\t\t\ttypes { }",
-            "\t\t\tdefault_type application/json;",
-            "\t\t\tadd_header Cache-Control no-store always;",
+            "\t\tlocation @warden_unavailable_%s {" % binary] + JSON_ANSWER + [
             "\t\t\tadd_header Retry-After 1 always;",
             "\t\t\treturn 503 '%s';" % UNAVAILABLE,
             "\t\t}"]
@@ -418,8 +418,8 @@ def BUFFERED(route, binary):
         "\t\t\tfastcgi_request_buffering on;",
         "\t\t\tfastcgi_buffering on;",
         "\t\t\tfastcgi_max_temp_file_size 2048m;",
-        "\t\t\tclient_max_body_size 1025m;"] + CHECKED(route, binary) + [
-        "\t\t}"] + CHECK_LOCATIONS(route, binary)
+        "\t\t\tclient_max_body_size 1025m;"] + CHECKED(binary) + [
+        "\t\t}"] + CHECK_LOCATIONS(binary)
 
 
 def nginx_pools(rows):
