@@ -42,8 +42,8 @@
 #define FZ_REVOKED	"revoked-session"
 #define FZ_UNKNOWN	"unknown-session"	/* the feed is down */
 #define FZ_MAX_AGE	600			/* WARDEN_HOOK_MAX_AGE */
-#define FZ_KEY		"{\"type\":\"HS256\",\"key\":" \
-			"\"warden-fuzz-hs256-key-0123456789abcdef\"}"
+#define FZ_SECRET	"warden-fuzz-hs256-key-0123456789abcdef"
+#define FZ_KEY		"{\"type\":\"HS256\",\"key\":\"" FZ_SECRET "\"}"
 
 static struct wd_jwt_key	fz_key;
 static struct wd_hook		fz_hook;
@@ -55,14 +55,12 @@ static struct wd_hook		fz_hook;
  * secret with a smaller skew and an issuer the tokens lack (the current
  * key's exp check decides first).
  */
-#define FZ_PREV(skew)	"{\"type\":\"HS256\",\"key\":" \
-			"\"warden-fuzz-hs256-key-0123456789abcdef\"," \
+#define FZ_PREV(skew)	"{\"type\":\"HS256\",\"key\":\"" FZ_SECRET "\"," \
 			"\"allowed_skew\":" skew "}"
 static const char *const fz_rot_cur[] = {
 	"{\"type\":\"HS256\",\"key\":\"another-fuzz-key-of-32-bytes-or-more\","
 	    "\"allowed_skew\":60}",
-	"{\"type\":\"HS256\",\"key\":"
-	    "\"warden-fuzz-hs256-key-0123456789abcdef\","
+	"{\"type\":\"HS256\",\"key\":\"" FZ_SECRET "\","
 	    "\"issuer\":\"https://new.example\"}",
 };
 static const char *const fz_rot_prev[] = { FZ_PREV("0"), FZ_PREV("30") };
