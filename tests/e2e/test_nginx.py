@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -178,7 +179,6 @@ def _announce(view, method, path, headers, chunked=False):
 def _final_line(port, head):
     """The status line of the final answer (past any "100 Continue") to
     a raw request head whose body never follows."""
-    import socket
     c = socket.create_connection(("127.0.0.1", port), timeout=5)
     got = b""
     try:
