@@ -796,6 +796,15 @@ row_blob(struct sreq *r, char *blob, size_t n)
 /* ---- quota (issue #11) ---- */
 
 /*
+ * The bytes free for owner $1 with an upload replacing $3 bytes under
+ * quota $4: the quota less what is used and what live reservations hold.
+ */
+#define QUOTA_FREE	"$4::bigint - COALESCE((SELECT used FROM " \
+	"storage.usage WHERE owner = $1), 0) + $3::bigint - " \
+	"COALESCE((SELECT sum(bytes) FROM storage.reservations WHERE " \
+	"owner = $1 AND storage.reservation_live(created_at, blob)), 0)"
+
+/*
  * Reserves for owner between need and want bytes against the quota,
  * counting the bytes the upload replaces (oldsz) as freed: as many as
  * are free, up to want. WD_OK with the reservation's id in rid and its
@@ -832,13 +841,8 @@ quota_reserve(struct sreq *r, const char *owner, uint64_t need,
 	if (rc == WD_OK)
 		rc = wd_db_exec(r->s->db, "INSERT INTO storage.reservations "
 		    "(owner, bytes) SELECT $1, least($2::bigint, free) FROM "
-		    "(SELECT $4::bigint - (SELECT used FROM storage.usage "
-		    "WHERE owner = $1) + $3::bigint - COALESCE((SELECT "
-		    "sum(bytes) FROM storage.reservations WHERE owner = $1 "
-		    "AND storage.reservation_live(created_at, blob)), 0) AS "
-		    "free) "
-		    "f WHERE free >= $5::bigint RETURNING id, bytes", 5, p,
-		    &res);
+		    "(SELECT " QUOTA_FREE " AS free) f WHERE free >= "
+		    "$5::bigint RETURNING id, bytes", 5, p, &res);
 	if (rc == WD_OK && wd_db_rows(res) != 1)
 		rc = WD_E_QUOTA;
 	if (rc == WD_OK) {
@@ -941,6 +945,54 @@ put_row(struct sreq *r, const struct obj *old, const char *blob,
 }
 
 /*
+ * Whose quota an upload to the version old counts against: the owner's
+ * (the first uploader's, kept by updates); NULL when none is counted.
+ */
+static const char *
+quota_owner(const struct sreq *r, const struct obj *old)
+{
+	if (r->s->quota == 0)
+		return NULL;
+	return old->found ? (old->has_owner ? old->owner : NULL) :
+	    (r->anon ? NULL : r->c.user_id);
+}
+
+/*
+ * Would the quota refuse an upload of a body of cl bytes now? A check
+ * (nginx, before the body) asks it: the free bytes quota_reserve counts,
+ * read without reserving or locking. WD_E_QUOTA only when the real
+ * request, arriving now, would be refused (a raw body larger than what
+ * is free, or nothing free at all); the real request reserves, and may
+ * still be refused after other uploads of the owner.
+ */
+static enum wd_err
+quota_peek(struct sreq *r, const struct obj *old, int multipart,
+    uint64_t cl)
+{
+	char		 ns[24], os[24], qs[24];
+	const char	*p[4] = { quota_owner(r, old), ns, os, qs };
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+
+	if (p[0] == NULL)
+		return WD_OK;
+	/* a multipart file is cut off at what is free: need none */
+	snprintf(ns, sizeof(ns), "%llu", multipart ? 0ULL :
+	    (unsigned long long)cl);
+	snprintf(os, sizeof(os), "%llu", old->found ?
+	    (unsigned long long)old->size : 0ULL);
+	snprintf(qs, sizeof(qs), "%llu", (unsigned long long)r->s->quota);
+	rc = wd_db_exec(r->s->db, "SELECT " QUOTA_FREE " >= $2::bigint", 4,
+	    p, &res);
+	if (rc == WD_OK && wd_db_rows(res) != 1)
+		rc = WD_E_INTERNAL;
+	if (rc == WD_OK && strcmp(wd_db_val(res, 0, 0), "t") != 0)
+		rc = WD_E_QUOTA;
+	wd_db_free(res);
+	return rc;
+}
+
+/*
  * The quota check for an upload of a body of cl bytes (multipart: with
  * its framing). WD_OK with the reservation in rid (empty when nothing is
  * counted) and the file's cap in u.
@@ -949,17 +1001,14 @@ static enum wd_err
 put_quota(struct sreq *r, const struct obj *old, int multipart, size_t blen,
     uint64_t cl, char *rid, size_t ridsz, struct ul *u)
 {
-	const char	*owner;
+	const char	*owner = quota_owner(r, old);
 	uint64_t	 want, got;
 	enum wd_err	 rc;
 
 	u->max = r->s->max_size;
 	u->over = WD_E_TOOBIG;
-	/* the quota is the owner's (the first uploader's, kept by
-	 * updates); checked before a byte is stored */
-	owner = old->found ? (old->has_owner ? old->owner : NULL) :
-	    (r->anon ? NULL : r->c.user_id);
-	if (r->s->quota == 0 || owner == NULL)
+	/* checked before a byte is stored */
+	if (owner == NULL)
 		return WD_OK;
 	if (!multipart) {
 		/* a raw body is the file: exact */
@@ -1014,7 +1063,7 @@ struct put_head {
  * All an upload is checked for before a byte of its body is read: the
  * key, the type, the announced length against the cap, and the rules
  * for the version there now (*old). A check (nginx auth_request) asks
- * exactly this; the quota, which reserves, waits for the real request.
+ * exactly this, and the quota without reserving (quota_peek).
  */
 static enum wd_err
 put_check(struct sreq *r, struct obj *old, struct put_head *h)
@@ -1639,8 +1688,8 @@ wd_storage_cleanup(struct wd_storage *s)
  * Would this request be let in? Decided before its body is read, as the
  * real request decides before it reads one: so that nginx stores no
  * body of a caller who is refused anyway. 204 lets it in; the real
- * request checks everything again (and the quota) when it arrives. A
- * check must never refuse what the real request would take.
+ * request checks everything again when it arrives, and reserves its
+ * quota. A check must never refuse what the real request would take.
  */
 static void
 check_only(struct sreq *r, int sign, int revoke)
@@ -1663,6 +1712,8 @@ check_only(struct sreq *r, int sign, int revoke)
 	else if (m[0] == 'P') {
 		put = 1;
 		rc = put_check(r, &o, &h);
+		if (rc == WD_OK)
+			rc = quota_peek(r, &o, h.blen > 0, h.cl);
 	} else if (m[0] == 'D')	/* a body is ignored, as delete_object does */
 		rc = existing(r, WD_RULES_DELETE, &o);
 	else	/* GET and HEAD: lighttpd answers a body on them 400 itself */

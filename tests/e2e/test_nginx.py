@@ -29,6 +29,7 @@ sys.path.insert(0, os.path.join(REPO, "lighttpd"))
 import routes  # noqa: E402
 
 SVC = "warden"
+QUOTA = 16 * 1024 * 1024    # the nginx storage pool's, per owner
 ENV0 = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
 
 
@@ -231,6 +232,9 @@ def checked_before_body(t, view, s):
          "forbidden"),
         ("anonymous upload of a .txt key", "POST", mine[:-4] + ".txt",
          raw + big, False, 403, "forbidden"),
+        ("owner's upload over the quota", "POST", mine, raw + bearer + [
+            ("Content-Length", str(QUOTA + 1))], False, 413,
+         "quota-exceeded"),
     ]
     for name, method, path, hdrs, chunked, want, code in cases:
         st, h, b, secs = _announce(view, method, path, hdrs, chunked)
@@ -314,6 +318,41 @@ def checked_before_body(t, view, s):
             "lighttpd)", st in (200, 204) and st2 == 404, (st, b, st2))
 
 
+def quota_checked(t, view, s):
+    """Under nginx an upload the quota refuses is refused before its body
+    too (read without reserving): at the exact boundary, and counting
+    the bytes an overwrite replaces as freed. The quota is only the
+    nginx pool's (QUOTA)."""
+    uid = str(uuid.uuid4())
+    tok = ts.token(s, uid)
+    mib = 1024 * 1024
+    hdrs = [("Authorization", "Bearer " + tok),
+            ("Content-Type", "application/octet-stream")]
+
+    def key(n):
+        return "user/%s/q-%s.bin" % (uid, n)
+
+    def refused(name, k, n):
+        st, h, b, secs = _announce(view, "POST", "/storage/o/" + k, hdrs +
+                                   [("Content-Length", str(n))])
+        t.check("nginx check: %s: 413 quota-exceeded before the body" %
+                name, st == 413 and ts.code(b) == "quota-exceeded",
+                (st, b[:300], secs))
+
+    def stored(name, k, n):
+        st, _, b = ts.upload(view, k, b"q" * n, tok, raw=True)
+        t.check("nginx: %s is stored" % name, st == 200, (st, b[:300]))
+
+    stored("1 MiB", key("a"), mib)
+    refused("one byte more than is free", key("b"), QUOTA - mib + 1)
+    stored("exactly what is free", key("b"), QUOTA - mib)
+    refused("one byte with nothing free", key("c"), 1)
+    refused("an overwrite one byte larger than is free", key("b"),
+            QUOTA - mib + 1)
+    stored("an overwrite of the same size (its bytes freed)", key("b"),
+           QUOTA - mib)
+
+
 def pool_down(t, view, s):
     """The storage pool gone (its processes stopped; run last): the
     check and the real request answer a JSON 503, not nginx's page."""
@@ -383,6 +422,10 @@ def test_nginx_spawn_fcgi(t):
         rows = routes.load()
         pools = routes.nginx_pools(rows)
         for name, binary, procs, env, _ in pools:
+            if name == "storage":
+                # a quota for the check's quota cases (the environment
+                # wins over warden.env); lighttpd's pool has none
+                env = env + ["WARDEN_STORAGE_QUOTA=%d" % QUOTA]
             children += _spawn(t, fcgi, name,
                                os.path.join(s.run, "bin", binary),
                                extra_env=env, children=procs)
@@ -555,6 +598,7 @@ def test_nginx_spawn_fcgi(t):
         # storage: slow clients hold no binary (issue #11) ------------
         slow.slow_clients(t, view, "nginx")
         checked_before_body(t, view, s)
+        quota_checked(t, view, s)
         t.check("nginx error log has no crit/emerg",
                 not re.search(r"\[(crit|alert|emerg)\]",
                               _log_tail(errlog, 100000)),
