@@ -1306,6 +1306,11 @@ sign_object(struct sreq *r)
 	rc = WD_E_BADREQ;
 	if (in < 1 || in > r->s->sign_max_age)
 		goto out;
+	/* read as the caller alone, not the request's query: a grant that
+	 * comes only from a ?token= link (query.token == resource.token)
+	 * must not become a URL that outlives a revoke-token */
+	r->ctx.query = "";
+	r->ctx.query_len = 0;
 	rc = existing(r, WD_RULES_GET, &o);
 	if (rc != WD_OK)
 		goto out;

@@ -64,6 +64,18 @@ def test_signed_urls(t):
     t.check("another user (no read): 403", st == 403, (st, b))
     st, _, b = sign(s, key, None, 60)
     t.check("anonymous (no read): 403", st == 403, (st, b))
+    # a ?token= link reads the object, but signs nothing: its grant would
+    # otherwise outlive a revoke-token as a signed URL
+    ftok = (ts.j(s.request("GET", "/storage/m/" + key, ts.auth(tok))[2])
+            or {}).get("token", "")
+    st, _, _ = s.request("GET", "/storage/o/%s?token=%s" % (key, ftok))
+    t.check("setup: the ?token= link reads", ftok and st == 200, st)
+    for who, bearer in (("anonymous", None), ("another user", other)):
+        st, _, b = sign(s, "%s?token=%s" % (key, ftok), bearer, 60)
+        t.check("%s with the object's ?token=: sign refused (403)" % who,
+                st == 403 and ts.code(b) == "forbidden", (st, b))
+    st, _, b = sign(s, "%s?token=%s" % (key, ftok), tok, 60)
+    t.check("the owner with a ?token= as well: signed", st == 200, (st, b))
     for v in (0, -5, 3601, "\"60\"", 1.5):
         st, _, b = sign(s, key, tok, v if not isinstance(v, str) else
                         '{"expires_in": %s}' % v)
