@@ -19,9 +19,11 @@ struct acct {
 	char	 email[WD_EMAIL_MAX + 1];	/* "" when none */
 	int	 active;
 	int	 verified;	/* email_verified (sql/010) */
+	int	 mfa;		/* mfa_enabled */
 };
 
-#define ACCT_COLS	"a.id, a.user_id, a.email, a.active, a.email_verified"
+#define ACCT_COLS	"a.id, a.user_id, a.email, a.active, " \
+	"a.email_verified, a.mfa_enabled"
 
 /* Reads the account of the one row of res (ACCT_COLS) into a.
  * WD_E_NOTFOUND when there is none. */
@@ -36,6 +38,7 @@ acct_row(const struct wd_dbres *res, struct acct *a)
 	    "" : wd_db_val(res, 0, 2));
 	a->active = wd_db_bool(res, 0, 3);
 	a->verified = wd_db_bool(res, 0, 4);
+	a->mfa = wd_db_bool(res, 0, 5);
 	return WD_OK;
 }
 
@@ -248,6 +251,14 @@ wd_ident_signin(struct wd_svc *s, const struct wd_client *cl,
 		rc = reclaim(s, cl, &a, provider, prof->sub);
 		if (rc != WD_OK)
 			goto out;
+		a.mfa = 0;	/* the enrolment went with the reclaim */
+	}
+	/* a provider proves an address, never the second factor: a new
+	 * identity is not linked to an account that has one (whoever
+	 * controls the mailbox would hold a way in that skips the code) */
+	if (a.mfa && *how == WD_IDENT_LINKED) {
+		rc = WD_E_UNPROCESSABLE;
+		goto out;
 	}
 	if (*how != WD_IDENT_FOUND) {
 		p[0] = a.id;
@@ -263,6 +274,16 @@ wd_ident_signin(struct wd_svc *s, const struct wd_client *cl,
 			rc = WD_E_INTERNAL;
 		if (rc != WD_OK)
 			goto out;
+	}
+	if (a.mfa) {
+		/* no session yet: the ticket that POST /auth/mfa/totp takes
+		 * with the code, as after a password */
+		snprintf(o->user_id, sizeof(o->user_id), "%s", a.uid);
+		rc = wd_acct_ticket_new(s, a.id, "mfa", WD_MFA_TICKET_MINUTES,
+		    NULL, o->mfa_ticket);
+		if (rc == WD_OK)
+			rc = wd_acct_audit(s, cl, events[*how], a.uid);
+		goto out;
 	}
 	rc = wd_acct_issue(s, a.id, NULL, o);
 	if (rc != WD_OK)

@@ -34,10 +34,12 @@ enum wd_ident_how {
  * session into o whose refresh token is single-use and lives
  * WD_IDENT_URL_TOKEN_SECS; reclaims an account whose address nobody
  * had proven when the provider verified it (see above); writes the audit
- * rows. One transaction: on any error nothing is left, nothing
- * reclaimed. WD_E_CONFLICT when an unverified email collides with an
- * account (email-not-verified), WD_E_FORBIDDEN when the account is not
- * active.
+ * rows. An account with two-factor on gets no session: o->mfa_ticket
+ * (and o->user_id) instead, for POST /auth/mfa/totp. One transaction: on
+ * any error nothing is left, nothing reclaimed. WD_E_CONFLICT when an
+ * unverified email collides with an account (email-not-verified),
+ * WD_E_FORBIDDEN when the account is not active, WD_E_UNPROCESSABLE when
+ * a new identity would link to an account with two-factor on.
  */
 enum wd_err	wd_ident_signin(struct wd_svc *s, const struct wd_client *cl,
 		    const char *provider, const struct wd_oidc_profile *prof,

@@ -104,6 +104,7 @@ enum perr {
 	PE_TOKEN,
 	PE_EMAIL,
 	PE_DISABLED,
+	PE_MFA,
 	PE_THROTTLED,
 	PE_REDIRECT,
 	PE_INTERNAL,
@@ -121,6 +122,7 @@ static const struct {
 	[PE_TOKEN] = { "invalid-id-token", WD_E_UNAUTH },
 	[PE_EMAIL] = { "email-not-verified", WD_E_CONFLICT },
 	[PE_DISABLED] = { "account-disabled", WD_E_FORBIDDEN },
+	[PE_MFA] = { "mfa-link-refused", WD_E_FORBIDDEN },
 	[PE_THROTTLED] = { "too-many-requests", WD_E_RATELIMIT },
 	[PE_REDIRECT] = { "redirect-not-allowed", WD_E_BADREQ },
 	[PE_INTERNAL] = { "internal-error", WD_E_INTERNAL },
@@ -301,19 +303,20 @@ add_enc(struct wd_buf *b, const char *s)
 }
 
 /*
- * url with name=value added to its query, before any fragment: the SDK
- * reads window.location.search, and a fragment is never sent anywhere.
- * value is [A-Za-z0-9-] (a code from perrs, a uuid).
+ * url with head (parameters, the last one's "name=") and value added to
+ * its query, before any fragment: the SDK reads window.location.search,
+ * and a fragment is never sent anywhere. value is [A-Za-z0-9-] (a code
+ * from perrs, a uuid).
  */
 static void
-add_param(struct wd_buf *b, const char *url, const char *name,
+add_query(struct wd_buf *b, const char *url, const char *head,
     const char *value)
 {
 	size_t	 n = strcspn(url, "#");
 
 	(void)wd_buf_add(b, url, n);
-	(void)wd_buf_addf(b, "%c%s=%s", memchr(url, '?', n) != NULL ? '&' :
-	    '?', name, value);
+	(void)wd_buf_addf(b, "%c%s%s", memchr(url, '?', n) != NULL ? '&' :
+	    '?', head, value);
 	(void)wd_buf_adds(b, url + n);
 }
 
@@ -373,7 +376,7 @@ fail(struct wd_svc *s, struct wd_req *rq, const char *prov, enum perr pe)
 		return WD_OK;
 	}
 	wd_buf_init(&b, WD_PROVIDER_MAX_REDIRECT + 64);
-	add_param(&b, u, "error", perrs[pe].code);
+	add_query(&b, u, "error=", perrs[pe].code);
 	if (wd_buf_status(&b) == WD_OK)
 		redirect(rq, &h, wd_buf_str(&b));
 	else
@@ -880,7 +883,7 @@ callback(struct wd_svc *s, struct wd_req *rq, const struct prov *p,
 	if (rc == WD_E_DBDOWN)
 		goto out;
 	pe = rc == WD_E_CONFLICT ? PE_EMAIL : rc == WD_E_FORBIDDEN ?
-	    PE_DISABLED : PE_INTERNAL;
+	    PE_DISABLED : rc == WD_E_UNPROCESSABLE ? PE_MFA : PE_INTERNAL;
 	if (rc != WD_OK)
 		goto out;
 	to = pd.to[0] != '\0' ? pd.to : wd_cfg_str(&s->cfg,
@@ -892,7 +895,11 @@ callback(struct wd_svc *s, struct wd_req *rq, const struct prov *p,
 		pe = PE_INTERNAL;
 		rc = WD_E_INTERNAL;
 	} else {
-		add_param(&b, to, "refresh_token", o.refresh);
+		/* two-factor: the login's {mfa, ticket}, as query */
+		if (o.mfa_ticket[0] != '\0')
+			add_query(&b, to, "mfa=true&ticket=", o.mfa_ticket);
+		else
+			add_query(&b, to, "refresh_token=", o.refresh);
 		rc = wd_buf_status(&b);
 	}
 	if (rc == WD_OK) {

@@ -401,6 +401,70 @@ def test_oidc_link_and_refuse(t):
                                       u["email"]) == "t")
 
 
+def test_oidc_respects_two_factor(t):
+    """A provider proves an address, not the second factor: an account
+    with TOTP on gets no session from a provider sign-in, only the MFA
+    ticket that POST /auth/mfa/totp takes with the code; and no new
+    identity is linked to it by email at all."""
+    from test_lifecycle import api, totp
+    s = t.s
+    with provider(t) as idp:
+        addr = "mfa-%s@example.com" % uuid.uuid4().hex[:8]
+        st, b = register(s, addr)
+        uid = one(s, "SELECT user_id FROM auth.accounts WHERE email = "
+                  "'%s'" % addr)
+        # the address proven (as by an activation ticket): no reclaim
+        s.psql("UPDATE auth.accounts SET email_verified = true WHERE "
+               "email = '%s'" % addr)
+        known = oidc_user(verified=True, email=addr)
+        idp.user = known
+        st, fin, _, _ = signin(s)
+        t.check("setup: registered, a provider identity linked before "
+                "two-factor", b.get("jwt_token") and st == 302 and
+                qparam(fin, "refresh_token"), (b, st, fin))
+        bearer = [("Authorization", "Bearer " + b["jwt_token"])]
+        st, _, g = api(s, "POST", "/auth/mfa/generate", {}, bearer)
+        sec = g.get("otp_secret", "") if st == 200 else ""
+        early_in(30, 15)
+        st, _, _ = api(s, "POST", "/auth/mfa/enable", {"code": totp(sec)},
+                       bearer)
+        if not t.check("setup: two-factor on", st == 204, st):
+            return
+        # the known identity: a ticket, no session
+        single = ("SELECT count(*) FROM auth.refresh_tokens r JOIN "
+                  "auth.accounts a ON a.id = r.account_id WHERE a.user_id "
+                  "= '%s' AND r.single_use" % uid)
+        n0 = one(s, single)
+        st, fin, _, _ = signin(s)
+        tk = qparam(fin, "ticket") or ""
+        t.check("known identity, two-factor on: redirect with mfa=true "
+                "and a ticket, no refresh token", st == 302 and
+                fin.startswith(SUCCESS + "?") and
+                qparam(fin, "mfa") == "true" and len(tk) == 36 and
+                qparam(fin, "refresh_token") is None, (st, fin))
+        st, _, r = api(s, "POST", "/auth/mfa/totp",
+                       {"ticket": tk, "code": "000000" if totp(sec, 1) !=
+                        "000000" else "111111"})
+        t.check("...a wrong code: 401, no session", st == 401, (st, r))
+        st, _, r = api(s, "POST", "/auth/mfa/totp",
+                       {"ticket": tk, "code": totp(sec, 1),
+                        "cookie": False})
+        t.check("...the ticket and the code: the account's session",
+                st == 200 and isinstance(r.get("jwt_token"), str) and
+                (r.get("user") or {}).get("id") == uid, (st, r))
+        t.check("...no session was issued by the sign-in itself",
+                one(s, single) == n0, (n0, one(s, single)))
+        # a new identity with the same verified address: refused
+        idp.user = oidc_user(verified=True, email=addr)
+        st, fin, _, _ = signin(s)
+        t.check("new identity, two-factor on: mfa-link-refused",
+                st == 302 and fin == FAILURE + "?error=mfa-link-refused",
+                (st, fin))
+        t.check("...no identity linked", one(
+            s, "SELECT count(*) FROM auth.identities WHERE subject = "
+            "'%s'" % idp.user["sub"]) == "0")
+
+
 def test_oidc_reclaims_unproven_account(t):
     """WARDEN_AUTO_ACTIVATE=true: nobody proved the address of a password
     account, so whoever registered it may not own it. The provider that
