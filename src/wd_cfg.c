@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "wd_cfg.h"
 #include "wd_limits.h"
@@ -935,6 +936,12 @@ check_list(struct wd_cfg *c, enum wd_cfgkey k, const char *v, char *err,
 		if (!entry_ok(p, (size_t)(e - p), d->type)) {
 			ERRF("%s: entries must be %s of at most %d bytes",
 			    d->name, what, NAMEMAX);
+			goto out;
+		}
+		/* Hasura's admin bypasses every permission: no setting
+		 * hands it out (the anonymous role least of all) */
+		if (d->type == WD_CFGT_ROLES && strcasecmp(p, "admin") == 0) {
+			ERRF("%s: must not be admin", d->name);
 			goto out;
 		}
 		for (i = 0; i < n; i++)

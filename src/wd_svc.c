@@ -218,14 +218,7 @@ wd_svc_init(struct wd_svc *s, const char *prog, char *err, size_t errsz)
 		    "to sign tokens");
 		return WD_E_CONFIG;
 	}
-	if (strcmp(s->default_role, "admin") == 0) {
-		ERRF("WARDEN_DEFAULT_ROLE: must not be admin");
-		return WD_E_CONFIG;
-	}
-	if (wd_svc_role_ok(s, "admin")) {
-		ERRF("WARDEN_ALLOWED_ROLES: must not contain admin");
-		return WD_E_CONFIG;
-	}
+	/* admin is refused in any role setting by wd_cfg_check */
 	/* the default role is always allowed (HBP); roles[] has room for
 	 * it past the list's own maximum */
 	n = s->nroles;
