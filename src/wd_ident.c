@@ -107,6 +107,32 @@ default_roles(struct wd_svc *s, const char *acct)
 	return rc;
 }
 
+/* (wd_ident.h) In the caller's transaction. */
+enum wd_err
+wd_ident_disown(struct wd_svc *s, const char *acct, const char *prov,
+    const char *sub)
+{
+	const char	*p[3] = { acct, prov, sub };
+	enum wd_err	 rc;
+
+	rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET email_verified = "
+	    "true, new_email = NULL, mfa_enabled = false, otp_secret = NULL "
+	    "WHERE id = $1", 1, p, NULL);
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, "DELETE FROM auth.tickets WHERE "
+		    "account_id = $1", 1, p, NULL);
+	/* (prov, sub) NULL: every identity goes */
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, "DELETE FROM auth.identities WHERE "
+		    "account_id = $1 AND NOT (provider IS NOT DISTINCT FROM $2 "
+		    "AND subject IS NOT DISTINCT FROM $3)", 3, p, NULL);
+	/* roles the registration chose (within WARDEN_ALLOWED_ROLES) are
+	 * the squatter's choice, not the owner's: back to the defaults */
+	if (rc == WD_OK)
+		rc = default_roles(s, acct);
+	return rc;
+}
+
 /*
  * The provider has just proven that the signing-in person controls the
  * address of account a, which nobody had proven before: whoever set the
@@ -120,29 +146,20 @@ default_roles(struct wd_svc *s, const char *acct)
  * a reset); a pending new address; every other identity (an attacker's
  * own provider account on the same account); the roles it chose. The
  * signing-in identity (prov, sub) stays when it is known. The address
- * is proven from now on. In the caller's transaction.
+ * is proven from now on. The password and the sessions go here, the
+ * rest in wd_ident_disown. In the caller's transaction.
  */
 static enum wd_err
 reclaim(struct wd_svc *s, const struct wd_client *cl, const struct acct *a,
     const char *prov, const char *sub)
 {
-	const char	*p[3] = { a->id, prov, sub };
+	const char	*p[1] = { a->id };
 	enum wd_err	 rc;
 
 	rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET password_hash = "
-	    "NULL, email_verified = true, new_email = NULL, mfa_enabled = "
-	    "false, otp_secret = NULL WHERE id = $1", 1, p, NULL);
+	    "NULL WHERE id = $1", 1, p, NULL);
 	if (rc == WD_OK)
-		rc = wd_db_exec(&s->db, "DELETE FROM auth.tickets WHERE "
-		    "account_id = $1", 1, p, NULL);
-	if (rc == WD_OK)
-		rc = wd_db_exec(&s->db, "DELETE FROM auth.identities WHERE "
-		    "account_id = $1 AND NOT (provider = $2 AND subject = $3)",
-		    3, p, NULL);
-	/* roles the registration chose (within WARDEN_ALLOWED_ROLES) are
-	 * the squatter's choice, not the owner's: back to the defaults */
-	if (rc == WD_OK)
-		rc = default_roles(s, a->id);
+		rc = wd_ident_disown(s, a->id, prov, sub);
 	if (rc == WD_OK)
 		rc = wd_acct_revoke(s, "account_id = $1::uuid", p, 1);
 	if (rc == WD_OK)

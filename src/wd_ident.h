@@ -41,6 +41,19 @@ enum wd_ident_how {
  * WD_E_FORBIDDEN when the account is not active, WD_E_UNPROCESSABLE when
  * a new identity would link to an account with two-factor on.
  */
+/*
+ * The address of account acct has just been proven by someone who may
+ * not be who set the account up (an address nobody had proven: see
+ * reclaim in wd_ident.c, and a password reset by mailed ticket): every
+ * foothold not tied to that proof goes. The address is marked proven;
+ * the second factor, pending tickets and pending new address are
+ * cleared; every identity but (prov, sub) is unlinked (all of them when
+ * prov is NULL); the roles go back to the configured ones. Password and
+ * sessions are the caller's. In the caller's transaction.
+ */
+enum wd_err	wd_ident_disown(struct wd_svc *s, const char *acct,
+		    const char *prov, const char *sub);
+
 enum wd_err	wd_ident_signin(struct wd_svc *s, const struct wd_client *cl,
 		    const char *provider, const struct wd_oidc_profile *prof,
 		    struct wd_sess *o, enum wd_ident_how *how);

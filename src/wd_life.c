@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "wd_email.h"
+#include "wd_ident.h"
 #include "wd_life.h"
 #include "wd_log.h"
 #include "wd_mem.h"
@@ -256,6 +257,39 @@ out:
 	return wd_db_end(&s->db, rc);
 }
 
+/*
+ * A reset proves the address. When nobody had proven it before
+ * (email_verified false: registered by anyone with
+ * WARDEN_AUTO_ACTIVATE=true, or changed directly with
+ * WARDEN_VERIFY_EMAILS=false), whoever set the account up may be someone
+ * else, and keeps no foothold the new password does not replace: the
+ * identities they linked, their second factor, their roles
+ * (wd_ident_disown), as a provider's reclaim does. The account row is
+ * locked (wd_acct_ticket_take).
+ */
+static enum wd_err
+reset_disown(struct wd_svc *s, const struct wd_client *cl,
+    const struct wd_ticket *t)
+{
+	const char	*p[1] = { t->acct };
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+	int		 proven;
+
+	rc = wd_db_exec(&s->db, "SELECT email_verified FROM auth.accounts "
+	    "WHERE id = $1", 1, p, &res);
+	if (rc == WD_OK && wd_db_rows(res) != 1)
+		rc = WD_E_UNAUTH;
+	proven = rc == WD_OK && wd_db_bool(res, 0, 0);
+	wd_db_free(res);
+	if (rc != WD_OK || proven)
+		return rc;
+	rc = wd_ident_disown(s, t->acct, NULL, NULL);
+	if (rc == WD_OK)
+		rc = wd_acct_audit(s, cl, "password_reset_reclaim", t->uid);
+	return rc;
+}
+
 enum wd_err
 wd_life_reset_confirm(struct wd_svc *s, const struct wd_client *cl,
     const char *ticket, const char *pw, size_t pwlen, const char **msg)
@@ -278,7 +312,10 @@ wd_life_reset_confirm(struct wd_svc *s, const struct wd_client *cl,
 	p[0] = t.acct;
 	p[1] = hash;
 	/* the ticket was mailed to the account's address, which cannot have
-	 * changed since (a change ends reset tickets): it is proven */
+	 * changed since (a change ends reset tickets): it is proven, and an
+	 * account nobody had proven it for becomes this person's alone */
+	if (rc == WD_OK)
+		rc = reset_disown(s, cl, &t);
 	if (rc == WD_OK)
 		rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET "
 		    "password_hash = $2, email_verified = true WHERE id = $1",

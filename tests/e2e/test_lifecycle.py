@@ -203,6 +203,73 @@ def test_password_reset(t):
             r == {"ok": True}, (st, r))
 
 
+def _squat(s, addr, proven):
+    """An account at addr with a squatter's footholds beside its
+    password: a provider identity, TOTP on, a narrowed role list."""
+    account(s, addr)
+    acct = s.psql("SELECT id FROM auth.accounts WHERE email = '%s'" %
+                  addr).stdout.strip()
+    s.psql("UPDATE auth.accounts SET mfa_enabled = true, otp_secret = "
+           "'v1:x', email_verified = %s WHERE id = '%s'; "
+           "INSERT INTO auth.identities (account_id, provider, subject, "
+           "email) VALUES ('%s', 'oidc', '%s', NULL); "
+           "DELETE FROM auth.account_roles WHERE account_id = '%s' AND "
+           "role <> (SELECT default_role FROM auth.accounts WHERE id = "
+           "'%s')" % ("true" if proven else "false", acct, acct,
+                      uuid.uuid4(), acct, acct))
+    return acct
+
+
+def _reset(s, addr):
+    api(s, "POST", "/auth/change-password/request", {"email": addr})
+    m = wait_mail(s, addr, "password")
+    if m is None:
+        return None
+    return api(s, "POST", "/auth/change-password/change",
+               {"ticket": m["headers"]["x-ticket"], "new_password": NEW})[0]
+
+
+def test_password_reset_disowns_unproven(t):
+    """A reset proves the address. On an account nobody had proven it for
+    (registered by anyone under WARDEN_AUTO_ACTIVATE=true), whoever set
+    it up keeps nothing the new password does not replace: no provider
+    identity (that would still sign in), no TOTP enrolment (that would
+    lock the owner out), no narrowed roles. A proven account keeps
+    them."""
+    s = t.s
+    state = ("SELECT (SELECT count(*) FROM auth.identities WHERE "
+             "account_id = a.id), a.mfa_enabled, a.otp_secret IS NULL, "
+             "(SELECT count(*) FROM auth.account_roles WHERE account_id = "
+             "a.id) > 1, a.email_verified FROM auth.accounts a WHERE "
+             "a.id = '%s'")
+    for proven in (False, True):
+        addr = email()
+        acct = _squat(s, addr, proven)
+        before = s.psql(state % acct).stdout.strip()
+        st = _reset(s, addr)
+        after = s.psql(state % acct).stdout.strip()
+        uid = s.psql("SELECT user_id FROM auth.accounts WHERE id = '%s'" %
+                     acct).stdout.strip()
+        reclaims = s.psql("SELECT count(*) FROM auth.audit_log WHERE "
+                          "event = 'password_reset_reclaim' AND user_id = "
+                          "'%s'" % uid).stdout.strip()
+        if proven:
+            t.check("reset of a proven account: its identity, TOTP and "
+                    "roles stay", st == 204 and before == "1|t|f|f|t" and
+                    after == before and reclaims == "0",
+                    (st, before, after, reclaims))
+        else:
+            t.check("reset of an unproven account: identity unlinked, "
+                    "TOTP off, roles back, address proven",
+                    st == 204 and before == "1|t|f|f|f" and
+                    after == "0|f|t|t|t" and reclaims == "1",
+                    (st, before, after, reclaims))
+            st, _, r = login(s, addr, NEW)
+            t.check("...the new password signs in at once (no second "
+                    "factor left)", st == 200 and "jwt_token" in r,
+                    (st, r))
+
+
 def test_ticket_purpose(t):
     s = t.s
     s.reconfigure(WARDEN_AUTO_ACTIVATE="false")
