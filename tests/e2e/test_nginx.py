@@ -353,6 +353,33 @@ def quota_checked(t, view, s):
            QUOTA - mib)
 
 
+def secrets_not_logged(t, view, log):
+    """The example's access log holds neither query strings nor Referers:
+    a reset ticket, a refresh token, a ?token= link and a signature."""
+    secrets = [str(uuid.uuid4()) for _ in range(4)]
+    reqs = [("/auth/change-password/change?ticket=" + secrets[0], []),
+            ("/auth/token/refresh?refresh_token=" + secrets[1], []),
+            ("/storage/o/public/logged.txt?token=" + secrets[2], []),
+            ("/healthz", [("Referer", "http://app.test/reset?ticket=" +
+                           secrets[3])])]
+    for path, hdrs in reqs:
+        view.request("GET", path, hdrs)
+    text = ""
+    end = time.time() + 5
+    while time.time() < end:     # nginx writes each line as it answers
+        with open(log) as f:
+            text = f.read()
+        if "/healthz" in text and "/storage/o/public/logged.txt" in text:
+            break
+        time.sleep(0.1)
+    t.check("nginx access log: the requests are logged, by path",
+            "/auth/change-password/change" in text and
+            "/storage/o/public/logged.txt" in text, text[-2000:])
+    t.check("nginx access log: no ticket, refresh token, ?token= or "
+            "Referer", not any(x in text for x in secrets),
+            [x for x in secrets if x in text])
+
+
 def pool_down(t, view, s):
     """The storage pool gone (its processes stopped; run last): the
     check and the real request answer a JSON 503, not nginx's page."""
@@ -599,6 +626,7 @@ def test_nginx_spawn_fcgi(t):
         slow.slow_clients(t, view, "nginx")
         checked_before_body(t, view, s)
         quota_checked(t, view, s)
+        secrets_not_logged(t, view, os.path.join(ngx, "access.log"))
         t.check("nginx error log has no crit/emerg",
                 not re.search(r"\[(crit|alert|emerg)\]",
                               _log_tail(errlog, 100000)),
