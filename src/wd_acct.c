@@ -19,6 +19,7 @@
 #include "wd_log.h"
 #include "wd_mem.h"
 #include "wd_pw.h"
+#include "wd_throttle.h"
 #include "wd_outbox.h"
 
 #define MSG_BADLOGIN	"Username and password do not match"
@@ -35,6 +36,53 @@ wd_sess_cleanup(struct wd_sess *o)
 		wd_freezero(o->jwt, strlen(o->jwt));
 	free(o->display_name);
 	explicit_bzero(o, sizeof(*o));
+}
+
+void
+wd_acct_client(const struct wd_svc *s, struct wd_req *rq,
+    struct wd_client *cl)
+{
+	const char	*ua = wd_http_param(rq, "HTTP_USER_AGENT");
+	char		*u;
+
+	memset(cl, 0, sizeof(*cl));
+	wd_addr_client(wd_http_param(rq, "REMOTE_ADDR"),
+	    wd_http_param(rq, "HTTP_X_FORWARDED_FOR"), s->proxies,
+	    s->nproxies, cl->ip);
+	wd_addr_bucket(cl->ip, cl->bucket);
+	snprintf(cl->ua, sizeof(cl->ua), "%s", ua == NULL ? "" : ua);
+	/* printable ASCII only: the audit row must not fail (or a login
+	 * with it) on bytes that are not UTF-8 */
+	for (u = cl->ua; *u != '\0'; u++)
+		if ((unsigned char)*u < 0x20 || (unsigned char)*u > 0x7e)
+			*u = '?';
+}
+
+enum wd_err
+wd_acct_throttle(struct wd_svc *s, const char *route, const char *bucket,
+    long *retry_after)
+{
+	char		 key[WD_THROTTLE_MAX_KEY];
+	enum wd_err	 rc;
+
+	snprintf(key, sizeof(key), "rate|%s|%s", route, bucket);
+	rc = wd_throttle_hit(&s->db, key, WD_THROTTLE_RATE_WINDOW,
+	    s->rate_limit, retry_after);
+	snprintf(key, sizeof(key), "fail|%s", bucket);
+	if (rc == WD_OK)
+		rc = wd_throttle_over(&s->db, key, WD_THROTTLE_FAIL_WINDOW,
+		    s->max_fail_ip, retry_after);
+	return rc;
+}
+
+void
+wd_acct_failed(struct wd_svc *s, const char *bucket)
+{
+	char	 key[WD_THROTTLE_MAX_KEY];
+	long	 left;
+
+	snprintf(key, sizeof(key), "fail|%s", bucket);
+	(void)wd_throttle_hit(&s->db, key, WD_THROTTLE_FAIL_WINDOW, 0, &left);
 }
 
 enum wd_err

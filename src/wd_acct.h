@@ -30,6 +30,21 @@ struct wd_client {
 					 * per address applies */
 };
 
+/* The caller of request rq: its address (behind WARDEN_TRUSTED_PROXIES),
+ * the address's throttle bucket and its user agent. */
+void		wd_acct_client(const struct wd_svc *s, struct wd_req *rq,
+		    struct wd_client *cl);
+
+/*
+ * The throttle of a route that counts like login, per address bucket:
+ * WARDEN_RATE_LIMIT requests per minute per (route, bucket), then
+ * WD_E_RATELIMIT (*retry_after seconds) while the bucket's failures are
+ * at WARDEN_LOGIN_MAX_FAILURES_IP. wd_acct_failed counts a failure.
+ */
+enum wd_err	wd_acct_throttle(struct wd_svc *s, const char *route,
+		    const char *bucket, long *retry_after);
+void		wd_acct_failed(struct wd_svc *s, const char *bucket);
+
 /* A freshly issued session, or for an account awaiting activation just
  * the user. */
 struct wd_sess {

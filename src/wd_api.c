@@ -489,9 +489,7 @@ enum wd_err
 wd_op_run(struct wd_svc *s, const struct wd_op *op, struct wd_areq *in,
     struct wd_ares *out)
 {
-	char		 key[WD_THROTTLE_MAX_KEY];
 	const char	*a = address(in);
-	long		 left;
 	enum wd_err	 rc;
 
 	if (op->flags & WD_OP_USER) {
@@ -501,14 +499,7 @@ wd_op_run(struct wd_svc *s, const struct wd_op *op, struct wd_areq *in,
 	}
 	if (!(op->flags & WD_OP_THROTTLED) || a == NULL)
 		return op->fn(s, in, out);
-	/* requests per (route, address), then failures per address */
-	snprintf(key, sizeof(key), "rate|%s|%s", op->name, a);
-	rc = wd_throttle_hit(&s->db, key, WD_THROTTLE_RATE_WINDOW,
-	    s->rate_limit, &out->retry_after);
-	snprintf(key, sizeof(key), "fail|%s", a);
-	if (rc == WD_OK)
-		rc = wd_throttle_over(&s->db, key, WD_THROTTLE_FAIL_WINDOW,
-		    s->max_fail_ip, &out->retry_after);
+	rc = wd_acct_throttle(s, op->name, a, &out->retry_after);
 	if (rc == WD_E_RATELIMIT) {
 		out->msg = "Too many requests; try again later.";
 		wd_log(NULL, WD_LOG_WARN, "acct", "throttled route=%s",
@@ -518,8 +509,7 @@ wd_op_run(struct wd_svc *s, const struct wd_op *op, struct wd_areq *in,
 		return rc;
 	rc = op->fn(s, in, out);
 	if (guessed_wrong(rc))
-		(void)wd_throttle_hit(&s->db, key, WD_THROTTLE_FAIL_WINDOW, 0,
-		    &left);
+		wd_acct_failed(s, a);
 	return rc;
 }
 

@@ -74,22 +74,12 @@ client(const struct wd_svc *s, struct wd_req *rq, struct wd_areq *in,
 {
 	struct wd_client	*who = &in->who;
 	const char		*ip = wd_http_param(rq, "REMOTE_ADDR");
-	const char		*ua = wd_http_param(rq, "HTTP_USER_AGENT");
 	const char		*xp = wd_http_param(rq, "HTTP_X_FORWARDED_PROTO");
-	char			*u;
 
-	wd_addr_client(ip, wd_http_param(rq, "HTTP_X_FORWARDED_FOR"),
-	    s->proxies, s->nproxies, who->ip);
-	wd_addr_bucket(who->ip, who->bucket);
+	wd_acct_client(s, rq, who);
 	in->secure = s->cookie_secure || (ip != NULL && xp != NULL &&
 	    strcasecmp(xp, "https") == 0 && wd_cidr_match(s->proxies,
 	    s->nproxies, ip, strlen(ip)));
-	snprintf(who->ua, sizeof(who->ua), "%s", ua == NULL ? "" : ua);
-	/* printable ASCII only: the audit row must not fail (or a login
-	 * with it) on bytes that are not UTF-8 */
-	for (u = who->ua; *u != '\0'; u++)
-		if ((unsigned char)*u < 0x20 || (unsigned char)*u > 0x7e)
-			*u = '?';
 	who->via_hasura = via_hasura;
 }
 

@@ -20,7 +20,6 @@
 #include "wd_oidc.h"
 #include "wd_provider.h"
 #include "wd_svc.h"
-#include "wd_throttle.h"
 #include "wd_util.h"
 
 #define PREFIX		"/auth/providers/"
@@ -522,8 +521,6 @@ endpoints(struct wd_svc *s, const struct prov *p, struct cache *c,
 	return rc;
 }
 
-static void	client(const struct wd_svc *, struct wd_req *,
-		    struct wd_client *);
 static enum wd_err throttle(struct wd_svc *, const struct wd_client *,
 		    const char *);
 
@@ -547,7 +544,7 @@ start(struct wd_svc *s, struct wd_req *rq, const struct prov *p,
 
 	/* each start writes a row: requests per (route, address), as the
 	 * other routes that take no credential */
-	client(s, rq, &cl);
+	wd_acct_client(s, rq, &cl);
 	rc = throttle(s, &cl, "provider_start");
 	if (rc == WD_E_RATELIMIT)
 		return fail(s, rq, p->name, PE_THROTTLED);
@@ -753,41 +750,15 @@ userinfo_profile(const char *ui, const char *access,
 	return rc;
 }
 
-static void
-client(const struct wd_svc *s, struct wd_req *rq, struct wd_client *cl)
-{
-	const char	*ua = wd_http_param(rq, "HTTP_USER_AGENT");
-	char		*u;
-
-	memset(cl, 0, sizeof(*cl));
-	wd_addr_client(wd_http_param(rq, "REMOTE_ADDR"),
-	    wd_http_param(rq, "HTTP_X_FORWARDED_FOR"), s->proxies,
-	    s->nproxies, cl->ip);
-	snprintf(cl->ua, sizeof(cl->ua), "%s", ua == NULL ? "" : ua);
-	for (u = cl->ua; *u != '\0'; u++)
-		if ((unsigned char)*u < 0x20 || (unsigned char)*u > 0x7e)
-			*u = '?';
-}
-
-/* The callback's throttle, as login's: requests per (route, address),
- * then failures per address. */
+/* The callback's throttle, as login's (wd_acct_throttle). */
 static enum wd_err
 throttle(struct wd_svc *s, const struct wd_client *cl, const char *route)
 {
-	char		 key[WD_THROTTLE_MAX_KEY];
-	long		 left;
-	enum wd_err	 rc;
+	long	 left;
 
-	if (cl->ip[0] == '\0')
+	if (cl->bucket[0] == '\0')
 		return WD_OK;
-	snprintf(key, sizeof(key), "rate|%s|%s", route, cl->ip);
-	rc = wd_throttle_hit(&s->db, key, WD_THROTTLE_RATE_WINDOW,
-	    s->rate_limit, &left);
-	snprintf(key, sizeof(key), "fail|%s", cl->ip);
-	if (rc == WD_OK)
-		rc = wd_throttle_over(&s->db, key, WD_THROTTLE_FAIL_WINDOW,
-		    s->max_fail_ip, &left);
-	return rc;
+	return wd_acct_throttle(s, route, cl->bucket, &left);
 }
 
 /* A failed callback: counted against the address, audited, answered. */
@@ -795,15 +766,11 @@ static enum wd_err
 cb_fail(struct wd_svc *s, struct wd_req *rq, const struct wd_client *cl,
     const struct prov *p, enum perr pe)
 {
-	char	 key[WD_THROTTLE_MAX_KEY];
 	char	 ev[64];
-	long	 left;
 
-	if (cl->ip[0] != '\0' && pe != PE_UNAVAILABLE && pe != PE_THROTTLED) {
-		snprintf(key, sizeof(key), "fail|%s", cl->ip);
-		(void)wd_throttle_hit(&s->db, key, WD_THROTTLE_FAIL_WINDOW, 0,
-		    &left);
-	}
+	if (cl->bucket[0] != '\0' && pe != PE_UNAVAILABLE &&
+	    pe != PE_THROTTLED)
+		wd_acct_failed(s, cl->bucket);
 	snprintf(ev, sizeof(ev), "provider_failed:%s", perrs[pe].code);
 	(void)wd_acct_audit(s, cl, ev, NULL);
 	return fail(s, rq, p->name, pe);
@@ -831,7 +798,7 @@ callback(struct wd_svc *s, struct wd_req *rq, const struct prov *p,
 	int			 sent = 0, idt;
 
 	memset(&pd, 0, sizeof(pd));
-	client(s, rq, &cl);
+	wd_acct_client(s, rq, &cl);
 	rc = throttle(s, &cl, "provider_callback");
 	if (rc == WD_E_RATELIMIT)
 		return cb_fail(s, rq, &cl, p, PE_THROTTLED);

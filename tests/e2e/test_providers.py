@@ -1078,7 +1078,8 @@ def test_oidc_provider_npm(t):
 
 def test_provider_throttles(t):
     s = t.s
-    with provider(t, WARDEN_RATE_LIMIT="3") as idp:
+    with provider(t, WARDEN_RATE_LIMIT="3",
+                  WARDEN_TRUSTED_PROXIES="127.0.0.1/32") as idp:
         idp.user = oidc_user()
         early_in(900, 30)
         early_in(60, 15)
@@ -1105,6 +1106,24 @@ def test_provider_throttles(t):
                 one(s, "SELECT coalesce(sum(hits), 0) FROM auth.throttle "
                     "WHERE bucket = sha256(convert_to('fail|127.0.0.78', "
                     "'UTF8'))") == "3")
+        # an IPv6 client counts by its /64, as at login: another address
+        # of the same network is no way around the limit
+        locs = [s.request("GET", "/auth/providers/oidc", [
+            ("X-Forwarded-For", "2001:db8:5:6::%x" % (i + 1))])[1].get(
+                "location", "") for i in range(4)]
+        t.check("start: an IPv6 /64 counts as one address",
+                all(l.startswith(idp.url) for l in locs[:3]) and
+                locs[3] == FAILURE + "?error=too-many-requests", locs)
+        locs = [s.request("GET", "/auth/providers/oidc/callback?code=x&"
+                          "state=y", [("Cookie", "wd_oauth_state=y"),
+                                      ("X-Forwarded-For",
+                                       "2001:db8:7:8::%x" % (i + 1))]
+                          )[1].get("location", "") for i in range(3)]
+        t.check("callback: failures of an IPv6 /64 counted together",
+                locs == [FAILURE + "?error=invalid-state"] * 3 and
+                one(s, "SELECT coalesce(sum(hits), 0) FROM auth.throttle "
+                    "WHERE bucket = sha256(convert_to('fail|"
+                    "2001:db8:7:8::/64', 'UTF8'))") == "3", locs)
 
 
 def test_oidc_key_rotation(t):
