@@ -654,15 +654,19 @@ wd_acct_revoke(struct wd_svc *s, const char *where, const char *const *p,
 	char		 mins[24], sql[640];
 	const char	*q[4];
 	enum wd_err	 rc;
+	long		 skew = s->key.skew;
 	int		 i;
 
 	if (n < 0 || n > 3)
 		return WD_E_INTERNAL;
 	for (i = 0; i < n; i++)
 		q[i] = p[i];
-	/* a revoked sid must outlive every access token of the session */
-	snprintf(mins, sizeof(mins), "%ld", s->jwt_min +
-	    (s->key.skew + 59) / 60 + 1);
+	/* a revoked sid must outlive every access token of the session:
+	 * one the previous key signed is accepted for that key's skew */
+	if (s->key.prev != NULL && s->key.prev->skew > skew)
+		skew = s->key.prev->skew;
+	snprintf(mins, sizeof(mins), "%ld", s->jwt_min + (skew + 59) / 60 +
+	    1);
 	q[n] = mins;
 	snprintf(sql, sizeof(sql), "INSERT INTO auth.revoked_sessions "
 	    "(family_id, expires_at) SELECT DISTINCT family_id, now() + "

@@ -616,6 +616,33 @@ def test_expired_revocations_pruned(t):
     t.check("prune: the live entry stays", kept == 1, kept)
 
 
+def test_revocation_outlives_the_previous_keys_skew(t):
+    """A revoked session stays refused as long as any of its access
+    tokens verifies: during a key rotation whose previous key allows
+    more skew than the current one, as long as that skew too."""
+    s = t.s
+    cur = s.secret()
+    prev = dict(cur, key="p" * 40, allowed_skew=3600)
+    s.reconfigure(WARDEN_JWT_SECRET=json.dumps(dict(cur, allowed_skew=0)),
+                  WARDEN_JWT_PREVIOUS_SECRET=json.dumps(prev),
+                  WARDEN_JWT_EXPIRES_IN="15")
+    try:
+        addr = email()
+        register(s, addr)
+        _, _, b = login(s, addr)
+        st, _, _ = req(s, "POST", "/auth/logout?refresh_token=" +
+                       b["refresh_token"], {})
+        sid = claims(b["jwt_token"])["sid"]
+        secs = count(s, "SELECT floor(extract(epoch FROM expires_at - "
+                     "now())) FROM auth.revoked_sessions WHERE family_id = "
+                     "'%s'" % sid)
+        t.check("logout under rotation: the entry lasts the token's 15 "
+                "min plus the previous key's hour of skew",
+                st == 204 and secs >= (15 + 60) * 60 - 30, (st, secs))
+    finally:
+        s.reconfigure()
+
+
 def test_reset_request_racing_an_address_change(t):
     """A reset requested while the account's address changes: when the
     change commits first, no ticket is made for the old address (it
