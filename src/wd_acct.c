@@ -285,8 +285,35 @@ bad:
 	return WD_E_BADREQ;
 }
 
-/* INSERT INTO public.users with display_name = email plus the custom
- * registration fields present in user_data. */
+/* 1 if column name is one of WARDEN_JWT_CUSTOM_FIELDS. */
+static int
+claim_field(const struct wd_svc *s, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->njwt_fields; i++)
+		if (strcmp(name, s->jwt_fields[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 if v holds a C0 control character or DEL. */
+static int
+has_ctl(const char *v)
+{
+	for (; v != NULL && *v != '\0'; v++)
+		if ((unsigned char)*v < 0x20 || *v == 0x7f)
+			return 1;
+	return 0;
+}
+
+/*
+ * INSERT INTO public.users with display_name = email plus the custom
+ * registration fields present in user_data. A field that is also a
+ * claim (WARDEN_JWT_CUSTOM_FIELDS) becomes an X-Hasura-* session
+ * variable, which Hasura may send on as a header: no control
+ * characters in it.
+ */
 static enum wd_err
 insert_user(struct wd_svc *s, const struct wd_reg *r, char *uid,
     const char **msg)
@@ -313,6 +340,13 @@ insert_user(struct wd_svc *s, const struct wd_reg *r, char *uid,
 					ok = 1;
 			if (!ok || n > WD_SVC_MAX_LIST) {
 				*msg = "user_data field is not allowed";
+				rc = WD_E_BADREQ;
+				goto out;
+			}
+			if (claim_field(s, key) &&
+			    has_ctl(json_object_get_string(val))) {
+				*msg = "user_data: a claim's value may not hold "
+				    "control characters";
 				rc = WD_E_BADREQ;
 				goto out;
 			}

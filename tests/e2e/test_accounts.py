@@ -496,6 +496,11 @@ def test_custom_claims_and_jwks(t):
     st, _, o = get_hook(s, b["jwt_token"])
     t.check("webhook passes the custom claim", json.loads(o).get(
         "x-hasura-org-id") == "acme", o)
+    addr = email()
+    st, _, r = register(s, addr, user_data={"org_id": "x\r\nX-Injected: 1"})
+    t.check("a claim's value with CR LF at registration: 400, no account",
+            st == 400 and count(s, "SELECT count(*) FROM auth.accounts "
+                                "WHERE email = '%s'" % addr) == 0, (st, r))
     st, _, j = get(s, "/auth/jwks")
     t.check("jwks with HS key: 404 with code", st == 404 and
             isinstance(j.get("code"), str), (st, j))
