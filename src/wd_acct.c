@@ -379,21 +379,29 @@ out:
 }
 
 enum wd_err
-wd_acct_mail(struct wd_svc *s, const char *tmpl, const char *rcpt,
-    const char *path, const char *ticket)
+wd_acct_link(const struct wd_svc *s, const char *path, const char *ticket,
+    char *out, size_t outsz)
 {
-	static const char *const names[] = { "ticket", "email", "link" };
-	const char	*values[3], *base = wd_cfg_str(&s->cfg,
-			    WD_CFG_SERVER_URL);
-	char		 link[2048];
-	enum wd_err	 rc;
+	const char	*base = wd_cfg_str(&s->cfg, WD_CFG_SERVER_URL);
 	int		 n;
 
 	if (base == NULL || base[0] == '\0')
 		base = wd_cfg_str(&s->cfg, WD_CFG_URL);
-	n = snprintf(link, sizeof(link), "%s%s?ticket=%s",
-	    base == NULL ? "" : base, path == NULL ? "" : path, ticket);
-	if (n < 0 || (size_t)n >= sizeof(link))
+	n = snprintf(out, outsz, "%s%s?ticket=%s", base == NULL ? "" : base,
+	    path == NULL ? "" : path, ticket);
+	return n < 0 || (size_t)n >= outsz ? WD_E_INTERNAL : WD_OK;
+}
+
+enum wd_err
+wd_acct_mail(struct wd_svc *s, const char *tmpl, const char *rcpt,
+    const char *path, const char *ticket)
+{
+	static const char *const names[] = { "ticket", "email", "link" };
+	const char	*values[3];
+	char		 link[WD_ACCT_MAX_LINK];
+	enum wd_err	 rc;
+
+	if (wd_acct_link(s, path, ticket, link, sizeof(link)) != WD_OK)
 		return WD_E_INTERNAL;
 	values[0] = ticket;
 	values[1] = rcpt;
@@ -421,9 +429,12 @@ wd_acct_ticket_new(struct wd_svc *s, const char *account_id,
 	p[2] = purpose;
 	p[3] = mins;
 	p[4] = new_email;
-	/* one live ticket per purpose: a new request ends the old one */
-	rc = wd_db_exec(&s->db, "DELETE FROM auth.tickets WHERE account_id = "
-	    "$1::uuid AND purpose = $2", 2, p + 1, NULL);
+	/* one live ticket per purpose: a new request ends the old one; but
+	 * never a revert ticket, whose holder a newer change (and its own
+	 * revert ticket, mailed elsewhere) must not lock out */
+	if (strcmp(purpose, "revert") != 0)
+		rc = wd_db_exec(&s->db, "DELETE FROM auth.tickets WHERE "
+		    "account_id = $1::uuid AND purpose = $2", 2, p + 1, NULL);
 	if (rc == WD_OK)
 		rc = wd_db_exec(&s->db, "INSERT INTO auth.tickets (ticket_hash, "
 		    "account_id, purpose, expires_at, new_email) VALUES ("
@@ -456,7 +467,7 @@ wd_acct_ticket_take(struct wd_svc *s, const char *ticket,
 		    "auth.accounts a WHERE t.ticket_hash = " TOKEN_HASH " AND "
 		    "t.purpose = $2 AND t.expires_at > now() AND a.id = "
 		    "t.account_id RETURNING a.id, a.user_id, a.email, "
-		    "t.new_email", 2, p, &res);
+		    "t.new_email, t.created_at::text", 2, p, &res);
 	if (rc == WD_OK && wd_db_rows(res) != 1)
 		rc = WD_E_UNAUTH;
 	if (rc == WD_OK) {
@@ -466,6 +477,8 @@ wd_acct_ticket_take(struct wd_svc *s, const char *ticket,
 		    wd_db_val(res, 0, 2));
 		snprintf(t->new_email, sizeof(t->new_email), "%s",
 		    wd_db_val(res, 0, 3));
+		snprintf(t->created, sizeof(t->created), "%s",
+		    wd_db_val(res, 0, 4));
 	}
 	wd_db_free(res);
 	return rc;

@@ -286,6 +286,15 @@ op_email_confirm(struct wd_svc *s, const struct wd_areq *in,
 }
 
 static enum wd_err
+op_email_revert(struct wd_svc *s, const struct wd_areq *in,
+    struct wd_ares *out)
+{
+	out->kind = WD_RES_EMPTY;
+	return wd_life_email_revert(s, &in->who,
+	    wd_areq_str(in, WD_FLD_TICKET, NULL), &out->msg);
+}
+
+static enum wd_err
 op_email_direct(struct wd_svc *s, const struct wd_areq *in,
     struct wd_ares *out)
 {
@@ -582,6 +591,11 @@ const struct wd_op wd_op_email_request = { "request_email_change",
 
 const struct wd_op wd_op_email_confirm = { "confirm_email_change",
     op_email_confirm, {
+	[WD_FLD_TICKET] = TOKEN,
+}, WD_OP_THROTTLED | WD_OP_LINK };
+
+const struct wd_op wd_op_email_revert = { "revert_email_change",
+    op_email_revert, {
 	[WD_FLD_TICKET] = TOKEN,
 }, WD_OP_THROTTLED | WD_OP_LINK };
 

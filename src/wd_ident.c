@@ -110,7 +110,7 @@ default_roles(struct wd_svc *s, const char *acct)
 /* (wd_ident.h) In the caller's transaction. */
 enum wd_err
 wd_ident_disown(struct wd_svc *s, const char *acct, const char *prov,
-    const char *sub)
+    const char *sub, int roles)
 {
 	const char	*p[3] = { acct, prov, sub };
 	enum wd_err	 rc;
@@ -118,9 +118,11 @@ wd_ident_disown(struct wd_svc *s, const char *acct, const char *prov,
 	rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET email_verified = "
 	    "true, new_email = NULL, mfa_enabled = false, otp_secret = NULL "
 	    "WHERE id = $1", 1, p, NULL);
+	/* not a revert ticket: it undoes a change of address, and this
+	 * may be the thief's proof of the address they moved it to */
 	if (rc == WD_OK)
 		rc = wd_db_exec(&s->db, "DELETE FROM auth.tickets WHERE "
-		    "account_id = $1", 1, p, NULL);
+		    "account_id = $1 AND purpose <> 'revert'", 1, p, NULL);
 	/* (prov, sub) NULL: every identity goes */
 	if (rc == WD_OK)
 		rc = wd_db_exec(&s->db, "DELETE FROM auth.identities WHERE "
@@ -128,7 +130,7 @@ wd_ident_disown(struct wd_svc *s, const char *acct, const char *prov,
 		    "AND subject IS NOT DISTINCT FROM $3)", 3, p, NULL);
 	/* roles the registration chose (within WARDEN_ALLOWED_ROLES) are
 	 * the squatter's choice, not the owner's: back to the defaults */
-	if (rc == WD_OK)
+	if (rc == WD_OK && roles)
 		rc = default_roles(s, acct);
 	return rc;
 }
@@ -159,7 +161,7 @@ reclaim(struct wd_svc *s, const struct wd_client *cl, const struct acct *a,
 	rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET password_hash = "
 	    "NULL WHERE id = $1", 1, p, NULL);
 	if (rc == WD_OK)
-		rc = wd_ident_disown(s, a->id, prov, sub);
+		rc = wd_ident_disown(s, a->id, prov, sub, 1);
 	if (rc == WD_OK)
 		rc = wd_acct_revoke(s, "account_id = $1::uuid", p, 1);
 	if (rc == WD_OK)

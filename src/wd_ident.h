@@ -34,7 +34,7 @@ enum wd_ident_how {
  * session into o whose refresh token is single-use and lives
  * WD_IDENT_URL_TOKEN_SECS; reclaims an account whose address nobody
  * had proven when the provider verified it (see above); writes the audit
- * rows. An account with two-factor on gets no session: o->mfa_ticket
+ * rows. An account with two-factor on is given no session: o->mfa_ticket
  * (and o->user_id) instead, for POST /auth/mfa/totp. One transaction: on
  * any error nothing is left, nothing reclaimed. WD_E_CONFLICT when an
  * unverified email collides with an account (email-not-verified),
@@ -44,15 +44,16 @@ enum wd_ident_how {
 /*
  * The address of account acct has just been proven by someone who may
  * not be who set the account up (an address nobody had proven: see
- * reclaim in wd_ident.c, and a password reset by mailed ticket): every
- * foothold not tied to that proof goes. The address is marked proven;
- * the second factor, pending tickets and pending new address are
- * cleared; every identity but (prov, sub) is unlinked (all of them when
- * prov is NULL); the roles go back to the configured ones. Password and
- * sessions are the caller's. In the caller's transaction.
+ * reclaim in wd_ident.c, and a password reset by mailed ticket), or who
+ * last moved it (wd_life_email_revert): every foothold not tied to that
+ * proof goes. The address is marked proven; the second factor, pending
+ * tickets (not revert tickets) and pending new address are cleared;
+ * every identity but (prov, sub) is unlinked (all of them when prov is
+ * NULL); with roles, the roles go back to the configured ones. Password
+ * and sessions are the caller's. In the caller's transaction.
  */
 enum wd_err	wd_ident_disown(struct wd_svc *s, const char *acct,
-		    const char *prov, const char *sub);
+		    const char *prov, const char *sub, int roles);
 
 enum wd_err	wd_ident_signin(struct wd_svc *s, const struct wd_client *cl,
 		    const char *provider, const struct wd_oidc_profile *prof,

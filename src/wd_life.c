@@ -24,6 +24,7 @@
 #define MSG_BADPW	"Incorrect password."
 #define MSG_BADCODE	"Invalid two-factor code."
 #define MSG_BADTICKET	"Invalid or expired ticket."
+#define REVERT		"/auth/change-email/revert"
 #define MSG_SHORTPW	"Password is too short."
 #define MSG_THROTTLED	"Too many failed attempts; try again later."
 #define WD_LIFE_MAIL_MAX 5	/* reset or email-change mails an hour, per
@@ -284,7 +285,7 @@ reset_disown(struct wd_svc *s, const struct wd_client *cl,
 	wd_db_free(res);
 	if (rc != WD_OK || proven)
 		return rc;
-	rc = wd_ident_disown(s, t->acct, NULL, NULL);
+	rc = wd_ident_disown(s, t->acct, NULL, NULL, 1);
 	if (rc == WD_OK)
 		rc = wd_acct_audit(s, cl, "password_reset_reclaim", t->uid);
 	return rc;
@@ -348,14 +349,40 @@ new_email(const char *e, const struct acc *a, char *out, const char **msg)
 	return WD_OK;
 }
 
+/*
+ * The notice to the account's address a->email that a move to ne was
+ * asked for, with the link that undoes it (a revert ticket holding
+ * a->email, WD_REVERT_DAYS): whoever asked may hold a stolen token, and
+ * the owner must have a way back even after a confirmed change and a
+ * reset by the new address.
+ */
+static enum wd_err
+notify_change(struct wd_svc *s, const struct acc *a, const char *ne)
+{
+	static const char *const names[] = { "email", "new_email", "ticket",
+	    "link" };
+	char		 ticket[WD_UUID_LEN + 1] = "", link[WD_ACCT_MAX_LINK];
+	const char	*values[4] = { a->email, ne, ticket, link };
+	enum wd_err	 rc;
+
+	rc = wd_acct_ticket_new(s, a->id, "revert", WD_REVERT_DAYS * 24L * 60,
+	    a->email, ticket);
+	if (rc == WD_OK)
+		rc = wd_acct_link(s, REVERT, ticket, link, sizeof(link));
+	if (rc == WD_OK)
+		rc = wd_outbox_add(&s->db, "notify-email-change", a->email,
+		    names, values, 4);
+	explicit_bzero(ticket, sizeof(ticket));
+	explicit_bzero(link, sizeof(link));
+	return rc;
+}
+
 enum wd_err
 wd_life_email_request(struct wd_svc *s, const struct wd_client *cl,
     const char *uid, const char *email, const char **msg)
 {
-	static const char *const names[] = { "email", "new_email" };
 	struct acc	 a;
 	char		 ne[WD_EMAIL_MAX + 1], ticket[WD_UUID_LEN + 1] = "";
-	const char	*values[2];
 	enum wd_err	 rc;
 
 	*msg = NULL;
@@ -376,11 +403,8 @@ wd_life_email_request(struct wd_svc *s, const struct wd_client *cl,
 	if (rc == WD_OK)
 		rc = wd_acct_mail(s, "change-email", ne,
 		    "/auth/change-email/change", ticket);
-	values[0] = a.email;
-	values[1] = ne;
 	if (rc == WD_OK)
-		rc = wd_outbox_add(&s->db, "notify-email-change", a.email,
-		    names, values, 2);
+		rc = notify_change(s, &a, ne);
 	if (rc == WD_OK)
 		rc = wd_acct_audit(s, cl, "email_change_request", uid);
 	explicit_bzero(ticket, sizeof(ticket));
@@ -427,6 +451,58 @@ wd_life_email_confirm(struct wd_svc *s, const struct wd_client *cl,
 		rc = end_tickets(s, t.acct);
 	if (rc == WD_OK)
 		rc = wd_acct_audit(s, cl, "email_change", t.uid);
+	return wd_db_end(&s->db, rc);
+}
+
+enum wd_err
+wd_life_email_revert(struct wd_svc *s, const struct wd_client *cl,
+    const char *ticket, const char **msg)
+{
+	struct wd_ticket	 t;
+	const char		*p[2];
+	enum wd_err		 rc;
+
+	*msg = NULL;
+	rc = wd_db_begin(&s->db);
+	if (rc != WD_OK)
+		return rc;
+	rc = wd_acct_ticket_take(s, ticket, "revert", &t);
+	if (rc == WD_E_UNAUTH)
+		*msg = MSG_BADTICKET;
+	if (rc == WD_OK && t.new_email[0] == '\0')
+		rc = WD_E_INTERNAL;
+	p[0] = t.acct;
+	p[1] = t.created;
+	/* the changes asked for after this one are undone with it: their
+	 * revert tickets (mailed to addresses this one takes back from)
+	 * end; older ones stay, so the first owner's link always wins */
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, "DELETE FROM auth.tickets WHERE "
+		    "account_id = $1 AND purpose = 'revert' AND created_at >= "
+		    "$2::timestamptz", 2, p, NULL);
+	/* the address back, proven (the ticket was mailed to it); an
+	 * account that registered it meanwhile without proving it (the
+	 * mover, blocking the way back) loses it */
+	p[1] = t.new_email;
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET email = NULL, "
+		    "new_email = NULL WHERE lower(email::text) = lower($2) AND "
+		    "NOT email_verified AND id <> $1", 2, p, NULL);
+	if (rc == WD_OK)
+		rc = set_email(s, t.acct, t.new_email, 1, msg);
+	/* whoever moved it may have set a password by reset, enrolled a
+	 * second factor, linked a provider: all go, every session too; the
+	 * owner sets a new password by reset. Roles are not the mover's
+	 * choice and stay. */
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET "
+		    "password_hash = NULL WHERE id = $1", 1, p, NULL);
+	if (rc == WD_OK)
+		rc = wd_ident_disown(s, t.acct, NULL, NULL, 0);
+	if (rc == WD_OK)
+		rc = wd_acct_revoke(s, "account_id = $1::uuid", p, 1);
+	if (rc == WD_OK)
+		rc = wd_acct_audit(s, cl, "email_change_revert", t.uid);
 	return wd_db_end(&s->db, rc);
 }
 

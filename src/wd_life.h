@@ -51,6 +51,22 @@ enum wd_err	wd_life_email_confirm(struct wd_svc *s,
 		    const struct wd_client *cl, const char *ticket,
 		    const char **msg);
 
+/* How long the link that undoes an email change lives, in days. */
+#define WD_REVERT_DAYS	7
+
+/*
+ * "This was not me": the revert ticket mailed with the notice of an
+ * email change spent. The address it was mailed to comes back (proven;
+ * WD_E_CONFLICT when another account took it meanwhile: nothing
+ * changes), and the account is secured: no password (set a new one by
+ * reset), no second factor, no linked identity, no pending ticket,
+ * every session revoked. Revert tickets of later changes end; earlier
+ * ones stay.
+ */
+enum wd_err	wd_life_email_revert(struct wd_svc *s,
+		    const struct wd_client *cl, const char *ticket,
+		    const char **msg);
+
 /* The address changed at once (only with WARDEN_VERIFY_EMAILS=false;
  * WD_E_FORBIDDEN otherwise). */
 enum wd_err	wd_life_email_direct(struct wd_svc *s,

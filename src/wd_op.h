@@ -134,6 +134,7 @@ extern const struct wd_op wd_op_reset_request;
 extern const struct wd_op wd_op_reset_confirm;
 extern const struct wd_op wd_op_email_request;
 extern const struct wd_op wd_op_email_confirm;
+extern const struct wd_op wd_op_email_revert;
 extern const struct wd_op wd_op_email_direct;
 extern const struct wd_op wd_op_delete_user;
 extern const struct wd_op wd_op_mfa_generate;

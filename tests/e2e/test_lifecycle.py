@@ -270,6 +270,122 @@ def test_password_reset_disowns_unproven(t):
                     (st, r))
 
 
+def _change(s, b, to):
+    """Asks (with session b) and confirms a change of address to to."""
+    api(s, "POST", "/auth/change-email/request", {"new_email": to},
+        bearer(b))
+    m = wait_mail(s, to, "Confirm")
+    if m is not None:
+        api(s, "POST", "/auth/change-email/change",
+            {"ticket": m["headers"]["x-ticket"]})
+
+
+def _notice_ticket(s, addr, nth=1):
+    """The revert ticket of the nth-newest change notice to addr."""
+    end = time.time() + 15
+    while time.time() < end:
+        ms = [m for m in mails(s, addr) if "about to change" in
+              m["headers"].get("subject", "")]
+        if len(ms) >= nth:
+            return ms[-nth]["headers"].get("x-ticket"), ms[-nth]["body"]
+        time.sleep(0.1)
+    return None, ""
+
+
+def test_email_change_reverted(t):
+    """A stolen access token moves the account: the thief asks for an
+    address of theirs, confirms it there, sets a password by reset and
+    registers the owner's old address to block the way back. The notice
+    mailed to the owner's address carries the link that undoes all of
+    it."""
+    s = t.s
+    addr, b = account(s)
+    uid = b["user"]["id"]
+    thief = email()
+    st, _, _ = api(s, "POST", "/auth/change-email/request",
+                   {"new_email": thief}, bearer(b))
+    m = wait_mail(s, thief, "Confirm")
+    rv, body = _notice_ticket(s, addr)
+    link = "/auth/change-email/revert?ticket=%s" % rv
+    t.check("the notice carries a ticket of its own and its link",
+            st == 204 and m is not None and UUID_RE.match(rv or "") and
+            rv != m["headers"]["x-ticket"] and link in body, (st, rv))
+    if m is None or not rv:
+        return
+    st, _, _ = api(s, "POST", "/auth/change-email/change",
+                   {"ticket": m["headers"]["x-ticket"]})
+    st2 = _reset(s, thief)
+    _, _, tb = login(s, thief, NEW)
+    acct = s.psql("SELECT id FROM auth.accounts WHERE user_id = '%s'" %
+                  uid).stdout.strip()
+    s.psql("INSERT INTO auth.identities (account_id, provider, subject) "
+           "VALUES ('%s', 'oidc', '%s')" % (acct, uuid.uuid4()))
+    st3, _, _ = register(s, addr)
+    t.check("setup: moved, confirmed, reset and signed in by the thief, "
+            "who also registered the old address", st == 204 and
+            st2 == 204 and "jwt_token" in tb and st3 == 200,
+            (st, st2, tb, st3))
+    st, _, page = s.request("GET", link, [])
+    t.check("GET of the revert link: a form, nothing spent",
+            st == 200 and b'method="post"' in page and count(
+                s, "SELECT count(*) FROM auth.tickets WHERE purpose = "
+                "'revert' AND account_id = '%s'" % acct) == 1,
+            (st, page[:200]))
+    st, _, r = api(s, "POST", "/auth/change-email/revert", {"ticket": rv})
+    row = s.psql("SELECT email, email_verified, password_hash IS NULL, "
+                 "(SELECT count(*) FROM auth.identities WHERE account_id "
+                 "= a.id) FROM auth.accounts a WHERE id = '%s'" %
+                 acct).stdout.strip()
+    t.check("revert: 204; the old address back and proven, no password, "
+            "no identity", st == 204 and row == "%s|t|t|0" % addr,
+            (st, r, row))
+    t.check("...the thief's session is revoked at the webhook",
+            wait_hook(s, tb["jwt_token"], 401))
+    t.check("...the thief's password and address sign in no more",
+            login(s, thief, NEW)[0] == 401 and login(s, addr, NEW)[0] ==
+            401)
+    t.check("...the account that squatted the old address lost it",
+            count(s, "SELECT count(*) FROM auth.accounts WHERE email = "
+                  "'%s'" % addr) == 1)
+    st = _reset(s, addr)
+    st2, _, r = login(s, addr, NEW)
+    t.check("the owner sets a password by reset and signs in to the same "
+            "account", st == 204 and st2 == 200 and
+            r["user"]["id"] == uid, (st, st2, r))
+    st, _, r = api(s, "POST", "/auth/change-email/revert", {"ticket": rv})
+    t.check("the revert ticket is single-use", st == 401, (st, r))
+
+
+def test_email_revert_chain(t):
+    """Later changes' revert tickets (mailed to the addresses taken back)
+    end with a revert; earlier ones stay, so the first owner's link wins
+    whoever clicks first. Also as a Hasura action."""
+    s = t.s
+    addr, b = account(s)
+    a1, a2, a3 = email(), email(), email()
+    _change(s, b, a1)
+    _change(s, b, a2)
+    _change(s, b, a3)
+    r1, _ = _notice_ticket(s, addr)
+    r2, _ = _notice_ticket(s, a1)
+    r3, _ = _notice_ticket(s, a2)
+    t.check("setup: three changes, three notices", r1 and r2 and r3 and
+            login(s, a3)[0] == 200, (r1, r2, r3))
+    st, _, r = action(s, "revert_email_change", {"ticket": r2})
+    t.check("the second change's link: a1 back", st == 200 and
+            r == {"ok": True} and count(
+                s, "SELECT count(*) FROM auth.accounts WHERE email = "
+                "'%s'" % a1) == 1, (st, r))
+    st, _, r = api(s, "POST", "/auth/change-email/revert", {"ticket": r3})
+    t.check("...the third change's link ended with it: 401", st == 401,
+            (st, r))
+    st, _, r = api(s, "POST", "/auth/change-email/revert", {"ticket": r1})
+    t.check("...the first change's link still works: the owner's address "
+            "back", st == 204 and count(
+                s, "SELECT count(*) FROM auth.accounts WHERE email = "
+                "'%s'" % addr) == 1, (st, r))
+
+
 def test_ticket_purpose(t):
     s = t.s
     s.reconfigure(WARDEN_AUTO_ACTIVATE="false")
@@ -310,9 +426,11 @@ def test_change_email(t):
     n = wait_mail(s, addr, "change")
     t.check("a ticket to the new address", m is not None and
             UUID_RE.match(m["headers"].get("x-ticket", "")), m)
-    t.check("a notice to the old one, without the ticket",
-            n is not None and "x-ticket" not in n["headers"] and
-            (m is None or m["headers"]["x-ticket"] not in n["body"]), n)
+    t.check("a notice to the old one, without the confirmation ticket "
+            "(its own ticket undoes the change)", n is not None and
+            (m is None or m["headers"]["x-ticket"] not in n["body"] and
+             n["headers"].get("x-ticket") != m["headers"]["x-ticket"]),
+            n)
     if m is None:
         return
     tk = m["headers"]["x-ticket"]

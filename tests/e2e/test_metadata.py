@@ -18,7 +18,9 @@ ACTIONS = ("register", "login", "refresh", "logout", "activate",
            "change_password", "request_password_change",
            "confirm_password_change", "request_email_change",
            "confirm_email_change", "change_email", "mfa_generate",
-           "mfa_enable", "mfa_disable", "mfa_totp", "delete_user")
+           "mfa_enable", "mfa_disable", "mfa_totp", "delete_user",
+           # undoing an email change from the old address
+           "revert_email_change")
 # who may call which action (API.md §6, issue #5)
 ACTION_ROLES = {"register": {"anonymous"}, "login": {"anonymous"},
                 "refresh": {"anonymous", "user"}, "logout": {"user"},
@@ -28,6 +30,7 @@ ACTION_ROLES = {"register": {"anonymous"}, "login": {"anonymous"},
                 "confirm_password_change": {"anonymous"},
                 "request_email_change": {"user"},
                 "confirm_email_change": {"anonymous"},
+                "revert_email_change": {"anonymous"},
                 "change_email": {"user"}, "mfa_generate": {"user"},
                 "mfa_enable": {"user"}, "mfa_disable": {"user"},
                 "mfa_totp": {"anonymous"}, "delete_user": {"user"}}
@@ -214,6 +217,7 @@ def test_actions_declared(t):
                                     "new_password": "String!"},
         "request_email_change": {"new_email": "String!"},
         "confirm_email_change": {"ticket": "String!"},
+        "revert_email_change": {"ticket": "String!"},
         "change_email": {"new_email": "String!"},
         "mfa_generate": {},
         "mfa_enable": {"code": "String!"},

@@ -1,0 +1,10 @@
+-- 013: undoing an email change from the old address (a "this was not me"
+-- link in the notice mailed there). A stolen access token could otherwise
+-- move the account to its thief's address, confirm it there and reset
+-- the password: the owner, told by the notice, had no way back. A revert
+-- ticket holds the address to restore (new_email) and lives 7 days; no
+-- other flow ends it, and a newer one never replaces an older one
+-- (src/wd_life.c, wd_life_email_revert).
+ALTER TABLE auth.tickets DROP CONSTRAINT tickets_purpose_check;
+ALTER TABLE auth.tickets ADD CONSTRAINT tickets_purpose_check
+	CHECK (purpose IN ('activate', 'reset', 'email', 'mfa', 'revert'));
