@@ -397,14 +397,16 @@ wd_life_email_request(struct wd_svc *s, const struct wd_client *cl,
 		rc = new_email(email, &a, ne, msg);
 	/* whether the new address is free is checked when it is confirmed
 	 * (it must be free then): asking reveals nothing about it */
+	/* the notice first: mails go out in the order they were queued, so
+	 * the newest mail of a request is still the one to confirm with */
+	if (rc == WD_OK)
+		rc = notify_change(s, &a, ne);
 	if (rc == WD_OK)
 		rc = wd_acct_ticket_new(s, a.id, "email", WD_TICKET_MINUTES, ne,
 		    ticket);
 	if (rc == WD_OK)
 		rc = wd_acct_mail(s, "change-email", ne,
 		    "/auth/change-email/change", ticket);
-	if (rc == WD_OK)
-		rc = notify_change(s, &a, ne);
 	if (rc == WD_OK)
 		rc = wd_acct_audit(s, cl, "email_change_request", uid);
 	explicit_bzero(ticket, sizeof(ticket));
