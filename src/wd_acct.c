@@ -435,6 +435,11 @@ wd_acct_ticket_new(struct wd_svc *s, const char *account_id,
 	if (strcmp(purpose, "revert") != 0)
 		rc = wd_db_exec(&s->db, "DELETE FROM auth.tickets WHERE "
 		    "account_id = $1::uuid AND purpose = $2", 2, p + 1, NULL);
+	/* and the account's expired ones, so that none piles up */
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, "DELETE FROM auth.tickets WHERE "
+		    "account_id = $1::uuid AND expires_at <= now()", 1, p + 1,
+		    NULL);
 	if (rc == WD_OK)
 		rc = wd_db_exec(&s->db, "INSERT INTO auth.tickets (ticket_hash, "
 		    "account_id, purpose, expires_at, new_email) VALUES ("
@@ -467,7 +472,7 @@ wd_acct_ticket_take(struct wd_svc *s, const char *ticket,
 		    "auth.accounts a WHERE t.ticket_hash = " TOKEN_HASH " AND "
 		    "t.purpose = $2 AND t.expires_at > now() AND a.id = "
 		    "t.account_id RETURNING a.id, a.user_id, a.email, "
-		    "t.new_email, t.created_at::text", 2, p, &res);
+		    "t.new_email, t.created_at::text, t.mfa", 2, p, &res);
 	if (rc == WD_OK && wd_db_rows(res) != 1)
 		rc = WD_E_UNAUTH;
 	if (rc == WD_OK) {
@@ -479,6 +484,7 @@ wd_acct_ticket_take(struct wd_svc *s, const char *ticket,
 		    wd_db_val(res, 0, 3));
 		snprintf(t->created, sizeof(t->created), "%s",
 		    wd_db_val(res, 0, 4));
+		t->mfa = wd_db_bool(res, 0, 5);
 	}
 	wd_db_free(res);
 	return rc;

@@ -138,6 +138,8 @@ struct wd_ticket {
 						 * address; "revert": the one
 						 * to restore; else "" */
 	char	 created[64];			/* created_at, as text */
+	int	 mfa;				/* "revert": a second factor
+						 * was on when it was made */
 };
 
 /* The longest emailed link (WARDEN_SERVER_URL + path + ?ticket=). */

@@ -116,13 +116,12 @@ wd_ident_disown(struct wd_svc *s, const char *acct, const char *prov,
 	enum wd_err	 rc;
 
 	rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET email_verified = "
-	    "true, new_email = NULL, mfa_enabled = false, otp_secret = NULL "
-	    "WHERE id = $1", 1, p, NULL);
-	/* not a revert ticket: it undoes a change of address, and this
-	 * may be the thief's proof of the address they moved it to */
+	    "true, new_email = NULL WHERE id = $1", 1, p, NULL);
+	/* revert tickets too: one kept by whoever set the account up would
+	 * take it back from its address's owner */
 	if (rc == WD_OK)
 		rc = wd_db_exec(&s->db, "DELETE FROM auth.tickets WHERE "
-		    "account_id = $1 AND purpose <> 'revert'", 1, p, NULL);
+		    "account_id = $1", 1, p, NULL);
 	/* (prov, sub) NULL: every identity goes */
 	if (rc == WD_OK)
 		rc = wd_db_exec(&s->db, "DELETE FROM auth.identities WHERE "
@@ -142,14 +141,17 @@ wd_ident_disown(struct wd_svc *s, const char *acct, const char *prov,
  * attacker, with WARDEN_AUTO_ACTIVATE=true). Every credential and
  * foothold not tied to this proof goes, as GoTrue does, so the account
  * is the address owner's alone from now on: the password; every session
- * (refresh tokens revoked, sids published to the webhook); the second
- * factor (a TOTP secret someone else enrolled would lock the owner out,
- * or let them in); pending tickets (an email change to another address,
- * a reset); a pending new address; every other identity (an attacker's
- * own provider account on the same account); the roles it chose. The
- * signing-in identity (prov, sub) stays when it is known. The address
- * is proven from now on. The password and the sessions go here, the
- * rest in wd_ident_disown. In the caller's transaction.
+ * (refresh tokens revoked, sids published to the webhook); pending
+ * tickets (an email change to another address, a reset, a revert); a
+ * pending new address; every other identity (an attacker's own provider
+ * account on the same account); the roles it chose. The signing-in
+ * identity (prov, sub) stays when it is known. The address is proven
+ * from now on. An account with a second factor is never reclaimed: the
+ * provider proves the address, not the factor (a legitimate owner who
+ * never proved the address keeps it against a thief of the mailbox; a
+ * squatter's enrolment keeps the address blocked until an operator
+ * acts). The password and the sessions go here, the rest in
+ * wd_ident_disown. In the caller's transaction.
  */
 static enum wd_err
 reclaim(struct wd_svc *s, const struct wd_client *cl, const struct acct *a,
@@ -262,22 +264,23 @@ wd_ident_signin(struct wd_svc *s, const struct wd_client *cl,
 		rc = WD_E_FORBIDDEN;
 		goto out;
 	}
-	/* a verified address of an account nobody had proven it for: the
-	 * account becomes the address owner's alone (reclaim), on a new link
-	 * as on a known identity (one linked before sql/010 came) */
-	if (has_email && prof->email_verified && !a.verified &&
-	    strcmp(a.email, email) == 0) {
-		rc = reclaim(s, cl, &a, provider, prof->sub);
-		if (rc != WD_OK)
-			goto out;
-		a.mfa = 0;	/* the enrolment went with the reclaim */
-	}
 	/* a provider proves an address, never the second factor: a new
 	 * identity is not linked to an account that has one (whoever
 	 * controls the mailbox would hold a way in that skips the code) */
 	if (a.mfa && *how == WD_IDENT_LINKED) {
 		rc = WD_E_UNPROCESSABLE;
 		goto out;
+	}
+	/* a verified address of an account nobody had proven it for: the
+	 * account becomes the address owner's alone (reclaim), on a new link
+	 * as on a known identity (one linked before sql/010 came); not one
+	 * with a second factor, which the provider cannot stand in for (it
+	 * signs in with the code below, as before) */
+	if (!a.mfa && has_email && prof->email_verified && !a.verified &&
+	    strcmp(a.email, email) == 0) {
+		rc = reclaim(s, cl, &a, provider, prof->sub);
+		if (rc != WD_OK)
+			goto out;
 	}
 	if (*how != WD_IDENT_FOUND) {
 		p[0] = a.id;

@@ -44,13 +44,13 @@ enum wd_ident_how {
 /*
  * The address of account acct has just been proven by someone who may
  * not be who set the account up (an address nobody had proven: see
- * reclaim in wd_ident.c, and a password reset by mailed ticket), or who
- * last moved it (wd_life_email_revert): every foothold not tied to that
- * proof goes. The address is marked proven; the second factor, pending
- * tickets (not revert tickets) and pending new address are cleared;
- * every identity but (prov, sub) is unlinked (all of them when prov is
- * NULL); with roles, the roles go back to the configured ones. Password
- * and sessions are the caller's. In the caller's transaction.
+ * reclaim in wd_ident.c, and a password reset by mailed ticket): every
+ * foothold not tied to that proof goes. The address is marked proven;
+ * pending tickets (revert tickets too) and pending new address are
+ * cleared; every identity but (prov, sub) is unlinked (all of them when
+ * prov is NULL); with roles, the roles go back to the configured ones.
+ * The second factor stays (no mailbox stands in for it). Password and
+ * sessions are the caller's. In the caller's transaction.
  */
 enum wd_err	wd_ident_disown(struct wd_svc *s, const char *acct,
 		    const char *prov, const char *sub, int roles);

@@ -39,6 +39,7 @@ struct acc {
 	char	*sealed;		/* owned; the TOTP secret or NULL */
 	uint64_t last_step;
 	int	 active;
+	int	 verified;		/* email_verified */
 };
 
 static void
@@ -62,8 +63,9 @@ load(struct wd_svc *s, const char *who, int by_acct, int lock, struct acc *a)
 
 	memset(a, 0, sizeof(*a));
 	snprintf(sql, sizeof(sql), "SELECT id, email, password_hash, "
-	    "mfa_enabled, otp_secret, otp_last_step, active FROM auth.accounts "
-	    "WHERE %s = $1::uuid%s", by_acct ? "id" : "user_id",
+	    "mfa_enabled, otp_secret, otp_last_step, active, email_verified "
+	    "FROM auth.accounts WHERE %s = $1::uuid%s", by_acct ? "id" :
+	    "user_id",
 	    lock ? " FOR UPDATE" : "");
 	rc = lock ? wd_db_exec(&s->db, sql, 1, p, &res) :
 	    wd_db_read(&s->db, sql, 1, p, &res);
@@ -80,6 +82,7 @@ load(struct wd_svc *s, const char *who, int by_acct, int lock, struct acc *a)
 	    wd_xstrdup(wd_db_val(res, 0, 4));
 	a->last_step = strtoull(wd_db_val(res, 0, 5), NULL, 10);
 	a->active = wd_db_bool(res, 0, 6);
+	a->verified = wd_db_bool(res, 0, 7);
 out:
 	wd_db_free(res);
 	return rc;
@@ -264,9 +267,11 @@ out:
  * WARDEN_AUTO_ACTIVATE=true, or changed directly with
  * WARDEN_VERIFY_EMAILS=false), whoever set the account up may be someone
  * else, and keeps no foothold the new password does not replace: the
- * identities they linked, their second factor, their roles
- * (wd_ident_disown), as a provider's reclaim does. The account row is
- * locked (wd_acct_ticket_take).
+ * identities they linked, pending tickets and new address
+ * (wd_ident_disown). Not the second factor: a mailbox never stands in
+ * for it (this may be the mailbox's thief), and not the roles, which an
+ * administrator may have given. The account row is locked
+ * (wd_acct_ticket_take).
  */
 static enum wd_err
 reset_disown(struct wd_svc *s, const struct wd_client *cl,
@@ -285,7 +290,7 @@ reset_disown(struct wd_svc *s, const struct wd_client *cl,
 	wd_db_free(res);
 	if (rc != WD_OK || proven)
 		return rc;
-	rc = wd_ident_disown(s, t->acct, NULL, NULL, 1);
+	rc = wd_ident_disown(s, t->acct, NULL, NULL, 0);
 	if (rc == WD_OK)
 		rc = wd_acct_audit(s, cl, "password_reset_reclaim", t->uid);
 	return rc;
@@ -351,10 +356,13 @@ new_email(const char *e, const struct acc *a, char *out, const char **msg)
 
 /*
  * The notice to the account's address a->email that a move to ne was
- * asked for, with the link that undoes it (a revert ticket holding
- * a->email, WD_REVERT_DAYS): whoever asked may hold a stolen token, and
- * the owner must have a way back even after a confirmed change and a
- * reset by the new address.
+ * asked for. When that address was proven, it carries the link that
+ * undoes the change (a revert ticket holding a->email, WD_REVERT_DAYS):
+ * whoever asked may hold a stolen token, and the owner must have a way
+ * back even after a confirmed change and a reset by the new address.
+ * An address nobody proved is sent the notice alone: its mailbox may not be
+ * the account holder's (a mistyped registration), and the link would
+ * hand it the account.
  */
 static enum wd_err
 notify_change(struct wd_svc *s, const struct acc *a, const char *ne)
@@ -363,10 +371,20 @@ notify_change(struct wd_svc *s, const struct acc *a, const char *ne)
 	    "link" };
 	char		 ticket[WD_UUID_LEN + 1] = "", link[WD_ACCT_MAX_LINK];
 	const char	*values[4] = { a->email, ne, ticket, link };
+	const char	*p[2] = { ticket, a->mfa ? "true" : "false" };
 	enum wd_err	 rc;
 
+	if (!a->verified)
+		return wd_outbox_add(&s->db, "notify-email-change-plain",
+		    a->email, names, values, 2);
 	rc = wd_acct_ticket_new(s, a->id, "revert", WD_REVERT_DAYS * 24L * 60,
 	    a->email, ticket);
+	/* whether a second factor was on: one enrolled after this request
+	 * (by whoever asked) goes with a revert, one from before stays */
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, "UPDATE auth.tickets SET mfa = "
+		    "$2::boolean WHERE ticket_hash = sha256(convert_to($1, "
+		    "'UTF8'))", 2, p, NULL);
 	if (rc == WD_OK)
 		rc = wd_acct_link(s, REVERT, ticket, link, sizeof(link));
 	if (rc == WD_OK)
@@ -492,15 +510,24 @@ wd_life_email_revert(struct wd_svc *s, const struct wd_client *cl,
 		    "NOT email_verified AND id <> $1", 2, p, NULL);
 	if (rc == WD_OK)
 		rc = set_email(s, t.acct, t.new_email, 1, msg);
-	/* whoever moved it may have set a password by reset, enrolled a
-	 * second factor, linked a provider: all go, every session too; the
-	 * owner sets a new password by reset. Roles are not the mover's
-	 * choice and stay. */
+	/* whoever moved it may have set a password by reset, linked a
+	 * provider, enrolled a second factor: all go (a second factor from
+	 * before the request stays: the mover could not have touched it),
+	 * every session and pending ticket too (not the revert tickets of
+	 * earlier changes); the owner sets a new password by reset. Roles
+	 * are not the mover's choice and stay. */
+	p[1] = t.mfa ? "true" : "false";
 	if (rc == WD_OK)
 		rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET "
-		    "password_hash = NULL WHERE id = $1", 1, p, NULL);
+		    "password_hash = NULL, mfa_enabled = mfa_enabled AND "
+		    "$2::boolean, otp_secret = CASE WHEN $2::boolean THEN "
+		    "otp_secret END WHERE id = $1", 2, p, NULL);
 	if (rc == WD_OK)
-		rc = wd_ident_disown(s, t.acct, NULL, NULL, 0);
+		rc = wd_db_exec(&s->db, "DELETE FROM auth.identities WHERE "
+		    "account_id = $1", 1, p, NULL);
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, "DELETE FROM auth.tickets WHERE "
+		    "account_id = $1 AND purpose <> 'revert'", 1, p, NULL);
 	if (rc == WD_OK)
 		rc = wd_acct_revoke(s, "account_id = $1::uuid", p, 1);
 	if (rc == WD_OK)
@@ -526,6 +553,13 @@ wd_life_email_direct(struct wd_svc *s, const struct wd_client *cl,
 	if (rc != WD_OK)
 		return rc;
 	rc = load(s, uid, 0, 1, &a);
+	/* a token alone must not move an account with a second factor to
+	 * an address whose reset would then need only the token's thief */
+	if (rc == WD_OK && a.mfa) {
+		*msg = "With two-factor on, email changes need confirmation: "
+		    "use /auth/change-email/request.";
+		rc = WD_E_FORBIDDEN;
+	}
 	if (rc == WD_OK)
 		rc = new_email(email, &a, ne, msg);
 	if (rc == WD_OK)

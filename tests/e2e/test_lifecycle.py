@@ -232,10 +232,10 @@ def _reset(s, addr):
 def test_password_reset_disowns_unproven(t):
     """A reset proves the address. On an account nobody had proven it for
     (registered by anyone under WARDEN_AUTO_ACTIVATE=true), whoever set
-    it up keeps nothing the new password does not replace: no provider
-    identity (that would still sign in), no TOTP enrolment (that would
-    lock the owner out), no narrowed roles. A proven account keeps
-    them."""
+    it up keeps no provider identity (that would still sign in). The
+    second factor stays (a mailbox never stands in for it) and so do the
+    roles (an administrator may have given them). A proven account keeps
+    its identities too."""
     s = t.s
     state = ("SELECT (SELECT count(*) FROM auth.identities WHERE "
              "account_id = a.id), a.mfa_enabled, a.otp_secret IS NULL, "
@@ -260,14 +260,14 @@ def test_password_reset_disowns_unproven(t):
                     (st, before, after, reclaims))
         else:
             t.check("reset of an unproven account: identity unlinked, "
-                    "TOTP off, roles back, address proven",
+                    "TOTP and roles kept, address proven",
                     st == 204 and before == "1|t|f|f|f" and
-                    after == "0|f|t|t|t" and reclaims == "1",
+                    after == "0|t|f|f|t" and reclaims == "1",
                     (st, before, after, reclaims))
             st, _, r = login(s, addr, NEW)
-            t.check("...the new password signs in at once (no second "
-                    "factor left)", st == 200 and "jwt_token" in r,
-                    (st, r))
+            t.check("...the new password still needs the second factor",
+                    st == 200 and r.get("mfa") is True and
+                    "jwt_token" not in r, (st, r))
 
 
 def _change(s, b, to):
@@ -301,6 +301,7 @@ def test_email_change_reverted(t):
     s = t.s
     addr, b = account(s)
     uid = b["user"]["id"]
+    prove(s, addr)
     thief = email()
     st, _, _ = api(s, "POST", "/auth/change-email/request",
                    {"new_email": thief}, bearer(b))
@@ -318,8 +319,11 @@ def test_email_change_reverted(t):
     _, _, tb = login(s, thief, NEW)
     acct = s.psql("SELECT id FROM auth.accounts WHERE user_id = '%s'" %
                   uid).stdout.strip()
+    # a provider linked and a second factor enrolled by the thief
     s.psql("INSERT INTO auth.identities (account_id, provider, subject) "
-           "VALUES ('%s', 'oidc', '%s')" % (acct, uuid.uuid4()))
+           "VALUES ('%s', 'oidc', '%s'); UPDATE auth.accounts SET "
+           "mfa_enabled = true, otp_secret = 'v1:x' WHERE id = '%s'" %
+           (acct, uuid.uuid4(), acct))
     st3, _, _ = register(s, addr)
     t.check("setup: moved, confirmed, reset and signed in by the thief, "
             "who also registered the old address", st == 204 and
@@ -334,11 +338,11 @@ def test_email_change_reverted(t):
     st, _, r = api(s, "POST", "/auth/change-email/revert", {"ticket": rv})
     row = s.psql("SELECT email, email_verified, password_hash IS NULL, "
                  "(SELECT count(*) FROM auth.identities WHERE account_id "
-                 "= a.id) FROM auth.accounts a WHERE id = '%s'" %
-                 acct).stdout.strip()
+                 "= a.id), mfa_enabled, otp_secret IS NULL FROM "
+                 "auth.accounts a WHERE id = '%s'" % acct).stdout.strip()
     t.check("revert: 204; the old address back and proven, no password, "
-            "no identity", st == 204 and row == "%s|t|t|0" % addr,
-            (st, r, row))
+            "no identity, no second factor enrolled since the request",
+            st == 204 and row == "%s|t|t|0|f|t" % addr, (st, r, row))
     t.check("...the thief's session is revoked at the webhook",
             wait_hook(s, tb["jwt_token"], 401))
     t.check("...the thief's password and address sign in no more",
@@ -356,12 +360,54 @@ def test_email_change_reverted(t):
     t.check("the revert ticket is single-use", st == 401, (st, r))
 
 
+def prove(s, addr):
+    """The address of addr's account proven (as by its activation)."""
+    s.psql("UPDATE auth.accounts SET email_verified = true WHERE email = "
+           "'%s'" % addr)
+
+
+def test_email_revert_limits(t):
+    """No link to an address nobody proved (its mailbox may not be the
+    account holder's); a second factor on before the request survives a
+    revert; a token alone cannot move a two-factor account directly."""
+    s = t.s
+    addr, b = account(s)
+    st, _, _ = api(s, "POST", "/auth/change-email/request",
+                   {"new_email": email()}, bearer(b))
+    rv, body = _notice_ticket(s, addr)
+    t.check("an unproven address: the notice, without a link or ticket",
+            st == 204 and body and rv is None and "ticket=" not in body,
+            (st, rv, body[:300]))
+    addr, b = account(s)
+    prove(s, addr)
+    s.psql("UPDATE auth.accounts SET mfa_enabled = true, otp_secret = "
+           "'v1:x' WHERE email = '%s'" % addr)
+    api(s, "POST", "/auth/change-email/request", {"new_email": email()},
+        bearer(b))
+    rv, _ = _notice_ticket(s, addr)
+    st, _, r = api(s, "POST", "/auth/change-email/revert", {"ticket": rv})
+    row = s.psql("SELECT mfa_enabled, otp_secret FROM auth.accounts WHERE "
+                 "email = '%s'" % addr).stdout.strip()
+    t.check("a second factor on before the request stays after a revert",
+            st == 204 and row == "t|v1:x", (st, r, row))
+    s.reconfigure(WARDEN_VERIFY_EMAILS="false")
+    addr, b = account(s)
+    s.psql("UPDATE auth.accounts SET mfa_enabled = true, otp_secret = "
+           "'v1:x' WHERE email = '%s'" % addr)
+    st, _, r = api(s, "POST", "/auth/change-email", {"new_email": email()},
+                   bearer(b))
+    t.check("direct change of a two-factor account: 403, unchanged",
+            st == 403 and count(s, "SELECT count(*) FROM auth.accounts "
+                                "WHERE email = '%s'" % addr) == 1, (st, r))
+
+
 def test_email_revert_chain(t):
     """Later changes' revert tickets (mailed to the addresses taken back)
     end with a revert; earlier ones stay, so the first owner's link wins
     whoever clicks first. Also as a Hasura action."""
     s = t.s
     addr, b = account(s)
+    prove(s, addr)
     a1, a2, a3 = email(), email(), email()
     _change(s, b, a1)
     _change(s, b, a2)

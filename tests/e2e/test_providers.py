@@ -469,7 +469,8 @@ def test_oidc_reclaims_unproven_account(t):
     """WARDEN_AUTO_ACTIVATE=true: nobody proved the address of a password
     account, so whoever registered it may not own it. The provider that
     verified the address hands the account to its owner: the password,
-    sessions, pending tickets and second factor of the registrant go."""
+    sessions, pending tickets and roles of the registrant go. Not an
+    account with a second factor: the provider cannot stand in for it."""
     from test_accounts import wait_hook
     s = t.s
     with provider(t) as idp:       # the stack's WARDEN_AUTO_ACTIVATE=true
@@ -493,8 +494,6 @@ def test_oidc_reclaims_unproven_account(t):
                 one(s, "SELECT count(*) FROM auth.tickets t JOIN "
                     "auth.accounts a ON a.id = t.account_id WHERE "
                     "a.user_id = '%s'" % uid) == "1", st)
-        s.psql("UPDATE auth.accounts SET mfa_enabled = true, otp_secret = "
-               "'attacker-enrolled' WHERE user_id = '%s'" % uid)
         # roles a registration may choose (allowed_roles, default_role)
         s.psql("UPDATE auth.accounts SET default_role = 'me' WHERE user_id "
                "= '%s'; DELETE FROM auth.account_roles WHERE role = 'user' "
@@ -528,8 +527,8 @@ def test_oidc_reclaims_unproven_account(t):
                   "mfa_enabled, otp_secret IS NULL, (SELECT count(*) FROM "
                   "auth.tickets t WHERE t.account_id = a.id) FROM "
                   "auth.accounts a WHERE user_id = '%s'" % uid)
-        t.check("no password, address proven, no second factor, no "
-                "pending ticket", row == "t|t|f|t|0", row)
+        t.check("no password, address proven, no pending ticket",
+                row == "t|t|f|t|0", row)
         row = one(s, "SELECT a.default_role || ':' || (SELECT string_agg("
                   "role, ',' ORDER BY role) FROM auth.account_roles r WHERE "
                   "r.account_id = a.id) FROM auth.accounts a WHERE user_id "
@@ -544,6 +543,21 @@ def test_oidc_reclaims_unproven_account(t):
         t.check("the next sign-in: the same account, nothing reclaimed "
                 "again", st == 200 and b["user"]["id"] == uid and
                 audits(s, uid, "provider_reclaim") == "1", (st, b))
+        # an unproven account with a second factor: not reclaimed (a
+        # thief of the mailbox's provider account would skip the code)
+        mfa = "mfa-unproven-%s@example.com" % uuid.uuid4().hex[:8]
+        st, bm = register(s, mfa)
+        s.psql("UPDATE auth.accounts SET mfa_enabled = true, otp_secret = "
+               "'v1:x' WHERE email = '%s'" % mfa)
+        idp.user = oidc_user(verified=True, email=mfa)
+        st, fin, _, _ = signin(s)
+        t.check("an unproven account with a second factor: mfa-link-"
+                "refused, nothing reclaimed", st == 302 and
+                fin == FAILURE + "?error=mfa-link-refused" and
+                refresh(s, bm["refresh_token"])[0] == 200 and
+                one(s, "SELECT email_verified::text || mfa_enabled::text "
+                    "FROM auth.accounts WHERE email = '%s'" % mfa) ==
+                "falsetrue", (st, fin))
         # the unverified-provider refusal holds for an unproven account
         other = "unproven-%s@example.com" % uuid.uuid4().hex[:8]
         st, b1 = register(s, other)
