@@ -18,9 +18,10 @@
 #include "wd_json.h"
 #include "wd_log.h"
 #include "wd_mem.h"
+#include "wd_outbox.h"
 #include "wd_pw.h"
 #include "wd_throttle.h"
-#include "wd_outbox.h"
+#include "wd_util.h"
 
 #define MSG_BADLOGIN	"Username and password do not match"
 #define MSG_BADREFRESH	"Invalid or expired refresh token."
@@ -297,16 +298,6 @@ claim_field(const struct wd_svc *s, const char *name)
 	return 0;
 }
 
-/* 1 if v holds a C0 control character or DEL. */
-static int
-has_ctl(const char *v)
-{
-	for (; v != NULL && *v != '\0'; v++)
-		if ((unsigned char)*v < 0x20 || *v == 0x7f)
-			return 1;
-	return 0;
-}
-
 /*
  * INSERT INTO public.users with display_name = email plus the custom
  * registration fields present in user_data. A field that is also a
@@ -344,7 +335,7 @@ insert_user(struct wd_svc *s, const struct wd_reg *r, char *uid,
 				goto out;
 			}
 			if (claim_field(s, key) &&
-			    has_ctl(json_object_get_string(val))) {
+			    wd_has_ctl(json_object_get_string(val))) {
 				*msg = "user_data: a claim's value may not hold "
 				    "control characters";
 				rc = WD_E_BADREQ;

@@ -11,6 +11,7 @@
 #include "wd_email.h"
 #include "wd_ident.h"
 #include "wd_log.h"
+#include "wd_util.h"
 
 /* The account a sign-in lands on, as wd_ident_signin needs it. */
 struct acct {
@@ -183,8 +184,10 @@ create(struct wd_svc *s, const struct wd_oidc_profile *prof,
 	char		 uid[WD_UUID_LEN + 1];
 	enum wd_err	 rc;
 
-	p[0] = prof->name != NULL && prof->name[0] != '\0' ? prof->name :
-	    email;
+	/* a name with control characters is not taken: display_name may be
+	 * a claim (WARDEN_JWT_CUSTOM_FIELDS), and so a session variable */
+	p[0] = prof->name != NULL && prof->name[0] != '\0' &&
+	    !wd_has_ctl(prof->name) ? prof->name : email;
 	p[1] = prof->picture;
 	rc = wd_db_exec(&s->db, "INSERT INTO public.users (display_name, "
 	    "avatar_url) VALUES (left($1, 256), $2) RETURNING id", 2, p, &res);

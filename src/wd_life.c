@@ -374,6 +374,9 @@ notify_change(struct wd_svc *s, const struct acc *a, const char *ne)
 	const char	*p[2] = { ticket, a->mfa ? "true" : "false" };
 	enum wd_err	 rc;
 
+	if (a->email[0] == '\0')	/* an account a provider made without
+					 * one: nobody to tell */
+		return WD_OK;
 	if (!a->verified)
 		return wd_outbox_add(&s->db, "notify-email-change-plain",
 		    a->email, names, values, 2);

@@ -63,6 +63,15 @@ wd_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out)
 }
 
 int
+wd_has_ctl(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+int
 wd_strcaseeq(const char *a, size_t alen, const char *b)
 {
 	return strlen(b) == alen && strncasecmp(a, b, alen) == 0;

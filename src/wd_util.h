@@ -52,6 +52,11 @@ size_t		wd_utf8_len(const unsigned char *s, size_t n,
 /* ASCII case-insensitive equality of (a, alen) and NUL-terminated b. */
 int		wd_strcaseeq(const char *a, size_t alen, const char *b);
 
+/* 1 if NUL-terminated s (NULL: none) holds a C0 control character or
+ * DEL: not for a value that may end up in a header (a session variable,
+ * a claim). */
+int		wd_has_ctl(const char *s);
+
 /*
  * Percent-decodes parameter name of the query string q (application/
  * x-www-form-urlencoded: '+' is a space) into out (size outsz, NUL

@@ -385,6 +385,7 @@ def test_oidc_link_and_refuse(t):
                 st)
         # unverified, no collision: an account without that address
         u = oidc_user(verified=False)
+        u["name"] = "Olga\r\nX-Injected: 1"
         idp.user = u
         st, fin, _, _ = signin(s)
         t.check("unverified email, no collision: signed in",
@@ -392,6 +393,22 @@ def test_oidc_link_and_refuse(t):
         t.check("...the unverified address is not stored",
                 one(s, "SELECT count(*) FROM auth.accounts WHERE email = "
                     "'%s'" % u["email"]) == "0")
+        st, b = refresh(s, qparam(fin, "refresh_token") or "x")
+        uid2 = (b or {}).get("user", {}).get("id", "")
+        t.check("...a profile name with control characters is not taken",
+                st == 200 and one(s, "SELECT display_name IS NULL FROM "
+                                  "public.users WHERE id = '%s'" % uid2) ==
+                "t", (st, b))
+        # an account without an address asks for one: no notice to send
+        new = "given-%s@example.com" % uuid.uuid4().hex[:8]
+        st, _, r = s.request("POST", "/auth/change-email/request", {
+            "Authorization": "Bearer " + (b or {}).get("jwt_token", ""),
+            "Content-Type": "application/json"},
+            json.dumps({"new_email": new}))
+        from test_lifecycle import wait_mail
+        t.check("...it asks for an address: 204, the ticket mailed there",
+                st == 204 and wait_mail(s, new, "Confirm") is not None,
+                (st, r))
         u = oidc_user(verified=True)
         idp.user = u
         signin(s)

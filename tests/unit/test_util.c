@@ -203,6 +203,31 @@ test_strcaseeq(void)
 		    cases[i].alen, cases[i].b) == cases[i].want);
 }
 
+static void
+test_has_ctl(void)
+{
+	static const struct {
+		const char	*name;
+		const char	*s;
+		int		 want;
+	} cases[] = {
+		{ "has_ctl plain", "Olga OIDC", 0 },
+		{ "has_ctl empty", "", 0 },
+		{ "has_ctl NULL", NULL, 0 },
+		{ "has_ctl UTF-8", "R\xc3\xa9mi \xe2\x80\x94 ok", 0 },
+		{ "has_ctl tab", "a\tb", 1 },
+		{ "has_ctl CR LF", "x\r\nX-Injected: 1", 1 },
+		{ "has_ctl 0x1f", "a\x1f", 1 },
+		{ "has_ctl DEL", "a\x7f", 1 },
+		{ "has_ctl space and tilde", " ~", 0 },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK(M, cases[i].name, wd_has_ctl(cases[i].s) ==
+		    cases[i].want);
+}
+
 int
 main(void)
 {
@@ -210,5 +235,6 @@ main(void)
 	test_ct_eq_lengths();
 	test_parse_u64();
 	test_strcaseeq();
+	test_has_ctl();
 	return WD_TEST_RESULT();
 }
