@@ -272,7 +272,7 @@ op_email_request(struct wd_svc *s, const struct wd_areq *in,
     struct wd_ares *out)
 {
 	out->kind = WD_RES_EMPTY;
-	return wd_life_email_request(s, &in->who, in->uid,
+	return wd_life_email_request(s, &in->who, in->uid, in->sid,
 	    wd_areq_str(in, WD_FLD_NEW_EMAIL, NULL), &out->msg);
 }
 
@@ -299,7 +299,7 @@ op_email_direct(struct wd_svc *s, const struct wd_areq *in,
     struct wd_ares *out)
 {
 	out->kind = WD_RES_EMPTY;
-	return wd_life_email_direct(s, &in->who, in->uid,
+	return wd_life_email_direct(s, &in->who, in->uid, in->sid,
 	    wd_areq_str(in, WD_FLD_NEW_EMAIL, NULL), &out->msg);
 }
 

@@ -25,6 +25,8 @@
 #define MSG_BADCODE	"Invalid two-factor code."
 #define MSG_BADTICKET	"Invalid or expired ticket."
 #define REVERT		"/auth/change-email/revert"
+/* how recent a session must be to give an account its first address */
+#define WD_FIRST_EMAIL_MINUTES_S	"10"
 #define MSG_SHORTPW	"Password is too short."
 #define MSG_THROTTLED	"Too many failed attempts; try again later."
 #define WD_LIFE_MAIL_MAX 5	/* reset or email-change mails an hour, per
@@ -365,13 +367,15 @@ new_email(const char *e, const struct acc *a, char *out, const char **msg)
  * hand it the account.
  */
 static enum wd_err
-notify_change(struct wd_svc *s, const struct acc *a, const char *ne)
+notify_change(struct wd_svc *s, const struct acc *a, const char *sid,
+    const char *ne)
 {
 	static const char *const names[] = { "email", "new_email", "ticket",
 	    "link" };
 	char		 ticket[WD_UUID_LEN + 1] = "", link[WD_ACCT_MAX_LINK];
 	const char	*values[4] = { a->email, ne, ticket, link };
-	const char	*p[2] = { ticket, a->mfa ? "true" : "false" };
+	const char	*p[3] = { ticket, a->id, sid != NULL && sid[0] != '\0' ?
+			    sid : NULL };
 	enum wd_err	 rc;
 
 	if (a->email[0] == '\0')	/* an account a provider made without
@@ -382,12 +386,17 @@ notify_change(struct wd_svc *s, const struct acc *a, const char *ne)
 		    a->email, names, values, 2);
 	rc = wd_acct_ticket_new(s, a->id, "revert", WD_REVERT_DAYS * 24L * 60,
 	    a->email, ticket);
-	/* whether a second factor was on: one enrolled after this request
-	 * (by whoever asked) goes with a revert, one from before stays */
+	/* whether a second factor was on before the asking session began
+	 * (unknown, as for an action: no): one enrolled since, maybe by
+	 * whoever holds this session's token, goes with a revert */
 	if (rc == WD_OK)
 		rc = wd_db_exec(&s->db, "UPDATE auth.tickets SET mfa = "
-		    "$2::boolean WHERE ticket_hash = sha256(convert_to($1, "
-		    "'UTF8'))", 2, p, NULL);
+		    "(SELECT a.mfa_enabled AND COALESCE(a.mfa_enabled_at, "
+		    "'-infinity') < COALESCE((SELECT min(r.session_started_at) "
+		    "FROM auth.refresh_tokens r WHERE r.family_id = $3::uuid), "
+		    "'-infinity') FROM auth.accounts a WHERE a.id = $2::uuid) "
+		    "WHERE ticket_hash = sha256(convert_to($1, 'UTF8'))", 3, p,
+		    NULL);
 	if (rc == WD_OK)
 		rc = wd_acct_link(s, REVERT, ticket, link, sizeof(link));
 	if (rc == WD_OK)
@@ -398,9 +407,37 @@ notify_change(struct wd_svc *s, const struct acc *a, const char *ne)
 	return rc;
 }
 
+/*
+ * An account without an address (a provider made it) has no notice to
+ * send: whoever holds a token could give it one, prove it and reset a
+ * password its owner never sees. Only a session that began in the last
+ * WD_FIRST_EMAIL_MINUTES may (sid unknown: no).
+ */
+static enum wd_err
+first_email(struct wd_svc *s, const struct acc *a, const char *sid,
+    const char **msg)
+{
+	const char	*p[2] = { sid != NULL && sid[0] != '\0' ? sid : NULL,
+			    WD_FIRST_EMAIL_MINUTES_S };
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+
+	if (a->email[0] != '\0')
+		return WD_OK;
+	rc = wd_db_exec(&s->db, "SELECT 1 FROM auth.refresh_tokens WHERE "
+	    "family_id = $1::uuid AND session_started_at > now() - "
+	    "make_interval(mins => $2::int) LIMIT 1", 2, p, &res);
+	if (rc == WD_OK && wd_db_rows(res) != 1) {
+		*msg = "Sign in again to add an email address.";
+		rc = WD_E_FORBIDDEN;
+	}
+	wd_db_free(res);
+	return rc;
+}
+
 enum wd_err
 wd_life_email_request(struct wd_svc *s, const struct wd_client *cl,
-    const char *uid, const char *email, const char **msg)
+    const char *uid, const char *sid, const char *email, const char **msg)
 {
 	struct acc	 a;
 	char		 ne[WD_EMAIL_MAX + 1], ticket[WD_UUID_LEN + 1] = "";
@@ -416,12 +453,14 @@ wd_life_email_request(struct wd_svc *s, const struct wd_client *cl,
 	rc = load(s, uid, 0, 1, &a);
 	if (rc == WD_OK)
 		rc = new_email(email, &a, ne, msg);
+	if (rc == WD_OK)
+		rc = first_email(s, &a, sid, msg);
 	/* whether the new address is free is checked when it is confirmed
 	 * (it must be free then): asking reveals nothing about it */
 	/* the notice first: mails go out in the order they were queued, so
 	 * the newest mail of a request is still the one to confirm with */
 	if (rc == WD_OK)
-		rc = notify_change(s, &a, ne);
+		rc = notify_change(s, &a, sid, ne);
 	if (rc == WD_OK)
 		rc = wd_acct_ticket_new(s, a.id, "email", WD_TICKET_MINUTES, ne,
 		    ticket);
@@ -540,7 +579,7 @@ wd_life_email_revert(struct wd_svc *s, const struct wd_client *cl,
 
 enum wd_err
 wd_life_email_direct(struct wd_svc *s, const struct wd_client *cl,
-    const char *uid, const char *email, const char **msg)
+    const char *uid, const char *sid, const char *email, const char **msg)
 {
 	struct acc	 a;
 	char		 ne[WD_EMAIL_MAX + 1];
@@ -566,6 +605,11 @@ wd_life_email_direct(struct wd_svc *s, const struct wd_client *cl,
 	if (rc == WD_OK)
 		rc = new_email(email, &a, ne, msg);
 	if (rc == WD_OK)
+		rc = first_email(s, &a, sid, msg);
+	/* the old address is told, with the way back when it was proven */
+	if (rc == WD_OK)
+		rc = notify_change(s, &a, sid, ne);
+	if (rc == WD_OK)
 		rc = set_email(s, a.id, ne, 0, msg);
 	/* as after a confirmed change: a reset ticket mailed to the old
 	 * address must neither outlive it nor prove the new one */
@@ -575,6 +619,27 @@ wd_life_email_direct(struct wd_svc *s, const struct wd_client *cl,
 		rc = wd_acct_audit(s, cl, "email_change", uid);
 	acc_cleanup(&a);
 	return wd_db_end(&s->db, rc);
+}
+
+/* WD_E_CONFLICT with *msg while account acct has a live revert ticket. */
+static enum wd_err
+revert_pending(struct wd_svc *s, const char *acct, const char **msg)
+{
+	const char	*p[1] = { acct };
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+
+	rc = wd_db_exec(&s->db, "SELECT 1 FROM auth.tickets WHERE account_id "
+	    "= $1::uuid AND purpose = 'revert' AND expires_at > now() LIMIT 1",
+	    1, p, &res);
+	if (rc == WD_OK && wd_db_rows(res) == 1) {
+		*msg = "A recent email change can still be undone from the old "
+		    "address; the account can be deleted once that link has "
+		    "expired (7 days).";
+		rc = WD_E_CONFLICT;
+	}
+	wd_db_free(res);
+	return rc;
 }
 
 enum wd_err
@@ -599,6 +664,11 @@ wd_life_delete(struct wd_svc *s, const struct wd_client *cl,
 	 * the account held before them (wd_acct_revoke) */
 	rc = wd_db_exec(&s->db, "SELECT 1 FROM auth.accounts WHERE id = "
 	    "$1::uuid FOR UPDATE", 1, p, NULL);
+	/* not while an email change can still be undone: whoever moved the
+	 * account (a stolen token, a reset by the new address) would take
+	 * the owner's way back with it */
+	if (rc == WD_OK)
+		rc = revert_pending(s, a.id, msg);
 	if (rc == WD_OK)
 		rc = wd_acct_revoke(s, "account_id = $1::uuid", p, 1);
 	p[0] = uid;
@@ -792,7 +862,8 @@ wd_life_mfa_set(struct wd_svc *s, const struct wd_client *cl,
 	p[0] = a.id;
 	if (rc == WD_OK)
 		rc = wd_db_exec(&s->db, enable ? "UPDATE auth.accounts SET "
-		    "mfa_enabled = true WHERE id = $1" : "UPDATE auth.accounts "
+		    "mfa_enabled = true, mfa_enabled_at = now() WHERE id = $1" :
+		    "UPDATE auth.accounts "
 		    "SET mfa_enabled = false, otp_secret = NULL WHERE id = $1",
 		    1, p, NULL);
 	if (rc == WD_OK)

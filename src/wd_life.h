@@ -39,10 +39,12 @@ enum wd_err	wd_life_reset_confirm(struct wd_svc *s,
 		    const char *pw, size_t pwlen, const char **msg);
 
 /* A ticket mailed to new_email (normalised), a notice to the current
- * address. */
+ * address (with the link that undoes the change when it was proven). An
+ * account without an address may ask only from a session that began
+ * minutes ago (sid; WD_E_FORBIDDEN otherwise). */
 enum wd_err	wd_life_email_request(struct wd_svc *s,
 		    const struct wd_client *cl, const char *uid,
-		    const char *new_email, const char **msg);
+		    const char *sid, const char *new_email, const char **msg);
 
 /* The email-change ticket spent and the address changed (WD_E_CONFLICT
  * when another account took it meanwhile: nothing changes, the ticket
@@ -67,15 +69,17 @@ enum wd_err	wd_life_email_revert(struct wd_svc *s,
 		    const struct wd_client *cl, const char *ticket,
 		    const char **msg);
 
-/* The address changed at once (only with WARDEN_VERIFY_EMAILS=false;
- * WD_E_FORBIDDEN otherwise). */
+/* The address changed at once (only with WARDEN_VERIFY_EMAILS=false and
+ * no second factor; WD_E_FORBIDDEN otherwise), the old one told as by a
+ * request. */
 enum wd_err	wd_life_email_direct(struct wd_svc *s,
 		    const struct wd_client *cl, const char *uid,
-		    const char *new_email, const char **msg);
+		    const char *sid, const char *new_email, const char **msg);
 
 /* Password checked; the account, its roles, tickets, MFA secret and
  * sessions gone in one transaction (sessions revoked for the webhook);
- * an audit row stays. */
+ * an audit row stays. WD_E_CONFLICT while an email change can still be
+ * undone (a live revert ticket). */
 enum wd_err	wd_life_delete(struct wd_svc *s, const struct wd_client *cl,
 		    const char *uid, const char *pw, size_t pwlen,
 		    const char **msg);

@@ -368,8 +368,10 @@ def prove(s, addr):
 
 def test_email_revert_limits(t):
     """No link to an address nobody proved (its mailbox may not be the
-    account holder's); a second factor on before the request survives a
-    revert; a token alone cannot move a two-factor account directly."""
+    account holder's); a second factor on before the asking session
+    survives a revert, one enrolled in it does not; no deletion while a
+    change can be undone; a token alone cannot move a two-factor account
+    directly; a direct change is told to the old address too."""
     s = t.s
     addr, b = account(s)
     st, _, _ = api(s, "POST", "/auth/change-email/request",
@@ -390,6 +392,32 @@ def test_email_revert_limits(t):
                  "email = '%s'" % addr).stdout.strip()
     t.check("a second factor on before the request stays after a revert",
             st == 204 and row == "t|v1:x", (st, r, row))
+    addr, b = account(s)
+    prove(s, addr)
+    api(s, "POST", "/auth/change-email/request", {"new_email": email()},
+        bearer(b))
+    st, _, r = api(s, "DELETE", "/auth/user", {"password": PW}, bearer(b))
+    t.check("no deletion while a change can be undone: 409", st == 409 and
+            count(s, "SELECT count(*) FROM auth.accounts WHERE email = "
+                  "'%s'" % addr) == 1, (st, r))
+    # a second factor enrolled in the session that asks (a thief's own,
+    # with a stolen token) does not survive the revert
+    addr, b = account(s)
+    prove(s, addr)
+    st, _, g = api(s, "POST", "/auth/mfa/generate", {}, bearer(b))
+    sec = g.get("otp_secret", "") if st == 200 else ""
+    early_in(30, 15)
+    st2, _, _ = api(s, "POST", "/auth/mfa/enable", {"code": totp(sec)},
+                    bearer(b))
+    api(s, "POST", "/auth/change-email/request", {"new_email": email()},
+        bearer(b))
+    rv, _ = _notice_ticket(s, addr)
+    st3, _, r = api(s, "POST", "/auth/change-email/revert", {"ticket": rv})
+    row = s.psql("SELECT mfa_enabled, otp_secret IS NULL FROM "
+                 "auth.accounts WHERE email = '%s'" % addr).stdout.strip()
+    t.check("a second factor enrolled in the asking session goes with "
+            "the revert", st == 200 and st2 == 204 and st3 == 204 and
+            row == "f|t", (st, st2, st3, r, row))
     s.reconfigure(WARDEN_VERIFY_EMAILS="false")
     addr, b = account(s)
     s.psql("UPDATE auth.accounts SET mfa_enabled = true, otp_secret = "
@@ -399,6 +427,18 @@ def test_email_revert_limits(t):
     t.check("direct change of a two-factor account: 403, unchanged",
             st == 403 and count(s, "SELECT count(*) FROM auth.accounts "
                                 "WHERE email = '%s'" % addr) == 1, (st, r))
+    addr, b = account(s)
+    prove(s, addr)
+    new = email()
+    st, _, r = api(s, "POST", "/auth/change-email", {"new_email": new},
+                   bearer(b))
+    rv, _ = _notice_ticket(s, addr)
+    t.check("a direct change tells the old address, with the way back",
+            st == 204 and rv is not None, (st, r, rv))
+    st, _, r = api(s, "POST", "/auth/change-email/revert", {"ticket": rv})
+    t.check("...which undoes it", st == 204 and count(
+        s, "SELECT count(*) FROM auth.accounts WHERE email = '%s'" %
+        addr) == 1, (st, r))
 
 
 def test_email_revert_chain(t):

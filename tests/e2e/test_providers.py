@@ -406,9 +406,19 @@ def test_oidc_link_and_refuse(t):
             "Content-Type": "application/json"},
             json.dumps({"new_email": new}))
         from test_lifecycle import wait_mail
-        t.check("...it asks for an address: 204, the ticket mailed there",
+        t.check("...it asks for an address from a fresh session: 204, "
+                "the ticket mailed there",
                 st == 204 and wait_mail(s, new, "Confirm") is not None,
                 (st, r))
+        s.psql("UPDATE auth.refresh_tokens SET session_started_at = now() "
+               "- interval '1 hour' WHERE account_id = (SELECT id FROM "
+               "auth.accounts WHERE user_id = '%s')" % uid2)
+        st, _, r = s.request("POST", "/auth/change-email/request", {
+            "Authorization": "Bearer " + (b or {}).get("jwt_token", ""),
+            "Content-Type": "application/json"},
+            json.dumps({"new_email": "x" + new}))
+        t.check("...from a session an hour old: 403 (a token alone gives "
+                "no first address)", st == 403, (st, r))
         u = oidc_user(verified=True)
         idp.user = u
         signin(s)
