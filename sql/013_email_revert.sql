@@ -4,10 +4,10 @@
 -- the password: the owner, told by the notice, had no way back. A revert
 -- ticket holds the address to restore (new_email) and whether a second
 -- factor was on before the asking session began (mfa: one enrolled
--- later, maybe by whoever asked, goes with the revert); it lives 7 days and is only
--- mailed to an address that was proven. A newer one never replaces an
--- older one; only a reset or reclaim of an unproven address ends them
--- (src/wd_life.c, wd_life_email_revert).
+-- later, maybe by whoever asked, goes with the revert); it lives 7 days
+-- and is only mailed to an address that was proven. A newer one never
+-- replaces an older one; only a reset or reclaim of an unproven address
+-- ends them (src/wd_life.c, wd_life_email_revert).
 ALTER TABLE auth.tickets DROP CONSTRAINT tickets_purpose_check;
 ALTER TABLE auth.tickets ADD CONSTRAINT tickets_purpose_check
 	CHECK (purpose IN ('activate', 'reset', 'email', 'mfa', 'revert'));
