@@ -40,6 +40,9 @@ async function ticketFor(addr, word, not) {
   while (Date.now() < end) {
     let best = null;
     for (const f of fs.readdirSync(mailDir)) {
+      // only finished messages: the catcher writes .<n>.tmp, then
+      // renames it to <n>.eml (a listed .tmp may be gone when read)
+      if (!f.endsWith(".eml")) continue;
       const t = fs.readFileSync(path.join(mailDir, f), "latin1");
       const head = t.split("\r\n\r\n")[0];
       const to = /^To: *(.*)$/mi.exec(head);
