@@ -591,6 +591,10 @@ wd_life_email_direct(struct wd_svc *s, const struct wd_client *cl,
 		    "/auth/change-email/request.";
 		return WD_E_FORBIDDEN;
 	}
+	/* it mails the old address as a request does: counted the same */
+	rc = mail_quota(s, "email", uid, msg);
+	if (rc != WD_OK)
+		return rc;
 	rc = wd_db_begin(&s->db);
 	if (rc != WD_OK)
 		return rc;

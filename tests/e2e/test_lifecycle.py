@@ -439,6 +439,12 @@ def test_email_revert_limits(t):
     t.check("...which undoes it", st == 204 and count(
         s, "SELECT count(*) FROM auth.accounts WHERE email = '%s'" %
         addr) == 1, (st, r))
+    # each direct change mails the old address: counted as requests are
+    addr, b = account(s)
+    sts = [api(s, "POST", "/auth/change-email", {"new_email": email()},
+               bearer(b))[0] for _ in range(6)]
+    t.check("direct changes: five mails an hour, then 429",
+            sts == [204] * 5 + [429], sts)
 
 
 def test_email_revert_chain(t):
