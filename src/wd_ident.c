@@ -111,18 +111,16 @@ default_roles(struct wd_svc *s, const char *acct)
 /* (wd_ident.h) In the caller's transaction. */
 enum wd_err
 wd_ident_disown(struct wd_svc *s, const char *acct, const char *prov,
-    const char *sub, int roles)
+    const char *sub, unsigned flags)
 {
 	const char	*p[3] = { acct, prov, sub };
 	enum wd_err	 rc;
 
-	rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET email_verified = "
-	    "true, new_email = NULL WHERE id = $1", 1, p, NULL);
-	/* revert tickets too: one kept by whoever set the account up would
-	 * take it back from its address's owner */
-	if (rc == WD_OK)
-		rc = wd_db_exec(&s->db, "DELETE FROM auth.tickets WHERE "
-		    "account_id = $1", 1, p, NULL);
+	/* revert tickets too, unless kept: one kept by whoever set the
+	 * account up would take it back from its address's owner */
+	rc = wd_db_exec(&s->db, flags & WD_DISOWN_KEEP_REVERT ? "DELETE FROM "
+	    "auth.tickets WHERE account_id = $1 AND purpose <> 'revert'" :
+	    "DELETE FROM auth.tickets WHERE account_id = $1", 1, p, NULL);
 	/* (prov, sub) NULL: every identity goes */
 	if (rc == WD_OK)
 		rc = wd_db_exec(&s->db, "DELETE FROM auth.identities WHERE "
@@ -130,7 +128,7 @@ wd_ident_disown(struct wd_svc *s, const char *acct, const char *prov,
 		    "AND subject IS NOT DISTINCT FROM $3)", 3, p, NULL);
 	/* roles the registration chose (within WARDEN_ALLOWED_ROLES) are
 	 * the squatter's choice, not the owner's: back to the defaults */
-	if (rc == WD_OK && roles)
+	if (rc == WD_OK && (flags & WD_DISOWN_ROLES))
 		rc = default_roles(s, acct);
 	return rc;
 }
@@ -151,7 +149,7 @@ wd_ident_disown(struct wd_svc *s, const char *acct, const char *prov,
  * provider proves the address, not the factor (a legitimate owner who
  * never proved the address keeps it against a thief of the mailbox; a
  * squatter's enrolment keeps the address blocked until an operator
- * acts). The password and the sessions go here, the rest in
+ * acts). The account row and the sessions are done here, the rest in
  * wd_ident_disown. In the caller's transaction.
  */
 static enum wd_err
@@ -162,9 +160,10 @@ reclaim(struct wd_svc *s, const struct wd_client *cl, const struct acct *a,
 	enum wd_err	 rc;
 
 	rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET password_hash = "
-	    "NULL WHERE id = $1", 1, p, NULL);
+	    "NULL, email_verified = true, new_email = NULL WHERE id = $1", 1,
+	    p, NULL);
 	if (rc == WD_OK)
-		rc = wd_ident_disown(s, a->id, prov, sub, 1);
+		rc = wd_ident_disown(s, a->id, prov, sub, WD_DISOWN_ROLES);
 	if (rc == WD_OK)
 		rc = wd_acct_revoke(s, "account_id = $1::uuid", p, 1);
 	if (rc == WD_OK)

@@ -30,6 +30,23 @@ enum wd_ident_how {
 };
 
 /*
+ * Account acct has just been taken back by someone who may not be who
+ * set it up or last moved it (a provider or a reset proving an address
+ * nobody had proven: reclaim in wd_ident.c, reset_disown in wd_life.c;
+ * a revert: wd_life_email_revert): every foothold not tied to that proof
+ * goes. Pending tickets end (revert tickets too, unless
+ * WD_DISOWN_KEEP_REVERT) and every identity but (prov, sub) is unlinked
+ * (all of them when prov is NULL); with WD_DISOWN_ROLES the roles go back
+ * to the configured ones. The second factor stays (no mailbox stands in
+ * for it). The account row (address, password, second factor) and the
+ * sessions are the caller's. In the caller's transaction.
+ */
+#define WD_DISOWN_ROLES		0x1u
+#define WD_DISOWN_KEEP_REVERT	0x2u
+enum wd_err	wd_ident_disown(struct wd_svc *s, const char *acct,
+		    const char *prov, const char *sub, unsigned flags);
+
+/*
  * Finds or creates the account of (provider, prof->sub) and issues a
  * session into o whose refresh token is single-use and lives
  * WD_IDENT_URL_TOKEN_SECS; reclaims an account whose address nobody
@@ -41,20 +58,6 @@ enum wd_ident_how {
  * WD_E_FORBIDDEN when the account is not active, WD_E_UNPROCESSABLE when
  * a new identity would link to an account with two-factor on.
  */
-/*
- * The address of account acct has just been proven by someone who may
- * not be who set the account up (an address nobody had proven: see
- * reclaim in wd_ident.c, and a password reset by mailed ticket): every
- * foothold not tied to that proof goes. The address is marked proven;
- * pending tickets (revert tickets too) and pending new address are
- * cleared; every identity but (prov, sub) is unlinked (all of them when
- * prov is NULL); with roles, the roles go back to the configured ones.
- * The second factor stays (no mailbox stands in for it). Password and
- * sessions are the caller's. In the caller's transaction.
- */
-enum wd_err	wd_ident_disown(struct wd_svc *s, const char *acct,
-		    const char *prov, const char *sub, int roles);
-
 enum wd_err	wd_ident_signin(struct wd_svc *s, const struct wd_client *cl,
 		    const char *provider, const struct wd_oidc_profile *prof,
 		    struct wd_sess *o, enum wd_ident_how *how);

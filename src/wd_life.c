@@ -24,11 +24,12 @@
 #define MSG_BADPW	"Incorrect password."
 #define MSG_BADCODE	"Invalid two-factor code."
 #define MSG_BADTICKET	"Invalid or expired ticket."
-#define REVERT		"/auth/change-email/revert"
-/* how recent a session must be to give an account its first address */
-#define WD_FIRST_EMAIL_MINUTES_S	"10"
 #define MSG_SHORTPW	"Password is too short."
 #define MSG_THROTTLED	"Too many failed attempts; try again later."
+#define REVERT		"/auth/change-email/revert"
+/* how recent a session must be, in minutes, to give an account its
+ * first address (a query parameter) */
+#define FIRST_EMAIL_MINUTES	"10"
 #define WD_LIFE_MAIL_MAX 5	/* reset or email-change mails an hour, per
 				 * address or account */
 
@@ -66,9 +67,8 @@ load(struct wd_svc *s, const char *who, int by_acct, int lock, struct acc *a)
 	memset(a, 0, sizeof(*a));
 	snprintf(sql, sizeof(sql), "SELECT id, email, password_hash, "
 	    "mfa_enabled, otp_secret, otp_last_step, active, email_verified "
-	    "FROM auth.accounts WHERE %s = $1::uuid%s", by_acct ? "id" :
-	    "user_id",
-	    lock ? " FOR UPDATE" : "");
+	    "FROM auth.accounts WHERE %s = $1::uuid%s",
+	    by_acct ? "id" : "user_id", lock ? " FOR UPDATE" : "");
 	rc = lock ? wd_db_exec(&s->db, sql, 1, p, &res) :
 	    wd_db_read(&s->db, sql, 1, p, &res);
 	if (rc == WD_OK && wd_db_rows(res) != 1)
@@ -269,9 +269,9 @@ out:
  * WARDEN_AUTO_ACTIVATE=true, or changed directly with
  * WARDEN_VERIFY_EMAILS=false), whoever set the account up may be someone
  * else, and keeps no foothold the new password does not replace: the
- * identities they linked, pending tickets and new address
- * (wd_ident_disown). Not the second factor: a mailbox never stands in
- * for it (this may be the mailbox's thief), and not the roles, which an
+ * identities they linked, pending tickets (wd_ident_disown) and new
+ * address. Not the second factor: a mailbox never stands in for it
+ * (this may be the mailbox's thief), and not the roles, which an
  * administrator may have given. The account row is locked
  * (wd_acct_ticket_take).
  */
@@ -282,15 +282,15 @@ reset_disown(struct wd_svc *s, const struct wd_client *cl,
 	const char	*p[1] = { t->acct };
 	struct wd_dbres	*res = NULL;
 	enum wd_err	 rc;
-	int		 proven;
+	int		 unproven;
 
-	rc = wd_db_exec(&s->db, "SELECT email_verified FROM auth.accounts "
-	    "WHERE id = $1", 1, p, &res);
-	if (rc == WD_OK && wd_db_rows(res) != 1)
-		rc = WD_E_UNAUTH;
-	proven = rc == WD_OK && wd_db_bool(res, 0, 0);
+	/* the pending new address goes with the rest (the reset's own
+	 * UPDATE marks the address proven); no row: it was proven */
+	rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET new_email = NULL "
+	    "WHERE id = $1 AND NOT email_verified RETURNING 1", 1, p, &res);
+	unproven = rc == WD_OK && wd_db_rows(res) == 1;
 	wd_db_free(res);
-	if (rc != WD_OK || proven)
+	if (rc != WD_OK || !unproven)
 		return rc;
 	rc = wd_ident_disown(s, t->acct, NULL, NULL, 0);
 	if (rc == WD_OK)
@@ -356,15 +356,22 @@ new_email(const char *e, const struct acc *a, char *out, const char **msg)
 	return WD_OK;
 }
 
+/* The caller's session id, or NULL when unknown (an action). */
+static const char *
+known(const char *sid)
+{
+	return sid != NULL && sid[0] != '\0' ? sid : NULL;
+}
+
 /*
  * The notice to the account's address a->email that a move to ne was
  * asked for. When that address was proven, it carries the link that
  * undoes the change (a revert ticket holding a->email, WD_REVERT_DAYS):
  * whoever asked may hold a stolen token, and the owner must have a way
  * back even after a confirmed change and a reset by the new address.
- * An address nobody proved is sent the notice alone: its mailbox may not be
- * the account holder's (a mistyped registration), and the link would
- * hand it the account.
+ * An address nobody proved is sent the notice alone: its mailbox may not
+ * be the account holder's (a mistyped registration), and the link would
+ * hand it the account. sid: the asking session (NULL: unknown).
  */
 static enum wd_err
 notify_change(struct wd_svc *s, const struct acc *a, const char *sid,
@@ -374,8 +381,7 @@ notify_change(struct wd_svc *s, const struct acc *a, const char *sid,
 	    "link" };
 	char		 ticket[WD_UUID_LEN + 1] = "", link[WD_ACCT_MAX_LINK];
 	const char	*values[4] = { a->email, ne, ticket, link };
-	const char	*p[3] = { ticket, a->id, sid != NULL && sid[0] != '\0' ?
-			    sid : NULL };
+	const char	*p[3] = { ticket, a->id, sid };
 	enum wd_err	 rc;
 
 	if (a->email[0] == '\0')	/* an account a provider made without
@@ -411,14 +417,13 @@ notify_change(struct wd_svc *s, const struct acc *a, const char *sid,
  * An account without an address (a provider made it) has no notice to
  * send: whoever holds a token could give it one, prove it and reset a
  * password its owner never sees. Only a session that began in the last
- * WD_FIRST_EMAIL_MINUTES may (sid unknown: no).
+ * FIRST_EMAIL_MINUTES may (sid NULL, unknown: no).
  */
 static enum wd_err
 first_email(struct wd_svc *s, const struct acc *a, const char *sid,
     const char **msg)
 {
-	const char	*p[2] = { sid != NULL && sid[0] != '\0' ? sid : NULL,
-			    WD_FIRST_EMAIL_MINUTES_S };
+	const char	*p[2] = { sid, FIRST_EMAIL_MINUTES };
 	struct wd_dbres	*res = NULL;
 	enum wd_err	 rc;
 
@@ -444,6 +449,7 @@ wd_life_email_request(struct wd_svc *s, const struct wd_client *cl,
 	enum wd_err	 rc;
 
 	*msg = NULL;
+	sid = known(sid);
 	rc = mail_quota(s, "email", uid, msg);
 	if (rc != WD_OK)
 		return rc;
@@ -455,12 +461,12 @@ wd_life_email_request(struct wd_svc *s, const struct wd_client *cl,
 		rc = new_email(email, &a, ne, msg);
 	if (rc == WD_OK)
 		rc = first_email(s, &a, sid, msg);
-	/* whether the new address is free is checked when it is confirmed
-	 * (it must be free then): asking reveals nothing about it */
 	/* the notice first: mails go out in the order they were queued, so
 	 * the newest mail of a request is still the one to confirm with */
 	if (rc == WD_OK)
 		rc = notify_change(s, &a, sid, ne);
+	/* whether the new address is free is checked when it is confirmed
+	 * (it must be free then): asking reveals nothing about it */
 	if (rc == WD_OK)
 		rc = wd_acct_ticket_new(s, a.id, "email", WD_TICKET_MINUTES, ne,
 		    ticket);
@@ -565,11 +571,8 @@ wd_life_email_revert(struct wd_svc *s, const struct wd_client *cl,
 		    "$2::boolean, otp_secret = CASE WHEN $2::boolean THEN "
 		    "otp_secret END WHERE id = $1", 2, p, NULL);
 	if (rc == WD_OK)
-		rc = wd_db_exec(&s->db, "DELETE FROM auth.identities WHERE "
-		    "account_id = $1", 1, p, NULL);
-	if (rc == WD_OK)
-		rc = wd_db_exec(&s->db, "DELETE FROM auth.tickets WHERE "
-		    "account_id = $1 AND purpose <> 'revert'", 1, p, NULL);
+		rc = wd_ident_disown(s, t.acct, NULL, NULL,
+		    WD_DISOWN_KEEP_REVERT);
 	if (rc == WD_OK)
 		rc = wd_acct_revoke(s, "account_id = $1::uuid", p, 1);
 	if (rc == WD_OK)
@@ -591,6 +594,7 @@ wd_life_email_direct(struct wd_svc *s, const struct wd_client *cl,
 		    "/auth/change-email/request.";
 		return WD_E_FORBIDDEN;
 	}
+	sid = known(sid);
 	/* it mails the old address as a request does: counted the same */
 	rc = mail_quota(s, "email", uid, msg);
 	if (rc != WD_OK)
@@ -867,9 +871,8 @@ wd_life_mfa_set(struct wd_svc *s, const struct wd_client *cl,
 	if (rc == WD_OK)
 		rc = wd_db_exec(&s->db, enable ? "UPDATE auth.accounts SET "
 		    "mfa_enabled = true, mfa_enabled_at = now() WHERE id = $1" :
-		    "UPDATE auth.accounts "
-		    "SET mfa_enabled = false, otp_secret = NULL WHERE id = $1",
-		    1, p, NULL);
+		    "UPDATE auth.accounts SET mfa_enabled = false, otp_secret "
+		    "= NULL WHERE id = $1", 1, p, NULL);
 	if (rc == WD_OK)
 		rc = wd_acct_audit(s, cl, enable ? "mfa_enable" :
 		    "mfa_disable", uid);
