@@ -795,7 +795,6 @@ struct rtok {
  * outlived the revocation as a row, refused only by the session's
  * revoked_sessions entry.
  */
-
 static enum wd_err
 lock_token(struct wd_svc *s, const char *token, int revoke, struct rtok *t)
 {

@@ -145,16 +145,17 @@ struct wd_ticket {
 /* The longest emailed link (WARDEN_SERVER_URL + path + ?ticket=). */
 #define WD_ACCT_MAX_LINK	2048
 
+/* The link of an emailed ticket into out: WARDEN_SERVER_URL (or
+ * WARDEN_URL) + path + "?ticket=" + ticket. WD_E_INTERNAL if too long. */
+enum wd_err	wd_acct_link(const struct wd_svc *s, const char *path,
+		    const char *ticket, char *out, size_t outsz);
+
 /*
  * A new ticket of purpose for account_id (valid minutes; new_email for
  * an email change, else NULL) into out (WD_UUID_LEN + 1), stored only as
  * its sha256; an earlier one of the same purpose ends (but for purpose
  * "revert": see sql/013). In the caller's transaction.
  */
-/* The link of an emailed ticket into out: WARDEN_SERVER_URL (or
- * WARDEN_URL) + path + "?ticket=" + ticket. WD_E_INTERNAL if too long. */
-enum wd_err	wd_acct_link(const struct wd_svc *s, const char *path,
-		    const char *ticket, char *out, size_t outsz);
 enum wd_err	wd_acct_ticket_new(struct wd_svc *s, const char *account_id,
 		    const char *purpose, long minutes, const char *new_email,
 		    char *out);

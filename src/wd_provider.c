@@ -756,8 +756,6 @@ throttle(struct wd_svc *s, const struct wd_client *cl, const char *route)
 {
 	long	 left;
 
-	if (cl->bucket[0] == '\0')
-		return WD_OK;
 	return wd_acct_throttle(s, route, cl->bucket, &left);
 }
 
@@ -768,8 +766,7 @@ cb_fail(struct wd_svc *s, struct wd_req *rq, const struct wd_client *cl,
 {
 	char	 ev[64];
 
-	if (cl->bucket[0] != '\0' && pe != PE_UNAVAILABLE &&
-	    pe != PE_THROTTLED)
+	if (pe != PE_UNAVAILABLE && pe != PE_THROTTLED)
 		wd_acct_failed(s, cl->bucket);
 	snprintf(ev, sizeof(ev), "provider_failed:%s", perrs[pe].code);
 	(void)wd_acct_audit(s, cl, ev, NULL);

@@ -360,6 +360,14 @@ def test_email_change_reverted(t):
     t.check("the revert ticket is single-use", st == 401, (st, r))
 
 
+def _asked(s, b, addr):
+    """Asks (with session b) to move addr's account to a fresh address;
+    returns the revert ticket of the notice to addr (None: none)."""
+    api(s, "POST", "/auth/change-email/request", {"new_email": email()},
+        bearer(b))
+    return _notice_ticket(s, addr)[0]
+
+
 def prove(s, addr):
     """The address of addr's account proven (as by its activation)."""
     s.psql("UPDATE auth.accounts SET email_verified = true WHERE email = "
@@ -384,9 +392,7 @@ def test_email_revert_limits(t):
     prove(s, addr)
     s.psql("UPDATE auth.accounts SET mfa_enabled = true, otp_secret = "
            "'v1:x' WHERE email = '%s'" % addr)
-    api(s, "POST", "/auth/change-email/request", {"new_email": email()},
-        bearer(b))
-    rv, _ = _notice_ticket(s, addr)
+    rv = _asked(s, b, addr)
     st, _, r = api(s, "POST", "/auth/change-email/revert", {"ticket": rv})
     row = s.psql("SELECT mfa_enabled, otp_secret FROM auth.accounts WHERE "
                  "email = '%s'" % addr).stdout.strip()
@@ -394,8 +400,7 @@ def test_email_revert_limits(t):
             st == 204 and row == "t|v1:x", (st, r, row))
     addr, b = account(s)
     prove(s, addr)
-    api(s, "POST", "/auth/change-email/request", {"new_email": email()},
-        bearer(b))
+    _asked(s, b, addr)
     st, _, r = api(s, "DELETE", "/auth/user", {"password": PW}, bearer(b))
     t.check("no deletion while a change can be undone: 409", st == 409 and
             count(s, "SELECT count(*) FROM auth.accounts WHERE email = "
@@ -409,9 +414,7 @@ def test_email_revert_limits(t):
     early_in(30, 15)
     st2, _, _ = api(s, "POST", "/auth/mfa/enable", {"code": totp(sec)},
                     bearer(b))
-    api(s, "POST", "/auth/change-email/request", {"new_email": email()},
-        bearer(b))
-    rv, _ = _notice_ticket(s, addr)
+    rv = _asked(s, b, addr)
     st3, _, r = api(s, "POST", "/auth/change-email/revert", {"ticket": rv})
     row = s.psql("SELECT mfa_enabled, otp_secret IS NULL FROM "
                  "auth.accounts WHERE email = '%s'" % addr).stdout.strip()
