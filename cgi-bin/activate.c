@@ -8,7 +8,7 @@
 #include "wd_page.h"
 
 static const struct wd_page page = {
-	"/auth/activate", "Activate your account", "Activate", 0
+	"/auth/activate", "Activate your account", "Activate", 0, 1
 };
 
 static const struct wd_route routes[] = {

@@ -420,7 +420,10 @@ hbp2_answer(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 	const char		*url;
 
 	wd_hdrs_init(&h);
-	if ((op->flags & WD_OP_REDIRECTS) || in->form) {
+	/* activation only: the other links' forms (reset, email change)
+	 * are not where WARDEN_REDIRECT_URL_* point, and a reset that
+	 * failed on a weak password keeps its ticket for another try */
+	if (op->flags & WD_OP_REDIRECTS) {
 		url = wd_cfg_str(&s->cfg, rc == WD_OK ?
 		    WD_CFG_REDIRECT_URL_SUCCESS : WD_CFG_REDIRECT_URL_ERROR);
 		if (url != NULL && url[0] != '\0' && rc != WD_E_DBDOWN) {

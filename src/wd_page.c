@@ -10,6 +10,7 @@
 #include "wd_buf.h"
 #include "wd_page.h"
 #include "wd_rand.h"
+#include "wd_svc.h"
 
 #define PAGE_MAX	8192
 
@@ -52,16 +53,20 @@ head(struct wd_buf *b, const char *title)
 	wd_buf_adds(b, "</h1>");
 }
 
+/* form: the form-action sources ("'self'", or more where the form's
+ * answer redirects) */
 static void
-send_page(struct wd_req *rq, int status, struct wd_buf *b)
+send_page(struct wd_req *rq, int status, struct wd_buf *b, const char *form)
 {
 	struct wd_hdrs	 h;
+	char		 csp[WD_SVC_FORM_ACTION + 128];
 
 	wd_buf_adds(b, "</body></html>\n");
 	wd_hdrs_init(&h);
-	wd_hdrs_add(&h, "Content-Security-Policy", "default-src 'none'; "
-	    "style-src 'unsafe-inline'; form-action 'self'; "
-	    "frame-ancestors 'none'; base-uri 'none'");
+	snprintf(csp, sizeof(csp), "default-src 'none'; style-src "
+	    "'unsafe-inline'; form-action %s; frame-ancestors 'none'; "
+	    "base-uri 'none'", form);
+	wd_hdrs_add(&h, "Content-Security-Policy", csp);
 	wd_hdrs_add(&h, "Referrer-Policy", "no-referrer");
 	wd_hdrs_add(&h, "X-Content-Type-Options", "nosniff");
 	if (wd_buf_status(b) != WD_OK) {
@@ -75,18 +80,20 @@ enum wd_err
 wd_page_serve(void *ctx, struct wd_req *rq, const void *arg)
 {
 	const struct wd_page	*pg = arg;
+	const struct wd_svc	*s = ctx;
+	const char		*form = pg->redirects ? s->form_action :
+				    "'self'";
 	struct wd_buf		 b;
 	char			 t[WD_UUID_LEN + 2];
 	int			 ok;
 
-	(void)ctx;
 	wd_buf_init(&b, PAGE_MAX);
 	ok = wd_http_query(rq, "ticket", t, sizeof(t)) == WD_OK &&
 	    wd_is_uuid(t, strlen(t));
 	head(&b, pg->title);
 	if (!ok) {
 		wd_buf_adds(&b, "<p>This link is not valid.</p>");
-		send_page(rq, 400, &b);
+		send_page(rq, 400, &b, form);
 		goto out;
 	}
 	wd_buf_adds(&b, "<form method=\"post\" action=\"");
@@ -101,7 +108,7 @@ wd_page_serve(void *ctx, struct wd_req *rq, const void *arg)
 	wd_buf_adds(&b, "<p><button type=\"submit\">");
 	esc(&b, pg->button);
 	wd_buf_adds(&b, "</button></p></form>");
-	send_page(rq, 200, &b);
+	send_page(rq, 200, &b, form);
 out:
 	wd_buf_cleanup(&b);
 	return WD_OK;
@@ -119,6 +126,6 @@ wd_page_result(struct wd_req *rq, enum wd_err rc, const char *msg)
 	esc(&b, rc == WD_OK ? "You may close this page." :
 	    msg != NULL ? msg : ei->message);
 	wd_buf_adds(&b, "</p>");
-	send_page(rq, rc == WD_OK ? 200 : ei->status, &b);
+	send_page(rq, rc == WD_OK ? 200 : ei->status, &b, "'self'");
 	wd_buf_cleanup(&b);
 }

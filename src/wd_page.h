@@ -15,10 +15,14 @@ struct wd_page {
 	const char	*title;		/* "Activate your account" */
 	const char	*button;	/* "Activate" */
 	int		 password;	/* the form asks for a new password */
+	int		 redirects;	/* the form's answer may redirect to
+					 * WARDEN_REDIRECT_URL_* (activation):
+					 * the CSP lets the form go there */
 };
 
 /*
- * The wd_route handler of a link's GET (arg: its struct wd_page): a page
+ * The wd_route handler of a link's GET (arg: its struct wd_page; ctx: the
+ * binary's struct wd_svc): a page
  * with the form when ?ticket= is a well-formed ticket, else a 400 page.
  * Changes nothing, reads no database. Always answers.
  */

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "wd_svc.h"
+#include "wd_util.h"
 
 #define ERRF(...) do {						\
 	if (err != NULL && errsz > 0)					\
@@ -89,6 +90,70 @@ origin_of(const char *url, size_t len, int path_ok, char *out)
 		out[n - 4] = '\0';
 	else if (n > 3 && strcmp(out + n - 3, ":80") == 0 && out[4] == ':')
 		out[n - 3] = '\0';
+	return WD_OK;
+}
+
+/*
+ * The CSP source a redirect URL needs (src, "" for a path, which 'self'
+ * covers): an http(s) URL's origin, an app's own scheme ("myapp://done")
+ * by that scheme. WD_E_CONFIG for anything else, or for a character that
+ * would end the source inside the header.
+ */
+static enum wd_err
+redirect_src(const char *u, char *src)
+{
+	size_t	 n;
+
+	src[0] = '\0';
+	if (wd_has_ctl(u) || strpbrk(u, " ;,'\"\\") != NULL)
+		return WD_E_CONFIG;
+	if (u[0] == '/' && u[1] != '/')
+		return WD_OK;
+	if (origin_of(u, strlen(u), 1, src) == WD_OK)
+		return WD_OK;
+	n = strspn(u, "abcdefghijklmnopqrstuvwxyz0123456789+.-");
+	if (n == 0 || n + 2 > WD_SVC_ORIGIN || u[n] != ':' ||
+	    !isalpha((unsigned char)u[0]))
+		return WD_E_CONFIG;
+	memcpy(src, u, n + 1);
+	src[n + 1] = '\0';
+	return WD_OK;
+}
+
+/*
+ * The activation page's CSP form-action. Chrome and Safari check the
+ * redirects of a form submission against it too, so where the activation
+ * form's answer redirects (WARDEN_REDIRECT_URL_SUCCESS, _ERROR) is listed
+ * beside 'self'.
+ */
+static enum wd_err
+form_action(struct wd_svc *s, char *err, size_t errsz)
+{
+	static const enum wd_cfgkey	 keys[] = {
+		WD_CFG_REDIRECT_URL_SUCCESS, WD_CFG_REDIRECT_URL_ERROR
+	};
+	char		 src[WD_SVC_ORIGIN], prev[WD_SVC_ORIGIN] = "";
+	const char	*u;
+	size_t		 i, len;
+
+	len = (size_t)snprintf(s->form_action, sizeof(s->form_action),
+	    "'self'");
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		u = wd_cfg_str(&s->cfg, keys[i]);
+		if (u == NULL || u[0] == '\0')
+			continue;
+		if (redirect_src(u, src) != WD_OK) {
+			ERRF("%s: must be an http(s) URL, a path beginning "
+			    "with / or an app's URL (scheme:...)",
+			    wd_cfg_name(keys[i]));
+			return WD_E_CONFIG;
+		}
+		/* two sources of at most WD_SVC_ORIGIN - 1 always fit */
+		if (src[0] != '\0' && strcmp(src, prev) != 0)
+			len += (size_t)snprintf(s->form_action + len,
+			    sizeof(s->form_action) - len, " %s", src);
+		memcpy(prev, src, sizeof(prev));
+	}
 	return WD_OK;
 }
 
@@ -198,7 +263,7 @@ wd_svc_init(struct wd_svc *s, const char *prog, char *err, size_t errsz)
 		return WD_E_CONFIG;
 	}
 	if (origins(s, err, errsz) != WD_OK || reserved(s, err, errsz) !=
-	    WD_OK)
+	    WD_OK || form_action(s, err, errsz) != WD_OK)
 		return WD_E_CONFIG;
 	s->verify_emails = wd_cfg_flag(c, WD_CFG_VERIFY_EMAILS);
 	s->mfa_issuer = wd_cfg_str(c, WD_CFG_MFA_ISSUER);

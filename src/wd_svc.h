@@ -18,6 +18,7 @@
 #define WD_SVC_MAX_LIST	WD_CFG_MAX_LIST	/* roles or custom fields */
 #define WD_SVC_MAX_ORIGINS	16	/* allowed browser origins */
 #define WD_SVC_ORIGIN		256	/* "https://host:port" and NUL */
+#define WD_SVC_FORM_ACTION	(2 * WD_SVC_ORIGIN + 16)
 
 struct wd_svc {
 	const char		*prog;		/* "warden-login" */
@@ -49,6 +50,11 @@ struct wd_svc {
 	size_t			 nproxies;
 	char			 origins[WD_SVC_MAX_ORIGINS][WD_SVC_ORIGIN];
 	size_t			 norigins;	/* the public URL's first */
+	char			 form_action[WD_SVC_FORM_ACTION];
+					/* the activation page's CSP
+					 * form-action: 'self' and where
+					 * its form's answer redirects
+					 * (WARDEN_REDIRECT_URL_*) */
 	/* the account lifecycle (issue #9) */
 	int			 verify_emails;
 	int			 has_mfa_key;

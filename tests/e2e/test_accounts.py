@@ -9,7 +9,7 @@ import time
 import uuid
 
 from smtp_sink import SmtpSink
-from test_hook import UA, get_hook
+from test_hook import UA, get_hook, run_bin
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}"
                      r"-[0-9a-f]{12}$")
@@ -592,6 +592,14 @@ def test_activation_by_email(t):
         register(s, addr2)
         tk = sink.wait_rcpt(addr2)[0]["headers"]["x-ticket"]
         form = [("Content-Type", "application/x-www-form-urlencoded")]
+        st, h, _ = s.request("GET", "/auth/activate?ticket=" + tk, [])
+        csp = [d.strip() for d in h.get("content-security-policy",
+                                        "").split(";")]
+        t.check("the page lets its form go where the answer redirects "
+                "(Chrome and Safari check a form's redirects against "
+                "form-action)", st == 200 and
+                "form-action 'self' https://app.example" in csp and
+                "default-src 'none'" in csp, (st, csp))
         st, h, _ = s.request("POST", "/auth/activate", form, "ticket=" + tk)
         t.check("the page's form activates and redirects to success URL",
                 st == 302 and h.get("location") == "https://app.example/ok",
@@ -599,6 +607,44 @@ def test_activation_by_email(t):
         st, h, _ = s.request("POST", "/auth/activate", form, "ticket=" + tk)
         t.check("spent ticket redirects to error URL", st == 302 and
                 h.get("location") == "https://app.example/fail", (st, h))
+        # the other links' forms answer a page: those URLs are the
+        # activation's, and a reset refused for a weak password keeps
+        # its ticket for another try on the same page
+        post(s, "/auth/change-password/request", {"email": addr2})
+        rs = sink.wait_rcpt(addr2, 2)
+        rtk = rs[-1]["headers"].get("x-ticket", "") if len(rs) == 2 else ""
+        st, h, page = s.request("POST", "/auth/change-password/change",
+                                form, "ticket=%s&new_password=x" % rtk)
+        t.check("a reset form with a weak password: a page, no redirect",
+                st == 400 and "location" not in h and
+                h.get("content-type", "").startswith("text/html") and
+                count(s, "SELECT count(*) FROM auth.tickets WHERE "
+                      "ticket_hash = sha256(convert_to('%s', 'UTF8'))" %
+                      rtk) == 1, (st, h, page[:200]))
+        st, h, _ = s.request("GET", "/auth/change-password/change?ticket=" +
+                             rtk, [])
+        t.check("...whose page keeps form-action to itself",
+                "form-action 'self';" in h.get("content-security-policy",
+                                               ""), h)
+        s.reconfigure(WARDEN_AUTO_ACTIVATE="false",
+                      WARDEN_SMTP_URL="smtp://127.0.0.1:%d" % sink.port,
+                      WARDEN_SMTP_SENDER="warden@example.com",
+                      WARDEN_SERVER_URL=s.url,
+                      WARDEN_REDIRECT_URL_SUCCESS="myapp://activated",
+                      WARDEN_REDIRECT_URL_ERROR="/activation-failed")
+        st, h, _ = s.request("GET", "/auth/activate?ticket=" + tk, [])
+        t.check("an app's own scheme is listed by scheme, a path is 'self'",
+                "form-action 'self' myapp:;" in h.get(
+                    "content-security-policy", ""), h)
+        for bad in ("https://app.example/x;script-src *", "app example",
+                    "https://a b/", "//app.example/ok", "1app://x"):
+            r = run_bin(s, dict(s.base_env,
+                                WARDEN_REDIRECT_URL_SUCCESS=bad), "activate")
+            t.check("WARDEN_REDIRECT_URL_SUCCESS=%r stops the binary with "
+                    "one line" % bad, r.returncode == 1 and
+                    len(r.stderr.strip().splitlines()) == 1 and
+                    "WARDEN_REDIRECT_URL_SUCCESS" in r.stderr,
+                    (r.returncode, r.stderr))
         # no SMTP server: the account is created and its mail waits in
         # the outbox (issue 9; delivery after the relay returns is
         # test_mail's)
