@@ -252,6 +252,65 @@ entry_ok(const char *e, size_t en, const char *url, size_t un)
 	return url[en] == '/' || url[en] == '?' || url[en] == '#';
 }
 
+/* 1 if the path of url (origin at o) has a dot segment ("/../", "/.",
+ * raw or %2e): browsers resolve them, so "/cb/../other" leaves the
+ * allowed path that a prefix match saw. */
+static int
+dot_segment(const char *url, size_t o, size_t un)
+{
+	size_t	 i, d;
+
+	for (i = o; i < un && url[i] != '?' && url[i] != '#'; ) {
+		if (url[i++] != '/')
+			continue;
+		for (d = 0; i < un; d++) {
+			if (url[i] == '.')
+				i++;
+			else if (i + 2 < un && url[i] == '%' &&
+			    url[i + 1] == '2' && (url[i + 2] | 0x20) == 'e')
+				i += 3;
+			else
+				break;
+		}
+		if (d > 0 && d <= 2 && (i == un || url[i] == '/' ||
+		    url[i] == '?' || url[i] == '#'))
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 if the query or fragment of url names a parameter that the redirect
+ * adds (refresh_token, mfa, ticket), plain or %-encoded: a client reading
+ * the first one would take the link's, not ours. */
+static int
+own_param(const char *url, size_t un)
+{
+	static const char *const names[] = { "refresh_token", "mfa",
+	    "ticket" };
+	char		 name[16];
+	size_t		 i, j, n;
+	unsigned int	 c;
+
+	for (i = strcspn(url, "?#"); i < un; ) {
+		i++;	/* past '?', '&' or '#' */
+		for (n = 0; i < un && url[i] != '=' && url[i] != '&' &&
+		    url[i] != '#'; i++) {
+			c = (unsigned char)url[i];
+			if (c == '%' && i + 2 < un &&
+			    sscanf(url + i + 1, "%2x", &c) == 1)
+				i += 2;
+			if (n < sizeof(name) - 1)
+				name[n++] = (char)c;
+		}
+		name[n] = '\0';
+		for (j = 0; j < sizeof(names) / sizeof(names[0]); j++)
+			if (strcmp(name, names[j]) == 0)
+				return 1;
+		i += strcspn(url + i, "&#");
+	}
+	return 0;
+}
+
 int
 wd_provider_redirect_ok(const char *list, const char *url)
 {
@@ -265,6 +324,8 @@ wd_provider_redirect_ok(const char *list, const char *url)
 		if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7f ||
 		    url[i] == '\\')
 			return 0;
+	if (dot_segment(url, origin_len(url, un), un) || own_param(url, un))
+		return 0;
 	for (c = list; *c != '\0'; c = *e == ',' ? e + 1 : e) {
 		while (*c == ' ' || *c == '\t')
 			c++;

@@ -44,8 +44,9 @@ enum wd_err	wd_provider_serve(void *ctx, struct wd_req *rq,
  * 1 if url may be redirected to: it starts with one entry of list (comma
  * separated, blanks trimmed) with the origin (scheme, host, port) equal
  * and the path a prefix ending at a '/' boundary (or the entry's path
- * ends in '/'). URLs with userinfo, backslashes, blanks or control bytes
- * never match.
+ * ends in '/'). URLs with userinfo, backslashes, blanks, control bytes,
+ * a dot segment in the path or a refresh_token, mfa or ticket parameter
+ * (the ones the redirect adds) never match.
  */
 int		wd_provider_redirect_ok(const char *list, const char *url);
 

@@ -808,7 +808,10 @@ def test_redirects_and_outage(t):
                     "http://app.test/okay", "http://app.test@evil.test/ok/",
                     "//evil.test/ok/", "javascript:alert(1)",
                     "http://localhost:3000/application",
-                    "http://app.test/ok/\\@evil.test"):
+                    "http://app.test/ok/\\@evil.test",
+                    "http://app.test/ok/../../admin",
+                    "http://app.test/ok/%2e%2e/admin",
+                    "http://app.test/ok/x?refresh_token=planted"):
             st, loc, _, _ = start(s, query="?redirect_to=" +
                                   urllib.parse.quote(bad, safe=""))
             t.check("redirect_to %s refused" % bad,

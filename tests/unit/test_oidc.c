@@ -412,6 +412,26 @@ static const struct {
 	{ "https://app.example/cb\r\nX: y", 0 },
 	{ "javascript:alert(1)//https://app.example/cb", 0 },
 	{ "", 0 },
+	/* dot segments: browsers resolve them out of the allowed path */
+	{ "https://app.example/cb/../../other", 0 },
+	{ "https://app.example/cb/..", 0 },
+	{ "https://app.example/cb/./x", 0 },
+	{ "https://app.example/cb/%2e%2E/other", 0 },
+	{ "https://app.example/cb/.%2e?x=1", 0 },
+	{ "https://app.example/cb/..#x", 0 },
+	{ "https://app.example/cb/.well-known/x", 1 },
+	{ "https://app.example/cb/.../x", 1 },
+	{ "https://app.example/cb/a..b", 1 },
+	{ "https://app.example/cb?next=/../x", 1 },
+	/* parameters the redirect adds: the first one would be the link's */
+	{ "https://app.example/cb?refresh_token=x", 0 },
+	{ "https://app.example/cb?a=1&mfa=true", 0 },
+	{ "https://app.example/cb?ticket", 0 },
+	{ "https://app.example/cb?refresh%5Ftoken=x", 0 },
+	{ "https://app.example/cb#refresh_token=x", 0 },
+	{ "https://app.example/cb?a=refresh_token&b=ticket", 1 },
+	{ "https://app.example/cb?my_ticket=1&mfa_hint=x", 1 },
+	{ "https://app.example/cb?refresh_tokens=1", 1 },
 };
 
 static const struct {
