@@ -297,8 +297,12 @@ own_param(const char *url, size_t un)
 		    url[i] != '#'; i++) {
 			c = (unsigned char)url[i];
 			if (c == '%' && i + 2 < un &&
-			    sscanf(url + i + 1, "%2x", &c) == 1)
+			    wd_hexval(url[i + 1]) >= 0 &&
+			    wd_hexval(url[i + 2]) >= 0) {
+				c = (unsigned int)(wd_hexval(url[i + 1]) * 16 +
+				    wd_hexval(url[i + 2]));
 				i += 2;
+			}
 			if (n < sizeof(name) - 1)
 				name[n++] = (char)c;
 		}
