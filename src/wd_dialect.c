@@ -405,7 +405,10 @@ hbp2_session(const struct wd_svc *s, struct wd_req *rq,
 	if (active && !in->cookie)
 		json_object_object_add(r, "refresh_token",
 		    json_object_new_string(o->refresh));
-	if (active)	/* HBP: a body token clears the cookie */
+	/* HBP: a body token clears the cookie; but not a GET's (a refresh
+	 * by ?refresh_token=): a cross-site link to one, with a token of
+	 * the linker's own, would otherwise sign the victim out */
+	if (active && (in->cookie || strcmp(rq->method, "GET") != 0))
 		rt_cookie(s, in, &h, in->cookie ? o->refresh : "");
 	send_json(rq, 200, r, &h);
 	json_object_put(r);

@@ -267,6 +267,17 @@ def test_refresh_rotation_and_reuse(t):
     t.check("refresh from cookie: new cookie, no body token", st == 200 and
             "refresh_token=" in h2.get("set-cookie", "") and
             "refresh_token" not in r3, (st, h2, r3))
+    # a cross-site link to a refresh by query, with the linker's own
+    # token, arrives with the victim's cookie: it must not clear it
+    _, _, other = login(s, addr)
+    ck2 = h2["set-cookie"].split(";")[0]
+    st, h3, r4 = get(s, "/auth/token/refresh?refresh_token=" +
+                     other["refresh_token"], [("Cookie", ck2)])
+    t.check("refresh by query beside a cookie: the cookie is left alone",
+            st == 200 and "set-cookie" not in h3 and "refresh_token" in r4,
+            (st, h3))
+    st, _, _ = get(s, "/auth/token/refresh", [("Cookie", ck2)])
+    t.check("...and still refreshes", st == 200, st)
 
 
 def test_reuse_with_odd_user_agent_keeps_service_up(t):
