@@ -17,6 +17,8 @@ CFLAGS	+= -std=c11 -D_DEFAULT_SOURCE -MMD -MP \
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDFLAGS	+= -Wl,--as-needed
+# full RELRO: the GOT is read-only once the binary has started
+LDFLAGS	+= -Wl,-z,relro,-z,now
 # -pthread: the revocation feed runs in its own thread (src/wd_revoke.c)
 CFLAGS	+= -pthread
 LDLIBS	+= $(PKG_LIBS) -pthread

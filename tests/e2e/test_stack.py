@@ -86,6 +86,29 @@ def test_binaries_environment(t):
             "nothing else", seen and not bad, bad)
 
 
+def test_binaries_hardened(t):
+    """Every binary is a PIE with full RELRO (the GOT read-only once
+    started: -z relro -z now) and a non-executable stack."""
+    s = t.s
+    bindir = os.path.join(s.run, "bin")
+    bad = []
+    elves = [b for b in sorted(os.listdir(bindir))
+             if open(os.path.join(bindir, b), "rb").read(4) == b"\x7fELF"]
+    for b in elves:
+        r = subprocess.run(["readelf", "-W", "-h", "-l", "-d",
+                            os.path.join(bindir, b)],
+                           capture_output=True, text=True)
+        out = r.stdout
+        flags = [l for l in out.splitlines() if "(FLAGS" in l]
+        if (r.returncode != 0 or "DYN (" not in out or
+                "GNU_RELRO" not in out or
+                not any("NOW" in l for l in flags) or
+                not re.search(r"GNU_STACK .* RW  ", out)):
+            bad.append(b)
+    t.check("every binary: PIE, full RELRO, no executable stack",
+            len(elves) > 10 and not bad, (elves, bad))
+
+
 def test_bad_configuration_stops_start(t):
     """A setting one binary refuses (a public key cannot sign, so every
     account binary refuses it; the webhook alone would take it) stops the
