@@ -283,8 +283,12 @@ def lighttpd(rows):
                 "# by %s as a FastCGI authorizer (the pool above: the mode "
                 "belongs to the" % r.binary,
                 "# route); lighttpd serves the file only after a 200.",
+                "# Files for a token, maybe a cookie's: no shared cache "
+                "may keep them.",
                 '$HTTP["url"] =^ "%s" {' % r.route,
-                '\tserver.document-root = "@RUN@"']
+                '\tserver.document-root = "@RUN@"',
+                '\tsetenv.set-response-header = ( "Cache-Control" => '
+                '"private, no-store" )']
         out += lighttpd_server([r], ps, "\t") + ["}"]
     return "\n".join(out) + "\n"
 
@@ -494,6 +498,10 @@ def nginx_locations(rows):
                 "\t\tlocation ^~ %s {" % r.route,
                 "\t\t\troot @RUN@;",
                 "\t\t\tauth_request /_warden_authz_%s;" % r.binary,
+                "\t\t\t# files for a token, maybe a cookie's: no "
+                "shared cache",
+                "\t\t\tadd_header Cache-Control \"private, no-store\" "
+                "always;",
                 "\t\t\t# never list the directory",
                 "\t\t\tautoindex off;",
                 "\t\t}"]

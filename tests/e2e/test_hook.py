@@ -451,6 +451,8 @@ def test_authorizer_private_files(t):
                          [("Cookie", "access_token=" + tok)])
     t.check("private with cookie: the file", st == 200 and
             b == b"private bytes\n", (st, b))
+    t.check("...kept by no shared cache (the token may be a cookie)",
+            h.get("cache-control") == "private, no-store", h)
     st, h, b = s.request("GET", "/private/report.txt",
                          [("Authorization", "Bearer " + tok + "x")])
     t.check("private with bad token: 401", st == 401, (st, b))

@@ -605,6 +605,8 @@ def test_nginx_spawn_fcgi(t):
                                 [("Cookie", "access_token=" + tok)])
         t.check("private with cookie: the file", st == 200 and
                 b == b"private bytes via nginx\n", (st, b))
+        t.check("...kept by no shared cache (the token may be a cookie)",
+                h.get("cache-control") == "private, no-store", h)
         st, h, b = view.request("GET", url, [])
         t.check("private without credentials: 401", st == 401, (st, b))
         st, h, b = view.request("GET", url, [("Cookie", "theme=dark")])
