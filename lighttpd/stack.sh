@@ -473,6 +473,8 @@ stop_pid() {
 mail_files() {
 	$AS mkdir -p "$RUN/bin" "$RUN/mail" "$RUN/templates"
 	$AS chmod 755 "$RUN/bin" "$RUN/templates"
+	# mails carry tickets: for the stack's user alone
+	$AS chmod 700 "$RUN/mail"
 	for f in "$REPO"/templates/*.txt; do
 		[ -f "$RUN/templates/${f##*/}" ] ||
 			put_file "$RUN/templates/${f##*/}" 644 <"$f"

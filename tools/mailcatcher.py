@@ -41,7 +41,7 @@ class Store:
         self.lock = threading.Lock()
         self.n = 0
         if directory:
-            os.makedirs(directory, exist_ok=True)
+            os.makedirs(directory, mode=0o700, exist_ok=True)
             for f in os.listdir(directory):
                 m = re.fullmatch(r"(\d+)\.eml", f)
                 if m:
@@ -54,7 +54,10 @@ class Store:
             if self.dir:
                 # write then rename: a reader never sees half a message
                 tmp = os.path.join(self.dir, ".%d.tmp" % n)
-                with open(tmp, "wb") as f:
+                # mails carry tickets: for the stack's user alone
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                             0o600)
+                with os.fdopen(fd, "wb") as f:
                     f.write(data)
                 os.rename(tmp, os.path.join(self.dir, "%d.eml" % n))
             if self.keep:

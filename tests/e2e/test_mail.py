@@ -121,6 +121,11 @@ def test_catcher_stores_activation_mail(t):
             re.fullmatch(r"<outbox\.%s\.\d+@localhost>" % oid,
                          h.get("message-id", "")), (oid, h))
     raw = m["raw"]
+    modes = (os.stat(os.path.join(s.run, "mail")).st_mode & 0o777,
+             os.stat(m["file"]).st_mode & 0o777)
+    t.check("run/mail is 0700 and each mail 0600: tickets are not for "
+            "every local user", modes == (0o700, 0o600), [oct(x) for x in
+                                                          modes])
     t.check("stored unaltered: CRLF line ends, no bare LF",
             raw.count(b"\n") == raw.count(b"\r\n") and
             raw.endswith(b"\r\n"), raw[-40:])
