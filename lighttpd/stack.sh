@@ -134,8 +134,8 @@ start_pg() {
 	# chown -R changes links themselves, never what they point at
 	[ "$(id -u)" = 0 ] && chown -R "$SVC:$SVC" "$RUN"
 	$AS mkdir -p "$RUN/log" "$RUN/sock" "$RUN/www" "$RUN/private" \
-		"$RUN/storage"
-	$AS chmod 700 "$RUN/sock"
+		"$RUN/storage" "$RUN/upload"
+	$AS chmod 700 "$RUN/sock" "$RUN/upload"
 	if [ ! -f "$RUN/pg/PG_VERSION" ]; then
 		$AS sh -c '"$1" -D "$2" -U warden --auth=peer -E UTF8 >"$3" 2>&1' \
 			sh "$PGBIN/initdb" "$RUN/pg" "$RUN/log/initdb.log" ||

@@ -34,7 +34,7 @@ build/npm).
      of the storage processes, then downloaded back: status, length,
      ETag, every byte (each MiB carries its index), and the size of the
      object in s3rver's directory are checked. Needs 2 x HUGE_SIZE + 1
-     GiB free where lighttpd's temp files (server.upload-dirs, /var/tmp)
+     GiB free where lighttpd's temp files (server.upload-dirs, run/upload)
      and s3rver's directory (/tmp) share a filesystem: lighttpd spools
      the body and frees it as the binary takes it, s3rver holds the
      parts and the object it assembles from them, then lighttpd spools

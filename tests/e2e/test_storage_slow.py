@@ -4,6 +4,8 @@ ranged, anonymous on public/) stay open while ordinary uploads, downloads
 and listings must each answer within a second. slow_clients() is also run
 against s3rver (test_storage_s3.py) and behind nginx (test_nginx.py).
 Every wait is bounded and every socket is closed at the end."""
+import glob
+import os
 import socket
 import time
 import uuid
@@ -121,3 +123,30 @@ def slow_clients(t, s, label):
 
 def test_slow_clients_fs(t):
     slow_clients(t, t.s, "fs")
+
+
+def test_upload_spools_in_run_dir(t):
+    """lighttpd spools a held upload in run/upload (0700, the service
+    user's), not the shared /var/tmp: a body anyone may send before
+    storage checks who sent it fills no directory other users share."""
+    s = t.s
+    up = os.path.join(s.run, "upload")
+    t.check("run/upload is 0700", os.path.isdir(up) and
+            os.stat(up).st_mode & 0o777 == 0o700, up)
+    before = set(glob.glob("/var/tmp/lighttpd-upload-*"))
+    head = ("POST /storage/o/user/%s/spooled HTTP/1.1\r\n"
+            "Host: 127.0.0.1:%d\r\nContent-Type: application/octet-stream"
+            "\r\nContent-Length: %d\r\n\r\n" % (uuid.uuid4(), s.port,
+                                               SIZE)).encode()
+    c = _open(s.port, head, b"x" * (SIZE // 4))
+    try:
+        spooled = []
+        end = time.monotonic() + 10
+        while time.monotonic() < end and not spooled:
+            spooled = glob.glob(os.path.join(up, "lighttpd-upload-*"))
+            time.sleep(0.1)
+        t.check("a held upload spools in run/upload", spooled, up)
+        t.check("...and not in /var/tmp", set(glob.glob(
+            "/var/tmp/lighttpd-upload-*")) <= before)
+    finally:
+        c.close()
