@@ -33,7 +33,9 @@ TABLE = os.path.join(HERE, "routes")
 NGINX_IN = os.path.join(HERE, "nginx.conf.in")
 NGINX_OUT = os.path.join(HERE, "nginx.conf.example")
 
-FLAGS = ("sendfile", "authorizer")
+FLAGS = ("sendfile", "authorizer", "largebody")
+# a "largebody" route's request body cap: src/wd_limits.h WD_MAX_BODY
+LARGE_BODY_MIB = 8
 # Given to every binary besides WARDEN_CONFIG. GnuTLS reaches the
 # binaries only as a dependency of libldap (libpq) and librtmp (libcurl),
 # for LDAP service lookups and rtmp:// URLs that Warden never uses (its
@@ -275,6 +277,17 @@ def lighttpd(rows):
         out += [condition(bl, k) + " {"] + lighttpd_server(b, ps, "\t") + \
             ["}"]
     for r in rows:
+        if "largebody" not in r.flags:
+            continue
+        out += ["",
+                "# %s takes a body of up to %d MiB (the webhook's POST "
+                "mode: Hasura" % (r.route, LARGE_BODY_MIB),
+                "# forwards the client's whole GraphQL request), not the "
+                "server's cap.",
+                '$HTTP["url"] =^ "%s" {' % r.route,
+                "\tserver.max-request-size = %d" % (LARGE_BODY_MIB * 1024),
+                "}"]
+    for r in rows:
         if not r.authorizer:
             continue
         out += ["",
@@ -486,8 +499,12 @@ def nginx_locations(rows):
             continue
         if not r.authorizer:
             out += ["\t\tlocation ^~ %s {" % r.route,
-                    "\t\t\tfastcgi_pass unix:@RUN@/fcgi/%s.sock;" % r.binary,
-                    "\t\t}"]
+                    "\t\t\tfastcgi_pass unix:@RUN@/fcgi/%s.sock;" % r.binary]
+            if "largebody" in r.flags:
+                out += ["\t\t\t# the webhook's POST mode: the client's "
+                        "whole GraphQL request",
+                        "\t\t\tclient_max_body_size %dm;" % LARGE_BODY_MIB]
+            out += ["\t\t}"]
             continue
         resp = [o for o in p.rows if not o.authorizer]
         if not resp:

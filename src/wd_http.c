@@ -43,6 +43,12 @@ accept_one(struct wd_req *rq)
 
 	if (FCGX_Accept_r(&rq->f) < 0)
 		return WD_E_INTERNAL;
+	/* a large body (the webhook's) is not kept while the process
+	 * waits: its pages go back */
+	if (rq->body.cap > WD_KEEP_BODY) {
+		wd_buf_cleanup(&rq->body);
+		wd_buf_init(&rq->body, WD_MAX_BODY);
+	}
 	wd_buf_reset(&rq->body);
 	wd_buf_reset(&rq->out);
 	rq->responded = 0;

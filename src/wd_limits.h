@@ -6,9 +6,14 @@
 #ifndef WD_LIMITS_H
 #define WD_LIMITS_H
 
-/* POST /hook body: Hasura sends the client's headers plus the GraphQL
- * request; 64 KiB holds a large query, anything bigger is not Hasura. */
-#define WD_MAX_BODY		(64 * 1024)
+/* POST /hook body: Hasura sends the client's headers plus the client's
+ * whole GraphQL request, variables included (a bulk insert, a file as
+ * base64): refusing one refuses that request (Hasura answers 500). 8 MiB,
+ * the route's cap in lighttpd/routes ("largebody"); held only while the
+ * request lasts (wd_http gives a larger buffer back). */
+#define WD_MAX_BODY		(8 * 1024 * 1024)
+/* what wd_http keeps of its body buffer between requests */
+#define WD_KEEP_BODY		(64 * 1024)
 
 /* A JWT: Hasura claims plus custom fields stay well under 2 KiB; 8 KiB is
  * also lighttpd's default request-field limit, so a longer one could not

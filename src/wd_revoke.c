@@ -122,20 +122,27 @@ set_has(const struct wd_revoke_ent *tab, size_t cap, const char *sid)
 	return 0;
 }
 
-/* "<uuid> <epoch>" from the trigger (and the initial load). */
+/*
+ * "<uuid> <epoch>" from the trigger (and the initial load). NOTIFY takes
+ * no privilege: any role that may connect can send one. So the sid must
+ * be a uuid, and an entry lasts at most WD_REVOKE_MAX_SECS, what the
+ * longest token (WARDEN_JWT_EXPIRES_IN 1440, allowed_skew 3600) can
+ * need: forged entries cannot pile up for ever.
+ */
 static int
 parse_payload(const char *p, char *sid, int64_t *exp)
 {
 	uint64_t	 e;
 	const char	*sp = strchr(p, ' ');
+	int64_t		 most = (int64_t)time(NULL) + WD_REVOKE_MAX_SECS;
 
-	if (sp == NULL || sp - p != WD_UUID_LEN)
+	if (sp == NULL || sp - p != WD_UUID_LEN || !wd_is_uuid(p, WD_UUID_LEN))
 		return 0;
 	memcpy(sid, p, WD_UUID_LEN);
 	sid[WD_UUID_LEN] = '\0';
 	if (wd_parse_u64(sp + 1, strlen(sp + 1), INT64_MAX, &e) != WD_OK)
 		return 0;
-	*exp = (int64_t)e;
+	*exp = (int64_t)e < most ? (int64_t)e : most;
 	return 1;
 }
 

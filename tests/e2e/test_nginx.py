@@ -537,12 +537,18 @@ def test_nginx_spawn_fcgi(t):
         st, h, b = view.request("POST", "/hook", post, json.dumps(
             {"headers": {"Authorization": "Bearer nope"}, "request": None}))
         t.check("POST /hook bad token: 401", st == 401, (st, b))
+        st, h, b = view.request("POST", "/hook", post, json.dumps(
+            {"headers": {"Authorization": "Bearer " + tok},
+             "request": {"query": "m", "variables": {
+                 "b": "x" * (6 * 1024 * 1024)}}}))
+        t.check("POST /hook with a 6 MiB GraphQL request: 200", st == 200 and
+                json.loads(b).get("X-Hasura-User-Id") == uid, (st, b[:200]))
         try:
             st, h, b = view.request("POST", "/hook", post,
-                                    b"{" + b" " * (200 * 1024 - 2) + b"}")
+                                    b"{" + b" " * (9 * 1024 * 1024) + b"}")
         except OSError as e:
             st, b = None, repr(e)
-        t.check("POST /hook 200 KiB body: 413", st == 413, (st, b[:200]))
+        t.check("POST /hook 9 MiB body: 413", st == 413, (st, b[:200]))
         st, h, b = view.request("GET", "/hook/x", hdrs)
         t.check("GET /hook/x: not the hook", st == 404, (st, b))
 

@@ -11,7 +11,7 @@ import uuid
 from test_accounts import (action, claims, count, email, get, hook_status,
                            login, post, register, wait_hook)
 from stack import early_in
-from test_hook import get_hook, run_bin
+from test_hook import get_hook, payload, run_bin
 
 
 def req(s, method, path, body=None, headers=(), source=None, typed=True):
@@ -614,6 +614,25 @@ def test_expired_revocations_pruned(t):
     t.check("prune: the expired entry is gone, with its family's token",
             n0 == 1 and gone == 0 and tok == 0, (n0, gone, tok))
     t.check("prune: the live entry stays", kept == 1, kept)
+
+
+def test_forged_notification_not_taken_blindly(t):
+    """NOTIFY takes no privilege: any role that may connect can send
+    warden_revoked. The webhook takes only a uuid sid from it (and keeps
+    an entry at most two days, which no test can wait for)."""
+    s = t.s
+    odd = "z" * 8 + "-zzzz-zzzz-zzzz-" + "z" * 12
+    real = str(uuid.uuid4())
+    tok_odd = s.mint(payload(sid=odd))
+    tok_real = s.mint(payload(sid=real))
+    t.check("tokens of both sids pass before", hook_status(s, tok_odd) ==
+            200 and hook_status(s, tok_real) == 200)
+    s.psql("NOTIFY warden_revoked, '%s 4102444800'; NOTIFY warden_revoked, "
+           "'%s 4102444800'" % (odd, real))
+    t.check("a notified uuid sid is refused within 1 s",
+            wait_hook(s, tok_real, 401))
+    t.check("...one that is not a uuid is not taken",
+            hook_status(s, tok_odd) == 200)
 
 
 def test_revocation_outlives_the_previous_keys_skew(t):
