@@ -27,7 +27,7 @@ main(void)
 		fprintf(stderr, "warden-healthz: %s\n", err);
 		goto out;
 	}
-	rv = wd_http_serve("warden-healthz", routes, 1, &db);
+	rv = wd_http_serve("warden-healthz", routes, 1, &db, NULL);
 out:
 	wd_db_cleanup(&db);
 	wd_cfg_cleanup(&cfg);

@@ -40,7 +40,7 @@ main(void)
 	h.revoked = wd_revoke_check;
 	h.revoked_arg = &rvk;
 	h.max_age = wd_cfg_int(&cfg, WD_CFG_HOOK_MAX_AGE);
-	rv = wd_http_serve("warden-hook", routes, 1, &h);
+	rv = wd_http_serve("warden-hook", routes, 1, &h, NULL);
 	err[0] = '\0';
 out:
 	if (err[0] != '\0')

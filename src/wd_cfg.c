@@ -99,7 +99,7 @@ static const struct cfgdef defs[] = {
 	[WD_CFG_S3_SECRET_ACCESS_KEY] = { "WARDEN_S3_SECRET_ACCESS_KEY",
 	    WD_CFGT_SECRET, 0, VMAX, NULL, STORE, 0 },
 	[WD_CFG_SERVER_URL] = { "WARDEN_SERVER_URL", WD_CFGT_STR,
-	    0, VMAX, NULL, ACCT, 0 },
+	    0, VMAX, NULL, ACCT | STORE, 0 },
 	[WD_CFG_REDIRECT_URL_SUCCESS] = { "WARDEN_REDIRECT_URL_SUCCESS",
 	    WD_CFGT_STR, 0, VMAX, NULL, ACCT, 0 },
 	[WD_CFG_REDIRECT_URL_ERROR] = { "WARDEN_REDIRECT_URL_ERROR",
@@ -114,7 +114,7 @@ static const struct cfgdef defs[] = {
 	[WD_CFG_SMTP_STARTTLS] = { "WARDEN_SMTP_STARTTLS", WD_CFGT_BOOL,
 	    0, 1, "false", MAILER, 0 },
 	[WD_CFG_URL] = { "WARDEN_URL", WD_CFGT_STR,
-	    0, VMAX, NULL, ACCT, 0 },
+	    0, VMAX, NULL, ACCT | STORE, 0 },
 	/* failed sign-ins per (account, address) per 15 minutes: never more
 	 * than 10, whatever the configuration (API.md §5.1) */
 	[WD_CFG_LOGIN_MAX_FAILURES] = { "WARDEN_LOGIN_MAX_FAILURES",
@@ -125,9 +125,9 @@ static const struct cfgdef defs[] = {
 	/* CIDR list; checked by wd_svc (wd_addr) */
 	[WD_CFG_TRUSTED_PROXIES] = { "WARDEN_TRUSTED_PROXIES", WD_CFGT_STR,
 	    0, VMAX, "", ACCT, 0 },
-	/* origins besides WARDEN_SERVER_URL's; checked by wd_svc */
+	/* origins besides WARDEN_SERVER_URL's; checked by wd_cors */
 	[WD_CFG_ALLOWED_ORIGINS] = { "WARDEN_ALLOWED_ORIGINS", WD_CFGT_STR,
-	    0, VMAX, "", ACCT, 0 },
+	    0, VMAX, "", ACCT | STORE, 0 },
 	/* seconds a rotated refresh token still answers (GoTrue) */
 	[WD_CFG_REFRESH_REUSE_INTERVAL] = { "WARDEN_REFRESH_REUSE_INTERVAL",
 	    WD_CFGT_INT, 0, 300, "10", ACCT, 0 },

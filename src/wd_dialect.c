@@ -337,7 +337,7 @@ hbp2_parse(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 	 * configured origins may use (or plant) the session cookie */
 	h = wd_http_param(rq, "HTTP_ORIGIN");
 	if (h != NULL && uses_cookie(op, in) &&
-	    !wd_svc_origin_ok(s, h, strlen(h)))
+	    !wd_cors_allowed(&s->cors, h, strlen(h)))
 		return WD_E_ORIGIN;
 	return WD_OK;
 }

@@ -64,7 +64,34 @@ accept_one(struct wd_req *rq)
 	rq->query = q == NULL ? "" : q + 1;
 	role = wd_http_param(rq, "FCGI_ROLE");
 	rq->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
+	rq->origin = wd_http_param(rq, "HTTP_ORIGIN");
+	if (rq->origin != NULL && !wd_cors_allowed(rq->cors, rq->origin,
+	    strlen(rq->origin)))
+		rq->origin = NULL;
 	return WD_OK;
+}
+
+/*
+ * A CORS preflight of an allowed origin: what the browser may send. The
+ * request headers are those of Warden's clients (nhost-js-sdk sends
+ * Authorization and Content-Type; storage reads take Range and the
+ * conditional ones).
+ */
+static void
+preflight(struct wd_req *rq)
+{
+	struct wd_hdrs	 h;
+
+	wd_hdrs_init(&h);
+	wd_hdrs_add(&h, "Access-Control-Allow-Methods",
+	    "GET, HEAD, POST, PUT, DELETE");
+	wd_hdrs_add(&h, "Access-Control-Allow-Headers", "Authorization, "
+	    "Content-Type, Range, If-Match, If-None-Match, "
+	    "If-Modified-Since, If-Range");
+	wd_hdrs_add(&h, "Access-Control-Max-Age", "600");
+	wd_hdrs_add(&h, "Vary", "Access-Control-Request-Method, "
+	    "Access-Control-Request-Headers");
+	wd_http_send(rq, 204, &h, NULL, NULL, 0);
 }
 
 /* 1 if method is a word of the space-separated list ms. */
@@ -141,19 +168,25 @@ finish(struct wd_req *rq)
 
 int
 wd_http_serve(const char *prog, const struct wd_route *routes, size_t n,
-    void *ctx)
+    void *ctx, const struct wd_cors *cors)
 {
 	struct wd_req	 rq;
-	enum wd_err	 rc;
+	enum wd_err	 rc = WD_OK;
 
 	if (init(&rq) != WD_OK) {
 		fprintf(stderr, "%s: cannot initialise FastCGI\n", prog);
 		return 1;
 	}
+	rq.cors = cors;
 	while (accept_one(&rq) == WD_OK) {
 		/* modules below (wd_db) log with the request */
 		wd_log_bind(rq.f.err);
-		rc = dispatch(routes, n, ctx, &rq);
+		if (rq.origin != NULL && strcmp(rq.method, "OPTIONS") == 0 &&
+		    wd_http_param(&rq, "HTTP_ACCESS_CONTROL_REQUEST_METHOD") !=
+		    NULL)
+			preflight(&rq);
+		else
+			rc = dispatch(routes, n, ctx, &rq);
 		if (!rq.responded) {
 			/* no route or method (404, 405) for a check: a
 			 * refusal the server can pass on */
@@ -269,6 +302,26 @@ hdrs_refused(struct wd_req *rq, const struct wd_hdrs *h)
 	return 1;
 }
 
+/* The CORS lines of an answer (wd_http_serve): an answer that differs
+ * by Origin says so, for caches; an allowed one may read it. */
+static void
+cors_headers(struct wd_req *rq)
+{
+	char	 hdr[64 + WD_CORS_ORIGIN];
+
+	if (rq->cors == NULL)
+		return;
+	FCGX_PutS("Vary: Origin\r\n", rq->f.out);
+	if (rq->origin == NULL)
+		return;
+	snprintf(hdr, sizeof(hdr), "Access-Control-Allow-Origin: %s\r\n",
+	    rq->origin);
+	FCGX_PutS(hdr, rq->f.out);
+	FCGX_PutS("Access-Control-Allow-Credentials: true\r\n"
+	    "Access-Control-Expose-Headers: ETag, Content-Range, "
+	    "Content-Disposition, Accept-Ranges, Retry-After\r\n", rq->f.out);
+}
+
 void
 wd_http_send(struct wd_req *rq, int status, const struct wd_hdrs *extra,
     const char *ctype, const char *body, size_t len)
@@ -295,6 +348,7 @@ wd_http_send(struct wd_req *rq, int status, const struct wd_hdrs *extra,
 	}
 	if (extra == NULL || !extra->cache)
 		FCGX_PutS("Cache-Control: no-store\r\n", rq->f.out);
+	cors_headers(rq);
 	if (extra != NULL)
 		FCGX_PutStr(extra->p, (int)extra->len, rq->f.out);
 	FCGX_PutS("\r\n", rq->f.out);
@@ -429,6 +483,7 @@ wd_http_head(struct wd_req *rq, int status, const struct wd_hdrs *hdrs)
 	FCGX_PutS(line, rq->f.out);
 	if (hdrs != NULL)
 		FCGX_PutStr(hdrs->p, (int)hdrs->len, rq->f.out);
+	cors_headers(rq);
 	FCGX_PutS("\r\n", rq->f.out);
 }
 

@@ -11,6 +11,7 @@
 #include <fcgiapp.h>
 
 #include "wd_buf.h"
+#include "wd_cors.h"
 #include "wd_err.h"
 #include "wd_log.h"
 
@@ -26,6 +27,10 @@ struct wd_req {
 	struct wd_buf	 body;		/* request body once read */
 	struct wd_buf	 out;		/* scratch for the response body */
 	int		 responded;
+	const struct wd_cors *cors;	/* the binary's allowed origins, or
+					 * NULL: no CORS (wd_http_serve) */
+	const char	*origin;	/* Origin when one of those; else
+					 * NULL */
 };
 
 /* A CGI/FastCGI parameter (e.g. "HTTP_AUTHORIZATION") or NULL;
@@ -134,9 +139,17 @@ struct wd_route {
  * answer its error if it sent nothing, finish, clean up. Returns the
  * process exit status: 0 when the listening socket goes away, 1 when
  * FastCGI cannot start (with one line on stderr naming prog).
+ *
+ * cors (borrowed, may be NULL) makes the binary answer browsers of those
+ * origins across sites: a preflight (OPTIONS with Origin and
+ * Access-Control-Request-Method) is answered 204 before any route, and
+ * every answer to such an origin carries Access-Control-Allow-Origin
+ * (that origin, never "*") with credentials; every answer says Vary:
+ * Origin. Another origin is answered no CORS header (the browser then
+ * keeps the answer from the page).
  */
 int		wd_http_serve(const char *prog, const struct wd_route *routes,
-		    size_t n, void *ctx);
+		    size_t n, void *ctx, const struct wd_cors *cors);
 
 /* Logs one line for this request to the FastCGI error stream. */
 #define wd_http_log(rq, lvl, mod, ...) \

@@ -1646,6 +1646,7 @@ wd_storage_init(struct wd_storage *s, char *err, size_t errsz)
 	    wd_rules_load(wd_cfg_str(c, WD_CFG_STORAGE_RULES), &s->own_rules,
 	    err, errsz) != WD_OK ||
 	    wd_store_init(&s->own_store, c, err, errsz) != WD_OK ||
+	    wd_cors_init(&s->cors, c, err, errsz) != WD_OK ||
 	    wd_revoke_init(&s->rvk, wd_cfg_str(c, WD_CFG_DATABASE_URL), err,
 	    errsz) != WD_OK)
 		return WD_E_CONFIG;

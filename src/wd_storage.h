@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "wd_cfg.h"
+#include "wd_cors.h"
 #include "wd_db.h"
 #include "wd_http.h"
 #include "wd_jwt.h"
@@ -40,6 +41,8 @@ struct wd_storage {
 	/* tokens verified before: a client sends the same one with every
 	 * request (wd_jwt_verify_cached) */
 	struct wd_jwt_cache	 tokens;
+	struct wd_cors		 cors;		/* browser origins allowed to
+						 * read answers (wd_http) */
 	/* what a request sees (tests may point these elsewhere) */
 	const struct wd_jwt_key	*key;		/* borrowed */
 	const char		*cookie_name;	/* "" or NULL: no cookie */

@@ -74,7 +74,7 @@ wd_storage_main(int argc, char *argv[])
 		rv = gc(&s, argc, argv);
 	else
 		rv = wd_http_serve("warden-storage", routes,
-		    sizeof(routes) / sizeof(routes[0]), &s);
+		    sizeof(routes) / sizeof(routes[0]), &s, &s.cors);
 	wd_storage_cleanup(&s);
 	curl_global_cleanup();
 	return rv;

@@ -56,44 +56,6 @@ wd_svc_role_ok(const struct wd_svc *s, const char *role)
 }
 
 /*
- * The origin of url ("scheme://host[:port]", lower-case, default port
- * dropped) into out; WD_E_CONFIG when url is not http(s) or the origin
- * does not fit. A path is cut off for a URL, refused for an origin.
- */
-static enum wd_err
-origin_of(const char *url, size_t len, int path_ok, char *out)
-{
-	const char	*h, *e;
-	size_t		 i, n;
-
-	if (len > 8 && strncasecmp(url, "https://", 8) == 0)
-		h = url + 8;
-	else if (len > 7 && strncasecmp(url, "http://", 7) == 0)
-		h = url + 7;
-	else
-		return WD_E_CONFIG;
-	for (e = h; e < url + len && *e != '/' && *e != '?' && *e != '#';
-	    e++)
-		if ((unsigned char)*e <= ' ' || *e == '@' || *e == '\\')
-			return WD_E_CONFIG;
-	if (e == h || (e < url + len && !path_ok &&
-	    !(e + 1 == url + len && *e == '/')))
-		return WD_E_CONFIG;
-	n = (size_t)(e - url);
-	if (n >= WD_SVC_ORIGIN)
-		return WD_E_CONFIG;
-	for (i = 0; i < n; i++)
-		out[i] = (char)tolower((unsigned char)url[i]);
-	out[n] = '\0';
-	/* what browsers send: no default port */
-	if (n > 4 && strcmp(out + n - 4, ":443") == 0 && out[4] == 's')
-		out[n - 4] = '\0';
-	else if (n > 3 && strcmp(out + n - 3, ":80") == 0 && out[4] == ':')
-		out[n - 3] = '\0';
-	return WD_OK;
-}
-
-/*
  * The CSP source a redirect URL needs (src, "" for a path, which 'self'
  * covers): an http(s) URL's origin, an app's own scheme ("myapp://done")
  * by that scheme. WD_E_CONFIG for anything else, or for a character that
@@ -109,10 +71,10 @@ redirect_src(const char *u, char *src)
 		return WD_E_CONFIG;
 	if (u[0] == '/' && u[1] != '/')
 		return WD_OK;
-	if (origin_of(u, strlen(u), 1, src) == WD_OK)
+	if (wd_cors_origin_of(u, strlen(u), 1, src) == WD_OK)
 		return WD_OK;
 	n = strspn(u, "abcdefghijklmnopqrstuvwxyz0123456789+.-");
-	if (n == 0 || n + 2 > WD_SVC_ORIGIN || u[n] != ':' ||
+	if (n == 0 || n + 2 > WD_CORS_ORIGIN || u[n] != ':' ||
 	    !isalpha((unsigned char)u[0]))
 		return WD_E_CONFIG;
 	memcpy(src, u, n + 1);
@@ -132,7 +94,7 @@ form_action(struct wd_svc *s, char *err, size_t errsz)
 	static const enum wd_cfgkey	 keys[] = {
 		WD_CFG_REDIRECT_URL_SUCCESS, WD_CFG_REDIRECT_URL_ERROR
 	};
-	char		 src[WD_SVC_ORIGIN], prev[WD_SVC_ORIGIN] = "";
+	char		 src[WD_CORS_ORIGIN], prev[WD_CORS_ORIGIN] = "";
 	const char	*u;
 	size_t		 i, len;
 
@@ -148,63 +110,13 @@ form_action(struct wd_svc *s, char *err, size_t errsz)
 			    wd_cfg_name(keys[i]));
 			return WD_E_CONFIG;
 		}
-		/* two sources of at most WD_SVC_ORIGIN - 1 always fit */
+		/* two sources of at most WD_CORS_ORIGIN - 1 always fit */
 		if (src[0] != '\0' && strcmp(src, prev) != 0)
 			len += (size_t)snprintf(s->form_action + len,
 			    sizeof(s->form_action) - len, " %s", src);
 		memcpy(prev, src, sizeof(prev));
 	}
 	return WD_OK;
-}
-
-/* The public URL's origin first, then WARDEN_ALLOWED_ORIGINS. */
-static enum wd_err
-origins(struct wd_svc *s, char *err, size_t errsz)
-{
-	const char	*u = wd_cfg_str(&s->cfg, WD_CFG_SERVER_URL), *p, *e;
-	size_t		 len;
-
-	if (u == NULL || u[0] == '\0')
-		u = wd_cfg_str(&s->cfg, WD_CFG_URL);
-	if (u != NULL && u[0] != '\0' &&
-	    origin_of(u, strlen(u), 1, s->origins[s->norigins++]) != WD_OK) {
-		ERRF("WARDEN_SERVER_URL: not an http(s) URL");
-		return WD_E_CONFIG;
-	}
-	p = wd_cfg_str(&s->cfg, WD_CFG_ALLOWED_ORIGINS);
-	for (; p != NULL && *p != '\0'; p = *e == ',' ? e + 1 : e) {
-		while (*p == ' ')
-			p++;
-		e = p;
-		while (*e != '\0' && *e != ',')
-			e++;
-		len = (size_t)(e - p);
-		while (len > 0 && p[len - 1] == ' ')
-			len--;
-		if (len == 0)
-			continue;
-		if (s->norigins >= WD_SVC_MAX_ORIGINS ||
-		    origin_of(p, len, 0, s->origins[s->norigins]) != WD_OK) {
-			ERRF("WARDEN_ALLOWED_ORIGINS: entries must be origins "
-			    "like https://app.example.com (at most %d)",
-			    WD_SVC_MAX_ORIGINS - 1);
-			return WD_E_CONFIG;
-		}
-		s->norigins++;
-	}
-	return WD_OK;
-}
-
-int
-wd_svc_origin_ok(const struct wd_svc *s, const char *o, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < s->norigins; i++)
-		if (strlen(s->origins[i]) == len &&
-		    memcmp(s->origins[i], o, len) == 0)
-			return 1;
-	return 0;
 }
 
 /* Secure cookies: as configured, else whenever the public URL is https
@@ -262,8 +174,9 @@ wd_svc_init(struct wd_svc *s, const char *prog, char *err, size_t errsz)
 		    "networks like 10.0.0.0/8 (at most %d)", WD_ADDR_MAX_CIDRS);
 		return WD_E_CONFIG;
 	}
-	if (origins(s, err, errsz) != WD_OK || reserved(s, err, errsz) !=
-	    WD_OK || form_action(s, err, errsz) != WD_OK)
+	if (wd_cors_init(&s->cors, c, err, errsz) != WD_OK ||
+	    reserved(s, err, errsz) != WD_OK ||
+	    form_action(s, err, errsz) != WD_OK)
 		return WD_E_CONFIG;
 	s->verify_emails = wd_cfg_flag(c, WD_CFG_VERIFY_EMAILS);
 	s->mfa_issuer = wd_cfg_str(c, WD_CFG_MFA_ISSUER);
@@ -316,7 +229,7 @@ wd_svc_main(const char *prog, const struct wd_route *routes, size_t n)
 		fprintf(stderr, "%s: %s\n", prog, err);
 		goto out;
 	}
-	rv = wd_http_serve(prog, routes, n, &s);
+	rv = wd_http_serve(prog, routes, n, &s, &s.cors);
 out:
 	wd_svc_cleanup(&s);
 	return rv;

@@ -10,15 +10,14 @@
 
 #include "wd_addr.h"
 #include "wd_cfg.h"
+#include "wd_cors.h"
 #include "wd_db.h"
 #include "wd_http.h"
 #include "wd_jwt.h"
 #include "wd_seal.h"
 
 #define WD_SVC_MAX_LIST	WD_CFG_MAX_LIST	/* roles or custom fields */
-#define WD_SVC_MAX_ORIGINS	16	/* allowed browser origins */
-#define WD_SVC_ORIGIN		256	/* "https://host:port" and NUL */
-#define WD_SVC_FORM_ACTION	(2 * WD_SVC_ORIGIN + 16)
+#define WD_SVC_FORM_ACTION	(2 * WD_CORS_ORIGIN + 16)
 
 struct wd_svc {
 	const char		*prog;		/* "warden-login" */
@@ -48,8 +47,7 @@ struct wd_svc {
 	long			 rate_limit;	/* per minute, route+address */
 	struct wd_cidr		 proxies[WD_ADDR_MAX_CIDRS];
 	size_t			 nproxies;
-	char			 origins[WD_SVC_MAX_ORIGINS][WD_SVC_ORIGIN];
-	size_t			 norigins;	/* the public URL's first */
+	struct wd_cors		 cors;		/* allowed browser origins */
 	char			 form_action[WD_SVC_FORM_ACTION];
 					/* the activation page's CSP
 					 * form-action: 'self' and where
@@ -69,11 +67,6 @@ struct wd_svc {
 enum wd_err	wd_svc_init(struct wd_svc *s, const char *prog, char *err,
 		    size_t errsz);
 void		wd_svc_cleanup(struct wd_svc *s);
-
-/* 1 if the Origin header value (ptr, len) is one of the allowed
- * origins (the public URL's, WARDEN_ALLOWED_ORIGINS). */
-int		wd_svc_origin_ok(const struct wd_svc *s, const char *o,
-		    size_t len);
 
 /* 1 if role is one of WARDEN_ALLOWED_ROLES. */
 int		wd_svc_role_ok(const struct wd_svc *s, const char *role);

@@ -551,6 +551,14 @@ def test_nginx_spawn_fcgi(t):
         t.check("POST /hook 9 MiB body: 413", st == 413, (st, b[:200]))
         st, h, b = view.request("GET", "/hook/x", hdrs)
         t.check("GET /hook/x: not the hook", st == 404, (st, b))
+        # CORS for the public URL's origin reaches the binaries
+        for path in ("/auth/login", "/storage/o/public/x"):
+            st, h, b = view.request("OPTIONS", path, [
+                ("Origin", s.url), ("Access-Control-Request-Method",
+                                    "POST")])
+            t.check("nginx: a CORS preflight of %s answered by its binary"
+                    % path, st == 204 and
+                    h.get("access-control-allow-origin") == s.url, (st, h))
 
         # every route reaches its binary: an answer of its own (JSON, or
         # healthz's text), not nginx's 404 page or a 502 for a missing

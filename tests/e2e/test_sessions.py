@@ -306,6 +306,76 @@ def test_origin_in_cookie_mode(t):
     t.check("a look-alike of an allowed origin: 403", st == 403, st)
 
 
+def test_cors_for_allowed_origins(t):
+    """A browser app on an allowed origin (WARDEN_ALLOWED_ORIGINS) may call
+    the account and storage routes across sites, cookies included, as
+    HBP's cors() let it; any other origin gets no CORS answer, and the
+    webhook (Hasura's) none at all."""
+    import test_storage as ts
+    s = t.s
+    app, evil = "http://localhost:3000", "https://evil.example"
+    s.reconfigure(WARDEN_ALLOWED_ORIGINS=app)
+    pre = [("Access-Control-Request-Method", "POST"),
+           ("Access-Control-Request-Headers", "content-type,authorization")]
+    st, h, _ = s.request("OPTIONS", "/auth/login", [("Origin", app)] + pre)
+    t.check("preflight from an allowed origin: 204 naming it, with "
+            "credentials, the headers nhost-js-sdk sends", st == 204 and
+            h.get("access-control-allow-origin") == app and
+            h.get("access-control-allow-credentials") == "true" and
+            {"authorization", "content-type"} <= {
+                x.strip().lower() for x in
+                h.get("access-control-allow-headers", "").split(",")} and
+            "POST" in h.get("access-control-allow-methods", ""), (st, h))
+    addr = email()
+    register(s, addr)
+    st, h, b = req(s, "POST", "/auth/login", {"email": addr, "password":
+                                              "correct horse"},
+                   [("Origin", app)])
+    t.check("its cookie-mode sign-in: 200, readable by that origin",
+            st == 200 and h.get("access-control-allow-origin") == app and
+            h.get("access-control-allow-credentials") == "true" and
+            "origin" in h.get("vary", "").lower() and
+            "refresh_token=" in h.get("set-cookie", ""), (st, h))
+    st, h, _ = s.request("OPTIONS", "/auth/login", [("Origin", evil)] + pre)
+    t.check("preflight from another origin: no CORS answer",
+            st != 204 and "access-control-allow-origin" not in h, (st, h))
+    st, h, _ = req(s, "POST", "/auth/login", {"email": addr, "password":
+                                              "correct horse",
+                                              "cookie": False},
+                   [("Origin", evil)])
+    t.check("...nor on its requests (the browser keeps the answer from it)",
+            st == 200 and "access-control-allow-origin" not in h and
+            "origin" in h.get("vary", "").lower(), (st, h))
+    st, h, _ = s.request("OPTIONS", "/auth/login", [("Origin", "null")] +
+                         pre)
+    t.check("Origin null: none", "access-control-allow-origin" not in h,
+            (st, h))
+    # storage, as nhost-js-sdk's storage.put and a page reading a file
+    uid = str(uuid.uuid4())
+    tok = ts.token(s, uid)
+    key = "user/%s/cors.txt" % uid
+    st, h, _ = s.request("OPTIONS", "/storage/o/" + key,
+                         [("Origin", app)] + pre)
+    t.check("storage preflight from the allowed origin: 204",
+            st == 204 and h.get("access-control-allow-origin") == app,
+            (st, h))
+    st, _, _ = ts.upload(s, key, b"hello", tok, raw=True)
+    st, h, b = s.request("GET", "/storage/o/" + key,
+                         [("Origin", app)] + list(ts.auth(tok).items()))
+    t.check("a storage read for it: ETag exposed to the page", st == 200 and
+            b == b"hello" and h.get("access-control-allow-origin") == app
+            and "etag" in h.get("access-control-expose-headers",
+                                "").lower(), (st, h))
+    st, h, _ = s.request("GET", "/storage/o/" + key,
+                         [("Origin", evil)] + list(ts.auth(tok).items()))
+    t.check("...not for another origin, Vary: Origin for caches",
+            st == 200 and "access-control-allow-origin" not in h and
+            "origin" in h.get("vary", "").lower(), (st, h))
+    st, h, _ = s.request("OPTIONS", "/hook", [("Origin", app)] + pre)
+    t.check("the webhook answers no CORS (Hasura calls it, no browser)",
+            "access-control-allow-origin" not in h, (st, h))
+
+
 def test_repeated_role_is_a_bad_request(t):
     s = t.s
     st, _, b = register(s, register_options={
