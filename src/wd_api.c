@@ -141,11 +141,13 @@ op_login(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
 	 * stranger's failures never stop the owner at another address */
 	snprintf(key, sizeof(key), "login|%s|%s", email, a == NULL ?
 	    "action" : a);
-	/* an action has no client address: one count per account for every
-	 * Hasura caller, so a higher one, or anybody could lock its owner
-	 * out of the action (the REST route keeps its own count) */
-	rc = wd_throttle_over(&s->db, key, WD_THROTTLE_FAIL_WINDOW, a == NULL ?
-	    s->max_fail * 10 : s->max_fail, &out->retry_after);
+	/* an action's address is Hasura's, which every caller shares: the
+	 * count is per account there, with the same limit (API.md §5.1: at
+	 * most 10 in every configuration), so a stranger's failures through
+	 * Hasura hold its owner's there too; the REST route from the
+	 * owner's own address keeps its own count */
+	rc = wd_throttle_over(&s->db, key, WD_THROTTLE_FAIL_WINDOW,
+	    s->max_fail, &out->retry_after);
 	if (rc == WD_E_RATELIMIT) {
 		out->msg = "Too many failed sign-ins; try again later.";
 		wd_log(NULL, WD_LOG_WARN, "acct", "login throttled");

@@ -21,10 +21,11 @@ struct acct {
 	int	 active;
 	int	 verified;	/* email_verified (sql/010) */
 	int	 mfa;		/* mfa_enabled */
+	int	 never;		/* never activated (sql/014) */
 };
 
 #define ACCT_COLS	"a.id, a.user_id, a.email, a.active, " \
-	"a.email_verified, a.mfa_enabled"
+	"a.email_verified, a.mfa_enabled, a.activated_at IS NULL"
 
 /* Reads the account of the one row of res (ACCT_COLS) into a.
  * WD_E_NOTFOUND when there is none. */
@@ -40,6 +41,7 @@ acct_row(const struct wd_dbres *res, struct acct *a)
 	a->active = wd_db_bool(res, 0, 3);
 	a->verified = wd_db_bool(res, 0, 4);
 	a->mfa = wd_db_bool(res, 0, 5);
+	a->never = wd_db_bool(res, 0, 6);
 	return WD_OK;
 }
 
@@ -159,9 +161,10 @@ reclaim(struct wd_svc *s, const struct wd_client *cl, const struct acct *a,
 	const char	*p[1] = { a->id };
 	enum wd_err	 rc;
 
+	/* one never activated (sql/014) becomes active for the prover */
 	rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET password_hash = "
-	    "NULL, email_verified = true, new_email = NULL WHERE id = $1", 1,
-	    p, NULL);
+	    "NULL, email_verified = true, new_email = NULL, active = (active "
+	    "OR activated_at IS NULL) WHERE id = $1", 1, p, NULL);
 	if (rc == WD_OK)
 		rc = wd_ident_disown(s, a->id, prov, sub, WD_DISOWN_ROLES);
 	if (rc == WD_OK)
@@ -228,7 +231,7 @@ wd_ident_signin(struct wd_svc *s, const struct wd_client *cl,
 	char		 email[WD_EMAIL_MAX + 1] = "";
 	char		 secs[16];
 	const char	*p[4];
-	int		 has_email = 0;
+	int		 has_email = 0, reclaims;
 	enum wd_err	 rc;
 
 	*how = WD_IDENT_FOUND;
@@ -262,7 +265,17 @@ wd_ident_signin(struct wd_svc *s, const struct wd_client *cl,
 	}
 	if (rc != WD_OK)
 		goto out;
-	if (!a.active) {
+	/* a verified address of an account nobody had proven it for: the
+	 * account becomes the address owner's alone (reclaim), on a new link
+	 * as on a known identity (one linked before sql/010 came); not one
+	 * with a second factor, which the provider cannot stand in for (it
+	 * signs in with the code below, as before) */
+	reclaims = !a.mfa && has_email && prof->email_verified &&
+	    !a.verified && strcmp(a.email, email) == 0;
+	/* inactive: refused, unless nobody ever activated it (sql/014) and
+	 * this sign-in proves its address; an operator's deactivation
+	 * stands */
+	if (!a.active && !(a.never && reclaims)) {
 		rc = WD_E_FORBIDDEN;
 		goto out;
 	}
@@ -273,13 +286,7 @@ wd_ident_signin(struct wd_svc *s, const struct wd_client *cl,
 		rc = WD_E_UNPROCESSABLE;
 		goto out;
 	}
-	/* a verified address of an account nobody had proven it for: the
-	 * account becomes the address owner's alone (reclaim), on a new link
-	 * as on a known identity (one linked before sql/010 came); not one
-	 * with a second factor, which the provider cannot stand in for (it
-	 * signs in with the code below, as before) */
-	if (!a.mfa && has_email && prof->email_verified && !a.verified &&
-	    strcmp(a.email, email) == 0) {
+	if (reclaims) {
 		rc = reclaim(s, cl, &a, provider, prof->sub);
 		if (rc != WD_OK)
 			goto out;

@@ -238,8 +238,12 @@ wd_life_reset_request(struct wd_svc *s, const struct wd_client *cl,
 	 * (no ticket mailed to an address the account no longer has, which
 	 * would then vouch for the new one); one that commits after ends
 	 * the ticket made here */
+	/* an account never activated too (sql/014): the reset proves the
+	 * address, so whoever registered it and never proved it does not
+	 * keep it from its owner; one an operator deactivated, not */
 	rc = wd_db_exec(&s->db, "SELECT id, user_id FROM auth.accounts WHERE "
-	    "lower(email::text) = $1 AND active FOR UPDATE", 1, p, &res);
+	    "lower(email::text) = $1 AND (active OR activated_at IS NULL) FOR "
+	    "UPDATE", 1, p, &res);
 	/* nothing to do, and nothing said, for an unknown address; but a
 	 * write either way, so the commit takes as long */
 	if (rc == WD_OK && wd_db_rows(res) != 1) {
@@ -282,17 +286,22 @@ reset_disown(struct wd_svc *s, const struct wd_client *cl,
 	const char	*p[1] = { t->acct };
 	struct wd_dbres	*res = NULL;
 	enum wd_err	 rc;
-	int		 unproven;
+	int		 unproven, never;
 
 	/* the pending new address goes with the rest (the reset's own
 	 * UPDATE marks the address proven); no row: it was proven */
 	rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET new_email = NULL "
-	    "WHERE id = $1 AND NOT email_verified RETURNING 1", 1, p, &res);
+	    "WHERE id = $1 AND NOT email_verified RETURNING activated_at IS "
+	    "NULL", 1, p, &res);
 	unproven = rc == WD_OK && wd_db_rows(res) == 1;
+	/* never activated: the roles too were its registrant's choice
+	 * (register_options), nobody else's */
+	never = unproven && wd_db_bool(res, 0, 0);
 	wd_db_free(res);
 	if (rc != WD_OK || !unproven)
 		return rc;
-	rc = wd_ident_disown(s, t->acct, NULL, NULL, 0);
+	rc = wd_ident_disown(s, t->acct, NULL, NULL, never ?
+	    WD_DISOWN_ROLES : 0);
 	if (rc == WD_OK)
 		rc = wd_acct_audit(s, cl, "password_reset_reclaim", t->uid);
 	return rc;
@@ -324,10 +333,13 @@ wd_life_reset_confirm(struct wd_svc *s, const struct wd_client *cl,
 	 * account nobody had proven it for becomes this person's alone */
 	if (rc == WD_OK)
 		rc = reset_disown(s, cl, &t);
+	/* a never-activated account becomes active for the prover; one an
+	 * operator deactivated since the ticket was made stays so */
 	if (rc == WD_OK)
 		rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET "
-		    "password_hash = $2, email_verified = true WHERE id = $1",
-		    2, p, NULL);
+		    "password_hash = $2, email_verified = true, active = "
+		    "(active OR activated_at IS NULL) WHERE id = $1", 2, p,
+		    NULL);
 	/* whoever knew the old password is signed out everywhere */
 	if (rc == WD_OK)
 		rc = wd_acct_revoke(s, "account_id = $1::uuid", p, 1);

@@ -705,3 +705,55 @@ def test_delete_account(t):
     t.check("the address can register again", register(s, addr)[0] == 200)
     st, _, r = api(s, "DELETE", "/auth/user", {"password": PW}, bearer(b))
     t.check("the deleted account's token: 401", st == 401, (st, r))
+
+
+def test_never_activated_address_reclaimed(t):
+    """WARDEN_AUTO_ACTIVATE=false: whoever registered an address and never
+    activated it does not keep it from its owner (sql/014). A reset
+    proves the address and makes the account the owner's, active, with
+    the registrant's password, roles and activation ticket gone; an
+    account an operator deactivated stays so."""
+    s = t.s
+    s.reconfigure(WARDEN_AUTO_ACTIVATE="false", WARDEN_SERVER_URL=s.url)
+    addr = email()
+    st, _, b = register(s, addr, pw="squatter pw 1", register_options={
+        "default_role": "me", "allowed_roles": ["me"]})
+    t.check("a stranger registers the address, inactive", st == 200 and
+            b["jwt_token"] is None, (st, b))
+    act = wait_mail(s, addr, "Confirm")
+    st, _, _ = register(s, addr, pw=PW)
+    t.check("the owner's registration: 409", st == 409, st)
+    st = _reset(s, addr)
+    t.check("the owner's reset of the never-activated account: 204",
+            st == 204, st)
+    st, _, b = login(s, addr, NEW)
+    t.check("...the owner signs in with the reset's password, the "
+            "default role", st == 200 and claims(b["jwt_token"])
+            ["https://hasura.io/jwt/claims"]["x-hasura-default-role"] ==
+            "user", (st, b))
+    t.check("...the stranger's password is gone",
+            login(s, addr, "squatter pw 1")[0] == 401)
+    t.check("...the address proven", verified(s, addr) == "t")
+    if act is not None:
+        st, _, _ = post(s, "/auth/activate",
+                        {"ticket": act["headers"]["x-ticket"]})
+        t.check("...the stranger's activation ticket ended", st == 401, st)
+    n = count(s, "SELECT count(*) FROM auth.audit_log l JOIN auth.accounts "
+              "a ON a.user_id = l.user_id WHERE a.email = '%s' AND "
+              "l.event = 'password_reset_reclaim'" % addr)
+    t.check("...audited as a reclaim", n == 1, n)
+    # an account that was active and that an operator deactivated
+    other = email()
+    s.reconfigure()
+    register(s, other)
+    s.psql("UPDATE auth.accounts SET active = false WHERE email = '%s'" %
+           other)
+    before = len([m for m in mails(s, other)
+                  if "password" in m["headers"].get("subject", "")])
+    st, _, _ = api(s, "POST", "/auth/change-password/request",
+                   {"email": other})
+    time.sleep(1.5)
+    after = len([m for m in mails(s, other)
+                 if "password" in m["headers"].get("subject", "")])
+    t.check("a reset of an account an operator deactivated: 204, no mail",
+            st == 204 and before == after == 0, (st, before, after))

@@ -613,6 +613,33 @@ def test_oidc_reclaims_unproven_account(t):
                 refresh(s, b2["refresh_token"])[0] == 401 and
                 audits(s, b2["user"]["id"], "provider_reclaim") == "1",
                 (st, b))
+        # a never-activated account (WARDEN_AUTO_ACTIVATE=false, sql/014):
+        # the verified sign-in reclaims it, active; one an operator
+        # deactivated stays refused
+        nev = "never-%s@example.com" % uuid.uuid4().hex[:8]
+        register(s, nev)
+        s.psql("UPDATE auth.accounts SET active = false, activated_at = "
+               "NULL WHERE email = '%s'" % nev)
+        idp.user = oidc_user(verified=True, email=nev)
+        st, fin, _, _ = signin(s)
+        st, b = refresh(s, qparam(fin, "refresh_token") or "x")
+        t.check("a never-activated account: reclaimed by the verified "
+                "sign-in, active", st == 200 and
+                one(s, "SELECT active::text || (password_hash IS NULL)::text"
+                    " FROM auth.accounts WHERE email = '%s'" % nev) ==
+                "truetrue", (st, fin))
+        off = "deactivated-%s@example.com" % uuid.uuid4().hex[:8]
+        register(s, off)
+        s.psql("UPDATE auth.accounts SET active = false WHERE email = '%s'"
+               % off)
+        idp.user = oidc_user(verified=True, email=off)
+        st, fin, _, _ = signin(s)
+        t.check("an account an operator deactivated: still refused, "
+                "untouched", st == 302 and
+                fin == FAILURE + "?error=account-disabled" and
+                one(s, "SELECT active::text || email_verified::text FROM "
+                    "auth.accounts WHERE email = '%s'" % off) ==
+                "falsefalse", (st, fin))
 
 
 def test_oidc_reclaim_drops_other_identities(t):

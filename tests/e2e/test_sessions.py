@@ -171,6 +171,21 @@ def test_stranger_cannot_lock_out_the_owner(t):
                source="127.0.0.3")[0] for _ in range(11)]
     t.check("an unknown email is counted the same way (no enumeration)",
             sts == [401] * 10 + [429], sts)
+    # through Hasura (the login action) the address is Hasura's, every
+    # caller's: the same cap of 10 per account there (API.md §5.1)
+    acct = email()
+    register(s, acct)
+    sts = [action(s, "login", {"email": acct, "password": "wrong password"})
+           [::2] for _ in range(11)]
+    t.check("the login action: 10 failures, then 429 with a code",
+            [x[0] for x in sts] == [401] * 10 + [429] and
+            sts[-1][1]["extensions"]["code"] == "rate-limited",
+            [x[0] for x in sts])
+    st, _, b = req(s, "POST", "/auth/login",
+                   {"email": acct, "password": "correct horse",
+                    "cookie": False}, source="127.0.0.1")
+    t.check("...while the owner's REST sign-in from its address works",
+            st == 200, (st, b))
     n = count(s, "SELECT count(*) FROM auth.throttle")
     t.check("counters live in PostgreSQL", n > 0, n)
     n = count(s, "SELECT count(*) FROM auth.throttle t WHERE "
