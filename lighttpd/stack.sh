@@ -180,6 +180,9 @@ GRANT USAGE ON SCHEMA storage TO warden_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA storage
 	TO warden_app;
 REVOKE ALL ON public.warden_migrations FROM warden_app;
+-- the audit trail is appended to and read (throttles), never rewritten:
+-- a compromised binary cannot erase what it did
+REVOKE UPDATE, DELETE, TRUNCATE ON auth.audit_log FROM warden_app;
 EOSQL
 }
 

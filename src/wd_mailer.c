@@ -268,6 +268,24 @@ out:
 	return rc;
 }
 
+/*
+ * A mail that could not go out for WD_MAILER_GIVE_UP_S carries only
+ * expired tickets: it is never tried again (last_error "expired"), and
+ * its variables, which hold them in clear, go.
+ */
+static enum wd_err
+give_up(struct wd_mailer *m)
+{
+	char		 secs[24];
+	const char	*p[1] = { secs };
+
+	snprintf(secs, sizeof(secs), "%d", WD_MAILER_GIVE_UP_S);
+	return wd_db_exec(&m->db, "UPDATE auth.outbox SET vars = NULL, "
+	    "last_error = 'expired', next_attempt_at = 'infinity' WHERE "
+	    "sent_at IS NULL AND next_attempt_at < 'infinity' AND created_at "
+	    "< now() - make_interval(secs => $1::int)", 1, p, NULL);
+}
+
 enum wd_err
 wd_mailer_round(struct wd_mailer *m, int *wait_ms)
 {
@@ -277,6 +295,9 @@ wd_mailer_round(struct wd_mailer *m, int *wait_ms)
 	long		 ms;
 
 	*wait_ms = WD_MAILER_POLL_S * 1000;
+	rc = give_up(m);
+	if (rc != WD_OK)
+		goto out;
 	for (i = 0; i < WD_MAILER_BATCH && done; i++) {
 		rc = one(m, &done);
 		/* an outcome that could not be recorded (logged): look
@@ -292,7 +313,8 @@ wd_mailer_round(struct wd_mailer *m, int *wait_ms)
 	}
 	rc = wd_db_read(&m->db, "SELECT GREATEST(0, ceil(extract(epoch FROM "
 	    "min(next_attempt_at) - now()) * 1000))::bigint FROM auth.outbox "
-	    "WHERE sent_at IS NULL", 0, NULL, &r);
+	    "WHERE sent_at IS NULL AND next_attempt_at < 'infinity'", 0, NULL,
+	    &r);
 	if (rc != WD_OK)
 		goto out;
 	if (!wd_db_null(r, 0, 0)) {

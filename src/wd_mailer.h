@@ -28,6 +28,11 @@
 
 #define WD_MAILER_POLL_S	30	/* look without a NOTIFY this often */
 #define WD_MAILER_BATCH		100	/* rows per round before waiting */
+#define WD_MAILER_GIVE_UP_S	(8 * 86400)	/* an unsent row older than
+					 * this (the longest ticket, a
+					 * revert's, lives 7 days) is given
+					 * up: its variables, clear tickets
+					 * included, go */
 
 struct wd_mailer {
 	const struct wd_cfg	*cfg;		/* borrowed */

@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import time
+import uuid
 
 from smtp_sink import parse
 from test_accounts import UUID_RE, count, email, get, login, post, register
@@ -347,3 +348,26 @@ def test_start_and_stop_manage_mail_processes(t):
     t.check("start brings them back", r.returncode == 0 and
             alive(s, "mailer.pid") and alive(s, "mailcatcher.pid"),
             r.stderr)
+
+
+def test_stale_mail_given_up(t):
+    """A mail that could not go out for 8 days carries only expired
+    tickets (a revert's, the longest, lives 7): the mailer gives it up
+    and drops its variables, which hold them in clear."""
+    s = t.s
+    addr = "stale-%s@example.com" % uuid.uuid4().hex[:8]
+    oid = s.psql("INSERT INTO auth.outbox (template, recipient, vars, "
+                 "created_at) VALUES ('activate', '%s', '{\"ticket\": "
+                 "\"%s\", \"link\": \"x\"}', now() - interval '9 days') "
+                 "RETURNING id" % (addr, uuid.uuid4())).stdout.split()[0]
+    end = time.time() + 10
+    row = ""
+    while time.time() < end:
+        row = s.psql("SELECT vars IS NULL, last_error, sent_at IS NULL "
+                     "FROM auth.outbox WHERE id = %s" % oid).stdout.strip()
+        if row.startswith("t|"):
+            break
+        time.sleep(0.2)
+    t.check("the 9-day-old row: variables gone, 'expired', never sent",
+            row == "t|expired|t", row)
+    t.check("...and nothing mailed", mails(s, addr) == [])

@@ -109,6 +109,24 @@ def test_binaries_hardened(t):
             len(elves) > 10 and not bad, (elves, bad))
 
 
+def test_audit_log_append_only(t):
+    """The binaries' role appends to the audit trail and reads it, and
+    can neither rewrite nor erase it."""
+    s = t.s
+    for stmt in ("UPDATE auth.audit_log SET event = 'x' WHERE false",
+                 "DELETE FROM auth.audit_log WHERE false",
+                 "TRUNCATE auth.audit_log"):
+        r = s.psql("SET ROLE warden_app; " + stmt)
+        t.check("warden_app: %s refused" % stmt.split()[0],
+                r.returncode != 0 and "permission denied" in r.stderr,
+                (r.returncode, r.stderr))
+    r = s.psql("SELECT has_table_privilege('warden_app', 'auth.audit_log', "
+               "'SELECT') AND has_table_privilege('warden_app', "
+               "'auth.audit_log', 'INSERT')")
+    t.check("warden_app: appends and reads", r.stdout.strip() == "t",
+            (r.returncode, r.stdout, r.stderr))
+
+
 def test_bad_configuration_stops_start(t):
     """A setting one binary refuses (a public key cannot sign, so every
     account binary refuses it; the webhook alone would take it) stops the
