@@ -92,8 +92,8 @@ wd_acct_audit(struct wd_svc *s, const struct wd_client *cl, const char *event,
 {
 	const char	*p[4] = { event, uid, cl->ip, cl->ua };
 
-	return wd_db_exec(&s->db, "INSERT INTO auth.audit_log (event, user_id, ip, "
-	    "user_agent) VALUES ($1, $2, NULLIF($3, '')::inet, "
+	return wd_db_exec(&s->db, "INSERT INTO auth.audit_log (event, user_id, "
+	    "ip, user_agent) VALUES ($1, $2, NULLIF($3, '')::inet, "
 	    "NULLIF($4, ''))", 4, p, NULL);
 }
 
@@ -336,8 +336,8 @@ insert_user(struct wd_svc *s, const struct wd_reg *r, char *uid,
 			}
 			if (claim_field(s, key) &&
 			    wd_has_ctl(json_object_get_string(val))) {
-				*msg = "user_data: a claim's value may not hold "
-				    "control characters";
+				*msg = "user_data: a claim's value may not "
+				    "hold control characters";
 				rc = WD_E_BADREQ;
 				goto out;
 			}
@@ -432,10 +432,10 @@ wd_acct_ticket_new(struct wd_svc *s, const char *account_id,
 		    "account_id = $1::uuid AND expires_at <= now()", 1, p + 1,
 		    NULL);
 	if (rc == WD_OK)
-		rc = wd_db_exec(&s->db, "INSERT INTO auth.tickets (ticket_hash, "
-		    "account_id, purpose, expires_at, new_email) VALUES ("
-		    TOKEN_HASH ", $2, $3, now() + make_interval(mins => "
-		    "$4::int), $5)", 5, p, NULL);
+		rc = wd_db_exec(&s->db, "INSERT INTO auth.tickets "
+		    "(ticket_hash, account_id, purpose, expires_at, new_email) "
+		    "VALUES (" TOKEN_HASH ", $2, $3, now() + make_interval("
+		    "mins => $4::int), $5)", 5, p, NULL);
 	return rc;
 }
 
@@ -921,8 +921,8 @@ wd_acct_refresh(struct wd_svc *s, const struct wd_client *cl,
 		for (i = 0; rc == WD_OK && i < 16; i++)
 			snprintf(salt + 2 * i, 3, "%02x", raw[i]);
 		if (rc == WD_OK)
-			rc = wd_db_exec(&s->db, "UPDATE auth.refresh_tokens SET "
-			    "used_at = now(), successor_salt = $2 WHERE "
+			rc = wd_db_exec(&s->db, "UPDATE auth.refresh_tokens "
+			    "SET used_at = now(), successor_salt = $2 WHERE "
 			    "token_hash = " TOKEN_HASH, 2, p, NULL);
 	}
 	if (rc != WD_OK)

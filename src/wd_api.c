@@ -412,7 +412,8 @@ add_jwk(struct json_object *keys, const struct wd_jwt_key *k)
 	json_object_object_add(o, "use", json_object_new_string("sig"));
 	json_object_object_add(o, "alg", json_object_new_string(alg));
 	if (k->kid != NULL)
-		json_object_object_add(o, "kid", json_object_new_string(k->kid));
+		json_object_object_add(o, "kid",
+		    json_object_new_string(k->kid));
 	json_object_object_add(o, "n", b64u_bn(n));
 	json_object_object_add(o, "e", b64u_bn(e));
 	json_object_array_add(keys, o);

@@ -74,8 +74,9 @@ client(const struct wd_svc *s, struct wd_req *rq, struct wd_areq *in,
 {
 	struct wd_client	*who = &in->who;
 	const char		*ip = wd_http_param(rq, "REMOTE_ADDR");
-	const char		*xp = wd_http_param(rq, "HTTP_X_FORWARDED_PROTO");
+	const char		*xp;
 
+	xp = wd_http_param(rq, "HTTP_X_FORWARDED_PROTO");
 	wd_acct_client(s, rq, who);
 	in->secure = s->cookie_secure || (ip != NULL && xp != NULL &&
 	    strcasecmp(xp, "https") == 0 && wd_cidr_match(s->proxies,

@@ -843,8 +843,9 @@ wd_claims_role_allowed(const struct wd_claims *c, const char *role,
 		return 0;
 	n = json_object_array_length(c->allowed);
 	for (i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(c->allowed, i);
+		struct json_object *e;
 
+		e = json_object_array_get_idx(c->allowed, i);
 		if ((size_t)json_object_get_string_len(e) == len &&
 		    memcmp(json_object_get_string(e), role, len) == 0)
 			return 1;

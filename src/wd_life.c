@@ -565,9 +565,10 @@ wd_life_email_revert(struct wd_svc *s, const struct wd_client *cl,
 	 * mover, blocking the way back) loses it */
 	p[1] = t.new_email;
 	if (rc == WD_OK)
-		rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET email = NULL, "
-		    "new_email = NULL WHERE lower(email::text) = lower($2) AND "
-		    "NOT email_verified AND id <> $1", 2, p, NULL);
+		rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET email = "
+		    "NULL, new_email = NULL WHERE lower(email::text) = "
+		    "lower($2) AND NOT email_verified AND id <> $1", 2, p,
+		    NULL);
 	if (rc == WD_OK)
 		rc = set_email(s, t.acct, t.new_email, 1, msg);
 	/* whoever moved it may have set a password by reset, linked a

@@ -380,8 +380,8 @@ wd_mp_feed(struct wd_mp *mp, const char *p, size_t len)
 				rc = WD_E_BADREQ;	/* no headers */
 				break;
 			}
-			if (mp->hlen >= 4 &&
-			    memcmp(mp->hdr + mp->hlen - 4, "\r\n\r\n", 4) == 0) {
+			if (mp->hlen >= 4 && memcmp(mp->hdr + mp->hlen - 4,
+			    "\r\n\r\n", 4) == 0) {
 				rc = part_headers(mp);
 				mp->state = MP_BODY;
 			}

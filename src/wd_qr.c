@@ -92,9 +92,11 @@ render(const QRcode *qr, char **svg, size_t *svglen)
 				continue;
 			if (first) {
 				wd_buf_adds(&b, "M");
-				wd_buf_addf(&b, "%zu", (size_t)(col + WD_QR_QUIET));
+				wd_buf_addf(&b, "%zu",
+				    (size_t)(col + WD_QR_QUIET));
 				wd_buf_adds(&b, " ");
-				wd_buf_addf(&b, "%zu", (size_t)(row + WD_QR_QUIET));
+				wd_buf_addf(&b, "%zu",
+				    (size_t)(row + WD_QR_QUIET));
 				wd_buf_adds(&b, ".5h");
 			} else {
 				wd_buf_adds(&b, "m");

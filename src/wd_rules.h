@@ -3,7 +3,8 @@
  *
  *	{ "paths": {
  *	    "/user/:userId/:fileId": {
- *	      "read":  "auth.user-id == userId || query.token == resource.token",
+ *	      "read":  "auth.user-id == userId ||
+ *			query.token == resource.token",
  *	      "write": "auth.user-id == userId" },
  *	    "/public/STAR": { "read": "true" } } }	(STAR: '*')
  *

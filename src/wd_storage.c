@@ -1284,7 +1284,8 @@ sign_object(struct sreq *r)
 	struct wd_buf		 b;
 	struct obj		 o;
 	struct tm		 tm;
-	char			 mac[WD_SIGN_HEX + 1], path[3 * WD_MAX_SKEY + 1];
+	char			 mac[WD_SIGN_HEX + 1];
+	char			 path[3 * WD_MAX_SKEY + 1];
 	char			 iso[32];
 	enum wd_err		 rc;
 	int64_t			 in;

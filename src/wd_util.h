@@ -18,7 +18,8 @@
  * Reads no byte outside either; a pointer with length 0 is never read.
  * Returns 1 if equal (same length and bytes), else 0.
  */
-int		wd_ct_eq(const void *a, size_t alen, const void *b, size_t blen);
+int		wd_ct_eq(const void *a, size_t alen, const void *b,
+		    size_t blen);
 
 /*
  * Parses exactly len decimal digits (no sign, no space, no empty input)
