@@ -283,8 +283,10 @@ def lighttpd(rows):
                 "# %s takes a body of up to %d MiB (the webhook's POST "
                 "mode: Hasura" % (r.route, LARGE_BODY_MIB),
                 "# forwards the client's whole GraphQL request), not the "
-                "server's cap.",
-                '$HTTP["url"] =^ "%s" {' % r.route,
+                "server's cap;",
+                "# that path alone, not the longer ones its prefix would "
+                "take.",
+                '$HTTP["url"] == "%s" {' % r.route,
                 "\tserver.max-request-size = %d" % (LARGE_BODY_MIB * 1024),
                 "}"]
     for r in rows:
@@ -498,13 +500,19 @@ def nginx_locations(rows):
         if p.sendfile:
             continue
         if not r.authorizer:
-            out += ["\t\tlocation ^~ %s {" % r.route,
-                    "\t\t\tfastcgi_pass unix:@RUN@/fcgi/%s.sock;" % r.binary]
             if "largebody" in r.flags:
-                out += ["\t\t\t# the webhook's POST mode: the client's "
-                        "whole GraphQL request",
-                        "\t\t\tclient_max_body_size %dm;" % LARGE_BODY_MIB]
-            out += ["\t\t}"]
+                out += ["\t\t# the webhook's POST mode: the client's "
+                        "whole GraphQL request;",
+                        "\t\t# that path alone, not the longer ones its "
+                        "prefix takes",
+                        "\t\tlocation = %s {" % r.route,
+                        "\t\t\tfastcgi_pass unix:@RUN@/fcgi/%s.sock;"
+                        % r.binary,
+                        "\t\t\tclient_max_body_size %dm;" % LARGE_BODY_MIB,
+                        "\t\t}"]
+            out += ["\t\tlocation ^~ %s {" % r.route,
+                    "\t\t\tfastcgi_pass unix:@RUN@/fcgi/%s.sock;" % r.binary,
+                    "\t\t}"]
             continue
         resp = [o for o in p.rows if not o.authorizer]
         if not resp:

@@ -298,6 +298,29 @@ claim_field(const struct wd_svc *s, const char *name)
 	return 0;
 }
 
+enum wd_err
+wd_acct_user_reset(struct wd_svc *s, const char *uid, const char *email)
+{
+	struct wd_buf	 sql;
+	const char	*p[2] = { uid, email };
+	enum wd_err	 rc;
+	size_t		 i;
+
+	wd_buf_init(&sql, 8192);
+	(void)wd_buf_adds(&sql, "UPDATE public.users SET display_name = $2");
+	/* names checked at start (wd_cfg: [a-z_][a-z0-9_]*) */
+	for (i = 0; i < s->nreg_fields; i++)
+		if (strcmp(s->reg_fields[i], "display_name") != 0)
+			(void)wd_buf_addf(&sql, ", \"%s\" = DEFAULT",
+			    s->reg_fields[i]);
+	(void)wd_buf_adds(&sql, " WHERE id = $1");
+	rc = wd_buf_status(&sql);
+	if (rc == WD_OK)
+		rc = wd_db_exec(&s->db, sql.p, 2, p, NULL);
+	wd_buf_cleanup(&sql);
+	return rc;
+}
+
 /*
  * INSERT INTO public.users with display_name = email plus the custom
  * registration fields present in user_data. A field that is also a
@@ -340,6 +363,11 @@ insert_user(struct wd_svc *s, const struct wd_reg *r, char *uid,
 				    "hold control characters";
 				rc = WD_E_BADREQ;
 				goto out;
+			}
+			/* in place of the address, not a second column */
+			if (strcmp(key, "display_name") == 0) {
+				p[0] = json_object_get_string(val);
+				continue;
 			}
 			if (rc == WD_OK)
 				rc = wd_buf_addf(&sql, ", \"%s\"", key);

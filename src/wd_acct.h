@@ -116,6 +116,11 @@ struct wd_origin {
  * since before the call, or a refresh in flight keeps its successor.
  * wd_acct_mail: queues template tmpl to rcpt with the ticket and, when
  * path is not NULL, the link WARDEN_SERVER_URL + path + "?ticket=".
+ * wd_acct_user_reset: public.users of uid as a new registration of
+ * email leaves it (display_name the address, every
+ * WARDEN_REGISTRATION_CUSTOM_FIELDS column its default): for an account
+ * its registrant never activated, whose user_data was the registrant's
+ * choice, and may be a claim (WARDEN_JWT_CUSTOM_FIELDS).
  */
 enum wd_err	wd_acct_issue(struct wd_svc *s, const char *account_id,
 		    const struct wd_origin *from, struct wd_sess *o);
@@ -125,6 +130,8 @@ enum wd_err	wd_acct_revoke(struct wd_svc *s, const char *where,
 		    const char *const *p, int n);
 enum wd_err	wd_acct_mail(struct wd_svc *s, const char *tmpl,
 		    const char *rcpt, const char *path, const char *ticket);
+enum wd_err	wd_acct_user_reset(struct wd_svc *s, const char *uid,
+		    const char *email);
 
 #define WD_TICKET_MINUTES	60	/* emailed tickets (API.md §5) */
 #define WD_MFA_TICKET_MINUTES	5	/* between password and TOTP code */

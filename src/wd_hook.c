@@ -426,8 +426,8 @@ wd_hook_serve(void *ctx, struct wd_req *rq, const void *arg)
 	}
 	rc = wd_http_read_body(rq, WD_MAX_BODY);
 	if (rc == WD_OK)
-		rc = wd_json_parse(rq->body.p, rq->body.len,
-		    WD_MAX_HOOK_JSON_DEPTH, &body);
+		rc = wd_json_parse_max(rq->body.p, rq->body.len,
+		    WD_MAX_HOOK_JSON_DEPTH, WD_MAX_HOOK_JSON_VALUES, &body);
 	if (rc == WD_OK)
 		rc = wd_hook_post_in(body, &in);
 	if (rc != WD_OK) {

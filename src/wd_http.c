@@ -5,6 +5,7 @@
  * headers.
  */
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -43,12 +44,6 @@ accept_one(struct wd_req *rq)
 
 	if (FCGX_Accept_r(&rq->f) < 0)
 		return WD_E_INTERNAL;
-	/* a large body (the webhook's) is not kept while the process
-	 * waits: its pages go back */
-	if (rq->body.cap > WD_KEEP_BODY) {
-		wd_buf_cleanup(&rq->body);
-		wd_buf_init(&rq->body, WD_MAX_BODY);
-	}
 	wd_buf_reset(&rq->body);
 	wd_buf_reset(&rq->out);
 	rq->responded = 0;
@@ -166,6 +161,21 @@ finish(struct wd_req *rq)
 	FCGX_Finish_r(&rq->f);
 }
 
+/*
+ * After a large body (the webhook's, up to WD_MAX_BODY): the buffer, and
+ * the heap its parse left free, go back to the system before the process
+ * waits for the next request, which is likely small.
+ */
+static void
+give_back(struct wd_req *rq)
+{
+	if (rq->body.cap <= WD_KEEP_BODY)
+		return;
+	wd_buf_cleanup(&rq->body);
+	wd_buf_init(&rq->body, WD_MAX_BODY);
+	(void)malloc_trim(0);
+}
+
 int
 wd_http_serve(const char *prog, const struct wd_route *routes, size_t n,
     void *ctx, const struct wd_cors *cors)
@@ -196,6 +206,7 @@ wd_http_serve(const char *prog, const struct wd_route *routes, size_t n,
 		}
 		wd_log_bind(NULL);
 		finish(&rq);
+		give_back(&rq);
 	}
 	cleanup(&rq);
 	return 0;

@@ -167,6 +167,9 @@ reclaim(struct wd_svc *s, const struct wd_client *cl, const struct acct *a,
 	    "OR activated_at IS NULL) WHERE id = $1", 1, p, NULL);
 	if (rc == WD_OK)
 		rc = wd_ident_disown(s, a->id, prov, sub, WD_DISOWN_ROLES);
+	/* never activated: its user_data was the registrant's choice */
+	if (rc == WD_OK && a->never)
+		rc = wd_acct_user_reset(s, a->uid, a->email);
 	if (rc == WD_OK)
 		rc = wd_acct_revoke(s, "account_id = $1::uuid", p, 1);
 	if (rc == WD_OK)

@@ -4,6 +4,7 @@
  * second document or garbage after the first cannot slip through.
  */
 #include <limits.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "wd_json.h"
@@ -51,18 +52,23 @@ number_len(const unsigned char *p, size_t n)
  * before it parses: invalid UTF-8, raw control characters inside strings,
  * single quotes, and bare words other than true/false/null (NaN,
  * Infinity). It also counts object keys (a string followed by ':') so the
- * caller can detect a repeated key, which json-c merges silently.
+ * caller can detect a repeated key, which json-c merges silently, and
+ * values (a key counted as one too: a bound, not an exact count).
  */
 static enum wd_err
-prescan(const char *s, size_t len, size_t *nkeys)
+prescan(const char *s, size_t len, size_t *nkeys, size_t *nvalues)
 {
 	const unsigned char	*p = (const unsigned char *)s;
 	size_t			 i = 0, k, n;
 
 	*nkeys = 0;
+	*nvalues = 0;
 	while (i < len) {
 		unsigned char	 c = p[i];
 
+		if (c == '"' || c == '{' || c == '[' || c == '-' ||
+		    (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'))
+			(*nvalues)++;
 		if (c == '"') {
 			for (i++; i < len && p[i] != '"'; i += n) {
 				if (p[i] < 0x20)
@@ -135,10 +141,17 @@ count_keys(struct json_object *o)
 enum wd_err
 wd_json_parse(const char *p, size_t len, int depth, struct json_object **out)
 {
+	return wd_json_parse_max(p, len, depth, SIZE_MAX, out);
+}
+
+enum wd_err
+wd_json_parse_max(const char *p, size_t len, int depth, size_t max_values,
+    struct json_object **out)
+{
 	enum wd_err		 rc = WD_E_BADJSON;
 	struct json_tokener	*tok = NULL;
 	struct json_object	*obj = NULL;
-	size_t			 nkeys;
+	size_t			 nkeys, nvalues;
 
 	*out = NULL;
 	if (len > INT_MAX) {
@@ -146,8 +159,12 @@ wd_json_parse(const char *p, size_t len, int depth, struct json_object **out)
 		goto out;
 	}
 	if (len == 0 || memchr(p, '\0', len) != NULL ||
-	    prescan(p, len, &nkeys) != WD_OK)
+	    prescan(p, len, &nkeys, &nvalues) != WD_OK)
 		goto out;
+	if (nvalues > max_values) {
+		rc = WD_E_TOOBIG;
+		goto out;
+	}
 	tok = json_tokener_new_ex(depth);
 	if (tok == NULL) {
 		rc = WD_E_INTERNAL;

@@ -20,6 +20,15 @@
 enum wd_err	wd_json_parse(const char *p, size_t len, int depth,
 		    struct json_object **out);
 
+/*
+ * As wd_json_parse, and WD_E_TOOBIG (before anything is built) when the
+ * text holds more than max_values values (objects, arrays, strings,
+ * numbers, literals): json-c spends ~800 bytes on an empty object, so
+ * 8 MiB of "{}," would take 2 GiB.
+ */
+enum wd_err	wd_json_parse_max(const char *p, size_t len, int depth,
+		    size_t max_values, struct json_object **out);
+
 /* Appends s (len bytes) as a quoted JSON string, escaping per RFC 8259.
  * Returns wd_buf_status(b) afterwards (an earlier failure of b included);
  * a builder may ignore it and check b once at the end. */

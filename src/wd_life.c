@@ -292,11 +292,13 @@ reset_disown(struct wd_svc *s, const struct wd_client *cl,
 	 * UPDATE marks the address proven); no row: it was proven */
 	rc = wd_db_exec(&s->db, "UPDATE auth.accounts SET new_email = NULL "
 	    "WHERE id = $1 AND NOT email_verified RETURNING activated_at IS "
-	    "NULL", 1, p, &res);
+	    "NULL, email", 1, p, &res);
 	unproven = rc == WD_OK && wd_db_rows(res) == 1;
-	/* never activated: the roles too were its registrant's choice
-	 * (register_options), nobody else's */
+	/* never activated: the roles and user_data too were its
+	 * registrant's choice (register_options), nobody else's */
 	never = unproven && wd_db_bool(res, 0, 0);
+	if (never)
+		rc = wd_acct_user_reset(s, t->uid, wd_db_val(res, 0, 1));
 	wd_db_free(res);
 	if (rc != WD_OK || !unproven)
 		return rc;

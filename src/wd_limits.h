@@ -9,11 +9,16 @@
 /* POST /hook body: Hasura sends the client's headers plus the client's
  * whole GraphQL request, variables included (a bulk insert, a file as
  * base64): refusing one refuses that request (Hasura answers 500). 8 MiB,
- * the route's cap in lighttpd/routes ("largebody"); held only while the
- * request lasts (wd_http gives a larger buffer back). */
+ * the route's cap in lighttpd/routes ("largebody"); its memory goes back
+ * once the request is answered (wd_http). */
 #define WD_MAX_BODY		(8 * 1024 * 1024)
 /* what wd_http keeps of its body buffer between requests */
 #define WD_KEEP_BODY		(64 * 1024)
+/* Values in a POST /hook body: json-c builds a tree of the whole body,
+ * "request" included, at ~800 bytes per empty object, so 8 MiB of "{},"
+ * would cost 2 GiB. 50000 values (a bulk insert of thousands of rows)
+ * bound that to ~40 MiB for the request's time; more is 413. */
+#define WD_MAX_HOOK_JSON_VALUES	50000
 
 /* A JWT: Hasura claims plus custom fields stay well under 2 KiB; 8 KiB is
  * also lighttpd's default request-field limit, so a longer one could not

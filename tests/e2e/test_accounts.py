@@ -512,6 +512,14 @@ def test_custom_claims_and_jwks(t):
     t.check("a claim's value with CR LF at registration: 400, no account",
             st == 400 and count(s, "SELECT count(*) FROM auth.accounts "
                                 "WHERE email = '%s'" % addr) == 0, (st, r))
+    s.reconfigure(WARDEN_JWT_CUSTOM_FIELDS="org_id,display_name",
+                  WARDEN_REGISTRATION_CUSTOM_FIELDS="org_id,display_name")
+    st, _, b = register(s, user_data={"display_name": "Ada", "org_id": "a"})
+    ns = claims(b["jwt_token"]).get(NS, {}) if st == 200 else {}
+    t.check("display_name among the registration fields: taken in place "
+            "of the address (was a 500: the column twice)", st == 200 and
+            b["user"]["display_name"] == "Ada" and
+            ns.get("x-hasura-display-name") == "Ada", (st, b))
     st, _, j = get(s, "/auth/jwks")
     t.check("jwks with HS key: 404 with code", st == 404 and
             isinstance(j.get("code"), str), (st, j))

@@ -5,7 +5,8 @@
  * Invariants:
  * - wd_hook_post_in: on WD_OK every header found is a C string of its
  *   stated length and at most WD_MAX_HEADER bytes; errors are only
- *   WD_E_BADREQ / WD_E_BADHEADER.
+ *   WD_E_BADREQ / WD_E_BADHEADER, or WD_E_BADTOKEN for a credential
+ *   header repeated in another case.
  * - wd_hook_eval: on WD_OK the answer re-parses strictly as a flat object
  *   of strings with exactly one X-Hasura-Role (any case), never "admin",
  *   equal to o.role; anonymous only when no credential was presented;
@@ -428,7 +429,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	rc = wd_hook_post_in(body, &in);
 	if (rc != WD_OK) {
-		CHECK(rc == WD_E_BADREQ || rc == WD_E_BADHEADER);
+		CHECK(rc == WD_E_BADREQ || rc == WD_E_BADHEADER ||
+		    rc == WD_E_BADTOKEN);
 		goto out;
 	}
 	CHECK(json_object_is_type(body, json_type_object));
