@@ -59,7 +59,9 @@ accept_one(struct wd_req *rq)
 	rq->query = q == NULL ? "" : q + 1;
 	role = wd_http_param(rq, "FCGI_ROLE");
 	rq->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
-	rq->origin = wd_http_param(rq, "HTTP_ORIGIN");
+	/* (the webhook answers no CORS: no lookup on its hot path) */
+	rq->origin = rq->cors == NULL ? NULL :
+	    wd_http_param(rq, "HTTP_ORIGIN");
 	if (rq->origin != NULL && !wd_cors_allowed(rq->cors, rq->origin,
 	    strlen(rq->origin)))
 		rq->origin = NULL;
