@@ -62,6 +62,7 @@ accept_one(struct wd_req *rq)
 	/* (the webhook answers no CORS: no lookup on its hot path) */
 	rq->origin = rq->cors == NULL ? NULL :
 	    wd_http_param(rq, "HTTP_ORIGIN");
+	rq->cross = rq->origin != NULL;
 	if (rq->origin != NULL && !wd_cors_allowed(rq->cors, rq->origin,
 	    strlen(rq->origin)))
 		rq->origin = NULL;
@@ -69,7 +70,8 @@ accept_one(struct wd_req *rq)
 }
 
 /*
- * A CORS preflight of an allowed origin: what the browser may send. The
+ * A CORS preflight: what the browser may send (with cookies only from an
+ * allowed origin: cors_headers). The
  * request headers are those of Warden's clients (nhost-js-sdk sends
  * Authorization and Content-Type; storage reads take Range and the
  * conditional ones).
@@ -193,7 +195,7 @@ wd_http_serve(const char *prog, const struct wd_route *routes, size_t n,
 	while (accept_one(&rq) == WD_OK) {
 		/* modules below (wd_db) log with the request */
 		wd_log_bind(rq.f.err);
-		if (rq.origin != NULL && strcmp(rq.method, "OPTIONS") == 0 &&
+		if (rq.cross && strcmp(rq.method, "OPTIONS") == 0 &&
 		    wd_http_param(&rq, "HTTP_ACCESS_CONTROL_REQUEST_METHOD") !=
 		    NULL)
 			preflight(&rq);
@@ -316,22 +318,26 @@ hdrs_refused(struct wd_req *rq, const struct wd_hdrs *h)
 }
 
 /* The CORS lines of an answer (wd_http_serve): an answer that differs
- * by Origin says so, for caches; an allowed one may read it. */
+ * by Origin says so, for caches; an allowed origin may read it with
+ * cookies, any other without ("*" never goes with credentials). */
 static void
 cors_headers(struct wd_req *rq)
 {
-	char	 hdr[64 + WD_CORS_ORIGIN];
+	char	 hdr[128 + WD_CORS_ORIGIN];
 
 	if (rq->cors == NULL)
 		return;
 	FCGX_PutS("Vary: Origin\r\n", rq->f.out);
-	if (rq->origin == NULL)
+	if (!rq->cross)
 		return;
-	snprintf(hdr, sizeof(hdr), "Access-Control-Allow-Origin: %s\r\n",
-	    rq->origin);
-	FCGX_PutS(hdr, rq->f.out);
-	FCGX_PutS("Access-Control-Allow-Credentials: true\r\n"
-	    "Access-Control-Expose-Headers: ETag, Content-Range, "
+	if (rq->origin != NULL) {
+		snprintf(hdr, sizeof(hdr), "Access-Control-Allow-Origin: "
+		    "%s\r\nAccess-Control-Allow-Credentials: true\r\n",
+		    rq->origin);
+		FCGX_PutS(hdr, rq->f.out);
+	} else
+		FCGX_PutS("Access-Control-Allow-Origin: *\r\n", rq->f.out);
+	FCGX_PutS("Access-Control-Expose-Headers: ETag, Content-Range, "
 	    "Content-Disposition, Accept-Ranges, Retry-After\r\n", rq->f.out);
 }
 

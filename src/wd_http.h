@@ -31,6 +31,7 @@ struct wd_req {
 					 * NULL: no CORS (wd_http_serve) */
 	const char	*origin;	/* Origin when one of those; else
 					 * NULL */
+	int		 cross;		/* an Origin came (CORS binaries) */
 };
 
 /* A CGI/FastCGI parameter (e.g. "HTTP_AUTHORIZATION") or NULL;
@@ -140,13 +141,14 @@ struct wd_route {
  * process exit status: 0 when the listening socket goes away, 1 when
  * FastCGI cannot start (with one line on stderr naming prog).
  *
- * cors (borrowed, may be NULL) makes the binary answer browsers of those
- * origins across sites: a preflight (OPTIONS with Origin and
- * Access-Control-Request-Method) is answered 204 before any route, and
- * every answer to such an origin carries Access-Control-Allow-Origin
- * (that origin, never "*") with credentials; every answer says Vary:
- * Origin. Another origin is answered no CORS header (the browser then
- * keeps the answer from the page).
+ * cors (borrowed, may be NULL) makes the binary answer browsers across
+ * sites: a preflight (OPTIONS with Origin and
+ * Access-Control-Request-Method) is answered 204 before any route. An
+ * answer to one of those origins names it, with credentials (cookies);
+ * to any other origin it says "*" without them: such a page reads only
+ * what its own Authorization header obtains, as it could without a
+ * browser, and the browser sends it no cookie of ours. Every answer says
+ * Vary: Origin.
  */
 int		wd_http_serve(const char *prog, const struct wd_route *routes,
 		    size_t n, void *ctx, const struct wd_cors *cors);
