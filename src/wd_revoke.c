@@ -23,6 +23,7 @@
 
 #include <libpq-fe.h>
 
+#include "wd_buf.h"
 #include "wd_db.h"
 #include "wd_limits.h"
 #include "wd_log.h"
@@ -292,22 +293,6 @@ fail:
 	return NULL;
 }
 
-/* Moves the notifications libpq has read into the set. */
-static void
-take_notifies(struct wd_revoke *r, PGconn *c)
-{
-	PGnotify	*n;
-	char		 sid[WD_UUID_LEN + 1];
-	int64_t		 exp;
-
-	while ((n = PQnotifies(c)) != NULL) {
-		if (strcmp(n->relname, "warden_revoked") == 0 &&
-		    parse_payload(n->extra, sid, &exp))
-			wd_revoke_add(r, sid, exp);
-		PQfreemem(n);
-	}
-}
-
 /* Reads what the server sent; 0 when the connection is gone. */
 static int
 consume(PGconn *c)
@@ -371,6 +356,58 @@ query(struct wd_revoke *r, PGconn *c, const char *sql,
 }
 
 /*
+ * Moves the notifications libpq has read into the set, each only once
+ * its row is found in auth.revoked_sessions (with the row's expiry):
+ * NOTIFY takes no privilege, so any role that may connect could send
+ * one, while the table takes only the writers' rows. A notification
+ * comes after its transaction committed, so the row is there. Up to
+ * WD_REVOKE_BATCH sids a query; 0 when the connection failed.
+ */
+static int
+take_notifies(struct wd_revoke *r, PGconn *c)
+{
+	PGnotify	*n;
+	PGresult	*res;
+	struct wd_buf	 sql;
+	char		 sid[WD_UUID_LEN + 1];
+	int64_t		 exp;
+	int		 i, got, ok = 1;
+
+	wd_buf_init(&sql, 64 + WD_REVOKE_BATCH * (WD_UUID_LEN + 4));
+	do {
+		wd_buf_reset(&sql);
+		(void)wd_buf_adds(&sql, "SELECT family_id::text || ' ' || "
+		    "floor(extract(epoch FROM expires_at))::bigint::text FROM "
+		    "auth.revoked_sessions WHERE expires_at > now() AND "
+		    "family_id IN (");
+		for (got = 0; got < WD_REVOKE_BATCH &&
+		    (n = PQnotifies(c)) != NULL; PQfreemem(n)) {
+			/* (a uuid: hex digits and dashes, safe inline) */
+			if (strcmp(n->relname, "warden_revoked") != 0 ||
+			    !parse_payload(n->extra, sid, &exp))
+				continue;
+			(void)wd_buf_addf(&sql, "%s'%s'", got > 0 ? "," : "",
+			    sid);
+			got++;
+		}
+		if (got == 0)
+			break;
+		(void)wd_buf_adds(&sql, ")");
+		ok = wd_buf_status(&sql) == WD_OK && query(r, c, sql.p,
+		    PGRES_TUPLES_OK, &res, wd_revoke_now_ms() +
+		    WD_REVOKE_BEAT_WAIT_MS);
+		if (!ok)
+			break;
+		for (i = 0; i < PQntuples(res); i++)
+			if (parse_payload(PQgetvalue(res, i, 0), sid, &exp))
+				wd_revoke_add(r, sid, exp);
+		PQclear(res);
+	} while (got == WD_REVOKE_BATCH);
+	wd_buf_cleanup(&sql);
+	return ok;
+}
+
+/*
  * LISTEN, then load the set: in this order, so a revocation between the
  * two is seen at least once. The new set replaces the old one whole.
  */
@@ -408,8 +445,7 @@ go_live(struct wd_revoke *r, PGconn *c)
 	if (t0 > r->good_ms)
 		r->good_ms = t0;
 	pthread_mutex_unlock(&r->mu);
-	take_notifies(r, c);
-	return 1;
+	return take_notifies(r, c);
 }
 
 /*
@@ -430,7 +466,8 @@ listen_loop(struct wd_revoke *r, PGconn *c)
 			return;
 		/* the answer came after every notification committed
 		 * before t0 */
-		take_notifies(r, c);
+		if (!take_notifies(r, c))
+			return;
 		wd_revoke_mark_good(r, t0);
 		until = t0 + WD_REVOKE_BEAT_MS;
 		for (;;) {
@@ -441,9 +478,8 @@ listen_loop(struct wd_revoke *r, PGconn *c)
 				break;
 			/* a server shutting down sends an error and then
 			 * closes: both are read here, at once */
-			if (!consume(c))
+			if (!consume(c) || !take_notifies(r, c))
 				return;
-			take_notifies(r, c);
 		}
 	}
 }
