@@ -7,8 +7,13 @@
 #include "wd_dialect.h"
 #include "wd_page.h"
 
+/* an API client's GET (nhost-js-sdk's auth.activate) activates, as
+ * HBP's did; a browser or a link previewer is shown the page */
+static const struct wd_bind api_get = { &wd_dialect_hbp2, &wd_op_activate };
+
 static const struct wd_page page = {
-	"/auth/activate", "Activate your account", "Activate", 0, 1
+	"/auth/activate", "Activate your account", "Activate", 0, 1,
+	&api_get
 };
 
 static const struct wd_route routes[] = {

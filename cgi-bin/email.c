@@ -11,12 +11,12 @@
 #define REVERT	"/auth/change-email/revert"
 
 static const struct wd_page page = {
-	CHANGE, "Confirm your new email address", "Confirm", 0, 0
+	CHANGE, "Confirm your new email address", "Confirm", 0, 0, NULL
 };
 
 static const struct wd_page revert_page = {
 	REVERT, "Keep your email address and secure your account",
-	"Undo the change", 0, 0
+	"Undo the change", 0, 0, NULL
 };
 
 static const struct wd_route routes[] = {

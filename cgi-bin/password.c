@@ -9,7 +9,7 @@
 #define CHANGE	"/auth/change-password/change"
 
 static const struct wd_page page = {
-	CHANGE, "Choose a new password", "Change password", 1, 0
+	CHANGE, "Choose a new password", "Change password", 1, 0, NULL
 };
 
 static const struct wd_route routes[] = {

@@ -461,6 +461,27 @@ wd_http_check(struct wd_req *rq)
 	return rq->check;
 }
 
+/* 1 if s holds w, in any case. */
+static int
+has_ci(const char *s, const char *w)
+{
+	size_t	 n = strlen(w);
+
+	for (; *s != '\0'; s++)
+		if (strncasecmp(s, w, n) == 0)
+			return 1;
+	return 0;
+}
+
+int
+wd_http_wants_json(const struct wd_req *rq)
+{
+	const char	*a = wd_http_param(rq, "HTTP_ACCEPT");
+
+	return a != NULL && has_ci(a, "application/json") &&
+	    !has_ci(a, "text/html");
+}
+
 int
 wd_http_has_body(const struct wd_req *rq)
 {

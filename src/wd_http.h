@@ -117,6 +117,12 @@ int		wd_http_check(struct wd_req *rq);
  * a Transfer-Encoding (chunked, length unknown until it is read). */
 int		wd_http_has_body(const struct wd_req *rq);
 
+/* 1 when the request's Accept names application/json and not text/html:
+ * an API client (axios sends "application/json, text/plain" and any
+ * type), not a browser or a link previewer (text/html, or no
+ * preference). */
+int		wd_http_wants_json(const struct wd_req *rq);
+
 /* ---- the serve loop ---- */
 
 /*

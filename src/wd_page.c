@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "wd_buf.h"
+#include "wd_dialect.h"
 #include "wd_page.h"
 #include "wd_rand.h"
 #include "wd_svc.h"
@@ -87,6 +88,8 @@ wd_page_serve(void *ctx, struct wd_req *rq, const void *arg)
 	char			 t[WD_UUID_LEN + 2];
 	int			 ok;
 
+	if (pg->api != NULL && wd_http_wants_json(rq))
+		return wd_dialect_serve(ctx, rq, pg->api);
 	wd_buf_init(&b, PAGE_MAX);
 	ok = wd_http_query(rq, "ticket", t, sizeof(t)) == WD_OK &&
 	    wd_is_uuid(t, strlen(t));

@@ -18,11 +18,17 @@ struct wd_page {
 	int		 redirects;	/* the form's answer may redirect to
 					 * WARDEN_REDIRECT_URL_* (activation):
 					 * the CSP lets the form go there */
+	const struct wd_bind *api;	/* or NULL: what an API client's GET
+					 * (wd_http_wants_json) runs instead
+					 * of seeing the page */
 };
+
+struct wd_bind;
 
 /*
  * The wd_route handler of a link's GET (arg: its struct wd_page; ctx: the
- * binary's struct wd_svc): a page
+ * binary's struct wd_svc): for an API client, the page's api operation
+ * when it has one (wd_dialect_serve); otherwise a page
  * with the form when ?ticket= is a well-formed ticket, else a 400 page.
  * Changes nothing, reads no database. Always answers.
  */

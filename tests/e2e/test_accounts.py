@@ -595,6 +595,29 @@ def test_activation_by_email(t):
                 ticket.encode() in page, (st, h, page[:200]))
         st, _, e = login(s, addr)
         t.check("...and the GET changed nothing", st == 403, (st, e))
+        for accept in ("text/html,application/xhtml+xml,application/xml;"
+                       "q=0.9,*/*;q=0.8", "*/*", "application/json, "
+                       "text/html"):
+            st, h, _ = s.request("GET", "/auth/activate?ticket=" + ticket,
+                                 [("Accept", accept)])
+            t.check("GET with Accept %r (a browser, a previewer): the "
+                    "page" % accept, st == 200 and h.get(
+                        "content-type", "").startswith("text/html"), st)
+        t.check("...still nothing changed", login(s, addr)[0] == 403)
+        # nhost-js-sdk's auth.activate: axios's GET, as HBP took it
+        other = email()
+        register(s, other)
+        msgs = sink.wait_rcpt(other)
+        tk2 = msgs[0]["headers"]["x-ticket"] if msgs else ""
+        st, h, a = get(s, "/auth/activate?ticket=" + tk2, [
+            ("Accept", "application/json, text/plain, */*")])
+        t.check("an API client's GET (Accept JSON, not HTML) activates",
+                st == 200 and h.get("content-type", "").startswith(
+                    "application/json") and login(s, other)[0] == 200,
+                (st, a))
+        st, _, a = get(s, "/auth/activate?ticket=" + tk2, [
+            ("Accept", "application/json")])
+        t.check("...once (the ticket is spent)", st == 401, (st, a))
         st, _, a = post(s, "/auth/activate", {"ticket": ticket})
         t.check("activate (POST) 200", st == 200, (st, a))
         st, _, b = login(s, addr)
