@@ -128,6 +128,9 @@ static const struct cfgdef defs[] = {
 	/* origins besides WARDEN_SERVER_URL's; checked by wd_cors */
 	[WD_CFG_ALLOWED_ORIGINS] = { "WARDEN_ALLOWED_ORIGINS", WD_CFGT_STR,
 	    0, VMAX, "", ACCT | STORE, 0 },
+	/* CORS "*" without credentials for every other origin (wd_cors) */
+	[WD_CFG_CORS_ANY_ORIGIN] = { "WARDEN_CORS_ANY_ORIGIN", WD_CFGT_BOOL,
+	    0, 1, "true", ACCT | STORE, 0 },
 	/* seconds a rotated refresh token still answers (GoTrue) */
 	[WD_CFG_REFRESH_REUSE_INTERVAL] = { "WARDEN_REFRESH_REUSE_INTERVAL",
 	    WD_CFGT_INT, 0, 300, "10", ACCT, 0 },

@@ -57,6 +57,7 @@ wd_cors_init(struct wd_cors *o, const struct wd_cfg *c, char *err,
 	size_t		 len;
 
 	memset(o, 0, sizeof(*o));
+	o->any = wd_cfg_flag(c, WD_CFG_CORS_ANY_ORIGIN);
 	if (u == NULL || u[0] == '\0')
 		u = wd_cfg_str(c, WD_CFG_URL);
 	if (u != NULL && u[0] != '\0' &&

@@ -20,6 +20,8 @@
 struct wd_cors {
 	char	 origins[WD_CORS_MAX_ORIGINS][WD_CORS_ORIGIN];
 	size_t	 n;		/* the public URL's first, when set */
+	int	 any;		/* WARDEN_CORS_ANY_ORIGIN: other origins
+				 * are answered "*", without credentials */
 };
 
 /*

@@ -62,10 +62,12 @@ accept_one(struct wd_req *rq)
 	/* (the webhook answers no CORS: no lookup on its hot path) */
 	rq->origin = rq->cors == NULL ? NULL :
 	    wd_http_param(rq, "HTTP_ORIGIN");
-	rq->cross = rq->origin != NULL;
 	if (rq->origin != NULL && !wd_cors_allowed(rq->cors, rq->origin,
 	    strlen(rq->origin)))
 		rq->origin = NULL;
+	/* another origin is answered only when "*" is on */
+	rq->cross = rq->origin != NULL || (rq->cors != NULL &&
+	    rq->cors->any && wd_http_param(rq, "HTTP_ORIGIN") != NULL);
 	return WD_OK;
 }
 
@@ -461,15 +463,35 @@ wd_http_check(struct wd_req *rq)
 	return rq->check;
 }
 
-/* 1 if s holds w, in any case. */
+/*
+ * 1 if the Accept value a names media type t (exactly, any case) in a
+ * range whose q is not 0 (RFC 9110 §12.5.1: "q=0" refuses it).
+ */
 static int
-has_ci(const char *s, const char *w)
+accepts(const char *a, const char *t)
 {
-	size_t	 n = strlen(w);
+	const char	*e, *p;
+	size_t		 n = strlen(t), len;
 
-	for (; *s != '\0'; s++)
-		if (strncasecmp(s, w, n) == 0)
+	for (; *a != '\0'; a = *e == ',' ? e + 1 : e) {
+		a += strspn(a, " \t");
+		e = a + strcspn(a, ",");
+		len = strcspn(a, ";, \t");
+		if (len != n || strncasecmp(a, t, n) != 0)
+			continue;
+		/* a parameter q=0, 0.0, 0.00 or 0.000 refuses it */
+		for (p = a + len; p < e; p++)
+			if (*p == ';') {
+				p += 1 + strspn(p + 1, " \t");
+				if ((p[0] == 'q' || p[0] == 'Q') &&
+				    p[1] == '=' && p[2] == '0' &&
+				    strspn(p + 3, ".0") == strcspn(p + 3,
+				    ";, \t"))
+					break;
+			}
+		if (p >= e)
 			return 1;
+	}
 	return 0;
 }
 
@@ -478,8 +500,8 @@ wd_http_wants_json(const struct wd_req *rq)
 {
 	const char	*a = wd_http_param(rq, "HTTP_ACCEPT");
 
-	return a != NULL && has_ci(a, "application/json") &&
-	    !has_ci(a, "text/html");
+	return a != NULL && accepts(a, "application/json") &&
+	    !accepts(a, "text/html");
 }
 
 int

@@ -31,7 +31,9 @@ struct wd_req {
 					 * NULL: no CORS (wd_http_serve) */
 	const char	*origin;	/* Origin when one of those; else
 					 * NULL */
-	int		 cross;		/* an Origin came (CORS binaries) */
+	int		 cross;		/* an Origin to answer came: an
+					 * allowed one, or any while "*" is
+					 * on (WARDEN_CORS_ANY_ORIGIN) */
 };
 
 /* A CGI/FastCGI parameter (e.g. "HTTP_AUTHORIZATION") or NULL;
@@ -117,10 +119,10 @@ int		wd_http_check(struct wd_req *rq);
  * a Transfer-Encoding (chunked, length unknown until it is read). */
 int		wd_http_has_body(const struct wd_req *rq);
 
-/* 1 when the request's Accept names application/json and not text/html:
- * an API client (axios sends "application/json, text/plain" and any
- * type), not a browser or a link previewer (text/html, or no
- * preference). */
+/* 1 when the request's Accept names application/json and not text/html
+ * (each exactly, q not 0): an API client (axios sends
+ * "application/json, text/plain" and any type), not a browser or a link
+ * previewer (text/html, or no preference). */
 int		wd_http_wants_json(const struct wd_req *rq);
 
 /* ---- the serve loop ---- */
@@ -151,10 +153,10 @@ struct wd_route {
  * sites: a preflight (OPTIONS with Origin and
  * Access-Control-Request-Method) is answered 204 before any route. An
  * answer to one of those origins names it, with credentials (cookies);
- * to any other origin it says "*" without them: such a page reads only
- * what its own Authorization header obtains, as it could without a
- * browser, and the browser sends it no cookie of ours. Every answer says
- * Vary: Origin.
+ * to any other origin, while cors->any, it says "*" without them: such a
+ * page reads only what its own Authorization header obtains, as it could
+ * without a browser, and the browser sends it no cookie of ours. Every
+ * answer says Vary: Origin.
  */
 int		wd_http_serve(const char *prog, const struct wd_route *routes,
 		    size_t n, void *ctx, const struct wd_cors *cors);

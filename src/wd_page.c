@@ -88,7 +88,8 @@ wd_page_serve(void *ctx, struct wd_req *rq, const void *arg)
 	char			 t[WD_UUID_LEN + 2];
 	int			 ok;
 
-	if (pg->api != NULL && wd_http_wants_json(rq))
+	if (pg->api != NULL && strcmp(rq->method, "GET") == 0 &&
+	    wd_http_wants_json(rq))
 		return wd_dialect_serve(ctx, rq, pg->api);
 	wd_buf_init(&b, PAGE_MAX);
 	ok = wd_http_query(rq, "ticket", t, sizeof(t)) == WD_OK &&

@@ -355,79 +355,16 @@ query(struct wd_revoke *r, PGconn *c, const char *sql,
 	return 1;
 }
 
-/*
- * Moves the notifications libpq has read into the set, each only once
- * its row is found in auth.revoked_sessions (with the row's expiry):
- * NOTIFY takes no privilege, so any role that may connect could send
- * one, while the table takes only the writers' rows. A notification
- * comes after its transaction committed, so the row is there. Up to
- * WD_REVOKE_BATCH sids a query; 0 when the connection failed.
- */
+/* Replaces the set with every live row of auth.revoked_sessions. */
 static int
-take_notifies(struct wd_revoke *r, PGconn *c)
-{
-	PGnotify	*n;
-	PGresult	*res;
-	struct wd_buf	 sql;
-	char		 sid[WD_UUID_LEN + 1];
-	int64_t		 exp;
-	int		 i, got, ok = 1;
-
-	wd_buf_init(&sql, 64 + WD_REVOKE_BATCH * (WD_UUID_LEN + 4));
-	do {
-		wd_buf_reset(&sql);
-		(void)wd_buf_adds(&sql, "SELECT family_id::text || ' ' || "
-		    "floor(extract(epoch FROM expires_at))::bigint::text FROM "
-		    "auth.revoked_sessions WHERE expires_at > now() AND "
-		    "family_id IN (");
-		for (got = 0; got < WD_REVOKE_BATCH &&
-		    (n = PQnotifies(c)) != NULL; PQfreemem(n)) {
-			/* (a uuid: hex digits and dashes, safe inline) */
-			if (strcmp(n->relname, "warden_revoked") != 0 ||
-			    !parse_payload(n->extra, sid, &exp))
-				continue;
-			(void)wd_buf_addf(&sql, "%s'%s'", got > 0 ? "," : "",
-			    sid);
-			got++;
-		}
-		if (got == 0)
-			break;
-		(void)wd_buf_adds(&sql, ")");
-		ok = wd_buf_status(&sql) == WD_OK && query(r, c, sql.p,
-		    PGRES_TUPLES_OK, &res, wd_revoke_now_ms() +
-		    WD_REVOKE_BEAT_WAIT_MS);
-		if (!ok)
-			break;
-		for (i = 0; i < PQntuples(res); i++)
-			if (parse_payload(PQgetvalue(res, i, 0), sid, &exp))
-				wd_revoke_add(r, sid, exp);
-		PQclear(res);
-	} while (got == WD_REVOKE_BATCH);
-	wd_buf_cleanup(&sql);
-	return ok;
-}
-
-/*
- * LISTEN, then load the set: in this order, so a revocation between the
- * two is seen at least once. The new set replaces the old one whole.
- */
-static int
-go_live(struct wd_revoke *r, PGconn *c)
+load_all(struct wd_revoke *r, PGconn *c, int64_t deadline)
 {
 	PGresult	*res = NULL;
 	struct set	 s = { NULL, 0, 0 };
 	char		 sid[WD_UUID_LEN + 1];
-	int64_t		 exp, t0, deadline;
+	int64_t		 exp;
 	int		 i;
 
-	t0 = wd_revoke_now_ms();
-	deadline = t0 + WD_REVOKE_LOAD_MS;
-	if (!query(r, c, "LISTEN warden_revoked", PGRES_COMMAND_OK, NULL,
-	    deadline))
-		return 0;
-	/* every revocation committed before this statement started is in
-	 * its answer; later ones arrive as notifications */
-	t0 = wd_revoke_now_ms();
 	if (!query(r, c, "SELECT family_id::text || ' ' || floor(extract("
 	    "epoch FROM expires_at))::bigint::text FROM auth.revoked_sessions "
 	    "WHERE expires_at > now()", PGRES_TUPLES_OK, &res, deadline))
@@ -442,9 +379,84 @@ go_live(struct wd_revoke *r, PGconn *c)
 	r->tab = s.tab;
 	r->cap = s.cap;
 	r->n = s.n;
-	if (t0 > r->good_ms)
-		r->good_ms = t0;
 	pthread_mutex_unlock(&r->mu);
+	return 1;
+}
+
+/*
+ * Moves the notifications libpq has read into the set, each only once
+ * its row is found in auth.revoked_sessions (with the row's expiry):
+ * NOTIFY takes no privilege, so any role that may connect could send
+ * one, while the table takes only the writers' rows. A notification
+ * comes after its transaction committed, so the row is there. Up to
+ * WD_REVOKE_BATCH ids are looked up in one query; past that (a flood,
+ * real or forged) the whole set is loaded again instead, one query
+ * however many came. 0 when the connection failed.
+ */
+static int
+take_notifies(struct wd_revoke *r, PGconn *c)
+{
+	PGnotify	*n;
+	PGresult	*res;
+	struct wd_buf	 sql;
+	char		 sid[WD_UUID_LEN + 1];
+	int64_t		 exp;
+	int		 i, got = 0, flood = 0, ok = 1;
+
+	wd_buf_init(&sql, 256 + WD_REVOKE_BATCH * (WD_UUID_LEN + 4));
+	(void)wd_buf_adds(&sql, "SELECT family_id::text || ' ' || "
+	    "floor(extract(epoch FROM expires_at))::bigint::text FROM "
+	    "auth.revoked_sessions WHERE expires_at > now() AND "
+	    "family_id IN (");
+	for (; (n = PQnotifies(c)) != NULL; PQfreemem(n)) {
+		/* (a uuid: hex digits and dashes, safe inline) */
+		if (strcmp(n->relname, "warden_revoked") != 0 ||
+		    !parse_payload(n->extra, sid, &exp))
+			continue;
+		if (got == WD_REVOKE_BATCH) {
+			flood = 1;
+			continue;
+		}
+		(void)wd_buf_addf(&sql, "%s'%s'", got > 0 ? "," : "", sid);
+		got++;
+	}
+	(void)wd_buf_adds(&sql, ")");
+	if (flood)
+		ok = load_all(r, c, wd_revoke_now_ms() + WD_REVOKE_LOAD_MS);
+	else if (got > 0) {
+		ok = wd_buf_status(&sql) == WD_OK && query(r, c, sql.p,
+		    PGRES_TUPLES_OK, &res, wd_revoke_now_ms() +
+		    WD_REVOKE_BEAT_WAIT_MS);
+		for (i = 0; ok && i < PQntuples(res); i++)
+			if (parse_payload(PQgetvalue(res, i, 0), sid, &exp))
+				wd_revoke_add(r, sid, exp);
+		if (ok)
+			PQclear(res);
+	}
+	wd_buf_cleanup(&sql);
+	return ok;
+}
+
+/*
+ * LISTEN, then load the set: in this order, so a revocation between the
+ * two is seen at least once. The new set replaces the old one whole.
+ */
+static int
+go_live(struct wd_revoke *r, PGconn *c)
+{
+	int64_t	 t0, deadline;
+
+	t0 = wd_revoke_now_ms();
+	deadline = t0 + WD_REVOKE_LOAD_MS;
+	if (!query(r, c, "LISTEN warden_revoked", PGRES_COMMAND_OK, NULL,
+	    deadline))
+		return 0;
+	/* every revocation committed before this statement started is in
+	 * its answer; later ones arrive as notifications */
+	t0 = wd_revoke_now_ms();
+	if (!load_all(r, c, deadline))
+		return 0;
+	wd_revoke_mark_good(r, t0);
 	return take_notifies(r, c);
 }
 

@@ -40,8 +40,10 @@
 					 * of the database's return */
 #define WD_REVOKE_START_MS	1000	/* init waits this long at most for
 					 * the first attempt */
-#define WD_REVOKE_BATCH		256	/* notified sids checked per
-					 * query */
+#define WD_REVOKE_BATCH		256	/* notified sids looked up in one
+					 * query; past that the whole set
+					 * is loaded again (a flood costs
+					 * one query) */
 #define WD_REVOKE_MAX_SECS	(2 * 86400)	/* an entry's longest life:
 					 * a token lives at most 1440 min
 					 * + 3600 s of skew */

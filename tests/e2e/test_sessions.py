@@ -399,6 +399,22 @@ def test_cors_for_allowed_origins(t):
     st, h, _ = s.request("OPTIONS", "/hook", [("Origin", app)] + pre)
     t.check("the webhook answers no CORS (Hasura calls it, no browser)",
             "access-control-allow-origin" not in h, (st, h))
+    # "*" off: only the listed origins are answered
+    s.reconfigure(WARDEN_ALLOWED_ORIGINS=app, WARDEN_CORS_ANY_ORIGIN="false")
+    st, h, _ = s.request("OPTIONS", "/auth/login", [("Origin", evil)] + pre)
+    t.check("WARDEN_CORS_ANY_ORIGIN=false: another origin's preflight is "
+            "not answered", st != 204 and
+            "access-control-allow-origin" not in h, (st, h))
+    st, h, _ = req(s, "POST", "/auth/login", {"email": addr, "password":
+                                              "correct horse",
+                                              "cookie": False},
+                   [("Origin", evil)])
+    t.check("...nor its requests", st == 200 and
+            "access-control-allow-origin" not in h, (st, h))
+    st, h, _ = s.request("OPTIONS", "/storage/o/" + key,
+                         [("Origin", app)] + pre)
+    t.check("...the listed origin still is", st == 204 and
+            h.get("access-control-allow-origin") == app, (st, h))
 
 
 def test_repeated_role_is_a_bad_request(t):
@@ -725,6 +741,10 @@ def test_forged_notification_not_taken_blindly(t):
             200 and hook_status(s, tok_live) == 200)
     s.psql("NOTIFY warden_revoked, '%s 4102444800'; NOTIFY warden_revoked, "
            "'%s 4102444800'" % (odd, live))
+    # and a flood of them: one query whatever the count (a reload past
+    # 256), so the feed stays good and sessions keep answering
+    s.psql("SELECT count(pg_notify('warden_revoked', gen_random_uuid()::text"
+           " || ' 4102444800')) FROM generate_series(1, 20000)")
     # a real revocation notified after the forged ones: once it is
     # taken, the forged ones were looked at too
     _, _, b = register(s)
@@ -734,7 +754,8 @@ def test_forged_notification_not_taken_blindly(t):
             st == 204 and wait_hook(s, b["jwt_token"], 401))
     # every hook process has read both by now (the promise: 1 s)
     time.sleep(1.0)
-    t.check("...a forged notification of a live session is not taken",
+    t.check("...a forged notification of a live session is not taken, "
+            "and the flood leaves the feed good (200, not 503)",
             hook_status(s, tok_live) == 200)
     t.check("...nor one that is not a uuid",
             hook_status(s, tok_odd) == 200)

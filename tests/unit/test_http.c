@@ -296,6 +296,47 @@ test_has_body(void)
 }
 
 static void
+test_wants_json(void)
+{
+	static const struct {
+		const char	*accept;	/* NULL: no header */
+		int		 want;
+	} cases[] = {
+		{ "application/json, text/plain, */*", 1 },	/* axios */
+		{ "application/json", 1 },
+		{ "Application/JSON;charset=utf-8", 1 },
+		{ "text/plain, application/json;q=0.5", 1 },
+		{ "text/html,application/xhtml+xml,application/xml;q=0.9,"
+		    "*/*;q=0.8", 0 },				/* browser */
+		{ "*/*", 0 },
+		{ "application/json, text/html", 0 },
+		{ "application/json;q=0, */*", 0 },
+		{ "application/json; q=0.0", 0 },
+		{ "application/json;q=0.5, text/html;q=0", 1 },
+		{ "application/json-seq", 0 },
+		{ "x-application/jsonfoo", 0 },
+		{ "", 0 },
+		{ NULL, 0 },
+	};
+	char		 hdr[256];
+	char		*env[2];
+	struct memreq	 m;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(hdr, sizeof(hdr), "HTTP_ACCEPT=%s",
+		    cases[i].accept == NULL ? "" : cases[i].accept);
+		env[0] = cases[i].accept == NULL ? NULL : hdr;
+		env[1] = NULL;
+		memreq(&m, env, "GET");
+		CHECK(M, cases[i].accept == NULL ? "wants_json: no Accept" :
+		    cases[i].accept, wd_http_wants_json(&m.rq) ==
+		    cases[i].want);
+		memreq_free(&m);
+	}
+}
+
+static void
 test_check_refusal(void)
 {
 	char		*on[] = { "WARDEN_CHECK_ONLY=1", NULL };
@@ -366,6 +407,7 @@ main(void)
 	test_hdrs();
 	test_check_mode();
 	test_has_body();
+	test_wants_json();
 	test_check_refusal();
 	return WD_TEST_RESULT();
 }
