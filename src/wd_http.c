@@ -73,10 +73,9 @@ accept_one(struct wd_req *rq)
 
 /*
  * A CORS preflight: what the browser may send (with cookies only from an
- * allowed origin: cors_headers). The
- * request headers are those of Warden's clients (nhost-js-sdk sends
- * Authorization and Content-Type; storage reads take Range and the
- * conditional ones).
+ * allowed origin: cors_headers). The request headers are those of
+ * Warden's clients (nhost-js-sdk sends Authorization and Content-Type;
+ * storage reads take Range and the conditional ones).
  */
 static void
 preflight(struct wd_req *rq)
