@@ -48,7 +48,6 @@ wd_cors_origin_of(const char *url, size_t len, int path_ok, char *out)
 	return WD_OK;
 }
 
-
 enum wd_err
 wd_cors_init(struct wd_cors *o, const struct wd_cfg *c, char *err,
     size_t errsz)

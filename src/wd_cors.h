@@ -3,8 +3,8 @@
  * site: the public URL's (WARDEN_SERVER_URL, else WARDEN_URL) and
  * WARDEN_ALLOWED_ORIGINS. The account binaries refuse a cookie-mode
  * request from any other (API.md §5.1); the account and storage binaries
- * answer CORS for these only (wd_http), with credentials, never "*" and
- * never an origin they were not given.
+ * answer CORS (wd_http) naming these, with credentials, and any other
+ * origin "*" without them while WARDEN_CORS_ANY_ORIGIN is on.
  */
 #ifndef WD_CORS_H
 #define WD_CORS_H

@@ -40,7 +40,7 @@ cleanup(struct wd_req *rq)
 static enum wd_err
 accept_one(struct wd_req *rq)
 {
-	const char	*q, *role;
+	const char	*q, *role, *o;
 
 	if (FCGX_Accept_r(&rq->f) < 0)
 		return WD_E_INTERNAL;
@@ -60,14 +60,11 @@ accept_one(struct wd_req *rq)
 	role = wd_http_param(rq, "FCGI_ROLE");
 	rq->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
 	/* (the webhook answers no CORS: no lookup on its hot path) */
-	rq->origin = rq->cors == NULL ? NULL :
-	    wd_http_param(rq, "HTTP_ORIGIN");
-	if (rq->origin != NULL && !wd_cors_allowed(rq->cors, rq->origin,
-	    strlen(rq->origin)))
-		rq->origin = NULL;
+	o = rq->cors == NULL ? NULL : wd_http_param(rq, "HTTP_ORIGIN");
+	rq->origin = o != NULL && wd_cors_allowed(rq->cors, o, strlen(o)) ?
+	    o : NULL;
 	/* another origin is answered only when "*" is on */
-	rq->cross = rq->origin != NULL || (rq->cors != NULL &&
-	    rq->cors->any && wd_http_param(rq, "HTTP_ORIGIN") != NULL);
+	rq->cross = rq->origin != NULL || (o != NULL && rq->cors->any);
 	return WD_OK;
 }
 

@@ -288,29 +288,20 @@ own_param(const char *url, size_t un)
 	static const char *const names[] = { "refresh_token", "mfa",
 	    "ticket" };
 	char		 name[16];
-	size_t		 i, j, n;
-	unsigned int	 c;
+	size_t		 i, j, n, len;
 
-	for (i = strcspn(url, "?#"); i < un; ) {
+	for (i = strcspn(url, "?#"); i < un; i += n) {
 		i++;	/* past '?', '&' or '#' */
-		for (n = 0; i < un && url[i] != '=' && url[i] != '&' &&
-		    url[i] != '#'; i++) {
-			c = (unsigned char)url[i];
-			if (c == '%' && i + 2 < un &&
-			    wd_hexval(url[i + 1]) >= 0 &&
-			    wd_hexval(url[i + 2]) >= 0) {
-				c = (unsigned int)(wd_hexval(url[i + 1]) * 16 +
-				    wd_hexval(url[i + 2]));
-				i += 2;
-			}
-			if (n < sizeof(name) - 1)
-				name[n++] = (char)c;
+		n = strcspn(url + i, "=&#");
+		/* a longer or malformed name is none of ours */
+		if (wd_pct_decode(url + i, n, 1, name, sizeof(name) - 1,
+		    &len) == WD_OK) {
+			name[len] = '\0';
+			for (j = 0; j < sizeof(names) / sizeof(names[0]); j++)
+				if (strcmp(name, names[j]) == 0)
+					return 1;
 		}
-		name[n] = '\0';
-		for (j = 0; j < sizeof(names) / sizeof(names[0]); j++)
-			if (strcmp(name, names[j]) == 0)
-				return 1;
-		i += strcspn(url + i, "&#");
+		n += strcspn(url + i + n, "&#");
 	}
 	return 0;
 }

@@ -355,6 +355,12 @@ query(struct wd_revoke *r, PGconn *c, const char *sql,
 	return 1;
 }
 
+/* Live rows of auth.revoked_sessions as "<sid> <epoch>" (parse_payload);
+ * take_notifies appends "AND family_id IN (...)". */
+#define LIVE_ROWS	"SELECT family_id::text || ' ' || floor(extract(" \
+	"epoch FROM expires_at))::bigint::text FROM auth.revoked_sessions " \
+	"WHERE expires_at > now()"
+
 /* Replaces the set with every live row of auth.revoked_sessions. */
 static int
 load_all(struct wd_revoke *r, PGconn *c, int64_t deadline)
@@ -365,9 +371,7 @@ load_all(struct wd_revoke *r, PGconn *c, int64_t deadline)
 	int64_t		 exp;
 	int		 i;
 
-	if (!query(r, c, "SELECT family_id::text || ' ' || floor(extract("
-	    "epoch FROM expires_at))::bigint::text FROM auth.revoked_sessions "
-	    "WHERE expires_at > now()", PGRES_TUPLES_OK, &res, deadline))
+	if (!query(r, c, LIVE_ROWS, PGRES_TUPLES_OK, &res, deadline))
 		return 0;
 	rehash(&s, (size_t)PQntuples(res) + 1);
 	for (i = 0; i < PQntuples(res); i++)
@@ -404,10 +408,7 @@ take_notifies(struct wd_revoke *r, PGconn *c)
 	int		 i, got = 0, flood = 0, ok = 1;
 
 	wd_buf_init(&sql, 256 + WD_REVOKE_BATCH * (WD_UUID_LEN + 4));
-	(void)wd_buf_adds(&sql, "SELECT family_id::text || ' ' || "
-	    "floor(extract(epoch FROM expires_at))::bigint::text FROM "
-	    "auth.revoked_sessions WHERE expires_at > now() AND "
-	    "family_id IN (");
+	(void)wd_buf_adds(&sql, LIVE_ROWS " AND family_id IN (");
 	for (; (n = PQnotifies(c)) != NULL; PQfreemem(n)) {
 		/* (a uuid: hex digits and dashes, safe inline) */
 		if (strcmp(n->relname, "warden_revoked") != 0 ||

@@ -555,11 +555,15 @@ def test_custom_claims_and_jwks(t):
 def test_activation_by_email(t):
     s = t.s
     sink = SmtpSink()
-    try:
+
+    def inactive(**more):
+        """Accounts wait for activation; mail goes to the sink."""
         s.reconfigure(WARDEN_AUTO_ACTIVATE="false",
                       WARDEN_SMTP_URL="smtp://127.0.0.1:%d" % sink.port,
                       WARDEN_SMTP_SENDER="warden@example.com",
-                      WARDEN_SERVER_URL=s.url)
+                      WARDEN_SERVER_URL=s.url, **more)
+    try:
+        inactive()
         addr = email()
         st, _, b = register(s, addr)
         t.check("register inactive: 200 with null tokens", st == 200 and
@@ -624,12 +628,8 @@ def test_activation_by_email(t):
         t.check("login after activation", st == 200, (st, b))
         st, _, a = post(s, "/auth/activate", {"ticket": ticket})
         t.check("ticket single-use", st == 401, (st, a))
-        s.reconfigure(WARDEN_AUTO_ACTIVATE="false",
-                      WARDEN_SMTP_URL="smtp://127.0.0.1:%d" % sink.port,
-                      WARDEN_SMTP_SENDER="warden@example.com",
-                      WARDEN_SERVER_URL=s.url,
-                      WARDEN_REDIRECT_URL_SUCCESS="https://app.example/ok",
-                      WARDEN_REDIRECT_URL_ERROR="https://app.example/fail")
+        inactive(WARDEN_REDIRECT_URL_SUCCESS="https://app.example/ok",
+                 WARDEN_REDIRECT_URL_ERROR="https://app.example/fail")
         addr2 = email()
         register(s, addr2)
         tk = sink.wait_rcpt(addr2)[0]["headers"]["x-ticket"]
@@ -668,12 +668,8 @@ def test_activation_by_email(t):
         t.check("...whose page keeps form-action to itself",
                 "form-action 'self';" in h.get("content-security-policy",
                                                ""), h)
-        s.reconfigure(WARDEN_AUTO_ACTIVATE="false",
-                      WARDEN_SMTP_URL="smtp://127.0.0.1:%d" % sink.port,
-                      WARDEN_SMTP_SENDER="warden@example.com",
-                      WARDEN_SERVER_URL=s.url,
-                      WARDEN_REDIRECT_URL_SUCCESS="myapp://activated",
-                      WARDEN_REDIRECT_URL_ERROR="/activation-failed")
+        inactive(WARDEN_REDIRECT_URL_SUCCESS="myapp://activated",
+                 WARDEN_REDIRECT_URL_ERROR="/activation-failed")
         st, h, _ = s.request("GET", "/auth/activate?ticket=" + tk, [])
         t.check("an app's own scheme is listed by scheme, a path is 'self'",
                 "form-action 'self' myapp:;" in h.get(
