@@ -367,6 +367,14 @@ def CHECKED(binary):
         "\t\t\tauth_request_set $warden_error "
         "$upstream_http_x_warden_error;",
         "\t\t\tauth_request_set $warden_retry $upstream_http_retry_after;",
+        "\t\t\t# the check's CORS lines, for the refusal: without them",
+        "\t\t\t# a browser app sees a network error, not the status",
+        "\t\t\tauth_request_set $warden_acao",
+        "\t\t\t    $upstream_http_access_control_allow_origin;",
+        "\t\t\tauth_request_set $warden_acac",
+        "\t\t\t    $upstream_http_access_control_allow_credentials;",
+        "\t\t\tauth_request_set $warden_aceh",
+        "\t\t\t    $upstream_http_access_control_expose_headers;",
         "\t\t\terror_page 401 403 = @warden_refused_%s;" % binary,
         "\t\t\t# the check (or the binary) out of reach: auth_request",
         "\t\t\t# makes any other status its own 500, nginx a 502/504",
@@ -399,7 +407,15 @@ def CHECK_LOCATIONS(binary):
             "\t\t# 403, so the binary sends the real status and its JSON",
             "\t\t# error as headers (X-Warden-Status, X-Warden-Error)",
             "\t\tlocation @warden_refused_%s {" % binary] + JSON_ANSWER + [
-            "\t\t\tadd_header Retry-After $warden_retry always;"]
+            "\t\t\tadd_header Retry-After $warden_retry always;",
+            "\t\t\t# (an empty value adds no line: no Origin, no CORS)",
+            "\t\t\tadd_header Vary Origin always;",
+            "\t\t\tadd_header Access-Control-Allow-Origin $warden_acao "
+            "always;",
+            "\t\t\tadd_header Access-Control-Allow-Credentials "
+            "$warden_acac always;",
+            "\t\t\tadd_header Access-Control-Expose-Headers $warden_aceh "
+            "always;"]
     for st in REFUSALS:
         out += ["\t\t\tif ($warden_status = %d) {" % st,
                 "\t\t\t\treturn %d $warden_error;" % st,

@@ -248,6 +248,20 @@ def checked_before_body(t, view, s):
                 and h.get("cache-control") == "no-store", h)
         t.check("...nothing of the check's headers leaks",
                 not any(k.startswith("x-warden") for k in h), h)
+    # a refusal reaches a browser app as its status, with the check's
+    # CORS lines (an allowed origin with credentials, any other "*")
+    for origin, acao, acac in ((s.url, s.url, "true"),
+                               ("https://elsewhere.example", "*", None),
+                               (None, None, None)):
+        hdrs = raw + big + ([("Origin", origin)] if origin else [])
+        st, h, b, _ = _announce(view, "POST", mine, hdrs, False)
+        t.check("nginx check: a refusal for Origin %s carries %s" % (
+                origin, acao), st == 403 and
+                h.get("access-control-allow-origin") == acao and
+                h.get("access-control-allow-credentials") == acac and
+                "Origin" in h.get("vary", "") and
+                ("ETag" in h.get("access-control-expose-headers", "")) ==
+                (acao is not None), (st, h))
     # the same refusals through lighttpd, the real request with a body
     for name, path, hdrs, want in (
             ("anonymous upload", mine, raw, 403),
