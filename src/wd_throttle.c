@@ -3,6 +3,13 @@
  * as sha256 of its text, so the table holds no email or address in
  * clear. Every new window row now and then sweeps windows older than an
  * hour, so the table stays small without a job of its own.
+ *
+ * A check (wd_throttle_over, the failure limits) counts the previous
+ * window too: a fixed window alone let limit failures through at the end
+ * of one window and limit more at the start of the next, twice the
+ * limit within seconds. Refusing once the two windows hold limit lets at
+ * most limit through in any span of one window's length: such a span
+ * lies within two consecutive windows, and each admission saw them both.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +18,7 @@
 #include "wd_throttle.h"
 
 #define WINDOW	"to_timestamp(floor(extract(epoch FROM now()) / $2) * $2)"
+#define PREV	"to_timestamp((floor(extract(epoch FROM now()) / $2) - 1) * $2)"
 #define LEFT	"GREATEST(1, ceil(floor(extract(epoch FROM now()) / $2) * " \
 		"$2 + $2 - extract(epoch FROM now())))::bigint"
 
@@ -25,13 +33,14 @@ sweep(struct wd_db *db)
 	    "now() - interval '1 hour'", 0, NULL, NULL);
 }
 
+/* A counted event's verdict: over limit once this one is counted. */
 static enum wd_err
-verdict(struct wd_dbres *res, long limit, int counted, long *retry)
+verdict(struct wd_dbres *res, long limit, long *retry)
 {
 	long	 hits = strtol(wd_db_val(res, 0, 0), NULL, 10);
 
 	*retry = strtol(wd_db_val(res, 0, 1), NULL, 10);
-	if (limit > 0 && (counted ? hits > limit : hits >= limit))
+	if (limit > 0 && hits > limit)
 		return WD_E_RATELIMIT;
 	return WD_OK;
 }
@@ -52,7 +61,7 @@ wd_throttle_hit(struct wd_db *db, const char *key, long window, long limit,
 	    WINDOW ", 1) ON CONFLICT (bucket, window_start) DO UPDATE SET "
 	    "hits = t.hits + 1 RETURNING hits, " LEFT, 2, p, &res);
 	if (rc == WD_OK && wd_db_rows(res) == 1) {
-		rc = verdict(res, limit, 1, retry);
+		rc = verdict(res, limit, retry);
 		if (strtol(wd_db_val(res, 0, 0), NULL, 10) == 1)
 			sweep(db);
 	}
@@ -67,15 +76,25 @@ wd_throttle_over(struct wd_db *db, const char *key, long window,
 	char		 w[24];
 	const char	*p[2] = { key, w };
 	struct wd_dbres	*res = NULL;
+	long		 now, both;
 	enum wd_err	 rc;
 
 	*retry = 0;
 	snprintf(w, sizeof(w), "%ld", window);
-	rc = wd_db_read(db, "SELECT COALESCE((SELECT hits FROM auth.throttle "
-	    "WHERE bucket = sha256(convert_to($1, 'UTF8')) AND window_start "
-	    "= " WINDOW "), 0), " LEFT, 2, p, &res);
-	if (rc == WD_OK && wd_db_rows(res) == 1)
-		rc = verdict(res, limit, 0, retry);
+	rc = wd_db_read(db, "SELECT COALESCE(sum(hits) FILTER (WHERE "
+	    "window_start = " WINDOW "), 0), " LEFT ", COALESCE(sum(hits), 0) "
+	    "FROM auth.throttle WHERE bucket = sha256(convert_to($1, 'UTF8')) "
+	    "AND window_start IN (" WINDOW ", " PREV ")", 2, p, &res);
+	if (rc == WD_OK && wd_db_rows(res) == 1) {
+		now = strtol(wd_db_val(res, 0, 0), NULL, 10);
+		both = strtol(wd_db_val(res, 0, 2), NULL, 10);
+		if (limit > 0 && both >= limit) {
+			/* this window's count alone keeps the next one shut */
+			*retry = strtol(wd_db_val(res, 0, 1), NULL, 10) +
+			    (now >= limit ? window : 0);
+			rc = WD_E_RATELIMIT;
+		}
+	}
 	wd_db_free(res);
 	return rc;
 }

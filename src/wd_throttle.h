@@ -27,7 +27,9 @@ enum wd_err	wd_throttle_hit(struct wd_db *db, const char *key,
 
 /*
  * Checks bucket key without counting: WD_E_RATELIMIT (with *retry) when
- * limit events are already counted in the current window.
+ * limit events are already counted in the current window and the one
+ * before it together, so that at most limit pass in any span of window
+ * seconds; *retry says when the count allows one again.
  */
 enum wd_err	wd_throttle_over(struct wd_db *db, const char *key,
 		    long window, long limit, long *retry);

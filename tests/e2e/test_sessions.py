@@ -165,6 +165,28 @@ def test_stranger_cannot_lock_out_the_owner(t):
                     "cookie": False}, source="127.0.0.2")
     t.check("the stranger's address waits, right password or not",
             st == 429, st)
+    t.check("...until the window after this one has passed (its 10 "
+            "failures count there too)", 900 < int(hdr[0].get(
+                "retry-after", "0")) <= 1800, hdr[0])
+    # the window boundary passes: the 10 failures are now the previous
+    # window's, and still count (no 10 more guesses within seconds)
+    bucket = ("bucket = sha256(convert_to('login|%s|127.0.0.2', 'UTF8'))"
+              % addr)
+    s.psql("UPDATE auth.throttle SET window_start = window_start - "
+           "interval '900 seconds' WHERE " + bucket)
+    st, h, _ = req(s, "POST", "/auth/login",
+                   {"email": addr, "password": "wrong password",
+                    "cookie": False}, source="127.0.0.2")
+    t.check("a new window: still 429 while the last one holds 10 "
+            "failures, Retry-After its end", st == 429 and
+            0 < int(h.get("retry-after", "0")) <= 900, (st, h))
+    s.psql("UPDATE auth.throttle SET window_start = window_start - "
+           "interval '900 seconds' WHERE " + bucket)
+    st, _, _ = req(s, "POST", "/auth/login",
+                   {"email": addr, "password": "correct horse",
+                    "cookie": False}, source="127.0.0.2")
+    t.check("two windows on, the address signs in again (a throttle, "
+            "not a lock-out)", st == 200, st)
     ghost = email()
     sts = [req(s, "POST", "/auth/login",
                {"email": ghost, "password": "x" * 9, "cookie": False},
@@ -189,8 +211,8 @@ def test_stranger_cannot_lock_out_the_owner(t):
     n = count(s, "SELECT count(*) FROM auth.throttle")
     t.check("counters live in PostgreSQL", n > 0, n)
     n = count(s, "SELECT count(*) FROM auth.throttle t WHERE "
-              "t.bucket = sha256(convert_to('login|%s|127.0.0.2', 'UTF8'))"
-              % addr)
+              "t.bucket = sha256(convert_to('login|%s|127.0.0.3', 'UTF8'))"
+              % ghost)
     t.check("...stored as a hash of the bucket", n == 1, n)
 
 
