@@ -345,6 +345,20 @@ def test_not_modified(t):
                            dict(auth(tok), **{"If-None-Match": '"old"'}))
     t.check("If-None-Match other -> 200", st == 200 and got == b"cache me",
             st)
+    # no If-Modified-Since (README): lighttpd, sending the file, must not
+    # answer one itself (an overwrite within the same second kept its
+    # Last-Modified, so a client revalidating by date kept the old bytes)
+    _, h, _ = s.request("HEAD", "/storage/o/" + key, auth(tok))
+    lm = h.get("last-modified", "")
+    upload(s, key, b"cache me again", tok)
+    for when in (lm, "Sat, 29 Nov 2036 00:00:00 GMT"):
+        for method in ("GET", "HEAD"):
+            st, h, got = s.request(method, "/storage/o/" + key, dict(
+                auth(tok), **{"If-Modified-Since": when}))
+            t.check("%s If-Modified-Since %s -> 200, the new bytes" % (
+                    method, when), st == 200 and
+                    got == (b"cache me again" if method == "GET" else b""),
+                    (st, h, got[:40]))
 
 
 def test_access_control(t):
