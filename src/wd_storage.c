@@ -1758,10 +1758,12 @@ wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 	    r->key, sizeof(r->key), &r->klen, &r->dir);
 	if (rc != WD_OK)
 		goto out;
-	/* a check reads no body: revoke's is read by the real request */
+	/* a check reads no body: revoke's is read by the real request,
+	 * and so is its caller, who comes after the body (as in HBP: a bad
+	 * body is a 400 whoever sends it, and counts no wrong secret) */
 	if (revoke && !check)
 		rc = revoke_request(r);
-	if (rc == WD_OK)
+	if (rc == WD_OK && !(revoke && check))
 		rc = who(r);
 	if (rc != WD_OK)
 		goto out;

@@ -275,13 +275,17 @@ def checked_before_body(t, view, s):
                 st == st2 == want and ts.j(b) == ts.j(b2), (st, b, st2, b2))
     # what the check cannot tell lets the real request tell it: a body
     # sign and revoke-token read before the caller
-    for name, path, body in (
+    for name, path, body, extra in (
             ("anonymous sign with a bad body", "/storage/sign/user/%s/x" %
-             uid, b"nojson"),
+             uid, b"nojson", []),
             ("anonymous revoke with a bad action", "/storage/m/user/%s/x" %
-             uid, b'{"action":"nope"}')):
+             uid, b'{"action":"nope"}', []),
+            ("revoke with a bad action and a forged token",
+             "/storage/m/user/%s/x" % uid, b'{"action":"nope"}',
+             [("Authorization", "Bearer " + tok[:-4] + "AAAA")])):
         got = [srv.request("POST", path, [("Content-Type",
-                                           "application/json")], body)
+                                           "application/json")] + extra,
+                           body)
                for srv in (s, view)]
         t.check("nginx: %s answers as lighttpd does (%d %s)" % (
                 name, got[0][0], ts.code(got[0][2])),
