@@ -62,6 +62,9 @@ struct sreq {
 	struct wd_claims	 c;
 	int			 anon;
 	int			 admin;
+	/* a cookie's token that failed: the read goes on anonymous and
+	 * answers this if the rules refuse an anonymous caller */
+	enum wd_err		 cookie_rc;
 	struct wd_rules_ctx	 ctx;
 };
 
@@ -147,6 +150,8 @@ wrong_admin(struct sreq *r)
 	return rc;
 }
 
+static enum wd_err	stale_cookie(struct sreq *, enum wd_err);
+
 /* The caller: a verified token, or anonymous when none is presented. */
 static enum wd_err
 who(struct sreq *r)
@@ -182,10 +187,9 @@ who(struct sreq *r)
 		r->anon = 1;
 		return WD_OK;
 	}
-	if (rc != WD_OK)
-		return rc;
-	rc = wd_jwt_verify_cached(&r->s->tokens, r->s->key, tok, len,
-	    time(NULL), &r->c);
+	if (rc == WD_OK)
+		rc = wd_jwt_verify_cached(&r->s->tokens, r->s->key, tok, len,
+		    time(NULL), &r->c);
 	/* a logged-out session is refused here too, not only by the hook;
 	 * a feed that cannot tell answers 503, never 401 (not a logout) */
 	if (rc == WD_OK && r->c.sid != NULL && r->s->revoked != NULL) {
@@ -195,7 +199,28 @@ who(struct sreq *r)
 	}
 	if (rc == WD_OK)
 		r->ctx.claims = r->c.ns;
+	else if (rc != WD_E_REVOKEUNAVAIL && cookie != NULL &&
+	    (authz == NULL || authz[0] == '\0'))
+		rc = stale_cookie(r, rc);
 	return rc;
+}
+
+/*
+ * A read whose only credential, the cookie, failed (expired, revoked,
+ * forged, repeated): the browser sends the cookie with every <img src>,
+ * so refusing it here would break signed URLs, ?token= links and public
+ * objects, which need no credential, for as long as the app has not
+ * refreshed it. It goes on anonymous; what anonymous may not read answers
+ * the cookie's error (401, so a client refreshes), never more.
+ */
+static enum wd_err
+stale_cookie(struct sreq *r, enum wd_err rc)
+{
+	wd_claims_cleanup(&r->c);
+	memset(&r->c, 0, sizeof(r->c));
+	r->cookie_rc = rc;
+	r->anon = 1;
+	return WD_OK;
 }
 
 /* Rules for op on key with resource o (NULL: none). WD_E_FORBIDDEN. */
@@ -219,7 +244,7 @@ authorize(struct sreq *r, enum wd_rules_op op, const char *key,
 	}
 	if (wd_rules_check(r->s->rules, op, key, klen, &r->ctx, &allowed,
 	    pub) != WD_OK || !allowed)
-		return WD_E_FORBIDDEN;
+		return r->cookie_rc != WD_OK ? r->cookie_rc : WD_E_FORBIDDEN;
 	return WD_OK;
 }
 

@@ -416,6 +416,24 @@ def test_access_control(t):
         t.check("anonymous with ?%s -> 403" % q[:20], st == 403, st)
     st, _, _ = s.request("DELETE", "/storage/o/%s?token=%s" % (key, ftok))
     t.check("?token does not grant delete", st == 403, st)
+    # a read whose cookie fails goes on anonymous (a browser sends the
+    # cookie with every <img src>): a ?token= link still reads, what
+    # anonymous may not read answers what the token itself would (401)
+    for name, bad in (("expired", token(s, uid, -60)), ("forged", "x.y.z")):
+        ck = {"Cookie": "access_token=" + bad}
+        st, _, b2 = s.request("GET", "/storage/o/" + key, ck)
+        _, _, b3 = s.request("GET", "/storage/o/" + key, auth(bad))
+        t.check("%s cookie, private object -> 401 as the token in "
+                "Authorization" % name, st == 401 and j(b2) == j(b3),
+                (st, b2, b3))
+        st, _, got = s.request("GET", "/storage/o/%s?token=%s" % (key, ftok),
+                               ck)
+        t.check("%s cookie with ?token -> 200" % name, st == 200 and
+                got == b"secret", st)
+        st, _, _ = s.request("GET", "/storage/o/%s?token=%s" % (key, ftok),
+                             auth(bad))
+        t.check("...but a %s Authorization is 401, never anonymous" %
+                name, st == 401, st)
 
 
 def test_token_kept_until_exp(t):
@@ -465,6 +483,10 @@ def test_public(t):
             st == 200 and got == b"\x89PNG" and
             h.get("cache-control", "").startswith("public") and
             h.get("content-type") == "image/png", (st, h))
+    st, _, got = s.request("GET", "/storage/o/" + key, {
+        "Cookie": "access_token=" + token(s, uid, -60)})
+    t.check("public/ read with an expired cookie -> 200", st == 200 and
+            got == b"\x89PNG", st)
     # hbp.md §3.7 #26-#33: HBP's image parameters, checked as HBP does
     # and then ignored (no transforms: the object as stored)
     for q in ("w=100&h=200", "w=100&h=200&q=50", "w=0&h=8192&q=100&b=0.3",

@@ -42,6 +42,9 @@ def test_signed_urls(t):
     st, h, b = s.request("GET", url)
     t.check("signed URL reads without credentials", st == 200 and
             b == b"version one", (st, b))
+    st, _, b = s.request("GET", url, {"Cookie": "access_token=x.y.z"})
+    t.check("...and with a stale cookie beside (a browser's <img src>)",
+            st == 200 and b == b"version one", (st, b))
     t.check("signed answer is private", "private" in
             h.get("cache-control", ""), h)
     st, _, b = s.request("GET", "/storage/o/user/%s/signed%%20report.txt" %
