@@ -748,6 +748,16 @@ wd_acct_revoke(struct wd_svc *s, const char *where, const char *const *p,
 	rc = wd_db_exec(&s->db, sql, n + 1, q, NULL);
 	if (rc != WD_OK)
 		return rc;
+	/* the email changes these sessions asked for, mailed to an address
+	 * the asker chose, end with them (sql/015); one asked by no known
+	 * session ends with any of the account's */
+	snprintf(sql, sizeof(sql), "DELETE FROM auth.tickets t USING (SELECT "
+	    "DISTINCT account_id, family_id FROM auth.refresh_tokens WHERE %s) "
+	    "r WHERE t.purpose = 'email' AND t.account_id = r.account_id AND "
+	    "(t.family_id IS NULL OR t.family_id = r.family_id)", where);
+	rc = wd_db_exec(&s->db, sql, n, q, NULL);
+	if (rc != WD_OK)
+		return rc;
 	snprintf(sql, sizeof(sql), "DELETE FROM auth.refresh_tokens WHERE "
 	    "family_id IN (SELECT family_id FROM auth.refresh_tokens WHERE "
 	    "%s)", where);

@@ -454,6 +454,18 @@ first_email(struct wd_svc *s, const struct acc *a, const char *sid,
 	return rc;
 }
 
+/* The account's email-change ticket (one at most) belongs to session
+ * sid: ending that session ends it (wd_acct_revoke, sql/015). */
+static enum wd_err
+bind_ticket(struct wd_svc *s, const char *acct, const char *sid)
+{
+	const char	*p[2] = { acct, sid };
+
+	return wd_db_exec(&s->db, "UPDATE auth.tickets SET family_id = "
+	    "$2::uuid WHERE account_id = $1::uuid AND purpose = 'email'", 2,
+	    p, NULL);
+}
+
 enum wd_err
 wd_life_email_request(struct wd_svc *s, const struct wd_client *cl,
     const char *uid, const char *sid, const char *email, const char **msg)
@@ -484,6 +496,8 @@ wd_life_email_request(struct wd_svc *s, const struct wd_client *cl,
 	if (rc == WD_OK)
 		rc = wd_acct_ticket_new(s, a.id, "email", WD_TICKET_MINUTES, ne,
 		    ticket);
+	if (rc == WD_OK && sid != NULL)
+		rc = bind_ticket(s, a.id, sid);
 	if (rc == WD_OK)
 		rc = wd_acct_mail(s, "change-email", ne,
 		    "/auth/change-email/change", ticket);

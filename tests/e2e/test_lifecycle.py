@@ -573,6 +573,76 @@ def test_change_email(t):
     t.check("direct change to a taken address: 409", st == 409, (st, r))
 
 
+def test_email_change_ends_with_its_session(t):
+    """A ticket mailed to the new address, which whoever asked chose: a
+    thief with a stolen session must not confirm it once the session is
+    over (logout, logout of all, refresh reuse)."""
+    s = t.s
+    addr, b = account(s)
+    uid = b["user"]["id"]
+    pending = ("SELECT count(*) FROM auth.tickets t JOIN auth.accounts a "
+               "ON a.id = t.account_id WHERE a.user_id = '%s' AND "
+               "t.purpose = 'email'" % uid)
+
+    def ask(sess):
+        to = email()
+        st, _, r = api(s, "POST", "/auth/change-email/request",
+                       {"new_email": to}, bearer(sess))
+        m = wait_mail(s, to, "Confirm")
+        t.check("setup: the change asked (%d) and mailed" % st,
+                st == 204 and m is not None, (st, r))
+        return to, (m or {"headers": {}})["headers"].get("x-ticket", "")
+
+    def logout(sess, everywhere=False):
+        st, _, _ = s.request("POST", "/auth/logout?refresh_token=" +
+                             sess["refresh_token"], [("Content-Type",
+                                                      "application/json")],
+                             json.dumps({"all": everywhere}))
+        return st
+
+    def refused(label, to, tk):
+        st, _, r = api(s, "POST", "/auth/change-email/change",
+                       {"ticket": tk})
+        t.check("%s: the ticket is refused (401), the address stays" %
+                label, st == 401 and login(s, addr)[0] == 200 and
+                login(s, to)[0] == 401, (st, r))
+
+    _, _, other = login(s, addr)
+    to, tk = ask(b)
+    t.check("another session's logout leaves the ticket",
+            logout(other) == 204 and count(s, pending) == 1)
+    t.check("the asking session logs out", logout(b) == 204)
+    refused("after the asking session's logout", to, tk)
+    _, _, b = login(s, addr)
+    _, _, b2 = login(s, addr)
+    to, tk = ask(b)
+    t.check("another session logs out everywhere",
+            logout(b2, everywhere=True) == 204)
+    refused("after a logout of all", to, tk)
+    _, _, b = login(s, addr)
+    to, tk = ask(b)
+    _, _, r1 = get(s, "/auth/token/refresh?refresh_token=" +
+                   b["refresh_token"])
+    get(s, "/auth/token/refresh?refresh_token=" + r1["refresh_token"])
+    st, _, _ = get(s, "/auth/token/refresh?refresh_token=" +
+                   b["refresh_token"])
+    t.check("setup: a rotated token presented again (reuse): 401",
+            st == 401, st)
+    refused("after refresh reuse ended the session", to, tk)
+    # asked through Hasura (no session id): any session's end ends it
+    _, _, b = login(s, addr)
+    to = email()
+    st, _, r = action(s, "request_email_change", {"new_email": to},
+                      session={"x-hasura-role": "user",
+                               "x-hasura-user-id": uid})
+    m = wait_mail(s, to, "Confirm")
+    t.check("setup: asked by the action", st == 200 and m is not None,
+            (st, r))
+    t.check("any session's logout", logout(b) == 204)
+    refused("an action's ask after a logout", to,
+            (m or {"headers": {}})["headers"].get("x-ticket", ""))
+
+
 def test_mfa(t):
     s = t.s
     addr, b = account(s)

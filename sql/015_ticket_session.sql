@@ -1,0 +1,11 @@
+-- 015: an email-change ticket belongs to the session that asked for it.
+-- The ticket is mailed to the new address, which the asker chose: with a
+-- stolen session, a thief asked for a move to an address of his own and
+-- could confirm it after the owner had signed out everywhere (or a
+-- reused refresh token had ended the session), then take the account by
+-- a reset mailed there. Now ending a session (logout, logout of all,
+-- token revoke, refresh reuse, password change) ends the email-change
+-- tickets it asked for, and those asked without a known session (a
+-- Hasura action) with any session of the account (src/wd_acct.c,
+-- wd_acct_revoke). NULL: asked by no known session, or before 015.
+ALTER TABLE auth.tickets ADD COLUMN family_id uuid;
