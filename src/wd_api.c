@@ -339,8 +339,8 @@ mfa_set(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out,
 
 	code = wd_areq_str(in, WD_FLD_CODE, &len);
 	out->kind = WD_RES_EMPTY;
-	return wd_life_mfa_set(s, &in->who, in->uid, code, len, enable,
-	    &out->msg);
+	return wd_life_mfa_set(s, &in->who, in->uid, in->sid, code, len,
+	    enable, &out->msg);
 }
 
 static enum wd_err

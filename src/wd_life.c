@@ -877,11 +877,11 @@ code_failed(struct wd_svc *s, const char *id, enum wd_err rc,
 
 enum wd_err
 wd_life_mfa_set(struct wd_svc *s, const struct wd_client *cl,
-    const char *uid, const char *code, size_t codelen, int enable,
-    const char **msg)
+    const char *uid, const char *sid, const char *code, size_t codelen,
+    int enable, const char **msg)
 {
 	struct acc	 a;
-	const char	*p[1];
+	const char	*p[2];
 	enum wd_err	 rc;
 
 	*msg = NULL;
@@ -902,6 +902,14 @@ wd_life_mfa_set(struct wd_svc *s, const struct wd_client *cl,
 		    "mfa_enabled = true, mfa_enabled_at = now() WHERE id = $1" :
 		    "UPDATE auth.accounts SET mfa_enabled = false, otp_secret "
 		    "= NULL WHERE id = $1", 1, p, NULL);
+	/* a second factor is often turned on for fear of a thief: the
+	 * sessions signed in without it end, as on a password change */
+	p[1] = known(sid);
+	if (rc == WD_OK && enable)
+		rc = wd_acct_revoke(s, "account_id = $1::uuid AND family_id IS "
+		    "DISTINCT FROM $2::uuid", p, 2);
+	if (rc == WD_OK && enable)
+		rc = end_tickets(s, a.id);
 	if (rc == WD_OK)
 		rc = wd_acct_audit(s, cl, enable ? "mfa_enable" :
 		    "mfa_disable", uid);

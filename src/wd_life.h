@@ -93,10 +93,14 @@ enum wd_err	wd_life_mfa_generate(struct wd_svc *s,
 		    const struct wd_client *cl, const char *uid,
 		    struct json_object **out, const char **msg);
 
-/* Turns MFA on (enable) or off with a valid code, accepted once. */
+/*
+ * Turns MFA on (enable) or off with a valid code, accepted once. Turning
+ * it on ends every session of the account but sid (the caller's; NULL or
+ * "" when unknown: all of them), and its pending tickets.
+ */
 enum wd_err	wd_life_mfa_set(struct wd_svc *s, const struct wd_client *cl,
-		    const char *uid, const char *code, size_t codelen,
-		    int enable, const char **msg);
+		    const char *uid, const char *sid, const char *code,
+		    size_t codelen, int enable, const char **msg);
 
 /* Finishes a sign-in: the MFA ticket from login and a valid code give
  * the session o. Failures per account are throttled like passwords. */

@@ -663,6 +663,7 @@ def test_mfa(t):
             sealed and g["otp_secret"] not in sealed and
             sealed.startswith("v1:"), sealed)
     sec = g["otp_secret"]
+    _, _, other = login(s, addr)
     early_in(30, 15)
     st, _, r = api(s, "POST", "/auth/mfa/enable", {"code": "000000"},
                    bearer(b))
@@ -671,6 +672,15 @@ def test_mfa(t):
     st, _, r = api(s, "POST", "/auth/mfa/enable", {"code": totp(sec, -1)},
                    bearer(b))
     t.check("enable with a code (previous step): 204", st == 204, (st, r))
+    st, _, _ = get(s, "/auth/token/refresh?refresh_token=" +
+                   other["refresh_token"])
+    t.check("...another session, signed in without it, ends (refresh "
+            "401, the webhook 401 within 1 s)", st == 401 and
+            wait_hook(s, other["jwt_token"], 401), st)
+    st, _, r = get(s, "/auth/token/refresh?refresh_token=" +
+                   b["refresh_token"])
+    t.check("...the session that turned it on lives on", st == 200, st)
+    b = dict(b, **(r or {}))
     st, _, r = api(s, "POST", "/auth/mfa/generate", {}, bearer(b))
     t.check("generate while enabled: refused", st == 409, (st, r))
     st, _, r = login(s, addr)
