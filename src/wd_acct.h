@@ -25,7 +25,8 @@ struct wd_client {
 	char	 bucket[64];		/* what throttles count for ip
 					 * (wd_addr_bucket) */
 	char	 ua[WD_MAX_UA + 1];	/* printable ASCII only */
-	int	 via_hasura;		/* a Hasura Action: the peer is Hasura,
+	int	 via_hasura;		/* a Hasura Action whose client is not
+					 * known: the address is Hasura's,
 					 * shared by every user, so no limit
 					 * per address applies */
 };

@@ -67,6 +67,13 @@ type_name(enum json_type t)
  * The caller, for audit rows and throttles: REMOTE_ADDR, or behind a
  * trusted proxy the address it reports (wd_addr); and whether the client
  * reached us over https (X-Forwarded-Proto from a trusted proxy).
+ *
+ * An action's peer is Hasura, whose address every user shares; but when
+ * Hasura forwards the client's headers (forward_client_headers) and a
+ * proxy in front of it reported the client in X-Forwarded-For, an
+ * operator who lists Hasura's address in WARDEN_TRUSTED_PROXIES makes
+ * that address the caller's, and the per-address limits apply to the
+ * action as to the REST route (README, "Throttles").
  */
 static void
 client(const struct wd_svc *s, struct wd_req *rq, struct wd_areq *in,
@@ -74,14 +81,18 @@ client(const struct wd_svc *s, struct wd_req *rq, struct wd_areq *in,
 {
 	struct wd_client	*who = &in->who;
 	const char		*ip = wd_http_param(rq, "REMOTE_ADDR");
-	const char		*xp;
+	const char		*xp, *xff;
+	int			 trusted;
 
 	xp = wd_http_param(rq, "HTTP_X_FORWARDED_PROTO");
+	xff = wd_http_param(rq, "HTTP_X_FORWARDED_FOR");
+	trusted = ip != NULL && wd_cidr_match(s->proxies, s->nproxies, ip,
+	    strlen(ip));
 	wd_acct_client(s, rq, who);
-	in->secure = s->cookie_secure || (ip != NULL && xp != NULL &&
-	    strcasecmp(xp, "https") == 0 && wd_cidr_match(s->proxies,
-	    s->nproxies, ip, strlen(ip)));
-	who->via_hasura = via_hasura;
+	in->secure = s->cookie_secure || (trusted && xp != NULL &&
+	    strcasecmp(xp, "https") == 0);
+	who->via_hasura = via_hasura && !(trusted && xff != NULL &&
+	    xff[0] != '\0' && who->ip[0] != '\0');
 }
 
 /* 1 if the Content-Type is JSON (application/json, parameters allowed). */

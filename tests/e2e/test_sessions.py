@@ -286,6 +286,54 @@ def test_trusted_proxy(t):
             st == 200 and "; Secure" in h.get("set-cookie", ""), (st, h))
 
 
+def test_action_client_behind_hasura(t):
+    """Hasura forwarding the client's headers (forward_client_headers)
+    behind a proxy that reports the client: with Hasura's address in
+    WARDEN_TRUSTED_PROXIES the actions count per client address, as the
+    REST routes do; without it, X-Forwarded-For is nobody's word."""
+    s = t.s
+    s.reconfigure(WARDEN_TRUSTED_PROXIES="127.0.0.1/32")
+    sec = s.base_env["WARDEN_ACTION_SECRET"]
+
+    def act(name, inp, xff):
+        body = {"action": {"name": name}, "input": inp,
+                "session_variables": {"x-hasura-role": "anonymous"},
+                "request_query": "mutation { %s { id } }" % name}
+        h = [("X-Warden-Action-Secret", sec)]
+        if xff:
+            h.append(("X-Forwarded-For", xff))
+        return post(s, "/actions/" + name, body, h)[0]
+
+    acct = email()
+    register(s, acct)
+    early_in(900, 30)
+    sts = [act("login", {"email": acct, "password": "wrong password"},
+               "203.0.113.9, 198.51.100.20") for _ in range(11)]
+    t.check("a forwarded client's failed action sign-ins: 10, then 429",
+            sts == [401] * 10 + [429], sts)
+    t.check("...the owner, another client behind Hasura, signs in by "
+            "the action (no lock-out)", act("login", {
+                "email": acct, "password": "correct horse"},
+                "198.51.100.21") == 200)
+    s.reconfigure(WARDEN_TRUSTED_PROXIES="127.0.0.1/32",
+                  WARDEN_RATE_LIMIT="4")
+    early_in(60, 15)
+    sts = [act("register", {"email": email(), "password": "correct horse"},
+               "198.51.100.22") for _ in range(5)]
+    t.check("the register action: 4 a minute per forwarded client, then "
+            "429", sts == [200] * 4 + [429], sts)
+    t.check("...another client is not held",
+            act("register", {"email": email(), "password": "correct horse"},
+                "198.51.100.23") == 200)
+    s.reconfigure(WARDEN_RATE_LIMIT="4")
+    early_in(60, 15)
+    sts = [act("register", {"email": email(), "password": "correct horse"},
+               "198.51.100.%d" % (30 + i)) for i in range(6)]
+    t.check("Hasura not a trusted proxy: X-Forwarded-For changes nothing "
+            "(no address, as before)", sts == [200] * 6, sts)
+    s.reconfigure()
+
+
 def test_json_only(t):
     s = t.s
     addr = email()
