@@ -658,7 +658,12 @@ wd_life_email_direct(struct wd_svc *s, const struct wd_client *cl,
 	return wd_db_end(&s->db, rc);
 }
 
-/* WD_E_CONFLICT with *msg while account acct has a live revert ticket. */
+/*
+ * WD_E_CONFLICT with *msg while account acct has a live revert ticket
+ * that would change something: one holding the address the account has
+ * now belongs to a change asked and never confirmed (the ticket is made
+ * with the request), or one undone already, and holds nothing up.
+ */
 static enum wd_err
 revert_pending(struct wd_svc *s, const char *acct, const char **msg)
 {
@@ -666,9 +671,10 @@ revert_pending(struct wd_svc *s, const char *acct, const char **msg)
 	struct wd_dbres	*res = NULL;
 	enum wd_err	 rc;
 
-	rc = wd_db_exec(&s->db, "SELECT 1 FROM auth.tickets WHERE account_id "
-	    "= $1::uuid AND purpose = 'revert' AND expires_at > now() LIMIT 1",
-	    1, p, &res);
+	rc = wd_db_exec(&s->db, "SELECT 1 FROM auth.tickets t JOIN "
+	    "auth.accounts a ON a.id = t.account_id WHERE t.account_id = "
+	    "$1::uuid AND t.purpose = 'revert' AND t.expires_at > now() AND "
+	    "t.new_email IS DISTINCT FROM a.email LIMIT 1", 1, p, &res);
 	if (rc == WD_OK && wd_db_rows(res) == 1) {
 		*msg = "A recent email change can still be undone from the old "
 		    "address; the account can be deleted once that link has "

@@ -402,9 +402,16 @@ def test_email_revert_limits(t):
     prove(s, addr)
     _asked(s, b, addr)
     st, _, r = api(s, "DELETE", "/auth/user", {"password": PW}, bearer(b))
+    t.check("a change asked and never confirmed does not hold a deletion "
+            "(nothing to undo): 204", st == 204, (st, r))
+    addr, b = account(s)
+    prove(s, addr)
+    to = email()
+    _change(s, b, to)
+    st, _, r = api(s, "DELETE", "/auth/user", {"password": PW}, bearer(b))
     t.check("no deletion while a change can be undone: 409", st == 409 and
             count(s, "SELECT count(*) FROM auth.accounts WHERE email = "
-                  "'%s'" % addr) == 1, (st, r))
+                  "'%s'" % to) == 1, (st, r))
     # a second factor enrolled in the session that asks (a thief's own,
     # with a stolen token) does not survive the revert
     addr, b = account(s)
