@@ -776,9 +776,11 @@ wd_life_mfa_generate(struct wd_svc *s, const struct wd_client *cl,
 	if (rc == WD_OK)
 		rc = wd_seal(&s->mfa_key, key, klen, a.id, strlen(a.id), sealed,
 		    sizeof(sealed), &n);
+	/* an account a provider made without an address (wd_ident) is
+	 * named in the authenticator app by its user id */
 	if (rc == WD_OK)
-		rc = wd_totp_url(s->mfa_issuer, a.email, b32, url, sizeof(url),
-		    &n);
+		rc = wd_totp_url(s->mfa_issuer, a.email[0] != '\0' ? a.email :
+		    uid, b32, url, sizeof(url), &n);
 	if (rc == WD_OK)
 		rc = wd_qr_data_url(url, n, &img, &n);
 	p[0] = a.id;

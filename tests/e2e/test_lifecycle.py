@@ -10,6 +10,7 @@ import json
 import os
 import struct
 import time
+import urllib.parse
 import uuid
 
 from smtp_sink import parse
@@ -648,6 +649,21 @@ def test_email_change_ends_with_its_session(t):
     t.check("any session's logout", logout(b) == 204)
     refused("an action's ask after a logout", to,
             (m or {"headers": {}})["headers"].get("x-ticket", ""))
+
+
+def test_mfa_without_address(t):
+    """An account a provider made without a verified address (no email)
+    enrols a second factor too: the app names it by its user id."""
+    s = t.s
+    addr, b = account(s)
+    uid = b["user"]["id"]
+    s.psql("UPDATE auth.accounts SET email = NULL WHERE email = '%s'" %
+           addr)
+    st, _, g = api(s, "POST", "/auth/mfa/generate", {}, bearer(b))
+    label = urllib.parse.unquote(g.get("otpauth_url", "").split("?")[0]
+                                 .rsplit("/", 1)[-1]) if st == 200 else ""
+    t.check("generate without an address: 200, labelled by the user id",
+            label.split(":")[-1] == uid, (st, label))
 
 
 def test_mfa(t):
