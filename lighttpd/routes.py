@@ -334,6 +334,9 @@ REFUSALS = (400, 401, 404, 405, 409, 413, 415, 416, 422, 429, 500, 503)
 
 
 # wd_http_error's answer for WD_E_UNAVAILABLE (src/wd_err.c)
+TOO_LARGE = ('{"statusCode":413,"error":"Payload Too Large",'
+             '"message":"Payload Too Large (web server)",'
+             '"code":"payload-too-large"}')
 UNAVAILABLE = ('{"statusCode":503,"error":"Service Unavailable",'
                '"message":"Service unavailable",'
                '"code":"service-unavailable"}')
@@ -453,8 +456,15 @@ def BUFFERED(route, binary):
         "\t\t\tfastcgi_request_buffering on;",
         "\t\t\tfastcgi_buffering on;",
         "\t\t\tfastcgi_max_temp_file_size 2048m;",
-        "\t\t\tclient_max_body_size 1025m;"] + CHECKED(binary) + [
-        "\t\t}"] + CHECK_LOCATIONS(binary)
+        "\t\t\tclient_max_body_size 1025m;",
+        "\t\t\t# past it nginx refuses before the check: as JSON too",
+        "\t\t\terror_page 413 = @warden_too_large_%s;" % binary] + \
+        CHECKED(binary) + ["\t\t}"] + CHECK_LOCATIONS(binary) + [
+        "",
+        "\t\t# a body over client_max_body_size, refused by nginx",
+        "\t\tlocation @warden_too_large_%s {" % binary] + JSON_ANSWER + [
+        "\t\t\treturn 413 '%s';" % TOO_LARGE,
+        "\t\t}"]
 
 
 def nginx_pools(rows):

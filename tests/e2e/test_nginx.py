@@ -262,6 +262,17 @@ def checked_before_body(t, view, s):
                 "Origin" in h.get("vary", "") and
                 ("ETag" in h.get("access-control-expose-headers", "")) ==
                 (acao is not None), (st, h))
+    # past nginx's own cap (client_max_body_size), before any check
+    got = [_announce(srv, "POST", "/storage/o/public/big",
+                     raw + [("Content-Length", "2000000000")])
+           for srv in (view, s)]
+    (st, h, b, _), (st2, _, b2, _) = got
+    o = ts.j(b) or {}
+    t.check("nginx: a body past its cap: 413 payload-too-large as JSON, "
+            "as lighttpd answers it", st == st2 == 413 and
+            o.get("code") == "payload-too-large" and o == ts.j(b2) and
+            h.get("content-type", "").startswith("application/json"),
+            (got[0][:3], got[1][:3]))
     # the same refusals through lighttpd, the real request with a body
     for name, path, hdrs, want in (
             ("anonymous upload", mine, raw, 403),
