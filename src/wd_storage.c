@@ -1332,6 +1332,11 @@ sign_object(struct sreq *r)
 	rc = WD_E_BADREQ;
 	if (in < 1 || in > r->s->sign_max_age)
 		goto out;
+	/* API.md §7: a Bearer's (or the admin's); a URL for what anyone
+	 * may read is no URL anyone needs */
+	rc = WD_E_UNAUTH;
+	if (r->anon && !r->admin)
+		goto out;
 	/* read as the caller alone, not the request's query: a grant that
 	 * comes only from a ?token= link (query.token == resource.token)
 	 * must not become a URL that outlives a revoke-token */

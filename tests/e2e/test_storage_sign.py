@@ -66,17 +66,24 @@ def test_signed_urls(t):
     st, _, b = sign(s, key, other, 60)
     t.check("another user (no read): 403", st == 403, (st, b))
     st, _, b = sign(s, key, None, 60)
-    t.check("anonymous (no read): 403", st == 403, (st, b))
+    t.check("anonymous (no Bearer): 401", st == 401 and
+            ts.code(b) == "unauthorized", (st, b))
+    pub = "public/%s/open.txt" % uid
+    ts.upload(s, pub, b"open", tok)
+    st, _, b = sign(s, pub, None, 60)
+    t.check("anonymous, an object anyone reads: 401 all the same (the "
+            "route takes a Bearer, API.md §7)", st == 401, (st, b))
     # a ?token= link reads the object, but signs nothing: its grant would
     # otherwise outlive a revoke-token as a signed URL
     ftok = (ts.j(s.request("GET", "/storage/m/" + key, ts.auth(tok))[2])
             or {}).get("token", "")
     st, _, _ = s.request("GET", "/storage/o/%s?token=%s" % (key, ftok))
     t.check("setup: the ?token= link reads", ftok and st == 200, st)
-    for who, bearer in (("anonymous", None), ("another user", other)):
+    for who, bearer, want in (("anonymous", None, 401),
+                              ("another user", other, 403)):
         st, _, b = sign(s, "%s?token=%s" % (key, ftok), bearer, 60)
-        t.check("%s with the object's ?token=: sign refused (403)" % who,
-                st == 403 and ts.code(b) == "forbidden", (st, b))
+        t.check("%s with the object's ?token=: sign refused (%d)" % (
+                who, want), st == want, (st, b))
     st, _, b = sign(s, "%s?token=%s" % (key, ftok), tok, 60)
     t.check("the owner with a ?token= as well: signed", st == 200, (st, b))
     for v in (0, -5, 3601, "\"60\"", 1.5):
