@@ -125,6 +125,10 @@ static const struct cfgdef defs[] = {
 	/* CIDR list; checked by wd_svc (wd_addr) */
 	[WD_CFG_TRUSTED_PROXIES] = { "WARDEN_TRUSTED_PROXIES", WD_CFGT_STR,
 	    0, VMAX, "", ACCT, 0 },
+	/* an action's client is the X-Forwarded-For that Hasura forwards
+	 * (forward_client_headers), read past WARDEN_TRUSTED_PROXIES */
+	[WD_CFG_ACTIONS_FORWARDED_FOR] = { "WARDEN_ACTIONS_FORWARDED_FOR",
+	    WD_CFGT_BOOL, 0, 1, "false", ACCT, 0 },
 	/* origins besides WARDEN_SERVER_URL's; checked by wd_cors */
 	[WD_CFG_ALLOWED_ORIGINS] = { "WARDEN_ALLOWED_ORIGINS", WD_CFGT_STR,
 	    0, VMAX, "", ACCT | STORE, 0 },

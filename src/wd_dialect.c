@@ -68,12 +68,15 @@ type_name(enum json_type t)
  * trusted proxy the address it reports (wd_addr); and whether the client
  * reached us over https (X-Forwarded-Proto from a trusted proxy).
  *
- * An action's peer is Hasura, whose address every user shares; but when
- * Hasura forwards the client's headers (forward_client_headers) and a
- * proxy in front of it reported the client in X-Forwarded-For, an
- * operator who lists Hasura's address in WARDEN_TRUSTED_PROXIES makes
- * that address the caller's, and the per-address limits apply to the
- * action as to the REST route (README, "Throttles").
+ * An action's peer is Hasura, whose address every user shares, so no
+ * per-address limit applies to it; but with WARDEN_ACTIONS_FORWARDED_FOR
+ * (Hasura forwards the client's headers, forward_client_headers, and a
+ * proxy in front of it reports the client in X-Forwarded-For) the
+ * address found there past WARDEN_TRUSTED_PROXIES, Hasura's included, is
+ * the caller's, and the per-address limits apply to the action as to the
+ * REST route (README, "Throttles"). Only then: a proxy in front of Warden
+ * that the REST routes trust would otherwise name Hasura, one address
+ * for every action caller, and make those limits one for the whole site.
  */
 static void
 client(const struct wd_svc *s, struct wd_req *rq, struct wd_areq *in,
@@ -91,8 +94,8 @@ client(const struct wd_svc *s, struct wd_req *rq, struct wd_areq *in,
 	wd_acct_client(s, rq, who);
 	in->secure = s->cookie_secure || (trusted && xp != NULL &&
 	    strcasecmp(xp, "https") == 0);
-	who->via_hasura = via_hasura && !(trusted && xff != NULL &&
-	    xff[0] != '\0' && who->ip[0] != '\0');
+	who->via_hasura = via_hasura && !(s->actions_xff && trusted &&
+	    xff != NULL && xff[0] != '\0' && who->ip[0] != '\0');
 }
 
 /* 1 if the Content-Type is JSON (application/json, parameters allowed). */

@@ -174,6 +174,13 @@ wd_svc_init(struct wd_svc *s, const char *prog, char *err, size_t errsz)
 		    "networks like 10.0.0.0/8 (at most %d)", WD_ADDR_MAX_CIDRS);
 		return WD_E_CONFIG;
 	}
+	s->actions_xff = wd_cfg_flag(c, WD_CFG_ACTIONS_FORWARDED_FOR);
+	if (s->actions_xff && s->nproxies == 0) {
+		ERRF("WARDEN_ACTIONS_FORWARDED_FOR needs Hasura's address (and "
+		    "any proxy's between it and Warden) in "
+		    "WARDEN_TRUSTED_PROXIES");
+		return WD_E_CONFIG;
+	}
 	if (wd_cors_init(&s->cors, c, err, errsz) != WD_OK ||
 	    reserved(s, err, errsz) != WD_OK ||
 	    form_action(s, err, errsz) != WD_OK)

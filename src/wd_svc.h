@@ -47,6 +47,8 @@ struct wd_svc {
 	long			 rate_limit;	/* per minute, route+address */
 	struct wd_cidr		 proxies[WD_ADDR_MAX_CIDRS];
 	size_t			 nproxies;
+	int			 actions_xff;	/* an action's client from
+						 * X-Forwarded-For (README) */
 	struct wd_cors		 cors;		/* allowed browser origins */
 	char			 form_action[WD_SVC_FORM_ACTION];
 					/* the activation page's CSP

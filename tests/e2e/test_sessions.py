@@ -286,13 +286,23 @@ def test_trusted_proxy(t):
             st == 200 and "; Secure" in h.get("set-cookie", ""), (st, h))
 
 
+def bad_start(s, changes):
+    """1 if the login binary, with the stack's settings and changes,
+    stops at start with one line naming the first changed setting."""
+    env = dict(s.base_env, **changes)
+    env.pop("WARDEN_TRUSTED_PROXIES", None)
+    r = run_bin(s, env, "login")
+    lines = r.stderr.strip().splitlines()
+    return (r.returncode == 1 and len(lines) == 1 and
+            next(iter(changes)) in lines[0])
+
+
 def test_action_client_behind_hasura(t):
     """Hasura forwarding the client's headers (forward_client_headers)
     behind a proxy that reports the client: with Hasura's address in
     WARDEN_TRUSTED_PROXIES the actions count per client address, as the
     REST routes do; without it, X-Forwarded-For is nobody's word."""
     s = t.s
-    s.reconfigure(WARDEN_TRUSTED_PROXIES="127.0.0.1/32")
     sec = s.base_env["WARDEN_ACTION_SECRET"]
 
     def act(name, inp, xff):
@@ -304,6 +314,25 @@ def test_action_client_behind_hasura(t):
             h.append(("X-Forwarded-For", xff))
         return post(s, "/actions/" + name, body, h)[0]
 
+    # the common deployment: a proxy in front of Warden that the REST
+    # routes trust, through which Hasura's actions come too (it names
+    # Hasura's address, every caller's): actions keep no address
+    s.reconfigure(WARDEN_TRUSTED_PROXIES="127.0.0.1/32",
+                  WARDEN_RATE_LIMIT="4", WARDEN_LOGIN_MAX_FAILURES_IP="3")
+    early_in(60, 20)
+    sts = [act("login", {"email": email(), "password": "wrong password"},
+               "10.1.1.1") for _ in range(6)]
+    t.check("actions through a trusted front proxy, setting off: Hasura's "
+            "address is nobody's bucket (no shared 429)", sts == [401] * 6,
+            sts)
+    sts = [act("register", {"email": email(), "password": "correct horse"},
+               "10.1.1.1") for i in range(6)]
+    t.check("...nor a shared per-route limit", sts == [200] * 6, sts)
+    t.check("WARDEN_ACTIONS_FORWARDED_FOR without WARDEN_TRUSTED_PROXIES "
+            "stops a binary with one line naming it", bad_start(s, {
+                "WARDEN_ACTIONS_FORWARDED_FOR": "true"}))
+    s.reconfigure(WARDEN_TRUSTED_PROXIES="127.0.0.1/32",
+                  WARDEN_ACTIONS_FORWARDED_FOR="true")
     acct = email()
     register(s, acct)
     early_in(900, 30)
@@ -316,7 +345,7 @@ def test_action_client_behind_hasura(t):
                 "email": acct, "password": "correct horse"},
                 "198.51.100.21") == 200)
     s.reconfigure(WARDEN_TRUSTED_PROXIES="127.0.0.1/32",
-                  WARDEN_RATE_LIMIT="4")
+                  WARDEN_ACTIONS_FORWARDED_FOR="true", WARDEN_RATE_LIMIT="4")
     early_in(60, 15)
     sts = [act("register", {"email": email(), "password": "correct horse"},
                "198.51.100.22") for _ in range(5)]
