@@ -1515,6 +1515,7 @@ struct gc {
 	struct wd_storage	*s;
 	time_t			 before;
 	struct wd_storage_gcstat *st;
+	int			 empty;	/* storage.objects has no row */
 };
 
 /* One recorded multipart upload: aborted unless it is in flight. */
@@ -1636,6 +1637,8 @@ gc_blob(void *arg, const char *blob, time_t mtime, int tmp)
 	wd_db_free(res);
 	if (rc != WD_OK || used)
 		g->st->kept++;	/* on error: unknown, the sweep stops */
+	else if (g->empty)
+		g->st->strays++;
 	else if (wd_store_remove(g->s->store, blob) == WD_OK) {
 		wd_log(NULL, WD_LOG_INFO, "storage", "swept orphan blob=%s",
 		    blob);
@@ -1645,10 +1648,24 @@ gc_blob(void *arg, const char *blob, time_t mtime, int tmp)
 	return rc;
 }
 
+static enum wd_err
+gc_empty(struct gc *g)
+{
+	struct wd_dbres	*res = NULL;
+	enum wd_err	 rc;
+
+	rc = wd_db_read(g->s->db, "SELECT NOT EXISTS (SELECT 1 FROM "
+	    "storage.objects)", 0, NULL, &res);
+	if (rc == WD_OK)
+		g->empty = wd_db_bool(res, 0, 0);
+	wd_db_free(res);
+	return rc;
+}
+
 enum wd_err
 wd_storage_gc(struct wd_storage *s, long min_age, struct wd_storage_gcstat *st)
 {
-	struct gc	 g = { s, time(NULL) - min_age, st };
+	struct gc	 g = { s, time(NULL) - min_age, st, 0 };
 	enum wd_err	 rc;
 
 	memset(st, 0, sizeof(*st));
@@ -1659,6 +1676,11 @@ wd_storage_gc(struct wd_storage *s, long min_age, struct wd_storage_gcstat *st)
 	/* uploads first: a dead one's completed blob is then swept too */
 	if (rc == WD_OK)
 		rc = gc_uploads(&g);
+	/* no object at all, yet blobs in the store: most likely the wrong
+	 * database (a fresh one, a restore half done, another deployment's
+	 * bucket), which would make every blob an orphan. None goes. */
+	if (rc == WD_OK)
+		rc = gc_empty(&g);
 	if (rc == WD_OK)
 		rc = wd_store_list(s->store, gc_blob, &g);
 	return rc;

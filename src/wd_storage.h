@@ -79,6 +79,9 @@ struct wd_storage_gcstat {
 	unsigned	 busy;		/* blobs and uploads in flight */
 	unsigned	 aborted;	/* dead multipart uploads aborted */
 	unsigned	 failed;	/* ... whose abort S3 refused (kept) */
+	unsigned	 strays;	/* orphans left: storage.objects is
+					 * empty, so this may be another
+					 * database's store */
 };
 
 /*

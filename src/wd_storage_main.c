@@ -26,8 +26,9 @@ static const struct wd_route routes[] = {
 };
 
 /* `storage gc [MINUTES]`: the orphan sweep, for cron or a timer. Exits
- * 1 when it could not finish, or when S3 refused an abort (the upload
- * stays recorded for the next run). */
+ * 1 when it could not finish, when S3 refused an abort (the upload
+ * stays recorded for the next run), or when it left orphans because
+ * storage.objects is empty (wd_storage_gc). */
 static int
 gc(struct wd_storage *s, int argc, char *argv[])
 {
@@ -50,7 +51,12 @@ gc(struct wd_storage *s, int argc, char *argv[])
 	else if (st.failed > 0)
 		fprintf(stderr, "warden-storage gc: %u multipart uploads "
 		    "could not be aborted\n", st.failed);
-	return rc == WD_OK && st.failed == 0 ? 0 : 1;
+	if (rc == WD_OK && st.strays > 0)
+		fprintf(stderr, "warden-storage gc: storage.objects is empty "
+		    "but %u old blobs are in the store: none removed (is "
+		    "WARDEN_DATABASE_URL this store's database?)\n",
+		    st.strays);
+	return rc == WD_OK && st.failed == 0 && st.strays == 0 ? 0 : 1;
 }
 
 int

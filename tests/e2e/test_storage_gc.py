@@ -266,3 +266,61 @@ def test_gc(t):
         os.rmdir(os.path.dirname(stranger))
     except OSError:
         pass
+
+
+def test_gc_wrong_database(t):
+    """gc pointed at a database without a single object (a fresh one, a
+    restore half done, another deployment's) while the store holds
+    blobs: every blob would look orphaned. It removes none, says why on
+    one line and exits 1."""
+    s = t.s
+    d = s.base_env["WARDEN_STORAGE_DIR"]
+    uid = str(uuid.uuid4())
+    tok = ts.token(s, uid)
+    st, _, b = ts.upload(s, "user/%s/mine.txt" % uid, b"mine", tok)
+    blob = (ts.j(b) or {}).get("etag", "").strip('"')
+    live = os.path.join(d, blob[:2], blob)
+    old = time.time() - 3 * 3600
+    os.utime(live, (old, old))
+    orphan = uuid.uuid4().hex
+    sub = os.path.join(d, orphan[:2])
+    if not os.path.isdir(sub):
+        os.makedirs(sub, mode=0o750)
+        if os.getuid() == 0:    # the binaries write into shards later
+            shutil.chown(sub, "warden", "warden")
+    opath = os.path.join(sub, orphan)
+    with open(opath, "wb") as f:
+        f.write(b"orphan")
+    if os.getuid() == 0:
+        shutil.chown(opath, "warden", "warden")
+    os.utime(opath, (old, old))
+    db = "gc_other_%d" % os.getpid()
+    url = "postgresql:///%s?host=%s/sock&user=warden" % (db, s.run)
+    s.psql("DROP DATABASE IF EXISTS %s" % db)
+    r = s.psql("CREATE DATABASE %s" % db)
+    try:
+        m = subprocess.run(["sh", os.path.join(os.path.dirname(
+            os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+            "sql", "migrate.sh"), url], capture_output=True, text=True)
+        t.check("setup: an empty database with the schema", st == 200 and
+                r.returncode == 0 and m.returncode == 0, (r.stderr,
+                                                          m.stderr))
+        g = subprocess.run([os.path.join(s.bindir, "storage"), "gc", "60"],
+                           env=dict(os.environ, WARDEN_CONFIG=os.path.join(
+                               s.run, "warden.env"),
+                               WARDEN_DATABASE_URL=url),
+                           stdin=subprocess.DEVNULL, capture_output=True,
+                           text=True, timeout=60)
+        lines = g.stderr.strip().splitlines()
+        t.check("gc against an empty database: exit 1, its last line "
+                "says why", g.returncode == 1 and lines and
+                "storage.objects is empty" in lines[-1],
+                (g.returncode, g.stdout, g.stderr))
+        t.check("...and no blob removed, orphan or not",
+                os.path.exists(live) and os.path.exists(opath), g.stdout)
+    finally:
+        s.psql("DROP DATABASE IF EXISTS %s" % db)
+    g = run_gc(s, "60")
+    t.check("its own database's gc removes the orphan and keeps the blob",
+            g.returncode == 0 and not os.path.exists(opath) and
+            os.path.exists(live), (g.stdout, g.stderr))
