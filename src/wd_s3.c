@@ -187,7 +187,9 @@ step(CURL *c, const char **method)
 
 /* Maps a finished transfer to our codes; a failure is logged with the
  * step and what went wrong, so an operator can tell S3 down from S3
- * refusing. */
+ * refusing. A 404 is "not found" only to what reads or deletes: to a
+ * write it says the bucket or the upload is gone (NoSuchBucket,
+ * NoSuchUpload), the store's failure, never that of the caller's key. */
 static enum wd_err
 result(struct wd_s3 *s3, CURLcode cc)
 {
@@ -199,11 +201,12 @@ result(struct wd_s3 *s3, CURLcode cc)
 		curl_easy_getinfo(s3->curl, CURLINFO_RESPONSE_CODE, &st);
 	if (cc == CURLE_OK && st >= 200 && st < 300)
 		return WD_OK;
-	if (cc == CURLE_OK && st == 404)
-		return WD_E_NOTFOUND;
-	rc = cc != CURLE_OK || st >= 500 || st == 0 ? WD_E_STOREDOWN :
-	    WD_E_INTERNAL;
 	what = step(s3->curl, &m);
+	if (cc == CURLE_OK && st == 404 && (strcmp(m, "GET") == 0 ||
+	    strcmp(m, "HEAD") == 0 || strcmp(m, "DELETE") == 0))
+		return WD_E_NOTFOUND;
+	rc = cc != CURLE_OK || st >= 500 || st == 0 || st == 404 ?
+	    WD_E_STOREDOWN : WD_E_INTERNAL;
 	if (cc != CURLE_OK)
 		wd_log(NULL, WD_LOG_WARN, "s3", "%s %s failed: %s", m, what,
 		    curl_easy_strerror(cc));
@@ -380,8 +383,36 @@ wd_s3_get(struct wd_s3 *s3, const char *name, uint64_t off, uint64_t len,
 }
 
 /* DELETE of url (an object, or a multipart upload to abort). */
+/* An answer body kept for its few fields (UploadId, <Error>). */
+struct small {
+	char	 p[4096];
+	size_t	 len;
+	char	 etag[WD_S3_MAX_ETAG + 1];
+};
+
+/* Keeps the first 4 KiB of an answer, past the whitespace S3 sends to
+ * keep a long CompleteMultipartUpload's connection alive before its
+ * result (which could otherwise fill the buffer and hide it). */
+static size_t
+small_cb(char *p, size_t sz, size_t n, void *arg)
+{
+	struct small	*b = arg;
+	size_t		 len = sz * n, i = 0, k;
+
+	while (b->len == 0 && i < len && (p[i] == ' ' || p[i] == '\t' ||
+	    p[i] == '\r' || p[i] == '\n'))
+		i++;
+	k = len - i < sizeof(b->p) - 1 - b->len ? len - i :
+	    sizeof(b->p) - 1 - b->len;
+	memcpy(b->p + b->len, p + i, k);
+	b->len += k;
+	b->p[b->len] = '\0';
+	return len;
+}
+
+/* A DELETE; its answer's body into b when b is not NULL. */
 static enum wd_err
-delete_url(struct wd_s3 *s3, const char *url)
+delete_url(struct wd_s3 *s3, const char *url, struct small *b)
 {
 	struct curl_slist	*h;
 	enum wd_err		 rc;
@@ -389,8 +420,13 @@ delete_url(struct wd_s3 *s3, const char *url)
 	h = wd_s3_headers(s3, NULL);
 	setup(s3, url, h);
 	curl_easy_setopt(s3->curl, CURLOPT_CUSTOMREQUEST, "DELETE");
-	curl_easy_setopt(s3->curl, CURLOPT_NOBODY, 1L);
-	curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, discard);
+	if (b == NULL) {
+		curl_easy_setopt(s3->curl, CURLOPT_NOBODY, 1L);
+		curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, discard);
+	} else {
+		curl_easy_setopt(s3->curl, CURLOPT_WRITEFUNCTION, small_cb);
+		curl_easy_setopt(s3->curl, CURLOPT_WRITEDATA, b);
+	}
 	rc = result(s3, curl_easy_perform(s3->curl));
 	curl_slist_free_all(h);
 	return rc;
@@ -405,30 +441,10 @@ wd_s3_delete(struct wd_s3 *s3, const char *name)
 	rc = wd_s3_url(s3, name, url, sizeof(url));
 	if (rc != WD_OK)
 		return rc;
-	return delete_url(s3, url);
+	return delete_url(s3, url, NULL);
 }
 
 /* ---- multipart upload (issue #11): parts of a bounded size ---- */
-
-/* An answer body kept for its few fields (UploadId, <Error>). */
-struct small {
-	char	 p[4096];
-	size_t	 len;
-	char	 etag[WD_S3_MAX_ETAG + 1];
-};
-
-static size_t
-small_cb(char *p, size_t sz, size_t n, void *arg)
-{
-	struct small	*b = arg;
-	size_t		 len = sz * n, k;
-
-	k = len < sizeof(b->p) - 1 - b->len ? len : sizeof(b->p) - 1 - b->len;
-	memcpy(b->p + b->len, p, k);
-	b->len += k;
-	b->p[b->len] = '\0';
-	return len;
-}
 
 static size_t
 etag_cb(char *p, size_t sz, size_t n, void *arg)
@@ -658,15 +674,24 @@ wd_s3_mpu_complete(struct wd_s3 *s3, const char *name, const char *id,
 enum wd_err
 wd_s3_mpu_abort(struct wd_s3 *s3, const char *name, const char *id)
 {
+	struct small	 b;
 	char		 url[1400];
 	enum wd_err	 rc;
 
+	memset(&b, 0, sizeof(b));
 	rc = mpu_url(s3, name, "uploadId=", id, url, sizeof(url));
 	if (rc != WD_OK)
 		return rc;
-	rc = delete_url(s3, url);
-	/* 404 NoSuchUpload: aborted or completed already; either way no
-	 * part of it is left */
+	rc = delete_url(s3, url, &b);
+	/* S3's 404 NoSuchUpload: aborted or completed already; either way
+	 * no part of it is left. Any other 404 (a proxy's page, no bucket)
+	 * tells nothing, and the upload stays on record for gc. */
+	if (rc == WD_E_NOTFOUND && strstr(b.p, "<Code>NoSuchUpload</Code>") ==
+	    NULL) {
+		wd_log(NULL, WD_LOG_WARN, "s3", "DELETE abort answered 404 "
+		    "without NoSuchUpload");
+		rc = WD_E_STOREDOWN;
+	}
 	return rc == WD_E_NOTFOUND ? WD_OK : rc;
 }
 

@@ -4,7 +4,8 @@ binary and s3rver that
 
 - records every request ("METHOD target", in order);
 - fails the requests whose "METHOD target" matches a regular expression:
-  answers 503 ("503"), closes the connection before forwarding ("drop"),
+  answers 503 ("503"), answers a 404 page that is no S3 answer ("404":
+  a load balancer's, a path that is no bucket), closes the connection before forwarding ("drop"),
   forwards the request but loses the answer ("lose": S3 did it, the
   client never hears), holds it for a while and then drops it ("stall":
   a hung S3; the request never reaches s3rver), holds it for a while and
@@ -262,6 +263,10 @@ class _Conn(proxybase.Conn):
                 if act == "503":
                     self._answer(503, (ERR % ("ServiceUnavailable",
                                               "injected")).encode(), True)
+                    return
+                if act == "404":
+                    self._answer(404, b"<html><body>Not Found</body>"
+                                 b"</html>", True)
                     return
                 if act in ("stall", "delay"):
                     time.sleep(rule.delay)

@@ -39,7 +39,7 @@ def test_s3_faults(t):
         srv, px = up
         prefix = t.prefix
         for fn in (part_fails, s3_gone, id_lost, killed, session_lost,
-                   held_row):
+                   held_row, answered_404):
             t.prefix = "%s.%s" % (prefix, fn.__name__)
             px.clear()
             px.reset_log()
@@ -300,3 +300,44 @@ def held_row(t, srv, px):
     st, _, got = s.request("GET", "/storage/o/" + key, ts.auth(tok))
     t.check("the last stored version is served", st == 200 and got == v1,
             (st, len(got)))
+
+
+def answered_404(t, srv, px):
+    """A 404 to a write (the bucket gone, the upload gone at S3, a page
+    that is no S3 answer) is the store failing, never "not found" for
+    the caller's key; a 404 to an abort without NoSuchUpload proves no
+    abort, and the upload stays on record for gc."""
+    s = t.s
+    tok, key, v1, etag = _object(t, "nf.bin")
+    rows, blobs = ts.rows(s), ts.blobs(s)
+    for what, pattern, size in (
+            ("a one-PUT upload", r"^PUT /%s/[0-9a-f]{32}$" % s3.BUCKET,
+             1000),
+            ("part 2 of a multipart upload", r"^PUT \S*\?partNumber=2&",
+             3 * PART)):
+        px.reset_log()
+        px.fail(pattern, "404", times=1)
+        st, _, b = ts.upload(s, key, os.urandom(size), tok, raw=True)
+        px.clear()
+        t.check("%s answered 404: 503 storage-unavailable" % what,
+                st == 503 and ts.code(b) == "storage-unavailable", (st, b))
+        _same(t, what, tok, key, v1, etag, rows, blobs)
+    t.check("the part's upload was aborted, nothing left",
+            px.open_uploads() == {} and s3.uploads(s) == 0,
+            (px.open_uploads(), s3.uploads(s)))
+    px.reset_log()
+    px.fail(r"^PUT \S*\?partNumber=2&", "503", times=1)
+    px.fail(r"^DELETE \S*\?uploadId=", "404", times=1)
+    st, _, b = ts.upload(s, key, os.urandom(3 * PART), tok, raw=True)
+    px.clear()
+    blob, upid = _ids(px, r"partNumber=2&")
+    t.check("an abort answered by a page, not S3: the upload stays on "
+            "record, its parts at S3", st == 503 and s3.uploads(
+                s, "blob = '%s' AND upload_id = '%s'" % (blob, upid)) == 1
+            and upid in px.open_uploads(),
+            (st, s3.uploads(s), px.open_uploads()))
+    r = gc.run_gc(s, "60")
+    t.check("...and gc aborts it", r.returncode == 0 and "aborted 1" in
+            r.stdout, (r.stdout, r.stderr))
+    _aborted(t, "after gc", px, blob, upid)
+    _same(t, "after gc", tok, key, v1, etag, rows, blobs)
