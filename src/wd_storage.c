@@ -1136,9 +1136,9 @@ put_object(struct sreq *r)
 	const char		*p[1];
 	size_t			 got;
 	uint64_t		 left;
-	enum wd_err		 rc, arc = WD_OK;
+	enum wd_err		 rc, arc = WD_OK, brc;
 	int			 multipart, open_ = 0, locked = 0;
-	int			 settled = 0, stored = 0;
+	int			 settled = 0, stored = 0, committing = 0;
 
 	memset(&u, 0, sizeof(u));
 	u.r = r;
@@ -1185,6 +1185,7 @@ put_object(struct sreq *r)
 		if (rc != WD_OK)
 			goto out;
 	}
+	committing = 1;
 	rc = wd_store_put_commit(&put);
 	if (rc != WD_OK)
 		goto out;
@@ -1229,6 +1230,13 @@ put_object(struct sreq *r)
 out:
 	if (open_)
 		arc = wd_store_put_abort(&put);
+	/* a commit that failed may have been done all the same: S3 stored
+	 * the PUT or completed the upload, and its answer was lost. No row
+	 * points at the blob and its lock is still ours: it goes now. */
+	if (committing && !stored && (brc = wd_store_remove(r->s->store,
+	    put.blob)) != WD_OK && brc != WD_E_NOTFOUND)
+		wd_http_log(r->rq, WD_LOG_ERR, "storage", "orphan blob=%s",
+		    put.blob);
 	/* the multipart upload is gone (completed or verifiably aborted):
 	 * its record goes too; otherwise it stays for the sweep */
 	p[0] = put.blob;

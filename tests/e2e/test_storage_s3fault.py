@@ -341,3 +341,16 @@ def answered_404(t, srv, px):
             r.stdout, (r.stdout, r.stderr))
     _aborted(t, "after gc", px, blob, upid)
     _same(t, "after gc", tok, key, v1, etag, rows, blobs)
+    # S3 completes the upload and its answer is lost: the request
+    # answers 503 and removes what S3 made (no row points at it)
+    px.reset_log()
+    px.fail(r"^POST \S*\?uploadId=", "lose", times=1)
+    st, _, b = ts.upload(s, key, os.urandom(3 * PART), tok, raw=True)
+    px.clear()
+    t.check("CompleteMultipartUpload answer lost: 503", st == 503 and
+            ts.code(b) == "storage-unavailable", (st, b))
+    blob, _ = _ids(px, r"^POST \S*\?uploadId=")
+    t.check("...and the object S3 completed is deleted at once",
+            blob is not None and "DELETE /%s/%s" % (s3.BUCKET, blob) in
+            px.requests(), px.requests(r"^(DELETE|POST) "))
+    _same(t, "Complete's answer lost", tok, key, v1, etag, rows, blobs)
