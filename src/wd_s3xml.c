@@ -143,6 +143,11 @@ wd_s3_list_page(const char *xml, size_t len, time_t now, wd_s3_list_fn fn,
 	time_t		 t;
 
 	*more = 0;
+	/* a 200 that is no listing (a captive portal, a proxy's page)
+	 * would read as an empty bucket: the sweep must say it failed */
+	if (memmem(xml, len, "<ListBucketResult",
+	    sizeof("<ListBucketResult") - 1) == NULL)
+		return WD_E_INTERNAL;
 	while (rc == WD_OK && next_elem(&p, end, "Contents", &c, &ce)) {
 		/* a NUL would cut the key the caller reads: not ours */
 		v = wd_s3_xml_in(c, ce, "Key", &n);

@@ -108,6 +108,10 @@ test_list(void)
 	    "</ListBucketResult>", longkey);
 	CHECK(M, "list: a key of exactly WD_S3_MAX_KEY is passed",
 	    page(xml, &s, next, sizeof(next), &more) == WD_OK && s.n == 1);
+	CHECK(M, "list: a 200 that is no listing (an HTML page) is an "
+	    "error, not an empty bucket", page("<html><body>captive portal"
+	    "</body></html>", &s, next, sizeof(next), &more) ==
+	    WD_E_INTERNAL);
 	CHECK(M, "list: a Key outside its Contents is not a key",
 	    page(HEAD "<Contents><Size>1</Size></Contents><Key>zz</Key>"
 	    "</ListBucketResult>", &s, next, sizeof(next), &more) == WD_OK &&
