@@ -368,8 +368,13 @@ test_mpu_list(void)
 	    strcmp(line, "DELETE /bkt/" BLOB "?uploadId=up%2Fid%2B1 "
 	    "HTTP/1.1") == 0);
 	CHECK(M, "abort: 404 NoSuchUpload is done (nothing left)",
-	    canned("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
-	    0, line, sizeof(line), ids) == WD_OK);
+	    canned("HTTP/1.1 404 Not Found\r\nContent-Length: 66\r\n\r\n"
+	    "<Error><Code>NoSuchUpload</Code><Message>x</Message></Error>"
+	    "      ", 0, line, sizeof(line), ids) == WD_OK);
+	CHECK(M, "abort: a 404 without NoSuchUpload proves nothing (a "
+	    "proxy's page): storage down, the upload stays on record",
+	    canned("HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\n"
+	    "Not Found", 0, line, sizeof(line), ids) == WD_E_STOREDOWN);
 	CHECK(M, "abort: 405 (s3rver) is a failure", canned("HTTP/1.1 405 "
 	    "Method Not Allowed\r\nContent-Length: 0\r\n\r\n", 0, line,
 	    sizeof(line), ids) == WD_E_INTERNAL);
