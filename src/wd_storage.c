@@ -1185,10 +1185,11 @@ put_object(struct sreq *r)
 		if (rc != WD_OK)
 			goto out;
 	}
-	committing = 1;
 	rc = wd_store_put_commit(&put);
-	if (rc != WD_OK)
+	if (rc != WD_OK) {
+		committing = 1;	/* failed: the blob may exist all the same */
 		goto out;
+	}
 	open_ = 0;
 	stored = 1;
 	rc = put_row(r, &old, put.blob, put.size, ctype, rid, u.recorded,
@@ -1233,7 +1234,7 @@ out:
 	/* a commit that failed may have been done all the same: S3 stored
 	 * the PUT or completed the upload, and its answer was lost. No row
 	 * points at the blob and its lock is still ours: it goes now. */
-	if (committing && !stored && (brc = wd_store_remove(r->s->store,
+	if (committing && (brc = wd_store_remove(r->s->store,
 	    put.blob)) != WD_OK && brc != WD_E_NOTFOUND)
 		wd_http_log(r->rq, WD_LOG_ERR, "storage", "orphan blob=%s",
 		    put.blob);

@@ -19,6 +19,8 @@ import threading
 import time
 import uuid
 
+import pgproxy
+import proxybase
 from pgproxy import Proxy, lit, owner, socket_path
 from test_accounts import claims, email, register
 from test_storage import auth, code, token, upload
@@ -485,3 +487,65 @@ def test_stale_plan(t):
         s.psql("ALTER TABLE storage.objects ALTER COLUMN content_type "
                "TYPE text")
     reads("after it changed back")
+
+
+class _CommitThenGone(pgproxy._Conn):
+    """After the armed statement, the COMMIT's answer (ReadyForQuery,
+    idle) is swallowed and the proxy stops listening: the binary cannot
+    learn on a new session that its row did commit."""
+
+    def _down(self):
+        f = self.u.makefile("rb")
+        try:
+            while True:
+                typ, body = pgproxy._read_msg(f)
+                if typ == b"Z" and self.cut_pending and body == b"I":
+                    proxybase.hangup(self.px.lsock)
+                    self.px._cut(self)
+                    return
+                self.c.sendall(typ + (len(body) + 4).to_bytes(4, "big") +
+                               body)
+        except Exception:
+            pass
+        finally:
+            self.close()
+
+
+class _GoneProxy(Proxy):
+    def connection(self, c):
+        c.settimeout(None)
+        self.accepted += 1
+        return _CommitThenGone(self, c)
+
+
+def test_commit_lost_and_database_gone(t):
+    """An upload whose row COMMIT did commit, its answer lost, and the
+    database unreachable to settle it: the blob a row may point at stays
+    (the request cannot tell, and the sweep settles it later)."""
+    s = t.s
+    px = _GoneProxy(socket_path(s))
+    db = owner(s)
+    try:
+        s.reconfigure(WARDEN_DATABASE_URL=px.url(),
+                      WARDEN_LOGIN_MAX_FAILURES_IP="1000000")
+        t.check("the binaries connect through the proxy",
+                px.accepted > 0 and s.wait_healthy(), px.accepted)
+        uid = str(uuid.uuid4())
+        tok = token(s, uid)
+        key = "user/%s/gone.bin" % uid
+        px.arm("INSERT INTO storage.objects")
+        th, box = in_thread(lambda: upload(s, key, b"data" * 10, tok))
+        th.join(REQ_WAIT)
+        rows = db.query("SELECT blob FROM storage.objects WHERE key = %s"
+                        % lit(key))
+        _, missing = blob_sets(s, db)
+        t.check("setup: the row committed, its answer lost",
+                px.fired.is_set() and len(rows) == 1, (rows, box))
+        t.check("the committed row's blob is still there",
+                rows and rows[0][0] not in missing, (rows, missing))
+    finally:
+        db.close()
+        try:
+            s.reconfigure()
+        finally:
+            px.stop()
