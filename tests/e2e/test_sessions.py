@@ -328,6 +328,10 @@ def test_action_client_behind_hasura(t):
     sts = [act("register", {"email": email(), "password": "correct horse"},
                "10.1.1.1") for i in range(6)]
     t.check("...nor a shared per-route limit", sts == [200] * 6, sts)
+    t.check("...and the audit log takes Hasura's peer, not the address a "
+            "client could write", count(s, "SELECT count(*) FROM "
+                                      "auth.audit_log WHERE ip = "
+                                      "'10.1.1.1'") == 0)
     t.check("WARDEN_ACTIONS_FORWARDED_FOR without WARDEN_TRUSTED_PROXIES "
             "stops a binary with one line naming it", bad_start(s, {
                 "WARDEN_ACTIONS_FORWARDED_FOR": "true"}))
@@ -351,6 +355,9 @@ def test_action_client_behind_hasura(t):
                "198.51.100.22") for _ in range(5)]
     t.check("the register action: 4 a minute per forwarded client, then "
             "429", sts == [200] * 4 + [429], sts)
+    t.check("...audited with that client's address", count(
+        s, "SELECT count(*) FROM auth.audit_log WHERE event = 'register' "
+        "AND ip = '198.51.100.22'") == 4)
     t.check("...another client is not held",
             act("register", {"email": email(), "password": "correct horse"},
                 "198.51.100.23") == 200)
