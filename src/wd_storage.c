@@ -1672,7 +1672,8 @@ gc_empty(struct gc *g)
 }
 
 enum wd_err
-wd_storage_gc(struct wd_storage *s, long min_age, struct wd_storage_gcstat *st)
+wd_storage_gc(struct wd_storage *s, long min_age, int empty_ok,
+    struct wd_storage_gcstat *st)
 {
 	struct gc	 g = { s, time(NULL) - min_age, st, 0 };
 	enum wd_err	 rc;
@@ -1688,7 +1689,7 @@ wd_storage_gc(struct wd_storage *s, long min_age, struct wd_storage_gcstat *st)
 	/* no object at all, yet blobs in the store: most likely the wrong
 	 * database (a fresh one, a restore half done, another deployment's
 	 * bucket), which would make every blob an orphan. None goes. */
-	if (rc == WD_OK)
+	if (rc == WD_OK && !empty_ok)
 		rc = gc_empty(&g);
 	if (rc == WD_OK)
 		rc = wd_store_list(s->store, gc_blob, &g);

@@ -95,9 +95,12 @@ struct wd_storage_gcstat {
  * holds its lock is never touched, however old. Never removes a blob a
  * row points at: each is looked up under its lock right before its
  * removal, and a lookup that fails stops the sweep, as does S3 being
- * unreachable (WD_E_STOREDOWN). fs and S3. Counts go to *st.
+ * unreachable (WD_E_STOREDOWN). fs and S3. Counts go to *st. While
+ * storage.objects has no row, no blob is removed (st->strays counts
+ * them: the wrong database would make every blob an orphan) unless
+ * empty_ok says this empty database is the store's own.
  */
-enum wd_err	wd_storage_gc(struct wd_storage *s, long min_age,
+enum wd_err	wd_storage_gc(struct wd_storage *s, long min_age, int empty_ok,
 		    struct wd_storage_gcstat *st);
 
 /* What a route under /storage/ serves: its wd_route arg. */

@@ -25,23 +25,32 @@ static const struct wd_route routes[] = {
 	{ "/storage/sign/", "POST", wd_storage_serve, &sign },
 };
 
-/* `storage gc [MINUTES]`: the orphan sweep, for cron or a timer. Exits
- * 1 when it could not finish, when S3 refused an abort (the upload
- * stays recorded for the next run), or when it left orphans because
- * storage.objects is empty (wd_storage_gc). */
+/* `storage gc [MINUTES] [--empty-ok]`: the orphan sweep, for cron or
+ * a timer. Exits 1 when it could not finish, when S3 refused an abort
+ * (the upload stays recorded for the next run), or when it left orphans
+ * because storage.objects is empty and --empty-ok was not given
+ * (wd_storage_gc). */
 static int
 gc(struct wd_storage *s, int argc, char *argv[])
 {
 	struct wd_storage_gcstat st;
 	uint64_t		 min = 60;
 	enum wd_err		 rc;
+	int			 i, empty_ok = 0, mins = 0;
 
-	if (argc == 3 && wd_parse_u64(argv[2], strlen(argv[2]), 525600,
-	    &min) != WD_OK) {
-		fprintf(stderr, "usage: storage gc [MINUTES]\n");
-		return 1;
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--empty-ok") == 0 && !empty_ok)
+			empty_ok = 1;
+		else if (!mins++ && wd_parse_u64(argv[i], strlen(argv[i]),
+		    525600, &min) == WD_OK)
+			continue;
+		else {
+			fprintf(stderr, "usage: storage gc [MINUTES] "
+			    "[--empty-ok]\n");
+			return 1;
+		}
 	}
-	rc = wd_storage_gc(s, (long)min * 60, &st);
+	rc = wd_storage_gc(s, (long)min * 60, empty_ok, &st);
 	printf("warden-storage gc: removed %u, kept %u, in flight %u, "
 	    "aborted %u, abort refused %u\n", st.removed, st.kept, st.busy,
 	    st.aborted, st.failed);
@@ -54,8 +63,8 @@ gc(struct wd_storage *s, int argc, char *argv[])
 	if (rc == WD_OK && st.strays > 0)
 		fprintf(stderr, "warden-storage gc: storage.objects is empty "
 		    "but %u old blobs are in the store: none removed (is "
-		    "WARDEN_DATABASE_URL this store's database?)\n",
-		    st.strays);
+		    "WARDEN_DATABASE_URL this store's database? if so, "
+		    "run gc with --empty-ok)\n", st.strays);
 	return rc == WD_OK && st.failed == 0 && st.strays == 0 ? 0 : 1;
 }
 
@@ -76,7 +85,7 @@ wd_storage_main(int argc, char *argv[])
 	}
 	if (wd_storage_init(&s, err, sizeof(err)) != WD_OK)
 		fprintf(stderr, "warden-storage: %s\n", err);
-	else if (argc >= 2 && argc <= 3 && strcmp(argv[1], "gc") == 0)
+	else if (argc >= 2 && argc <= 4 && strcmp(argv[1], "gc") == 0)
 		rv = gc(&s, argc, argv);
 	else
 		rv = wd_http_serve("warden-storage", routes,

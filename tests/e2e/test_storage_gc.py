@@ -9,6 +9,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -318,6 +319,38 @@ def test_gc_wrong_database(t):
                 (g.returncode, g.stdout, g.stderr))
         t.check("...and no blob removed, orphan or not",
                 os.path.exists(live) and os.path.exists(opath), g.stdout)
+        # a deployment whose database really is empty says so: its own
+        # store (a directory holding one old orphan alone) is swept
+        own = tempfile.mkdtemp(prefix="warden-gc-")
+        try:
+            lone = uuid.uuid4().hex
+            os.makedirs(os.path.join(own, lone[:2]))
+            lp = os.path.join(own, lone[:2], lone)
+            with open(lp, "wb") as f:
+                f.write(b"orphan")
+            os.utime(lp, (old, old))
+
+            def gc_own(*args):
+                return subprocess.run(
+                    [os.path.join(s.bindir, "storage"), "gc"] +
+                    list(args), env=dict(
+                        os.environ, WARDEN_CONFIG=os.path.join(
+                            s.run, "warden.env"), WARDEN_DATABASE_URL=url,
+                        WARDEN_STORAGE_DIR=own),
+                    stdin=subprocess.DEVNULL, capture_output=True,
+                    text=True, timeout=60)
+            g = gc_own("60")
+            t.check("an empty database's own store: kept without "
+                    "--empty-ok (exit 1)", g.returncode == 1 and
+                    os.path.exists(lp), (g.stdout, g.stderr))
+            g = gc_own("--empty-ok", "60")
+            t.check("...swept with it (exit 0)", g.returncode == 0 and
+                    not os.path.exists(lp), (g.stdout, g.stderr))
+            g = gc_own("60", "--bogus")
+            t.check("an unknown argument: usage, exit 1",
+                    g.returncode == 1 and "usage" in g.stderr, g.stderr)
+        finally:
+            shutil.rmtree(own, ignore_errors=True)
     finally:
         s.psql("DROP DATABASE IF EXISTS %s" % db)
     g = run_gc(s, "60")
