@@ -361,13 +361,13 @@ def test_terminate_accounts(t):
 
 
 @contextlib.contextmanager
-def proxied(t):
+def proxied(t, proxy=Proxy):
     """The binaries reach PostgreSQL through the proxy (TCP to the proxy,
     which connects to the cluster's Unix socket: pg_hba's local trust
     applies, the cluster itself still listens on no TCP port). Gives
     (proxy, an owner session)."""
     s = t.s
-    px = Proxy(socket_path(s))
+    px = proxy(socket_path(s))
     db = owner(s)
     try:
         s.reconfigure(WARDEN_DATABASE_URL=px.url(),
@@ -523,13 +523,7 @@ def test_commit_lost_and_database_gone(t):
     database unreachable to settle it: the blob a row may point at stays
     (the request cannot tell, and the sweep settles it later)."""
     s = t.s
-    px = _GoneProxy(socket_path(s))
-    db = owner(s)
-    try:
-        s.reconfigure(WARDEN_DATABASE_URL=px.url(),
-                      WARDEN_LOGIN_MAX_FAILURES_IP="1000000")
-        t.check("the binaries connect through the proxy",
-                px.accepted > 0 and s.wait_healthy(), px.accepted)
+    with proxied(t, _GoneProxy) as (px, db):
         uid = str(uuid.uuid4())
         tok = token(s, uid)
         key = "user/%s/gone.bin" % uid
@@ -543,9 +537,3 @@ def test_commit_lost_and_database_gone(t):
                 px.fired.is_set() and len(rows) == 1, (rows, box))
         t.check("the committed row's blob is still there",
                 rows and rows[0][0] not in missing, (rows, missing))
-    finally:
-        db.close()
-        try:
-            s.reconfigure()
-        finally:
-            px.stop()

@@ -170,21 +170,19 @@ def test_stranger_cannot_lock_out_the_owner(t):
                 "retry-after", "0")) <= 1800, hdr[0])
     # the window boundary passes: the 10 failures are now the previous
     # window's, and still count (no 10 more guesses within seconds)
-    bucket = ("bucket = sha256(convert_to('login|%s|127.0.0.2', 'UTF8'))"
-              % addr)
-    s.psql("UPDATE auth.throttle SET window_start = window_start - "
-           "interval '900 seconds' WHERE " + bucket)
-    st, h, _ = req(s, "POST", "/auth/login",
-                   {"email": addr, "password": "wrong password",
-                    "cookie": False}, source="127.0.0.2")
+    def window_later(pw):
+        """The stranger's bucket a window older, then a sign-in."""
+        s.psql("UPDATE auth.throttle SET window_start = window_start - "
+               "interval '900 seconds' WHERE bucket = sha256(convert_to("
+               "'login|%s|127.0.0.2', 'UTF8'))" % addr)
+        return req(s, "POST", "/auth/login", {
+            "email": addr, "password": pw, "cookie": False},
+            source="127.0.0.2")[:2]
+    st, h = window_later("wrong password")
     t.check("a new window: still 429 while the last one holds 10 "
             "failures, Retry-After its end", st == 429 and
             0 < int(h.get("retry-after", "0")) <= 900, (st, h))
-    s.psql("UPDATE auth.throttle SET window_start = window_start - "
-           "interval '900 seconds' WHERE " + bucket)
-    st, _, _ = req(s, "POST", "/auth/login",
-                   {"email": addr, "password": "correct horse",
-                    "cookie": False}, source="127.0.0.2")
+    st, _ = window_later("correct horse")
     t.check("two windows on, the address signs in again (a throttle, "
             "not a lock-out)", st == 200, st)
     ghost = email()
@@ -314,6 +312,11 @@ def test_action_client_behind_hasura(t):
             h.append(("X-Forwarded-For", xff))
         return post(s, "/actions/" + name, body, h)[0]
 
+    def registers(n, xff):
+        return [act("register", {"email": email(),
+                                 "password": "correct horse"}, xff)
+                for _ in range(n)]
+
     # the common deployment: a proxy in front of Warden that the REST
     # routes trust, through which Hasura's actions come too (it names
     # Hasura's address, every caller's): actions keep no address
@@ -325,8 +328,7 @@ def test_action_client_behind_hasura(t):
     t.check("actions through a trusted front proxy, setting off: Hasura's "
             "address is nobody's bucket (no shared 429)", sts == [401] * 6,
             sts)
-    sts = [act("register", {"email": email(), "password": "correct horse"},
-               "10.1.1.1") for i in range(6)]
+    sts = registers(6, "10.1.1.1")
     t.check("...nor a shared per-route limit", sts == [200] * 6, sts)
     t.check("...and the audit log takes Hasura's peer, not the address a "
             "client could write", count(s, "SELECT count(*) FROM "
@@ -351,20 +353,18 @@ def test_action_client_behind_hasura(t):
     s.reconfigure(WARDEN_TRUSTED_PROXIES="127.0.0.1/32",
                   WARDEN_ACTIONS_FORWARDED_FOR="true", WARDEN_RATE_LIMIT="4")
     early_in(60, 15)
-    sts = [act("register", {"email": email(), "password": "correct horse"},
-               "198.51.100.22") for _ in range(5)]
+    sts = registers(5, "198.51.100.22")
     t.check("the register action: 4 a minute per forwarded client, then "
             "429", sts == [200] * 4 + [429], sts)
     t.check("...audited with that client's address", count(
         s, "SELECT count(*) FROM auth.audit_log WHERE event = 'register' "
         "AND ip = '198.51.100.22'") == 4)
     t.check("...another client is not held",
-            act("register", {"email": email(), "password": "correct horse"},
-                "198.51.100.23") == 200)
+            registers(1, "198.51.100.23") == [200])
     s.reconfigure(WARDEN_RATE_LIMIT="4")
     early_in(60, 15)
-    sts = [act("register", {"email": email(), "password": "correct horse"},
-               "198.51.100.%d" % (30 + i)) for i in range(6)]
+    sts = sum((registers(1, "198.51.100.%d" % (30 + i))
+               for i in range(6)), [])
     t.check("Hasura not a trusted proxy: X-Forwarded-For changes nothing "
             "(no address, as before)", sts == [200] * 6, sts)
     s.reconfigure()

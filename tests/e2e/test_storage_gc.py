@@ -27,6 +27,26 @@ def run_gc(s, *args):
                           text=True, timeout=60)
 
 
+def put_file(d, name, age, shard=None):
+    """A file name (b"orphan") in shard (default: name's first two
+    characters) of storage directory d, its mtime age (None: now)."""
+    sub = os.path.join(d, shard or name[:2])
+    if not os.path.isdir(sub):
+        os.makedirs(sub, mode=0o750)
+        # the binaries (the service user) write into shards later:
+        # a root-owned shard would fail their uploads
+        if os.getuid() == 0:
+            shutil.chown(sub, "warden", "warden")
+    p = os.path.join(sub, name)
+    with open(p, "wb") as f:
+        f.write(b"orphan")
+    if os.getuid() == 0:
+        shutil.chown(p, "warden", "warden")
+    if age:
+        os.utime(p, (age, age))
+    return p
+
+
 def wait(cond, secs=15):
     end = time.time() + secs
     while time.time() < end:
@@ -170,21 +190,7 @@ def test_gc(t):
     old = time.time() - 3 * 3600
 
     def put(name, age, shard=None):
-        sub = os.path.join(d, shard or name[:2])
-        if not os.path.isdir(sub):
-            os.makedirs(sub, mode=0o750)
-            # the binaries (the service user) write into shards later:
-            # a root-owned shard would fail their uploads
-            if os.getuid() == 0:
-                shutil.chown(sub, "warden", "warden")
-        p = os.path.join(sub, name)
-        with open(p, "wb") as f:
-            f.write(b"orphan")
-        if os.getuid() == 0:
-            shutil.chown(p, "warden", "warden")
-        if age:
-            os.utime(p, (age, age))
-        return p
+        return put_file(d, name, age, shard)
 
     live = os.path.join(d, blob[:2], blob)
     os.utime(live, (old, old))
@@ -283,18 +289,7 @@ def test_gc_wrong_database(t):
     live = os.path.join(d, blob[:2], blob)
     old = time.time() - 3 * 3600
     os.utime(live, (old, old))
-    orphan = uuid.uuid4().hex
-    sub = os.path.join(d, orphan[:2])
-    if not os.path.isdir(sub):
-        os.makedirs(sub, mode=0o750)
-        if os.getuid() == 0:    # the binaries write into shards later
-            shutil.chown(sub, "warden", "warden")
-    opath = os.path.join(sub, orphan)
-    with open(opath, "wb") as f:
-        f.write(b"orphan")
-    if os.getuid() == 0:
-        shutil.chown(opath, "warden", "warden")
-    os.utime(opath, (old, old))
+    opath = put_file(d, uuid.uuid4().hex, old)
     db = "gc_other_%d" % os.getpid()
     url = "postgresql:///%s?host=%s/sock&user=warden" % (db, s.run)
     s.psql("DROP DATABASE IF EXISTS %s" % db)
@@ -323,12 +318,7 @@ def test_gc_wrong_database(t):
         # store (a directory holding one old orphan alone) is swept
         own = tempfile.mkdtemp(prefix="warden-gc-")
         try:
-            lone = uuid.uuid4().hex
-            os.makedirs(os.path.join(own, lone[:2]))
-            lp = os.path.join(own, lone[:2], lone)
-            with open(lp, "wb") as f:
-                f.write(b"orphan")
-            os.utime(lp, (old, old))
+            lp = put_file(own, uuid.uuid4().hex, old)
 
             def gc_own(*args):
                 return subprocess.run(
