@@ -1760,6 +1760,15 @@ wd_storage_cleanup(struct wd_storage *s)
  * request checks everything again when it arrives, and reserves its
  * quota. A check must never refuse what the real request would take.
  */
+/* 1 if the request announces its body's length (CONTENT_LENGTH). */
+static int
+has_length(struct wd_req *rq)
+{
+	const char	*cl = wd_http_param(rq, "CONTENT_LENGTH");
+
+	return cl != NULL && cl[0] != '\0';
+}
+
 static void
 check_only(struct sreq *r, int sign, int revoke)
 {
@@ -1772,6 +1781,11 @@ check_only(struct sreq *r, int sign, int revoke)
 
 	if (sign && r->s->sign_key == NULL)
 		rc = WD_E_UNAVAILABLE;
+	else if ((sign || revoke) && !r->dir && !has_length(r->rq))
+		/* a chunked body of unknown length: nginx would store up to
+		 * the upload cap before the binary could refuse it, for
+		 * anyone; a JSON body of 1 KiB has a Content-Length */
+		rc = WD_E_BADREQ;
 	else if (sign || revoke)
 		/* they read their JSON body (which nginx keeps in memory)
 		 * before the caller and the rules: the cap is all that can
