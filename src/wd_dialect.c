@@ -95,7 +95,7 @@ client(const struct wd_svc *s, struct wd_req *rq, struct wd_areq *in,
 	in->secure = s->cookie_secure || (trusted && xp != NULL &&
 	    strcasecmp(xp, "https") == 0);
 	who->via_hasura = via_hasura && !(s->actions_xff && trusted &&
-	    xff != NULL && xff[0] != '\0' && who->ip[0] != '\0');
+	    xff != NULL && xff[0] != '\0');
 	/* nor does the audit log take an action's X-Forwarded-For then:
 	 * through forward_client_headers a client writes it */
 	if (who->via_hasura && ip != NULL) {

@@ -382,7 +382,6 @@ wd_s3_get(struct wd_s3 *s3, const char *name, uint64_t off, uint64_t len,
 	return rc;
 }
 
-/* DELETE of url (an object, or a multipart upload to abort). */
 /* An answer body kept for its few fields (UploadId, <Error>). */
 struct small {
 	char	 p[4096];
@@ -410,7 +409,8 @@ small_cb(char *p, size_t sz, size_t n, void *arg)
 	return len;
 }
 
-/* A DELETE; its answer's body into b when b is not NULL. */
+/* DELETE of url (an object, or a multipart upload to abort); the
+ * answer's body into b when b is not NULL. */
 static enum wd_err
 delete_url(struct wd_s3 *s3, const char *url, struct small *b)
 {

@@ -150,7 +150,23 @@ wrong_admin(struct sreq *r)
 	return rc;
 }
 
-static enum wd_err	stale_cookie(struct sreq *, enum wd_err);
+/*
+ * A read whose only credential, the cookie, failed (expired, revoked,
+ * forged, repeated): the browser sends the cookie with every <img src>,
+ * so refusing it here would break signed URLs, ?token= links and public
+ * objects, which need no credential, for as long as the app has not
+ * refreshed it. It goes on anonymous; what anonymous may not read answers
+ * the cookie's error (401, so a client refreshes), never more.
+ */
+static enum wd_err
+stale_cookie(struct sreq *r, enum wd_err rc)
+{
+	wd_claims_cleanup(&r->c);
+	memset(&r->c, 0, sizeof(r->c));
+	r->cookie_rc = rc;
+	r->anon = 1;
+	return WD_OK;
+}
 
 /* The caller: a verified token, or anonymous when none is presented. */
 static enum wd_err
@@ -203,24 +219,6 @@ who(struct sreq *r)
 	    (authz == NULL || authz[0] == '\0'))
 		rc = stale_cookie(r, rc);
 	return rc;
-}
-
-/*
- * A read whose only credential, the cookie, failed (expired, revoked,
- * forged, repeated): the browser sends the cookie with every <img src>,
- * so refusing it here would break signed URLs, ?token= links and public
- * objects, which need no credential, for as long as the app has not
- * refreshed it. It goes on anonymous; what anonymous may not read answers
- * the cookie's error (401, so a client refreshes), never more.
- */
-static enum wd_err
-stale_cookie(struct sreq *r, enum wd_err rc)
-{
-	wd_claims_cleanup(&r->c);
-	memset(&r->c, 0, sizeof(r->c));
-	r->cookie_rc = rc;
-	r->anon = 1;
-	return WD_OK;
 }
 
 /* Rules for op on key with resource o (NULL: none). WD_E_FORBIDDEN. */
@@ -1138,7 +1136,7 @@ put_object(struct sreq *r)
 	uint64_t		 left;
 	enum wd_err		 rc, arc = WD_OK, brc;
 	int			 multipart, open_ = 0, locked = 0;
-	int			 settled = 0, stored = 0, committing = 0;
+	int			 settled = 0, stored = 0;
 
 	memset(&u, 0, sizeof(u));
 	u.r = r;
@@ -1187,7 +1185,13 @@ put_object(struct sreq *r)
 	}
 	rc = wd_store_put_commit(&put);
 	if (rc != WD_OK) {
-		committing = 1;	/* failed: the blob may exist all the same */
+		/* it may have been done all the same: S3 stored the PUT or
+		 * completed the upload, and its answer was lost. No row
+		 * points at the blob and its lock is ours: it goes now. */
+		if ((brc = wd_store_remove(r->s->store, put.blob)) != WD_OK &&
+		    brc != WD_E_NOTFOUND)
+			wd_http_log(r->rq, WD_LOG_ERR, "storage", "orphan "
+			    "blob=%s", put.blob);
 		goto out;
 	}
 	open_ = 0;
@@ -1231,13 +1235,6 @@ put_object(struct sreq *r)
 out:
 	if (open_)
 		arc = wd_store_put_abort(&put);
-	/* a commit that failed may have been done all the same: S3 stored
-	 * the PUT or completed the upload, and its answer was lost. No row
-	 * points at the blob and its lock is still ours: it goes now. */
-	if (committing && (brc = wd_store_remove(r->s->store,
-	    put.blob)) != WD_OK && brc != WD_E_NOTFOUND)
-		wd_http_log(r->rq, WD_LOG_ERR, "storage", "orphan blob=%s",
-		    put.blob);
 	/* the multipart upload is gone (completed or verifiably aborted):
 	 * its record goes too; otherwise it stays for the sweep */
 	p[0] = put.blob;
@@ -1753,13 +1750,6 @@ wd_storage_cleanup(struct wd_storage *s)
 
 /* ---- checks (nginx auth_request, issue #11) ---- */
 
-/*
- * Would this request be let in? Decided before its body is read, as the
- * real request decides before it reads one: so that nginx stores no
- * body of a caller who is refused anyway. 204 lets it in; the real
- * request checks everything again when it arrives, and reserves its
- * quota. A check must never refuse what the real request would take.
- */
 /* 1 if the request announces its body's length (CONTENT_LENGTH). */
 static int
 has_length(struct wd_req *rq)
@@ -1769,6 +1759,13 @@ has_length(struct wd_req *rq)
 	return cl != NULL && cl[0] != '\0';
 }
 
+/*
+ * Would this request be let in? Decided before its body is read, as the
+ * real request decides before it reads one: so that nginx stores no
+ * body of a caller who is refused anyway. 204 lets it in; the real
+ * request checks everything again when it arrives, and reserves its
+ * quota. A check must never refuse what the real request would take.
+ */
 static void
 check_only(struct sreq *r, int sign, int revoke)
 {

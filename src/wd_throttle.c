@@ -76,7 +76,7 @@ wd_throttle_over(struct wd_db *db, const char *key, long window,
 	char		 w[24];
 	const char	*p[2] = { key, w };
 	struct wd_dbres	*res = NULL;
-	long		 now, both;
+	long		 cur, both;
 	enum wd_err	 rc;
 
 	*retry = 0;
@@ -86,12 +86,12 @@ wd_throttle_over(struct wd_db *db, const char *key, long window,
 	    "FROM auth.throttle WHERE bucket = sha256(convert_to($1, 'UTF8')) "
 	    "AND window_start IN (" WINDOW ", " PREV ")", 2, p, &res);
 	if (rc == WD_OK && wd_db_rows(res) == 1) {
-		now = strtol(wd_db_val(res, 0, 0), NULL, 10);
+		cur = strtol(wd_db_val(res, 0, 0), NULL, 10);
 		both = strtol(wd_db_val(res, 0, 2), NULL, 10);
 		if (limit > 0 && both >= limit) {
 			/* this window's count alone keeps the next one shut */
 			*retry = strtol(wd_db_val(res, 0, 1), NULL, 10) +
-			    (now >= limit ? window : 0);
+			    (cur >= limit ? window : 0);
 			rc = WD_E_RATELIMIT;
 		}
 	}
