@@ -657,6 +657,11 @@ get_object(struct sreq *r)
 	d.hdrs = &hdr;
 	rc = wd_store_read(r->s->store, o.blob, off, len, dl_data, &d,
 	    &started);
+	/* a row whose blob is gone: the store lost what the database
+	 * says it holds, which an operator must hear of */
+	if (rc == WD_E_NOTFOUND && !started)
+		wd_http_log(r->rq, WD_LOG_ERR, "storage", "object row "
+		    "without its blob %s", o.blob);
 	if (rc != WD_OK && !started)
 		wd_http_error(r->rq, rc == WD_E_STOREDOWN ? rc :
 		    WD_E_INTERNAL, NULL);

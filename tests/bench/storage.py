@@ -855,6 +855,8 @@ def main():
         if srv is not None:
             srv.stop()
             shutil.rmtree(srv.dir, ignore_errors=True)
+            if os.path.exists(srv.log):
+                os.unlink(srv.log)
     report(dl, rss, huge, load0, load(), notes)
     print("(benchmark, not a test: %.0f s in all)" % (time.time() - t0))
     return 0

@@ -16,13 +16,14 @@ binary and s3rver that
 - answers what s3rver 3 does not implement, from s3rver's own store
   (<dir>/<bucket>/._S3rver_uploads/<upload id>/, holding "key" and the
   parts): AbortMultipartUpload (DELETE ?uploadId=, which s3rver answers
-  405) removes the upload's directory and answers 204, or 404
+  405) empties the upload's directory and answers 204, or 404
   NoSuchUpload when there is none (completed or aborted before), as S3
   does; ListMultipartUploads (GET ?uploads, s3rver: 501) lists them.
 
 Everything else passes through byte for byte; request bodies must have
 a Content-Length (curl sends one for every S3 call storage makes). The
 threads are daemons; stop() ends the listener and the connections."""
+import contextlib
 import os
 import re
 import shutil
@@ -144,7 +145,18 @@ class S3Proxy(proxybase.Proxy):
         # the id must name an upload of this very key, as on S3
         if re.fullmatch(r"[0-9a-f]{1,64}", uid) and \
                 self.open_uploads().get(uid) == key:
-            shutil.rmtree(d, ignore_errors=True)
+            # the upload's files go, its directory stays: s3rver may
+            # still be writing a part whose request was cut (its write
+            # stream opens the file late), and a directory gone under it
+            # is an unhandled ENOENT that kills s3rver. Without "key" the
+            # directory is no upload (open_uploads, the listing)
+            for f in os.listdir(d):
+                p = os.path.join(d, f)
+                if os.path.isdir(p):
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        os.unlink(p)
             return 204, b""
         return 404, (ERR % ("NoSuchUpload", "The specified upload does "
                             "not exist.")).encode()

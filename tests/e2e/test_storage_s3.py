@@ -57,12 +57,14 @@ class S3rver:
         self.port = s.getsockname()[1]
         s.close()
         self.proc = None
+        self.log = self.dir + ".log"    # beside its store, not in it
 
     def start(self):
-        self.proc = subprocess.Popen(
-            [S3RVER, "-d", self.dir, "-a", "127.0.0.1", "-p",
-             str(self.port), "--silent", "--configure-bucket", BUCKET],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [S3RVER, "-d", self.dir, "-a", "127.0.0.1", "-p",
+                 str(self.port), "--silent", "--configure-bucket", BUCKET],
+                stdout=subprocess.DEVNULL, stderr=log)
         end = time.time() + 20
         while time.time() < end:
             try:
@@ -82,6 +84,15 @@ class S3rver:
                 self.proc.kill()
                 self.proc.wait()
             self.proc = None
+
+    def died(self):
+        """None while it runs (or was stopped on purpose), else the end
+        of what it printed: a test that kills s3rver by accident would
+        otherwise show up only as a later 503."""
+        if self.proc is None or self.proc.poll() is None:
+            return None
+        with open(self.log, "rb") as f:
+            return f.read()[-600:].decode("utf-8", "replace")
 
 
 def s3_env(base, endpoint):
@@ -130,10 +141,15 @@ def s3_stack(t, **more):
         try:
             s.reconfigure()
         finally:
+            why = srv.died()
+            t.check("s3rver still running at the end (no crash)",
+                    why is None, why)
             # s3rver is ours: stop it even if the stack did not restart
             px.stop()
             srv.stop()
             shutil.rmtree(srv.dir, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                os.unlink(srv.log)
 
 
 def test_s3_backend(t):

@@ -16,7 +16,10 @@ the previous version stays served.
   lock gone with it): the upload fails with 503 rather than write its
   row on a new session, and removes what it made;
 - an upload whose parts are complete but whose row is held up keeps its
-  blob and its record through a gc; killed there, gc then removes both."""
+  blob and its record through a gc; killed there, gc then removes both;
+- a 404 to a write is the store failing (503), and an abort answered by
+  a page that is no S3 answer leaves the upload on record for gc;
+- a row whose blob S3 lost: 500, logged with the blob's name."""
 import os
 import re
 import signal
@@ -39,7 +42,7 @@ def test_s3_faults(t):
         srv, px = up
         prefix = t.prefix
         for fn in (part_fails, s3_gone, id_lost, killed, session_lost,
-                   held_row, answered_404):
+                   held_row, answered_404, blob_lost):
             t.prefix = "%s.%s" % (prefix, fn.__name__)
             px.clear()
             px.reset_log()
@@ -86,16 +89,34 @@ def _aborted(t, what, px, blob, upid):
             (px.open_uploads(), s3.uploads(t.s)))
 
 
+def _log_mark(s):
+    """Where lighttpd's error log ends now."""
+    with open(os.path.join(s.run, "log", "lighttpd.error.log"), "rb") as f:
+        return f.seek(0, 2)
+
+
+def _log_since(s, mark, needle):
+    """The error log written after mark, once it holds needle (or after
+    2 s): lighttpd writes the binaries' lines as they arrive, a moment
+    late on a loaded machine."""
+    for _ in range(40):
+        with open(os.path.join(s.run, "log", "lighttpd.error.log"),
+                  "rb") as f:
+            f.seek(mark)
+            log = f.read().decode("utf-8", "replace")
+        if needle in log:
+            break
+        time.sleep(0.05)
+    return log
+
+
 def part_fails(t, srv, px):
     s = t.s
     tok, key, v1, etag = _object(t, "parts.bin")
-    logf = os.path.join(s.run, "log", "lighttpd.error.log")
     for action in ("503", "drop"):
         rows, blobs = ts.rows(s), ts.blobs(s)
         px.reset_log()
-        with open(logf, "rb") as f:
-            f.seek(0, 2)
-            mark = f.tell()
+        mark = _log_mark(s)
         px.fail(r"^PUT \S*\?partNumber=3&", action)
         st, _, b = ts.upload(s, key, os.urandom(5 * PART + 100), tok,
                              raw=True)
@@ -110,15 +131,7 @@ def part_fails(t, srv, px):
                 2, px.requests())
         _aborted(t, what, px, blob, upid)
         _same(t, what, tok, key, v1, etag, rows, blobs)
-        # lighttpd writes the binary's log lines as they arrive: allow a
-        # moment on a loaded machine
-        for _ in range(40):
-            with open(logf, "rb") as f:
-                f.seek(mark)
-                log = f.read().decode("utf-8", "replace")
-            if "s3: PUT part" in log:
-                break
-            time.sleep(0.05)
+        log = _log_since(s, mark, "s3: PUT part")
         # the operator's line names the step and what S3 did, never the
         # key or the upload id
         line = "s3: PUT part answered 503" if action == "503" else \
@@ -354,3 +367,22 @@ def answered_404(t, srv, px):
             blob is not None and "DELETE /%s/%s" % (s3.BUCKET, blob) in
             px.requests(), px.requests(r"^(DELETE|POST) "))
     _same(t, "Complete's answer lost", tok, key, v1, etag, rows, blobs)
+
+
+def blob_lost(t, srv, px):
+    """A row whose blob S3 no longer holds (deleted behind Warden's back,
+    a bucket restored from an older copy): the read answers 500, and the
+    operator's log names the blob, never the key."""
+    s = t.s
+    tok, key, v1, etag = _object(t, "lost-blob.bin")
+    blob = (etag or "").strip('"')
+    t.check("its blob deleted at S3 directly",
+            s3._s3(srv, "DELETE", blob) == 204, blob)
+    mark = _log_mark(s)
+    st, _, b = s.request("GET", "/storage/o/" + key, ts.auth(tok))
+    t.check("row without its blob: 500 internal", st == 500 and
+            ts.code(b) == "internal-error", (st, b))
+    log = _log_since(s, mark, "without its blob")
+    t.check("...logged with the blob's name, not the key",
+            "object row without its blob " + blob in log and
+            key not in log, log.splitlines()[-4:])
