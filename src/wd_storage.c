@@ -555,8 +555,38 @@ image_params(const struct sreq *r)
 	return WD_OK;
 }
 
-static void
-get_object(struct sreq *r)
+/*
+ * The blob the row named was not in the store. An overwrite or a delete
+ * removes the blob it replaced right after its commit, so a read that
+ * falls between the two finds it gone: the row is read again. 1 when it
+ * names another blob now (the caller reads that version); else 0 with
+ * *rc: the delete's 404, or, when the row still names the blob, the
+ * store's loss, which an operator must hear of (logged, 500).
+ */
+static int
+blob_gone(struct sreq *r, const char *blob, enum wd_err *rc)
+{
+	struct obj	 now;
+
+	*rc = lookup(r, &now);
+	if (*rc != WD_OK)
+		return 0;
+	if (!now.found) {
+		*rc = WD_E_NOTFOUND;
+		return 0;
+	}
+	if (strcmp(now.blob, blob) != 0)
+		return 1;
+	wd_http_log(r->rq, WD_LOG_ERR, "storage", "object row without its "
+	    "blob %s", blob);
+	*rc = WD_E_INTERNAL;
+	return 0;
+}
+
+/* One try at a GET or HEAD: 1 when the version read was replaced under
+ * it and, unless last, the caller should try again. */
+static int
+get_version(struct sreq *r, int last)
 {
 	struct obj	 o;
 	struct wd_range	 rg = { 0, 0 };
@@ -574,7 +604,7 @@ get_object(struct sreq *r)
 	if (rc != WD_OK) {
 		wd_http_error(r->rq, rc, "w and h must be integers from 0 to "
 		    "8192, q from 0 to 100, b a number from 0.3 to 1000");
-		return;
+		return 0;
 	}
 	rc = lookup(r, &o);
 	/* a signed URL stands instead of the rules for exactly the version
@@ -587,11 +617,11 @@ get_object(struct sreq *r)
 		rc = WD_E_NOTFOUND;
 	if (rc != WD_OK) {
 		wd_http_error(r->rq, rc, NULL);
-		return;
+		return 0;
 	}
 	if (r->meta) {
 		send_meta(r, &o);
-		return;
+		return 0;
 	}
 	/* anything a rule gave to a particular caller stays private */
 	cc = pub ? "public, max-age=300" : "private, no-cache";
@@ -602,7 +632,7 @@ get_object(struct sreq *r)
 	inm = wd_http_param(r->rq, "HTTP_IF_NONE_MATCH");
 	if (inm != NULL && inm_match(inm, o.etag)) {
 		wd_http_head(r->rq, 304, &hdr);
-		return;
+		return 0;
 	}
 	len = o.size;
 	rh = wd_http_param(r->rq, "HTTP_RANGE");
@@ -615,7 +645,7 @@ get_object(struct sreq *r)
 			wd_hdrs_add(&hdr, "Content-Range", num);
 			wd_hdrs_add(&hdr, "Content-Length", "0");
 			wd_http_head(r->rq, 416, &hdr);
-			return;
+			return 0;
 		}
 		if (partial) {
 			status = 206;
@@ -644,30 +674,43 @@ get_object(struct sreq *r)
 			wd_hdrs_add(&hdr, partial ? "X-Sendfile2" :
 			    "X-Sendfile", xs);
 			wd_http_head(r->rq, status, &hdr);
-			return;
+			return 0;
 		}
 	}
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)len);
 	wd_hdrs_add(&hdr, "Content-Length", num);
 	if (head || len == 0) {
 		wd_http_head(r->rq, status, &hdr);
-		return;
+		return 0;
 	}
 	d.status = status;
 	d.hdrs = &hdr;
 	rc = wd_store_read(r->s->store, o.blob, off, len, dl_data, &d,
 	    &started);
-	/* a row whose blob is gone: the store lost what the database
-	 * says it holds, which an operator must hear of */
-	if (rc == WD_E_NOTFOUND && !started)
-		wd_http_log(r->rq, WD_LOG_ERR, "storage", "object row "
-		    "without its blob %s", o.blob);
+	if (rc == WD_E_NOTFOUND && !started && blob_gone(r, o.blob, &rc)) {
+		if (!last)
+			return 1;
+		rc = WD_E_UNAVAILABLE;	/* replaced under every try */
+	}
 	if (rc != WD_OK && !started)
-		wd_http_error(r->rq, rc == WD_E_STOREDOWN ? rc :
+		wd_http_error(r->rq, rc == WD_E_STOREDOWN || rc ==
+		    WD_E_NOTFOUND || rc == WD_E_UNAVAILABLE ? rc :
 		    WD_E_INTERNAL, NULL);
 	else if (rc != WD_OK)
 		wd_http_log(r->rq, WD_LOG_WARN, "storage", "download cut "
 		    "short code=%s", wd_err_info(rc)->code);
+	return 0;
+}
+
+#define GET_TRIES	3
+
+static void
+get_object(struct sreq *r)
+{
+	int	 i;
+
+	for (i = 1; get_version(r, i == GET_TRIES); i++)
+		;
 }
 
 /* ---- upload ---- */

@@ -125,9 +125,16 @@ enum wd_err
 wd_store_path(const struct wd_store *st, const char *blob, char *buf,
     size_t sz)
 {
+	enum wd_err	 rc;
+
 	if (st->kind != WD_STORE_FS)
 		return WD_E_NOTFOUND;
-	return blob_path(st, blob, PATH_BLOB, buf, sz);
+	rc = blob_path(st, blob, PATH_BLOB, buf, sz);
+	/* a blob gone (replaced, lost) is the reader's to tell from its
+	 * row: lighttpd would answer its own 404 */
+	if (rc == WD_OK && access(buf, F_OK) != 0)
+		rc = WD_E_NOTFOUND;
+	return rc;
 }
 
 static void

@@ -165,7 +165,8 @@ enum wd_err	wd_store_remove(struct wd_store *st, const char *blob);
 
 /*
  * fs only: the blob's absolute path, for X-Sendfile. WD_E_NOTFOUND for
- * other backends, WD_E_TOOBIG when sz is short.
+ * other backends and when the file is not there (wd_store_read then
+ * says why), WD_E_TOOBIG when sz is short.
  */
 enum wd_err	wd_store_path(const struct wd_store *st, const char *blob,
 		    char *buf, size_t sz);

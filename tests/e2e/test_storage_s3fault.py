@@ -19,10 +19,13 @@ the previous version stays served.
   blob and its record through a gc; killed there, gc then removes both;
 - a 404 to a write is the store failing (503), and an abort answered by
   a page that is no S3 answer leaves the upload on record for gc;
-- a row whose blob S3 lost: 500, logged with the blob's name."""
+- a row whose blob S3 lost: 500, logged with the blob's name;
+- a read whose blob an overwrite or a delete removed after it had read
+  the row: the new version, or 404, and no loss logged."""
 import os
 import re
 import signal
+import threading
 import time
 import uuid
 
@@ -42,7 +45,7 @@ def test_s3_faults(t):
         srv, px = up
         prefix = t.prefix
         for fn in (part_fails, s3_gone, id_lost, killed, session_lost,
-                   held_row, answered_404, blob_lost):
+                   held_row, answered_404, blob_lost, read_races):
             t.prefix = "%s.%s" % (prefix, fn.__name__)
             px.clear()
             px.reset_log()
@@ -89,34 +92,13 @@ def _aborted(t, what, px, blob, upid):
             (px.open_uploads(), s3.uploads(t.s)))
 
 
-def _log_mark(s):
-    """Where lighttpd's error log ends now."""
-    with open(os.path.join(s.run, "log", "lighttpd.error.log"), "rb") as f:
-        return f.seek(0, 2)
-
-
-def _log_since(s, mark, needle):
-    """The error log written after mark, once it holds needle (or after
-    2 s): lighttpd writes the binaries' lines as they arrive, a moment
-    late on a loaded machine."""
-    for _ in range(40):
-        with open(os.path.join(s.run, "log", "lighttpd.error.log"),
-                  "rb") as f:
-            f.seek(mark)
-            log = f.read().decode("utf-8", "replace")
-        if needle in log:
-            break
-        time.sleep(0.05)
-    return log
-
-
 def part_fails(t, srv, px):
     s = t.s
     tok, key, v1, etag = _object(t, "parts.bin")
     for action in ("503", "drop"):
         rows, blobs = ts.rows(s), ts.blobs(s)
         px.reset_log()
-        mark = _log_mark(s)
+        mark = ts.log_mark(s)
         px.fail(r"^PUT \S*\?partNumber=3&", action)
         st, _, b = ts.upload(s, key, os.urandom(5 * PART + 100), tok,
                              raw=True)
@@ -131,7 +113,7 @@ def part_fails(t, srv, px):
                 2, px.requests())
         _aborted(t, what, px, blob, upid)
         _same(t, what, tok, key, v1, etag, rows, blobs)
-        log = _log_since(s, mark, "s3: PUT part")
+        log = ts.log_since(s, mark, "s3: PUT part")
         # the operator's line names the step and what S3 did, never the
         # key or the upload id
         line = "s3: PUT part answered 503" if action == "503" else \
@@ -378,11 +360,60 @@ def blob_lost(t, srv, px):
     blob = (etag or "").strip('"')
     t.check("its blob deleted at S3 directly",
             s3._s3(srv, "DELETE", blob) == 204, blob)
-    mark = _log_mark(s)
+    mark = ts.log_mark(s)
     st, _, b = s.request("GET", "/storage/o/" + key, ts.auth(tok))
     t.check("row without its blob: 500 internal", st == 500 and
             ts.code(b) == "internal-error", (st, b))
-    log = _log_since(s, mark, "without its blob")
+    log = ts.log_since(s, mark, "without its blob")
     t.check("...logged with the blob's name, not the key",
             "object row without its blob " + blob in log and
             key not in log, log.splitlines()[-4:])
+
+
+def read_races(t, srv, px):
+    """A read that finds its row's blob gone because an overwrite or a
+    delete committed between its row and its read (the proxy holds the
+    read's GET at S3 meanwhile): it reads the overwrite's version, or
+    answers the delete's 404, and logs no loss."""
+    s = t.s
+    tok, key, v1, etag = _object(t, "race.bin")
+    v2 = os.urandom(1000)
+    held = 3.0
+    for what in ("overwrite", "delete"):
+        blob = (etag or "").strip('"')
+        pattern = r"^GET /%s/%s$" % (s3.BUCKET, blob)
+        px.reset_log()
+        px.fail(pattern, "delay", times=1, delay=held)
+        res = {}
+
+        def get():
+            res["r"] = s.request("GET", "/storage/o/" + key, ts.auth(tok))
+
+        th = threading.Thread(target=get)
+        mark = ts.log_mark(s)
+        th.start()
+        seen = px.wait_for(pattern, 20)
+        t0 = time.time()
+        if what == "overwrite":
+            st, _, b = ts.upload(s, key, v2, tok, raw=True)
+            etag = (ts.j(b) or {}).get("etag")
+        else:
+            st, _, b = s.request("DELETE", "/storage/o/" + key,
+                                 ts.auth(tok))
+        done = time.time() - t0
+        th.join(30)
+        px.clear()
+        t.check("%s: done while the read's GET was held at S3" % what,
+                seen is not None and st in (200, 204) and done < held - 0.5
+                and "DELETE /%s/%s" % (s3.BUCKET, blob) in px.requests(),
+                (seen, st, b, done, px.requests()))
+        gst, gh, got = res.get("r", (None, {}, b""))
+        if what == "overwrite":
+            t.check("...the read answers the new version", gst == 200 and
+                    got == v2 and gh.get("etag") == etag,
+                    (gst, got[:100], gh.get("etag"), etag))
+        else:
+            t.check("...the read answers 404", gst == 404 and
+                    ts.code(got) == "not-found", (gst, got[:200]))
+        t.check("...and no blob is logged lost", "without its blob" not in
+                ts.log_since(s, mark, "\0"), mark)

@@ -183,6 +183,8 @@ test_fs(const char *dir)
 	test_claim(&st, dir);
 	CHECK(M, "remove again is fine", wd_store_remove(&st, p.blob) ==
 	    WD_OK);
+	CHECK(M, "no path to a removed blob (no X-Sendfile to nothing)",
+	    wd_store_path(&st, p.blob, path, sizeof(path)) == WD_E_NOTFOUND);
 	rc = wd_store_read(&st, p.blob, 0, 1, sink, &out, &started);
 	CHECK(M, "read removed -> not found", rc == WD_E_NOTFOUND &&
 	    !started);
