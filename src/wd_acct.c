@@ -990,13 +990,17 @@ wd_acct_logout(struct wd_svc *s, const struct wd_client *cl,
 
 	*msg = MSG_BADREFRESH;
 	rc = lock_token(s, token, 1, &t);
-	if (rc == WD_OK && !t.live)
-		rc = WD_E_UNAUTH;
 	if (rc != WD_OK)
 		goto out;
 	if (t.used && !t.grace) {
-		/* a rotated token: a copy is in other hands (as in refresh) */
-		return reused(s, cl, t.fam, t.uid);
+		/* a rotated token, expired or not: a copy is in other hands
+		 * (as in refresh); its session ends, as the logout asks */
+		rc = reused(s, cl, t.fam, t.uid);	/* ends the tx */
+		goto ended;
+	}
+	if (!t.live) {
+		rc = WD_E_UNAUTH;
+		goto out;
 	}
 	which = all ? t.acct : t.fam;
 	if (all)
@@ -1005,10 +1009,17 @@ wd_acct_logout(struct wd_svc *s, const struct wd_client *cl,
 		rc = wd_acct_revoke(s, "family_id = $1::uuid", &which, 1);
 	if (rc == WD_OK)
 		rc = wd_acct_audit(s, cl, all ? "logout_all" : "logout", t.uid);
+out:
+	rc = wd_db_end(&s->db, rc);
+ended:
+	/* a token that names no live session (unknown, expired, spent,
+	 * signed out before) is signed out already: 204, as HBP answers
+	 * and RFC 7009 §2.2 has it for an invalid token */
+	if (rc == WD_E_UNAUTH)
+		rc = WD_OK;
 	if (rc == WD_OK)
 		*msg = NULL;
-out:
-	return wd_db_end(&s->db, rc);
+	return rc;
 }
 
 enum wd_err

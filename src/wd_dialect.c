@@ -298,15 +298,25 @@ rest_token(struct wd_req *rq, const struct wd_op *op, struct wd_areq *in,
 }
 
 /* Cookie mode: the refresh token comes in, or will go out in, the
- * cookie (API.md §5.1); a logout always clears it, so a cross-site form
- * cannot sign a victim out either. */
+ * cookie (API.md §5.1). A logout without ?refresh_token= is one (it
+ * ends the cookie's session), so a cross-site form cannot sign a victim
+ * out; one that names its token does not touch the cookie. */
 static int
 uses_cookie(const struct wd_op *op, const struct wd_areq *in)
 {
-	if (op->flags & WD_OP_CLEARS_COOKIE)
-		return 1;
-	return in->cookie && (op->in[WD_FLD_COOKIE].type != json_type_null ||
+	return in->cookie && ((op->flags & WD_OP_CLEARS_COOKIE) ||
+	    op->in[WD_FLD_COOKIE].type != json_type_null ||
 	    op->in[WD_FLD_REFRESH_TOKEN].type != json_type_null);
+}
+
+/* The request comes from a browser page on an origin that may not use
+ * the session cookie. */
+static int
+foreign(const struct wd_svc *s, struct wd_req *rq)
+{
+	const char	*h = wd_http_param(rq, "HTTP_ORIGIN");
+
+	return h != NULL && !wd_cors_allowed(&s->cors, h, strlen(h));
 }
 
 static enum wd_err
@@ -356,9 +366,7 @@ hbp2_parse(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 		in->bearer = NULL;
 	/* a browser sends Origin with cross-site requests: only the
 	 * configured origins may use (or plant) the session cookie */
-	h = wd_http_param(rq, "HTTP_ORIGIN");
-	if (h != NULL && uses_cookie(op, in) &&
-	    !wd_cors_allowed(&s->cors, h, strlen(h)))
+	if (uses_cookie(op, in) && foreign(s, rq))
 		return WD_E_ORIGIN;
 	return WD_OK;
 }
@@ -484,7 +492,9 @@ hbp2_answer(struct wd_svc *s, struct wd_req *rq, const struct wd_op *op,
 		json_object_put(r);
 		break;
 	default:
-		if (op->flags & WD_OP_CLEARS_COOKIE)
+		/* a logout by ?refresh_token= from a foreign page leaves
+		 * the cookie (another session, maybe) alone */
+		if ((op->flags & WD_OP_CLEARS_COOKIE) && !foreign(s, rq))
 			rt_cookie(s, in, &h, "");
 		if (out->note == NULL) {
 			wd_http_send(rq, 204, &h, NULL, NULL, 0);

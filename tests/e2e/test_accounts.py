@@ -318,11 +318,27 @@ def test_logout_with_rotated_token_revokes_family(t):
                     r1["refresh_token"])
     st, _, _ = s.request("POST", "/auth/logout?refresh_token=" + rt0, [],
                          "")
-    t.check("logout with a rotated token whose successor was used: 401",
-            st == 401, st)
+    t.check("logout with a rotated token whose successor was used: 204 "
+            "(its session ends, as asked)", st == 204, st)
     st, _, _ = get(s, "/auth/token/refresh?refresh_token=" +
                    r2["refresh_token"])
     t.check("...and the family is revoked", st == 401, st)
+    # the same with the rotated token expired as well (as refresh does:
+    # reuse is judged before expiry)
+    _, _, b = register(s)
+    rt0 = b["refresh_token"]
+    st, _, r1 = get(s, "/auth/token/refresh?refresh_token=" + rt0)
+    st, _, r2 = get(s, "/auth/token/refresh?refresh_token=" +
+                    r1["refresh_token"])
+    s.psql("UPDATE auth.refresh_tokens SET expires_at = now() - "
+           "interval '1 minute' WHERE token_hash = sha256(convert_to("
+           "'%s', 'UTF8'))" % rt0)
+    st, _, _ = s.request("POST", "/auth/logout?refresh_token=" + rt0, [],
+                         "")
+    t.check("logout with a rotated, expired token: 204", st == 204, st)
+    st, _, _ = get(s, "/auth/token/refresh?refresh_token=" +
+                   r2["refresh_token"])
+    t.check("...and its family is revoked too", st == 401, st)
 
 
 def test_refresh_of_inactive_or_deleted_account(t):
@@ -360,6 +376,10 @@ def test_logout_and_revocation(t):
     st, _, _ = get(s, "/auth/token/refresh?refresh_token=" +
                    a["refresh_token"])
     t.check("refresh after logout: 401", st == 401)
+    st, h, _ = s.request("POST", "/auth/logout?refresh_token=" +
+                         a["refresh_token"], [], "")
+    t.check("the same logout again: 204, signed out already (HBP, "
+            "RFC 7009 2.2)", st == 204, st)
     _, _, c = login(s, addr)
     st, _, _ = s.request("POST", "/auth/logout?refresh_token=" +
                          b["refresh_token"], [("Content-Type",
@@ -379,7 +399,8 @@ def test_logout_and_revocation(t):
     t.check("/auth/user with revoked session: 401", st == 401, (st, o))
     st, h, _ = s.request("POST", "/auth/logout", [("Cookie",
                          "refresh_token=" + str(uuid.uuid4()))], "")
-    t.check("logout with unknown cookie token: 401", st == 401)
+    t.check("logout with unknown cookie token: 204, the cookie cleared",
+            st == 204 and "Max-Age=0" in h.get("set-cookie", ""), (st, h))
 
 
 def test_revocation_survives_hook_restart(t):
