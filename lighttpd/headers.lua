@@ -22,6 +22,14 @@ end
 for i = 1, #drop do
 	h[drop[i]] = ""	-- an empty value unsets the header
 end
+-- The binaries read the query from REQUEST_URI (the request target as
+-- sent), never from lighttpd's parsed copy, which lighttpd prints in its
+-- own error lines ("response not received ... for <path>?<query>" when a
+-- binary dies mid-request, "all handlers for <path>?<query> ... are
+-- down"). The query carries refresh tokens, tickets and storage tokens,
+-- and a request that failed never rotated its token: blanked here, no
+-- secret reaches the error log.
+lighty.r.req_attr["uri.query"] = ""
 -- Storage answers If-None-Match against its ETag and has no
 -- If-Modified-Since (README, "Storage"). For a download it hands to
 -- lighttpd (X-Sendfile), lighttpd would compare If-Modified-Since with

@@ -64,12 +64,12 @@ enum wd_err	wd_hook_eval(const struct wd_hook *h,
 
 /*
  * Extracts in from a POST-mode body {"headers":{...},"request":...}:
- * names case-insensitive; a non-string value, more than WD_MAX_HEADERS
- * headers or a value over WD_MAX_HEADER is WD_E_BADHEADER; Authorization,
- * Cookie or X-Hasura-Role repeated in another case is WD_E_BADTOKEN
- * (another header may be: it is not read); a body that is not an object
- * with an object "headers" is WD_E_BADREQ. "request" is ignored. in
- * borrows from body.
+ * names case-insensitive. Only Authorization, Cookie and X-Hasura-Role
+ * are read and checked: a non-string value is WD_E_BADHEADER; one
+ * repeated in another case, over WD_MAX_HEADER bytes or holding a NUL
+ * is WD_E_BADTOKEN; every other header is passed over, whatever its
+ * value. A body that is not an object with an object "headers" is
+ * WD_E_BADREQ. "request" is ignored. in borrows from body.
  */
 enum wd_err	wd_hook_post_in(struct json_object *body,
 		    struct wd_hook_in *in);

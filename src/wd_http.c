@@ -120,20 +120,48 @@ path_matches(const struct wd_req *rq, const char *path)
 	return wd_http_path_is(rq, path);
 }
 
+/* Adds each method of ms (space-separated) not yet in allow. */
+static void
+allow_add(char *allow, size_t sz, const char *ms)
+{
+	char		 m[16];
+	size_t		 k, len;
+
+	while (*ms != '\0') {
+		k = strcspn(ms, " ");
+		if (k > 0 && k < sizeof(m)) {
+			memcpy(m, ms, k);
+			m[k] = '\0';
+			len = strlen(allow);
+			if (!method_in(allow, m) && len + k + 2 < sz)
+				snprintf(allow + len, sz - len, "%s%s",
+				    len > 0 ? " " : "", m);
+		}
+		ms += k;
+		ms += strspn(ms, " ");
+	}
+}
+
+/* The route for rq's path and method. WD_E_METHOD when only the method
+ * is wrong: allow (sz bytes) then lists the path's methods, separated
+ * by spaces, which a 405 must name (RFC 9110 §15.5.6; allow_hdr). */
 static enum wd_err
 dispatch(const struct wd_route *routes, size_t n, void *ctx,
-    struct wd_req *rq)
+    struct wd_req *rq, char *allow, size_t sz)
 {
 	enum wd_err	 rc = WD_E_NOTFOUND;
 	size_t		 i;
 
+	allow[0] = '\0';
 	for (i = 0; i < n; i++) {
 		if (!path_matches(rq, routes[i].path))
 			continue;
 		rc = WD_E_METHOD;
 		if (routes[i].methods != NULL &&
-		    !method_in(routes[i].methods, rq->method))
+		    !method_in(routes[i].methods, rq->method)) {
+			allow_add(allow, sz, routes[i].methods);
 			continue;
+		}
 		return routes[i].fn(ctx, rq, routes[i].arg);
 	}
 	return rc;
@@ -178,11 +206,31 @@ give_back(struct wd_req *rq)
 	(void)malloc_trim(0);
 }
 
+/* A 405's Allow line from dispatch's list: "GET, HEAD" (RFC 9110
+ * §10.2.1 separates the methods by commas). */
+static void
+allow_hdr(struct wd_hdrs *h, const char *allow)
+{
+	char	 v[128];
+	size_t	 i, k = 0;
+
+	for (i = 0; allow[i] != '\0' && k + 3 < sizeof(v); i++) {
+		if (allow[i] == ' ')
+			v[k++] = ',';
+		v[k++] = allow[i];
+	}
+	v[k] = '\0';
+	if (k > 0)
+		wd_hdrs_add(h, "Allow", v);
+}
+
 int
 wd_http_serve(const char *prog, const struct wd_route *routes, size_t n,
     void *ctx, const struct wd_cors *cors)
 {
 	struct wd_req	 rq;
+	struct wd_hdrs	 h;
+	char		 allow[64];
 	enum wd_err	 rc = WD_OK;
 
 	if (init(&rq) != WD_OK) {
@@ -198,13 +246,17 @@ wd_http_serve(const char *prog, const struct wd_route *routes, size_t n,
 		    NULL)
 			preflight(&rq);
 		else
-			rc = dispatch(routes, n, ctx, &rq);
+			rc = dispatch(routes, n, ctx, &rq, allow,
+			    sizeof(allow));
 		if (!rq.responded) {
 			/* no route or method (404, 405) for a check: a
 			 * refusal the server can pass on */
 			(void)wd_http_check(&rq);
-			wd_http_error(&rq, rc == WD_OK ? WD_E_INTERNAL : rc,
-			    NULL);
+			wd_hdrs_init(&h);
+			if (rc == WD_E_METHOD)
+				allow_hdr(&h, allow);
+			wd_http_error_hdrs(&rq, rc == WD_OK ? WD_E_INTERNAL :
+			    rc, NULL, &h);
 		}
 		wd_log_bind(NULL);
 		finish(&rq);

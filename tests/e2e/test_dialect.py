@@ -40,7 +40,10 @@ def test_route_table(t):
     s = t.s
     st, _, b = post(s, "/auth/loginx", {})
     t.check("an unknown account path is 404", st == 404, st)
-    st, _, b = s.request("PUT", "/auth/login", [], "{}")
-    t.check("a known path with another method is 405", st == 405, st)
-    st, _, b = s.request("GET", "/actions/login", [])
-    t.check("an action route answers GET with 405", st == 405, st)
+    st, h, b = s.request("PUT", "/auth/login", [], "{}")
+    t.check("a known path with another method is 405, Allow naming the "
+            "path's methods (RFC 9110)", st == 405 and
+            h.get("allow") == "POST", (st, h))
+    st, h, b = s.request("GET", "/actions/login", [])
+    t.check("an action route answers GET with 405, Allow: POST",
+            st == 405 and h.get("allow") == "POST", (st, h))

@@ -5,6 +5,9 @@ proxies), JSON-only bodies (415), Origin checks in cookie mode, Secure
 cookies from the public URL or a trusted proxy, and the outage answer."""
 import concurrent.futures
 import json
+import os
+import signal
+import subprocess
 import time
 import uuid
 
@@ -612,8 +615,8 @@ def test_cross_site_logout(t):
 def held_row(s, acct, fire, change):
     """Runs fire() in a thread while the test holds account acct's row
     lock; once fire's statement waits on that lock (or ended), runs the
-    SQL change in the same transaction and commits, and returns
-    (waited, fire's result)."""
+    SQL change in the same transaction (or calls it, if callable) and
+    commits, and returns (waited, fire's result)."""
     from pgproxy import lit, owner
     db = owner(s)
     try:
@@ -630,11 +633,55 @@ def held_row(s, acct, fire, change):
                 if waited or fut.done():
                     break
                 time.sleep(0.05)
-            db.query(change)
+            if callable(change):
+                change()
+            else:
+                db.query(change)
             db.query("COMMIT")
             return waited, fut.result(30)
     finally:
         db.close()
+
+
+def test_no_query_secret_in_the_error_log(t):
+    """lighttpd writes the request's query into its own error lines ("
+    response not received ... for <path>?<query>" when a binary dies
+    mid-request, "all handlers for <path>?<query> ... are down"), and the
+    query is where HBP clients put refresh tokens, tickets and storage
+    tokens; a failed refresh is not rotated, so a logged token stays
+    live. headers.lua blanks lighttpd's copy (the binaries read
+    REQUEST_URI). Found by the session reviewer."""
+    from pgproxy import lit
+    s = t.s
+    _, _, b = register(s)
+    rt = b["refresh_token"]
+    acct = s.psql("SELECT account_id FROM auth.refresh_tokens WHERE "
+                  "token_hash = sha256(convert_to(%s, 'UTF8'))" % lit(rt)
+                  ).stdout.strip()
+    logf = os.path.join(s.run, "log", "lighttpd.error.log")
+    with open(logf, "rb") as f:
+        mark = f.seek(0, 2)
+    lpid = open(os.path.join(s.run, "lighttpd.pid")).read().strip()
+    pids = []
+
+    def kill():
+        # the refresh binaries die mid-request (a crash, an OOM kill,
+        # a deploy): lighttpd logs the request it lost
+        out = subprocess.run(["ps", "-o", "pid=,comm=", "--ppid", lpid],
+                             capture_output=True, text=True).stdout
+        pids.extend(int(ln.split()[0]) for ln in out.splitlines()
+                    if ln.split()[1:] == ["refresh"])
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+
+    _, r = held_row(s, acct, lambda: refresh(s, rt), kill)
+    with open(logf, "rb") as f:
+        f.seek(mark)
+        log = f.read().decode("utf-8", "replace")
+    lost = [ln for ln in log.splitlines() if "/auth/token/refresh" in ln]
+    t.check("a refresh whose binary died: 5xx, and lighttpd logged it",
+            pids and r[0] >= 500 and lost, (pids, r[:2], log[-400:]))
+    t.check("...without the refresh token", rt not in log, lost[:2])
 
 
 def registered(t, label):

@@ -667,8 +667,9 @@ def test_bad_keys(t):
             blobs(s) == before_blobs)
     st, _, _ = s.request("GET", "/storage/x/user/%s/a" % uid, auth(tok))
     t.check("unknown storage route -> 404", st == 404, st)
-    st, _, _ = s.request("PATCH", "/storage/o/user/%s/a" % uid, auth(tok))
-    t.check("PATCH -> 405", st == 405, st)
+    st, h, _ = s.request("PATCH", "/storage/o/user/%s/a" % uid, auth(tok))
+    t.check("PATCH -> 405, with Allow", st == 405 and "PUT" in
+            h.get("allow", "") and "GET" in h.get("allow", ""), (st, h))
     st, _, _ = s.request("PUT", "/storage/m/user/%s/a" % uid, auth(tok),
                          b"{}")
     t.check("PUT metadata -> 405", st == 405, st)

@@ -47,6 +47,7 @@ run(const struct route_case *c, const struct wd_route *t, size_t n)
 {
 	struct wd_req	 rq;
 	const char	*q;
+	char		 allow[64];
 	enum wd_err	 rc;
 
 	memset(&rq, 0, sizeof(rq));
@@ -56,9 +57,59 @@ run(const struct route_case *c, const struct wd_route *t, size_t n)
 	rq.path_len = q == NULL ? strlen(c->uri) : (size_t)(q - c->uri);
 	rq.query = q == NULL ? "" : q + 1;
 	called = NULL;
-	rc = dispatch(t, n, NULL, &rq);
+	rc = dispatch(t, n, NULL, &rq, allow, sizeof(allow));
 	CHECK(M, c->name, rc == c->want && (c->arg == NULL ? called == NULL :
 	    called != NULL && strcmp(called, c->arg) == 0));
+}
+
+/* A 405's Allow: the methods of every row with the path, once each. */
+static void
+test_allow(void)
+{
+	static const struct wd_route dup[] = {
+		{ "/a", "GET HEAD", note, "a1" },
+		{ "/a", "HEAD  POST", note, "a2" },
+		{ "/b", "GET", note, "b" },
+	};
+	struct wd_req	 rq;
+	char		 allow[64];
+	enum wd_err	 rc;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "PUT";
+	rq.uri = "/auth/login";
+	rq.path_len = strlen(rq.uri);
+	rc = dispatch(table, sizeof(table) / sizeof(table[0]), NULL, &rq,
+	    allow, sizeof(allow));
+	CHECK(M, "allow: a 405 names the path's methods", rc == WD_E_METHOD &&
+	    strcmp(allow, "POST GET") == 0);
+	rq.uri = "/a";
+	rq.path_len = 2;
+	rc = dispatch(dup, 3, NULL, &rq, allow, sizeof(allow));
+	CHECK(M, "allow: each method once, other paths' not",
+	    rc == WD_E_METHOD && strcmp(allow, "GET HEAD POST") == 0);
+	rq.uri = "/nothing";
+	rq.path_len = 8;
+	rc = dispatch(dup, 3, NULL, &rq, allow, sizeof(allow));
+	CHECK(M, "allow: empty on a 404", rc == WD_E_NOTFOUND &&
+	    allow[0] == '\0');
+	rq.method = "GET";
+	rq.uri = "/a";
+	rq.path_len = 2;
+	rc = dispatch(dup, 3, NULL, &rq, allow, sizeof(allow));
+	CHECK(M, "allow: a route that runs", rc == WD_OK && called != NULL &&
+	    strcmp(called, "a1") == 0);
+	{
+		struct wd_hdrs	 h;
+
+		wd_hdrs_init(&h);
+		allow_hdr(&h, "GET HEAD POST");
+		CHECK(M, "allow: the header separates by commas",
+		    strcmp(h.p, "Allow: GET, HEAD, POST\r\n") == 0);
+		wd_hdrs_init(&h);
+		allow_hdr(&h, "");
+		CHECK(M, "allow: no line without methods", h.len == 0);
+	}
 }
 
 static void
@@ -115,6 +166,7 @@ test_routes(void)
 		run(&cases[i], table, sizeof(table) / sizeof(table[0]));
 	for (i = 0; i < sizeof(any) / sizeof(any[0]); i++)
 		run(&any[i], catchall, 2);
+	test_allow();
 }
 
 static void
