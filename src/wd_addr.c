@@ -32,6 +32,25 @@ parse_ip(const char *s, size_t len, struct wd_cidr *a)
 	return 0;
 }
 
+/* A v4-mapped IPv6 address (::ffff:a.b.c.d, RFC 4291 §2.5.5.2) is the
+ * IPv4 host itself: a dual-stack listener reports IPv4 peers so, and a
+ * trusted proxy must stay trusted (else every client behind it would
+ * share its throttle bucket). Turns a into that IPv4 address. */
+static void
+unmap(struct wd_cidr *a)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0xff, 0xff };
+
+	if (!a->v6 || a->bits != 128 || memcmp(a->addr, mapped,
+	    sizeof(mapped)) != 0)
+		return;
+	memmove(a->addr, a->addr + 12, 4);
+	memset(a->addr + 4, 0, 12);
+	a->v6 = 0;
+	a->bits = 32;
+}
+
 static int
 in_net(const struct wd_cidr *net, const struct wd_cidr *a)
 {
@@ -111,6 +130,7 @@ wd_cidr_match(const struct wd_cidr *nets, size_t n, const char *ip,
 
 	if (n == 0 || !parse_ip(ip, iplen, &a))
 		return 0;
+	unmap(&a);
 	for (i = 0; i < n; i++)
 		if (in_net(&nets[i], &a))
 			return 1;
@@ -125,6 +145,7 @@ normal(const char *s, size_t len, char *out)
 
 	if (!parse_ip(s, len, &a))
 		return 0;
+	unmap(&a);
 	return inet_ntop(a.v6 ? AF_INET6 : AF_INET, a.addr, out,
 	    WD_ADDR_MAX_TEXT) != NULL;
 }
@@ -132,8 +153,6 @@ normal(const char *s, size_t len, char *out)
 void
 wd_addr_bucket(const char *ip, char *out)
 {
-	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0, 0xff, 0xff };
 	struct wd_cidr	 a;
 	char		 t[WD_ADDR_MAX_TEXT];
 
@@ -141,10 +160,7 @@ wd_addr_bucket(const char *ip, char *out)
 		snprintf(out, WD_ADDR_MAX_TEXT, "unknown");
 		return;
 	}
-	if (a.v6 && memcmp(a.addr, mapped, sizeof(mapped)) == 0) {
-		inet_ntop(AF_INET, a.addr + 12, out, WD_ADDR_MAX_TEXT);
-		return;
-	}
+	unmap(&a);
 	if (!a.v6) {
 		inet_ntop(AF_INET, a.addr, out, WD_ADDR_MAX_TEXT);
 		return;

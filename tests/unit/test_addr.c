@@ -100,6 +100,14 @@ test_client(void)
 		{ "port in entry is malformed", "10.0.0.0/8", "10.0.0.2",
 		    "198.51.100.7:1234", "10.0.0.2" },
 		{ "empty header", "10.0.0.0/8", "10.0.0.2", "", "10.0.0.2" },
+		{ "v4-mapped trusted peer (dual-stack listener): trusted",
+		    "10.0.0.0/8", "::ffff:10.0.0.2", "198.51.100.7",
+		    "198.51.100.7" },
+		{ "v4-mapped client: as IPv4", "10.0.0.0/8", "10.0.0.2",
+		    "::FFFF:198.51.100.7", "198.51.100.7" },
+		{ "v4-mapped untrusted peer: IPv4, header ignored",
+		    "10.0.0.0/8", "::ffff:192.0.2.1", "1.2.3.4",
+		    "192.0.2.1" },
 	};
 	struct wd_cidr	 nets[WD_ADDR_MAX_CIDRS];
 	char		 out[WD_ADDR_MAX_TEXT];
@@ -131,8 +139,12 @@ test_match(void)
 	    "2001:db8:7fff::1", 16));
 	CHECK(M, "match: outside v6 /33", !wd_cidr_match(nets, n,
 	    "2001:db8:8000::1", 16));
-	CHECK(M, "match: v4-mapped v6 is not v4", !wd_cidr_match(nets, n,
-	    "::ffff:192.168.1.1", 18));
+	CHECK(M, "match: v4-mapped v6 is its IPv4 host (a dual-stack "
+	    "listener's peer)", wd_cidr_match(nets, n, "::ffff:192.168.1.1",
+	    18) && !wd_cidr_match(nets, n, "::ffff:192.168.2.1", 18));
+	CHECK(M, "match: ::ffff:0:0/96 look-alikes stay IPv6",
+	    !wd_cidr_match(nets, n, "::fffe:192.168.1.1", 18) &&
+	    !wd_cidr_match(nets, n, "::192.168.1.1", 13));
 	CHECK(M, "match: not an address", !wd_cidr_match(nets, n, "x", 1));
 	CHECK(M, "match: no networks", !wd_cidr_match(nets, 0,
 	    "192.168.1.1", 11));
