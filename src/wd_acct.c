@@ -59,6 +59,17 @@ wd_acct_client(const struct wd_svc *s, struct wd_req *rq,
 			*u = '?';
 }
 
+int
+wd_acct_https(const struct wd_svc *s, struct wd_req *rq)
+{
+	const char	*ip = wd_http_param(rq, "REMOTE_ADDR");
+	const char	*xp = wd_http_param(rq, "HTTP_X_FORWARDED_PROTO");
+
+	return s->cookie_secure || (xp != NULL && strcasecmp(xp, "https") ==
+	    0 && ip != NULL && wd_cidr_match(s->proxies, s->nproxies, ip,
+	    strlen(ip)));
+}
+
 enum wd_err
 wd_acct_throttle(struct wd_svc *s, const char *route, const char *bucket,
     long *retry_after)

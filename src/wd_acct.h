@@ -36,6 +36,10 @@ struct wd_client {
 void		wd_acct_client(const struct wd_svc *s, struct wd_req *rq,
 		    struct wd_client *cl);
 
+/* 1 when cookies set for rq must be Secure: WARDEN_COOKIE_SECURE (an
+ * https public URL), or a trusted proxy's X-Forwarded-Proto: https. */
+int		wd_acct_https(const struct wd_svc *s, struct wd_req *rq);
+
 /*
  * The throttle of a route that counts like login, per address bucket:
  * WARDEN_RATE_LIMIT requests per minute per (route, bucket), then

@@ -84,16 +84,14 @@ client(const struct wd_svc *s, struct wd_req *rq, struct wd_areq *in,
 {
 	struct wd_client	*who = &in->who;
 	const char		*ip = wd_http_param(rq, "REMOTE_ADDR");
-	const char		*xp, *xff;
+	const char		*xff;
 	int			 trusted;
 
-	xp = wd_http_param(rq, "HTTP_X_FORWARDED_PROTO");
 	xff = wd_http_param(rq, "HTTP_X_FORWARDED_FOR");
 	trusted = ip != NULL && wd_cidr_match(s->proxies, s->nproxies, ip,
 	    strlen(ip));
 	wd_acct_client(s, rq, who);
-	in->secure = s->cookie_secure || (trusted && xp != NULL &&
-	    strcasecmp(xp, "https") == 0);
+	in->secure = wd_acct_https(s, rq);
 	who->via_hasura = via_hasura && !(s->actions_xff && trusted &&
 	    xff != NULL && xff[0] != '\0');
 	/* nor does the audit log take an action's X-Forwarded-For then:

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "wd_acct.h"
 #include "wd_ident.h"
 #include "wd_log.h"
 #include "wd_mem.h"
@@ -376,13 +377,16 @@ add_query(struct wd_buf *b, const char *url, const char *head,
 }
 
 static void
-state_cookie(const struct wd_svc *s, struct wd_hdrs *h, const char *val)
+state_cookie(const struct wd_svc *s, struct wd_req *rq, struct wd_hdrs *h,
+    const char *val)
 {
 	char	 c[256];
 
+	/* Secure as the refresh cookie is, behind an https proxy too */
 	snprintf(c, sizeof(c), WD_PROVIDER_COOKIE "=%s; Path=" PREFIX
 	    "; Max-Age=%d; HttpOnly; SameSite=Lax%s", val, val[0] == '\0' ?
-	    0 : WD_PROVIDER_STATE_SECS, s->cookie_secure ? "; Secure" : "");
+	    0 : WD_PROVIDER_STATE_SECS, wd_acct_https(s, rq) ? "; Secure" :
+	    "");
 	wd_hdrs_add(h, "Set-Cookie", c);
 }
 
@@ -425,7 +429,7 @@ fail(struct wd_svc *s, struct wd_req *rq, const char *prov, enum perr pe)
 	wd_http_log(rq, WD_LOG_INFO, "provider", "sign-in failed provider=%s "
 	    "code=%s", prov, perrs[pe].code);
 	wd_hdrs_init(&h);
-	state_cookie(s, &h, "");
+	state_cookie(s, rq, &h, "");
 	if (u == NULL || u[0] == '\0') {
 		json_error(rq, pe, &h);
 		return WD_OK;
@@ -652,7 +656,7 @@ start(struct wd_svc *s, struct wd_req *rq, const struct prov *p,
 	if (p->kind == K_OIDC)
 		(void)wd_buf_addf(&b, "&nonce=%s", nonce);
 	wd_hdrs_init(&h);
-	state_cookie(s, &h, state);
+	state_cookie(s, rq, &h, state);
 	if (wd_buf_status(&b) == WD_OK)
 		redirect(rq, &h, wd_buf_str(&b));
 	else
@@ -909,7 +913,7 @@ callback(struct wd_svc *s, struct wd_req *rq, const struct prov *p,
 	to = pd.to[0] != '\0' ? pd.to : wd_cfg_str(&s->cfg,
 	    WD_CFG_PROVIDER_SUCCESS_REDIRECT);
 	wd_hdrs_init(&h);
-	state_cookie(s, &h, "");
+	state_cookie(s, rq, &h, "");
 	wd_buf_init(&b, WD_PROVIDER_MAX_REDIRECT + 128);
 	if (to == NULL || to[0] == '\0') {
 		pe = PE_INTERNAL;

@@ -1414,3 +1414,25 @@ def test_provider_routes_are_get_only(t):
             t.check("%s /auth/providers/oidc: 405" % m, st == 405, st)
         t.check("...and no state row written",
                 one(s, "SELECT count(*) FROM auth.provider_requests") == n)
+
+
+def test_state_cookie_secure_behind_https_proxy(t):
+    """The state cookie is Secure when the refresh cookie is: an https
+    public URL, or https at a trusted proxy (X-Forwarded-Proto); an
+    untrusted peer's word is not taken."""
+    s = t.s
+    with provider(t, WARDEN_TRUSTED_PROXIES="127.0.0.1/32") as idp:
+        idp.user = oidc_user()
+        st, h, _ = s.request("GET", "/auth/providers/oidc",
+                             {"X-Forwarded-Proto": "https"})
+        ck = h.get("set-cookie", "")
+        t.check("https at a trusted proxy: the state cookie is Secure",
+                st == 302 and ck.startswith("wd_oauth_state=") and
+                "; Secure" in ck, (st, ck))
+        st, h, _ = s.request("GET", "/auth/providers/oidc",
+                             {"X-Forwarded-Proto": "https"},
+                             source="127.0.0.9")
+        ck = h.get("set-cookie", "")
+        t.check("...an untrusted peer saying https: not Secure",
+                st == 302 and ck.startswith("wd_oauth_state=") and
+                "Secure" not in ck, (st, ck))
