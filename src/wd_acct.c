@@ -1025,8 +1025,10 @@ out:
 ended:
 	/* a token that names no live session (unknown, expired, spent,
 	 * signed out before) is signed out already: 204, as HBP answers
-	 * and RFC 7009 §2.2 has it for an invalid token */
-	if (rc == WD_E_UNAUTH)
+	 * and RFC 7009 §2.2 has it for an invalid token. Not for "all":
+	 * such a token cannot say which account's other sessions to end,
+	 * and a 204 would tell a user who fears a thief that they ended */
+	if (rc == WD_E_UNAUTH && !all)
 		rc = WD_OK;
 	if (rc == WD_OK)
 		*msg = NULL;

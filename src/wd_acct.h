@@ -89,7 +89,8 @@ enum wd_err	wd_acct_login(struct wd_svc *s, const struct wd_client *cl,
 enum wd_err	wd_acct_refresh(struct wd_svc *s, const struct wd_client *cl,
 		    const char *token, struct wd_sess *o, const char **msg);
 /* Ends token's session (all: every session of its account). A token
- * that names no live session is WD_OK: signed out already. */
+ * that names no live session is WD_OK (signed out already), but
+ * WD_E_UNAUTH with all (which account's sessions cannot be known). */
 enum wd_err	wd_acct_logout(struct wd_svc *s, const struct wd_client *cl,
 		    const char *token, int all, const char **msg);
 /* Every session of the account of user uid (HBP v2's POST

@@ -350,9 +350,12 @@ wd_hook_post_in(struct json_object *body, struct wd_hook_in *in)
 		 * client's spelling, so both can come): which one counts?
 		 * Refuse rather than pick (STYLE §6), as a bad credential:
 		 * 401, which Hasura reports as such (a 400 becomes its 500);
-		 * so is one too long or holding a NUL */
-		if (*pp != NULL || vlen > WD_MAX_HEADER ||
-		    memchr(json_object_get_string(val), '\0', vlen) != NULL)
+		 * so is one too long or holding a NUL. A Cookie carries other
+		 * apps' cookies too: as in GET mode it may be long, and the
+		 * token taken from it has its own cap (WD_MAX_TOKEN) */
+		if (*pp != NULL || (pp != &in->cookie && vlen >
+		    WD_MAX_HEADER) || memchr(json_object_get_string(val),
+		    '\0', vlen) != NULL)
 			return WD_E_BADTOKEN;
 		*pp = json_object_get_string(val);
 		*lp = vlen;
@@ -399,6 +402,7 @@ wd_hook_serve(void *ctx, struct wd_req *rq, const void *arg)
 {
 	const struct wd_hook	*h = ctx;
 	struct wd_hook_in	 in;
+	struct wd_hdrs		 allow;
 	struct json_object	*body = NULL;
 	enum wd_err		 rc;
 
@@ -422,7 +426,9 @@ wd_hook_serve(void *ctx, struct wd_req *rq, const void *arg)
 		goto out;
 	}
 	if (strcmp(rq->method, "POST") != 0) {
-		wd_http_error(rq, WD_E_METHOD, NULL);
+		wd_hdrs_init(&allow);
+		wd_hdrs_add(&allow, "Allow", "GET, POST");
+		wd_http_error_hdrs(rq, WD_E_METHOD, NULL, &allow);
 		goto out;
 	}
 	rc = wd_http_read_body(rq, WD_MAX_BODY);

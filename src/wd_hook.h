@@ -66,10 +66,11 @@ enum wd_err	wd_hook_eval(const struct wd_hook *h,
  * Extracts in from a POST-mode body {"headers":{...},"request":...}:
  * names case-insensitive. Only Authorization, Cookie and X-Hasura-Role
  * are read and checked: a non-string value is WD_E_BADHEADER; one
- * repeated in another case, over WD_MAX_HEADER bytes or holding a NUL
- * is WD_E_BADTOKEN; every other header is passed over, whatever its
- * value. A body that is not an object with an object "headers" is
- * WD_E_BADREQ. "request" is ignored. in borrows from body.
+ * repeated in another case, holding a NUL or (but Cookie, bounded by
+ * the body only) over WD_MAX_HEADER bytes is WD_E_BADTOKEN; every other
+ * header is passed over, whatever its value. A body that is not an
+ * object with an object "headers" is WD_E_BADREQ. "request" is
+ * ignored. in borrows from body.
  */
 enum wd_err	wd_hook_post_in(struct json_object *body,
 		    struct wd_hook_in *in);

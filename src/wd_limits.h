@@ -35,11 +35,12 @@
  * so 64 costs a small fixed stack array, not recursion. */
 #define WD_MAX_HOOK_JSON_DEPTH	64
 
-/* One credential header value (Authorization, Cookie, X-Hasura-Role)
- * in a POST /hook body: twice the token cap, so an oversized token is
- * refused as a token (401) like in GET mode, where lighttpd's
- * server.max-request-field-size (32 KiB) bounds it. Other headers are
- * not read, so not limited beyond the body's own caps. */
+/* One credential header value (Authorization, X-Hasura-Role) in a POST
+ * /hook body: twice the token cap, so an oversized token is refused as
+ * a token (401) like in GET mode, where lighttpd's
+ * server.max-request-field-size (32 KiB) bounds it. Cookie (other apps'
+ * cookies too) and the headers not read are bounded by the body's own
+ * caps. */
 #define WD_MAX_HEADER		16384
 
 /* x-hasura-* claims in one token and roles in allowed-roles. */

@@ -596,8 +596,8 @@ get_version(struct sreq *r, int last)
 	const char	*inm, *rh, *ir, *cc;
 	enum wd_err	 rc;
 	uint64_t	 off = 0, len;
-	int		 pub, partial = 0, status = 200, started = 0;
-	int		 head = strcmp(r->rq->method, "HEAD") == 0;
+	int		 pub = 0, partial = 0, status = 200, started = 0;
+	int		 head = strcmp(r->rq->method, "HEAD") == 0, sig = 0;
 
 	wd_hdrs_init(&hdr);
 	rc = r->meta ? WD_OK : image_params(r);
@@ -609,10 +609,10 @@ get_version(struct sreq *r, int last)
 	rc = lookup(r, &o);
 	/* a signed URL stands instead of the rules for exactly the version
 	 * it was signed for; a bad one is refused, never anonymous */
-	if (rc == WD_OK && !(!r->meta && signed_read(r, &o, &rc)))
+	if (rc == WD_OK && !r->meta)
+		sig = signed_read(r, &o, &rc);
+	if (rc == WD_OK && !sig)
 		rc = authorize(r, WD_RULES_GET, r->key, r->klen, &o, &pub);
-	else
-		pub = 0;
 	if (rc == WD_OK && !o.found)
 		rc = WD_E_NOTFOUND;
 	if (rc != WD_OK) {
@@ -692,9 +692,14 @@ get_version(struct sreq *r, int last)
 			return 1;
 		rc = WD_E_UNAVAILABLE;	/* replaced under every try */
 	}
+	/* a delete ends a signed URL as it ends its version: 403, as the
+	 * URL answers from now on (API.md §7) */
+	if (rc == WD_E_NOTFOUND && sig)
+		rc = WD_E_FORBIDDEN;
 	if (rc != WD_OK && !started)
 		wd_http_error(r->rq, rc == WD_E_STOREDOWN || rc ==
-		    WD_E_NOTFOUND || rc == WD_E_UNAVAILABLE ? rc :
+		    WD_E_NOTFOUND || rc == WD_E_FORBIDDEN || rc ==
+		    WD_E_UNAVAILABLE || rc == WD_E_DBDOWN ? rc :
 		    WD_E_INTERNAL, NULL);
 	else if (rc != WD_OK)
 		wd_http_log(r->rq, WD_LOG_WARN, "storage", "download cut "

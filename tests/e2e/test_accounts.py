@@ -394,6 +394,21 @@ def test_logout_and_revocation(t):
     t.check("logout all: other refresh tokens gone", st == 401)
     st, _, _ = s.request("POST", "/auth/logout", [], "")
     t.check("logout without token: 401", st == 401)
+    _, _, d = login(s, addr)
+    _, _, e = login(s, addr)
+    s.psql("UPDATE auth.refresh_tokens SET expires_at = now() - "
+           "interval '1 minute' WHERE token_hash = sha256(convert_to("
+           "'%s', 'UTF8'))" % d["refresh_token"])
+    st, _, _ = s.request("POST", "/auth/logout?refresh_token=" +
+                         d["refresh_token"], [("Content-Type",
+                                               "application/json")],
+                         json.dumps({"all": True}))
+    t.check("logout all with an expired token: 401 (it cannot say whose "
+            "sessions; a 204 would claim they ended)", st == 401, st)
+    st, _, _ = get(s, "/auth/token/refresh?refresh_token=" +
+                   e["refresh_token"])
+    t.check("...and the other session lives on, as answered", st == 200,
+            st)
     st, _, o = get(s, "/auth/user", [("Authorization", "Bearer " +
                                       c["jwt_token"])])
     t.check("/auth/user with revoked session: 401", st == 401, (st, o))

@@ -317,6 +317,10 @@ def test_post_body_rules(t):
     st, h, b = post_hook(s, {"Authorization": "Bearer " + "x" * 20000})
     t.check("an Authorization over 16 KiB: 401 (a bad token, not Hasura's "
             "500)", st == 401, (st, b[:200]))
+    st, h, b = post_hook(s, {"Cookie": "other_app=" + "x" * 20000})
+    t.check("a 20 KB Cookie of another app, no token: anonymous 200, as "
+            "in GET mode", st == 200 and json.loads(b).get(
+                "X-Hasura-Role") == "anonymous", (st, b[:200]))
     # Hasura forwards the client's whole GraphQL request: a large one
     # (a bulk insert, a file as base64) must not become Hasura's 500
     big = json.dumps({"headers": {"Authorization": "Bearer " + tok},
@@ -367,7 +371,8 @@ def test_error_shape_and_methods(t):
             o.get("error") == "Unauthorized" and isinstance(
                 o.get("message"), str) and o.get("code") == "invalid-jwt", o)
     st, h, b = s.request("PUT", "/hook", [], "{}")
-    t.check("PUT /hook: 405", st == 405, (st, b))
+    t.check("PUT /hook: 405, Allow: GET, POST", st == 405 and
+            h.get("allow") == "GET, POST", (st, h, b))
     st, h, b = s.request("GET", "/hookx", [])
     t.check("GET /hookx: 404", st == 404, (st, b))
     st, h, b = s.request("GET", "/hook?x=1", [])

@@ -21,7 +21,8 @@ the previous version stays served.
   a page that is no S3 answer leaves the upload on record for gc;
 - a row whose blob S3 lost: 500, logged with the blob's name;
 - a read whose blob an overwrite or a delete removed after it had read
-  the row: the new version, or 404, and no loss logged."""
+  the row: the new version, or 404 (by a signed URL: 403), and no loss
+  logged."""
 import os
 import re
 import signal
@@ -373,13 +374,23 @@ def blob_lost(t, srv, px):
 def read_races(t, srv, px):
     """A read that finds its row's blob gone because an overwrite or a
     delete committed between its row and its read (the proxy holds the
-    read's GET at S3 meanwhile): it reads the overwrite's version, or
-    answers the delete's 404, and logs no loss."""
+    read's GET at S3 meanwhile): with a token it reads the overwrite's
+    version, or answers the delete's 404; by a signed URL both end the
+    URL (403, API.md §7); no loss is logged."""
+    from test_storage_sign import sign
     s = t.s
     tok, key, v1, etag = _object(t, "race.bin")
-    v2 = os.urandom(1000)
     held = 3.0
-    for what in ("overwrite", "delete"):
+    for what, signed in (("overwrite", False), ("delete", False),
+                         ("overwrite", True), ("delete", True)):
+        label = what + (" under a signed URL" if signed else "")
+        if etag is None:            # deleted by the case before
+            st, _, b = ts.upload(s, key, v1, tok, raw=True)
+            etag = (ts.j(b) or {}).get("etag")
+        path, hdrs = "/storage/o/" + key, ts.auth(tok)
+        if signed:
+            st, _, b = sign(s, key, tok, 60)
+            path, hdrs = (ts.j(b) or {}).get("url", path), {}
         blob = (etag or "").strip('"')
         pattern = r"^GET /%s/%s$" % (s3.BUCKET, blob)
         px.reset_log()
@@ -387,28 +398,33 @@ def read_races(t, srv, px):
         res = {}
 
         def get():
-            res["r"] = s.request("GET", "/storage/o/" + key, ts.auth(tok))
+            res["r"] = s.request("GET", path, hdrs)
 
         th = threading.Thread(target=get)
         mark = ts.log_mark(s)
         th.start()
         seen = px.wait_for(pattern, 20)
         t0 = time.time()
+        v2 = os.urandom(1000)
         if what == "overwrite":
             st, _, b = ts.upload(s, key, v2, tok, raw=True)
             etag = (ts.j(b) or {}).get("etag")
         else:
             st, _, b = s.request("DELETE", "/storage/o/" + key,
                                  ts.auth(tok))
+            etag = None
         done = time.time() - t0
         th.join(30)
         px.clear()
-        t.check("%s: done while the read's GET was held at S3" % what,
+        t.check("%s: done while the read's GET was held at S3" % label,
                 seen is not None and st in (200, 204) and done < held - 0.5
                 and "DELETE /%s/%s" % (s3.BUCKET, blob) in px.requests(),
                 (seen, st, b, done, px.requests()))
         gst, gh, got = res.get("r", (None, {}, b""))
-        if what == "overwrite":
+        if signed:
+            t.check("...the URL is ended: 403", gst == 403,
+                    (gst, got[:200]))
+        elif what == "overwrite":
             t.check("...the read answers the new version", gst == 200 and
                     got == v2 and gh.get("etag") == etag,
                     (gst, got[:100], gh.get("etag"), etag))

@@ -977,16 +977,23 @@ test_post_in(void)
 		body = json_object_new_object();
 		hdrs = json_object_new_object();
 		json_object_object_add(body, "headers", hdrs);
-		json_object_object_add(hdrs, "Cookie",
+		json_object_object_add(hdrs, "Authorization",
 		    json_object_new_string_len(val, WD_MAX_HEADER));
 		CHECK(M, "post: value of WD_MAX_HEADER ok",
 		    wd_hook_post_in(body, &in) == WD_OK &&
-		    in.cookie_len == WD_MAX_HEADER);
-		json_object_object_add(hdrs, "Cookie",
+		    in.authz_len == WD_MAX_HEADER);
+		json_object_object_add(hdrs, "Authorization",
 		    json_object_new_string_len(val, WD_MAX_HEADER + 1));
 		CHECK(M, "post: a credential over WD_MAX_HEADER refused as "
 		    "a bad credential (401: Hasura makes a 400 its 500)",
 		    wd_hook_post_in(body, &in) == WD_E_BADTOKEN);
+		json_object_object_del(hdrs, "Authorization");
+		json_object_object_add(hdrs, "Cookie",
+		    json_object_new_string_len(val, WD_MAX_HEADER + 1));
+		CHECK(M, "post: a Cookie over WD_MAX_HEADER taken (other "
+		    "apps' cookies; GET mode takes it too)",
+		    wd_hook_post_in(body, &in) == WD_OK &&
+		    in.cookie_len == WD_MAX_HEADER + 1);
 		json_object_object_add(hdrs, "Cookie",
 		    json_object_new_string("a=b"));
 		json_object_object_add(hdrs, "X-Big",
