@@ -240,7 +240,7 @@ op_change_password(struct wd_svc *s, const struct wd_areq *in,
 	pw = wd_areq_str(in, WD_FLD_NEW_PASSWORD, &pwlen);
 	out->kind = WD_RES_EMPTY;
 	return wd_life_password_change(s, &in->who, in->uid, in->sid, old,
-	    oldlen, pw, pwlen, &out->msg);
+	    oldlen, pw, pwlen, &out->msg, &out->retry_after);
 }
 
 static enum wd_err
@@ -254,7 +254,8 @@ op_reset_request(struct wd_svc *s, const struct wd_areq *in,
 	if (rc != WD_OK)
 		return rc;
 	out->kind = WD_RES_EMPTY;
-	return wd_life_reset_request(s, &in->who, email, &out->msg);
+	return wd_life_reset_request(s, &in->who, email, &out->msg,
+	    &out->retry_after);
 }
 
 static enum wd_err
@@ -275,7 +276,8 @@ op_email_request(struct wd_svc *s, const struct wd_areq *in,
 {
 	out->kind = WD_RES_EMPTY;
 	return wd_life_email_request(s, &in->who, in->uid, in->sid,
-	    wd_areq_str(in, WD_FLD_NEW_EMAIL, NULL), &out->msg);
+	    wd_areq_str(in, WD_FLD_NEW_EMAIL, NULL), &out->msg,
+	    &out->retry_after);
 }
 
 static enum wd_err
@@ -302,7 +304,8 @@ op_email_direct(struct wd_svc *s, const struct wd_areq *in,
 {
 	out->kind = WD_RES_EMPTY;
 	return wd_life_email_direct(s, &in->who, in->uid, in->sid,
-	    wd_areq_str(in, WD_FLD_NEW_EMAIL, NULL), &out->msg);
+	    wd_areq_str(in, WD_FLD_NEW_EMAIL, NULL), &out->msg,
+	    &out->retry_after);
 }
 
 static enum wd_err
@@ -314,7 +317,8 @@ op_delete_user(struct wd_svc *s, const struct wd_areq *in,
 
 	pw = wd_areq_str(in, WD_FLD_PASSWORD, &pwlen);
 	out->kind = WD_RES_EMPTY;
-	return wd_life_delete(s, &in->who, in->uid, pw, pwlen, &out->msg);
+	return wd_life_delete(s, &in->who, in->uid, pw, pwlen, &out->msg,
+	    &out->retry_after);
 }
 
 static enum wd_err
@@ -340,7 +344,7 @@ mfa_set(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out,
 	code = wd_areq_str(in, WD_FLD_CODE, &len);
 	out->kind = WD_RES_EMPTY;
 	return wd_life_mfa_set(s, &in->who, in->uid, in->sid, code, len,
-	    enable, &out->msg);
+	    enable, &out->msg, &out->retry_after);
 }
 
 static enum wd_err
@@ -366,7 +370,7 @@ op_mfa_totp(struct wd_svc *s, const struct wd_areq *in, struct wd_ares *out)
 
 	code = wd_areq_str(in, WD_FLD_CODE, &len);
 	rc = wd_life_mfa_login(s, &in->who, wd_areq_str(in, WD_FLD_TICKET,
-	    NULL), code, len, &out->sess, &out->msg);
+	    NULL), code, len, &out->sess, &out->msg, &out->retry_after);
 	if (rc == WD_OK)
 		out->kind = WD_RES_SESSION;
 	return rc;

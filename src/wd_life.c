@@ -31,7 +31,9 @@
  * first address (a query parameter) */
 #define FIRST_EMAIL_MINUTES	"10"
 #define WD_LIFE_MAIL_MAX 5	/* reset or email-change mails an hour, per
-				 * address or account */
+				 * (address, client) or account */
+#define WD_LIFE_MAIL_MAX_ADDR 20	/* reset mails an hour to one
+					 * address, whoever asks */
 
 /* The caller's account, as the lifecycle needs it. */
 struct acc {
@@ -102,7 +104,7 @@ bucket(char *key, size_t n, const char *what, const char *id,
 /* Verifies the caller's password, throttled per (account, address). */
 static enum wd_err
 check_pw(struct wd_svc *s, const struct wd_client *cl, const struct acc *a,
-    const char *pw, size_t len, const char **msg)
+    const char *pw, size_t len, const char **msg, long *retry)
 {
 	char		 key[WD_THROTTLE_MAX_KEY];
 	long		 left;
@@ -112,8 +114,10 @@ check_pw(struct wd_svc *s, const struct wd_client *cl, const struct acc *a,
 	bucket(key, sizeof(key), "password", a->id, cl);
 	rc = wd_throttle_over(&s->db, key, WD_THROTTLE_FAIL_WINDOW,
 	    s->max_fail, &left);
-	if (rc == WD_E_RATELIMIT)
+	if (rc == WD_E_RATELIMIT) {
 		*msg = MSG_THROTTLED;
+		*retry = left;
+	}
 	if (rc != WD_OK)
 		return rc;
 	rc = wd_pw_verify(pw, len, a->hash, &ok);
@@ -140,21 +144,52 @@ end_tickets(struct wd_svc *s, const char *acct)
 	    "= $1::uuid AND purpose IN ('reset', 'email', 'mfa')", 1, p, NULL);
 }
 
-/* Counts one more mail of kind for subject (an address or an account);
- * WD_E_RATELIMIT past WD_LIFE_MAIL_MAX an hour, so nobody can make us
- * mail an inbox at will. Outside any transaction. */
+/* Counts one more mail of kind for subject (an address or an account)
+ * asked by client cl (NULL: the subject alone, an account asking for
+ * itself); WD_E_RATELIMIT past WD_LIFE_MAIL_MAX an hour, so nobody can
+ * make us mail an inbox at will. Outside any transaction. */
 static enum wd_err
 mail_quota(struct wd_svc *s, const char *kind, const char *subject,
-    const char **msg)
+    const struct wd_client *cl, const char **msg, long *retry)
 {
 	char		 key[WD_THROTTLE_MAX_KEY];
 	long		 left;
 	enum wd_err	 rc;
 
-	snprintf(key, sizeof(key), "mail|%s|%s", kind, subject);
+	snprintf(key, sizeof(key), "mail|%s|%s|%s", kind, subject,
+	    cl == NULL || cl->via_hasura ? "" : cl->bucket);
 	rc = wd_throttle_hit(&s->db, key, 3600, WD_LIFE_MAIL_MAX, &left);
-	if (rc == WD_E_RATELIMIT)
+	if (rc == WD_E_RATELIMIT) {
 		*msg = "Too many requests for this address; try again later.";
+		*retry = left;
+	}
+	return rc;
+}
+
+/*
+ * Reset mails to one address, whoever asks: past WD_LIFE_MAIL_MAX_ADDR
+ * an hour *flood is set and nothing more is mailed there, but the answer
+ * stays 204. A 429 would let strangers, each under its own per-client
+ * limit, hold the owner's reset from any address (API.md §5.1: no
+ * lock-out); this way they can at most delay the mail, and never make
+ * us mail an inbox at will.
+ */
+static enum wd_err
+reset_flood(struct wd_svc *s, const char *email, int *flood)
+{
+	char		 key[WD_THROTTLE_MAX_KEY];
+	long		 left;
+	enum wd_err	 rc;
+
+	*flood = 0;
+	snprintf(key, sizeof(key), "mail|reset-any|%s", email);
+	rc = wd_throttle_hit(&s->db, key, 3600, WD_LIFE_MAIL_MAX_ADDR, &left);
+	if (rc == WD_E_RATELIMIT) {
+		wd_log(NULL, WD_LOG_WARN, "life", "reset mails to one address "
+		    "capped for the hour");
+		*flood = 1;
+		rc = WD_OK;
+	}
 	return rc;
 }
 
@@ -173,7 +208,7 @@ new_hash(struct wd_svc *s, const char *pw, size_t len, char *hash,
 enum wd_err
 wd_life_password_change(struct wd_svc *s, const struct wd_client *cl,
     const char *uid, const char *sid, const char *old, size_t oldlen,
-    const char *pw, size_t pwlen, const char **msg)
+    const char *pw, size_t pwlen, const char **msg, long *retry)
 {
 	struct acc	 a;
 	char		 hash[WD_PW_HASH_MAX] = "";
@@ -184,7 +219,7 @@ wd_life_password_change(struct wd_svc *s, const struct wd_client *cl,
 	*msg = NULL;
 	rc = load(s, uid, 0, 0, &a);
 	if (rc == WD_OK)
-		rc = check_pw(s, cl, &a, old, oldlen, msg);
+		rc = check_pw(s, cl, &a, old, oldlen, msg, retry);
 	if (rc == WD_OK)
 		rc = new_hash(s, pw, pwlen, hash, msg);
 	if (rc != WD_OK)
@@ -219,16 +254,19 @@ out:
 
 enum wd_err
 wd_life_reset_request(struct wd_svc *s, const struct wd_client *cl,
-    const char *email, const char **msg)
+    const char *email, const char **msg, long *retry)
 {
 	const char	*p[1] = { email };
 	struct wd_dbres	*res = NULL;
 	char		 ticket[WD_UUID_LEN + 1] = "", acct[WD_UUID_LEN + 1];
 	char		 uid[WD_UUID_LEN + 1];
 	enum wd_err	 rc;
+	int		 flood = 0;
 
 	*msg = NULL;
-	rc = mail_quota(s, "reset", email, msg);
+	rc = mail_quota(s, "reset", email, cl, msg, retry);
+	if (rc == WD_OK)
+		rc = reset_flood(s, email, &flood);
 	if (rc != WD_OK)
 		return rc;
 	rc = wd_db_begin(&s->db);
@@ -244,9 +282,10 @@ wd_life_reset_request(struct wd_svc *s, const struct wd_client *cl,
 	rc = wd_db_exec(&s->db, "SELECT id, user_id FROM auth.accounts WHERE "
 	    "lower(email::text) = $1 AND (active OR activated_at IS NULL) FOR "
 	    "UPDATE", 1, p, &res);
-	/* nothing to do, and nothing said, for an unknown address; but a
-	 * write either way, so the commit takes as long */
-	if (rc == WD_OK && wd_db_rows(res) != 1) {
+	/* nothing to do, and nothing said, for an unknown address (or one
+	 * mailed enough this hour); but a write either way, so the commit
+	 * takes as long */
+	if (rc == WD_OK && (wd_db_rows(res) != 1 || flood)) {
 		rc = wd_acct_audit(s, cl, "password_reset_request", NULL);
 		goto out;
 	}
@@ -468,7 +507,8 @@ bind_ticket(struct wd_svc *s, const char *acct, const char *sid)
 
 enum wd_err
 wd_life_email_request(struct wd_svc *s, const struct wd_client *cl,
-    const char *uid, const char *sid, const char *email, const char **msg)
+    const char *uid, const char *sid, const char *email, const char **msg,
+    long *retry)
 {
 	struct acc	 a;
 	char		 ne[WD_EMAIL_MAX + 1], ticket[WD_UUID_LEN + 1] = "";
@@ -476,7 +516,7 @@ wd_life_email_request(struct wd_svc *s, const struct wd_client *cl,
 
 	*msg = NULL;
 	sid = known(sid);
-	rc = mail_quota(s, "email", uid, msg);
+	rc = mail_quota(s, "email", uid, NULL, msg, retry);
 	if (rc != WD_OK)
 		return rc;
 	rc = wd_db_begin(&s->db);
@@ -611,7 +651,8 @@ wd_life_email_revert(struct wd_svc *s, const struct wd_client *cl,
 
 enum wd_err
 wd_life_email_direct(struct wd_svc *s, const struct wd_client *cl,
-    const char *uid, const char *sid, const char *email, const char **msg)
+    const char *uid, const char *sid, const char *email, const char **msg,
+    long *retry)
 {
 	struct acc	 a;
 	char		 ne[WD_EMAIL_MAX + 1];
@@ -625,7 +666,7 @@ wd_life_email_direct(struct wd_svc *s, const struct wd_client *cl,
 	}
 	sid = known(sid);
 	/* it mails the old address as a request does: counted the same */
-	rc = mail_quota(s, "email", uid, msg);
+	rc = mail_quota(s, "email", uid, NULL, msg, retry);
 	if (rc != WD_OK)
 		return rc;
 	rc = wd_db_begin(&s->db);
@@ -687,7 +728,8 @@ revert_pending(struct wd_svc *s, const char *acct, const char **msg)
 
 enum wd_err
 wd_life_delete(struct wd_svc *s, const struct wd_client *cl,
-    const char *uid, const char *pw, size_t pwlen, const char **msg)
+    const char *uid, const char *pw, size_t pwlen, const char **msg,
+    long *retry)
 {
 	struct acc	 a;
 	const char	*p[1];
@@ -696,7 +738,7 @@ wd_life_delete(struct wd_svc *s, const struct wd_client *cl,
 	*msg = NULL;
 	rc = load(s, uid, 0, 0, &a);
 	if (rc == WD_OK)
-		rc = check_pw(s, cl, &a, pw, pwlen, msg);
+		rc = check_pw(s, cl, &a, pw, pwlen, msg, retry);
 	if (rc != WD_OK)
 		goto out;
 	rc = wd_db_begin(&s->db);
@@ -820,7 +862,7 @@ wd_life_mfa_generate(struct wd_svc *s, const struct wd_client *cl,
  */
 static enum wd_err
 check_code(struct wd_svc *s, const struct acc *a, const char *code,
-    size_t codelen, const char **msg)
+    size_t codelen, const char **msg, long *retry)
 {
 	unsigned char	 key[WD_TOTP_MAX_KEY];
 	char		 step[24], thr[WD_THROTTLE_MAX_KEY];
@@ -836,8 +878,10 @@ check_code(struct wd_svc *s, const struct acc *a, const char *code,
 	snprintf(thr, sizeof(thr), "totp|%s", a->id);
 	rc = wd_throttle_over(&s->db, thr, WD_THROTTLE_FAIL_WINDOW,
 	    s->max_fail, &left);
-	if (rc == WD_E_RATELIMIT)
+	if (rc == WD_E_RATELIMIT) {
 		*msg = MSG_THROTTLED;
+		*retry = left;
+	}
 	if (rc != WD_OK)
 		return rc;
 	if (a->sealed == NULL) {
@@ -886,7 +930,7 @@ code_failed(struct wd_svc *s, const char *id, enum wd_err rc,
 enum wd_err
 wd_life_mfa_set(struct wd_svc *s, const struct wd_client *cl,
     const char *uid, const char *sid, const char *code, size_t codelen,
-    int enable, const char **msg)
+    int enable, const char **msg, long *retry)
 {
 	struct acc	 a;
 	const char	*p[2];
@@ -903,7 +947,7 @@ wd_life_mfa_set(struct wd_svc *s, const struct wd_client *cl,
 		rc = WD_E_BADREQ;
 	}
 	if (rc == WD_OK)
-		rc = check_code(s, &a, code, codelen, msg);
+		rc = check_code(s, &a, code, codelen, msg, retry);
 	p[0] = a.id;
 	if (rc == WD_OK)
 		rc = wd_db_exec(&s->db, enable ? "UPDATE auth.accounts SET "
@@ -930,7 +974,7 @@ wd_life_mfa_set(struct wd_svc *s, const struct wd_client *cl,
 enum wd_err
 wd_life_mfa_login(struct wd_svc *s, const struct wd_client *cl,
     const char *ticket, const char *code, size_t codelen, struct wd_sess *o,
-    const char **msg)
+    const char **msg, long *retry)
 {
 	struct wd_ticket	 t;
 	struct acc		 a;
@@ -955,7 +999,7 @@ wd_life_mfa_login(struct wd_svc *s, const struct wd_client *cl,
 	if (rc == WD_OK && !a.active)
 		rc = WD_E_FORBIDDEN;
 	if (rc == WD_OK)
-		rc = check_code(s, &a, code, codelen, msg);
+		rc = check_code(s, &a, code, codelen, msg, retry);
 	if (rc == WD_OK)
 		rc = wd_acct_audit(s, cl, "login", t.uid);
 	if (rc == WD_OK)

@@ -8,7 +8,9 @@
  * Each returns WD_OK or an error with *msg a static user-facing message
  * (or NULL for the error table's default). uid is the signed-in caller
  * (checked by wd_op_run), sid its session ("" when unknown: an action).
- * Passwords are (ptr, len), already type- and size-checked.
+ * Passwords are (ptr, len), already type- and size-checked. Those that
+ * throttle set *retry on WD_E_RATELIMIT: the seconds until another try
+ * may pass (the answer's Retry-After, API.md §5.1).
  */
 #ifndef WD_LIFE_H
 #define WD_LIFE_H
@@ -24,13 +26,15 @@
 enum wd_err	wd_life_password_change(struct wd_svc *s,
 		    const struct wd_client *cl, const char *uid,
 		    const char *sid, const char *old, size_t oldlen,
-		    const char *pw, size_t pwlen, const char **msg);
+		    const char *pw, size_t pwlen, const char **msg,
+		    long *retry);
 
 /* A reset ticket mailed when email is an active account; WD_OK either
  * way (the answer says nothing about the address). */
 enum wd_err	wd_life_reset_request(struct wd_svc *s,
 		    const struct wd_client *cl, const char *email,
-		    const char **msg);
+		    const char **msg,
+		    long *retry);
 
 /* The reset ticket spent, the new password stored, every session of the
  * account revoked. */
@@ -44,7 +48,8 @@ enum wd_err	wd_life_reset_confirm(struct wd_svc *s,
  * minutes ago (sid; WD_E_FORBIDDEN otherwise). */
 enum wd_err	wd_life_email_request(struct wd_svc *s,
 		    const struct wd_client *cl, const char *uid,
-		    const char *sid, const char *new_email, const char **msg);
+		    const char *sid, const char *new_email, const char **msg,
+		    long *retry);
 
 /* The email-change ticket spent and the address changed (WD_E_CONFLICT
  * when another account took it meanwhile: nothing changes, the ticket
@@ -74,7 +79,8 @@ enum wd_err	wd_life_email_revert(struct wd_svc *s,
  * request. */
 enum wd_err	wd_life_email_direct(struct wd_svc *s,
 		    const struct wd_client *cl, const char *uid,
-		    const char *sid, const char *new_email, const char **msg);
+		    const char *sid, const char *new_email, const char **msg,
+		    long *retry);
 
 /* Password checked; the account, its roles, tickets, MFA secret and
  * sessions gone in one transaction (sessions revoked for the webhook);
@@ -82,7 +88,8 @@ enum wd_err	wd_life_email_direct(struct wd_svc *s,
  * undone (a live revert ticket). */
 enum wd_err	wd_life_delete(struct wd_svc *s, const struct wd_client *cl,
 		    const char *uid, const char *pw, size_t pwlen,
-		    const char **msg);
+		    const char **msg,
+		    long *retry);
 
 /*
  * A new TOTP secret for uid (not yet enabled; refused while MFA is
@@ -100,12 +107,14 @@ enum wd_err	wd_life_mfa_generate(struct wd_svc *s,
  */
 enum wd_err	wd_life_mfa_set(struct wd_svc *s, const struct wd_client *cl,
 		    const char *uid, const char *sid, const char *code,
-		    size_t codelen, int enable, const char **msg);
+		    size_t codelen, int enable, const char **msg,
+		    long *retry);
 
 /* Finishes a sign-in: the MFA ticket from login and a valid code give
  * the session o. Failures per account are throttled like passwords. */
 enum wd_err	wd_life_mfa_login(struct wd_svc *s, const struct wd_client *cl,
 		    const char *ticket, const char *code, size_t codelen,
-		    struct wd_sess *o, const char **msg);
+		    struct wd_sess *o, const char **msg,
+		    long *retry);
 
 #endif

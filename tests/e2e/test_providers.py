@@ -408,7 +408,8 @@ def test_oidc_link_and_refuse(t):
         from test_lifecycle import wait_mail
         t.check("...it asks for an address from a fresh session: 204, "
                 "the ticket mailed there",
-                st == 204 and wait_mail(s, new, "Confirm") is not None,
+                st == 204 and wait_mail(s, new, "Change your email") is not
+                None,
                 (st, r))
         s.psql("UPDATE auth.refresh_tokens SET session_started_at = now() "
                "- interval '1 hour' WHERE account_id = (SELECT id FROM "
