@@ -51,6 +51,21 @@ unmap(struct wd_cidr *a)
 	a->bits = 32;
 }
 
+/* A network inside ::ffff:0:0/96 is the IPv4 network it maps, as the
+ * peers it is to match are turned into IPv4 (unmap): written so for a
+ * dual-stack listener, it must go on matching them. */
+static void
+unmap_net(struct wd_cidr *net)
+{
+	unsigned	 bits = net->bits;
+
+	if (!net->v6 || bits < 96)
+		return;
+	net->bits = 128;
+	unmap(net);
+	net->bits = net->v6 ? bits : bits - 96;
+}
+
 static int
 in_net(const struct wd_cidr *net, const struct wd_cidr *a)
 {
@@ -116,6 +131,7 @@ wd_cidr_parse_list(const char *s, struct wd_cidr *out, size_t max,
 				if (out[*n].addr[i / 8] & (0x80 >> (i % 8)))
 					return WD_E_CONFIG;
 		}
+		unmap_net(&out[*n]);
 		(*n)++;
 	}
 	return WD_OK;

@@ -108,6 +108,13 @@ test_client(void)
 		{ "v4-mapped untrusted peer: IPv4, header ignored",
 		    "10.0.0.0/8", "::ffff:192.0.2.1", "1.2.3.4",
 		    "192.0.2.1" },
+		{ "trusted network written v4-mapped: still trusted",
+		    "::ffff:10.0.0.0/104", "::ffff:10.0.0.2",
+		    "198.51.100.7", "198.51.100.7" },
+		{ "...and its plain IPv4 peer too", "::ffff:10.0.0.0/104",
+		    "10.0.0.2", "198.51.100.7", "198.51.100.7" },
+		{ "...but not outside it", "::ffff:10.0.0.0/104",
+		    "11.0.0.2", "198.51.100.7", "11.0.0.2" },
 	};
 	struct wd_cidr	 nets[WD_ADDR_MAX_CIDRS];
 	char		 out[WD_ADDR_MAX_TEXT];
