@@ -358,6 +358,7 @@ test_docs(void)
 	    strcmp(p.sub, "42") == 0 && strcmp(p.name, "octo") == 0);
 	CHECK(M, "github user: string id refused", wd_oidc_github_user(
 	    L("{\"id\":\"42\"}"), &p) == WD_E_BADREQ);
+	wd_oidc_profile_cleanup(&p);	/* userinfo fills a fresh one */
 	CHECK(M, "userinfo: OIDC fields", wd_oidc_userinfo(
 	    L("{\"sub\":\"1\",\"email\":\"a@x.io\",\"email_verified\":true,"
 	    "\"name\":\"A\",\"picture\":\"https://p/a.png\"}"), &p) == WD_OK &&
