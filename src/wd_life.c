@@ -157,7 +157,7 @@ mail_quota(struct wd_svc *s, const char *kind, const char *subject,
 	enum wd_err	 rc;
 
 	snprintf(key, sizeof(key), "mail|%s|%s|%s", kind, subject,
-	    cl == NULL || cl->via_hasura ? "" : cl->bucket);
+	    cl == NULL ? "" : cl->bucket);
 	rc = wd_throttle_hit(&s->db, key, 3600, WD_LIFE_MAIL_MAX, &left);
 	if (rc == WD_E_RATELIMIT) {
 		*msg = "Too many requests for this address; try again later.";
