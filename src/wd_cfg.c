@@ -214,6 +214,12 @@ static const struct cfgdef defs[] = {
 	 * AWS wants >= 5 MiB (all parts but the last), s3rver takes less */
 	[WD_CFG_S3_PART_SIZE] = { "WARDEN_S3_PART_SIZE", WD_CFGT_INT,
 	    1024, 1L << 30, "5242880", STORE, 0 },
+	/* ms a storage process keeps an object's row for the reads after
+	 * it (fs only; 0: none). Checked against the blob on every use,
+	 * so an overwrite or a delete shows at once; the age bounds only
+	 * what that check cannot see (wd_storage.c, cached_row) */
+	[WD_CFG_STORAGE_ROW_CACHE_MS] = { "WARDEN_STORAGE_ROW_CACHE_MS",
+	    WD_CFGT_INT, 0, 10000, "1000", STORE, 0 },
 };
 _Static_assert(sizeof(defs) / sizeof(defs[0]) == WD_CFG__MAX, "cfg rows");
 

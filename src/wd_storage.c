@@ -19,6 +19,7 @@
 #include "wd_mem.h"
 #include "wd_multipart.h"
 #include "wd_range.h"
+#include "wd_rowcache.h"
 #include "wd_sign.h"
 #include "wd_skey.h"
 #include "wd_storage.h"
@@ -121,6 +122,44 @@ lookup(struct sreq *r, struct obj *o)
 	if (rc == WD_OK && wd_db_rows(res) == 1 && !fill_obj(res, 0, 0, o))
 		rc = WD_E_INTERNAL;
 	wd_db_free(res);
+	return rc;
+}
+
+/*
+ * The row for a read of r->key (issue #11): a 1 MiB download of a hot
+ * object paid a PostgreSQL round trip to learn what the last one had.
+ * On fs a row this process read less than WARDEN_STORAGE_ROW_CACHE_MS
+ * ago is used again while its blob file is there: an overwrite or a
+ * delete removes the blob it replaced after its commit and before its
+ * answer, so no read after that answer takes the old row. The age
+ * bounds what the blob cannot tell: a writer that died between its
+ * commit and the removal (the sweep would remove the blob later), and
+ * a revoked access token, which leaves the blob as it is. So a request
+ * with a query (a signed URL, ?token=) always reads the row: a
+ * revoke-token ends those links at once. Absence is never kept: an
+ * upload shows at once.
+ */
+static enum wd_err
+read_row(struct sreq *r, struct obj *o, char *path, size_t psz, int *seen)
+{
+	int64_t		 now;
+	enum wd_err	 rc;
+
+	*seen = 0;	/* 1: path is o's blob file, just found there */
+	if (r->s->store->kind != WD_STORE_FS || r->meta ||
+	    strchr(r->rq->uri, '?') != NULL)
+		return lookup(r, o);
+	now = wd_revoke_now_ms();
+	if (wd_rowcache_get(&r->s->rows, r->key, r->klen, now, o)) {
+		if (wd_store_path(r->s->store, o->blob, path, psz) == WD_OK) {
+			*seen = 1;
+			return WD_OK;
+		}
+		wd_rowcache_drop(&r->s->rows, r->key, r->klen);
+	}
+	rc = lookup(r, o);
+	if (rc == WD_OK && o->found)
+		wd_rowcache_put(&r->s->rows, r->key, r->klen, now, o);
 	return rc;
 }
 
@@ -598,6 +637,7 @@ get_version(struct sreq *r, int last)
 	uint64_t	 off = 0, len;
 	int		 pub = 0, partial = 0, status = 200, started = 0;
 	int		 head = strcmp(r->rq->method, "HEAD") == 0, sig = 0;
+	int		 seen;
 
 	wd_hdrs_init(&hdr);
 	rc = r->meta ? WD_OK : image_params(r);
@@ -606,7 +646,7 @@ get_version(struct sreq *r, int last)
 		    "8192, q from 0 to 100, b a number from 0.3 to 1000");
 		return 0;
 	}
-	rc = lookup(r, &o);
+	rc = read_row(r, &o, path, sizeof(path), &seen);
 	/* a signed URL stands instead of the rules for exactly the version
 	 * it was signed for; a bad one is refused, never anonymous */
 	if (rc == WD_OK && !r->meta)
@@ -663,9 +703,9 @@ get_version(struct sreq *r, int last)
 	wd_hdrs_add(&hdr, "X-Content-Type-Options", "nosniff");
 	wd_hdrs_add(&hdr, "Content-Security-Policy",
 	    "sandbox; default-src 'none'");
-	if (!head && len > 0 && r->s->sendfile &&
+	if (!head && len > 0 && r->s->sendfile && (seen ||
 	    wd_store_path(r->s->store, o.blob, path, sizeof(path)) ==
-	    WD_OK) {
+	    WD_OK)) {
 		/* lighttpd sends the file itself (mod_fastcgi x-sendfile),
 		 * ranges too: no object byte passes through this process,
 		 * so a client that never reads holds no storage process */
@@ -1783,6 +1823,8 @@ wd_storage_init(struct wd_storage *s, char *err, size_t errsz)
 	 * storage directory as its only allowed docroot */
 	s->sendfile = s->own_store.kind == WD_STORE_FS &&
 	    wd_cfg_flag(c, WD_CFG_STORAGE_SENDFILE);
+	wd_rowcache_init(&s->rows, sizeof(struct obj),
+	    wd_cfg_int(c, WD_CFG_STORAGE_ROW_CACHE_MS));
 	return WD_OK;
 }
 
@@ -1793,6 +1835,7 @@ wd_storage_cleanup(struct wd_storage *s)
 		return;
 	wd_revoke_cleanup(&s->rvk);
 	wd_jwt_cache_cleanup(&s->tokens);
+	wd_rowcache_cleanup(&s->rows);
 	wd_rules_free(s->own_rules);
 	wd_store_cleanup(&s->own_store);
 	wd_db_cleanup(&s->own_db);

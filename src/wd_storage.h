@@ -27,6 +27,7 @@
 #include "wd_http.h"
 #include "wd_jwt.h"
 #include "wd_revoke.h"
+#include "wd_rowcache.h"
 #include "wd_rules.h"
 #include "wd_store.h"
 
@@ -41,6 +42,8 @@ struct wd_storage {
 	/* tokens verified before: a client sends the same one with every
 	 * request (wd_jwt_verify_cached) */
 	struct wd_jwt_cache	 tokens;
+	/* rows of objects read before (fs: read_row) */
+	struct wd_rowcache	 rows;
 	struct wd_cors		 cors;		/* browser origins allowed to
 						 * read answers (wd_http) */
 	/* what a request sees (tests may point these elsewhere) */

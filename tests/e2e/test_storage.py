@@ -595,6 +595,81 @@ def test_delete(t):
             "not-found", (st, body))
 
 
+def test_row_cache(t):
+    """fs: a storage process keeps an object's row for the reads after
+    it (WARDEN_STORAGE_ROW_CACHE_MS, here 10 s), checked against the
+    blob file on every use: an overwrite, a delete or a revoke-token
+    shows at once on every process, and only a read without a query
+    uses a kept row. Bursts of concurrent reads reach all four storage
+    processes."""
+    s = t.s
+    uid = str(uuid.uuid4())
+    tok = token(s, uid)
+    key = "user/%s/kept.txt" % uid
+
+    def reads(path, headers=None, n=16):
+        with concurrent.futures.ThreadPoolExecutor(n) as ex:
+            fs = [ex.submit(s.request, "GET", path, headers)
+                  for _ in range(n)]
+            return [f.result() for f in fs]
+
+    def all_of(rs, st, body=None):
+        return all(r[0] == st and (body is None or r[2] == body)
+                   for r in rs)
+
+    s.reconfigure(WARDEN_STORAGE_ROW_CACHE_MS="10000")
+    try:
+        _, _, b = upload(s, key, b"one", tok, raw=True)
+        t1 = (j(b) or {}).get("token", "")
+        for _ in range(3):
+            rs = reads("/storage/o/" + key, auth(tok))
+        t.check("reads of the first version", all_of(rs, 200, b"one"),
+                [r[:1] for r in rs])
+        st, _, b = upload(s, key, b"two", tok, raw=True)
+        etag = (j(b) or {}).get("etag")
+        rs = reads("/storage/o/" + key, auth(tok))
+        t.check("an overwrite shows at once on every process",
+                st == 200 and all_of(rs, 200, b"two") and
+                all(r[1].get("etag") == etag for r in rs),
+                [(r[0], r[2][:8]) for r in rs])
+        link = "/storage/o/%s?token=%s" % (key, t1)
+        t.check("the token link reads", all_of(reads(link), 200, b"two"))
+        st, _, b = s.request("POST", "/storage/m/" + key, dict(
+            auth(tok), **{"Content-Type": "application/json"}),
+            b'{"action":"revoke-token"}')
+        rs = reads(link)
+        t.check("a revoke-token ends the link at once on every process",
+                st == 200 and all_of(rs, 403), [r[0] for r in rs])
+        st, _, _ = s.request("DELETE", "/storage/o/" + key, auth(tok))
+        rs = reads("/storage/o/" + key, auth(tok))
+        t.check("a delete shows at once on every process",
+                st == 204 and all_of(rs, 404), [r[0] for r in rs])
+        # a kept row answers without the database; nothing else does
+        pub, cold = ("public/%s/%s.txt" % (uid, n) for n in ("p", "q"))
+        for k in (pub, cold):
+            upload(s, k, b"pub", tok, raw=True)
+        for _ in range(3):
+            reads("/storage/o/" + pub)
+        s.pg_ctl("-m", "fast", "-w", "stop")
+        try:
+            rs = reads("/storage/o/" + pub)
+            cold_rs = reads("/storage/o/" + cold, n=4)
+            q_rs = reads("/storage/o/%s?w=10" % pub, n=4)
+        finally:
+            s.pg_ctl("-w", "-l", os.path.join(s.run, "log",
+                                              "postgresql.log"), "start")
+        t.check("database down: a row read before still answers",
+                any(r[0] == 200 and r[2] == b"pub" for r in rs) and
+                all(r[0] in (200, 503) for r in rs),
+                [r[0] for r in rs])
+        t.check("...an object not read before is 503", all_of(
+            cold_rs, 503), [r[0] for r in cold_rs])
+        t.check("...and a read with a query is 503 (it reads the row)",
+                all_of(q_rs, 503), [r[0] for r in q_rs])
+    finally:
+        s.reconfigure()
+
+
 def test_blob_lost(t):
     """fs: a row whose blob file is gone (deleted by hand, a restore
     that missed it) answers 500, whole or ranged, and the operator's log

@@ -1,0 +1,111 @@
+/*
+ * wd_rowcache.c: see wd_rowcache.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wd_mem.h"
+#include "wd_rowcache.h"
+
+/* FNV-1a: the slot only spreads keys, it guards nothing (a collision
+ * costs a miss) */
+static size_t
+slot(const char *key, size_t klen)
+{
+	uint64_t	 h = 14695981039346656037ULL;
+	size_t		 i;
+
+	for (i = 0; i < klen; i++) {
+		h ^= (unsigned char)key[i];
+		h *= 1099511628211ULL;
+	}
+	return (size_t)(h % WD_ROWCACHE_N);
+}
+
+static struct wd_rowcache_ent *
+find(struct wd_rowcache *c, const char *key, size_t klen)
+{
+	struct wd_rowcache_ent	*e = &c->e[slot(key, klen)];
+
+	if (e->key == NULL || e->klen != klen ||
+	    memcmp(e->key, key, klen) != 0)
+		return NULL;
+	return e;
+}
+
+static void
+clear(struct wd_rowcache_ent *e)
+{
+	free(e->key);
+	free(e->val);
+	memset(e, 0, sizeof(*e));
+}
+
+void
+wd_rowcache_init(struct wd_rowcache *c, size_t vsize, int64_t ttl_ms)
+{
+	memset(c, 0, sizeof(*c));
+	c->vsize = vsize;
+	c->ttl_ms = ttl_ms > 0 ? ttl_ms : 0;
+}
+
+int
+wd_rowcache_get(struct wd_rowcache *c, const char *key, size_t klen,
+    int64_t now_ms, void *val)
+{
+	struct wd_rowcache_ent	*e;
+
+	if (c->ttl_ms == 0 || (e = find(c, key, klen)) == NULL)
+		return 0;
+	/* a clock that went back (it cannot: monotonic) counts as old */
+	if (now_ms < e->filled_ms || now_ms - e->filled_ms >= c->ttl_ms) {
+		clear(e);
+		return 0;
+	}
+	memcpy(val, e->val, c->vsize);
+	c->hits++;
+	return 1;
+}
+
+void
+wd_rowcache_put(struct wd_rowcache *c, const char *key, size_t klen,
+    int64_t now_ms, const void *val)
+{
+	struct wd_rowcache_ent	*e;
+
+	if (c->ttl_ms == 0)
+		return;
+	e = &c->e[slot(key, klen)];
+	if (e->key == NULL || e->klen != klen ||
+	    memcmp(e->key, key, klen) != 0) {
+		clear(e);
+		e->key = wd_xmalloc(klen + 1);
+		memcpy(e->key, key, klen);
+		e->key[klen] = '\0';
+		e->klen = klen;
+		e->val = wd_xmalloc(c->vsize);
+	}
+	memcpy(e->val, val, c->vsize);
+	e->filled_ms = now_ms;
+}
+
+void
+wd_rowcache_drop(struct wd_rowcache *c, const char *key, size_t klen)
+{
+	struct wd_rowcache_ent	*e = find(c, key, klen);
+
+	if (e != NULL)
+		clear(e);
+}
+
+void
+wd_rowcache_cleanup(struct wd_rowcache *c)
+{
+	size_t	 i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < WD_ROWCACHE_N; i++)
+		clear(&c->e[i]);
+	c->hits = 0;
+}
