@@ -217,7 +217,7 @@ static const struct cfgdef defs[] = {
 	/* ms a storage process keeps an object's row for the reads after
 	 * it (fs only; 0: none). Checked against the blob on every use,
 	 * so an overwrite or a delete shows at once; the age bounds only
-	 * what that check cannot see (wd_storage.c, cached_row) */
+	 * what that check cannot see (wd_storage.c, kept_row) */
 	[WD_CFG_STORAGE_ROW_CACHE_MS] = { "WARDEN_STORAGE_ROW_CACHE_MS",
 	    WD_CFGT_INT, 0, 10000, "1000", STORE, 0 },
 };

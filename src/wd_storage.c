@@ -126,44 +126,6 @@ lookup(struct sreq *r, struct obj *o)
 }
 
 /*
- * The row for a read of r->key (issue #11): a 1 MiB download of a hot
- * object paid a PostgreSQL round trip to learn what the last one had.
- * On fs a row this process read less than WARDEN_STORAGE_ROW_CACHE_MS
- * ago is used again while its blob file is there: an overwrite or a
- * delete removes the blob it replaced after its commit and before its
- * answer, so no read after that answer takes the old row. The age
- * bounds what the blob cannot tell: a writer that died between its
- * commit and the removal (the sweep would remove the blob later), and
- * a revoked access token, which leaves the blob as it is. So a request
- * with a query (a signed URL, ?token=) always reads the row: a
- * revoke-token ends those links at once. Absence is never kept: an
- * upload shows at once.
- */
-static enum wd_err
-read_row(struct sreq *r, struct obj *o, char *path, size_t psz, int *seen)
-{
-	int64_t		 now;
-	enum wd_err	 rc;
-
-	*seen = 0;	/* 1: path is o's blob file, just found there */
-	if (r->s->store->kind != WD_STORE_FS || r->meta ||
-	    strchr(r->rq->uri, '?') != NULL)
-		return lookup(r, o);
-	now = wd_revoke_now_ms();
-	if (wd_rowcache_get(&r->s->rows, r->key, r->klen, now, o)) {
-		if (wd_store_path(r->s->store, o->blob, path, psz) == WD_OK) {
-			*seen = 1;
-			return WD_OK;
-		}
-		wd_rowcache_drop(&r->s->rows, r->key, r->klen);
-	}
-	rc = lookup(r, o);
-	if (rc == WD_OK && o->found)
-		wd_rowcache_put(&r->s->rows, r->key, r->klen, now, o);
-	return rc;
-}
-
-/*
  * A wrong admin secret: counted per address (issue #11), refused 403,
  * or 429 past the limit; a throttle that cannot be read fails closed.
  * Configured, a wrong secret is refused, never ignored.
@@ -622,6 +584,79 @@ blob_gone(struct sreq *r, const char *blob, enum wd_err *rc)
 	return 0;
 }
 
+/*
+ * A row kept for the read of r->key (issue #11): a 1 MiB download of a
+ * hot object paid a PostgreSQL round trip to learn what the last one
+ * had. On fs a row this process read for an allowed read less than
+ * WARDEN_STORAGE_ROW_CACHE_MS ago is used again while its blob file is
+ * there: an overwrite or a delete removes the blob it replaced after
+ * its commit and before its answer, so no read after that answer takes
+ * the old row. The age bounds what the blob cannot tell: a writer that
+ * died (or failed to remove the blob) between its commit and the
+ * removal, and a revoke-token, which leaves the blob as it is. So a
+ * request with a query (a signed URL, ?token=) always reads the row,
+ * and a revoke-token ends those links at once. 1 with *o and path (o's
+ * blob file, just found there), else 0.
+ */
+static int
+kept_row(struct sreq *r, struct obj *o, int64_t now, char *path,
+    size_t psz)
+{
+	if (!wd_rowcache_get(&r->s->rows, r->key, r->klen, now, o))
+		return 0;
+	if (wd_store_path(r->s->store, o->blob, path, psz) == WD_OK)
+		return 1;
+	wd_rowcache_drop(&r->s->rows, r->key, r->klen);
+	return 0;
+}
+
+/*
+ * The row for a GET or HEAD of r->key and the decision on it: WD_OK
+ * when the read may go on with *o, *sig when a signed URL allowed it,
+ * *pub when a public rule did, *seen when o came from kept_row (path is
+ * then its blob file).
+ */
+static enum wd_err
+read_allowed(struct sreq *r, struct obj *o, char *path, size_t psz,
+    int *seen, int *sig, int *pub)
+{
+	int64_t		 now = 0;
+	int		 keep;
+	enum wd_err	 rc;
+
+	*seen = *sig = *pub = 0;
+	keep = r->s->store->kind == WD_STORE_FS && !r->meta &&
+	    strchr(r->rq->uri, '?') == NULL;
+	if (keep) {
+		now = wd_revoke_now_ms();
+		*seen = kept_row(r, o, now, path, psz);
+	}
+	rc = *seen ? WD_OK : lookup(r, o);
+	/* a signed URL stands instead of the rules for exactly the version
+	 * it was signed for; a bad one is refused, never anonymous */
+	if (rc == WD_OK && !r->meta)
+		*sig = signed_read(r, o, &rc);
+	if (rc == WD_OK && !*sig)
+		rc = authorize(r, WD_RULES_GET, r->key, r->klen, o, pub);
+	/* a refusal costs what it costs without a kept row (the row is
+	 * read, and decided on), so its time does not tell a refused
+	 * caller that the key exists */
+	if (rc != WD_OK && *seen) {
+		*seen = 0;
+		rc = lookup(r, o);
+		if (rc == WD_OK)
+			rc = authorize(r, WD_RULES_GET, r->key, r->klen, o,
+			    pub);
+	}
+	if (rc == WD_OK && !o->found)
+		rc = WD_E_NOTFOUND;
+	/* kept once allowed, never absence (an upload shows at once), and
+	 * never for a refused caller, whose probes then fill nothing */
+	if (rc == WD_OK && keep && !*seen)
+		wd_rowcache_put(&r->s->rows, r->key, r->klen, now, o);
+	return rc;
+}
+
 /* One try at a GET or HEAD: 1 when the version read was replaced under
  * it and, unless last, the caller should try again. */
 static int
@@ -635,9 +670,8 @@ get_version(struct sreq *r, int last)
 	const char	*inm, *rh, *ir, *cc;
 	enum wd_err	 rc;
 	uint64_t	 off = 0, len;
-	int		 pub = 0, partial = 0, status = 200, started = 0;
-	int		 head = strcmp(r->rq->method, "HEAD") == 0, sig = 0;
-	int		 seen;
+	int		 pub, partial = 0, status = 200, started = 0;
+	int		 head = strcmp(r->rq->method, "HEAD") == 0, sig, seen;
 
 	wd_hdrs_init(&hdr);
 	rc = r->meta ? WD_OK : image_params(r);
@@ -646,15 +680,7 @@ get_version(struct sreq *r, int last)
 		    "8192, q from 0 to 100, b a number from 0.3 to 1000");
 		return 0;
 	}
-	rc = read_row(r, &o, path, sizeof(path), &seen);
-	/* a signed URL stands instead of the rules for exactly the version
-	 * it was signed for; a bad one is refused, never anonymous */
-	if (rc == WD_OK && !r->meta)
-		sig = signed_read(r, &o, &rc);
-	if (rc == WD_OK && !sig)
-		rc = authorize(r, WD_RULES_GET, r->key, r->klen, &o, &pub);
-	if (rc == WD_OK && !o.found)
-		rc = WD_E_NOTFOUND;
+	rc = read_allowed(r, &o, path, sizeof(path), &seen, &sig, &pub);
 	if (rc != WD_OK) {
 		wd_http_error(r->rq, rc, NULL);
 		return 0;
@@ -1940,13 +1966,17 @@ wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 		check_only(r, sign, revoke);
 	else if (sign)
 		sign_object(r);
-	else if (revoke)
-		revoke_token(r);
-	else if (m[0] == 'P')
-		put_object(r);
-	else if (m[0] == 'D')
-		delete_object(r);
-	else if (r->meta && r->dir)
+	else if (revoke || m[0] == 'P' || m[0] == 'D') {
+		/* a write forgets this process's kept row of the key at
+		 * once, a revoke-token's too (other processes: kept_row) */
+		wd_rowcache_drop(&r->s->rows, r->key, r->klen);
+		if (revoke)
+			revoke_token(r);
+		else if (m[0] == 'P')
+			put_object(r);
+		else
+			delete_object(r);
+	} else if (r->meta && r->dir)
 		list_dir(r);
 	else if (r->dir)
 		wd_http_error(rq, WD_E_NOTFOUND, "Listing is under "

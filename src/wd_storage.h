@@ -42,7 +42,7 @@ struct wd_storage {
 	/* tokens verified before: a client sends the same one with every
 	 * request (wd_jwt_verify_cached) */
 	struct wd_jwt_cache	 tokens;
-	/* rows of objects read before (fs: read_row) */
+	/* rows of objects read before (fs: kept_row) */
 	struct wd_rowcache	 rows;
 	struct wd_cors		 cors;		/* browser origins allowed to
 						 * read answers (wd_http) */

@@ -596,20 +596,24 @@ def test_delete(t):
 
 
 def test_row_cache(t):
-    """fs: a storage process keeps an object's row for the reads after
-    it (WARDEN_STORAGE_ROW_CACHE_MS, here 10 s), checked against the
+    """fs: a storage process keeps the row of an object it let a caller
+    read (WARDEN_STORAGE_ROW_CACHE_MS, here 10 s), checked against the
     blob file on every use: an overwrite, a delete or a revoke-token
-    shows at once on every process, and only a read without a query
-    uses a kept row. Bursts of concurrent reads reach all four storage
-    processes."""
+    shows at once on every process; only an allowed read without a
+    query fills or uses a kept row, and a refused read of a kept row
+    reads the row again. Bursts of concurrent reads reach all four
+    storage processes; with PostgreSQL stopped, what needed the row
+    answers 503, which tells what came from a kept row."""
     s = t.s
     uid = str(uuid.uuid4())
     tok = token(s, uid)
     key = "user/%s/kept.txt" % uid
+    secret = "k" * 40
+    adm = {"X-Warden-Admin-Secret": secret}
 
-    def reads(path, headers=None, n=16):
+    def reads(path, headers=None, n=16, method="GET"):
         with concurrent.futures.ThreadPoolExecutor(n) as ex:
-            fs = [ex.submit(s.request, "GET", path, headers)
+            fs = [ex.submit(s.request, method, path, headers)
                   for _ in range(n)]
             return [f.result() for f in fs]
 
@@ -617,7 +621,8 @@ def test_row_cache(t):
         return all(r[0] == st and (body is None or r[2] == body)
                    for r in rs)
 
-    s.reconfigure(WARDEN_STORAGE_ROW_CACHE_MS="10000")
+    s.reconfigure(WARDEN_STORAGE_ROW_CACHE_MS="10000",
+                  WARDEN_ADMIN_SECRET=secret)
     try:
         _, _, b = upload(s, key, b"one", tok, raw=True)
         t1 = (j(b) or {}).get("token", "")
@@ -632,36 +637,60 @@ def test_row_cache(t):
                 st == 200 and all_of(rs, 200, b"two") and
                 all(r[1].get("etag") == etag for r in rs),
                 [(r[0], r[2][:8]) for r in rs])
+        hs = reads("/storage/o/" + key, auth(tok), method="HEAD")
+        rg = reads("/storage/o/" + key, dict(auth(tok), Range="bytes=1-"))
+        nm = reads("/storage/o/" + key, dict(auth(tok), **{
+            "If-None-Match": etag}))
+        t.check("...to HEAD, Range and If-None-Match too",
+                all(r[0] == 200 and r[1].get("etag") == etag and
+                    r[1].get("content-length") == "3" for r in hs) and
+                all_of(rg, 206, b"wo") and all_of(nm, 304),
+                [r[0] for r in hs + rg + nm])
         link = "/storage/o/%s?token=%s" % (key, t1)
         t.check("the token link reads", all_of(reads(link), 200, b"two"))
         st, _, b = s.request("POST", "/storage/m/" + key, dict(
             auth(tok), **{"Content-Type": "application/json"}),
             b'{"action":"revoke-token"}')
+        t2 = (j(b) or {}).get("token")
         rs = reads(link)
         t.check("a revoke-token ends the link at once on every process",
                 st == 200 and all_of(rs, 403), [r[0] for r in rs])
+        ms = reads("/storage/m/" + key, auth(tok))
+        t.check("...and the metadata shows the new token at once",
+                all(r[0] == 200 and (j(r[2]) or {}).get("token") == t2
+                    for r in ms), [r[0] for r in ms])
         st, _, _ = s.request("DELETE", "/storage/o/" + key, auth(tok))
         rs = reads("/storage/o/" + key, auth(tok))
-        t.check("a delete shows at once on every process",
-                st == 204 and all_of(rs, 404), [r[0] for r in rs])
-        # a kept row answers without the database; nothing else does
-        pub, cold = ("public/%s/%s.txt" % (uid, n) for n in ("p", "q"))
-        for k in (pub, cold):
-            upload(s, k, b"pub", tok, raw=True)
+        t.check("a delete shows at once on every process: Warden's 404",
+                st == 204 and all(r[0] == 404 and code(r[2]) ==
+                                  "not-found" for r in rs),
+                [(r[0], r[2][:40]) for r in rs])
+        # refused and allowed reads, then PostgreSQL stops
+        mine, probed, cold = ("user/%s/%s.txt" % (uid, n)
+                              for n in ("mine", "probed", "cold"))
+        for k in (mine, probed, cold):
+            upload(s, k, b"kept", tok, raw=True)
         for _ in range(3):
-            reads("/storage/o/" + pub)
+            reads("/storage/o/" + mine, adm)
+            reads("/storage/o/" + probed)       # anonymous: 403
         s.pg_ctl("-m", "fast", "-w", "stop")
         try:
-            rs = reads("/storage/o/" + pub)
-            cold_rs = reads("/storage/o/" + cold, n=4)
-            q_rs = reads("/storage/o/%s?w=10" % pub, n=4)
+            rs = reads("/storage/o/" + mine, adm)
+            refused = reads("/storage/o/" + mine)
+            probed_rs = reads("/storage/o/" + probed, adm, n=8)
+            cold_rs = reads("/storage/o/" + cold, adm, n=4)
+            q_rs = reads("/storage/o/%s?w=10" % mine, adm, n=4)
         finally:
             s.pg_ctl("-w", "-l", os.path.join(s.run, "log",
                                               "postgresql.log"), "start")
         t.check("database down: a row read before still answers",
-                any(r[0] == 200 and r[2] == b"pub" for r in rs) and
+                any(r[0] == 200 and r[2] == b"kept" for r in rs) and
                 all(r[0] in (200, 503) for r in rs),
                 [r[0] for r in rs])
+        t.check("...a refused read of it reads the row (503, not 403)",
+                all_of(refused, 503), [r[0] for r in refused])
+        t.check("...refused reads kept nothing (503)", all_of(
+            probed_rs, 503), [r[0] for r in probed_rs])
         t.check("...an object not read before is 503", all_of(
             cold_rs, 503), [r[0] for r in cold_rs])
         t.check("...and a read with a query is 503 (it reads the row)",
