@@ -7,6 +7,7 @@
  * from the database) is checked first, so it never issues a token the
  * verifier or Hasura would read differently.
  */
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
@@ -662,6 +663,28 @@ wd_jwt_verify(const struct wd_jwt_key *k, const char *tok, size_t len,
 
 /* ---- the cache of verified tokens ------------------------------------ */
 
+/*
+ * SHA-256 fetched once per process: EVP_sha256() makes OpenSSL 3 look
+ * the implementation up again on every digest (locks, name lookups),
+ * which on storage's download path, where each request digests its
+ * token, cost more than the digest. Kept for the process's life.
+ */
+static EVP_MD		*sha256;
+static pthread_once_t	 sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+sha256_fetch(void)
+{
+	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *
+sha256_md(void)
+{
+	(void)pthread_once(&sha256_once, sha256_fetch);
+	return sha256 != NULL ? sha256 : EVP_sha256();
+}
+
 int
 wd_jwt_cache_digest(const struct wd_jwt_key *k, const void *extra,
     size_t elen, const char *tok, size_t len, unsigned char *key)
@@ -681,7 +704,7 @@ wd_jwt_cache_digest(const struct wd_jwt_key *k, const void *extra,
 		buf[n++] = '\0';
 	}
 	memcpy(buf + n, tok, len);
-	return EVP_Digest(buf, n + len, key, &kl, EVP_sha256(), NULL) &&
+	return EVP_Digest(buf, n + len, key, &kl, sha256_md(), NULL) &&
 	    kl == 32;
 }
 
