@@ -5,27 +5,41 @@
 #include <string.h>
 
 #include "wd_mem.h"
+#include "wd_rand.h"
 #include "wd_rowcache.h"
 
-/* FNV-1a: the slot only spreads keys, it guards nothing (a collision
- * costs a miss) */
+/*
+ * The slot: FNV-1a from a per-process random seed, mixed (murmur3's
+ * finaliser) and cut to its top bits. Not a MAC, but without the seed
+ * a client cannot pick keys that share a slot with a key it guesses,
+ * and so cannot tell by a read's time whether that key was just read
+ * (a plain FNV-1a modulo 64 keeps only the low 6 bits of each byte:
+ * "1.png" and "q.png" would always collide).
+ */
+_Static_assert(WD_ROWCACHE_N == 64, "slot() takes the top 6 bits");
+
 static size_t
-slot(const char *key, size_t klen)
+slot(const struct wd_rowcache *c, const char *key, size_t klen)
 {
-	uint64_t	 h = 14695981039346656037ULL;
+	uint64_t	 h = 14695981039346656037ULL ^ c->seed;
 	size_t		 i;
 
 	for (i = 0; i < klen; i++) {
 		h ^= (unsigned char)key[i];
 		h *= 1099511628211ULL;
 	}
-	return (size_t)(h % WD_ROWCACHE_N);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (size_t)(h >> 58);	/* WD_ROWCACHE_N == 64 */
 }
 
 static struct wd_rowcache_ent *
 find(struct wd_rowcache *c, const char *key, size_t klen)
 {
-	struct wd_rowcache_ent	*e = &c->e[slot(key, klen)];
+	struct wd_rowcache_ent	*e = &c->e[slot(c, key, klen)];
 
 	if (e->key == NULL || e->klen != klen ||
 	    memcmp(e->key, key, klen) != 0)
@@ -47,6 +61,9 @@ wd_rowcache_init(struct wd_rowcache *c, size_t vsize, int64_t ttl_ms)
 	memset(c, 0, sizeof(*c));
 	c->vsize = vsize;
 	c->ttl_ms = ttl_ms > 0 ? ttl_ms : 0;
+	/* no entropy: a fixed seed, which only loses the guard above */
+	if (wd_rand_bytes(&c->seed, sizeof(c->seed)) != WD_OK)
+		c->seed = 0;
 }
 
 int
@@ -75,7 +92,7 @@ wd_rowcache_put(struct wd_rowcache *c, const char *key, size_t klen,
 
 	if (c->ttl_ms == 0)
 		return;
-	e = &c->e[slot(key, klen)];
+	e = &c->e[slot(c, key, klen)];
 	if (e->key == NULL || e->klen != klen ||
 	    memcmp(e->key, key, klen) != 0) {
 		clear(e);

@@ -11,8 +11,8 @@
  * after it was filled, which bounds what that check cannot see (a
  * writer that died between its commit and the removal).
  *
- * Direct-mapped: a key's slot is a hash of it, and a new key takes the
- * slot over. Colliding keys (chosen by a client or not) only miss.
+ * Direct-mapped: a key's slot is a hash of it under a per-process random
+ * seed, and a new key takes the slot over; colliding keys only miss.
  * Values are copied in and out (vsize bytes). Not thread-safe.
  */
 #ifndef WD_ROWCACHE_H
@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WD_ROWCACHE_N	64	/* slots */
+#define WD_ROWCACHE_N	64	/* slots; slot() takes 6 bits */
 
 struct wd_rowcache_ent {
 	char		*key;		/* owned; NULL: empty slot */
@@ -34,6 +34,7 @@ struct wd_rowcache {
 	struct wd_rowcache_ent	 e[WD_ROWCACHE_N];
 	size_t			 vsize;
 	int64_t			 ttl_ms;	/* 0: the cache is off */
+	uint64_t		 seed;		/* slot()'s, random */
 	unsigned long		 hits;
 };
 

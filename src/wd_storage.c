@@ -592,11 +592,10 @@ blob_gone(struct sreq *r, const char *blob, enum wd_err *rc)
  * there: an overwrite or a delete removes the blob it replaced after
  * its commit and before its answer, so no read after that answer takes
  * the old row. The age bounds what the blob cannot tell: a writer that
- * died (or failed to remove the blob) between its commit and the
- * removal, and a revoke-token, which leaves the blob as it is. So a
- * request with a query (a signed URL, ?token=) always reads the row,
- * and a revoke-token ends those links at once. 1 with *o and path (o's
- * blob file, just found there), else 0.
+ * died, failed to remove the blob or could not read its commit's
+ * outcome, and a revoke-token, which leaves the blob as it is. 1 with
+ * *o and path (o's blob file, just found there), else 0 (*o may then
+ * hold a dropped row: the caller reads the row).
  */
 static int
 kept_row(struct sreq *r, struct obj *o, int64_t now, char *path,
@@ -610,11 +609,29 @@ kept_row(struct sreq *r, struct obj *o, int64_t now, char *path,
 	return 0;
 }
 
+/* The decision on a read of *o, read afresh first when fresh. */
+static enum wd_err
+decide(struct sreq *r, struct obj *o, int fresh, int *sig, int *pub)
+{
+	enum wd_err	 rc = fresh ? lookup(r, o) : WD_OK;
+
+	*sig = *pub = 0;
+	/* a signed URL stands instead of the rules for exactly the version
+	 * it was signed for; a bad one is refused, never anonymous */
+	if (rc == WD_OK && !r->meta)
+		*sig = signed_read(r, o, &rc);
+	if (rc == WD_OK && !*sig)
+		rc = authorize(r, WD_RULES_GET, r->key, r->klen, o, pub);
+	return rc;
+}
+
 /*
  * The row for a GET or HEAD of r->key and the decision on it: WD_OK
  * when the read may go on with *o, *sig when a signed URL allowed it,
  * *pub when a public rule did, *seen when o came from kept_row (path is
- * then its blob file).
+ * then its blob file). A request with a query (a signed URL, ?token=)
+ * always reads the row, so a revoke-token ends those links at once;
+ * so do /storage/m/ and S3 (no local blob to check).
  */
 static enum wd_err
 read_allowed(struct sreq *r, struct obj *o, char *path, size_t psz,
@@ -624,29 +641,20 @@ read_allowed(struct sreq *r, struct obj *o, char *path, size_t psz,
 	int		 keep;
 	enum wd_err	 rc;
 
-	*seen = *sig = *pub = 0;
+	*seen = 0;
 	keep = r->s->store->kind == WD_STORE_FS && !r->meta &&
 	    strchr(r->rq->uri, '?') == NULL;
 	if (keep) {
 		now = wd_revoke_now_ms();
 		*seen = kept_row(r, o, now, path, psz);
 	}
-	rc = *seen ? WD_OK : lookup(r, o);
-	/* a signed URL stands instead of the rules for exactly the version
-	 * it was signed for; a bad one is refused, never anonymous */
-	if (rc == WD_OK && !r->meta)
-		*sig = signed_read(r, o, &rc);
-	if (rc == WD_OK && !*sig)
-		rc = authorize(r, WD_RULES_GET, r->key, r->klen, o, pub);
-	/* a refusal costs what it costs without a kept row (the row is
-	 * read, and decided on), so its time does not tell a refused
-	 * caller that the key exists */
+	rc = decide(r, o, !*seen, sig, pub);
+	/* a refusal costs what it cost without a kept row (the row is
+	 * read, and decided on) but for the blob check and one rules
+	 * run, so its time tells a refused caller nothing of the key */
 	if (rc != WD_OK && *seen) {
 		*seen = 0;
-		rc = lookup(r, o);
-		if (rc == WD_OK)
-			rc = authorize(r, WD_RULES_GET, r->key, r->klen, o,
-			    pub);
+		rc = decide(r, o, 1, sig, pub);
 	}
 	if (rc == WD_OK && !o->found)
 		rc = WD_E_NOTFOUND;
@@ -1967,8 +1975,10 @@ wd_storage_serve(void *ctx, struct wd_req *rq, const void *arg)
 	else if (sign)
 		sign_object(r);
 	else if (revoke || m[0] == 'P' || m[0] == 'D') {
-		/* a write forgets this process's kept row of the key at
-		 * once, a revoke-token's too (other processes: kept_row) */
+		/* a write (tried, even if refused) forgets this process's
+		 * kept row of the key at once; other processes see an
+		 * overwrite or delete by its blob, a revoke-token by the
+		 * row's age (kept_row) */
 		wd_rowcache_drop(&r->s->rows, r->key, r->klen);
 		if (revoke)
 			revoke_token(r);

@@ -101,6 +101,36 @@ test_keys(void)
 	CHECK(M, "cleanup empties", !wd_rowcache_get(&c, "k0", 2, 0, &out));
 }
 
+/* Slots depend on a per-process seed: keys that differ in the high
+ * bits of a byte only ('1' and 'q', 0x31 and 0x71) do not share a slot
+ * more often than any two keys (a plain FNV-1a modulo 64 put every such
+ * pair in one slot, so a client could aim at a guessed key's slot). */
+static void
+test_spread(void)
+{
+	struct wd_rowcache	 c, d;
+	char			 a[32], b[32];
+	struct row		 v = { "x", 1 }, out;
+	int			 i, same = 0, same_seed;
+
+	wd_rowcache_init(&c, sizeof(struct row), 1000);
+	wd_rowcache_init(&d, sizeof(struct row), 1000);
+	same_seed = c.seed == d.seed;
+	for (i = 0; i < 64; i++) {
+		snprintf(a, sizeof(a), "user/%d/1.png", i);
+		snprintf(b, sizeof(b), "user/%d/q.png", i);
+		wd_rowcache_put(&c, a, strlen(a), 0, &v);
+		wd_rowcache_put(&c, b, strlen(b), 0, &v);
+		/* b took a's slot exactly when a is gone */
+		same += !wd_rowcache_get(&c, a, strlen(a), 0, &out);
+		wd_rowcache_cleanup(&c);
+	}
+	CHECK(M, "two caches draw their own seeds", !same_seed);
+	CHECK(M, "'1' and 'q' keys share a slot by chance only",
+	    same < 16);
+	wd_rowcache_cleanup(&d);
+}
+
 static void
 test_off(void)
 {
@@ -123,6 +153,7 @@ main(void)
 {
 	test_ttl();
 	test_keys();
+	test_spread();
 	test_off();
 	return WD_TEST_RESULT();
 }
