@@ -36,15 +36,20 @@ slot(const struct wd_rowcache *c, const char *key, size_t klen)
 	return (size_t)(h >> 58);	/* WD_ROWCACHE_N == 64 */
 }
 
+/* 1 if e holds key (klen bytes). */
+static int
+holds(const struct wd_rowcache_ent *e, const char *key, size_t klen)
+{
+	return e->key != NULL && e->klen == klen &&
+	    memcmp(e->key, key, klen) == 0;
+}
+
 static struct wd_rowcache_ent *
 find(struct wd_rowcache *c, const char *key, size_t klen)
 {
 	struct wd_rowcache_ent	*e = &c->e[slot(c, key, klen)];
 
-	if (e->key == NULL || e->klen != klen ||
-	    memcmp(e->key, key, klen) != 0)
-		return NULL;
-	return e;
+	return holds(e, key, klen) ? e : NULL;
 }
 
 static void
@@ -93,8 +98,7 @@ wd_rowcache_put(struct wd_rowcache *c, const char *key, size_t klen,
 	if (c->ttl_ms == 0)
 		return;
 	e = &c->e[slot(c, key, klen)];
-	if (e->key == NULL || e->klen != klen ||
-	    memcmp(e->key, key, klen) != 0) {
+	if (!holds(e, key, klen)) {
 		clear(e);
 		e->key = wd_xmalloc(klen + 1);
 		memcpy(e->key, key, klen);
