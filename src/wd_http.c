@@ -48,6 +48,7 @@ accept_one(struct wd_req *rq)
 	wd_buf_reset(&rq->out);
 	rq->responded = 0;
 	rq->check = 0;
+	rq->retry_after = 0;
 	rq->method = wd_http_param(rq, "REQUEST_METHOD");
 	if (rq->method == NULL)
 		rq->method = "";
@@ -180,10 +181,15 @@ dispatch(const struct wd_route *routes, size_t n, void *ctx,
 static void
 finish(struct wd_req *rq)
 {
-	/* the answer goes out first, the request's log lines before it (as
-	 * FCGX_Finish_r orders them): the read may wait on the server */
-	(void)FCGX_FFlush(rq->f.err);
-	(void)FCGX_FFlush(rq->f.out);
+	/* With a body the answer goes out first, the request's log lines
+	 * before it (as FCGX_Finish_r orders them): the read may wait on the
+	 * client. Without one the server sends the end of the input with
+	 * the parameters, so the read cannot wait, and the answer leaves
+	 * with the closing records in one write: the server wakes once. */
+	if (wd_http_has_body(rq)) {
+		(void)FCGX_FFlush(rq->f.err);
+		(void)FCGX_FFlush(rq->f.out);
+	}
 	if (FCGX_HasSeenEOF(rq->f.in) != EOF)
 		(void)FCGX_GetChar(rq->f.in);
 	if (FCGX_HasSeenEOF(rq->f.in) == EOF)
@@ -417,6 +423,11 @@ wd_http_send(struct wd_req *rq, int status, const struct wd_hdrs *extra,
 	}
 	if (extra == NULL || !extra->cache)
 		FCGX_PutS("Cache-Control: no-store\r\n", rq->f.out);
+	if (status == 429 && rq->retry_after > 0) {
+		snprintf(hdr, sizeof(hdr), "Retry-After: %ld\r\n",
+		    rq->retry_after);
+		FCGX_PutS(hdr, rq->f.out);
+	}
 	cors_headers(rq);
 	if (extra != NULL)
 		FCGX_PutStr(extra->p, (int)extra->len, rq->f.out);

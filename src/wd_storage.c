@@ -128,7 +128,9 @@ lookup(struct sreq *r, struct obj *o)
 /*
  * A wrong admin secret: counted per address (issue #11), refused 403,
  * or 429 past the limit; a throttle that cannot be read fails closed.
- * Configured, a wrong secret is refused, never ignored.
+ * Configured, a wrong secret is refused, never ignored. Counted before
+ * the check, so that guesses sent together on several processes cannot
+ * all read the count before any of them adds to it.
  */
 static enum wd_err
 wrong_admin(struct sreq *r)
@@ -139,13 +141,15 @@ wrong_admin(struct sreq *r)
 	enum wd_err	 rc;
 
 	snprintf(tk, sizeof(tk), "storage-admin|%s", ip == NULL ? "" : ip);
-	rc = wd_throttle_over(r->s->db, tk, WD_THROTTLE_FAIL_WINDOW,
-	    WD_STORAGE_ADMIN_FAILS, &left);
-	if (rc == WD_OK) {
-		(void)wd_throttle_hit(r->s->db, tk, WD_THROTTLE_FAIL_WINDOW,
-		    0, &left);
+	rc = wd_throttle_hit(r->s->db, tk, WD_THROTTLE_FAIL_WINDOW, 0, &left);
+	/* this one counted: the limit-th still passes */
+	if (rc == WD_OK)
+		rc = wd_throttle_over(r->s->db, tk, WD_THROTTLE_FAIL_WINDOW,
+		    WD_STORAGE_ADMIN_FAILS + 1, &left);
+	if (rc == WD_OK)
 		rc = WD_E_FORBIDDEN;
-	}
+	else if (rc == WD_E_RATELIMIT)
+		r->rq->retry_after = left;
 	wd_http_log(r->rq, WD_LOG_WARN, "storage", rc == WD_E_RATELIMIT ?
 	    "wrong admin secret, throttled" : "wrong admin secret");
 	return rc;

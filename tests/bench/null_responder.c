@@ -69,8 +69,8 @@ sendfile_answer(FCGX_Request *rq, const char *dir)
 		return;
 	}
 	if (rh == NULL) {
-		FCGX_FPrintF(rq->out, "Status: 200 OK\r\n%sX-Sendfile: %s\r\n\r\n",
-		    common, path);
+		FCGX_FPrintF(rq->out,
+		    "Status: 200 OK\r\n%sX-Sendfile: %s\r\n\r\n", common, path);
 		return;
 	}
 	if (!range(rh, &a, &b) || stat(path, &st) != 0 ||
@@ -100,9 +100,10 @@ main(void)
 			sendfile_answer(&rq, dir);
 		else
 			FCGX_PutStr(reply, (int)(sizeof(reply) - 1), rq.out);
-		/* as wd_http's finish(): the request read to its end, close
-		 * at once instead of waiting for lighttpd to hang up */
-		(void)FCGX_FFlush(rq.out);
+		/* as wd_http's finish() for a request without a body: the
+		 * end of the input read first, then one write of the answer
+		 * and the closing records, and a close at once instead of
+		 * waiting for lighttpd to hang up */
 		if (FCGX_HasSeenEOF(rq.in) != EOF)
 			(void)FCGX_GetChar(rq.in);
 		if (FCGX_HasSeenEOF(rq.in) == EOF)

@@ -15,13 +15,14 @@ build/npm).
      header, which lighttpd ignores); 2 s warm-up each, then ROUNDS
      rounds of ROUND_SECS s of the four in turn (rotating the order).
      Each ratio is taken within a round and the median reported; the CPU
-     time per request of lighttpd, the storage processes and PostgreSQL
+     time per request of lighttpd, the FastCGI processes and PostgreSQL
      (/proc/<pid>/schedstat) is printed beside it. Target >= 80 %.
      Beside them, the same file through tests/bench/null_responder (with
-     NULL_SENDFILE_DIR) under the same lighttpd (/nullsf/, the storage section's settings, four
-     processes): a FastCGI responder that answers storage's headers and
-     X-Sendfile without any work, so its ratio is the most any FastCGI
-     binary can reach here (the ceiling).
+     NULL_SENDFILE_DIR) under the same lighttpd (/nullsf/, the storage
+     section's settings, four processes): a FastCGI responder that
+     answers storage's headers and X-Sendfile without any work, so its
+     ratio is the most any FastCGI binary can reach here (the ceiling),
+     and its CPU per request is what the FastCGI hop alone costs one.
   2. peak RSS of each storage process (VmHWM, reset through
      /proc/<pid>/clear_refs before each transfer and sampled every 20
      ms) during a 1 GiB upload and a 1 GiB download, on fs and on s3:
@@ -135,6 +136,13 @@ def storage_pids(s):
     """The storage FastCGI processes of this stack's lighttpd."""
     return [p for p in children(lighttpd_pid(s)) if exe_name(p) ==
             "storage"]
+
+
+def responder_pids(s):
+    """The FastCGI processes that answer downloads in the bench: storage
+    and the null responder (each idles while the other is measured)."""
+    return [p for p in children(lighttpd_pid(s)) if exe_name(p) in
+            ("storage", "null_responder")]
 
 
 def stray_storage(s):
@@ -401,7 +409,7 @@ def download_bench(s, uid, null_src):
     for rnd in range(ROUNDS):
         order = ends[rnd % len(ends):] + ends[:rnd % len(ends)]
         for name, path, extra, _, _ in order:
-            procs = {"web": [web], "storage": storage_pids(s),
+            procs = {"web": [web], "storage": responder_pids(s),
                      "pg": pg_pids(s)}
             c0 = {k: cpu_of(v) for k, v in procs.items()}
             r = wrk(s.url + path, hdr + extra, ROUND_SECS)
@@ -742,7 +750,7 @@ def report(dl, rss, huge, load0, load1, notes):
         print("1 MiB GET, wrk -t%d -c%d keep-alive, medians of %d rounds "
               "of %d s" % (THREADS, CONNS, ROUNDS, ROUND_SECS))
         print("%-14s %7s %9s %9s %9s %8s %6s  %s" % (
-            "endpoint", "req/s", "lighttpd", "storage", "postgres",
+            "endpoint", "req/s", "lighttpd", "FastCGI", "postgres",
             "MiB/resp", "errors", "req/s per round"))
         for name in ("storage", "ceiling", "static", "storage range",
                      "ceiling range", "static range"):
@@ -751,7 +759,8 @@ def report(dl, rss, huge, load0, load1, notes):
                 name, x["rps"], x["web_us"], x["storage_us"], x["pg_us"],
                 x["mib_per"], x["bad"],
                 " ".join("%.0f" % v for v in x["all"])))
-        print("(CPU time per request of lighttpd, the storage processes "
+        print("(CPU time per request of lighttpd, the FastCGI processes "
+              "(storage's, or the null responder's for the ceiling) "
               "and PostgreSQL: medians over the rounds; ceiling: "
               "tests/bench/null_responder, a FastCGI responder that "
               "answers storage's headers and X-Sendfile doing nothing "

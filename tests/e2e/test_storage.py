@@ -900,10 +900,13 @@ def test_admin_bypass(t):
                              source=src)
         sts.append(st)
     t.check("10 wrong admin secrets -> 403 each", sts == [403] * 10, sts)
-    st, _, b = s.request("GET", "/storage/o/" + key,
+    st, h, b = s.request("GET", "/storage/o/" + key,
                          {"X-Warden-Admin-Secret": "w" * 40}, source=src)
     t.check("11th wrong admin secret -> 429", st == 429 and
             code(b) == "rate-limited", (st, b))
+    ra = h.get("retry-after", "")
+    t.check("...with Retry-After: the seconds until the window lets one "
+            "through (1..1800)", ra.isdigit() and 1 <= int(ra) <= 1800, ra)
     st, _, b = s.request("GET", "/storage/o/" + key,
                          {"X-Warden-Admin-Secret": secret}, source=src)
     t.check("the right one from that address still passes -> 200 (a "
@@ -917,6 +920,20 @@ def test_admin_bypass(t):
                            {"X-Warden-Admin-Secret": secret})
     t.check("right secret from another address -> 200", st == 200 and
             got == b"adm", st)
+    # sent together, across the four storage processes: each guess is
+    # counted before it is checked, so no more than 10 get a 403 (fewer
+    # when later guesses are counted before an earlier one reads)
+    burst = "127.%d.%d.%d" % tuple(os.urandom(3))
+
+    def guess(_):
+        return s.request("GET", "/storage/o/" + key,
+                         {"X-Warden-Admin-Secret": "w" * 40},
+                         source=burst)[0]
+    with concurrent.futures.ThreadPoolExecutor(8) as ex:
+        sts = list(ex.map(guess, range(40)))
+    t.check("40 wrong admin secrets at once: at most 10 are 403, the "
+            "rest 429", 1 <= sts.count(403) <= 10 and
+            sts.count(403) + sts.count(429) == 40, sts)
     st, _, got = s.request("GET", "/storage/o/" + key, auth(tok),
                            source=src)
     t.check("throttled address without the header: owner reads", st == 200,
