@@ -185,8 +185,10 @@ finish(struct wd_req *rq)
 	 * before it (as FCGX_Finish_r orders them): the read may wait on the
 	 * client. Without one the server sends the end of the input with
 	 * the parameters, so the read cannot wait, and the answer leaves
-	 * with the closing records in one write: the server wakes once. */
-	if (wd_http_has_body(rq)) {
+	 * with the closing records in one write: the server wakes once. An
+	 * authorizer is sent no input at all by the FastCGI specification
+	 * (lighttpd sends its end anyway): answered first too. */
+	if (rq->authorizer || wd_http_has_body(rq)) {
 		(void)FCGX_FFlush(rq->f.err);
 		(void)FCGX_FFlush(rq->f.out);
 	}
