@@ -312,10 +312,12 @@ EOE
 		done' sh "$RUN/errors" || die "cannot write the files in $RUN/errors"
 }
 
-# lighttpd's request-header filter (lighttpd/headers.lua), read by the
-# service user at request time: copied next to the config.
+# lighttpd's request-header filter (lighttpd/headers.lua) and the CORS
+# line of its own errors (lighttpd/own_errors.lua), read by the service
+# user at request time: copied next to the config.
 install_lua() {
 	put_file "$RUN/headers.lua" 644 <"$REPO/lighttpd/headers.lua"
+	put_file "$RUN/own_errors.lua" 644 <"$REPO/lighttpd/own_errors.lua"
 }
 
 # Values the lighttpd config takes from the effective configuration:

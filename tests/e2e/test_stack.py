@@ -207,8 +207,8 @@ def test_root_start_follows_no_link(t):
     try:
         s.sh("stop", check=False)
         links = ["pg/pg_hba.conf", "pg/pg_ident.conf", "bin/hook",
-                 "headers.lua", "storage-rules.json", "lighttpd.conf",
-                 "errors/404.html"]
+                 "headers.lua", "own_errors.lua", "storage-rules.json",
+                 "lighttpd.conf", "errors/404.html"]
         plant(links)
         with open(os.path.join(s.run, "mailer.pid"), "w") as f:
             f.write("%d\n" % sleeper.pid)
@@ -342,6 +342,89 @@ def test_web_server_errors_are_json(t):
                 isinstance(j, dict) and j.get("code") == code and
                 j.get("statusCode") == want and
                 "(web server)" in j.get("message", ""), got[:300])
+        acao = [ln for ln in lines[1:] if ln.lower().startswith(
+            b"access-control-allow-origin:")]
+        t.check("...without an Origin, no CORS line", acao == [], acao)
+
+
+def _raw(s, raw):
+    """(status, [header lines]) of one raw request."""
+    c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+    try:
+        c.sendall(raw)
+        got = b""
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            got += d
+    finally:
+        c.close()
+    head = got.partition(b"\r\n\r\n")[0].split(b"\r\n")
+    parts = head[0].split()
+    return (int(parts[1]) if len(parts) > 1 else 0,
+            [ln.lower() for ln in head[1:]])
+
+
+def test_web_server_errors_cors(t):
+    """A browser app on another origin reads lighttpd's own errors
+    (lighttpd/own_errors.lua): an upload over the size cap is a 413 it
+    can read, not a network error. The binaries' answers keep their own
+    CORS lines, one of each; /hook and /healthz answer none."""
+    s = t.s
+    o = b"Origin: https://elsewhere.example\r\n"
+    cases = [
+        ("an upload over the storage size cap", b"POST /storage/o/public/"
+         b"big.bin HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer x\r\n"
+         b"Content-Length: 99999999999\r\n" + o +
+         b"Connection: close\r\n\r\n", 413),
+        ("a body over the account routes' cap", b"POST /auth/login HTTP/1.1"
+         b"\r\nHost: a\r\nContent-Type: application/json\r\n"
+         b"Content-Length: 10000000\r\n" + o +
+         b"Connection: close\r\n\r\n", 413),
+        ("a path no binary serves", b"GET /nope HTTP/1.1\r\nHost: a\r\n" +
+         o + b"Connection: close\r\n\r\n", 404),
+    ]
+    for what, raw, want in cases:
+        st, hs = _raw(s, raw)
+        t.check("%s, from another origin: %d with "
+                "Access-Control-Allow-Origin: * and Vary: Origin" %
+                (what, want), st == want and
+                b"access-control-allow-origin: *" in hs and
+                b"vary: origin" in hs and
+                not any(h.startswith(b"access-control-allow-credentials")
+                        for h in hs), (st, hs))
+    # a binary's own refusal: its lines only, not doubled
+    st, hs = _raw(s, b"GET /storage/o/public/absent.bin HTTP/1.1\r\n"
+                  b"Host: a\r\n" + o + b"Connection: close\r\n\r\n")
+    n = sum(h.startswith(b"access-control-allow-origin:") for h in hs)
+    t.check("storage's own 404 from another origin: one "
+            "Access-Control-Allow-Origin line, storage's", st == 404 and
+            n == 1 and hs.count(b"vary: origin") == 1, (st, hs))
+    st, hs = _raw(s, b"POST /auth/login HTTP/1.1\r\nHost: a\r\n"
+                  b"Content-Type: application/json\r\nContent-Length: 2"
+                  b"\r\n" + o + b"Connection: close\r\n\r\n{}")
+    n = sum(h.startswith(b"access-control-allow-origin:") for h in hs)
+    t.check("login's own 400 from another origin: one "
+            "Access-Control-Allow-Origin line", st == 400 and n == 1,
+            (st, hs))
+    st, hs = _raw(s, b"GET /hook HTTP/1.1\r\nHost: a\r\n" + o +
+                  b"Authorization: Bearer x\r\nConnection: close\r\n\r\n")
+    t.check("the webhook's 401 from an Origin: no CORS line (no browser "
+            "calls it)", st == 401 and not any(
+                h.startswith(b"access-control-") for h in hs), (st, hs))
+    # a binary that refuses an origin its policy does not answer: lighttpd
+    # adds nothing either
+    s.reconfigure(WARDEN_CORS_ANY_ORIGIN="false")
+    try:
+        st, hs = _raw(s, b"GET /storage/o/public/absent.bin HTTP/1.1\r\n"
+                      b"Host: a\r\n" + o + b"Connection: close\r\n\r\n")
+        t.check("WARDEN_CORS_ANY_ORIGIN=false: storage's 404 to an "
+                "origin not listed has no CORS line", st == 404 and not any(
+                    h.startswith(b"access-control-allow-origin")
+                    for h in hs), (st, hs))
+    finally:
+        s.reconfigure()
 
 
 def test_env_given_to_start(t):
