@@ -349,6 +349,15 @@ JSON_ANSWER = ["\t\t\t# JSON whatever the key's extension",
                "\t\t\tadd_header Cache-Control no-store always;"]
 
 
+# nginx's own answers, as lighttpd/own_errors.lua does lighttpd's: the
+# same for every caller, so any origin may read them, without credentials
+# ($warden_any_origin: "*" when the request has an Origin, else empty,
+# and an empty value adds no line)
+ANY_ORIGIN = ["\t\t\tadd_header Vary Origin always;",
+              "\t\t\tadd_header Access-Control-Allow-Origin "
+              "$warden_any_origin always;"]
+
+
 def params(indent):
     return ["%sfastcgi_param %s %s;" % (indent, k, v) for k, v in PARAMS]
 
@@ -428,7 +437,7 @@ def CHECK_LOCATIONS(binary):
             "\t\t# the pool out of reach (down, or its backlog full): a",
             "\t\t# JSON 503 as the binaries answer one, not nginx's page",
             "\t\tlocation @warden_unavailable_%s {" % binary] + JSON_ANSWER + [
-            "\t\t\tadd_header Retry-After 1 always;",
+            "\t\t\tadd_header Retry-After 1 always;"] + ANY_ORIGIN + [
             "\t\t\treturn 503 '%s';" % UNAVAILABLE,
             "\t\t}"]
     return out
@@ -462,7 +471,8 @@ def BUFFERED(route, binary):
         CHECKED(binary) + ["\t\t}"] + CHECK_LOCATIONS(binary) + [
         "",
         "\t\t# a body over client_max_body_size, refused by nginx",
-        "\t\tlocation @warden_too_large_%s {" % binary] + JSON_ANSWER + [
+        "\t\tlocation @warden_too_large_%s {" % binary] + JSON_ANSWER + \
+        ANY_ORIGIN + [
         "\t\t\treturn 413 '%s';" % TOO_LARGE,
         "\t\t}"]
 

@@ -281,6 +281,21 @@ def checked_before_body(t, view, s):
             o.get("code") == "payload-too-large" and o == ts.j(b2) and
             h.get("content-type", "").startswith("application/json"),
             (got[0][:3], got[1][:3]))
+    t.check("...without an Origin, no CORS line",
+            "access-control-allow-origin" not in h, h)
+    # a browser app on another origin reads it (the web servers' own
+    # answers are the same for everyone: "*", no credentials)
+    got = [_announce(srv, "POST", "/storage/o/public/big",
+                     raw + [("Content-Length", "2000000000"),
+                            ("Origin", "https://elsewhere.example")])
+           for srv in (view, s)]
+    t.check("nginx and lighttpd: that 413 from another origin carries "
+            "Access-Control-Allow-Origin: *, Vary: Origin, no credentials",
+            all(x[0] == 413 and
+                x[1].get("access-control-allow-origin") == "*" and
+                "Origin" in x[1].get("vary", "") and
+                "access-control-allow-credentials" not in x[1]
+                for x in got), [x[:2] for x in got])
     # the same refusals through lighttpd, the real request with a body
     for name, path, hdrs, want in (
             ("anonymous upload", mine, raw, 403),
@@ -445,6 +460,14 @@ def pool_down(t, view, s):
                 ts.code(b) == "service-unavailable" and
                 h.get("content-type") == "application/json" and
                 h.get("retry-after") == "1", (st, h, b[:200]))
+        st, h, b = view.request(method, "/storage/o/user/%s/x.txt" % uid,
+                                [("Authorization", "Bearer " + tok),
+                                 ("Origin", "https://elsewhere.example")] +
+                                hdrs, body)
+        t.check("...and from another origin, with "
+                "Access-Control-Allow-Origin: *", st == 503 and
+                h.get("access-control-allow-origin") == "*" and
+                "Origin" in h.get("vary", ""), (st, h))
 
 
 def test_nginx_spawn_fcgi(t):
