@@ -449,7 +449,7 @@ check_refusal(struct wd_req *rq, int status, const struct wd_buf *json,
     const struct wd_hdrs *h)
 {
 	struct wd_hdrs	 hh;
-	char		 st[16];
+	char		 st[24];
 
 	if (h != NULL)
 		hh = *h;
@@ -457,6 +457,11 @@ check_refusal(struct wd_req *rq, int status, const struct wd_buf *json,
 		wd_hdrs_init(&hh);
 	snprintf(st, sizeof(st), "%d", status);
 	wd_hdrs_add(&hh, "X-Warden-Status", st);
+	/* nginx passes it on with the refusal ($warden_retry) */
+	if (status == 429 && rq->retry_after > 0) {
+		snprintf(st, sizeof(st), "%ld", rq->retry_after);
+		wd_hdrs_add(&hh, "Retry-After", st);
+	}
 	wd_hdrs_add(&hh, "X-Warden-Error", json->p);
 	wd_http_send(rq, status == 401 ? 401 : 403, &hh, NULL, NULL, 0);
 }

@@ -186,6 +186,36 @@ is_http_url(const char *u)
 	    strpbrk(u, " \t\r\n") == NULL;
 }
 
+int
+wd_oidc_url_trusted(const char *u)
+{
+	static const char *const local[] = { "127.", "localhost", "[::1]" };
+	size_t	 i, n;
+
+	if (strncmp(u, "https://", 8) == 0)
+		return 1;
+	if (strncmp(u, "http://", 7) != 0)
+		return 0;
+	u += 7;
+	for (i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
+		n = strlen(local[i]);
+		if (strncmp(u, local[i], n) != 0)
+			continue;
+		if (i == 0)	/* 127.<digits and dots> */
+			n += strspn(u + n, "0123456789.");
+		/* the host ends there: not "localhost.evil.example" */
+		return u[n] == ':' || u[n] == '/' || u[n] == '\0';
+	}
+	return 0;
+}
+
+/* An endpoint of the discovery document: an http(s) URL, trusted. */
+static int
+endpoint_ok(const char *u)
+{
+	return is_http_url(u) && wd_oidc_url_trusted(u);
+}
+
 enum wd_err
 wd_oidc_disc_parse(const char *p, size_t len, const char *iss,
     struct wd_oidc_disc *d)
@@ -207,12 +237,12 @@ wd_oidc_disc_parse(const char *p, size_t len, const char *iss,
 	v[1] = jstr(o, "token_endpoint", WD_OIDC_MAX_URL);
 	v[2] = jstr(o, "jwks_uri", WD_OIDC_MAX_URL);
 	v[3] = jstr(o, "userinfo_endpoint", WD_OIDC_MAX_URL);
-	if (!is_http_url(v[0]) || !is_http_url(v[1]) || !is_http_url(v[2]))
+	if (!endpoint_ok(v[0]) || !endpoint_ok(v[1]) || !endpoint_ok(v[2]))
 		goto out;
 	snprintf(d->authorize, sizeof(d->authorize), "%s", v[0]);
 	snprintf(d->token, sizeof(d->token), "%s", v[1]);
 	snprintf(d->jwks, sizeof(d->jwks), "%s", v[2]);
-	if (is_http_url(v[3]))
+	if (endpoint_ok(v[3]))
 		snprintf(d->userinfo, sizeof(d->userinfo), "%s", v[3]);
 	rc = WD_OK;
 out:

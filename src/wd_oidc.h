@@ -94,8 +94,18 @@ enum wd_err	wd_oidc_pkce_s256(const char *verifier, char *out);
 enum wd_err	wd_oidc_fetch(const char *url, const char *form,
 		    const char *bearer, struct wd_buf *out);
 
+/*
+ * 1 if u is https://, or http:// to this host (127.0.0.0/8, localhost,
+ * [::1]): a URL whose traffic nobody on the way can read or forge. The
+ * endpoints the server itself calls carry the client secret, the code
+ * and the tokens.
+ */
+int		wd_oidc_url_trusted(const char *u);
+
 /* The discovery document (OIDC Discovery §4.3): issuer must equal iss
- * exactly; the endpoints must be http(s) URLs. WD_E_BADREQ otherwise. */
+ * exactly; the authorization, token and JWKS endpoints must be
+ * wd_oidc_url_trusted. WD_E_BADREQ otherwise. A userinfo endpoint that
+ * is not is left out (d->userinfo empty). */
 enum wd_err	wd_oidc_disc_parse(const char *p, size_t len,
 		    const char *iss, struct wd_oidc_disc *d);
 

@@ -486,31 +486,6 @@ jwks_load(struct cache *c, time_t now)
 	return WD_OK;
 }
 
-/* 1 if u is https://, or http:// to this host (127.0.0.0/8, localhost,
- * [::1]): a URL whose answer nobody on the way can forge. */
-static int
-tls_or_loopback(const char *u)
-{
-	static const char *const local[] = { "127.", "localhost", "[::1]" };
-	size_t	 i, n;
-
-	if (strncmp(u, "https://", 8) == 0)
-		return 1;
-	if (strncmp(u, "http://", 7) != 0)
-		return 0;
-	u += 7;
-	for (i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
-		n = strlen(local[i]);
-		if (strncmp(u, local[i], n) != 0)
-			continue;
-		if (i == 0)	/* 127.<digits and dots> */
-			n += strspn(u + n, "0123456789.");
-		/* the host ends there: not "localhost.evil.example" */
-		return u[n] == ':' || u[n] == '/' || u[n] == '\0';
-	}
-	return 0;
-}
-
 /*
  * Google with its three endpoints set and no issuer (API.md §5.2 lets
  * tests point the endpoints at a local server): there is then no
@@ -518,8 +493,8 @@ tls_or_loopback(const char *u)
  * is plain OAuth 2.0 and the profile comes from the userinfo endpoint
  * with the access token, as GoTrue reads Google's and as GitHub's is.
  * The profile then rests on the userinfo answer alone (no signature), so
- * only over TLS or from this host; otherwise the ID token is checked as
- * before.
+ * only over TLS or from this host: wd_provider_check refuses any other
+ * URL at start, and this checks it again.
  */
 static int
 by_userinfo(const struct wd_svc *s, const struct prov *p)
@@ -530,7 +505,7 @@ by_userinfo(const struct wd_svc *s, const struct prov *p)
 	    pcfg(s, p, WD_CFGP_ISSUER) == NULL &&
 	    pcfg(s, p, WD_CFGP_AUTHORIZE_URL) != NULL &&
 	    pcfg(s, p, WD_CFGP_TOKEN_URL) != NULL && ui != NULL &&
-	    tls_or_loopback(ui);
+	    wd_oidc_url_trusted(ui);
 }
 
 static enum wd_err
@@ -981,6 +956,7 @@ check_one(const struct wd_cfg *c, const struct prov *p, int *on,
     char *err, size_t errsz)
 {
 	enum wd_cfgprov	 k, first = WD_CFGP__MAX;
+	const char	*v;
 
 	for (k = 0; k < WD_CFGP__MAX; k++)
 		if (kval(c, p, k) != NULL && first == WD_CFGP__MAX)
@@ -1001,10 +977,18 @@ check_one(const struct wd_cfg *c, const struct prov *p, int *on,
 	if (kval(c, p, WD_CFGP_CLIENT_ID) == NULL)
 		return bad(p, WD_CFGP_CLIENT_ID, "required with", p, first, err,
 		    errsz);
-	for (k = WD_CFGP_ISSUER; k <= WD_CFGP_USERINFO_URL; k++)
-		if (!url_ok(kval(c, p, k)))
+	for (k = WD_CFGP_ISSUER; k <= WD_CFGP_USERINFO_URL; k++) {
+		v = kval(c, p, k);
+		if (!url_ok(v))
 			return bad(p, k, "must be an http:// or https:// URL "
 			    "with a host", NULL, 0, err, errsz);
+		/* the client secret, the code and the tokens travel there
+		 * (the sign-in page: the user's password) */
+		if (v != NULL && v[0] != '\0' && !wd_oidc_url_trusted(v))
+			return bad(p, k, "must be https:// (http:// only to "
+			    "this host: 127.x, localhost, [::1])", NULL, 0,
+			    err, errsz);
+	}
 	if (p->kind == K_OIDC && p->issuer == NULL &&
 	    kval(c, p, WD_CFGP_ISSUER) == NULL)
 		return bad(p, WD_CFGP_ISSUER, "required with", p,

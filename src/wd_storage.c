@@ -128,9 +128,9 @@ lookup(struct sreq *r, struct obj *o)
 /*
  * A wrong admin secret: counted per address (issue #11), refused 403,
  * or 429 past the limit; a throttle that cannot be read fails closed.
- * Configured, a wrong secret is refused, never ignored. Counted before
- * the check, so that guesses sent together on several processes cannot
- * all read the count before any of them adds to it.
+ * Configured, a wrong secret is refused, never ignored. Counted and
+ * checked in one statement (wd_throttle_take), so that guesses sent
+ * together on several processes cannot pass the limit together.
  */
 static enum wd_err
 wrong_admin(struct sreq *r)
@@ -141,11 +141,8 @@ wrong_admin(struct sreq *r)
 	enum wd_err	 rc;
 
 	snprintf(tk, sizeof(tk), "storage-admin|%s", ip == NULL ? "" : ip);
-	rc = wd_throttle_hit(r->s->db, tk, WD_THROTTLE_FAIL_WINDOW, 0, &left);
-	/* this one counted: the limit-th still passes */
-	if (rc == WD_OK)
-		rc = wd_throttle_over(r->s->db, tk, WD_THROTTLE_FAIL_WINDOW,
-		    WD_STORAGE_ADMIN_FAILS + 1, &left);
+	rc = wd_throttle_take(r->s->db, tk, WD_THROTTLE_FAIL_WINDOW,
+	    WD_STORAGE_ADMIN_FAILS, &left);
 	if (rc == WD_OK)
 		rc = WD_E_FORBIDDEN;
 	else if (rc == WD_E_RATELIMIT)

@@ -98,3 +98,39 @@ wd_throttle_over(struct wd_db *db, const char *key, long window,
 	wd_db_free(res);
 	return rc;
 }
+
+enum wd_err
+wd_throttle_take(struct wd_db *db, const char *key, long window,
+    long limit, long *retry)
+{
+	char		 w[24];
+	const char	*p[2] = { key, w };
+	struct wd_dbres	*res = NULL;
+	long		 cur, both;
+	enum wd_err	 rc;
+
+	*retry = 0;
+	snprintf(w, sizeof(w), "%ld", window);
+	rc = wd_db_exec(db, "WITH h AS (INSERT INTO auth.throttle AS t "
+	    "(bucket, window_start, hits) VALUES (sha256(convert_to($1, "
+	    "'UTF8')), " WINDOW ", 1) ON CONFLICT (bucket, window_start) DO "
+	    "UPDATE SET hits = t.hits + 1 RETURNING hits) SELECT h.hits, "
+	    LEFT ", h.hits + COALESCE((SELECT hits FROM auth.throttle WHERE "
+	    "bucket = sha256(convert_to($1, 'UTF8')) AND window_start = "
+	    PREV "), 0) FROM h", 2, p, &res);
+	if (rc == WD_OK && wd_db_rows(res) == 1) {
+		cur = strtol(wd_db_val(res, 0, 0), NULL, 10);
+		both = strtol(wd_db_val(res, 0, 2), NULL, 10);
+		if (both > limit) {
+			/* one more passes in the next window only if this
+			 * window's count leaves room for it there */
+			*retry = strtol(wd_db_val(res, 0, 1), NULL, 10) +
+			    (cur >= limit ? window : 0);
+			rc = WD_E_RATELIMIT;
+		}
+		if (cur == 1)
+			sweep(db);
+	}
+	wd_db_free(res);
+	return rc;
+}

@@ -34,4 +34,16 @@ enum wd_err	wd_throttle_hit(struct wd_db *db, const char *key,
 enum wd_err	wd_throttle_over(struct wd_db *db, const char *key,
 		    long window, long limit, long *retry);
 
+/*
+ * Counts one event in bucket key and checks the count in one statement:
+ * WD_E_RATELIMIT when this window's and the one before it together now
+ * hold more than limit, the refused events counted too (so that events
+ * sent together cannot all read the count before any adds to it, and
+ * whoever goes on stays shut out); *retry then says when one more would
+ * pass if none came before it. WD_E_DBDOWN, or another database error,
+ * when it could not be counted.
+ */
+enum wd_err	wd_throttle_take(struct wd_db *db, const char *key,
+		    long window, long limit, long *retry);
+
 #endif

@@ -153,11 +153,14 @@ def test_nginx_example_generated(t):
                     "WARDEN_STORAGE_SENDFILE=false" in want)
 
 
-def _announce(view, method, path, headers, chunked=False):
+def _announce(view, method, path, headers, chunked=False, source=None):
     """Sends a request's head announcing a body (headers give its
     Content-Length) and none of the body: the answer must come anyway.
-    (status, headers, body, seconds); status None when none came."""
-    c = http.client.HTTPConnection("127.0.0.1", view.port, timeout=5)
+    (status, headers, body, seconds); status None when none came.
+    source: the client address to connect from."""
+    c = http.client.HTTPConnection(
+        "127.0.0.1", view.port, timeout=5,
+        source_address=(source, 0) if source else None)
     t0 = time.monotonic()
     try:
         c.putrequest(method, path, skip_host=True,
@@ -289,6 +292,18 @@ def checked_before_body(t, view, s):
                      raw + [("Content-Length", "2000000000"),
                             ("Origin", "https://elsewhere.example")])
            for srv in (view, s)]
+    # wrong admin secrets on uploads, refused by the check: the 429 past
+    # the limit carries Retry-After through nginx too
+    src = "127.%d.%d.%d" % tuple(os.urandom(3))
+    adm = raw + [("Content-Length", "1000"),
+                 ("X-Warden-Admin-Secret", "w" * 40)]
+    sts = [_announce(view, "POST", "/storage/o/public/adm.bin", adm,
+                     source=src) for _ in range(11)]
+    ra = sts[-1][1].get("retry-after", "")
+    t.check("nginx check: 10 wrong admin secrets 403, the 11th 429 with "
+            "Retry-After", [x[0] for x in sts] == [403] * 10 + [429] and
+            ts.code(sts[-1][2]) == "rate-limited" and ra.isdigit() and
+            1 <= int(ra) <= 1800, [x[:2] for x in sts[-2:]])
     t.check("nginx and lighttpd: that 413 from another origin carries "
             "Access-Control-Allow-Origin: *, Vary: Origin, no credentials",
             all(x[0] == 413 and
@@ -511,8 +526,10 @@ def test_nginx_spawn_fcgi(t):
         for name, binary, procs, env, _ in pools:
             if name == "storage":
                 # a quota for the check's quota cases (the environment
-                # wins over warden.env); lighttpd's pool has none
-                env = env + ["WARDEN_STORAGE_QUOTA=%d" % QUOTA]
+                # wins over warden.env); lighttpd's pool has none; an
+                # admin secret for the wrong ones' throttle
+                env = env + ["WARDEN_STORAGE_QUOTA=%d" % QUOTA,
+                             "WARDEN_ADMIN_SECRET=" + "n" * 40]
             children += _spawn(t, fcgi, name,
                                os.path.join(s.run, "bin", binary),
                                extra_env=env, children=procs)

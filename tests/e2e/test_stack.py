@@ -408,11 +408,21 @@ def test_web_server_errors_cors(t):
     t.check("login's own 400 from another origin: one "
             "Access-Control-Allow-Origin line", st == 400 and n == 1,
             (st, hs))
-    st, hs = _raw(s, b"GET /hook HTTP/1.1\r\nHost: a\r\n" + o +
-                  b"Authorization: Bearer x\r\nConnection: close\r\n\r\n")
-    t.check("the webhook's 401 from an Origin: no CORS line (no browser "
-            "calls it)", st == 401 and not any(
-                h.startswith(b"access-control-") for h in hs), (st, hs))
+    for what, raw, want in (
+            ("the webhook's 401", b"GET /hook HTTP/1.1\r\nHost: a\r\n" +
+             o + b"Authorization: Bearer x\r\nConnection: close\r\n\r\n",
+             401),
+            ("the webhook's own 413", b"POST /hook HTTP/1.1\r\nHost: a\r\n"
+             + o + b"Content-Length: 99999999\r\nConnection: close\r\n\r\n",
+             413),
+            ("/healthz's 405", b"POST /healthz HTTP/1.1\r\nHost: a\r\n" +
+             o + b"Content-Length: 0\r\nConnection: close\r\n\r\n", 405),
+            ("/private/'s 401", b"GET /private/x HTTP/1.1\r\nHost: a\r\n"
+             + o + b"Connection: close\r\n\r\n", 401)):
+        st, hs = _raw(s, raw)
+        t.check("%s from an Origin: no CORS line (no browser calls it)" %
+                what, st == want and not any(
+                    h.startswith(b"access-control-") for h in hs), (st, hs))
     # a binary that refuses an origin its policy does not answer: lighttpd
     # adds nothing either
     s.reconfigure(WARDEN_CORS_ANY_ORIGIN="false")

@@ -920,6 +920,14 @@ def test_admin_bypass(t):
                            {"X-Warden-Admin-Secret": secret})
     t.check("right secret from another address -> 200", st == 200 and
             got == b"adm", st)
+    # each wrong one counted before it is checked, the refused ones too:
+    # 12 from that address (the right one is not counted)
+    r = s.psql("SELECT COALESCE(sum(hits), 0) FROM auth.throttle WHERE "
+               "bucket = sha256(convert_to('storage-admin|%s', 'UTF8'))"
+               % src)
+    t.check("the 12 wrong secrets from that address are 12 hits, the "
+            "throttled ones included", r.stdout.strip() == "12",
+            (r.stdout, r.stderr))
     # sent together, across the four storage processes: each guess is
     # counted before it is checked, so no more than 10 get a 403 (fewer
     # when later guesses are counted before an earlier one reads)

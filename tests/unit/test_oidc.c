@@ -337,6 +337,26 @@ test_docs(void)
 	    d.userinfo[0] == '\0');
 	CHECK(M, "discovery: issuer mismatch refused", wd_oidc_disc_parse(ok,
 	    strlen(ok), "https://id.example/", &d) == WD_E_BADREQ);
+	CHECK(M, "discovery: a token endpoint over http to another host "
+	    "refused", wd_oidc_disc_parse(L("{\"issuer\":\"i\","
+	    "\"authorization_endpoint\":\"https://id.example/a\","
+	    "\"token_endpoint\":\"http://id.example/t\","
+	    "\"jwks_uri\":\"https://id.example/k\"}"), "i", &d) ==
+	    WD_E_BADREQ);
+	CHECK(M, "discovery: a JWKS over http to another host refused",
+	    wd_oidc_disc_parse(L("{\"issuer\":\"i\","
+	    "\"authorization_endpoint\":\"https://id.example/a\","
+	    "\"token_endpoint\":\"https://id.example/t\","
+	    "\"jwks_uri\":\"http://127.0.0.1.evil.example/k\"}"), "i", &d) ==
+	    WD_E_BADREQ);
+	CHECK(M, "discovery: http to this host taken, a userinfo endpoint "
+	    "over http elsewhere left out", wd_oidc_disc_parse(L("{\"issuer\":"
+	    "\"i\",\"authorization_endpoint\":\"http://127.0.0.1:9/a\","
+	    "\"token_endpoint\":\"http://localhost/t\","
+	    "\"jwks_uri\":\"http://[::1]:9/k\","
+	    "\"userinfo_endpoint\":\"http://id.example/u\"}"), "i", &d) ==
+	    WD_OK && strcmp(d.token, "http://localhost/t") == 0 &&
+	    d.userinfo[0] == '\0');
 	CHECK(M, "discovery: javascript: endpoint refused", wd_oidc_disc_parse(
 	    L("{\"issuer\":\"i\",\"authorization_endpoint\":\"javascript:x\","
 	    "\"token_endpoint\":\"https://t\",\"jwks_uri\":\"https://k\"}"),
@@ -527,6 +547,25 @@ static const struct pcheck pchecks[] = {
 	    CORP "USERINFO_URL=file:///etc/passwd\n",
 	    CORP "USERINFO_URL: must be an http:// or https:// URL with a "
 	    "host" },
+	{ "a token URL over http to another host", PBASE
+	    CORP "CLIENT_ID=w\n" CORP "ISSUER=https://c.example\n"
+	    CORP "TOKEN_URL=http://c.example/t\n",
+	    CORP "TOKEN_URL: must be https:// (http:// only to this host: "
+	    "127.x, localhost, [::1])" },
+	{ "an issuer over http to another host", PBASE
+	    CORP "CLIENT_ID=w\n" CORP "ISSUER=http://c.example\n",
+	    CORP "ISSUER: must be https:// (http:// only to this host: "
+	    "127.x, localhost, [::1])" },
+	{ "a sign-in page over http to a host named like this one", PBASE
+	    CORP "CLIENT_ID=w\n" CORP "ISSUER=https://c.example\n"
+	    CORP "AUTHORIZE_URL=http://localhost.evil.example/a\n",
+	    CORP "AUTHORIZE_URL: must be https:// (http:// only to this "
+	    "host: 127.x, localhost, [::1])" },
+	{ "http to this host", PBASE
+	    CORP "CLIENT_ID=w\n" CORP "ISSUER=http://localhost:8080/r\n"
+	    CORP "CLIENT_SECRET=s\n"
+	    CORP "USERINFO_URL=http://[::1]/u\n"
+	    CORP "TOKEN_URL=http://127.0.0.1/t\n", NULL },
 	{ "GitHub given an issuer: a provider named github",
 	    "WARDEN_PROVIDER_GITHUB_ISSUER=https://id.example\n",
 	    "WARDEN_PROVIDER_GITHUB_ISSUER: github is built in (OAuth 2.0, "
