@@ -45,6 +45,27 @@ verdict(struct wd_dbres *res, long limit, long *retry)
 	return WD_OK;
 }
 
+/*
+ * A row of (this window's hits, seconds left in it, the hits of this
+ * window and the one before): WD_E_RATELIMIT when the two together reach
+ * at, *retry the seconds until one more would pass under limit if none
+ * came before it.
+ */
+static enum wd_err
+pair_verdict(struct wd_dbres *res, long at, long limit, long window,
+    long *retry)
+{
+	long	 cur = strtol(wd_db_val(res, 0, 0), NULL, 10);
+	long	 both = strtol(wd_db_val(res, 0, 2), NULL, 10);
+
+	if (at <= 0 || both < at)
+		return WD_OK;
+	/* this window's count alone keeps the next one shut */
+	*retry = strtol(wd_db_val(res, 0, 1), NULL, 10) +
+	    (cur >= limit ? window : 0);
+	return WD_E_RATELIMIT;
+}
+
 enum wd_err
 wd_throttle_hit(struct wd_db *db, const char *key, long window, long limit,
     long *retry)
@@ -76,7 +97,6 @@ wd_throttle_over(struct wd_db *db, const char *key, long window,
 	char		 w[24];
 	const char	*p[2] = { key, w };
 	struct wd_dbres	*res = NULL;
-	long		 cur, both;
 	enum wd_err	 rc;
 
 	*retry = 0;
@@ -85,16 +105,8 @@ wd_throttle_over(struct wd_db *db, const char *key, long window,
 	    "window_start = " WINDOW "), 0), " LEFT ", COALESCE(sum(hits), 0) "
 	    "FROM auth.throttle WHERE bucket = sha256(convert_to($1, 'UTF8')) "
 	    "AND window_start IN (" WINDOW ", " PREV ")", 2, p, &res);
-	if (rc == WD_OK && wd_db_rows(res) == 1) {
-		cur = strtol(wd_db_val(res, 0, 0), NULL, 10);
-		both = strtol(wd_db_val(res, 0, 2), NULL, 10);
-		if (limit > 0 && both >= limit) {
-			/* this window's count alone keeps the next one shut */
-			*retry = strtol(wd_db_val(res, 0, 1), NULL, 10) +
-			    (cur >= limit ? window : 0);
-			rc = WD_E_RATELIMIT;
-		}
-	}
+	if (rc == WD_OK && wd_db_rows(res) == 1)
+		rc = pair_verdict(res, limit, limit, window, retry);
 	wd_db_free(res);
 	return rc;
 }
@@ -106,7 +118,6 @@ wd_throttle_take(struct wd_db *db, const char *key, long window,
 	char		 w[24];
 	const char	*p[2] = { key, w };
 	struct wd_dbres	*res = NULL;
-	long		 cur, both;
 	enum wd_err	 rc;
 
 	*retry = 0;
@@ -119,16 +130,10 @@ wd_throttle_take(struct wd_db *db, const char *key, long window,
 	    "bucket = sha256(convert_to($1, 'UTF8')) AND window_start = "
 	    PREV "), 0) FROM h", 2, p, &res);
 	if (rc == WD_OK && wd_db_rows(res) == 1) {
-		cur = strtol(wd_db_val(res, 0, 0), NULL, 10);
-		both = strtol(wd_db_val(res, 0, 2), NULL, 10);
-		if (both > limit) {
-			/* one more passes in the next window only if this
-			 * window's count leaves room for it there */
-			*retry = strtol(wd_db_val(res, 0, 1), NULL, 10) +
-			    (cur >= limit ? window : 0);
-			rc = WD_E_RATELIMIT;
-		}
-		if (cur == 1)
+		/* the refused ones counted too: limit pass, the next is
+		 * refused */
+		rc = pair_verdict(res, limit + 1, limit, window, retry);
+		if (strtol(wd_db_val(res, 0, 0), NULL, 10) == 1)
 			sweep(db);
 	}
 	wd_db_free(res);

@@ -293,6 +293,27 @@ def test_run_dir_the_service_user_cannot_reach(t):
         shutil.rmtree(closed, ignore_errors=True)
 
 
+def _raw(s, raw):
+    """(status, [header lines, lower case], body) of one raw request
+    answered before the connection closes."""
+    c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+    try:
+        c.sendall(raw)
+        got = b""
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            got += d
+    finally:
+        c.close()
+    head, _, body = got.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    parts = lines[0].split()
+    return (int(parts[1]) if len(parts) > 1 else 0,
+            [ln.lower() for ln in lines[1:]], body)
+
+
 def test_web_server_errors_are_json(t):
     """Errors lighttpd answers itself (no binary involved) come in
     Warden's JSON error shape with a stable code, not as HTML pages."""
@@ -317,22 +338,9 @@ def test_web_server_errors_are_json(t):
          b"\r\nConnection: close\r\n\r\n", 431, "headers-too-large"),
     ]
     for what, raw, want, code in cases:
-        c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
-        try:
-            c.sendall(raw)
-            got = b""
-            while True:
-                d = c.recv(65536)
-                if not d:
-                    break
-                got += d
-        finally:
-            c.close()
-        head, _, body = got.partition(b"\r\n\r\n")
-        lines = head.split(b"\r\n")
-        st = int(lines[0].split()[1]) if len(lines[0].split()) > 1 else 0
-        ctype = [ln.split(b":", 1)[1].strip() for ln in lines[1:]
-                 if ln.lower().startswith(b"content-type:")]
+        st, hs, body = _raw(s, raw)
+        ctype = [ln.split(b":", 1)[1].strip() for ln in hs
+                 if ln.startswith(b"content-type:")]
         try:
             j = json.loads(body)
         except ValueError:
@@ -341,29 +349,10 @@ def test_web_server_errors_are_json(t):
                 st == want and ctype == [b"application/json"] and
                 isinstance(j, dict) and j.get("code") == code and
                 j.get("statusCode") == want and
-                "(web server)" in j.get("message", ""), got[:300])
-        acao = [ln for ln in lines[1:] if ln.lower().startswith(
+                "(web server)" in j.get("message", ""), (st, hs, body[:200]))
+        acao = [ln for ln in hs if ln.startswith(
             b"access-control-allow-origin:")]
         t.check("...without an Origin, no CORS line", acao == [], acao)
-
-
-def _raw(s, raw):
-    """(status, [header lines]) of one raw request."""
-    c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
-    try:
-        c.sendall(raw)
-        got = b""
-        while True:
-            d = c.recv(65536)
-            if not d:
-                break
-            got += d
-    finally:
-        c.close()
-    head = got.partition(b"\r\n\r\n")[0].split(b"\r\n")
-    parts = head[0].split()
-    return (int(parts[1]) if len(parts) > 1 else 0,
-            [ln.lower() for ln in head[1:]])
 
 
 def test_web_server_errors_cors(t):
@@ -386,7 +375,7 @@ def test_web_server_errors_cors(t):
          o + b"Connection: close\r\n\r\n", 404),
     ]
     for what, raw, want in cases:
-        st, hs = _raw(s, raw)
+        st, hs, _ = _raw(s, raw)
         t.check("%s, from another origin: %d with "
                 "Access-Control-Allow-Origin: * and Vary: Origin" %
                 (what, want), st == want and
@@ -395,13 +384,13 @@ def test_web_server_errors_cors(t):
                 not any(h.startswith(b"access-control-allow-credentials")
                         for h in hs), (st, hs))
     # a binary's own refusal: its lines only, not doubled
-    st, hs = _raw(s, b"GET /storage/o/public/absent.bin HTTP/1.1\r\n"
+    st, hs, _ = _raw(s, b"GET /storage/o/public/absent.bin HTTP/1.1\r\n"
                   b"Host: a\r\n" + o + b"Connection: close\r\n\r\n")
     n = sum(h.startswith(b"access-control-allow-origin:") for h in hs)
     t.check("storage's own 404 from another origin: one "
             "Access-Control-Allow-Origin line, storage's", st == 404 and
             n == 1 and hs.count(b"vary: origin") == 1, (st, hs))
-    st, hs = _raw(s, b"POST /auth/login HTTP/1.1\r\nHost: a\r\n"
+    st, hs, _ = _raw(s, b"POST /auth/login HTTP/1.1\r\nHost: a\r\n"
                   b"Content-Type: application/json\r\nContent-Length: 2"
                   b"\r\n" + o + b"Connection: close\r\n\r\n{}")
     n = sum(h.startswith(b"access-control-allow-origin:") for h in hs)
@@ -419,7 +408,7 @@ def test_web_server_errors_cors(t):
              o + b"Content-Length: 0\r\nConnection: close\r\n\r\n", 405),
             ("/private/'s 401", b"GET /private/x HTTP/1.1\r\nHost: a\r\n"
              + o + b"Connection: close\r\n\r\n", 401)):
-        st, hs = _raw(s, raw)
+        st, hs, _ = _raw(s, raw)
         t.check("%s from an Origin: no CORS line (no browser calls it)" %
                 what, st == want and not any(
                     h.startswith(b"access-control-") for h in hs), (st, hs))
@@ -427,7 +416,7 @@ def test_web_server_errors_cors(t):
     # adds nothing either
     s.reconfigure(WARDEN_CORS_ANY_ORIGIN="false")
     try:
-        st, hs = _raw(s, b"GET /storage/o/public/absent.bin HTTP/1.1\r\n"
+        st, hs, _ = _raw(s, b"GET /storage/o/public/absent.bin HTTP/1.1\r\n"
                       b"Host: a\r\n" + o + b"Connection: close\r\n\r\n")
         t.check("WARDEN_CORS_ANY_ORIGIN=false: storage's 404 to an "
                 "origin not listed has no CORS line", st == 404 and not any(
