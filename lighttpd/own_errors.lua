@@ -1,6 +1,7 @@
--- lighttpd/own_errors.lua: run by mod_magnet as each answer starts
--- (magnet.attract-response-start-to in lighttpd/warden.conf.in; not
--- under /hook, /healthz and /private/, which serve no browser).
+-- lighttpd/own_errors.lua: run by mod_magnet as an answer starts
+-- (magnet.attract-response-start-to in lighttpd/warden.conf.in: only
+-- for requests with an Origin, and not under /hook, /healthz and
+-- /private/, which serve no browser).
 --
 -- An error lighttpd answers itself (a body over the size cap, a path no
 -- binary serves, a pool out of reach: server.errorfile-prefix) carried

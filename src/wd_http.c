@@ -425,11 +425,6 @@ wd_http_send(struct wd_req *rq, int status, const struct wd_hdrs *extra,
 	}
 	if (extra == NULL || !extra->cache)
 		FCGX_PutS("Cache-Control: no-store\r\n", rq->f.out);
-	if (status == 429 && rq->retry_after > 0) {
-		snprintf(hdr, sizeof(hdr), "Retry-After: %ld\r\n",
-		    rq->retry_after);
-		FCGX_PutS(hdr, rq->f.out);
-	}
 	cors_headers(rq);
 	if (extra != NULL)
 		FCGX_PutStr(extra->p, (int)extra->len, rq->f.out);
@@ -449,7 +444,7 @@ check_refusal(struct wd_req *rq, int status, const struct wd_buf *json,
     const struct wd_hdrs *h)
 {
 	struct wd_hdrs	 hh;
-	char		 st[24];
+	char		 st[16];
 
 	if (h != NULL)
 		hh = *h;
@@ -457,11 +452,6 @@ check_refusal(struct wd_req *rq, int status, const struct wd_buf *json,
 		wd_hdrs_init(&hh);
 	snprintf(st, sizeof(st), "%d", status);
 	wd_hdrs_add(&hh, "X-Warden-Status", st);
-	/* nginx passes it on with the refusal ($warden_retry) */
-	if (status == 429 && rq->retry_after > 0) {
-		snprintf(st, sizeof(st), "%ld", rq->retry_after);
-		wd_hdrs_add(&hh, "Retry-After", st);
-	}
 	wd_hdrs_add(&hh, "X-Warden-Error", json->p);
 	wd_http_send(rq, status == 401 ? 401 : 403, &hh, NULL, NULL, 0);
 }
@@ -478,9 +468,22 @@ wd_http_error_hdrs(struct wd_req *rq, enum wd_err e, const char *msg,
 {
 	const struct wd_errinfo	*ei = wd_err_info(e);
 	struct wd_buf		*b = &rq->out;
+	struct wd_hdrs		 ra;
+	char			 v[24];
 
 	if (msg == NULL)
 		msg = ei->message;
+	/* a throttle's wait, on the answer or on a check's refusal (nginx
+	 * passes it on: $warden_retry) */
+	if (ei->status == 429 && rq->retry_after > 0) {
+		if (h != NULL)
+			ra = *h;
+		else
+			wd_hdrs_init(&ra);
+		snprintf(v, sizeof(v), "%ld", rq->retry_after);
+		wd_hdrs_add(&ra, "Retry-After", v);
+		h = &ra;
+	}
 	/* straight down: the buffer keeps its first overflow */
 	wd_buf_reset(b);
 	wd_buf_addf(b, "{\"statusCode\":%d,\"error\":", ei->status);

@@ -34,8 +34,9 @@ struct wd_req {
 	int		 cross;		/* an Origin to answer came: an
 					 * allowed one, or any while "*" is
 					 * on (WARDEN_CORS_ANY_ORIGIN) */
-	long		 retry_after;	/* seconds, for a 429 sent by
-					 * wd_http_send; 0: no Retry-After */
+	long		 retry_after;	/* seconds, for the Retry-After of
+					 * a 429 sent by wd_http_error; 0:
+					 * none */
 };
 
 /* A CGI/FastCGI parameter (e.g. "HTTP_AUTHORIZATION") or NULL;

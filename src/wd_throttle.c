@@ -19,6 +19,13 @@
 
 #define WINDOW	"to_timestamp(floor(extract(epoch FROM now()) / $2) * $2)"
 #define PREV	"to_timestamp((floor(extract(epoch FROM now()) / $2) - 1) * $2)"
+/* bucket $1, as stored */
+#define BUCKET	"sha256(convert_to($1, 'UTF8'))"
+/* counts one event in bucket $1's current window */
+#define UPSERT	"INSERT INTO auth.throttle AS t (bucket, window_start, " \
+		"hits) VALUES (" BUCKET ", " WINDOW \
+		", 1) ON CONFLICT (bucket, window_start) DO UPDATE SET " \
+		"hits = t.hits + 1 RETURNING hits"
 #define LEFT	"GREATEST(1, ceil(floor(extract(epoch FROM now()) / $2) * " \
 		"$2 + $2 - extract(epoch FROM now())))::bigint"
 
@@ -77,10 +84,7 @@ wd_throttle_hit(struct wd_db *db, const char *key, long window, long limit,
 
 	*retry = 0;
 	snprintf(w, sizeof(w), "%ld", window);
-	rc = wd_db_exec(db, "INSERT INTO auth.throttle AS t (bucket, "
-	    "window_start, hits) VALUES (sha256(convert_to($1, 'UTF8')), "
-	    WINDOW ", 1) ON CONFLICT (bucket, window_start) DO UPDATE SET "
-	    "hits = t.hits + 1 RETURNING hits, " LEFT, 2, p, &res);
+	rc = wd_db_exec(db, UPSERT ", " LEFT, 2, p, &res);
 	if (rc == WD_OK && wd_db_rows(res) == 1) {
 		rc = verdict(res, limit, retry);
 		if (strtol(wd_db_val(res, 0, 0), NULL, 10) == 1)
@@ -103,7 +107,7 @@ wd_throttle_over(struct wd_db *db, const char *key, long window,
 	snprintf(w, sizeof(w), "%ld", window);
 	rc = wd_db_read(db, "SELECT COALESCE(sum(hits) FILTER (WHERE "
 	    "window_start = " WINDOW "), 0), " LEFT ", COALESCE(sum(hits), 0) "
-	    "FROM auth.throttle WHERE bucket = sha256(convert_to($1, 'UTF8')) "
+	    "FROM auth.throttle WHERE bucket = " BUCKET " "
 	    "AND window_start IN (" WINDOW ", " PREV ")", 2, p, &res);
 	if (rc == WD_OK && wd_db_rows(res) == 1)
 		rc = pair_verdict(res, limit, limit, window, retry);
@@ -122,13 +126,10 @@ wd_throttle_take(struct wd_db *db, const char *key, long window,
 
 	*retry = 0;
 	snprintf(w, sizeof(w), "%ld", window);
-	rc = wd_db_exec(db, "WITH h AS (INSERT INTO auth.throttle AS t "
-	    "(bucket, window_start, hits) VALUES (sha256(convert_to($1, "
-	    "'UTF8')), " WINDOW ", 1) ON CONFLICT (bucket, window_start) DO "
-	    "UPDATE SET hits = t.hits + 1 RETURNING hits) SELECT h.hits, "
-	    LEFT ", h.hits + COALESCE((SELECT hits FROM auth.throttle WHERE "
-	    "bucket = sha256(convert_to($1, 'UTF8')) AND window_start = "
-	    PREV "), 0) FROM h", 2, p, &res);
+	rc = wd_db_exec(db, "WITH h AS (" UPSERT ") SELECT h.hits, " LEFT
+	    ", h.hits + COALESCE((SELECT hits FROM auth.throttle WHERE "
+	    "bucket = " BUCKET " AND window_start = " PREV "), 0) FROM h",
+	    2, p, &res);
 	if (rc == WD_OK && wd_db_rows(res) == 1) {
 		/* the refused ones counted too: limit pass, the next is
 		 * refused */
