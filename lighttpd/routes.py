@@ -5,7 +5,9 @@
                                  puts in place of @ROUTES@ in warden.conf.in
     routes.py nginx [TABLE]      lighttpd/nginx.conf.example, made from
                                  lighttpd/nginx.conf.in
-    routes.py pools [TABLE]      one line per lighttpd pool: binary procs
+    routes.py pools [TABLE]      one line per binary: binary processes
+                                 (under lighttpd, its read pool's
+                                 included)
 
 The output keeps the placeholders @RUN@, @BIN@ and @STORAGE_DIR@
 (lighttpd) or @RUN@ and @PORT@ (nginx) for stack.sh, or the reader, to
@@ -34,6 +36,9 @@ NGINX_IN = os.path.join(HERE, "nginx.conf.in")
 NGINX_OUT = os.path.join(HERE, "nginx.conf.example")
 
 FLAGS = ("sendfile", "authorizer", "largebody")
+# reads=N: the route's GET and HEAD requests go to a second pool of its
+# binary, of N processes (lighttpd only; see the table's header)
+READS_RE = re.compile(r"^reads=([0-9]{1,3})$")
 # a "largebody" route's request body cap: src/wd_limits.h WD_MAX_BODY
 LARGE_BODY_MIB = 8
 # Given to every binary besides WARDEN_CONFIG. GnuTLS reaches the
@@ -68,7 +73,7 @@ class Row:
         self.procs = procs          # int, or None for "-"
         self.flags = flags          # frozenset of FLAGS
         self.authorizer = "authorizer" in flags
-
+        self.reads = None           # int: reads=N
 
 class Pool:
     """The processes of one binary: size from its first row; sendfile
@@ -79,7 +84,12 @@ class Pool:
         self.binary = binary
         self.procs = procs
         self.sendfile = False
+        self.reads = None           # the row with reads=N, if any
         self.rows = []
+
+    def total(self):
+        """Its processes under lighttpd, the read pool's included."""
+        return self.procs + (self.reads.reads if self.reads else 0)
 
 
 def load(path=TABLE):
@@ -113,12 +123,21 @@ def load(path=TABLE):
                 raise TableError("%s: procs %r: want 1-%d or -"
                                  % (where, procs, MAX_PROCS))
             fl = frozenset() if flags == "-" else frozenset(flags.split(","))
+            reads = [x for x in fl if READS_RE.match(x)]
+            fl = fl.difference(reads)
             bad = sorted(x for x in fl if x not in FLAGS)
-            if bad or "" in fl:
-                raise TableError("%s: unknown flag %r (known: %s)"
-                                 % (where, (bad or [""])[0],
-                                    ", ".join(FLAGS)))
+            if bad or "" in fl or len(reads) > 1:
+                raise TableError("%s: unknown flag %r (known: %s, "
+                                 "reads=N)" % (where, (bad or reads or
+                                                      [""])[0],
+                                               ", ".join(FLAGS)))
             rows.append(Row(where, route, binary, p, fl))
+            if reads:
+                n = int(READS_RE.match(reads[0]).group(1))
+                if not 1 <= n <= MAX_PROCS:
+                    raise TableError("%s: %s: want 1-%d processes"
+                                     % (where, reads[0], MAX_PROCS))
+                rows[-1].reads = n
     check(rows)
     return rows
 
@@ -142,6 +161,22 @@ def check(rows):
                              "write - here" % (r.where, r.procs, r.binary,
                                                first[r.binary].procs,
                                                first[r.binary].where))
+    for r in rows:
+        if r.reads is None:
+            continue
+        if r.authorizer:
+            raise TableError("%s: reads=N on an authorizer route"
+                             % r.where)
+        # its block comes last and takes every GET under its prefix
+        for o in rows:
+            if o is not r and o.route.startswith(r.route):
+                raise TableError("%s: reads=N: route %s extends %s (%s); "
+                                 "its GETs would go to the read pool"
+                                 % (r.where, o.route, r.route, o.where))
+            if o is not r and o.binary == r.binary and \
+                    o.reads is not None:
+                raise TableError("%s: reads=N: %s already has a read pool "
+                                 "(%s)" % (r.where, r.binary, o.where))
     for r in rows:
         if not r.authorizer:
             continue
@@ -170,6 +205,8 @@ def pools(rows):
         p = out[r.binary]
         p.rows.append(r)
         p.sendfile = p.sendfile or "sendfile" in r.flags
+        if r.reads is not None:
+            p.reads = r
     return out
 
 
@@ -202,17 +239,19 @@ def blocks(rows):
 
 
 # lighttpd ----------------------------------------------------------------
-def lighttpd_host(pool, authorizer, tab):
+def lighttpd_host(pool, authorizer, tab, reads=False):
     """One fastcgi.server entry's host. Every route of a pool gets the same
     settings (lighttpd keeps those of whichever entry it reads first);
-    only "mode" belongs to the route."""
+    only "mode" belongs to the route. reads: the binary's read pool, its
+    own socket and size."""
     out = [
-        '"socket" => "@RUN@/sock/%s.sock",' % pool.binary,
+        '"socket" => "@RUN@/sock/%s%s.sock",' % (pool.binary,
+                                                 "-reads" if reads else ""),
         '"bin-path" => "@BIN@/%s",' % pool.binary,
         '"bin-environment" => ( "WARDEN_CONFIG" => "@RUN@/warden.env", %s ),'
         % ", ".join('"%s" => "%s"' % kv for kv in BIN_ENV),
         '"bin-copy-environment" => ( "PATH" ),',
-        '"max-procs" => %d,' % pool.procs,
+        '"max-procs" => %d,' % (pool.reads.reads if reads else pool.procs),
         '"check-local" => "disable",',
     ]
     if pool.sendfile:
@@ -223,11 +262,12 @@ def lighttpd_host(pool, authorizer, tab):
     return [tab + x for x in out]
 
 
-def lighttpd_server(rows, ps, tab):
+def lighttpd_server(rows, ps, tab, reads=False):
     out = [tab + "fastcgi.server = ("]
     for r in rows:
         out.append(tab + '\t"%s" => ((' % r.route)
-        out += lighttpd_host(ps[r.binary], r.authorizer, tab + "\t\t")
+        out += lighttpd_host(ps[r.binary], r.authorizer, tab + "\t\t",
+                             reads)
         out.append(tab + "\t)),")
     out.append(tab + ")")
     return out
@@ -255,12 +295,15 @@ def condition(bl, k):
 def lighttpd(rows):
     ps = pools(rows)
     bl = blocks(rows)
-    sizes = ", ".join("%s %d" % (p.binary, p.procs) for p in ps.values())
+    sizes = ", ".join("%s %d" % (p.binary, p.procs) +
+                      (" + %d" % p.reads.reads if p.reads else "")
+                      for p in ps.values())
     out = textwrap.wrap("Generated by lighttpd/routes.py from lighttpd/routes "
                         "(one row per route): edit that table, not this "
-                        "section. One pool per binary, %d FastCGI processes "
+                        "section. One pool per binary (and a read pool where "
+                        "a route says reads=N), %d FastCGI processes "
                         "in all: %s. The binaries get only the environment "
-                        "listed here." % (sum(p.procs for p in ps.values()),
+                        "listed here." % (sum(p.total() for p in ps.values()),
                                           sizes),
                         width=76, initial_indent="# ",
                         subsequent_indent="# ")
@@ -276,6 +319,20 @@ def lighttpd(rows):
     for k, b in enumerate(bl[1:], 1):
         out += [condition(bl, k) + " {"] + lighttpd_server(b, ps, "\t") + \
             ["}"]
+    for r in rows:
+        if r.reads is None:
+            continue
+        out += [""] + textwrap.wrap(
+            "GET and HEAD under %s: a second pool of %s, %d processes of "
+            "their own (reads=%d): a long upload never holds a download "
+            "up, and a small pool kept busy wakes less. After the blocks "
+            "above, as the last matching block wins; no other route "
+            "extends this one (routes.py check)." % (r.route, r.binary,
+                                                     r.reads, r.reads),
+            width=76, initial_indent="# ", subsequent_indent="# ")
+        out += ['$HTTP["request-method"] =~ "^(GET|HEAD)$" {',
+                '\t$HTTP["url"] =^ "%s" {' % r.route]
+        out += lighttpd_server([r], ps, "\t\t", reads=True) + ["\t}", "}"]
     for r in rows:
         if "largebody" not in r.flags:
             continue
@@ -624,7 +681,7 @@ def main(argv):
         elif argv[1] == "nginx":
             text = nginx(rows)
         else:
-            text = "".join("%s %d\n" % (p.binary, p.procs)
+            text = "".join("%s %d\n" % (p.binary, p.total())
                            for p in pools(rows).values())
     except (TableError, OSError) as e:
         print("routes.py: %s" % e, file=sys.stderr)

@@ -19,8 +19,9 @@ build/npm).
      (/proc/<pid>/schedstat) is printed beside it. Target >= 80 %.
      Beside them, the same file through tests/bench/null_responder (with
      NULL_SENDFILE_DIR) under the same lighttpd (/nullsf/, the storage
-     section's settings, four processes): a FastCGI responder that
-     answers storage's headers and X-Sendfile without any work, so its
+     section's settings, as many processes as the read pool that
+     storage's GETs reach, lighttpd/routes reads=N): a FastCGI responder
+     that answers storage's headers and X-Sendfile without any work, so its
      ratio is the most any FastCGI binary can reach here (the ceiling),
      and its CPU per request is what the FastCGI hop alone costs one.
   2. peak RSS of each storage process (VmHWM, reset through
@@ -69,6 +70,9 @@ sys.path.insert(0, HERE)
 from stack import Stack  # noqa: E402
 import test_storage as ts  # noqa: E402
 import test_storage_s3 as s3  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)),
+                                "lighttpd"))
+import routes  # noqa: E402
 from bench import (CONNS, THREADS, add_responder,  # noqa: E402
                    children, cpu_of, lighttpd_pid, median, ppid_of,
                    restart_with, wrk)
@@ -88,7 +92,8 @@ TOKEN_LIFE = 4 * 3600   # the huge transfer may take long on a busy host
 
 
 # The download ceiling: the storage section's settings
-# (lighttpd/warden.conf.in) and its pool's (lighttpd/routes.py).
+# (lighttpd/warden.conf.in) and those of the pool its GETs reach
+# (lighttpd/routes.py: the read pool, reads=N), its size included.
 SENDFILE_CONF = """
 # added by tests/bench/storage.py: the download ceiling
 $HTTP["url"] =^ "/nullsf/" {{
@@ -101,7 +106,7 @@ fastcgi.server += (
 		"socket" => "{run}/sock/nullsf.sock",
 		"bin-path" => "{bin}",
 		"bin-environment" => ( "NULL_SENDFILE_DIR" => "{www}" ),
-		"max-procs" => 4,
+		"max-procs" => {procs},
 		"check-local" => "disable",
 		"x-sendfile" => "enable",
 		"x-sendfile-docroot" => ( "{www}" ),
@@ -360,6 +365,12 @@ def find_blob(s, blob):
     return None
 
 
+def get_procs():
+    """The size of the pool storage's GETs reach (lighttpd/routes)."""
+    p = routes.pools(routes.load())["storage"]
+    return p.reads.reads if p.reads else p.procs
+
+
 def download_bench(s, uid, null_src):
     """Part 1: returns {name: merged rounds}."""
     tok = ts.token(s, uid, TOKEN_LIFE)
@@ -367,7 +378,8 @@ def download_bench(s, uid, null_src):
     one, two = os.urandom(MIB), os.urandom(2 * MIB)
     www = os.path.join(s.run, "www")
     restart_with(s, SENDFILE_CONF.format(
-        run=s.run, www=www, bin=add_responder(s, null_src, "null_responder")))
+        run=s.run, www=www, bin=add_responder(s, null_src, "null_responder"),
+        procs=get_procs()))
     for name, data in (("one.bin", one), ("two.bin", two)):
         st, _, b = ts.upload(s, "user/%s/%s" % (uid, name), data, tok,
                              raw=True)

@@ -582,7 +582,7 @@ def test_routes_one_pool_per_binary(t):
     pool sizes of the table, however many routes each binary has."""
     s = t.s
     rows = routes.load()
-    want = {p.binary: p.procs for p in routes.pools(rows).values()}
+    want = {p.binary: p.total() for p in routes.pools(rows).values()}
     pid = int(open(os.path.join(s.run, "lighttpd.pid")).read().strip())
     have = _children(pid)
     t.check("lighttpd runs one pool per binary (%d processes for %d "
@@ -599,22 +599,113 @@ def test_routes_one_pool_per_binary(t):
                 (st, b[:200]))
 
 
+def _listening(pid):
+    """The path of the unix socket a FastCGI process listens on (its
+    stdin, FCGI_LISTENSOCK_FILENO), or None."""
+    try:
+        ino = re.fullmatch(r"socket:\[([0-9]+)\]",
+                           os.readlink("/proc/%d/fd/0" % pid)).group(1)
+        with open("/proc/net/unix") as f:
+            for line in f:
+                c = line.split()
+                if len(c) >= 8 and c[6] == ino:
+                    return c[7]
+    except (OSError, AttributeError):
+        pass
+    return None
+
+
+def test_routes_read_pool(t):
+    """storage's route says reads=2: GET and HEAD reach a pool of their
+    own, so downloads answer while every process of the other pool is
+    stopped (as if held by long uploads), and uploads while the read
+    pool is."""
+    import signal
+    import test_storage as ts
+    s = t.s
+    pool = routes.pools(routes.load())["storage"]
+    pid = int(open(os.path.join(s.run, "lighttpd.pid")).read().strip())
+    kids = [int(d) for d in os.listdir("/proc") if d.isdigit() and
+            os.path.exists("/proc/%s/exe" % d) and
+            _parent(int(d)) == pid and
+            os.path.basename(os.readlink("/proc/%s/exe" % d))
+            .removesuffix(" (deleted)") == "storage"]
+    by = {}
+    for k in kids:
+        by.setdefault(os.path.basename(_listening(k) or "?")
+                      .rsplit("-", 1)[0], []).append(k)
+    t.check("%d storage processes on storage.sock, %d on "
+            "storage-reads.sock" % (pool.procs, pool.reads.reads),
+            sorted(by) == ["storage-reads.sock", "storage.sock"] and
+            len(by["storage.sock"]) == pool.procs and
+            len(by["storage-reads.sock"]) == pool.reads.reads, by)
+    uid = str(uuid.uuid4())
+    tok = ts.token(s, uid)
+    key = "user/%s/pools.bin" % uid
+
+    def stopped(pids, fn):
+        for p in pids:
+            os.kill(p, signal.SIGSTOP)
+        try:
+            return fn()
+        except OSError as e:        # a timeout: the stopped pool took it
+            return (None, {}, repr(e).encode())
+        finally:
+            for p in pids:
+                os.kill(p, signal.SIGCONT)
+
+    st, _, b = ts.upload(s, key, b"one", tok, raw=True)
+    t.check("upload", st == 200, (st, b))
+    for m in ("GET", "HEAD"):
+        st, _, b = stopped(by.get("storage.sock", []), lambda: s.request(
+            m, "/storage/o/" + key, ts.auth(tok)))
+        t.check("%s answers with the other pool stopped" % m,
+                st == 200 and b == (b"one" if m == "GET" else b""),
+                (st, b[:200]))
+    st, _, b = stopped(by.get("storage-reads.sock", []), lambda: ts.upload(
+        s, key, b"two", tok, raw=True))
+    t.check("an upload answers with the read pool stopped", st == 200,
+            (st, b[:200]))
+    st, _, b = s.request("GET", "/storage/o/" + key, ts.auth(tok))
+    t.check("the read pool serves what the other pool stored",
+            st == 200 and b == b"two", (st, b[:200]))
+
+
+def _parent(pid):
+    """The parent of pid, or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return int(f.read().rpartition(")")[2].split()[1])
+    except OSError:
+        return None
+
+
 def _parse(conf):
     """The generated section as lighttpd reads it: [(test, [(route,
     binary)])], the global fastcgi.server first; test(url) tells whether
     a block's condition holds (=^ prefix, or =~ "^(a|b)")."""
     out = []
+    meth = None         # inside $HTTP["request-method"] =~ "^(A|B)$"
     for line in conf.split("\n"):
-        m = re.match(r'^\$HTTP\["url"\] (=\^|=~) "(.*)" \{$', line)
+        m = re.match(r'^\$HTTP\["request-method"\] =~ "\^\((.*)\)\$" \{$',
+                     line)
+        if m:
+            meth = m.group(1).split("|")
+            continue
+        if line == "}":
+            meth = None
+        ms = meth or [None]
+        m = re.match(r'^\t?\$HTTP\["url"\] (=\^|=~) "(.*)" \{$', line)
         if m and m.group(1) == "=^":
-            out.append((lambda u, p=m.group(2): u.startswith(p), []))
+            out.append((lambda u, v, p=m.group(2), ms=ms: u.startswith(p)
+                        and (v in ms or ms == [None]), []))
         elif m:
             alt = re.fullmatch(r"\^\((.*)\)", m.group(2)).group(1)
             alts = [a.replace("[.]", ".") for a in alt.split("|")]
-            out.append((lambda u, a=alts: any(u.startswith(x) for x in a),
-                        []))
+            out.append((lambda u, v, a=alts: any(u.startswith(x)
+                                                 for x in a), []))
         elif line == "fastcgi.server = (":
-            out.append((lambda u: True, []))
+            out.append((lambda u, v: True, []))
         m = re.match(r'^\t+"(/[^"]*)" => \(\($', line)
         if m:
             out[-1][1].append([m.group(1), None])
@@ -624,12 +715,12 @@ def _parse(conf):
     return out
 
 
-def _route(blocks, url):
+def _route(blocks, url, method="GET"):
     """What lighttpd does: the last block whose condition holds, then
     that block's first entry whose route is a prefix of the URL."""
     hit = []
     for test, entries in blocks:
-        if test(url):
+        if test(url, method):
             hit = entries
     for route, binary in hit:
         if url.startswith(route):
@@ -664,6 +755,14 @@ def test_routes_generator(t):
             "authorizer on the whole run directory": "/ a 1 authorizer\n",
             "procs not a number": "/a a 1x -\n",
             "route with a .. segment": "/a/../b a 1 -\n",
+            "reads=0": "/a a 1 reads=0\n",
+            "reads=x": "/a a 1 reads=x\n",
+            "reads twice": "/a a 1 reads=1,reads=2\n",
+            "reads on an authorizer": "/p/ a 1 authorizer,reads=1\n",
+            "reads on a route another extends": "/a a 1 reads=1\n"
+                                                "/a/b b 1 -\n",
+            "two read pools of one binary": "/a a 1 reads=1\n"
+                                            "/b a - reads=1\n",
         }
         for what, text in bad.items():
             try:
@@ -684,7 +783,7 @@ def test_routes_generator(t):
             "/d    one   - -\n"
             "/a/x  one   - -\n"
             "/e/   three 2 sendfile\n"
-            "/e/f  three - -\n"
+            "/e/f  three - reads=3\n"
             "/x/p  one   - -\n"
             "/x/q  two   - -\n"
             "/y.z  four  1 -\n"
@@ -695,7 +794,8 @@ def test_routes_generator(t):
                 [[r.route for r in b] for b in bl])
         conf = routes.lighttpd(rows)
         parsed = _parse(conf)
-        t.check("the section has the blocks", len(parsed) == len(bl),
+        t.check("the section has the blocks, the read pool's last",
+                len(parsed) == len(bl) + 1,
                 conf)
         for url in ("/a", "/a/", "/a/b", "/a/bz", "/a/b/c", "/a/b/c/d",
                     "/c", "/d/x", "/a/x", "/a/xy", "/e/", "/e/f", "/e/g",
@@ -704,11 +804,20 @@ def test_routes_generator(t):
             cand = [r for r in rows if url.startswith(r.route)]
             want = max(cand, key=lambda r: len(r.route)).binary \
                 if cand else None
-            got = _route(parsed, url)
-            t.check("the generated section routes %s to %s" % (url, want),
-                    got == want, got)
-        t.check("one x-sendfile pool, on every route of it",
-                conf.count('"x-sendfile" => "enable"') == 2, conf)
+            if url.startswith("/e/f"):
+                want = "three-reads"      # reads=3: GET and HEAD
+            for m in ("GET", "HEAD", "POST", "DELETE"):
+                got = _route(parsed, url, m)
+                w = "three" if want == "three-reads" and m in (
+                    "POST", "DELETE") else want
+                t.check("the generated section routes %s %s to %s"
+                        % (m, url, w), got == w, got)
+        t.check("one x-sendfile pool and its read pool, on every route "
+                "of them",
+                conf.count('"x-sendfile" => "enable"') == 3, conf)
+        t.check("the read pool has its size",
+                re.search(r'three-reads\.sock",\n(\t+"[^\n]*\n){3}'
+                          r'\t+"max-procs" => 3,', conf) is not None, conf)
         path = os.path.join(tmp, "t.conf")
         with open(path, "w") as f:
             f.write('server.modules = ( "mod_fastcgi" )\n'
