@@ -23,7 +23,13 @@ second into a conditional block, its third into another, and so on.
 lighttpd routes a request through the last matching block and, in it,
 the first matching entry; of two overlapping routes the longer is written
 first, and never lands in an earlier block than the shorter, so the
-longest matching route always wins, as in nginx."""
+longest matching route always wins, as in nginx.
+
+A route flagged reads=N also gets a read pool: a block after all others,
+$HTTP["request-method"] =~ "^(GET|HEAD|OPTIONS)$" around the route's own
+condition, whose fastcgi.server names the socket <binary>.reads.sock.
+Being last, it wins for those methods; check() refuses the flag on a
+route that another route extends, whose requests it would take too."""
 import os
 import re
 import sys
@@ -36,9 +42,11 @@ NGINX_IN = os.path.join(HERE, "nginx.conf.in")
 NGINX_OUT = os.path.join(HERE, "nginx.conf.example")
 
 FLAGS = ("sendfile", "authorizer", "largebody")
-# reads=N: the route's GET and HEAD requests go to a second pool of its
-# binary, of N processes (lighttpd only; see the table's header)
+# reads=N: the route's GET and HEAD requests (and CORS preflights, which
+# come before a browser's GET) go to a second pool of its binary, of N
+# processes (lighttpd only; see the table's header)
 READS_RE = re.compile(r"^reads=([0-9]{1,3})$")
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
 # a "largebody" route's request body cap: src/wd_limits.h WD_MAX_BODY
 LARGE_BODY_MIB = 8
 # Given to every binary besides WARDEN_CONFIG. GnuTLS reaches the
@@ -74,6 +82,7 @@ class Row:
         self.flags = flags          # frozenset of FLAGS
         self.authorizer = "authorizer" in flags
         self.reads = None           # int: reads=N
+
 
 class Pool:
     """The processes of one binary: size from its first row; sendfile
@@ -126,10 +135,11 @@ def load(path=TABLE):
             reads = [x for x in fl if READS_RE.match(x)]
             fl = fl.difference(reads)
             bad = sorted(x for x in fl if x not in FLAGS)
-            if bad or "" in fl or len(reads) > 1:
+            if len(reads) > 1:
+                raise TableError("%s: reads=N twice" % where)
+            if bad or "" in fl:
                 raise TableError("%s: unknown flag %r (known: %s, "
-                                 "reads=N)" % (where, (bad or reads or
-                                                      [""])[0],
+                                 "reads=N)" % (where, (bad or [""])[0],
                                                ", ".join(FLAGS)))
             rows.append(Row(where, route, binary, p, fl))
             if reads:
@@ -245,8 +255,9 @@ def lighttpd_host(pool, authorizer, tab, reads=False):
     only "mode" belongs to the route. reads: the binary's read pool, its
     own socket and size."""
     out = [
+        # ".reads": no binary's name holds a "." (BINARY_RE)
         '"socket" => "@RUN@/sock/%s%s.sock",' % (pool.binary,
-                                                 "-reads" if reads else ""),
+                                                 ".reads" if reads else ""),
         '"bin-path" => "@BIN@/%s",' % pool.binary,
         '"bin-environment" => ( "WARDEN_CONFIG" => "@RUN@/warden.env", %s ),'
         % ", ".join('"%s" => "%s"' % kv for kv in BIN_ENV),
@@ -323,14 +334,16 @@ def lighttpd(rows):
         if r.reads is None:
             continue
         out += [""] + textwrap.wrap(
-            "GET and HEAD under %s: a second pool of %s, %d processes of "
+            "%s under %s: a second pool of %s, %d processes of "
             "their own (reads=%d): a long upload never holds a download "
             "up, and a small pool kept busy wakes less. After the blocks "
             "above, as the last matching block wins; no other route "
-            "extends this one (routes.py check)." % (r.route, r.binary,
-                                                     r.reads, r.reads),
+            "extends this one (routes.py check)." % (
+                ", ".join(READ_METHODS), r.route, r.binary, r.reads,
+                r.reads),
             width=76, initial_indent="# ", subsequent_indent="# ")
-        out += ['$HTTP["request-method"] =~ "^(GET|HEAD)$" {',
+        out += ['$HTTP["request-method"] =~ "^(%s)$" {' % "|".join(
+            READ_METHODS),
                 '\t$HTTP["url"] =^ "%s" {' % r.route]
         out += lighttpd_server([r], ps, "\t\t", reads=True) + ["\t}", "}"]
     for r in rows:

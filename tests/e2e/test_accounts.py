@@ -756,8 +756,9 @@ def test_storage_refuses_revoked_session(t):
                                         ("Content-Type", "text/plain")],
                          "hello")
     t.check("owner upload with the account token", st == 200, (st, r))
-    # concurrent downloads, so that every storage process has verified
-    # (and keeps, wd_jwt_verify_cached) the token before the logout
+    # concurrent downloads, so that every process of storage's read pool
+    # has verified (and keeps, wd_jwt_verify_cached) the token before the
+    # logout
     with concurrent.futures.ThreadPoolExecutor(8) as ex:
         got = list(ex.map(lambda _: s.request(
             "GET", path, [("Authorization", "Bearer " + jwt)]), range(16)))

@@ -457,7 +457,8 @@ def test_stale_plan(t):
         return
 
     def reads(label):
-        # enough reads that every storage process prepared the lookup
+        # enough reads that every process of storage's read pool
+        # prepared the lookup
         got = [s.request("GET", "/storage/o/" + key, auth(tok))
                for _ in range(16)]
         bad = [(st, body[:120]) for st, _, body in got

@@ -558,21 +558,25 @@ sys.path.insert(0, os.path.join(REPO, "lighttpd"))
 import routes  # noqa: E402
 
 
-def _children(pid):
-    """{executable name: count} of the processes whose parent is pid."""
-    out = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
+def _children_exe(pid):
+    """[(pid, executable name)] of the processes whose parent is pid."""
+    out = []
+    for d in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open("/proc/%s/stat" % d) as f:
-                ppid = int(f.read().rpartition(")")[2].split()[1])
-            if ppid != pid:
-                continue
+                if int(f.read().rpartition(")")[2].split()[1]) != pid:
+                    continue
             exe = os.path.basename(os.readlink("/proc/%s/exe" % d))
         except OSError:
             continue
-        exe = exe.removesuffix(" (deleted)")
+        out.append((int(d), exe.removesuffix(" (deleted)")))
+    return out
+
+
+def _children(pid):
+    """{executable name: count} of the processes whose parent is pid."""
+    out = {}
+    for _, exe in _children_exe(pid):
         out[exe] = out.get(exe, 0) + 1
     return out
 
@@ -616,29 +620,25 @@ def _listening(pid):
 
 
 def test_routes_read_pool(t):
-    """storage's route says reads=2: GET and HEAD reach a pool of their
-    own, so downloads answer while every process of the other pool is
-    stopped (as if held by long uploads), and uploads while the read
-    pool is."""
+    """storage's route says reads=2: GET, HEAD and OPTIONS (a browser's
+    preflight) reach a pool of their own, so downloads answer while every
+    process of the other pool is stopped (as if held by long uploads),
+    and uploads while the read pool is."""
     import signal
     import test_storage as ts
     s = t.s
     pool = routes.pools(routes.load())["storage"]
     pid = int(open(os.path.join(s.run, "lighttpd.pid")).read().strip())
-    kids = [int(d) for d in os.listdir("/proc") if d.isdigit() and
-            os.path.exists("/proc/%s/exe" % d) and
-            _parent(int(d)) == pid and
-            os.path.basename(os.readlink("/proc/%s/exe" % d))
-            .removesuffix(" (deleted)") == "storage"]
+    kids = [k for k, exe in _children_exe(pid) if exe == "storage"]
     by = {}
     for k in kids:
         by.setdefault(os.path.basename(_listening(k) or "?")
                       .rsplit("-", 1)[0], []).append(k)
     t.check("%d storage processes on storage.sock, %d on "
-            "storage-reads.sock" % (pool.procs, pool.reads.reads),
-            sorted(by) == ["storage-reads.sock", "storage.sock"] and
+            "storage.reads.sock" % (pool.procs, pool.reads.reads),
+            sorted(by) == ["storage.reads.sock", "storage.sock"] and
             len(by["storage.sock"]) == pool.procs and
-            len(by["storage-reads.sock"]) == pool.reads.reads, by)
+            len(by["storage.reads.sock"]) == pool.reads.reads, by)
     uid = str(uuid.uuid4())
     tok = ts.token(s, uid)
     key = "user/%s/pools.bin" % uid
@@ -662,22 +662,20 @@ def test_routes_read_pool(t):
         t.check("%s answers with the other pool stopped" % m,
                 st == 200 and b == (b"one" if m == "GET" else b""),
                 (st, b[:200]))
-    st, _, b = stopped(by.get("storage-reads.sock", []), lambda: ts.upload(
+    st, h, b = stopped(by.get("storage.sock", []), lambda: s.request(
+        "OPTIONS", "/storage/o/" + key, [
+            ("Origin", "https://app.example"),
+            ("Access-Control-Request-Method", "GET"),
+            ("Access-Control-Request-Headers", "authorization")]))
+    t.check("a CORS preflight answers with the other pool stopped",
+            st == 204 and "access-control-allow-origin" in h, (st, h))
+    st, _, b = stopped(by.get("storage.reads.sock", []), lambda: ts.upload(
         s, key, b"two", tok, raw=True))
     t.check("an upload answers with the read pool stopped", st == 200,
             (st, b[:200]))
     st, _, b = s.request("GET", "/storage/o/" + key, ts.auth(tok))
     t.check("the read pool serves what the other pool stored",
             st == 200 and b == b"two", (st, b[:200]))
-
-
-def _parent(pid):
-    """The parent of pid, or None."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return int(f.read().rpartition(")")[2].split()[1])
-    except OSError:
-        return None
 
 
 def _parse(conf):
@@ -805,18 +803,18 @@ def test_routes_generator(t):
             want = max(cand, key=lambda r: len(r.route)).binary \
                 if cand else None
             if url.startswith("/e/f"):
-                want = "three-reads"      # reads=3: GET and HEAD
-            for m in ("GET", "HEAD", "POST", "DELETE"):
+                want = "three.reads"      # reads=3: GET, HEAD, OPTIONS
+            for m in ("GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE"):
                 got = _route(parsed, url, m)
-                w = "three" if want == "three-reads" and m in (
-                    "POST", "DELETE") else want
+                w = "three" if want == "three.reads" and m in (
+                    "POST", "PUT", "DELETE") else want
                 t.check("the generated section routes %s %s to %s"
                         % (m, url, w), got == w, got)
         t.check("one x-sendfile pool and its read pool, on every route "
                 "of them",
                 conf.count('"x-sendfile" => "enable"') == 3, conf)
         t.check("the read pool has its size",
-                re.search(r'three-reads\.sock",\n(\t+"[^\n]*\n){3}'
+                re.search(r'three\.reads\.sock",\n(\t+"[^\n]*\n){3}'
                           r'\t+"max-procs" => 3,', conf) is not None, conf)
         path = os.path.join(tmp, "t.conf")
         with open(path, "w") as f:

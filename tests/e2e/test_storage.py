@@ -470,8 +470,8 @@ def test_token_kept_until_exp(t):
     short = token(s, uid, 3)
     exp = int(time.time()) + 3
     otok = token(s, other)
-    # concurrent reads, so that all four storage processes see both
-    # tokens (lighttpd sends a request to the least busy process)
+    # concurrent reads, so that every process of the read pool sees
+    # both tokens (lighttpd sends a request to the least busy process)
     with concurrent.futures.ThreadPoolExecutor(8) as ex:
         got = list(ex.map(lambda tk: s.request(
             "GET", "/storage/o/" + key, auth(tk))[0],
@@ -601,9 +601,10 @@ def test_row_cache(t):
     blob file on every use: an overwrite, a delete or a revoke-token
     shows at once on every process; only an allowed read without a
     query fills or uses a kept row, and a refused read of a kept row
-    reads the row again. Bursts of concurrent reads reach all four
-    storage processes; with PostgreSQL stopped, what needed the row
-    answers 503, which tells what came from a kept row."""
+    reads the row again. Bursts of concurrent reads reach every process
+    of the read pool (lighttpd/routes reads=N); with PostgreSQL stopped,
+    what needed the row answers 503, which tells what came from a kept
+    row."""
     s = t.s
     uid = str(uuid.uuid4())
     tok = token(s, uid)
@@ -928,13 +929,14 @@ def test_admin_bypass(t):
     t.check("the 12 wrong secrets from that address are 12 hits, the "
             "throttled ones included", r.stdout.strip() == "12",
             (r.stdout, r.stderr))
-    # sent together, across the four storage processes: each guess is
+    # sent together, GETs and DELETEs, across both storage pools (the
+    # read pool and the other, lighttpd/routes reads=N): each guess is
     # counted before it is checked, so no more than 10 get a 403 (fewer
     # when later guesses are counted before an earlier one reads)
     burst = "127.%d.%d.%d" % tuple(os.urandom(3))
 
-    def guess(_):
-        return s.request("GET", "/storage/o/" + key,
+    def guess(i):
+        return s.request("DELETE" if i % 2 else "GET", "/storage/o/" + key,
                          {"X-Warden-Admin-Secret": "w" * 40},
                          source=burst)[0]
     with concurrent.futures.ThreadPoolExecutor(8) as ex:
