@@ -47,6 +47,7 @@ wd_s3_init(struct wd_s3 *s3, const char *endpoint, const char *bucket,
 	size_t	 n;
 
 	memset(s3, 0, sizeof(*s3));
+	s3->max_pages = WD_S3_MAX_LIST_PAGES;
 	if (endpoint == NULL || (strncmp(endpoint, "http://", 7) != 0 &&
 	    strncmp(endpoint, "https://", 8) != 0) ||
 	    strpbrk(endpoint, " ?#\r\n") != NULL) {
@@ -758,7 +759,7 @@ wd_s3_list(struct wd_s3 *s3, wd_s3_list_fn fn, void *arg)
 
 	tok[0] = '\0';
 	wd_buf_init(&b, WD_S3_MAX_LIST_PAGE);
-	while (rc == WD_OK && more && pages++ < WD_S3_MAX_LIST_PAGES) {
+	while (rc == WD_OK && more && pages++ < s3->max_pages) {
 		/* parameters in SigV4's canonical (sorted) order */
 		esc = tok[0] == '\0' ? NULL :
 		    curl_easy_escape(s3->curl, tok, 0);
@@ -776,6 +777,8 @@ wd_s3_list(struct wd_s3 *s3, wd_s3_list_fn fn, void *arg)
 			rc = wd_s3_list_page(b.p, b.len - 1, time(NULL), fn,
 			    arg, tok, sizeof(tok), &more);
 	}
+	if (rc == WD_OK && more)
+		rc = WD_E_TOOBIG;	/* the cap, with pages left */
 	wd_buf_cleanup(&b);
 	return rc;
 }

@@ -24,6 +24,8 @@ struct wd_s3 {
 	char	*userpwd;	/* "key:secret"; owned, wiped */
 	CURL	*curl;		/* owned */
 	char	*amz_date;	/* tests only: fixed X-Amz-Date; owned */
+	size_t	 max_pages;	/* wd_s3_list's cap: WD_S3_MAX_LIST_PAGES,
+				 * which tests lower */
 };
 
 /* Receives object bytes; a non-WD_OK return stops the transfer. */
@@ -103,7 +105,9 @@ enum wd_err	wd_s3_delete(struct wd_s3 *s3, const char *name);
  * key and its LastModified (now when S3 gives none, so nothing unknown
  * looks old); stops at fn's first error and returns it. A page over
  * WD_S3_MAX_LIST_PAGE bytes, or a truncated page without a continuation
- * token, is WD_E_TOOBIG / WD_E_INTERNAL.
+ * token, is WD_E_TOOBIG / WD_E_INTERNAL. So is a listing still
+ * truncated after max_pages pages (WD_E_TOOBIG; fn saw those): a sweep
+ * must not report a bucket it did not finish.
  */
 #define WD_S3_MAX_LIST_PAGE	(4 * 1024 * 1024)	/* 1000 entries */
 #define WD_S3_MAX_LIST_PAGES	100000			/* 10^8 objects */

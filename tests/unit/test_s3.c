@@ -109,30 +109,34 @@ test_url_headers(void)
 	wd_s3_cleanup(&s3);
 }
 
-/* Accepts one connection on lfd, copies the request head to out and
- * sends answer (a whole HTTP response). Runs in a child process. */
+/* Accepts conns connections on lfd, one after the other; of each,
+ * copies the request head to out and sends answer (a whole HTTP
+ * response, "Connection: close"). Runs in a child process. */
 static void
-serve_canned(int lfd, int out, const char *answer)
+serve_canned(int lfd, int out, const char *answer, int conns)
 {
 	char	 buf[8192];
-	size_t	 n = 0;
+	size_t	 n;
 	ssize_t	 r;
-	int	 c = accept(lfd, NULL, NULL);
+	int	 c;
 
-	if (c < 0)
-		_exit(1);
-	while (n < sizeof(buf) - 1) {
-		r = read(c, buf + n, sizeof(buf) - 1 - n);
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		buf[n] = '\0';
-		if (strstr(buf, "\r\n\r\n") != NULL)
-			break;
+	while (conns-- > 0) {
+		if ((c = accept(lfd, NULL, NULL)) < 0)
+			_exit(1);
+		for (n = 0; n < sizeof(buf) - 1; ) {
+			r = read(c, buf + n, sizeof(buf) - 1 - n);
+			if (r <= 0)
+				break;
+			n += (size_t)r;
+			buf[n] = '\0';
+			if (strstr(buf, "\r\n\r\n") != NULL)
+				break;
+		}
+		if (write(out, buf, n) < 0 ||
+		    write(c, answer, strlen(answer)) < 0)
+			_exit(1);
+		close(c);
 	}
-	if (write(out, buf, n) < 0 || write(c, answer, strlen(answer)) < 0)
-		_exit(1);
-	close(c);
 	_exit(0);
 }
 
@@ -144,9 +148,10 @@ struct fake {
 	char	 ep[64];	/* its endpoint URL */
 };
 
-/* Starts f answering answer; -1 when no listener could be made. */
+/* Starts f answering answer, conns connections; -1 when no listener
+ * could be made. */
 static int
-fake_start(struct fake *f, const char *answer)
+fake_start_n(struct fake *f, const char *answer, int conns)
 {
 	struct sockaddr_in	 sa;
 	socklen_t		 sl = sizeof(sa);
@@ -166,7 +171,7 @@ fake_start(struct fake *f, const char *answer)
 	}
 	f->pid = fork();
 	if (f->pid == 0)
-		serve_canned(f->lfd, pfd[1], answer);
+		serve_canned(f->lfd, pfd[1], answer, conns);
 	close(pfd[1]);
 	f->rfd = pfd[0];
 	snprintf(f->ep, sizeof(f->ep), "http://127.0.0.1:%d",
@@ -174,7 +179,13 @@ fake_start(struct fake *f, const char *answer)
 	return 0;
 }
 
-/* The request head f received (NUL-terminated in head); ends f. */
+static int
+fake_start(struct fake *f, const char *answer)
+{
+	return fake_start_n(f, answer, 1);
+}
+
+/* The request heads f received (NUL-terminated in head); ends f. */
 static void
 fake_finish(struct fake *f, char *head, size_t sz)
 {
@@ -383,6 +394,68 @@ test_mpu_list(void)
 	    ids) == WD_E_STOREDOWN);
 }
 
+static enum wd_err
+count_key(void *arg, const char *key, time_t mtime)
+{
+	(void)key;
+	(void)mtime;
+	(*(int *)arg)++;
+	return WD_OK;
+}
+
+#define BUCKET_PAGE(more) "HTTP/1.1 200 OK\r\nContent-Type: " \
+	"application/xml\r\nConnection: close\r\n\r\n<?xml version=\"1.0\"" \
+	" encoding=\"UTF-8\"?><ListBucketResult><Name>bkt</Name><Contents>" \
+	"<Key>" BLOB "</Key><LastModified>2024-01-01T00:00:00.000Z" \
+	"</LastModified></Contents><IsTruncated>" more "</IsTruncated>" \
+	"<NextContinuationToken>t/1+</NextContinuationToken>" \
+	"</ListBucketResult>"
+
+/* ListObjectsV2 (the sweep's listing) over pages, against a server that
+ * says every page is truncated: past wd_s3.max_pages the listing must
+ * fail, not report a bucket it did not finish as swept. */
+static void
+test_list_pages(void)
+{
+	static const struct {
+		const char	*name, *answer;
+		int		 conns;
+		enum wd_err	 want;
+	} cases[] = {
+		{ "list: one page, not truncated: done", BUCKET_PAGE("false"),
+		    1, WD_OK },
+		{ "list: still truncated after the last page allowed: "
+		    "WD_E_TOOBIG, not done", BUCKET_PAGE("true"), 3,
+		    WD_E_TOOBIG },
+	};
+	struct fake	 f;
+	struct wd_s3	 s3;
+	char		 err[128], head[8192], name[160];
+	size_t		 i;
+	int		 keys;
+	enum wd_err	 rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (fake_start_n(&f, cases[i].answer, cases[i].conns) != 0) {
+			CHECK(M, "list: listener", 0);
+			return;
+		}
+		wd_s3_init(&s3, f.ep, "bkt", "us-east-1", "AKIDEXAMPLE",
+		    "secret", err, sizeof(err));
+		s3.max_pages = 3;
+		keys = 0;
+		rc = wd_s3_list(&s3, count_key, &keys);
+		fake_finish(&f, head, sizeof(head));
+		CHECK(M, cases[i].name, rc == cases[i].want &&
+		    keys == cases[i].conns);
+		snprintf(name, sizeof(name), "%s: the token passed on",
+		    cases[i].name);
+		CHECK(M, name, cases[i].conns == 1 ||
+		    strstr(head, "continuation-token=t%2F1%2B&") != NULL);
+		wd_s3_cleanup(&s3);
+	}
+}
+
 int
 main(void)
 {
@@ -392,6 +465,7 @@ main(void)
 	test_url_headers();
 	test_signature();
 	test_mpu_list();
+	test_list_pages();
 	curl_global_cleanup();
 	return WD_TEST_RESULT();
 }
