@@ -777,8 +777,11 @@ wd_s3_list(struct wd_s3 *s3, wd_s3_list_fn fn, void *arg)
 			rc = wd_s3_list_page(b.p, b.len - 1, time(NULL), fn,
 			    arg, tok, sizeof(tok), &more);
 	}
-	if (rc == WD_OK && more)
-		rc = WD_E_TOOBIG;	/* the cap, with pages left */
+	if (rc == WD_OK && more) {	/* the cap, with pages left */
+		wd_log(NULL, WD_LOG_WARN, "s3", "bucket listing still "
+		    "truncated after %zu pages: not finished", s3->max_pages);
+		rc = WD_E_TOOBIG;
+	}
 	wd_buf_cleanup(&b);
 	return rc;
 }
