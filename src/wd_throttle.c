@@ -40,6 +40,30 @@ sweep(struct wd_db *db)
 	    "now() - interval '1 hour'", 0, NULL, NULL);
 }
 
+/*
+ * Runs sql with $1 the bucket's key and $2 the window in seconds: a read
+ * (wd_db_read, retried on a fresh connection) or a count (wd_db_exec),
+ * whose row starts with the window's hits; the first hit of a window now
+ * and then sweeps old ones.
+ */
+static enum wd_err
+query(struct wd_db *db, int count, const char *sql, const char *key,
+    long window, struct wd_dbres **res)
+{
+	char		 w[24];
+	const char	*p[2] = { key, w };
+	enum wd_err	 rc;
+
+	snprintf(w, sizeof(w), "%ld", window);
+	if (!count)
+		return wd_db_read(db, sql, 2, p, res);
+	rc = wd_db_exec(db, sql, 2, p, res);
+	if (rc == WD_OK && wd_db_rows(*res) == 1 &&
+	    strtol(wd_db_val(*res, 0, 0), NULL, 10) == 1)
+		sweep(db);
+	return rc;
+}
+
 /* A counted event's verdict: over limit once this one is counted. */
 static enum wd_err
 verdict(struct wd_dbres *res, long limit, long *retry)
@@ -53,43 +77,47 @@ verdict(struct wd_dbres *res, long limit, long *retry)
 }
 
 /*
- * A row of (this window's hits, seconds left in it, the hits of this
- * window and the one before): WD_E_RATELIMIT when the two together reach
- * at, *retry the seconds until one more would pass under limit if none
- * came before it.
+ * Runs sql (as query does), whose row holds (this window's hits, seconds
+ * left in it, the hits of this window and the one before):
+ * WD_E_RATELIMIT when the two together reach at, *retry the seconds
+ * until one more would pass under limit if none came before it.
  */
 static enum wd_err
-pair_verdict(struct wd_dbres *res, long at, long limit, long window,
-    long *retry)
+pair_check(struct wd_db *db, int count, const char *sql, const char *key,
+    long window, long at, long limit, long *retry)
 {
-	long	 cur = strtol(wd_db_val(res, 0, 0), NULL, 10);
-	long	 both = strtol(wd_db_val(res, 0, 2), NULL, 10);
+	struct wd_dbres	*res = NULL;
+	long		 cur, both;
+	enum wd_err	 rc;
 
-	if (at <= 0 || both < at)
-		return WD_OK;
-	/* this window's count alone keeps the next one shut */
-	*retry = strtol(wd_db_val(res, 0, 1), NULL, 10) +
-	    (cur >= limit ? window : 0);
-	return WD_E_RATELIMIT;
+	*retry = 0;
+	rc = query(db, count, sql, key, window, &res);
+	if (rc == WD_OK && wd_db_rows(res) == 1) {
+		cur = strtol(wd_db_val(res, 0, 0), NULL, 10);
+		both = strtol(wd_db_val(res, 0, 2), NULL, 10);
+		if (at > 0 && both >= at) {
+			/* this window's count alone keeps the next one
+			 * shut */
+			*retry = strtol(wd_db_val(res, 0, 1), NULL, 10) +
+			    (cur >= limit ? window : 0);
+			rc = WD_E_RATELIMIT;
+		}
+	}
+	wd_db_free(res);
+	return rc;
 }
 
 enum wd_err
 wd_throttle_hit(struct wd_db *db, const char *key, long window, long limit,
     long *retry)
 {
-	char		 w[24];
-	const char	*p[2] = { key, w };
 	struct wd_dbres	*res = NULL;
 	enum wd_err	 rc;
 
 	*retry = 0;
-	snprintf(w, sizeof(w), "%ld", window);
-	rc = wd_db_exec(db, UPSERT ", " LEFT, 2, p, &res);
-	if (rc == WD_OK && wd_db_rows(res) == 1) {
+	rc = query(db, 1, UPSERT ", " LEFT, key, window, &res);
+	if (rc == WD_OK && wd_db_rows(res) == 1)
 		rc = verdict(res, limit, retry);
-		if (strtol(wd_db_val(res, 0, 0), NULL, 10) == 1)
-			sweep(db);
-	}
 	wd_db_free(res);
 	return rc;
 }
@@ -98,45 +126,20 @@ enum wd_err
 wd_throttle_over(struct wd_db *db, const char *key, long window,
     long limit, long *retry)
 {
-	char		 w[24];
-	const char	*p[2] = { key, w };
-	struct wd_dbres	*res = NULL;
-	enum wd_err	 rc;
-
-	*retry = 0;
-	snprintf(w, sizeof(w), "%ld", window);
-	rc = wd_db_read(db, "SELECT COALESCE(sum(hits) FILTER (WHERE "
+	return pair_check(db, 0, "SELECT COALESCE(sum(hits) FILTER (WHERE "
 	    "window_start = " WINDOW "), 0), " LEFT ", COALESCE(sum(hits), 0) "
 	    "FROM auth.throttle WHERE bucket = " BUCKET " "
-	    "AND window_start IN (" WINDOW ", " PREV ")", 2, p, &res);
-	if (rc == WD_OK && wd_db_rows(res) == 1)
-		rc = pair_verdict(res, limit, limit, window, retry);
-	wd_db_free(res);
-	return rc;
+	    "AND window_start IN (" WINDOW ", " PREV ")", key, window, limit,
+	    limit, retry);
 }
 
 enum wd_err
 wd_throttle_take(struct wd_db *db, const char *key, long window,
     long limit, long *retry)
 {
-	char		 w[24];
-	const char	*p[2] = { key, w };
-	struct wd_dbres	*res = NULL;
-	enum wd_err	 rc;
-
-	*retry = 0;
-	snprintf(w, sizeof(w), "%ld", window);
-	rc = wd_db_exec(db, "WITH h AS (" UPSERT ") SELECT h.hits, " LEFT
-	    ", h.hits + COALESCE((SELECT hits FROM auth.throttle WHERE "
+	/* the refused ones counted too: limit pass, the next is refused */
+	return pair_check(db, 1, "WITH h AS (" UPSERT ") SELECT h.hits, "
+	    LEFT ", h.hits + COALESCE((SELECT hits FROM auth.throttle WHERE "
 	    "bucket = " BUCKET " AND window_start = " PREV "), 0) FROM h",
-	    2, p, &res);
-	if (rc == WD_OK && wd_db_rows(res) == 1) {
-		/* the refused ones counted too: limit pass, the next is
-		 * refused */
-		rc = pair_verdict(res, limit + 1, limit, window, retry);
-		if (strtol(wd_db_val(res, 0, 0), NULL, 10) == 1)
-			sweep(db);
-	}
-	wd_db_free(res);
-	return rc;
+	    key, window, limit + 1, limit, retry);
 }

@@ -11,6 +11,8 @@ import subprocess
 import tempfile
 import time
 
+from stack import recv_all
+
 BEGIN, END, PARAMS, STDIN, STDOUT = 1, 3, 4, 5, 6
 RESPONDER = 1
 
@@ -40,12 +42,7 @@ def ask(sock, params, body=b""):
         c.settimeout(10)
         c.connect(sock)
         c.sendall(msg)
-        buf = b""
-        while True:
-            chunk = c.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
+        buf = recv_all(c)
         while len(buf) >= 8:
             _, rtype, _, clen, plen = struct.unpack(">BBHHBx", buf[:8])
             if rtype == STDOUT:

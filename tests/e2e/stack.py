@@ -28,6 +28,16 @@ def early_in(period, need):
         time.sleep(left + 0.05)
 
 
+def recv_all(c):
+    """Everything the peer sends on socket c until it closes."""
+    got = b""
+    while True:
+        d = c.recv(65536)
+        if not d:
+            return got
+        got += d
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

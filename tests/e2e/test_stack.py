@@ -11,7 +11,7 @@ import sys
 import tempfile
 import uuid
 
-from stack import REPO, free_port
+from stack import REPO, free_port, recv_all
 
 
 def test_start_is_idempotent(t):
@@ -299,12 +299,7 @@ def _raw(s, raw):
     c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
     try:
         c.sendall(raw)
-        got = b""
-        while True:
-            d = c.recv(65536)
-            if not d:
-                break
-            got += d
+        got = recv_all(c)
     finally:
         c.close()
     head, _, body = got.partition(b"\r\n\r\n")
