@@ -58,6 +58,16 @@ def ask(sock, params, body=b""):
     return int(hdrs.pop("status", "200").split()[0]), hdrs, data
 
 
+def _listening(sock):
+    """1 when a connection to the unix socket sock is accepted."""
+    with socket.socket(socket.AF_UNIX) as c:
+        try:
+            c.connect(sock)
+            return True
+        except OSError:
+            return False
+
+
 class Solo:
     """`with Solo(stack, "hook", env) as sock:` runs build's binary with
     env (a dict of WARDEN_* settings written to its own file) until the
@@ -86,9 +96,11 @@ class Solo:
         with open(self.log, "w") as log:
             self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
                                          stderr=log)
-        # spawn-fcgi -n binds the socket, then becomes the binary
+        # spawn-fcgi -n binds the socket, listens, then becomes the
+        # binary: the file exists from bind on, so wait for a connection
+        # to be taken (one closed unused costs the binary nothing)
         end = time.time() + 10
-        while not os.path.exists(sock):
+        while not _listening(sock):
             if self.proc.poll() is not None or time.time() > end:
                 with open(self.log) as f:
                     why = f.read()
